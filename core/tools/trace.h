@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trace.h - memdev trace v1 (spec section 9): parser, formatter and runner.
+ *
+ * A trace is a text file, one operation a line, that drives a memdev_space and states the
+ * results it expects, so that a trace is at once a reproducer, a test and a fuzz seed. The
+ * parser turns one line into a struct trace_op (syntax only: it never judges whether a
+ * request makes sense, that is the library's job, so `slot=` on a virtio-pmem reaches
+ * memdev_plug and comes back as invalid-argument). The formatter prints an op back as a
+ * trace line (the fuzz decoder uses it to emit reproducers). The runner executes ops against
+ * the library and, in check mode, against the reference model (tests/model) as well,
+ * comparing both after every operation.
+ *
+ * Everything here is reentrant: no globals, no exit()/abort(), no unbounded recursion, all
+ * output through caller-supplied sinks. Any byte string is a valid input to the parser and
+ * the runner: bad input yields exit status 2 and a message "NAME:LINE:COL: what is wrong".
+ *
+ * Syntax decisions where the spec is silent (also in `memdev help trace`):
+ * - whitespace is space, tab and CR (so CRLF files work); other control bytes (NUL
+ *   included) outside comments are malformed; bytes >= 0x80 are allowed in names;
+ * - number suffixes K M G T are binary and accepted in lower case too (k m g t);
+ *   0x/0X prefix for hex; a suffix applies to hex numbers as well (0x10G = 16 GiB);
+ * - values stored in 32-bit fields (slots, slot, node, kvm/vhost MAX and OTHER, map index,
+ *   expect slot/memslots) above 2^32-1 are malformed numbers;
+ * - operands (ID, KIND, ...) come first, options (key=value) after; an operand may not
+ *   contain '=' or start with '#';
+ * - `expect` applies to the last operation line before it (comments and blank lines and
+ *   other expects in between are allowed, so several expects may check one operation);
+ * - memdev extension: `fail-alloc` makes every allocation of the next operation fail (to
+ *   reach the no-memory code from a trace); under --check a no-memory answer from the
+ *   library is accepted when the state did not change, and the model skips that operation.
+ */
+#ifndef MEMDEV_TRACE_H
+#define MEMDEV_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memdev.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Exit statuses of a run. */
+enum trace_status {
+    TRACE_STATUS_OK = 0,        /* every operation ran, every expect matched */
+    TRACE_STATUS_FAILED = 1,    /* an expect mismatched, or --check found a divergence */
+    TRACE_STATUS_MALFORMED = 2  /* malformed line, bad space, missing space, I/O error */
+};
+
+/* Output sink: receives n bytes (not NUL-terminated), whole lines ending in '\n'. */
+typedef void (*trace_out_fn)(void *ctx, const char *s, size_t n);
+
+enum trace_op_type {
+    TRACE_OP_NONE = 0,   /* blank or comment-only line */
+    TRACE_OP_SPACE,
+    TRACE_OP_PLUG,
+    TRACE_OP_UNPLUG,
+    TRACE_OP_VMEM,
+    TRACE_OP_RESIZE,
+    TRACE_OP_MAP,
+    TRACE_OP_UNMAP,
+    TRACE_OP_VHOST_ADD,
+    TRACE_OP_LOOKUP,
+    TRACE_OP_FREE,
+    TRACE_OP_STATS,
+    TRACE_OP_LIST,
+    TRACE_OP_INFO,
+    TRACE_OP_EXPECT,
+    TRACE_OP_FAIL_ALLOC, /* memdev extension, see above */
+    TRACE_OP_TYPE_COUNT
+};
+
+/* Most `vhost=` options one space line may carry. */
+#define TRACE_MAX_VHOST 64u
+
+/* Which optional parts of an `expect ok` are present. */
+enum trace_expect_field {
+    TRACE_EXPECT_ADDR = 1u << 0,
+    TRACE_EXPECT_SLOT = 1u << 1,
+    TRACE_EXPECT_MEMSLOTS = 1u << 2
+};
+
+struct trace_expect {
+    int code;         /* 0 for `expect ok`, else the MEMDEV_E* code of `expect error CODE` */
+    uint32_t fields;  /* TRACE_EXPECT_* (only with code 0) */
+    uint64_t addr;
+    uint32_t slot;
+    uint32_t memslots;
+};
+
+/*
+ * One parsed line. Only the members of `type` are meaningful. Strings are NUL-terminated; the
+ * parser points them into the op's own storage (valid until the next trace_parse_line on the
+ * op or trace_op_release); a decoder filling an op by hand may point them anywhere.
+ */
+struct trace_op {
+    enum trace_op_type type;
+    size_t line;             /* 1-based line number (0 when built by hand) */
+    /*
+     * First operand exactly as written: the id (plug, unplug, vmem, resize, map, unmap) or
+     * the value (vhost-add, lookup, free). Printed in the result line. May be NULL in a
+     * hand-built op; the runner then prints the id or the value in hex.
+     */
+    const char *operand;
+    /* space: config.vhost is NULL; the backends are vhost[0 .. config.n_vhost). */
+    memdev_config config;
+    memdev_limit vhost[TRACE_MAX_VHOST];
+    /* plug: desc.id is the id, desc.memdev the memdev= name or NULL */
+    memdev_device_desc desc;
+    /* unplug, vmem, resize, map, unmap: the id */
+    const char *id;
+    bool vmem_plug;          /* vmem: plug (true) or unplug */
+    uint64_t offset, length; /* vmem */
+    uint64_t requested;      /* resize */
+    uint32_t index;          /* map, unmap */
+    memdev_limit limit;      /* vhost-add */
+    uint64_t gpa;            /* lookup */
+    uint64_t size, align;    /* free (align defaults to 2 MiB) */
+    struct trace_expect expect;
+    /* parser storage, owned by the op */
+    char *store_;
+    size_t store_cap_;
+};
+
+/* Where and why a line is malformed. */
+struct trace_diag {
+    size_t line;
+    size_t col;              /* 1-based byte column */
+    char msg[256];
+};
+
+/* Zeroes an op (no storage yet). */
+void trace_op_init(struct trace_op *op);
+/* Releases the op's parser storage; the op can be parsed into again afterwards. */
+void trace_op_release(struct trace_op *op);
+
+/*
+ * Parses one line (text[0..len), without its '\n'; a trailing '\r' is whitespace; NUL bytes
+ * are allowed in the input and reported as malformed outside comments). Fills *op (type
+ * TRACE_OP_NONE for a blank or comment line) and returns 0, or returns -1 and fills *diag.
+ * Syntax only: value ranges the library checks are passed through. Allocates the op's
+ * storage (len + 1 bytes); allocation failure is reported as a -1 with a message.
+ */
+int trace_parse_line(struct trace_op *op, const char *text, size_t len, size_t lineno,
+                     struct trace_diag *diag);
+
+/*
+ * Prints an op as one trace line (no '\n'), numbers in hex, options in a fixed order, so that
+ * trace_parse_line gives the same op back. Like snprintf: writes at most cap bytes including
+ * the NUL and returns the full length, or -1 when the op cannot be written as trace text (an
+ * id that is empty, contains whitespace, '#', '=' or control bytes; unknown type or kind).
+ */
+int trace_format_op(const struct trace_op *op, char *buf, size_t cap);
+
+/* Name of an op type as written in a trace ("plug", ...); NULL for NONE and unknown. */
+const char *trace_op_name(enum trace_op_type type);
+
+struct trace_options {
+    trace_out_fn out;        /* result lines, blocks, expect failures, divergences; NULL: discard */
+    void *out_ctx;
+    trace_out_fn err;        /* malformed-input and setup messages; NULL: discard */
+    void *err_ctx;
+    bool check;              /* run the reference model beside the library, compare after each op */
+    bool quiet;              /* print only failures (expect mismatches, divergences, errors) */
+    const memdev_allocator *alloc; /* allocator for the space; NULL: the C library's */
+    /* Called once with the final space, if one was created, before it is destroyed. */
+    void (*on_finish)(void *ctx, const memdev_space *sp);
+    void *finish_ctx;
+};
+
+/*
+ * Runs a trace held in memory (any bytes). name prefixes every diagnostic ("name:LINE:COL:").
+ * Returns a trace_status. Stops at the first malformed line (2) or divergence (1); an expect
+ * mismatch prints a line and the run goes on (final status 1).
+ */
+int trace_run_buffer(const char *name, const char *text, size_t len,
+                     const struct trace_options *opt);
+
+/* Reads path ("-" = standard input) whole and runs it; an I/O error is status 2. */
+int trace_run_file(const char *path, const struct trace_options *opt);
+
+/*
+ * Step-by-step runner for callers that build ops themselves (the fuzz decoder). The first
+ * op given must be a TRACE_OP_SPACE. step returns the status so far; once it is not
+ * TRACE_STATUS_OK because of a malformed op or a divergence, further steps do nothing and
+ * return it again. finish calls on_finish, frees everything and returns the final status.
+ */
+struct trace_runner;
+int trace_runner_create(const char *name, const struct trace_options *opt,
+                        struct trace_runner **out);
+int trace_runner_step(struct trace_runner *r, const struct trace_op *op);
+int trace_runner_finish(struct trace_runner *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMDEV_TRACE_H */

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query.c - read-only views of a space (spec section 7): lookup, free, stats, the device
+ * list, QMP-shaped JSON, and the digest that tests and fuzzers use to prove that a failed
+ * operation changed nothing.
+ */
+#include "space.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out)
+{
+    uint32_t di;
+    uint64_t first;
+    memset(out, 0, sizeof *out);
+    if (!wtree_find(&sp->tree, gpa, &di, &first))
+        return 0;
+    const struct dev *v = &sp->devs[di];
+    out->found = true;
+    out->id = v->id;
+    out->addr = first;
+    out->offset = gpa - first;
+    uint64_t idx = out->offset / v->memslot_size;
+    out->memslot = idx >= v->nslots ? v->nslots - 1 : (uint32_t)idx;
+    out->mapped = memslot_is_mapped(v, out->memslot);
+    return 0;
+}
+
+int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr)
+{
+    uint64_t start;
+    if (size == 0 || !is_pow2(align))
+        return space_fail(sp, MEMDEV_EINVAL, "size must be > 0 and align a power of two");
+    if (!wt_align_up(sp->cfg.base, align, &start) || size - 1 > UINT64_MAX - start)
+        return space_fail(sp, MEMDEV_ETOOBIG, "0x%llx bytes aligned to 0x%llx cannot fit below 2^64",
+                          (unsigned long long)size, (unsigned long long)align);
+    if (wtree_first_fit(&sp->tree, size, align, addr))
+        return space_fail(sp, MEMDEV_EFRAGMENTED,
+                          "no free range of 0x%llx bytes aligned to 0x%llx in the window",
+                          (unsigned long long)size, (unsigned long long)align);
+    space_ok(sp);
+    return 0;
+}
+
+int memdev_stats_get(const memdev_space *sp, memdev_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->used_size = sp->used_size;
+    out->plugged_size = sp->plugged_size;
+    out->budget = sp->cfg.budget;
+    out->required = sp->required;
+    out->used = sp->used;
+    out->reserved = sp->required - sp->used;
+    out->has_kvm = sp->cfg.has_kvm;
+    if (sp->cfg.has_kvm)
+        out->kvm_free = sp->cfg.kvm.max - sp->cfg.kvm.other - sp->used;
+    out->n_vhost = sp->n_vhost;
+    if (sp->n_vhost)
+        out->vhost_free = (uint32_t)(sp->vhost_min_cap - sp->used);
+    out->devices = sp->ndevices;
+    out->dimm_slots_used = sp->dimm_used;
+    out->largest_gap = wtree_largest_gap(&sp->tree);
+    return 0;
+}
+
+void dev_info(const memdev_space *sp, const struct dev *v, memdev_device_info *o)
+{
+    (void)sp;
+    memset(o, 0, sizeof *o);
+    o->id = v->id;
+    o->kind = (memdev_kind)v->kind;
+    o->empty = v->empty;
+    o->addr = v->addr;
+    o->size = v->size;
+    o->requested_size = v->req_size;
+    o->align = v->align;
+    o->slot = v->slot;
+    o->memslots = v->nslots;
+    o->memslot_size = v->memslot_size;
+    o->mapped = v->nmapped;
+    o->decided = v->decided;
+    o->block = v->block;
+    o->requested = v->requested;
+    o->plugged = v->plugged;
+    o->label = v->label;
+    o->has_node = v->has_node;
+    o->node = v->node;
+    o->memdev = v->memdev;
+}
+
+int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info *out)
+{
+    uint32_t di = space_find(sp, id);
+    if (di == DEV_NIL)
+        return MEMDEV_EUNKNOWNID;
+    dev_info(sp, &sp->devs[di], out);
+    return 0;
+}
+
+/* Every device record in list order: empty ones in plug order, then by address. */
+typedef int (*dev_visit_fn)(void *ctx, const memdev_space *sp, const struct dev *v);
+
+static int walk(const memdev_space *sp, dev_visit_fn fn, void *ctx)
+{
+    for (uint32_t i = 0; i < sp->n_empty; i++) {
+        int rc = fn(ctx, sp, &sp->devs[sp->empties[i]]);
+        if (rc)
+            return rc;
+    }
+    wt_iter it;
+    uint64_t first, last;
+    uint32_t di;
+    wtree_iter_begin(&sp->tree, &it);
+    while (wtree_iter_next(&sp->tree, &it, &first, &last, &di)) {
+        int rc = fn(ctx, sp, &sp->devs[di]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+struct visit_ctx {
+    memdev_visit_fn fn;
+    void *ctx;
+};
+
+static int visit_info(void *ctx, const memdev_space *sp, const struct dev *v)
+{
+    const struct visit_ctx *vc = ctx;
+    memdev_device_info info;
+    dev_info(sp, v, &info);
+    return vc->fn(vc->ctx, &info);
+}
+
+int memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx)
+{
+    struct visit_ctx vc = {fn, ctx};
+    return walk(sp, visit_info, &vc);
+}
+
+int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index, bool *mapped)
+{
+    uint32_t di = space_find(sp, id);
+    if (di == DEV_NIL)
+        return MEMDEV_EUNKNOWNID;
+    const struct dev *v = &sp->devs[di];
+    if (index >= v->nslots)
+        return MEMDEV_EREMAPRANGE;
+    *mapped = memslot_is_mapped(v, index);
+    return 0;
+}
+
+int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t off, uint64_t len,
+                      int *state)
+{
+    uint32_t di = space_find(sp, id);
+    if (di == DEV_NIL)
+        return MEMDEV_EUNKNOWNID;
+    const struct dev *v = &sp->devs[di];
+    if (v->kind != MEMDEV_VIRTIO_MEM || v->empty)
+        return MEMDEV_EINVAL;
+    if (len == 0 || len > v->size || off > v->size - len)
+        return MEMDEV_EREMAPRANGE;
+    uint64_t end = off + len, covered = 0;
+    for (uint32_t i = 0; i < v->n_ext && v->ext[i].start < end; i++) {
+        uint64_t lo = v->ext[i].start > off ? v->ext[i].start : off;
+        uint64_t hi = v->ext[i].end < end ? v->ext[i].end : end;
+        if (lo < hi)
+            covered += hi - lo;
+    }
+    *state = covered == 0 ? 0 : covered == len ? 1 : 2;
+    return 0;
+}
+
+/* ---- JSON ----------------------------------------------------------------------------------- */
+
+struct jbuf {
+    char *buf;
+    size_t cap, len;
+};
+
+static void jput(struct jbuf *j, const char *s, size_t n)
+{
+    if (j->len < j->cap) {
+        size_t room = j->cap - j->len;
+        memcpy(j->buf + j->len, s, n < room ? n : room);
+    }
+    j->len += n;
+}
+
+static void jstr(struct jbuf *j, const char *s)
+{
+    jput(j, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8];
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\', esc[1] = (char)*p;
+            jput(j, esc, 2);
+        } else if (*p < 0x20 || *p >= 0x7f) {
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+            jput(j, esc, 6);
+        } else {
+            jput(j, (const char *)p, 1);
+        }
+    }
+    jput(j, "\"", 1);
+}
+
+static void jkey(struct jbuf *j, const char *key, bool *first)
+{
+    if (!*first)
+        jput(j, ", ", 2);
+    *first = false;
+    jstr(j, key);
+    jput(j, ": ", 2);
+}
+
+static void jnum(struct jbuf *j, const char *key, uint64_t v, bool *first)
+{
+    char num[24];
+    jkey(j, key, first);
+    int n = snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+    jput(j, num, (size_t)n);
+}
+
+static void jbool(struct jbuf *j, const char *key, bool v, bool *first)
+{
+    jkey(j, key, first);
+    jput(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+static void jmemdev(struct jbuf *j, const memdev_device_info *d, bool *first)
+{
+    jkey(j, "memdev", first);
+    jstr(j, d->memdev ? d->memdev : "");
+}
+
+static int info_one(void *ctx, const memdev_device_info *d)
+{
+    struct jbuf *j = ctx;
+    bool first = true;
+    if (j->len > 1)
+        jput(j, ",\n ", 3);
+    jput(j, "{\"type\": ", 9);
+    jstr(j, memdev_kind_name(d->kind));
+    jput(j, ", \"data\": {", 11);
+    jkey(j, "id", &first);
+    jstr(j, d->id);
+    switch (d->kind) {
+    case MEMDEV_DIMM:
+    case MEMDEV_NVDIMM:
+        jnum(j, "addr", d->addr, &first);
+        jnum(j, "size", d->size, &first);
+        jnum(j, "slot", (uint64_t)d->slot, &first);
+        jnum(j, "node", d->node, &first);
+        jmemdev(j, d, &first);
+        jbool(j, "hotplugged", true, &first);
+        jbool(j, "hotpluggable", true, &first);
+        break;
+    case MEMDEV_VIRTIO_PMEM:
+        jnum(j, "memaddr", d->addr, &first);
+        jnum(j, "size", d->size, &first);
+        jmemdev(j, d, &first);
+        break;
+    case MEMDEV_VIRTIO_MEM:
+        jnum(j, "memaddr", d->addr, &first);
+        jnum(j, "requested-size", d->requested, &first);
+        jnum(j, "size", d->plugged, &first);
+        jnum(j, "max-size", d->size, &first);
+        jnum(j, "block-size", d->block, &first);
+        jnum(j, "node", d->node, &first);
+        jmemdev(j, d, &first);
+        break;
+    default:
+        if (!d->empty)
+            jnum(j, "memaddr", d->addr, &first);
+        jnum(j, "max-size", d->empty ? 0 : d->size, &first);
+        if (!d->empty)
+            jmemdev(j, d, &first);
+        break;
+    }
+    jput(j, "}}", 2);
+    return 0;
+}
+
+int memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len)
+{
+    struct jbuf j = {buf, cap ? cap - 1 : 0, 0};
+    jput(&j, "[", 1);
+    memdev_foreach(sp, info_one, &j);
+    jput(&j, "]", 1);
+    if (cap)
+        buf[j.len < cap ? j.len : cap - 1] = '\0';
+    if (len)
+        *len = j.len;
+    return j.len < cap ? 0 : MEMDEV_EINVAL;
+}
+
+/* ---- digest --------------------------------------------------------------------------------- */
+
+static void mix(uint64_t *h, uint64_t x)
+{
+    *h ^= x + 0x9e3779b97f4a7c15ull + (*h << 6) + (*h >> 2);
+    *h *= 0xff51afd7ed558ccdull;
+    *h ^= *h >> 33;
+}
+
+static void mix_str(uint64_t *h, const char *s)
+{
+    if (!s) {
+        mix(h, 0xfeedull);
+        return;
+    }
+    uint64_t n = 0;
+    for (; *s; s++, n++)
+        mix(h, (unsigned char)*s);
+    mix(h, n);
+}
+
+static void digest_dev(uint64_t *h, const struct dev *v)
+{
+    mix_str(h, v->id);
+    mix_str(h, v->memdev);
+    const uint64_t words[] = {v->kind,   v->empty,      v->addr,    v->size,      v->req_size,
+                              v->align,  v->label,      v->block,   v->requested, v->dynamic,
+                              v->decided, v->nslots,    v->memslot_size, v->nmapped, v->plugged,
+                              (uint64_t)(int64_t)v->slot, v->has_node, v->node, v->n_ext};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        mix(h, words[i]);
+    for (uint32_t i = 0; v->decided && i < v->nslots; i++)
+        mix(h, v->fill[i]);
+    for (uint32_t i = 0; i < v->n_ext; i++) {
+        mix(h, v->ext[i].start);
+        mix(h, v->ext[i].end);
+    }
+}
+
+static int digest_one(void *ctx, const memdev_space *sp, const struct dev *v)
+{
+    (void)sp;
+    digest_dev(ctx, v);
+    return 0;
+}
+
+uint64_t memdev_digest(const memdev_space *sp)
+{
+    uint64_t h = 0x6d656d646576ull;
+    const uint64_t words[] = {sp->cfg.base,     sp->cfg.size,   sp->cfg.budget,  sp->cfg.dimm_slots,
+                              sp->cfg.has_kvm,  sp->cfg.kvm.max, sp->cfg.kvm.other, sp->n_vhost,
+                              sp->used_size,    sp->plugged_size, sp->required,  sp->used,
+                              sp->ndevices,     sp->n_multi,    sp->dimm_used,   sp->n_empty};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        mix(&h, words[i]);
+    for (uint32_t i = 0; i < sp->n_vhost; i++) {
+        mix(&h, sp->vhost[i].max);
+        mix(&h, sp->vhost[i].other);
+    }
+    for (size_t i = 0; i < sizeof sp->slot_map / sizeof sp->slot_map[0]; i++)
+        mix(&h, sp->slot_map[i]);
+    walk(sp, digest_one, &h);
+    return h;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * space.h - internal layout of a memdev_space: the device table (arena + id hash), the
+ * counters kept incrementally so no query walks the devices, and the window tree.
+ */
+#ifndef MEMDEV_SPACE_H
+#define MEMDEV_SPACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memdev.h"
+#include "wtree.h"
+
+#define DEV_NIL UINT32_MAX
+#define UNBOUNDED UINT64_MAX
+
+/* A run of plugged virtio-mem bytes [start, end), offsets into the device. */
+struct extent {
+    uint64_t start, end;
+};
+
+struct dev {
+    char *id;                /* NULL when the record is free */
+    char *memdev;
+    uint64_t hash;
+    uint64_t addr, size;     /* region: placed and budgeted */
+    uint64_t req_size;       /* size as asked (nvdimm: with label) */
+    uint64_t align;          /* placement alignment */
+    uint64_t label, block, requested;
+    uint64_t memslot_size;   /* s */
+    uint64_t plugged;        /* virtio-mem: plugged bytes; hv-balloon: mapped bytes */
+    uint64_t *fill;          /* decided: per memslot, plugged bytes (vmem) or 0/1 (balloon) */
+    struct extent *ext;      /* virtio-mem plugged extents, sorted, merged */
+    uint32_t n_ext, ext_cap;
+    uint32_t nslots, nmapped;
+    int32_t slot;
+    uint32_t node;
+    uint32_t next_free;      /* free-list link */
+    uint8_t kind;
+    bool empty, decided, dynamic, has_node;
+};
+
+struct memdev_space {
+    memdev_allocator al;
+    memdev_config cfg;           /* cfg.vhost points at vhost[] below */
+    uint64_t wlast;              /* last byte of the window */
+    memdev_limit *vhost;
+    uint32_t n_vhost, vhost_cap;
+    uint64_t vhost_min_max;      /* minimum vhost max (UNBOUNDED when none) */
+    uint64_t vhost_min_cap;      /* minimum vhost max - other (UNBOUNDED when none) */
+
+    struct dev *devs;
+    uint32_t dev_cap, dev_used, dev_free;
+    uint32_t *htab;              /* open addressing, linear probing, DEV_NIL = empty */
+    uint32_t hcap;               /* power of two */
+    uint32_t *empties;           /* empty devices in plug order */
+    uint32_t n_empty, empty_cap;
+
+    uint64_t used_size, plugged_size;
+    uint32_t required, used;
+    uint32_t ndevices, n_multi;  /* n_multi: devices that decided more than one memslot */
+    uint32_t dimm_used;
+    uint64_t slot_map[MEMDEV_MAX_DIMM_SLOTS / 64];
+
+    wtree tree;
+    char err[256];
+};
+
+/* space.c */
+uint32_t space_find(const memdev_space *sp, const char *id);
+int space_fail(memdev_space *sp, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void space_ok(memdev_space *sp);
+uint64_t space_free_slots(const memdev_space *sp);
+uint64_t space_max_slots(const memdev_space *sp);
+void *space_alloc(memdev_space *sp, size_t size);
+void space_release(memdev_space *sp, void *p);
+
+/* memslots.c */
+uint32_t memslots_limit(const memdev_space *sp, uint64_t size);
+uint32_t memslots_vmem(uint64_t size, uint64_t block, uint32_t limit, uint64_t *slot_size);
+uint32_t memslots_balloon(uint64_t size, uint32_t limit, uint64_t *slot_size);
+/* Bytes of memslot i of a device (the last may be shorter). */
+uint64_t memslot_bytes(const struct dev *d, uint32_t i);
+bool memslot_is_mapped(const struct dev *d, uint32_t i);
+
+/* query.c */
+void dev_info(const memdev_space *sp, const struct dev *d, memdev_device_info *out);
+
+static inline bool is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+#endif /* MEMDEV_SPACE_H */

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * validate.c - memdev_validate(): recomputes every counter and cached summary from the
+ * device records and checks the invariants of spec section 8, naming the first violation.
+ * It trusts nothing it checks: indices are bounds-checked before use, so a corrupted space
+ * yields a message, not a crash. Invariant numbers [S1]..[S8] are the spec's.
+ */
+#include "space.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct vctx {
+    char *msg;
+    size_t cap;
+};
+
+static int bad(struct vctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static int bad(struct vctx *c, const char *fmt, ...)
+{
+    if (c->msg && c->cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->msg, c->cap, fmt, ap);
+        va_end(ap);
+    }
+    return MEMDEV_EINVARIANT;
+}
+
+#define X(v) ((unsigned long long)(v))
+
+/* [S3] [S4]: memslot geometry, mapped state and plugged bytes of one device. */
+static int check_memslots(struct vctx *c, const struct dev *v)
+{
+    if (v->nslots < 1)
+        return bad(c, "device '%s' has %u memslots [S3]", v->id, v->nslots);
+    if (v->nslots == 1 ? v->memslot_size != v->size
+                       : (v->memslot_size == 0 ||
+                          v->size / v->memslot_size + (v->size % v->memslot_size != 0) !=
+                              v->nslots))
+        return bad(c, "device '%s': %u memslots of 0x%llx do not cut 0x%llx bytes [S3]", v->id,
+                   v->nslots, X(v->memslot_size), X(v->size));
+    if (!v->decided)
+        return v->nmapped == 1 && !v->fill
+                   ? 0
+                   : bad(c, "device '%s' has %u memslots mapped, 1 expected [S3]", v->id,
+                         v->nmapped);
+    uint32_t mapped = 0;
+    for (uint32_t i = 0; i < v->nslots; i++)
+        mapped += v->fill[i] != 0;
+    if (mapped != v->nmapped)
+        return bad(c, "device '%s' counts %u mapped memslots, %u are [S3]", v->id, v->nmapped,
+                   mapped);
+    if (v->kind == MEMDEV_HV_BALLOON) {
+        uint64_t bytes = 0;
+        for (uint32_t i = 0; i < v->nslots; i++) {
+            if (v->fill[i] > 1)
+                return bad(c, "hv-balloon '%s' memslot %u state %llu [S3]", v->id, i,
+                           X(v->fill[i]));
+            bytes += v->fill[i] ? memslot_bytes(v, i) : 0;
+        }
+        if (bytes != v->plugged)
+            return bad(c, "hv-balloon '%s' maps 0x%llx bytes, records 0x%llx", v->id, X(bytes),
+                       X(v->plugged));
+    }
+    return 0;
+}
+
+/* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
+static int check_vmem(struct vctx *c, const struct dev *v)
+{
+    if (!is_pow2(v->block) || v->block < (1ull << 20) || v->size % v->block ||
+        v->requested % v->block || v->requested > v->size)
+        return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]", v->id,
+                   X(v->block), X(v->size), X(v->requested));
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < v->n_ext; i++) {
+        const struct extent *e = &v->ext[i];
+        if (e->start >= e->end || e->end > v->size || e->start % v->block || e->end % v->block ||
+            (i && v->ext[i - 1].end >= e->start))
+            return bad(c, "virtio-mem '%s': plugged extent %u [0x%llx, 0x%llx) is malformed, "
+                          "unsorted or unmerged [S4]",
+                       v->id, i, X(e->start), X(e->end));
+        sum += e->end - e->start;
+    }
+    if (sum != v->plugged)
+        return bad(c, "virtio-mem '%s' records 0x%llx plugged bytes, extents hold 0x%llx [S4]",
+                   v->id, X(v->plugged), X(sum));
+    for (uint32_t s = 0; v->decided && s < v->nslots; s++) {
+        uint64_t s0 = (uint64_t)s * v->memslot_size, s1 = s0 + memslot_bytes(v, s), in = 0;
+        for (uint32_t i = 0; i < v->n_ext; i++) {
+            uint64_t lo = v->ext[i].start > s0 ? v->ext[i].start : s0;
+            uint64_t hi = v->ext[i].end < s1 ? v->ext[i].end : s1;
+            in += lo < hi ? hi - lo : 0;
+        }
+        if (in != v->fill[s])
+            return bad(c, "virtio-mem '%s' memslot %u holds 0x%llx plugged bytes, records 0x%llx "
+                          "(mapped must mean a plugged block inside) [S4]",
+                       v->id, s, X(in), X(v->fill[s]));
+    }
+    return 0;
+}
+
+struct totals {
+    uint64_t used_size, plugged;
+    uint64_t required, used;
+    uint32_t devices, multi, dimms, placed, empties;
+    uint64_t slots[MEMDEV_MAX_DIMM_SLOTS / 64];
+};
+
+/* [S1] [S5] and the per-kind checks of one live record. */
+static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct totals *t)
+{
+    const struct dev *v = &sp->devs[di];
+    if (v->kind >= MEMDEV_KIND_COUNT)
+        return bad(c, "device '%s' has kind %u", v->id, v->kind);
+    if (space_find(sp, v->id) != di)
+        return bad(c, "device '%s' cannot be found by its id", v->id);
+    t->devices++;
+    if (v->empty) {
+        t->empties++;
+        return v->kind == MEMDEV_HV_BALLOON ? 0 : bad(c, "empty device '%s' is a %s", v->id,
+                                                      memdev_kind_name((memdev_kind)v->kind));
+    }
+    if (v->size == 0 || !is_pow2(v->align) || v->addr & (v->align - 1) || v->addr < sp->cfg.base ||
+        v->size - 1 > sp->wlast - v->addr)
+        return bad(c, "device '%s' at [0x%llx, +0x%llx) align 0x%llx is not an aligned range "
+                      "inside the window [S1]",
+                   v->id, X(v->addr), X(v->size), X(v->align));
+    bool has_slot = v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM;
+    if (has_slot != (v->slot >= 0) || (has_slot && (uint32_t)v->slot >= sp->cfg.dimm_slots))
+        return bad(c, "device '%s' has slot %d of %u [S5]", v->id, v->slot, sp->cfg.dimm_slots);
+    if (has_slot) {
+        uint64_t bit = 1ull << (v->slot % 64);
+        if (t->slots[v->slot / 64] & bit)
+            return bad(c, "slot %d is held by two devices, one is '%s' [S5]", v->slot, v->id);
+        t->slots[v->slot / 64] |= bit;
+        t->dimms++;
+    }
+    int rc = check_memslots(c, v);
+    if (!rc && v->kind == MEMDEV_VIRTIO_MEM)
+        rc = check_vmem(c, v);
+    if (!rc && (v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM ||
+                v->kind == MEMDEV_VIRTIO_PMEM) && v->plugged != v->size)
+        rc = bad(c, "device '%s' counts 0x%llx plugged of 0x%llx", v->id, X(v->plugged),
+                 X(v->size));
+    if (rc)
+        return rc;
+    t->used_size += v->size;
+    t->plugged += v->plugged;
+    t->required += v->nslots;
+    t->used += v->nmapped;
+    t->multi += v->decided && v->nslots > 1;
+    return 0;
+}
+
+/* [S1] [S8]: the tree holds exactly the placed devices, at their addresses. */
+static int check_tree_devices(struct vctx *c, const memdev_space *sp, struct totals *t)
+{
+    wt_iter it;
+    uint64_t first, last;
+    uint32_t di;
+    wtree_iter_begin(&sp->tree, &it);
+    while (wtree_iter_next(&sp->tree, &it, &first, &last, &di)) {
+        if (di >= sp->dev_used || !sp->devs[di].id || sp->devs[di].empty)
+            return bad(c, "window tree entry [0x%llx, 0x%llx] refers to no placed device [S8]",
+                       X(first), X(last));
+        const struct dev *v = &sp->devs[di];
+        if (v->addr != first || v->size - 1 != last - first)
+            return bad(c, "window tree holds '%s' at [0x%llx, 0x%llx], the device says "
+                          "[0x%llx, +0x%llx) [S8]",
+                       v->id, X(first), X(last), X(v->addr), X(v->size));
+        t->placed++;
+    }
+    return 0;
+}
+
+static int check_counters(struct vctx *c, const memdev_space *sp, const struct totals *t)
+{
+    if (t->used_size != sp->used_size || sp->used_size > sp->cfg.budget)
+        return bad(c, "used_size is 0x%llx, devices sum to 0x%llx, budget 0x%llx [S2]",
+                   X(sp->used_size), X(t->used_size), X(sp->cfg.budget));
+    if (t->required != sp->required || t->used != sp->used || sp->used > sp->required)
+        return bad(c, "memslots: required %u used %u, devices sum to %llu and %llu [S3]",
+                   sp->required, sp->used, X(t->required), X(t->used));
+    if (t->plugged != sp->plugged_size)
+        return bad(c, "plugged_size is 0x%llx, devices sum to 0x%llx", X(sp->plugged_size),
+                   X(t->plugged));
+    if (t->devices != sp->ndevices || t->multi != sp->n_multi || t->empties != sp->n_empty ||
+        t->placed + t->empties != t->devices || t->dimms != sp->dimm_used)
+        return bad(c, "device counts: %u devices (%u found), %u empty (%u), %u placed, %u "
+                      "multi-memslot (%u), %u DIMM slots (%u)",
+                   sp->ndevices, t->devices, sp->n_empty, t->empties, t->placed, sp->n_multi,
+                   t->multi, sp->dimm_used, t->dimms);
+    if (memcmp(t->slots, sp->slot_map, sizeof t->slots))
+        return bad(c, "the DIMM slot map differs from the slots the devices hold [S5]");
+    uint64_t min_max = UNBOUNDED, min_cap = UNBOUNDED;
+    for (uint32_t i = 0; i < sp->n_vhost; i++) {
+        uint64_t cap = (uint64_t)sp->vhost[i].max - sp->vhost[i].other;
+        min_max = sp->vhost[i].max < min_max ? sp->vhost[i].max : min_max;
+        min_cap = cap < min_cap ? cap : min_cap;
+        if (sp->required > cap)
+            return bad(c, "vhost backend %u offers %llu memslots, devices require %u [S3]", i,
+                       X(cap), sp->required);
+    }
+    if (min_max != sp->vhost_min_max || min_cap != sp->vhost_min_cap)
+        return bad(c, "cached vhost minima differ from their recomputation [S8]");
+    if (sp->cfg.has_kvm && sp->required > (uint64_t)sp->cfg.kvm.max - sp->cfg.kvm.other)
+        return bad(c, "KVM offers %u memslots, devices require %u [S3]",
+                   sp->cfg.kvm.max - sp->cfg.kvm.other, sp->required);
+    return 0;
+}
+
+int memdev_validate(const memdev_space *sp, char *msg, size_t cap)
+{
+    struct vctx c = {msg, cap};
+    struct totals t;
+    memset(&t, 0, sizeof t);
+    if (msg && cap)
+        msg[0] = '\0';
+    int rc = wtree_validate(&sp->tree, msg, cap);
+    if (rc)
+        return rc;
+    if ((rc = check_tree_devices(&c, sp, &t)))
+        return rc;
+    uint32_t hashed = 0;
+    for (uint32_t i = 0; i < sp->hcap; i++) {
+        if (sp->htab[i] == DEV_NIL)
+            continue;
+        if (sp->htab[i] >= sp->dev_used || !sp->devs[sp->htab[i]].id)
+            return bad(&c, "id hash slot %u refers to no device", i);
+        hashed++;
+    }
+    for (uint32_t di = 0; di < sp->dev_used; di++)
+        if (sp->devs[di].id && (rc = check_dev(&c, sp, di, &t)))
+            return rc;
+    if (hashed != t.devices)
+        return bad(&c, "id hash holds %u devices, %u are live", hashed, t.devices);
+    for (uint32_t i = 0; i < sp->n_empty; i++)
+        if (sp->empties[i] >= sp->dev_used || !sp->devs[sp->empties[i]].empty)
+            return bad(&c, "empty-device list entry %u is not an empty device", i);
+    return check_counters(&c, sp, &t);
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_wtree.c - white-box randomized test of the window tree against a sorted array and
+ * QEMU's linear sweep: first fit (registered and unregistered alignments), fixed inserts,
+ * removals, lookups, overlap queries and the largest gap, with wtree_validate() after every
+ * operation. Windows include ones that end exactly at 2^64. Seeded; --seed N reproduces.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "memdev.h"
+#include "wtree.h"
+
+struct range {
+    uint64_t first, last;
+};
+
+struct ref {
+    struct range *r;
+    uint32_t n;
+};
+
+static void *t_realloc(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    return realloc(p, n);
+}
+
+static void t_free(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+/* QEMU's sweep: jump past every overlapping range; false when nothing fits. */
+static bool sweep(const struct ref *f, uint64_t base, uint64_t wlast, uint64_t size,
+                  uint64_t align, uint64_t *out)
+{
+    uint64_t a;
+    if (!wt_align_up(base, align, &a) || size - 1 > UINT64_MAX - a)
+        return false;
+    for (uint32_t i = 0; i < f->n; i++) {
+        if (f->r[i].last < a)
+            continue;
+        if (f->r[i].first > a + (size - 1))
+            break;
+        if (f->r[i].last == UINT64_MAX || !wt_align_up(f->r[i].last + 1, align, &a) ||
+            size - 1 > UINT64_MAX - a)
+            return false;
+    }
+    if (a + (size - 1) > wlast)
+        return false;
+    *out = a;
+    return true;
+}
+
+static void ref_insert(struct ref *f, uint64_t first, uint64_t last)
+{
+    uint32_t i = 0;
+    while (i < f->n && f->r[i].first < first)
+        i++;
+    memmove(&f->r[i + 1], &f->r[i], (f->n - i) * sizeof f->r[0]);
+    f->r[i] = (struct range){first, last};
+    f->n++;
+}
+
+static bool ref_overlap(const struct ref *f, uint64_t first, uint64_t last, uint32_t *idx)
+{
+    for (uint32_t i = 0; i < f->n; i++)
+        if (f->r[i].last >= first && f->r[i].first <= last) {
+            *idx = i;
+            return true;
+        }
+    return false;
+}
+
+static uint64_t ref_largest(const struct ref *f, uint64_t base, uint64_t wlast)
+{
+    uint64_t m = 0, g0 = base;
+    bool open = true; /* g0 is a valid gap start */
+    for (uint32_t i = 0; i < f->n; i++) {
+        if (open && f->r[i].first > g0 && f->r[i].first - g0 > m)
+            m = f->r[i].first - g0;
+        open = f->r[i].last != UINT64_MAX;
+        g0 = f->r[i].last + 1;
+    }
+    if (open && g0 <= wlast && wlast - g0 + 1 > m)
+        m = wlast - g0 + 1;
+    return m;
+}
+
+struct scenario {
+    uint64_t base, size, unit;
+};
+
+static uint64_t pick_align(uint64_t *rng, uint64_t unit)
+{
+    static const uint64_t common[] = {1, 4096, 2u << 20, 1u << 30};
+    uint64_t r = rng_below(rng, 10);
+    if (r < 6)
+        return common[r % 4] > unit * 64 ? unit : common[r % 4];
+    return unit << rng_below(rng, 12); /* many distinct alignments: exercises the fallback */
+}
+
+static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t maxn)
+{
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    uint64_t rng = seed | 1, wlast = sc->base + (sc->size - 1);
+    wtree t;
+    struct ref f = {calloc(maxn + 1, sizeof(struct range)), 0};
+    char msg[512];
+    wtree_init(&t, &al, sc->base, wlast);
+    for (uint32_t op = 0; op < ops && !check_failures; op++) {
+        uint32_t kind = (uint32_t)rng_below(&rng, 100);
+        uint64_t size = sc->unit * (1 + rng_below(&rng, rng_below(&rng, 4) ? 8 : 300));
+        if (kind < 45 && f.n < maxn) { /* first fit */
+            uint64_t align = pick_align(&rng, sc->unit), want = 0, got = 0;
+            bool ok = sweep(&f, sc->base, wlast, size, align, &want);
+            uint64_t start;
+            if (!wt_align_up(sc->base, align, &start) || size - 1 > UINT64_MAX - start)
+                continue; /* too-big: the caller's check, not the tree's */
+            int rc = wtree_first_fit(&t, size, align, &got);
+            CHECK_RC(rc, ok ? 0 : MEMDEV_EFRAGMENTED);
+            if (ok && !rc) {
+                CHECK_U64(got, want);
+                if (wtree_reserve(&t) == 0) {
+                    wtree_insert(&t, got, got + (size - 1), f.n);
+                    ref_insert(&f, got, got + (size - 1));
+                }
+            }
+        } else if (kind < 60 && f.n < maxn) { /* fixed address inside a gap or at an edge */
+            uint64_t at = rng_below(&rng, 3) == 0 ? wlast - (size - 1)
+                                                   : sc->base + rng_below(&rng, sc->size / sc->unit) * sc->unit;
+            if (size - 1 > wlast - at || at < sc->base)
+                continue;
+            uint32_t idx, got_dev;
+            bool want = ref_overlap(&f, at, at + (size - 1), &idx);
+            bool got = wtree_first_overlap(&t, at, at + (size - 1), &got_dev);
+            CHECK(want == got);
+            if (!want && wtree_reserve(&t) == 0) {
+                wtree_insert(&t, at, at + (size - 1), f.n);
+                ref_insert(&f, at, at + (size - 1));
+            } else if (want && got) {
+                uint64_t first, last;
+                uint32_t dev;
+                CHECK(wtree_find(&t, f.r[idx].first, &dev, &first));
+                CHECK_U64(first, f.r[idx].first);
+                (void)last;
+            }
+        } else if (kind < 85 && f.n) { /* remove */
+            uint32_t i = (uint32_t)rng_below(&rng, f.n);
+            wtree_remove(&t, f.r[i].first);
+            memmove(&f.r[i], &f.r[i + 1], (f.n - i - 1) * sizeof f.r[0]);
+            f.n--;
+        } else { /* lookups near edges */
+            uint64_t gpa = sc->base + rng_below(&rng, sc->size);
+            if (f.n && rng_below(&rng, 2)) {
+                const struct range *r = &f.r[rng_below(&rng, f.n)];
+                uint64_t pick[4] = {r->first, r->last, r->first - 1, r->last + 1};
+                gpa = pick[rng_below(&rng, 4)];
+            }
+            uint32_t dev = 0;
+            uint64_t first = 0;
+            bool got = wtree_find(&t, gpa, &dev, &first), want = false;
+            for (uint32_t i = 0; i < f.n; i++)
+                if (f.r[i].first <= gpa && gpa <= f.r[i].last) {
+                    want = true;
+                    CHECK(got && first == f.r[i].first);
+                }
+            CHECK(want == got);
+        }
+        CHECK_U64(wtree_largest_gap(&t), ref_largest(&f, sc->base, wlast));
+        if (wtree_validate(&t, msg, sizeof msg)) {
+            fprintf(stderr, "seed 0x%llx op %u: %s\n", (unsigned long long)seed, op, msg);
+            check_failures++;
+        }
+        CHECK_U64(t.count, f.n);
+    }
+    /* In-order iteration equals the array. */
+    wt_iter it;
+    uint64_t first, last;
+    uint32_t dev, i = 0;
+    wtree_iter_begin(&t, &it);
+    while (wtree_iter_next(&t, &it, &first, &last, &dev) && i < f.n) {
+        CHECK_U64(first, f.r[i].first);
+        CHECK_U64(last, f.r[i].last);
+        i++;
+    }
+    CHECK_U64(i, f.n);
+    /* Drain: every removal keeps the tree valid down to empty. */
+    while (f.n && !check_failures) {
+        uint32_t k = (uint32_t)rng_below(&rng, f.n);
+        wtree_remove(&t, f.r[k].first);
+        memmove(&f.r[k], &f.r[k + 1], (f.n - k - 1) * sizeof f.r[0]);
+        f.n--;
+        if (wtree_validate(&t, msg, sizeof msg)) {
+            fprintf(stderr, "seed 0x%llx drain: %s\n", (unsigned long long)seed, msg);
+            check_failures++;
+        }
+    }
+    CHECK_U64(t.count, 0);
+    wtree_fini(&t);
+    free(f.r);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t seed = check_seed(argc, argv, 0x5eed1234);
+    printf("test_wtree: seed 0x%llx (reproduce with --seed 0x%llx)\n", (unsigned long long)seed,
+           (unsigned long long)seed);
+    const struct scenario sc[] = {
+        {6ull << 30, 16ull << 30, 2u << 20},           /* q35 board, 2 MiB units */
+        {0, 1ull << 40, 4096},                         /* starts at 0 */
+        {0ull - (1ull << 36), 1ull << 36, 1u << 20},   /* ends exactly at 2^64 */
+        {(1ull << 30) + 4096, 1ull << 34, 4096},       /* base not aligned to big alignments */
+        {0xfff, 1ull << 30, 1},                        /* byte units, odd base */
+    };
+    uint64_t rng = seed;
+    for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
+        run(rng_next(&rng), &sc[i], 6000, 60);    /* small: dense, shallow */
+        run(rng_next(&rng), &sc[i], 12000, 3000); /* deep trees, many splits and merges */
+    }
+    return check_report("test_wtree");
+}

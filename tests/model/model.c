@@ -672,7 +672,8 @@ static model_ext *ext_add(const model_dev *d, uint64_t lo, uint64_t hi, size_t *
     size_t k = 0;
     if (!e)
         return NULL;
-    memcpy(e, d->ext, d->n_ext * sizeof *e);
+    if (d->n_ext > 0)
+        memcpy(e, d->ext, d->n_ext * sizeof *e);
     e[d->n_ext] = (model_ext){lo, hi};
     qsort(e, d->n_ext + 1, sizeof *e, cmp_ext);
     for (size_t i = 0; i < d->n_ext + 1; i++) {

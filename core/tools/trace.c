@@ -124,13 +124,62 @@ const char *trace_op_name(enum trace_op_type type)
 
 enum key_id {
     K_BASE, K_SIZE, K_BUDGET, K_SLOTS, K_KVM, K_VHOST, K_ALIGN, K_ADDR, K_SLOT, K_BLOCK,
-    K_DYNAMIC, K_REQUESTED, K_LABEL, K_NODE, K_MEMDEV, K_EMPTY, K_MEMSLOTS, K_COUNT
+    K_DYNAMIC, K_REQUESTED, K_LABEL, K_NODE, K_MEMDEV, K_EMPTY, K_MEMSLOTS,
+    /* expect-only extensions */
+    K_OFFSET, K_MEMSLOT, K_MAPPED, K_ID, K_USED_SIZE, K_PLUGGED_SIZE, K_REQUIRED, K_USED,
+    K_RESERVED, K_KVM_FREE, K_VHOST_FREE, K_DEVICES, K_DIMM_SLOTS_USED, K_LARGEST_GAP, K_COUNT
 };
+_Static_assert(K_COUNT <= 32, "key bits must fit a uint32_t");
 
 static const char *const key_names[K_COUNT] = {
     "base", "size", "budget", "slots", "kvm", "vhost", "align", "addr", "slot", "block",
     "dynamic-memslots", "requested", "label", "node", "memdev", "empty", "memslots",
+    "offset", "memslot", "mapped", "id", "used_size", "plugged_size", "required", "used",
+    "reserved", "kvm_free", "vhost_free", "devices", "dimm_slots_used", "largest_gap",
 };
+
+/* Expect keys: the key_id of each trace_expect_key, and whether it prints in hex. */
+static const struct {
+    enum key_id key;
+    bool hex;
+} expect_keys[TRACE_EXP_COUNT] = {
+    [TRACE_EXP_ADDR] = {K_ADDR, true},
+    [TRACE_EXP_SLOT] = {K_SLOT, false},
+    [TRACE_EXP_MEMSLOTS] = {K_MEMSLOTS, false},
+    [TRACE_EXP_OFFSET] = {K_OFFSET, true},
+    [TRACE_EXP_MEMSLOT] = {K_MEMSLOT, false},
+    [TRACE_EXP_MAPPED] = {K_MAPPED, false},
+    [TRACE_EXP_USED_SIZE] = {K_USED_SIZE, true},
+    [TRACE_EXP_PLUGGED_SIZE] = {K_PLUGGED_SIZE, true},
+    [TRACE_EXP_REQUIRED] = {K_REQUIRED, false},
+    [TRACE_EXP_USED] = {K_USED, false},
+    [TRACE_EXP_RESERVED] = {K_RESERVED, false},
+    [TRACE_EXP_KVM_FREE] = {K_KVM_FREE, false},
+    [TRACE_EXP_VHOST_FREE] = {K_VHOST_FREE, false},
+    [TRACE_EXP_DEVICES] = {K_DEVICES, false},
+    [TRACE_EXP_DIMM_SLOTS_USED] = {K_DIMM_SLOTS_USED, false},
+    [TRACE_EXP_LARGEST_GAP] = {K_LARGEST_GAP, true},
+};
+
+static int expect_index(enum key_id key)
+{
+    for (int i = 0; i < TRACE_EXP_COUNT; i++)
+        if (expect_keys[i].key == key)
+            return i;
+    return -1;
+}
+
+/* Appends " key=value" for an expect key. */
+static void add_expect_value(struct sbuf *sb, int idx, uint64_t v)
+{
+    const char *name = key_names[expect_keys[idx].key];
+    if (idx == TRACE_EXP_MAPPED)
+        sb_addf(sb, " %s=%s", name, v ? "yes" : "no");
+    else if (expect_keys[idx].hex)
+        sb_addf(sb, " %s=0x%" PRIx64, name, v);
+    else
+        sb_addf(sb, " %s=%" PRIu64, name, v);
+}
 
 #define KB(k) (1u << (k))
 
@@ -159,7 +208,12 @@ static const struct op_syntax op_syntax[TRACE_OP_TYPE_COUNT] = {
     [TRACE_OP_STATS] = {0, {NULL}, 0},
     [TRACE_OP_LIST] = {0, {NULL}, 0},
     [TRACE_OP_INFO] = {0, {NULL}, 0},
-    [TRACE_OP_EXPECT] = {1, {"ok|error"}, KB(K_ADDR) | KB(K_SLOT) | KB(K_MEMSLOTS)},
+    [TRACE_OP_EXPECT] = {1, {"ok|error|none"},
+                         KB(K_ADDR) | KB(K_SLOT) | KB(K_MEMSLOTS) | KB(K_OFFSET) | KB(K_MEMSLOT) |
+                             KB(K_MAPPED) | KB(K_ID) | KB(K_USED_SIZE) | KB(K_PLUGGED_SIZE) |
+                             KB(K_REQUIRED) | KB(K_USED) | KB(K_RESERVED) | KB(K_KVM_FREE) |
+                             KB(K_VHOST_FREE) | KB(K_DEVICES) | KB(K_DIMM_SLOTS_USED) |
+                             KB(K_LARGEST_GAP)},
     [TRACE_OP_FAIL_ALLOC] = {0, {NULL}, 0},
 };
 
@@ -339,6 +393,31 @@ static int find_key(const char *name, enum key_id *key)
     return 0;
 }
 
+/* One key=value of `expect ok`. */
+static int apply_expect_key(struct pctx *c, struct trace_expect *e, enum key_id key, char *val,
+                            size_t vcol)
+{
+    if (key == K_ID) {
+        if (*val == '\0')
+            return perr(c, vcol, "empty value for 'id'");
+        e->id = val;
+        return 0;
+    }
+    int idx = expect_index(key);
+    if (idx < 0)
+        return perr(c, vcol, "internal: key is not an expect key");
+    e->fields |= 1u << idx;
+    if (key != K_MAPPED)
+        return parse_u64(c, val, vcol, &e->value[idx]);
+    if (strcmp(val, "yes") == 0)
+        e->value[idx] = 1;
+    else if (strcmp(val, "no") == 0)
+        e->value[idx] = 0;
+    else
+        return perr(c, vcol, "mapped takes yes or no, not '%.*s%s'", QTOK(val));
+    return 0;
+}
+
 /* Applies one key=value (value already split off) to the op. */
 static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char *val,
                      size_t vcol)
@@ -346,7 +425,8 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
     memdev_config *cfg = &op->config;
     memdev_device_desc *d = &op->desc;
     bool plug = op->type == TRACE_OP_PLUG;
-    bool expect = op->type == TRACE_OP_EXPECT;
+    if (op->type == TRACE_OP_EXPECT)
+        return apply_expect_key(c, &op->expect, key, val, vcol);
     switch (key) {
     case K_BASE: return parse_u64(c, val, vcol, &cfg->base);
     case K_SIZE:
@@ -362,13 +442,9 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
         return parse_limit(c, val, vcol, &op->vhost[cfg->n_vhost++]);
     case K_ALIGN: return parse_u64(c, val, vcol, plug ? &d->align : &op->align);
     case K_ADDR:
-        if (expect)
-            return parse_u64(c, val, vcol, &op->expect.addr);
         d->fields |= MEMDEV_F_ADDR;
         return parse_u64(c, val, vcol, &d->addr);
     case K_SLOT:
-        if (expect)
-            return parse_u32(c, val, vcol, &op->expect.slot);
         d->fields |= MEMDEV_F_SLOT;
         return parse_u32(c, val, vcol, &d->slot);
     case K_BLOCK: d->fields |= MEMDEV_F_BLOCK; return parse_u64(c, val, vcol, &d->block);
@@ -394,18 +470,11 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
         d->fields |= MEMDEV_F_MEMDEV;
         d->memdev = val;
         return 0;
-    case K_MEMSLOTS: return parse_u32(c, val, vcol, &op->expect.memslots);
-    case K_EMPTY:
-    case K_COUNT: break;
+    default: break;
     }
     return perr(c, vcol, "internal: unhandled key");
 }
 
-static uint32_t expect_bit(enum key_id key)
-{
-    return key == K_ADDR ? TRACE_EXPECT_ADDR
-           : key == K_SLOT ? TRACE_EXPECT_SLOT : TRACE_EXPECT_MEMSLOTS;
-}
 
 /* Parses the key=value options (and plug's bare `empty`) after the operands. */
 static int parse_options(struct pctx *c, struct trace_op *op, uint32_t *seen)
@@ -435,8 +504,6 @@ static int parse_options(struct pctx *c, struct trace_op *op, uint32_t *seen)
         if ((*seen & KB(key)) && key != K_VHOST)
             return perr(c, col, "duplicate key '%s'", t);
         *seen |= KB(key);
-        if (op->type == TRACE_OP_EXPECT)
-            op->expect.fields |= expect_bit(key);
         if (apply_key(c, op, key, eq + 1, col + (size_t)(eq + 1 - t)))
             return -1;
     }
@@ -466,8 +533,16 @@ static int parse_expect(struct pctx *c, struct trace_op *op)
         return -1;
     if (strcmp(t, "ok") == 0)
         return parse_options(c, op, &seen);
+    if (strcmp(t, "none") == 0) {
+        op->expect.none = true;
+        t = next_tok(c, &col);
+        if (t)
+            return perr(c, col, "unexpected operand '%.*s%s' after expect none", QTOK(t));
+        return 0;
+    }
     if (strcmp(t, "error") != 0)
-        return perr(c, col, "expect: expected 'ok' or 'error', got '%.*s%s'", QTOK(t));
+        return perr(c, col, "expect: expected 'ok', 'error' or 'none', got '%.*s%s'",
+                    QTOK(t));
     t = next_tok(c, &col);
     if (!t)
         return perr(c, c->end_col, "expect error: missing CODE");
@@ -666,13 +741,19 @@ static int format_expect(struct sbuf *sb, const struct trace_expect *e)
         sb_addf(sb, "expect error %s", memdev_error_name(e->code));
         return 0;
     }
+    if (e->none) {
+        sb_str(sb, "expect none");
+        return 0;
+    }
     sb_str(sb, "expect ok");
-    if (e->fields & TRACE_EXPECT_ADDR)
-        sb_addf(sb, " addr=0x%" PRIx64, e->addr);
-    if (e->fields & TRACE_EXPECT_SLOT)
-        sb_addf(sb, " slot=%" PRIu32, e->slot);
-    if (e->fields & TRACE_EXPECT_MEMSLOTS)
-        sb_addf(sb, " memslots=%" PRIu32, e->memslots);
+    if (e->id) {
+        if (!token_ok(e->id, true))
+            return -1;
+        sb_addf(sb, " id=%s", e->id);
+    }
+    for (int i = 0; i < TRACE_EXP_COUNT; i++)
+        if (e->fields & (1u << i))
+            add_expect_value(sb, i, e->value[i]);
     return 0;
 }
 
@@ -740,15 +821,17 @@ int trace_format_op(const struct trace_op *op, char *buf, size_t cap)
 /* What one operation returned, from the library or the model. */
 struct op_result {
     int rc;
-    bool has_addr, has_slot, has_memslots, empty;
-    uint64_t addr;
-    int32_t slot;
-    uint32_t memslots;
-    bool is_lookup, found, mapped;
-    uint64_t offset;
-    uint32_t memslot;
-    char id[MEMDEV_MAX_ID_LEN + 1];
+    bool empty, is_lookup, found;
+    uint32_t has;                  /* (1u << trace_expect_key) for each value present */
+    uint64_t val[TRACE_EXP_COUNT];
+    char id[MEMDEV_MAX_ID_LEN + 1]; /* lookup: the device found */
 };
+
+static void set_val(struct op_result *res, enum trace_expect_key k, uint64_t v)
+{
+    res->has |= 1u << k;
+    res->val[k] = v;
+}
 
 struct trace_runner {
     const char *name;
@@ -854,16 +937,14 @@ static void take_plug(struct op_result *res, const memdev_plug_result *pr)
 {
     if (res->rc != 0)
         return;
-    res->has_memslots = true;
-    res->memslots = pr->memslots;
+    set_val(res, TRACE_EXP_MEMSLOTS, pr->memslots);
     if (pr->empty) {
         res->empty = true;
         return;
     }
-    res->has_addr = true;
-    res->addr = pr->addr;
-    res->has_slot = pr->slot >= 0;
-    res->slot = pr->slot;
+    set_val(res, TRACE_EXP_ADDR, pr->addr);
+    if (pr->slot >= 0)
+        set_val(res, TRACE_EXP_SLOT, (uint64_t)pr->slot);
 }
 
 static void take_lookup(struct op_result *res, const memdev_lookup_result *lk)
@@ -872,12 +953,35 @@ static void take_lookup(struct op_result *res, const memdev_lookup_result *lk)
     if (res->rc != 0 || !lk->found)
         return;
     res->found = true;
-    res->has_addr = true;
-    res->addr = lk->addr;
-    res->offset = lk->offset;
-    res->memslot = lk->memslot;
-    res->mapped = lk->mapped;
+    set_val(res, TRACE_EXP_ADDR, lk->addr);
+    set_val(res, TRACE_EXP_OFFSET, lk->offset);
+    set_val(res, TRACE_EXP_MEMSLOT, lk->memslot);
+    set_val(res, TRACE_EXP_MAPPED, lk->mapped);
     copy_id(res, lk->id);
+}
+
+static void take_stats(struct op_result *res, const memdev_stats *st)
+{
+    if (res->rc != 0)
+        return;
+    set_val(res, TRACE_EXP_USED_SIZE, st->used_size);
+    set_val(res, TRACE_EXP_PLUGGED_SIZE, st->plugged_size);
+    set_val(res, TRACE_EXP_REQUIRED, st->required);
+    set_val(res, TRACE_EXP_USED, st->used);
+    set_val(res, TRACE_EXP_RESERVED, st->reserved);
+    if (st->has_kvm)
+        set_val(res, TRACE_EXP_KVM_FREE, st->kvm_free);
+    if (st->n_vhost > 0)
+        set_val(res, TRACE_EXP_VHOST_FREE, st->vhost_free);
+    set_val(res, TRACE_EXP_DEVICES, st->devices);
+    set_val(res, TRACE_EXP_DIMM_SLOTS_USED, st->dimm_slots_used);
+    set_val(res, TRACE_EXP_LARGEST_GAP, st->largest_gap);
+}
+
+static void take_free(struct op_result *res, uint64_t addr)
+{
+    if (res->rc == 0)
+        set_val(res, TRACE_EXP_ADDR, addr);
 }
 
 /* Runs one operation on the library. */
@@ -885,6 +989,8 @@ static void exec_lib(memdev_space *sp, const struct trace_op *op, struct op_resu
 {
     memdev_plug_result pr = {0};
     memdev_lookup_result lk = {0};
+    memdev_stats st;
+    uint64_t addr = 0;
     memset(res, 0, sizeof *res);
     switch (op->type) {
     case TRACE_OP_PLUG:
@@ -906,8 +1012,12 @@ static void exec_lib(memdev_space *sp, const struct trace_op *op, struct op_resu
         take_lookup(res, &lk);
         break;
     case TRACE_OP_FREE:
-        res->rc = memdev_free(sp, op->size, op->align, &res->addr);
-        res->has_addr = res->rc == 0;
+        res->rc = memdev_free(sp, op->size, op->align, &addr);
+        take_free(res, addr);
+        break;
+    case TRACE_OP_STATS:
+        res->rc = memdev_stats_get(sp, &st);
+        take_stats(res, &st);
         break;
     default: break;
     }
@@ -918,6 +1028,8 @@ static void exec_model(model_space *m, const struct trace_op *op, struct op_resu
 {
     memdev_plug_result pr = {0};
     memdev_lookup_result lk = {0};
+    memdev_stats st;
+    uint64_t addr = 0;
     memset(res, 0, sizeof *res);
     switch (op->type) {
     case TRACE_OP_PLUG:
@@ -939,39 +1051,36 @@ static void exec_model(model_space *m, const struct trace_op *op, struct op_resu
         take_lookup(res, &lk);
         break;
     case TRACE_OP_FREE:
-        res->rc = model_free(m, op->size, op->align, &res->addr);
-        res->has_addr = res->rc == 0;
+        res->rc = model_free(m, op->size, op->align, &addr);
+        take_free(res, addr);
+        break;
+    case TRACE_OP_STATS:
+        res->rc = model_stats_get(m, &st);
+        take_stats(res, &st);
         break;
     default: break;
     }
 }
 
-/* "ok addr=... slot=... memslots=...", "error CODE", "found ID ..." or "none". */
+/* "ok [empty] [id=ID] key=value...", "error CODE" or "none". */
 static void describe_result(struct sbuf *sb, const struct op_result *res)
 {
     if (res->rc != 0) {
         sb_addf(sb, "error %s", memdev_error_name(res->rc));
         return;
     }
-    if (res->is_lookup) {
-        if (!res->found) {
-            sb_str(sb, "none");
-            return;
-        }
-        sb_addf(sb, "%s addr=0x%" PRIx64 " offset=0x%" PRIx64 " memslot=%" PRIu32
-                    " mapped=%s", res->id, res->addr, res->offset, res->memslot,
-                res->mapped ? "yes" : "no");
+    if (res->is_lookup && !res->found) {
+        sb_str(sb, "none");
         return;
     }
     sb_str(sb, "ok");
     if (res->empty)
         sb_str(sb, " empty");
-    if (res->has_addr)
-        sb_addf(sb, " addr=0x%" PRIx64, res->addr);
-    if (res->has_slot)
-        sb_addf(sb, " slot=%" PRId32, res->slot);
-    if (res->has_memslots && !res->empty)
-        sb_addf(sb, " memslots=%" PRIu32, res->memslots);
+    if (res->found)
+        sb_addf(sb, " id=%s", res->id);
+    for (int i = 0; i < TRACE_EXP_COUNT; i++)
+        if (res->has & (1u << i))
+            add_expect_value(sb, i, res->val[i]);
 }
 
 /* The operand as written, or a stand-in for hand-built ops. */
@@ -1006,19 +1115,20 @@ static void print_result(struct trace_runner *r, const struct trace_op *op,
         sb_addf(sb, " error %s: %s\n", memdev_error_name(res->rc), detail);
     } else if (op->type == TRACE_OP_LOOKUP) {
         if (res->found)
-            sb_addf(sb, " %s offset=0x%" PRIx64 " memslot=%" PRIu32 " mapped=%s\n", res->id,
-                    res->offset, res->memslot, res->mapped ? "yes" : "no");
+            sb_addf(sb, " %s offset=0x%" PRIx64 " memslot=%" PRIu64 " mapped=%s\n", res->id,
+                    res->val[TRACE_EXP_OFFSET], res->val[TRACE_EXP_MEMSLOT],
+                    res->val[TRACE_EXP_MAPPED] ? "yes" : "no");
         else
             sb_str(sb, " none\n");
     } else if (op->type == TRACE_OP_PLUG && res->empty) {
         sb_str(sb, " ok empty\n");
     } else if (op->type == TRACE_OP_PLUG) {
-        sb_addf(sb, " ok addr=0x%" PRIx64, res->addr);
-        if (res->has_slot)
-            sb_addf(sb, " slot=%" PRId32, res->slot);
-        sb_addf(sb, " memslots=%" PRIu32 "\n", res->memslots);
+        sb_addf(sb, " ok addr=0x%" PRIx64, res->val[TRACE_EXP_ADDR]);
+        if (res->has & (1u << TRACE_EXP_SLOT))
+            sb_addf(sb, " slot=%" PRIu64, res->val[TRACE_EXP_SLOT]);
+        sb_addf(sb, " memslots=%" PRIu64 "\n", res->val[TRACE_EXP_MEMSLOTS]);
     } else if (op->type == TRACE_OP_FREE) {
-        sb_addf(sb, " ok addr=0x%" PRIx64 "\n", res->addr);
+        sb_addf(sb, " ok addr=0x%" PRIx64 "\n", res->val[TRACE_EXP_ADDR]);
     } else {
         sb_str(sb, " ok\n");
     }
@@ -1110,14 +1220,15 @@ static bool expect_matches(const struct trace_expect *e, const struct op_result 
 {
     if (e->code != 0 || res->rc != 0)
         return e->code == res->rc;
-    if ((e->fields & TRACE_EXPECT_ADDR) && (!res->has_addr || res->addr != e->addr))
+    if (e->none)
+        return res->is_lookup && !res->found;
+    if (e->id && (!res->found || strcmp(e->id, res->id) != 0))
         return false;
-    if ((e->fields & TRACE_EXPECT_SLOT) &&
-        (!res->has_slot || res->slot < 0 || (uint32_t)res->slot != e->slot))
-        return false;
-    if ((e->fields & TRACE_EXPECT_MEMSLOTS) &&
-        (!res->has_memslots || res->memslots != e->memslots))
-        return false;
+    for (int i = 0; i < TRACE_EXP_COUNT; i++) {
+        uint32_t bit = 1u << i;
+        if ((e->fields & bit) && (!(res->has & bit) || res->val[i] != e->value[i]))
+            return false;
+    }
     return true;
 }
 
@@ -1222,11 +1333,13 @@ static bool results_equal(const struct op_result *a, const struct op_result *b)
         return false;
     if (a->rc != 0)
         return true;
-    return a->has_addr == b->has_addr && (!a->has_addr || a->addr == b->addr) &&
-           a->has_slot == b->has_slot && (!a->has_slot || a->slot == b->slot) &&
-           a->has_memslots == b->has_memslots && a->memslots == b->memslots &&
-           a->empty == b->empty && a->found == b->found && a->offset == b->offset &&
-           a->memslot == b->memslot && a->mapped == b->mapped && strcmp(a->id, b->id) == 0;
+    if (a->has != b->has || a->empty != b->empty || a->found != b->found ||
+        strcmp(a->id, b->id) != 0)
+        return false;
+    for (int i = 0; i < TRACE_EXP_COUNT; i++)
+        if ((a->has & (1u << i)) && a->val[i] != b->val[i])
+            return false;
+    return true;
 }
 
 /* Check mode: everything after one operation. Returns nonzero when it diverged. */

@@ -20,12 +20,14 @@
  *   included) outside comments are malformed; bytes >= 0x80 are allowed in names;
  * - number suffixes K M G T are binary and accepted in lower case too (k m g t);
  *   0x/0X prefix for hex; a suffix applies to hex numbers as well (0x10G = 16 GiB);
- * - values stored in 32-bit fields (slots, slot, node, kvm/vhost MAX and OTHER, map index,
- *   expect slot/memslots) above 2^32-1 are malformed numbers;
+ * - values stored in 32-bit fields (slots, slot, node, kvm/vhost MAX and OTHER, map index)
+ *   above 2^32-1 are malformed numbers;
  * - operands (ID, KIND, ...) come first, options (key=value) after; an operand may not
  *   contain '=' or start with '#';
  * - `expect` applies to the last operation line before it (comments and blank lines and
  *   other expects in between are allowed, so several expects may check one operation);
+ *   extensions: `expect none` (lookup found nothing) and the expect keys listed at
+ *   enum trace_expect_key (lookup details and stats counters);
  * - memdev extension: `fail-alloc` makes every allocation of the next operation fail (to
  *   reach the no-memory code from a trace); under --check a no-memory answer from the
  *   library is accepted when the state did not change, and the model skips that operation.
@@ -76,19 +78,38 @@ enum trace_op_type {
 /* Most `vhost=` options one space line may carry. */
 #define TRACE_MAX_VHOST 64u
 
-/* Which optional parts of an `expect ok` are present. */
-enum trace_expect_field {
-    TRACE_EXPECT_ADDR = 1u << 0,
-    TRACE_EXPECT_SLOT = 1u << 1,
-    TRACE_EXPECT_MEMSLOTS = 1u << 2
+/*
+ * The values an `expect ok` can check, as key=value: addr slot memslots are spec section 9;
+ * the others are memdev extensions (lookup: offset memslot mapped=yes|no id=ID; stats:
+ * the memdev_stats counters by their names). Bit (1u << key) of trace_expect.fields says
+ * the key is present.
+ */
+enum trace_expect_key {
+    TRACE_EXP_ADDR = 0,   /* plug: placed address; free: free address; lookup: device start */
+    TRACE_EXP_SLOT,       /* plug of a dimm/nvdimm */
+    TRACE_EXP_MEMSLOTS,   /* plug (0 for an empty device) */
+    TRACE_EXP_OFFSET,     /* lookup */
+    TRACE_EXP_MEMSLOT,    /* lookup */
+    TRACE_EXP_MAPPED,     /* lookup: 1 = yes, 0 = no */
+    TRACE_EXP_USED_SIZE,  /* stats ... */
+    TRACE_EXP_PLUGGED_SIZE,
+    TRACE_EXP_REQUIRED,
+    TRACE_EXP_USED,
+    TRACE_EXP_RESERVED,
+    TRACE_EXP_KVM_FREE,   /* only when the space has kvm= */
+    TRACE_EXP_VHOST_FREE, /* only when there is a vhost backend */
+    TRACE_EXP_DEVICES,
+    TRACE_EXP_DIMM_SLOTS_USED,
+    TRACE_EXP_LARGEST_GAP,
+    TRACE_EXP_COUNT
 };
 
 struct trace_expect {
-    int code;         /* 0 for `expect ok`, else the MEMDEV_E* code of `expect error CODE` */
-    uint32_t fields;  /* TRACE_EXPECT_* (only with code 0) */
-    uint64_t addr;
-    uint32_t slot;
-    uint32_t memslots;
+    int code;         /* 0 for `expect ok`/`expect none`, else the code of `expect error CODE` */
+    bool none;        /* `expect none` (extension): a lookup that found no device */
+    uint32_t fields;  /* (1u << trace_expect_key) for each key given (only with code 0) */
+    uint64_t value[TRACE_EXP_COUNT];
+    const char *id;   /* id=ID (lookup), NULL when not given */
 };
 
 /*

@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * program.c - the total fuzz decoder (see program.h for why it folds operands from the state).
+ *
+ * Layout of an input (all tables below; a short input is zero-padded, a trailing partial
+ * record is ignored, at most PROGRAM_MAX_OPS records are used):
+ *
+ *   header, 16 bytes
+ *     h0  low nibble: window base class, high nibble: window size class
+ *     h1  low nibble: budget class, high nibble: small multiplier k (unaligned base, budget)
+ *     h2  DIMM slots (< 0xE0: h2 % 9, else a table up to 256 and beyond)
+ *     h3  bit 7: KVM present; bits 0-3: KVM max class; bits 4-6: KVM other class
+ *     h4  bits 0-1: vhost backends (0..3); bit 2: keep an invalid configuration as is
+ *     h5..h7  vhost backend i: bits 0-3 max class, bits 4-6 other class
+ *     h8..h15 "jitter": a raw little-endian 64-bit value used by the "raw" table entries
+ *   records, 8 bytes each: r0 low nibble = operation (op_tab), r0 high nibble = variant,
+ *     r1 = device selector or plug id, r2..r7 = operands (see each decode_* function).
+ *
+ * Every choice is a table lookup or a fold (value % count) so that a one-byte mutation moves
+ * to a neighbouring meaningful program instead of an invalid one.
+ */
+#include "program.h"
+
+#include <string.h>
+
+#define KIB (1ull << 10)
+#define MIB (1ull << 20)
+#define GIB (1ull << 30)
+#define TIB (1ull << 40)
+
+#define ID8(a) "d" #a "0", "d" #a "1", "d" #a "2", "d" #a "3", \
+               "d" #a "4", "d" #a "5", "d" #a "6", "d" #a "7"
+static const char *const id_pool[PROGRAM_ID_POOL] = {ID8(0), ID8(1), ID8(2), ID8(3),
+                                                     ID8(4), ID8(5), ID8(6), ID8(7)};
+/* An id outside the pool: never plugged, so always unknown-id. */
+static const char unknown_id[] = "zz";
+
+static const uint32_t limit_tab[16] = {8,   16,  32,   64,   128,   256, 508, 509,
+                                       510, 512, 1024, 4096, 32764, 2,   1,   0};
+static const uint32_t other_tab[8] = {0, 1, 2, 5, 16, 64, 500, UINT32_MAX /* = max */};
+static const uint32_t slots_tab[32] = {16,  32, 64, 128, 255, 256, 257, 1000, 0, 1, 2,
+                                       3,   4,  5,  6,   7,   8,   10,  12,   24, 31, 33,
+                                       100, 200, 250, 254, 255, 256, 256, 256, 1, 2};
+static const uint64_t vblock_tab[8] = {1 * MIB, 2 * MIB, 4 * MIB,  128 * MIB,
+                                       1 * GIB, 2 * MIB, 32 * MIB, 2 * GIB};
+static const uint64_t label_tab[4] = {128 * KIB, 256 * KIB, 2 * MIB, 1 * MIB};
+
+enum {
+    OP_PLUG,
+    OP_UNPLUG,
+    OP_VMEM_PLUG,
+    OP_VMEM_UNPLUG,
+    OP_RESIZE,
+    OP_MAP,
+    OP_UNMAP,
+    OP_VHOST,
+    OP_LOOKUP,
+    OP_FREE,
+    OP_QUERY
+};
+static const uint8_t op_tab[16] = {OP_PLUG,      OP_PLUG,   OP_PLUG,   OP_PLUG,
+                                   OP_UNPLUG,    OP_UNPLUG, OP_VMEM_PLUG, OP_VMEM_PLUG,
+                                   OP_VMEM_UNPLUG, OP_RESIZE, OP_MAP,  OP_UNMAP,
+                                   OP_VHOST,     OP_LOOKUP, OP_FREE,   OP_QUERY};
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static uint64_t align_down(uint64_t x, uint64_t a) { return a ? x - x % a : x; }
+/* align_up that saturates to the largest multiple instead of wrapping (operands only). */
+static uint64_t align_up_sat(uint64_t x, uint64_t a)
+{
+    if (a == 0 || x % a == 0)
+        return x;
+    uint64_t r = a - x % a;
+    return x > UINT64_MAX - r ? align_down(x, a) : x + r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Header                                                                                   */
+
+static uint64_t window_size(unsigned cls, uint64_t jitter)
+{
+    static const uint64_t tab[16] = {2 * MIB, 64 * MIB, 1 * GIB,  2 * GIB,   6 * GIB, 16 * GIB,
+                                     18 * GIB, 64 * GIB, 1 * TIB, 64 * TIB, 1ull << 63, 0,
+                                     33 * GIB, 0,        9 * GIB, 256 * GIB};
+    if (cls == 11)
+        return UINT64_MAX; /* "the rest of the address space", clamped by the caller */
+    if (cls == 13)
+        return jitter;
+    return tab[cls];
+}
+
+static uint64_t window_base(unsigned cls, unsigned k, uint64_t size, uint64_t jitter)
+{
+    static const uint64_t tab[16] = {0,       1 * GIB, 4 * GIB, 5 * GIB, 6 * GIB,   0,
+                                     4 * GIB - 2 * MIB, 1 * TIB, 0, 0, 1ull << 63, 1 * MIB + 4 * KIB,
+                                     0,       0,       4 * GIB, 6 * GIB};
+    switch (cls) {
+    case 5: return 6 * GIB + (uint64_t)k * 4 * KIB;                 /* unaligned base */
+    case 8: return size == UINT64_MAX ? 0 - TIB : 0 - size;          /* ends at 2^64 */
+    case 9: return (size >= (0 - 2 * MIB) ? 0 : 0 - size - 2 * MIB); /* 2 MiB below 2^64 */
+    case 12: return jitter;
+    case 13: return 0 - (uint64_t)(k + 1) * GIB;
+    default: return tab[cls];
+    }
+}
+
+static uint64_t budget_of(unsigned cls, unsigned k, uint64_t size, uint64_t jitter)
+{
+    switch (cls) {
+    case 0: return size;
+    case 1: return size / 2;
+    case 2: return 0;
+    case 3: return 2 * MIB;
+    case 4: return 1 * GIB;
+    case 5: return 4 * GIB;
+    case 6: return 12 * GIB;
+    case 7: return 16 * GIB;
+    case 8: return size > UINT64_MAX / 2 ? UINT64_MAX : size * 2;
+    case 9: return UINT64_MAX;
+    case 10: return size > 2 * MIB ? size - 2 * MIB : size;
+    case 11: return size > UINT64_MAX - 2 * MIB ? size : size + (uint64_t)(k + 1) * 2 * MIB;
+    case 12: return 1 * TIB;
+    case 13: return 8 * GIB;
+    case 14: return jitter;
+    default: return 64 * GIB;
+    }
+}
+
+static memdev_limit limit_of(uint8_t b, bool keep_invalid)
+{
+    memdev_limit l = {limit_tab[b & 15], other_tab[(b >> 4) & 7]};
+    if (l.other == UINT32_MAX)
+        l.other = l.max;
+    if (l.other > l.max && !keep_invalid)
+        l.other = l.max;
+    return l;
+}
+
+void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size)
+{
+    uint8_t h[PROGRAM_HEADER_SIZE] = {0};
+    memset(d, 0, sizeof(*d));
+    memcpy(h, data, min_u64(size, PROGRAM_HEADER_SIZE));
+    d->data = data;
+    d->size = size;
+    d->pos = PROGRAM_HEADER_SIZE;
+    for (unsigned i = 0; i < 8; i++)
+        d->jitter |= (uint64_t)h[8 + i] << (8 * i);
+
+    bool keep_invalid = (h[4] & 4) != 0;
+    unsigned k = h[1] >> 4;
+    memdev_config *c = &d->config;
+    c->size = window_size(h[0] >> 4, d->jitter);
+    c->base = window_base(h[0] & 15, k, c->size, d->jitter);
+    if (!keep_invalid) {
+        if (c->size == 0)
+            c->size = 1 * GIB;
+        if (c->base + c->size < c->base && c->base + c->size != 0)
+            c->size = 0 - c->base; /* clamp to end exactly at 2^64 */
+        if (c->size == 0)          /* base 0 and "the rest": all but the last byte */
+            c->size = UINT64_MAX;
+    }
+    c->budget = budget_of(h[1] & 15, k, c->size, d->jitter);
+    c->dimm_slots = h[2] < 0xE0 ? h[2] % 9u : slots_tab[h[2] - 0xE0];
+    if (c->dimm_slots > MEMDEV_MAX_DIMM_SLOTS && !keep_invalid)
+        c->dimm_slots = MEMDEV_MAX_DIMM_SLOTS;
+    c->has_kvm = (h[3] & 0x80) != 0;
+    c->kvm = limit_of(h[3], keep_invalid);
+    c->n_vhost = h[4] & 3u;
+    for (unsigned i = 0; i < c->n_vhost; i++)
+        d->vhost[i] = limit_of(h[5 + i], keep_invalid);
+    c->vhost = d->vhost;
+}
+
+void program_space_op(const program_decoder *d, struct trace_op *op)
+{
+    memset(op, 0, sizeof(*op));
+    op->type = TRACE_OP_SPACE;
+    op->config = d->config;
+    op->config.vhost = NULL;
+    for (unsigned i = 0; i < d->config.n_vhost; i++)
+        op->vhost[i] = d->vhost[i];
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Shadow of the space                                                                      */
+
+static const char *pool_id(const char *id)
+{
+    if (id[0] != 'd' || id[1] < '0' || id[1] > '7' || id[2] < '0' || id[2] > '7' || id[3])
+        return NULL;
+    return id_pool[(id[1] - '0') * 8 + (id[2] - '0')];
+}
+
+static int collect(void *ctx, const memdev_device_info *info)
+{
+    program_decoder *d = ctx;
+    const char *id = pool_id(info->id);
+    if (!id || d->n_live >= PROGRAM_MAX_LIVE)
+        return 0;
+    program_dev *v = &d->live[d->n_live++];
+    v->id = id;
+    v->kind = info->kind;
+    v->empty = info->empty;
+    v->addr = info->addr;
+    v->size = info->size;
+    v->align = info->align;
+    v->slot = info->slot;
+    v->memslots = info->memslots;
+    v->mapped = info->mapped;
+    v->memslot_size = info->memslot_size ? info->memslot_size : info->size;
+    v->block = info->block;
+    v->requested = info->requested;
+    v->plugged = info->plugged;
+    return 0;
+}
+
+static void refresh(program_decoder *d, const memdev_space *sp)
+{
+    d->n_live = 0;
+    memset(&d->stats, 0, sizeof(d->stats));
+    if (!sp)
+        return;
+    memdev_foreach(sp, collect, d);
+    memdev_stats_get(sp, &d->stats);
+}
+
+static const program_dev *find_live(const program_decoder *d, const char *id)
+{
+    for (uint32_t i = 0; i < d->n_live; i++)
+        if (d->live[i].id == id)
+            return &d->live[i];
+    return NULL;
+}
+
+/* A pool id that is not plugged, starting at index i (the pool is larger than... usually). */
+static const char *free_id(const program_decoder *d, unsigned i)
+{
+    for (unsigned n = 0; n < PROGRAM_ID_POOL; n++) {
+        const char *id = id_pool[(i + n) % PROGRAM_ID_POOL];
+        if (!find_live(d, id))
+            return id;
+    }
+    return unknown_id;
+}
+
+/*
+ * The device an operation targets, from selector s: mostly a live device of the wanted kind
+ * (want < 0: any non-empty), sometimes the one plugged last, any live one (wrong kind), or an
+ * id that is not plugged.
+ */
+static const program_dev *select_dev(const program_decoder *d, uint8_t s, int want,
+                                     const char **id)
+{
+    if (d->n_live > 0 && s < 0xD0) {
+        uint32_t match = 0;
+        for (uint32_t i = 0; i < d->n_live; i++)
+            match += want < 0 ? !d->live[i].empty : d->live[i].kind == (memdev_kind)want;
+        if (match > 0) {
+            uint32_t pick = s % match;
+            for (uint32_t i = 0; i < d->n_live; i++) {
+                bool ok = want < 0 ? !d->live[i].empty : d->live[i].kind == (memdev_kind)want;
+                if (ok && pick-- == 0) {
+                    *id = d->live[i].id;
+                    return &d->live[i];
+                }
+            }
+        }
+        *id = d->live[s % d->n_live].id;
+        return &d->live[s % d->n_live];
+    }
+    if (s < 0xE0 && d->last_plugged && find_live(d, d->last_plugged)) {
+        *id = d->last_plugged;
+        return find_live(d, d->last_plugged);
+    }
+    if ((s & 1) && d->n_live > 0) {
+        *id = d->live[(s >> 1) % d->n_live].id;
+        return &d->live[(s >> 1) % d->n_live];
+    }
+    *id = s == 0xFE ? unknown_id : free_id(d, (s >> 1) & 63u);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Sizes, alignments, hints                                                                 */
+
+/* A region size from byte b: multiples of common units, the largest gap, the remaining
+ * budget, fractions of the window, sizes near 2^64, and sizes that are not page multiples. */
+static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align)
+{
+    uint64_t k = (b & 31u) + 1;
+    uint64_t left = d->config.budget > d->stats.used_size ? d->config.budget - d->stats.used_size
+                                                          : 0;
+    uint64_t v;
+    switch (b >> 5) {
+    case 0: return k * 2 * MIB;
+    case 1: return k * 128 * MIB;
+    case 2: return k * GIB;
+    case 3:
+        v = (k & 1) ? d->stats.largest_gap : align_down(d->stats.largest_gap, align);
+        return v ? v : 2 * MIB;
+    case 4:
+        v = (k & 1) ? left : left + 2 * MIB;
+        return v ? v : 4 * MIB;
+    case 5:
+        v = d->config.size >> (k & 7);
+        return v ? v : 2 * MIB;
+    case 6: return (k & 1) ? 0 - k * 2 * MIB : 1ull << (63 - (k & 15));
+    default:
+        if (k == 1)
+            return 0;
+        return k * 4 * KIB + ((k & 4) ? 1 : 0);
+    }
+}
+
+static uint64_t pick_align(uint8_t b)
+{
+    unsigned e = b >> 3;
+    switch (b & 7) {
+    case 1: return 4 * KIB;
+    case 3: return 1 * GIB;
+    case 4: return 1ull << (e * 2 > 63 ? 63 : e * 2);
+    case 5: return 64 * KIB;
+    case 6: return (e & 1) ? 1ull << 63 : 32 * GIB;
+    case 7: return 1ull << e;
+    default: return 2 * MIB;
+    }
+}
+
+static uint64_t pick_hint(const program_decoder *d, const memdev_space *sp, uint8_t b,
+                          uint64_t size, uint64_t palign)
+{
+    const memdev_config *c = &d->config;
+    unsigned j = b >> 3;
+    const program_dev *v = NULL;
+    uint64_t a = 0;
+    for (uint32_t i = 0, n = 0; i < d->n_live; i++)
+        if (!d->live[i].empty && n++ == j % (d->n_live ? d->n_live : 1))
+            v = &d->live[i];
+    switch (b & 7) {
+    case 0:
+        if (sp && memdev_free((memdev_space *)sp, size ? size : 1, palign, &a) == 0)
+            return a;
+        return align_up_sat(c->base, palign);
+    case 1: return v ? v->addr + v->size : c->base;
+    case 2: return v ? align_up_sat(v->addr + v->size, palign) : align_up_sat(c->base, palign);
+    case 3: return v ? v->addr + align_down(v->size / 2, palign) : c->base;
+    case 4: return align_up_sat(c->base, palign);
+    case 5: return align_down(c->base + c->size - size, palign);
+    case 6: return align_up_sat(c->base, palign) + (uint64_t)j * palign;
+    default:
+        if (j == 0)
+            return 0;
+        if (j == 1)
+            return 0 - palign;
+        a = d->jitter ^ ((uint64_t)j * 0x9e3779b97f4a7c15ull);
+        return (j & 1) ? a : align_down(a, palign);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Plug                                                                                     */
+
+static const memdev_kind kind_tab[8] = {MEMDEV_DIMM,       MEMDEV_NVDIMM,     MEMDEV_VIRTIO_PMEM,
+                                        MEMDEV_VIRTIO_MEM, MEMDEV_HV_BALLOON, MEMDEV_VIRTIO_MEM,
+                                        MEMDEV_DIMM,       MEMDEV_HV_BALLOON};
+
+/* Kind-specific fields from r2 bits 5-7 and r6. */
+static void plug_kind_fields(const program_decoder *d, const uint8_t *r, memdev_device_desc *p)
+{
+    uint8_t f = r[2] >> 5;
+    switch (p->kind) {
+    case MEMDEV_DIMM:
+    case MEMDEV_NVDIMM:
+        if (f & 1) {
+            p->fields |= MEMDEV_F_SLOT;
+            p->slot = r[6] % (d->config.dimm_slots + 2u);
+            for (uint32_t i = 0, n = 0; (r[6] & 0x80) && i < d->n_live; i++)
+                if (d->live[i].slot >= 0 && n++ == (r[6] & 0x7fu) % 4u)
+                    p->slot = (uint32_t)d->live[i].slot; /* a busy slot */
+        }
+        if (p->kind == MEMDEV_NVDIMM && (f & 2)) {
+            p->fields |= MEMDEV_F_LABEL;
+            p->label = label_tab[r[6] & 3];
+        }
+        break;
+    case MEMDEV_VIRTIO_MEM: {
+        uint64_t block = MEMDEV_DEFAULT_BLOCK;
+        if (f & 2) {
+            p->fields |= MEMDEV_F_BLOCK;
+            block = p->block = vblock_tab[r[6] & 7];
+        }
+        p->size = align_up_sat(p->size, block);
+        if (f & 1) {
+            p->fields |= MEMDEV_F_DYNAMIC;
+            p->dynamic = true;
+        }
+        if (f & 4) {
+            unsigned m = r[6] >> 3;
+            p->fields |= MEMDEV_F_REQUESTED;
+            p->requested = m == 0   ? 0
+                           : m == 1 ? block
+                           : m == 2 ? align_down(p->size / 2, block)
+                           : m == 3 ? p->size
+                                    : min_u64(p->size, align_down((uint64_t)m * block, block));
+        }
+        break;
+    }
+    case MEMDEV_HV_BALLOON:
+        if (f & 1)
+            p->fields |= MEMDEV_F_EMPTY;
+        break;
+    default: break;
+    }
+}
+
+/* Spec check 0: one malformation per selector, so every invalid-argument rule is reachable. */
+static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p,
+                         const char **id)
+{
+    bool vmem = p->kind == MEMDEV_VIRTIO_MEM, dimm = p->kind <= MEMDEV_NVDIMM;
+    uint64_t block = (p->fields & MEMDEV_F_BLOCK) ? p->block : MEMDEV_DEFAULT_BLOCK;
+    switch (sel) {
+    case 0: p->size = 0; break;
+    case 1: p->align = 0; break;
+    case 2: p->align = 3 * 4 * KIB; break;
+    case 3:
+        p->fields |= dimm ? MEMDEV_F_BLOCK : MEMDEV_F_SLOT;
+        p->block = dimm ? 2 * MIB : p->block;
+        break;
+    case 4:
+        p->fields |= MEMDEV_F_BLOCK;
+        p->block = vmem ? 512 * KIB : 2 * MIB;
+        break;
+    case 5:
+        p->fields |= MEMDEV_F_REQUESTED;
+        p->requested = vmem ? p->size + block : 0;
+        break;
+    case 6:
+        p->fields |= MEMDEV_F_LABEL;
+        p->label = p->kind == MEMDEV_NVDIMM ? 64 * KIB : 128 * KIB;
+        break;
+    case 7:
+        if (vmem) {
+            p->fields |= MEMDEV_F_BLOCK;
+            p->block = 3 * MIB;
+        } else {
+            p->fields |= MEMDEV_F_DYNAMIC;
+            p->dynamic = true;
+        }
+        break;
+    case 8:
+        p->fields |= MEMDEV_F_EMPTY;
+        if (p->kind == MEMDEV_HV_BALLOON)
+            p->fields |= MEMDEV_F_ADDR; /* addr on an empty device */
+        break;
+    case 9:
+        if (vmem)
+            p->size += 1 * MIB;
+        else if (p->kind == MEMDEV_NVDIMM) {
+            p->fields |= MEMDEV_F_LABEL;
+            p->label = p->size; /* mapped size 0 */
+        } else
+            p->size = 0;
+        break;
+    case 10:
+        if (vmem) {
+            p->fields |= MEMDEV_F_REQUESTED;
+            p->requested = block / 2;
+        } else if (p->kind == MEMDEV_NVDIMM) {
+            p->fields |= MEMDEV_F_LABEL;
+            p->label = 1;
+        } else
+            p->align = 0;
+        break;
+    default:
+        if (d->n_live > 0) /* the id of a plugged device */
+            *id = d->live[sel % d->n_live].id;
+        break;
+    }
+}
+
+static void decode_plug(program_decoder *d, const memdev_space *sp, const uint8_t *r,
+                        struct trace_op *op)
+{
+    memdev_device_desc *p = &op->desc;
+    const char *id = id_pool[r[1] & 63u];
+    if (!(r[1] & 0x80))
+        id = find_live(d, id) ? free_id(d, r[1] & 63u) : id;
+    op->type = TRACE_OP_PLUG;
+    p->kind = kind_tab[r[2] & 7];
+    p->align = pick_align(r[4]);
+    uint64_t minalign = p->kind == MEMDEV_HV_BALLOON ? 32 * GIB : 1;
+    p->size = pick_size(d, r[3], max_u64(p->align, minalign));
+    plug_kind_fields(d, r, p);
+    if (r[7] >> 4) {
+        p->fields |= MEMDEV_F_NODE;
+        p->node = (r[7] >> 4) - 1u;
+        if ((r[7] >> 4) == 15) {
+            p->fields |= MEMDEV_F_MEMDEV;
+            p->memdev = "mem0";
+        }
+    }
+    if (r[2] & 0x10)
+        plug_malform(d, r[7] & 15u, p, &id);
+    if (p->kind == MEMDEV_VIRTIO_MEM)
+        minalign = (p->fields & MEMDEV_F_BLOCK) ? p->block : MEMDEV_DEFAULT_BLOCK;
+    uint64_t palign = max_u64(p->align, minalign);
+    if (palign & (palign - 1))
+        palign = 2 * MIB;
+    if ((r[2] & 0x08) || (p->fields & MEMDEV_F_ADDR)) {
+        p->fields |= MEMDEV_F_ADDR;
+        p->addr = pick_hint(d, sp, r[5], p->size, palign);
+    }
+    p->id = id;
+    d->last_plugged = id;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Other operations                                                                         */
+
+/* Moves [off, off+len) (len in blocks) toward blocks that are all in state `want`. */
+static void vmem_nudge(const memdev_space *sp, const char *id, uint64_t block, uint64_t nb,
+                       int want, uint64_t *off, uint64_t *len)
+{
+    int st = -1;
+    if (!sp || memdev_vmem_state(sp, id, *off, *len, &st) != 0 || st == want)
+        return;
+    uint64_t idx = *off / block;
+    for (uint64_t n = 0; n < 64 && n < nb; n++) {
+        uint64_t i = (idx + n) % nb;
+        if (memdev_vmem_state(sp, id, i * block, block, &st) == 0 && st == want) {
+            *off = i * block;
+            *len = block;
+            return;
+        }
+    }
+}
+
+static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_t *r,
+                        bool plug, struct trace_op *op)
+{
+    const program_dev *v = select_dev(d, r[1], MEMDEV_VIRTIO_MEM, &op->id);
+    uint64_t size = v ? v->size : 1 * GIB;
+    uint64_t b = v && v->block ? v->block : MEMDEV_DEFAULT_BLOCK;
+    uint64_t nb = size / b ? size / b : 1;
+    uint64_t idx = nb > 256 ? (r[2] * nb) >> 8 : r[2] % nb;
+    uint64_t off = idx * b, len = min_u64((r[3] & 15u) + 1u, nb - idx) * b;
+    uint64_t ms = v && v->memslot_size ? v->memslot_size : size;
+    switch (r[4] & 7) {
+    case 1:
+        off = (r[2] % (v && v->memslots ? v->memslots : 1u)) * ms;
+        len = off < size ? min_u64(ms, size - off) : b;
+        break;
+    case 2: {
+        uint64_t room = v && v->requested > v->plugged ? v->requested - v->plugged : b;
+        len = align_down(min_u64(room, size - off), b);
+        len = len ? len : b;
+        break;
+    }
+    case 3: off = 0, len = size; break;
+    case 4: off += 4 * KIB * ((r[3] & 7u) + 1u), len = b; break;
+    case 5: len = 0; break;
+    case 6: off = size - b * (r[3] & 1u), len = 2 * b; break;
+    case 7:
+        if (r[3] & 1)
+            off = b, len = 0 - b;
+        else
+            off = 0 - b, len = 2 * b;
+        break;
+    default: break;
+    }
+    if ((r[4] & 7) <= 2 && !(r[4] & 8))
+        vmem_nudge(sp, op->id, b, nb, plug ? 0 : 1, &off, &len);
+    op->type = TRACE_OP_VMEM;
+    op->vmem_plug = plug;
+    op->offset = off;
+    op->length = len;
+}
+
+static void decode_resize(program_decoder *d, const uint8_t *r, struct trace_op *op)
+{
+    const program_dev *v = select_dev(d, r[1], MEMDEV_VIRTIO_MEM, &op->id);
+    uint64_t size = v ? v->size : 1 * GIB;
+    uint64_t b = v && v->block ? v->block : MEMDEV_DEFAULT_BLOCK;
+    uint64_t req;
+    switch (r[2] & 7) {
+    case 0: req = 0; break;
+    case 1: req = min_u64(b * ((uint64_t)r[3] + 1), size); break;
+    case 2: req = size; break;
+    case 3: req = align_down(size / 2, b); break;
+    case 4: req = v ? v->plugged : 0; break;
+    case 5: req = size + b; break;
+    case 6: req = b / 2; break;
+    default: req = (uint64_t)r[3] * MIB; break;
+    }
+    op->type = TRACE_OP_RESIZE;
+    op->requested = req;
+}
+
+static void decode_map(program_decoder *d, const memdev_space *sp, const uint8_t *r, bool map,
+                       struct trace_op *op)
+{
+    const program_dev *v = select_dev(d, r[1], MEMDEV_HV_BALLOON, &op->id);
+    uint32_t n = v && v->memslots ? v->memslots : 1;
+    uint32_t idx;
+    if (r[2] >= 0xF0) {
+        idx = r[2] == 0xFF ? UINT32_MAX : n + (r[2] - 0xF0u);
+    } else {
+        idx = r[2] % n;
+        bool m;
+        for (uint32_t k = 0; sp && !(r[3] & 0x80) && k < 64 && k < n; k++) {
+            uint32_t i = (idx + k) % n;
+            if (memdev_memslot_mapped(sp, op->id, i, &m) == 0 && m != map) {
+                idx = i;
+                break;
+            }
+        }
+    }
+    op->type = map ? TRACE_OP_MAP : TRACE_OP_UNMAP;
+    op->index = idx;
+}
+
+static void decode_vhost(program_decoder *d, const uint8_t *r, struct trace_op *op)
+{
+    memdev_limit l = {limit_tab[r[2] & 15], 0};
+    uint32_t busy = d->stats.used + d->stats.reserved;
+    switch (r[3] & 7) {
+    case 0: l.other = 0; break;
+    case 1: l.other = 1; break;
+    case 2: l.other = 5; break;
+    case 3: l.other = 64 < l.max ? 64 : l.max; break;
+    case 4: l.other = l.max >= busy ? l.max - busy : 0; break;             /* exactly fits */
+    case 5: l.other = l.max >= busy ? l.max - busy + 1 : l.max; break;     /* one too many */
+    case 6: l.other = l.max; break;
+    default: l.other = l.max + 1; break;                                    /* other > max */
+    }
+    if ((r[3] & 7) == 5 && l.other > l.max)
+        l.other = l.max;
+    op->type = TRACE_OP_VHOST_ADD;
+    op->limit = l;
+}
+
+static void decode_lookup(program_decoder *d, const uint8_t *r, struct trace_op *op)
+{
+    const memdev_config *c = &d->config;
+    const program_dev *v = NULL;
+    for (uint32_t i = 0, n = 0; i < d->n_live; i++)
+        if (!d->live[i].empty && n++ == r[3] % d->n_live)
+            v = &d->live[i];
+    uint64_t g;
+    switch (r[2] & 7) {
+    case 0: g = v ? v->addr : c->base; break;
+    case 1: g = v ? v->addr + v->size - 1 : c->base; break;
+    case 2: g = v ? v->addr + v->size : c->base; break;
+    case 3: g = c->base; break;
+    case 4: g = c->base - 1; break;
+    case 5: g = c->base + c->size - 1; break;
+    case 6:
+        g = v ? v->addr + ((r[3] >> 4) % (v->memslots ? v->memslots : 1u)) * v->memslot_size
+              : c->base;
+        g -= (r[2] & 8) ? 1 : 0;
+        break;
+    default:
+        g = r[3] == 0 ? 0 : r[3] == 255 ? UINT64_MAX : d->jitter ^ (r[3] * 0x9e3779b97f4a7c15ull);
+        break;
+    }
+    op->type = TRACE_OP_LOOKUP;
+    op->gpa = g;
+}
+
+static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *op)
+{
+    op->type = TRACE_OP_FREE;
+    op->align = pick_align(r[4]);
+    if (r[2] & 1)
+        op->align = (r[2] & 2) ? 0 : 3 * MIB;
+    op->size = pick_size(d, r[3], op->align);
+}
+
+bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *op)
+{
+    if (d->ops >= PROGRAM_MAX_OPS || d->pos > d->size || d->size - d->pos < PROGRAM_RECORD_SIZE)
+        return false;
+    const uint8_t *r = d->data + d->pos;
+    d->pos += PROGRAM_RECORD_SIZE;
+    d->ops++;
+    refresh(d, sp);
+    memset(op, 0, sizeof(*op));
+    switch (op_tab[r[0] & 15]) {
+    case OP_PLUG: decode_plug(d, sp, r, op); break;
+    case OP_UNPLUG:
+        select_dev(d, r[1], (r[0] & 0x10) ? MEMDEV_VIRTIO_MEM : -1, &op->id);
+        op->type = TRACE_OP_UNPLUG;
+        break;
+    case OP_VMEM_PLUG: decode_vmem(d, sp, r, true, op); break;
+    case OP_VMEM_UNPLUG: decode_vmem(d, sp, r, false, op); break;
+    case OP_RESIZE: decode_resize(d, r, op); break;
+    case OP_MAP: decode_map(d, sp, r, true, op); break;
+    case OP_UNMAP: decode_map(d, sp, r, false, op); break;
+    case OP_VHOST: decode_vhost(d, r, op); break;
+    case OP_LOOKUP: decode_lookup(d, r, op); break;
+    case OP_FREE: decode_free(d, r, op); break;
+    default:
+        op->type = (r[0] >> 4) < 5 ? TRACE_OP_STATS : (r[0] >> 4) < 10 ? TRACE_OP_LIST
+                                                                       : TRACE_OP_INFO;
+        break;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Execution and printing                                                                   */
+
+int program_exec(memdev_space *sp, const struct trace_op *op, memdev_plug_result *plug,
+                 memdev_lookup_result *look, uint64_t *addr)
+{
+    switch (op->type) {
+    case TRACE_OP_PLUG: return memdev_plug(sp, &op->desc, plug);
+    case TRACE_OP_UNPLUG: return memdev_unplug(sp, op->id);
+    case TRACE_OP_VMEM:
+        return memdev_vmem_request(sp, op->id, op->vmem_plug, op->offset, op->length);
+    case TRACE_OP_RESIZE: return memdev_vmem_resize(sp, op->id, op->requested);
+    case TRACE_OP_MAP:
+    case TRACE_OP_UNMAP:
+        return memdev_balloon_map(sp, op->id, op->index, op->type == TRACE_OP_MAP);
+    case TRACE_OP_VHOST_ADD: return memdev_vhost_add(sp, op->limit);
+    case TRACE_OP_LOOKUP: return memdev_lookup(sp, op->gpa, look);
+    case TRACE_OP_FREE: return memdev_free(sp, op->size, op->align, addr);
+    default: return 0;
+    }
+}
+
+int program_format_expect(const struct trace_op *op, int rc, const memdev_plug_result *plug,
+                          const memdev_lookup_result *look, uint64_t addr, char *buf, size_t cap)
+{
+    struct trace_op e;
+    struct trace_expect *x = &e.expect;
+    memset(&e, 0, sizeof(e));
+    e.type = TRACE_OP_EXPECT;
+    x->code = rc;
+#define SET_(key, v) (x->fields |= 1u << (key), x->value[key] = (v))
+    if (rc == 0 && op->type == TRACE_OP_PLUG && !plug->empty) {
+        SET_(TRACE_EXP_ADDR, plug->addr);
+        SET_(TRACE_EXP_MEMSLOTS, plug->memslots);
+        if (plug->slot >= 0)
+            SET_(TRACE_EXP_SLOT, (uint64_t)plug->slot);
+    } else if (rc == 0 && op->type == TRACE_OP_FREE) {
+        SET_(TRACE_EXP_ADDR, addr);
+    } else if (op->type == TRACE_OP_LOOKUP && !look->found) {
+        x->none = true;
+    } else if (op->type == TRACE_OP_LOOKUP) {
+        x->id = look->id;
+        SET_(TRACE_EXP_ADDR, look->addr);
+        SET_(TRACE_EXP_OFFSET, look->offset);
+        SET_(TRACE_EXP_MEMSLOT, look->memslot);
+        SET_(TRACE_EXP_MAPPED, look->mapped ? 1u : 0u);
+    }
+#undef SET_
+    return trace_format_op(&e, buf, cap);
+}

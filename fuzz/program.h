@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * program.h - the fuzz decoder: any byte string -> a space configuration and a bounded
+ * sequence of memdev operations, shared by every fuzz target, `fuzz/repro` and `memdev decode`.
+ *
+ * The decoder is total (every input is a valid program) and keeps mutations meaningful: a
+ * 16-byte header selects the configuration from tables of interesting values (windows that end
+ * at 2^64, unaligned bases, tiny and huge budgets, slot and memslot limits), then every 8-byte
+ * record is one operation whose operands are folded toward the *current* state: device
+ * selectors pick live devices of the right kind, sizes come from the largest gap or the
+ * remaining budget, hints from device ends and first-fit answers, virtio-mem ranges from
+ * memslot boundaries and block runs in the opposite state. Folding needs the state, so
+ * decoding runs in lock-step with a space: program_next() reads the space (const, public API
+ * only) to choose the next operation, the caller executes it, and so on. Up to the first
+ * divergence the library and the reference model agree, so folding from the library is as good
+ * as folding from the model. The record layout is documented in program.c.
+ *
+ * Operations are struct trace_op (core/tools/trace.h), so a program prints as trace text with
+ * the trace formatter and replays with `memdev run`. Every string an op points to (ids, memdev
+ * names) is a string constant: ops stay valid when copied.
+ */
+#ifndef MEMDEV_FUZZ_PROGRAM_H
+#define MEMDEV_FUZZ_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memdev.h"
+#include "model.h"
+#include "trace.h"
+
+#define PROGRAM_HEADER_SIZE 16u
+#define PROGRAM_RECORD_SIZE 8u
+#define PROGRAM_MAX_OPS 256u
+#define PROGRAM_MAX_VHOST 3u
+#define PROGRAM_ID_POOL 64u   /* plug ids are "d0" .. "d63" */
+#define PROGRAM_MAX_LIVE 80u  /* shadow of plugged devices kept by the decoder */
+
+/* What the decoder remembers of one plugged device (copied from memdev_foreach). */
+typedef struct program_dev {
+    const char *id;           /* a string constant of the id pool */
+    memdev_kind kind;
+    bool empty;
+    uint64_t addr, size, align;
+    int32_t slot;
+    uint32_t memslots, mapped;
+    uint64_t memslot_size;
+    uint64_t block, requested, plugged;
+} program_dev;
+
+typedef struct program_decoder {
+    const uint8_t *data;
+    size_t size;
+    size_t pos;               /* next record */
+    uint32_t ops;             /* records decoded so far */
+    uint64_t jitter;          /* header bytes 8..15: raw value for "raw" table entries */
+    memdev_config config;     /* config.vhost points to vhost[] */
+    memdev_limit vhost[PROGRAM_MAX_VHOST];
+    /* shadow of the space, refreshed by program_next */
+    program_dev live[PROGRAM_MAX_LIVE];
+    uint32_t n_live;
+    memdev_stats stats;
+    const char *last_plugged; /* id of the most recent plug op (it may have failed) */
+} program_decoder;
+
+/* Decodes the header (zero-padded when the input is shorter) and prepares the records. */
+void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size);
+
+/*
+ * Decodes the next record into *op (a hand-built trace_op: line 0, operand NULL), choosing
+ * operands from the state of sp (may be NULL: no devices). Returns true, or false when the
+ * input has no complete record left or PROGRAM_MAX_OPS were decoded.
+ */
+bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *op);
+
+/* The space line of the program as a trace_op (TRACE_OP_SPACE). */
+void program_space_op(const program_decoder *d, struct trace_op *op);
+
+/*
+ * Executes one decoded op on a space (the op types program_next produces). Fills *plug for
+ * a plug, *look for a lookup, *addr for free; returns the library's code.
+ */
+int program_exec(memdev_space *sp, const struct trace_op *op, memdev_plug_result *plug,
+                 memdev_lookup_result *look, uint64_t *addr);
+
+/* The same on the reference model. */
+int program_exec_model(model_space *m, const struct trace_op *op, memdev_plug_result *plug,
+                       memdev_lookup_result *look, uint64_t *addr);
+
+/*
+ * Writes the whole program as trace text: a comment, the space line, one line per op, and
+ * when with_expect an `expect` line per op with the reference model's result (so the trace
+ * is a regression case: it fails on a library that diverges). The library folds the
+ * operands as in the targets. Returns the number of ops, or -1 on a write error. A space
+ * the library rejects prints the space line only (a trace then exits 2).
+ */
+int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expect);
+
+/*
+ * Formats the `expect` line (no '\n') that states a result: the code, and for a success the
+ * plug's addr/slot/memslots, free's addr, or lookup's id/addr/offset/memslot/mapped (`expect
+ * none` when nothing is found). Like snprintf; -1 when it cannot be formatted.
+ */
+int program_format_expect(const struct trace_op *op, int rc, const memdev_plug_result *plug,
+                          const memdev_lookup_result *look, uint64_t addr, char *buf,
+                          size_t cap);
+
+#endif /* MEMDEV_FUZZ_PROGRAM_H */

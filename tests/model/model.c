@@ -946,7 +946,8 @@ int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_
         return MEMDEV_EUNKNOWNID;
     if (d->kind != MEMDEV_VIRTIO_MEM || d->empty)
         return MEMDEV_EINVAL;
-    if (!vmem_range_ok(d, off, len))
+    /* A query, not a request: byte granular, only len > 0 and inside the device. */
+    if (len == 0 || (u128)off + len > d->size)
         return MEMDEV_EREMAPRANGE;
     c = ext_covered(d, off, off + len);
     *state = c == 0 ? 0 : c == len ? 1 : 2;

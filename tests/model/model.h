@@ -48,9 +48,9 @@ int model_device_get(const model_space *m, const char *id, memdev_device_info *o
 int model_foreach(const model_space *m, memdev_visit_fn fn, void *ctx);
 int model_memslot_mapped(const model_space *m, const char *id, uint32_t index, bool *mapped);
 /*
- * *state = 1 when every block of [off, off + len) is plugged, 0 when none is, 2 otherwise.
- * The range must satisfy the range rules of a virtio-mem request (block multiples, len > 0,
- * inside the device), else MEMDEV_EREMAPRANGE.
+ * *state = 1 when every byte of [off, off + len) is plugged, 0 when none is, 2 otherwise.
+ * Byte granular (off and len need not be block multiples); len == 0 or a range that wraps or
+ * leaves the device is MEMDEV_EREMAPRANGE; not a (non-empty) virtio-mem is MEMDEV_EINVAL.
  */
 int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_t len,
                      int *state);

@@ -791,7 +791,10 @@ static void test_vmem_remap(st *t)
     CHECK(t, "state [0, 1G+2M)", vstate(m, "v", 0, GIB + 2 * MIB), 2);
     CHECK(t, "state [1G-2M, 1G+2M)", vstate(m, "v", GIB - 2 * MIB, 4 * MIB), 1);
     CHECK(t, "state [2G, 3G)", vstate(m, "v", 2 * GIB, GIB), 0);
-    CHECK(t, "state bad range", vstate(m, "v", 0, 0), MEMDEV_EREMAPRANGE);
+    CHECK(t, "state len 0", vstate(m, "v", 0, 0), MEMDEV_EREMAPRANGE);
+    CHECK(t, "state past the end", vstate(m, "v", 16 * GIB - 1, 2), MEMDEV_EREMAPRANGE);
+    CHECK(t, "state byte granular: plugged byte", vstate(m, "v", GIB - 1, 1), 1);
+    CHECK(t, "state byte granular: straddling", vstate(m, "v", GIB + 2 * MIB - 1, 2), 2);
     CHECK_RC(t, "unplug [0,2M)", model_vmem_request(m, "v", false, 0, 2 * MIB), 0);
     CHECK(t, "memslot 0 still mapped", stats(m).used, 2);
     CHECK_RC(t, "unplug [1G-2M,1G)", model_vmem_request(m, "v", false, GIB - 2 * MIB, 2 * MIB),

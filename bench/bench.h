@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.h - the C side of the benchmarks: three backends behind one table of function
+ * pointers (memdev itself, the reference model, the augmented-tree baseline) and the
+ * scenarios of issue 4, each a setup (untimed) and a step (timed) written in C. The C++ shim
+ * (bench_main.cc) only registers scenario x backend x size with google-benchmark, so every
+ * headline figure is a ratio of structures measured in one binary, one run.
+ */
+#ifndef MEMDEV_BENCH_H
+#define MEMDEV_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memdev.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum bench_backend_id { BK_MEMDEV, BK_MODEL, BK_AUGTREE, BK_COUNT };
+
+/*
+ * One structure under test. Devices are named both by id (memdev, model) and by address
+ * (augtree, which has no ids); each backend uses what it has. A missing operation is NULL.
+ */
+typedef struct bench_backend {
+    const char *name;
+    int (*create)(const memdev_config *cfg, void **out);
+    void (*destroy)(void *s);
+    int (*plug)(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr);
+    int (*unplug)(void *s, const char *id, uint64_t addr);
+    /* 1 and *start when gpa is inside a device, else 0. */
+    int (*lookup)(void *s, uint64_t gpa, uint64_t *start);
+    int (*free_fit)(void *s, uint64_t size, uint64_t align, uint64_t *addr);
+    int (*vmem)(void *s, const char *id, bool plug, uint64_t off, uint64_t len);
+    int (*validate)(void *s, char *msg, size_t cap);
+} bench_backend;
+
+extern const bench_backend bench_backends[BK_COUNT];
+
+typedef struct bench_ctx bench_ctx;
+
+typedef struct bench_scenario {
+    const char *name;
+    const char *what; /* one line for --help and the README */
+    const int64_t *sizes;
+    size_t nsizes;
+    /* Per backend: largest n that runs (0: not applicable), and why larger n are skipped. */
+    int64_t max_n[BK_COUNT];
+    const char *why[BK_COUNT];
+    double (*ops_per_step)(int64_t n);
+    int (*setup)(bench_ctx *c);      /* untimed; builds the state for c->n */
+    int (*step)(bench_ctx *c);       /* timed */
+    int (*after_step)(bench_ctx *c); /* untimed, may be NULL */
+} bench_scenario;
+
+extern const bench_scenario bench_scenarios[];
+extern const size_t bench_nscenarios;
+
+/*
+ * The state for (scenario, backend, n), built by setup on first use and kept for the next
+ * calls with the same key (google-benchmark calls a benchmark several times while it picks
+ * the iteration count; rebuilding 2^20 devices each time would dominate the run). Getting a
+ * different key releases the previous state. NULL with a message on failure.
+ */
+bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap);
+void bench_ctx_release(void);
+/* The last error of a step ("plug failed: fragmented ..."). */
+const char *bench_ctx_error(const bench_ctx *c);
+/* Heap bytes held by the structure divided by its device count (glibc mallinfo2 deltas). */
+double bench_ctx_bytes_per_device(const bench_ctx *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMDEV_BENCH_H */

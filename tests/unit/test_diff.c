@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_diff.c - seeded randomized differential test: every operation of the API runs on the
+ * library and on the reference model (tests/model) with the same arguments; return codes and
+ * results must be equal, memdev_validate() must pass and model_compare() must find no
+ * difference after every operation, and a failed operation must leave memdev_digest()
+ * unchanged. Configurations cover q35/pc boards, windows at 0 and ending at 2^64, tiny and
+ * huge budgets, DIMM slots, KVM and vhost memslot limits. --seed N reproduces a run,
+ * --runs N and --ops N scale it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "memdev.h"
+#include "model.h"
+
+#define GiB (1ull << 30)
+#define MiB (1ull << 20)
+#define NIDS 48
+
+static uint64_t rng;
+static char msg[4096];
+static long ops_checked;
+static long code_hits[1 - MEMDEV_ERROR_MIN]; /* how often each code was returned */
+
+static uint64_t pick(const uint64_t *v, size_t n)
+{
+    return v[rng_below(&rng, n)];
+}
+
+static void random_config(memdev_config *c, memdev_limit *vh)
+{
+    static const uint64_t sizes[] = {2 * GiB, 9 * GiB, 16 * GiB, 64 * GiB, 1ull << 40};
+    memset(c, 0, sizeof *c);
+    c->size = pick(sizes, 5);
+    switch (rng_below(&rng, 4)) {
+    case 0: c->base = 6 * GiB; break;
+    case 1: c->base = 0; break;
+    case 2: c->base = 0 - c->size; break;                 /* ends exactly at 2^64 */
+    default: c->base = (4 * GiB) + 4096 * rng_below(&rng, 1000); break;
+    }
+    static const uint64_t budgets[] = {1 * GiB, 4 * GiB, 16 * GiB, 64 * GiB, UINT64_MAX};
+    c->budget = rng_below(&rng, 4) ? pick(budgets, 5) : c->size;
+    c->dimm_slots = (uint32_t)pick((const uint64_t[]){0, 1, 2, 4, 256}, 5);
+    if (rng_below(&rng, 2)) {
+        c->has_kvm = true;
+        c->kvm.max = (uint32_t)pick((const uint64_t[]){8, 32, 509, 512, 32764}, 5);
+        c->kvm.other = (uint32_t)rng_below(&rng, c->kvm.max / 2 + 1);
+    }
+    c->n_vhost = (uint32_t)rng_below(&rng, 3);
+    for (uint32_t i = 0; i < c->n_vhost; i++) {
+        vh[i].max = (uint32_t)pick((const uint64_t[]){16, 64, 509, 1024}, 4);
+        vh[i].other = (uint32_t)rng_below(&rng, 8);
+    }
+    c->vhost = vh;
+}
+
+struct world {
+    memdev_space *sp;
+    model_space *m;
+    const memdev_config *cfg;
+    char ids[NIDS][8];
+};
+
+static uint64_t random_size(void)
+{
+    switch (rng_below(&rng, 6)) {
+    case 0: return GiB * (1 + rng_below(&rng, 8));
+    case 1: return 2 * MiB * (1 + rng_below(&rng, 512));
+    case 2: return 128 * MiB * (1 + rng_below(&rng, 64));
+    case 3: return 4096 * (1 + rng_below(&rng, 4096));
+    case 4: return rng_below(&rng, 3) ? 32 * GiB : 0; /* 0 is malformed */
+    default: return rng_next(&rng) >> rng_below(&rng, 64);
+    }
+}
+
+static uint64_t random_align(void)
+{
+    static const uint64_t a[] = {4096, 2 * MiB, 2 * MiB, 1 * GiB, 1, 64 * MiB, 0, 3 * MiB};
+    uint64_t r = rng_below(&rng, 10);
+    return r < 8 ? a[r] : 1ull << rng_below(&rng, 40);
+}
+
+/* An address worth trying as a hint: gap starts, device ends, window edges, or random. */
+static uint64_t random_addr(const struct world *w)
+{
+    memdev_stats st;
+    memdev_stats_get(w->sp, &st);
+    uint64_t base = w->cfg->base, size = w->cfg->size;
+    switch (rng_below(&rng, 4)) {
+    case 0: return base;
+    case 1: return base + size - GiB * (1 + rng_below(&rng, 2));
+    case 2: {
+        memdev_lookup_result lr;
+        uint64_t gpa = base + rng_below(&rng, size);
+        model_lookup(w->m, gpa, &lr);
+        return lr.found ? lr.addr + pick((const uint64_t[]){0, 2 * MiB, GiB}, 3) : gpa & ~(2 * MiB - 1);
+    }
+    default: return base + (rng_below(&rng, size) & ~(GiB - 1));
+    }
+}
+
+static void random_desc(struct world *w, memdev_device_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = w->ids[rng_below(&rng, NIDS)];
+    d->kind = (memdev_kind)rng_below(&rng, MEMDEV_KIND_COUNT + (rng_below(&rng, 50) == 0));
+    d->size = random_size();
+    d->align = random_align();
+    if (rng_below(&rng, 4) == 0) {
+        d->fields |= MEMDEV_F_ADDR;
+        d->addr = random_addr(w);
+    }
+    bool wild = rng_below(&rng, 12) == 0; /* fields the kind may not take */
+    if ((d->kind <= MEMDEV_NVDIMM || wild) && rng_below(&rng, 3) == 0) {
+        d->fields |= MEMDEV_F_SLOT;
+        d->slot = (uint32_t)rng_below(&rng, 6);
+    }
+    if (d->kind == MEMDEV_VIRTIO_MEM || wild) {
+        if (rng_below(&rng, 2)) {
+            d->fields |= MEMDEV_F_BLOCK;
+            d->block = pick((const uint64_t[]){MiB, 2 * MiB, 4 * MiB, 512 * 1024, 3 * MiB, GiB}, 6);
+        }
+        if (rng_below(&rng, 2)) {
+            d->fields |= MEMDEV_F_REQUESTED;
+            d->requested = d->size >> rng_below(&rng, 3);
+        }
+        if (rng_below(&rng, 2)) {
+            d->fields |= MEMDEV_F_DYNAMIC;
+            d->dynamic = rng_below(&rng, 4) != 0;
+        }
+    }
+    if ((d->kind == MEMDEV_NVDIMM || wild) && rng_below(&rng, 2)) {
+        d->fields |= MEMDEV_F_LABEL;
+        d->label = pick((const uint64_t[]){0, 128 * 1024, 4096, 2 * MiB, d->size}, 5);
+    }
+    if ((d->kind == MEMDEV_HV_BALLOON || wild) && rng_below(&rng, 4) == 0)
+        d->fields |= MEMDEV_F_EMPTY;
+    if (rng_below(&rng, 3) == 0) {
+        d->fields |= MEMDEV_F_NODE | MEMDEV_F_MEMDEV;
+        d->node = (uint32_t)rng_below(&rng, 4);
+        d->memdev = "mem0";
+    }
+}
+
+struct live {
+    const char *ids[NIDS];
+    int kind, n;
+};
+
+static int collect(void *ctx, const memdev_device_info *info)
+{
+    struct live *l = ctx;
+    if (l->n < NIDS && (l->kind < 0 || (int)info->kind == l->kind))
+        l->ids[l->n++] = info->id;
+    return 0;
+}
+
+/* Mostly a plugged device (of `kind` when kind >= 0), sometimes any id of the pool. */
+static const char *pick_id(const struct world *w, int kind)
+{
+    struct live l = {.kind = kind};
+    if (rng_below(&rng, 5) == 0)
+        return w->ids[rng_below(&rng, NIDS)];
+    model_foreach(w->m, collect, &l);
+    return l.n ? l.ids[rng_below(&rng, (uint64_t)l.n)] : w->ids[rng_below(&rng, NIDS)];
+}
+
+static bool same_lookup(const memdev_lookup_result *a, const memdev_lookup_result *b)
+{
+    if (a->found != b->found)
+        return false;
+    return !a->found || (!strcmp(a->id, b->id) && a->addr == b->addr && a->offset == b->offset &&
+                         a->memslot == b->memslot && a->mapped == b->mapped);
+}
+
+/* One random operation on both; returns false on the first divergence (already reported). */
+static bool step(struct world *w, uint64_t seed, uint32_t opno)
+{
+    uint64_t before = memdev_digest(w->sp);
+    int rc_lib, rc_model;
+    char what[160];
+    uint32_t r = (uint32_t)rng_below(&rng, 100);
+    int kind = r >= 55 && r < 78 ? MEMDEV_VIRTIO_MEM : r >= 78 && r < 84 ? MEMDEV_HV_BALLOON : -1;
+    const char *id = pick_id(w, kind);
+    if (r < 38) {
+        memdev_device_desc d;
+        memdev_plug_result a = {0}, b = {0};
+        random_desc(w, &d);
+        rc_lib = memdev_plug(w->sp, &d, &a);
+        rc_model = model_plug(w->m, &d, &b);
+        snprintf(what, sizeof what, "plug %s %s size=0x%llx align=0x%llx fields=0x%x", d.id,
+                 memdev_kind_name(d.kind) ? memdev_kind_name(d.kind) : "?",
+                 (unsigned long long)d.size, (unsigned long long)d.align, d.fields);
+        if (!rc_lib && !rc_model &&
+            (a.addr != b.addr || a.slot != b.slot || a.memslots != b.memslots || a.empty != b.empty)) {
+            fprintf(stderr, "seed 0x%llx op %u %s: library addr=0x%llx slot=%d memslots=%u, "
+                            "model addr=0x%llx slot=%d memslots=%u\n",
+                    (unsigned long long)seed, opno, what, (unsigned long long)a.addr, a.slot,
+                    a.memslots, (unsigned long long)b.addr, b.slot, b.memslots);
+            return false;
+        }
+    } else if (r < 55) {
+        snprintf(what, sizeof what, "unplug %s", id);
+        rc_lib = memdev_unplug(w->sp, id);
+        rc_model = model_unplug(w->m, id);
+    } else if (r < 72) {
+        memdev_device_info info;
+        uint64_t block = 2 * MiB, size = 64 * GiB;
+        if (model_device_get(w->m, id, &info) == 0 && info.kind == MEMDEV_VIRTIO_MEM) {
+            block = info.block;
+            size = info.size;
+        }
+        uint64_t nb = size / block;
+        uint64_t off = block * rng_below(&rng, nb + 1), len = block * (1 + rng_below(&rng, 1 + nb / 4));
+        if (rng_below(&rng, 10) == 0)
+            off += 4096;
+        bool plug = rng_below(&rng, 3) != 0;
+        snprintf(what, sizeof what, "vmem %s %s 0x%llx 0x%llx", id, plug ? "plug" : "unplug",
+                 (unsigned long long)off, (unsigned long long)len);
+        rc_lib = memdev_vmem_request(w->sp, id, plug, off, len);
+        rc_model = model_vmem_request(w->m, id, plug, off, len);
+    } else if (r < 78) {
+        memdev_device_info info;
+        uint64_t req = random_size();
+        if (model_device_get(w->m, id, &info) == 0 && info.kind == MEMDEV_VIRTIO_MEM && info.block)
+            req = info.block * rng_below(&rng, info.size / info.block + 2);
+        snprintf(what, sizeof what, "resize %s 0x%llx", id, (unsigned long long)req);
+        rc_lib = memdev_vmem_resize(w->sp, id, req);
+        rc_model = model_vmem_resize(w->m, id, req);
+    } else if (r < 84) {
+        uint32_t idx = (uint32_t)rng_below(&rng, 90);
+        bool map = rng_below(&rng, 3) != 0;
+        snprintf(what, sizeof what, "%s %s %u", map ? "map" : "unmap", id, idx);
+        rc_lib = memdev_balloon_map(w->sp, id, idx, map);
+        rc_model = model_balloon_map(w->m, id, idx, map);
+    } else if (r < 86) {
+        memdev_limit l = {(uint32_t)pick((const uint64_t[]){16, 64, 508, 509, 1024}, 5),
+                          (uint32_t)rng_below(&rng, 40)};
+        snprintf(what, sizeof what, "vhost-add %u/%u", l.max, l.other);
+        rc_lib = memdev_vhost_add(w->sp, l);
+        rc_model = model_vhost_add(w->m, l);
+    } else if (r < 94) {
+        memdev_lookup_result a, b;
+        uint64_t gpa = random_addr(w) + pick((const uint64_t[]){0, 1, 0 - 1ull, 2 * MiB}, 4);
+        snprintf(what, sizeof what, "lookup 0x%llx", (unsigned long long)gpa);
+        rc_lib = memdev_lookup(w->sp, gpa, &a);
+        rc_model = model_lookup(w->m, gpa, &b);
+        if (!same_lookup(&a, &b)) {
+            fprintf(stderr, "seed 0x%llx op %u %s: library found=%d '%s' offset=0x%llx "
+                            "memslot=%u mapped=%d, model found=%d '%s' offset=0x%llx memslot=%u mapped=%d\n",
+                    (unsigned long long)seed, opno, what, a.found, a.found ? a.id : "",
+                    (unsigned long long)a.offset, a.memslot, a.mapped, b.found,
+                    b.found ? b.id : "", (unsigned long long)b.offset, b.memslot, b.mapped);
+            return false;
+        }
+    } else {
+        uint64_t size = random_size(), align = random_align(), a = 0, b = 0;
+        snprintf(what, sizeof what, "free 0x%llx align=0x%llx", (unsigned long long)size,
+                 (unsigned long long)align);
+        rc_lib = memdev_free(w->sp, size, align, &a);
+        rc_model = model_free(w->m, size, align, &b);
+        if (!rc_lib && !rc_model && a != b) {
+            fprintf(stderr, "seed 0x%llx op %u %s: library 0x%llx, model 0x%llx\n",
+                    (unsigned long long)seed, opno, what, (unsigned long long)a,
+                    (unsigned long long)b);
+            return false;
+        }
+    }
+    ops_checked++;
+    if (rc_lib <= 0 && rc_lib >= MEMDEV_ERROR_MIN)
+        code_hits[-rc_lib]++;
+    if (rc_lib != rc_model) {
+        fprintf(stderr, "seed 0x%llx op %u %s: library %s (%s), model %s\n",
+                (unsigned long long)seed, opno, what, memdev_error_name(rc_lib),
+                memdev_last_error(w->sp), memdev_error_name(rc_model));
+        return false;
+    }
+    if (rc_lib && memdev_digest(w->sp) != before) {
+        fprintf(stderr, "seed 0x%llx op %u %s: failed with %s but changed the state\n",
+                (unsigned long long)seed, opno, what, memdev_error_name(rc_lib));
+        return false;
+    }
+    if (memdev_validate(w->sp, msg, sizeof msg) || model_compare(w->m, w->sp, msg, sizeof msg)) {
+        fprintf(stderr, "seed 0x%llx op %u after %s (%s): %s\n", (unsigned long long)seed, opno,
+                what, memdev_error_name(rc_lib), msg);
+        return false;
+    }
+    return true;
+}
+
+static void run(uint64_t seed, uint32_t ops)
+{
+    memdev_config cfg;
+    memdev_limit vh[4];
+    struct world w;
+    rng = seed | 1;
+    random_config(&cfg, vh);
+    w.cfg = &cfg;
+    for (int i = 0; i < NIDS; i++)
+        snprintf(w.ids[i], sizeof w.ids[i], "d%d", i);
+    CHECK_RC(memdev_space_create(&cfg, NULL, &w.sp), 0);
+    CHECK_RC(model_space_create(&cfg, &w.m), 0);
+    if (!w.sp || !w.m)
+        return;
+    for (uint32_t i = 0; i < ops; i++) {
+        if (!step(&w, seed, i)) {
+            check_failures++;
+            fprintf(stderr, "model state:\n");
+            model_dump(w.m, stderr);
+            break;
+        }
+    }
+    memdev_space_destroy(w.sp);
+    model_space_destroy(w.m);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t seed = check_seed(argc, argv, 0xd1ff5eed);
+    uint32_t runs = 60, ops = 2000;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp(argv[i], "--runs"))
+            runs = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+        if (!strcmp(argv[i], "--ops"))
+            ops = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+    }
+    uint64_t only = 0;
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--run-seed"))
+            only = strtoull(argv[i + 1], NULL, 0);
+    printf("test_diff: seed 0x%llx, %u runs of %u operations\n", (unsigned long long)seed, runs,
+           ops);
+    uint64_t s = seed;
+    for (uint32_t i = 0; i < runs && !check_failures; i++) {
+        uint64_t run_seed = only ? only : rng_next(&s);
+        run(run_seed, ops);
+        if (check_failures)
+            fprintf(stderr, "reproduce this run alone with: test_diff --run-seed 0x%llx --ops %u\n",
+                    (unsigned long long)run_seed, ops);
+        if (only)
+            break;
+    }
+    printf("test_diff: %ld operations checked against the model; results:", ops_checked);
+    for (int c = 0; c <= -MEMDEV_ERROR_MIN; c++)
+        if (code_hits[c])
+            printf(" %s=%ld", memdev_error_name(-c), code_hits[c]);
+    printf("\n");
+    return check_report("test_diff");
+}

@@ -277,7 +277,7 @@ static void test_first_fit_hole(st *t)
 static void test_memslot_examples(st *t)
 {
     memdev_config c;
-    memdev_limit vh64 = {64, 0}, kvm3 = {512, 509}, kvm100 = {609, 509};
+    memdev_limit vh64 = {64, 0};
     memdev_device_info i;
     model_space *m;
     memdev_stats s;
@@ -321,6 +321,14 @@ static void test_memslot_examples(st *t)
     CHECK(t, "vhost_free", stats(m).vhost_free, 64);
     CHECK_RC(t, "vhost-add 64 after a decision of 1", model_vhost_add(m, vh64), 0);
     done(t, m);
+
+}
+
+static void test_memslot_examples_sizes(st *t)
+{
+    memdev_config c;
+    memdev_limit kvm3 = {512, 509};
+    model_space *m;
 
     begin(t, "memslots: 1 TiB with limit 256 -> 4 GiB x 256");
     m = mk(t, 0, TIB, TIB, 0);
@@ -373,6 +381,15 @@ static void test_memslot_examples(st *t)
         CHECK(t, "lookup start of memslot 2", l.memslot, 2);
     }
     done(t, m);
+
+}
+
+static void test_memslot_examples_hv(st *t)
+{
+    memdev_config c;
+    memdev_limit kvm100 = {609, 509};
+    memdev_device_info i;
+    model_space *m;
 
     begin(t, "memslots: hv-balloon 40 GiB with limit 100 (kvm 609/509) -> 512 MiB x 80");
     c = cfg_of(GIB, 128 * GIB, 40 * GIB, 0);
@@ -431,6 +448,13 @@ static void test_memslot_rules(st *t)
     /* m = 200, avail 8 GiB = size -> rule 5: 200 * 8 / 8 = 200 -> 1 GiB memslots -> 8 */
     PLUG_OK(t, m, vmem("x", 8 * GIB, true), 56 * GIB, 8);
     done(t, m);
+
+}
+
+static void test_memslot_rules_budget(st *t)
+{
+    memdev_config c;
+    model_space *m;
 
     begin(t, "rule 5: over budget -> limit 1 -> no-space; kvm checked first");
     c = cfg_of(0, 64 * GIB, 4 * GIB, 0);
@@ -530,6 +554,15 @@ static void test_check0(st *t)
     CHECK_RC(t, "empty with bad id", plug(m, d), MEMDEV_EINVAL);
     d.id = "e";
     CHECK_RC(t, "empty ignores size and align", plug(m, d), 0);
+    done(t, m);
+}
+
+static void test_check0_vmem(st *t)
+{
+    memdev_device_desc d;
+    model_space *m;
+    begin(t, "check 0: virtio-mem");
+    m = mk(t, 4 * GIB, 64 * GIB, 64 * GIB, 4);
 
     d = vmem("v", 4 * GIB, false);
     d.fields |= MEMDEV_F_BLOCK;
@@ -604,9 +637,8 @@ static void test_check_order(st *t)
     memdev_config c;
     memdev_device_desc d;
     model_space *m;
-    uint64_t a = 0;
 
-    begin(t, "check order");
+    begin(t, "check order: duplicate id, slots");
     c = cfg_of(6 * GIB, 16 * GIB, 12 * GIB, 0);
     m = mk_cfg(t, &c);
     PLUG_OK(t, m, dsc("p", MEMDEV_VIRTIO_PMEM, GIB, 2 * MIB), 6 * GIB, 1);
@@ -618,8 +650,15 @@ static void test_check_order(st *t)
     CHECK_RC(t, "automatic with 0 slots", plug(m, dsc("d", MEMDEV_DIMM, GIB, 2 * MIB)),
              MEMDEV_ENOSLOTS);
     done(t, m);
+}
 
-    c.dimm_slots = 2;
+static void test_check_order_slots(st *t)
+{
+    memdev_config c = cfg_of(6 * GIB, 16 * GIB, 12 * GIB, 2);
+    memdev_device_desc d;
+    model_space *m;
+
+    begin(t, "check order: slots, kvm");
     c.has_kvm = true;
     c.kvm = (memdev_limit){3, 1};
     m = mk_cfg(t, &c);
@@ -643,6 +682,16 @@ static void test_check_order(st *t)
           PLUG_OK(t, m, dsc("d4", MEMDEV_DIMM, GIB, 2 * MIB), 6 * GIB, 1).slot, 1);
     done(t, m);
 
+}
+
+static void test_check_order_place(st *t)
+{
+    memdev_config c;
+    memdev_device_desc d;
+    model_space *m;
+    uint64_t a = 0;
+
+    begin(t, "check order: vhost, budget, placement");
     c = cfg_of(6 * GIB, 16 * GIB, 12 * GIB, 0);
     c.n_vhost = 1;
     c.vhost = &(memdev_limit){2, 1};
@@ -749,6 +798,22 @@ static int vstate(const model_space *m, const char *id, uint64_t off, uint64_t l
     return rc ? rc : s;
 }
 
+/* Request range checks, in spec order: remap-range before remap-limit before remap-state. */
+static void vmem_range_errors(st *t, model_space *m)
+{
+    CHECK_RC(t, "offset 1M", model_vmem_request(m, "v", true, MIB, 2 * MIB), MEMDEV_EREMAPRANGE);
+    CHECK_RC(t, "len 1M", model_vmem_request(m, "v", true, 0, MIB), MEMDEV_EREMAPRANGE);
+    CHECK_RC(t, "len 0", model_vmem_request(m, "v", true, 0, 0), MEMDEV_EREMAPRANGE);
+    CHECK_RC(t, "offset = size", model_vmem_request(m, "v", true, 16 * GIB, 2 * MIB),
+             MEMDEV_EREMAPRANGE);
+    CHECK_RC(t, "wrap", model_vmem_request(m, "v", true, TOP - 2 * MIB + 1, 4 * MIB),
+             MEMDEV_EREMAPRANGE);
+    CHECK_RC(t, "range before limit", model_vmem_request(m, "v", true, 0, 32 * GIB),
+             MEMDEV_EREMAPRANGE);
+    CHECK_RC(t, "limit before state", model_vmem_request(m, "v", true, 0, 4 * GIB + 2 * MIB),
+             MEMDEV_EREMAPLIMIT);
+}
+
 /* Spec section 5, virtio-mem. */
 static void test_vmem_remap(st *t)
 {
@@ -763,17 +828,7 @@ static void test_vmem_remap(st *t)
     CHECK_RC(t, "resize 3M", model_vmem_resize(m, "v", 3 * MIB), MEMDEV_EINVAL);
     CHECK_RC(t, "resize 32G", model_vmem_resize(m, "v", 32 * GIB), MEMDEV_EINVAL);
     CHECK_RC(t, "resize 4G", model_vmem_resize(m, "v", 4 * GIB), 0);
-    CHECK_RC(t, "offset 1M", model_vmem_request(m, "v", true, MIB, 2 * MIB), MEMDEV_EREMAPRANGE);
-    CHECK_RC(t, "len 1M", model_vmem_request(m, "v", true, 0, MIB), MEMDEV_EREMAPRANGE);
-    CHECK_RC(t, "len 0", model_vmem_request(m, "v", true, 0, 0), MEMDEV_EREMAPRANGE);
-    CHECK_RC(t, "offset = size", model_vmem_request(m, "v", true, 16 * GIB, 2 * MIB),
-             MEMDEV_EREMAPRANGE);
-    CHECK_RC(t, "wrap", model_vmem_request(m, "v", true, TOP - 2 * MIB + 1, 4 * MIB),
-             MEMDEV_EREMAPRANGE);
-    CHECK_RC(t, "range before limit", model_vmem_request(m, "v", true, 0, 32 * GIB),
-             MEMDEV_EREMAPRANGE);
-    CHECK_RC(t, "limit before state", model_vmem_request(m, "v", true, 0, 4 * GIB + 2 * MIB),
-             MEMDEV_EREMAPLIMIT);
+    vmem_range_errors(t, m);
     CHECK_RC(t, "unplug unplugged", model_vmem_request(m, "v", false, 0, 2 * MIB),
              MEMDEV_EREMAPSTATE);
     CHECK_RC(t, "plug [0,2M)", model_vmem_request(m, "v", true, 0, 2 * MIB), 0);
@@ -820,6 +875,14 @@ static void test_vmem_remap(st *t)
     CHECK(t, "round trip used_size", stats(m).used_size, s0.used_size);
     CHECK(t, "round trip required", stats(m).required, s0.required);
     CHECK(t, "round trip gap", stats(m).largest_gap, s0.largest_gap);
+    done(t, m);
+}
+
+static void test_vmem_static(st *t)
+{
+    model_space *m;
+    begin(t, "virtio-mem without dynamic memslots");
+    m = mk(t, 4 * GIB, 64 * GIB, 64 * GIB, 0);
     PLUG_OK(t, m, vmem("s", 4 * GIB, false), 4 * GIB, 1);
     CHECK(t, "static memslot mapped at plug", stats(m).used, 1);
     CHECK_RC(t, "resize", model_vmem_resize(m, "s", 4 * GIB), 0);
@@ -1095,12 +1158,19 @@ int main(int argc, char **argv)
     test_budget_fragmented(&t);
     test_first_fit_hole(&t);
     test_memslot_examples(&t);
+    test_memslot_examples_sizes(&t);
+    test_memslot_examples_hv(&t);
     test_memslot_rules(&t);
+    test_memslot_rules_budget(&t);
     test_check0(&t);
+    test_check0_vmem(&t);
     test_nvdimm(&t);
     test_check_order(&t);
+    test_check_order_slots(&t);
+    test_check_order_place(&t);
     test_list_and_unplug(&t);
     test_vmem_remap(&t);
+    test_vmem_static(&t);
     test_hv_map(&t);
     test_top_of_space(&t);
     test_huge_memslots(&t);

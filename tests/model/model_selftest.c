@@ -438,6 +438,7 @@ static void test_memslot_rules(st *t)
     PLUG_OK(t, m, vmem("v", 16 * GIB, true), 512 * MIB, 1);
     CHECK(t, "required", stats(m).required, 257);
     CHECK(t, "used", stats(m).used, 256);
+    PLUG_OK(t, m, vmem("w", 4 * GIB, true), 512 * MIB + 16 * GIB, 1); /* required 257 > 256 */
     done(t, m);
 
     begin(t, "rule 2/5: second device gets its share of what is left");

@@ -339,6 +339,12 @@ uint64_t memdev_digest(const memdev_space *sp);
 int memdev_validate(const memdev_space *sp, char *msg, size_t cap);
 
 /*
+ * Bytes of memory the space holds now (its structures' capacity, strings, memslot arrays and
+ * extents), for sizing and for the benchmarks' bytes-per-device figure. O(n).
+ */
+size_t memdev_memory_bytes(const memdev_space *sp);
+
+/*
  * Detail of the last failed call on this space ("conflict with device 'd1' at 0x..."), or ""
  * after a success. Diagnostic only; not part of the logical state.
  */

@@ -361,3 +361,19 @@ uint64_t memdev_digest(const memdev_space *sp)
     walk(sp, digest_one, &h);
     return h;
 }
+
+size_t memdev_memory_bytes(const memdev_space *sp)
+{
+    size_t n = sizeof *sp + wtree_memory(&sp->tree) + (size_t)sp->dev_cap * sizeof sp->devs[0] +
+               (size_t)sp->hcap * sizeof sp->htab[0] + (size_t)sp->empty_cap * sizeof(uint32_t) +
+               (size_t)sp->vhost_cap * sizeof sp->vhost[0];
+    for (uint32_t i = 0; i < sp->dev_used; i++) {
+        const struct dev *v = &sp->devs[i];
+        if (!v->id)
+            continue;
+        n += strlen(v->id) + 1 + (v->memdev ? strlen(v->memdev) + 1 : 0);
+        n += (v->fill ? (size_t)v->nslots * sizeof v->fill[0] : 0) +
+             (size_t)v->ext_cap * sizeof v->ext[0];
+    }
+    return n;
+}

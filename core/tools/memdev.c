@@ -95,7 +95,7 @@ static const char help_trace[] =
     "  lookup GPA\n"
     "  free SIZE [align=A]                 where first fit would place SIZE now\n"
     "  stats | list | info                 counters, device list, QMP JSON\n"
-    "  expect ok [addr=X] [slot=N] [memslots=N]\n"
+    "  expect ok [addr=X] [slot=N] [memslots=N] [empty]\n"
     "  expect error CODE\n"
     "  expect none                         (extension) the lookup found no device\n"
     "  fail-alloc                          (memdev extension) every allocation of the next\n"

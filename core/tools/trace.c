@@ -485,6 +485,10 @@ static int parse_options(struct pctx *c, struct trace_op *op, uint32_t *seen)
     for (char *t; (t = next_tok(c, &col)) != NULL;) {
         char *eq = strchr(t, '=');
         enum key_id key;
+        if (!eq && op->type == TRACE_OP_EXPECT && strcmp(t, "empty") == 0) {
+            op->expect.empty = true;
+            continue;
+        }
         if (!eq) {
             if (strcmp(t, "empty") != 0 || !(allowed & KB(K_EMPTY)))
                 return perr(c, col, "unexpected operand '%.*s%s' for %s", QTOK(t), opname);
@@ -746,6 +750,8 @@ static int format_expect(struct sbuf *sb, const struct trace_expect *e)
         return 0;
     }
     sb_str(sb, "expect ok");
+    if (e->empty)
+        sb_str(sb, " empty");
     if (e->id) {
         if (!token_ok(e->id, true))
             return -1;
@@ -1223,6 +1229,8 @@ static bool expect_matches(const struct trace_expect *e, const struct op_result 
     if (e->none)
         return res->is_lookup && !res->found;
     if (e->id && (!res->found || strcmp(e->id, res->id) != 0))
+        return false;
+    if (e->empty && !res->empty)
         return false;
     for (int i = 0; i < TRACE_EXP_COUNT; i++) {
         uint32_t bit = 1u << i;

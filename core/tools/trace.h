@@ -107,6 +107,7 @@ enum trace_expect_key {
 struct trace_expect {
     int code;         /* 0 for `expect ok`/`expect none`, else the code of `expect error CODE` */
     bool none;        /* `expect none` (extension): a lookup that found no device */
+    bool empty;       /* `expect ok empty`: an empty device was plugged */
     uint32_t fields;  /* (1u << trace_expect_key) for each key given (only with code 0) */
     uint64_t value[TRACE_EXP_COUNT];
     const char *id;   /* id=ID (lookup), NULL when not given */

@@ -294,6 +294,8 @@ static int parse_u64(struct pctx *c, const char *s, size_t col, uint64_t *out)
     const char *p = s;
     unsigned base = 10;
     uint64_t v = 0;
+    if (*p == '\0')
+        return perr(c, col, "missing number");
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
         base = 16;
         p += 2;

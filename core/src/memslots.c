@@ -83,7 +83,7 @@ uint32_t memslots_vmem(uint64_t size, uint64_t block, uint32_t limit, uint64_t *
         return 1;
     }
     /* size is a multiple of block, so align_up(size / limit, block) <= size: no wrap. */
-    uint64_t s;
+    uint64_t s = size;
     wt_align_up(size / limit, block, &s);
     if (s < block)
         s = block;

@@ -120,7 +120,7 @@ static void ext_unplug(struct dev *v, uint32_t i, uint64_t off, uint64_t end)
 
 int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t off, uint64_t len)
 {
-    struct dev *v;
+    struct dev *v = NULL;
     int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &v);
     if (rc)
         return rc;
@@ -167,7 +167,7 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
 
 int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested)
 {
-    struct dev *v;
+    struct dev *v = NULL;
     int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &v);
     if (rc)
         return rc;
@@ -183,7 +183,7 @@ int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested)
 
 int memdev_balloon_map(memdev_space *sp, const char *id, uint32_t index, bool map)
 {
-    struct dev *v;
+    struct dev *v = NULL;
     int rc = find_kind(sp, id, MEMDEV_HV_BALLOON, &v);
     if (rc)
         return rc;

@@ -234,8 +234,11 @@ static void inner_sum(const wtree *t, struct wt_inner *p)
 {
     for (uint32_t k = 0; k < t->ncls; k++) {
         uint64_t m = 0;
-        for (uint32_t r = 0; r < p->n; r++)
-            m = max64(m, max64(p->csum[k][r], p->bnd[k][r]));
+        const uint64_t *c = p->csum[k], *b = p->bnd[k];
+        for (uint32_t r = 0; r < p->n; r++) {
+            m = c[r] > m ? c[r] : m;
+            m = b[r] > m ? b[r] : m;
+        }
         p->sum[k] = m;
     }
 }
@@ -273,12 +276,12 @@ struct wt_path {
     uint32_t idx[WT_MAXH];
 };
 
-/* Last row whose lo <= key (0 if none): the child where key belongs. */
+/* Last row whose lo <= key (0 if none): the child where key belongs. Branch-free count. */
 static inline uint32_t child_for(const struct wt_inner *p, uint64_t key)
 {
     uint32_t r = 0;
-    while (r + 1 < p->n && p->lo[r + 1] <= key)
-        r++;
+    for (uint32_t j = 1; j < p->n; j++)
+        r += p->lo[j] <= key;
     return r;
 }
 
@@ -298,6 +301,25 @@ static uint32_t descend(const wtree *t, uint64_t key, struct wt_path *path)
 
 /* ---- insert ------------------------------------------------------------------------------ */
 
+/* What a node shows its parent: first and last address and its summaries. */
+struct wt_face {
+    uint64_t lo, hi, sum[WT_K];
+};
+
+static void inner_face(const wtree *t, const struct wt_inner *p, struct wt_face *f)
+{
+    f->lo = p->lo[0];
+    f->hi = p->hi[p->n - 1];
+    memcpy(f->sum, p->sum, t->ncls * sizeof f->sum[0]);
+}
+
+/* True when an update left the node's face unchanged: its ancestors need no update. */
+static bool face_same(const wtree *t, const struct wt_inner *p, const struct wt_face *f)
+{
+    return f->lo == p->lo[0] && f->hi == p->hi[p->n - 1] &&
+           !memcmp(f->sum, p->sum, t->ncls * sizeof f->sum[0]);
+}
+
 /*
  * Leaf split: 17 entries (16 + the new one) are dealt 9 | 8. When the new entry is appended
  * to the rightmost leaf (a window filling up in address order), the old leaf stays full and
@@ -307,8 +329,8 @@ static uint32_t leaf_insert(wtree *t, uint32_t li, uint64_t first, uint64_t last
 {
     struct wt_leaf *l = LEAF(t, li);
     uint32_t pos = 0;
-    while (pos < l->n && l->first[pos] < first)
-        pos++;
+    for (uint32_t j = 0; j < l->n; j++)
+        pos += l->first[j] < first;
     if (l->n < WT_B) {
         uint32_t m = l->n - pos;
         memmove(&l->first[pos + 1], &l->first[pos], m * sizeof l->first[0]);
@@ -427,12 +449,16 @@ void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev)
         uint32_t pi = path.node[lvl], r = path.idx[lvl];
         bool leafkids = lvl + 1 == t->height;
         struct wt_inner *p = INNER(t, pi);
+        struct wt_face before;
+        inner_face(t, p, &before);
         row_from_child(t, p, r, leafkids);
         if (extra != WT_NIL) {
             extra = inner_add_row(t, pi, r, extra, leafkids);
         } else {
             rows_bnd(t, p, r, r + 1);
             inner_sum(t, p);
+            if (face_same(t, p, &before))
+                break; /* nothing above can change */
         }
     }
     if (extra != WT_NIL) {
@@ -563,6 +589,8 @@ void wtree_remove(wtree *t, uint64_t first)
         struct wt_inner *p = INNER(t, path.node[lvl]);
         uint32_t r = path.idx[lvl];
         bool leafkids = lvl + 1 == t->height;
+        struct wt_face before;
+        inner_face(t, p, &before);
         if (node_count(t, p->child[r], leafkids) < WT_MIN && p->n >= 2) {
             uint32_t left = r ? r - 1 : 0;
             if (leafkids)
@@ -570,11 +598,14 @@ void wtree_remove(wtree *t, uint64_t first)
             else
                 inner_pair(t, p, left);
             rows_bnd(t, p, left, left + 2);
+            inner_sum(t, p);
         } else {
             row_from_child(t, p, r, leafkids);
             rows_bnd(t, p, r, r + 1);
+            inner_sum(t, p);
+            if (face_same(t, p, &before))
+                break; /* no merge here and nothing above can change */
         }
-        inner_sum(t, p);
     }
     /* [I2]: the root keeps at least two children. */
     while (t->height > 0 && INNER(t, t->root)->n == 1) {
@@ -724,8 +755,8 @@ bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first)
     }
     const struct wt_leaf *l = LEAF(t, cur);
     uint32_t i = 0;
-    while (i < l->n && l->first[i] <= gpa)
-        i++;
+    for (uint32_t j = 0; j < l->n; j++)
+        i += l->first[j] <= gpa;
     if (i == 0 || l->last[i - 1] < gpa)
         return false;
     *dev = l->dev[i - 1];

@@ -288,7 +288,7 @@ static void step(run *r)
     if (trace_format_op(&r->op, r->line, sizeof(r->line)) < 0)
         snprintf(r->line, sizeof(r->line), "(op type %d, not expressible)", (int)r->op.type);
     uint64_t before = memdev_digest(r->sp);
-    uint8_t mask = r->sched ? r->sched[(r->opno + 1) % HARNESS_SCHEDULE_SIZE] : 0;
+    uint8_t mask = r->sched ? r->sched[r->opno % HARNESS_SCHEDULE_SIZE] : 0;
     harness_alloc_arm(&r->al, mask);
     int rc = program_exec(r->sp, &r->op, &p, &l, &a);
     r->al.mask = 0; /* keeps r->al.failed */

@@ -99,6 +99,18 @@ int program_exec_model(model_space *m, const struct trace_op *op, memdev_plug_re
 int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expect);
 
 /*
+ * The same for an oom input: schedule (HARNESS_SCHEDULE_SIZE bytes) shows as a comment before
+ * each op whose allocations the oom target makes fail. NULL: as program_to_trace.
+ */
+int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
+                         bool with_expect);
+
+/* `memdev decode` (argv[0] is "decode"): returns the exit status. */
+int program_decode_main(int argc, char **argv);
+/* Its help text (an array, so the command table can point at it statically). */
+extern const char program_decode_help[];
+
+/*
  * Formats the `expect` line (no '\n') that states a result: the code, and for a success the
  * plug's addr/slot/memslots, free's addr, or lookup's id/addr/offset/memslot/mapped (`expect
  * none` when nothing is found). Like snprintf; -1 when it cannot be formatted.

@@ -11,6 +11,8 @@
  */
 #include "program.h"
 
+#include "harness.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +52,12 @@ static int print_op(FILE *out, const struct trace_op *op)
 
 int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expect)
 {
+    return program_to_trace_oom(data, size, NULL, out, with_expect);
+}
+
+int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
+                         bool with_expect)
+{
     program_decoder *d = calloc(1, sizeof(*d));
     struct trace_op op;
     memdev_space *sp = NULL;
@@ -76,6 +84,10 @@ int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expe
         memdev_lookup_result lr, mlr = {0};
         uint64_t a, ma = 0;
         char line[256];
+        uint8_t mask = schedule ? schedule[(uint32_t)(n + 1) % HARNESS_SCHEDULE_SIZE] : 0;
+        if (mask && fprintf(out, "# oom: allocations failing in the next op: mask 0x%02x (the "
+                                 "target then checks no-memory and retries)\n", mask) < 0)
+            goto out;
         if (print_op(out, &op) < 0)
             goto out;
         program_exec(sp, &op, &pr, &lr, &a);
@@ -93,5 +105,125 @@ out:
     model_space_destroy(m);
     memdev_space_destroy(sp);
     free(d);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* memdev decode                                                                            */
+
+const char program_decode_help[] =
+    "usage: memdev decode [--target ops|oom|trace] [--no-expect] FILE...\n"
+    "\n"
+    "Prints a fuzz input (a corpus file, a crash from libFuzzer or AFL++) as the equivalent\n"
+    "memdev trace: the space line and one line per decoded operation, each followed by an\n"
+    "'expect' line with the reference model's result, so the output replays with\n"
+    "'memdev run --check' and, committed under tests/traces, is a regression case.\n"
+    "The target decides the layout: ops = the whole input is a program; oom = 8 bytes of\n"
+    "allocation-failure schedule, then a program (the schedule is shown as comments);\n"
+    "trace = the input already is trace text and is printed as it is. Without --target the\n"
+    "target is the first directory name in FILE's path that is a target name, else ops.\n"
+    "Exit status: 0, 2 on bad usage or an unreadable file.\n";
+
+static const char *const decode_targets[] = {"ops", "oom", "trace"};
+
+static const char *target_from_path(const char *path)
+{
+    const char *best = NULL;
+    for (const char *p = path; *p; p++) {
+        if (p != path && p[-1] != '/')
+            continue;
+        for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++) {
+            size_t n = strlen(decode_targets[t]);
+            if (strncmp(p, decode_targets[t], n) == 0 && p[n] == '/')
+                best = decode_targets[t];
+        }
+    }
+    return best ? best : "ops";
+}
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t cap = 4096, n;
+    uint8_t *buf = f ? malloc(cap) : NULL;
+    *len = 0;
+    while (buf && (n = fread(buf + *len, 1, cap - *len, f)) > 0) {
+        *len += n;
+        if (*len == cap) {
+            uint8_t *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    if (f && (ferror(f) || !buf)) {
+        free(buf);
+        buf = NULL;
+    }
+    if (f && f != stdin)
+        fclose(f);
+    return buf;
+}
+
+static int decode_one(const char *path, const char *target, bool expect)
+{
+    size_t len;
+    uint8_t *buf = read_all(path, &len);
+    if (!buf) {
+        fprintf(stderr, "memdev decode: cannot read %s\n", path);
+        return 2;
+    }
+    int rc = 0;
+    printf("# memdev decode --target %s %s\n", target, path);
+    if (strcmp(target, "trace") == 0) {
+        rc = fwrite(buf, 1, len, stdout) == len ? 0 : -1;
+    } else if (strcmp(target, "oom") == 0) {
+        uint8_t sched[HARNESS_SCHEDULE_SIZE] = {0};
+        size_t n = len < sizeof(sched) ? len : sizeof(sched);
+        memcpy(sched, buf, n);
+        printf("# oom schedule: space creation mask 0x%02x\n", sched[0]);
+        rc = program_to_trace_oom(buf + n, len - n, sched, stdout, expect);
+    } else {
+        rc = program_to_trace(buf, len, stdout, expect);
+    }
+    free(buf);
+    return rc < 0 ? 2 : 0;
+}
+
+int program_decode_main(int argc, char **argv)
+{
+    const char *target = NULL;
+    bool expect = true;
+    int rc = 0, files = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(program_decode_help, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--no-expect") == 0) {
+            expect = false;
+        } else if (strcmp(a, "--target") == 0 && i + 1 < argc) {
+            target = argv[++i];
+            bool known = false;
+            for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++)
+                known |= strcmp(target, decode_targets[t]) == 0;
+            if (!known) {
+                fprintf(stderr, "memdev decode: unknown target '%s' (ops, oom, trace)\n", target);
+                return 2;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "memdev decode: unknown option %s\nTry 'memdev decode --help'.\n", a);
+            return 2;
+        } else {
+            files++;
+            int r = decode_one(a, target ? target : target_from_path(a), expect);
+            rc = r > rc ? r : rc;
+        }
+    }
+    if (!files) {
+        fprintf(stderr, "memdev decode: no FILE given\nTry 'memdev decode --help'.\n");
+        return 2;
+    }
     return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "memdev.h"
+#include "program.h" /* fuzz/: memdev decode */
 #include "trace.h"
 
 static void sink_file(void *ctx, const char *s, size_t n)
@@ -143,6 +144,8 @@ static const struct command commands[] = {
     {"info", cmd_info, "run a trace silently and print the final device list as JSON",
      help_info},
     {"help", cmd_help, "show help for a command or for the trace language", help_help},
+    {"decode", program_decode_main, "print a fuzz input (corpus file, crash) as a trace",
+     program_decode_help},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

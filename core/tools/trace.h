@@ -26,8 +26,9 @@
  *   contain '=' or start with '#';
  * - `expect` applies to the last operation line before it (comments and blank lines and
  *   other expects in between are allowed, so several expects may check one operation);
- *   extensions: `expect none` (lookup found nothing) and the expect keys listed at
- *   enum trace_expect_key (lookup details and stats counters);
+ *   extensions: `expect none` (lookup found nothing), `expect ok empty` (an empty device
+ *   was plugged) and the expect keys listed at enum trace_expect_key (lookup details and
+ *   stats counters); an expect key the result does not have is a mismatch;
  * - memdev extension: `fail-alloc` makes every allocation of the next operation fail (to
  *   reach the no-memory code from a trace); under --check a no-memory answer from the
  *   library is accepted when the state did not change, and the model skips that operation.

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: MIT
+"""benchjson.py - reading memdev_bench's google-benchmark JSON, shared by report.py
+(bench/run) and compare_report.py (bench/compare).
+
+Benchmark names are SCENARIO/BACKEND/N[/iterations:K]; the per-operation figure is the
+`time_per_op` counter (CPU seconds per operation, so steps of 2 ops or n ops are comparable).
+Skipped runs carry their reason as error_message. Only the standard library is used here.
+"""
+import json
+import statistics
+
+BACKENDS = ("memdev", "model", "augtree")
+
+
+def parse_name(run_name):
+    """'churn/memdev/1024/iterations:1' -> ('churn', 'memdev', 1024) or None."""
+    parts = [p for p in run_name.split("/") if not p.startswith("iterations:")]
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
+
+
+class Results:
+    """Per (scenario, backend, n): list of ns/op samples, bytes/device, skip reason."""
+
+    def __init__(self):
+        self.samples = {}
+        self.bytes = {}
+        self.skipped = {}
+        self.bigo = {}
+        self.context = {}
+        self.order = []
+
+    def key_seen(self, key):
+        if key not in self.samples and key not in self.skipped:
+            self.order.append(key)
+
+    def median(self, key):
+        s = self.samples.get(key)
+        return statistics.median(s) if s else None
+
+    def scenarios(self):
+        seen = []
+        for k in self.order:
+            if k[0] not in seen:
+                seen.append(k[0])
+        return seen
+
+    def sizes(self, scenario):
+        return sorted({k[2] for k in self.order if k[0] == scenario})
+
+
+def load(paths, results=None):
+    """Adds every iteration run of the JSON files to results (several files = more samples)."""
+    r = results or Results()
+    for path in paths:
+        with open(path) as f:
+            doc = json.load(f)
+        r.context = doc.get("context", {})
+        for b in doc.get("benchmarks", []):
+            if b.get("run_type") == "aggregate":
+                if b.get("aggregate_name") == "BigO":
+                    fam = b["run_name"].split("/")
+                    r.bigo[(fam[0], fam[1])] = b.get("big_o", "?")
+                continue
+            key = parse_name(b.get("run_name", b["name"]))
+            if key is None:
+                continue
+            r.key_seen(key)
+            if b.get("error_occurred"):
+                r.skipped[key] = b.get("error_message", "error")
+                continue
+            tpo = b.get("time_per_op")
+            if tpo is None:
+                continue
+            r.samples.setdefault(key, []).append(tpo * 1e9)
+            if "bytes_per_dev" in b:
+                r.bytes[key] = b["bytes_per_dev"]
+    return r
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "-"
+    if ns >= 1e6:
+        return "%.2f ms" % (ns / 1e6)
+    if ns >= 1e3:
+        return "%.2f us" % (ns / 1e3)
+    return "%.1f ns" % ns
+
+
+def fmt_n(n):
+    for shift, suffix in ((20, "M"), (10, "k")):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return "%d%s" % (n >> shift, suffix)
+    return str(n)

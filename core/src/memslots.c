@@ -106,18 +106,18 @@ uint32_t memslots_balloon(uint64_t size, uint32_t limit, uint64_t *slot_size)
 
 uint64_t memslot_bytes(const struct dev *d, uint32_t i)
 {
-    if (d->nslots <= 1)
+    if (dev_nslots(d) <= 1)
         return d->size;
-    uint64_t start = (uint64_t)i * d->memslot_size;
+    uint64_t s = d->x->memslot_size, start = (uint64_t)i * s;
     uint64_t rest = d->size - start;
-    return rest < d->memslot_size ? rest : d->memslot_size;
+    return rest < s ? rest : s;
 }
 
 bool memslot_is_mapped(const struct dev *d, uint32_t i)
 {
-    if (d->empty || i >= d->nslots)
+    if (d->empty || i >= dev_nslots(d))
         return false;
     if (!d->decided)
         return true;
-    return d->fill[i] != 0;
+    return d->x->fill[i] != 0;
 }

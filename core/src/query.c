@@ -21,8 +21,8 @@ int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *ou
     out->id = v->id;
     out->addr = first;
     out->offset = gpa - first;
-    uint64_t idx = out->offset / v->memslot_size;
-    out->memslot = idx >= v->nslots ? v->nslots - 1 : (uint32_t)idx;
+    uint64_t idx = out->offset / dev_memslot_size(v);
+    out->memslot = idx >= dev_nslots(v) ? dev_nslots(v) - 1 : (uint32_t)idx;
     out->mapped = memslot_is_mapped(v, out->memslot);
     return 0;
 }
@@ -73,17 +73,19 @@ void dev_info(const memdev_space *sp, const struct dev *v, memdev_device_info *o
     o->empty = v->empty;
     o->addr = v->addr;
     o->size = v->size;
-    o->requested_size = v->req_size;
-    o->align = v->align;
+    o->requested_size = v->x ? v->x->req_size : v->size;
+    o->align = dev_align(v);
     o->slot = v->slot;
-    o->memslots = v->nslots;
-    o->memslot_size = v->memslot_size;
-    o->mapped = v->nmapped;
+    o->memslots = dev_nslots(v);
+    o->memslot_size = v->empty ? 0 : dev_memslot_size(v);
+    o->mapped = dev_nmapped(v);
     o->decided = v->decided;
-    o->block = v->block;
-    o->requested = v->requested;
-    o->plugged = v->plugged;
-    o->label = v->label;
+    o->plugged = v->empty ? 0 : dev_plugged(v);
+    if (v->x) {
+        o->block = v->x->block;
+        o->requested = v->x->requested;
+        o->label = v->x->label;
+    }
     o->has_node = v->has_node;
     o->node = v->node;
     o->memdev = v->memdev;
@@ -145,7 +147,7 @@ int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
     const struct dev *v = &sp->devs[di];
-    if (index >= v->nslots)
+    if (index >= dev_nslots(v))
         return MEMDEV_EREMAPRANGE;
     *mapped = memslot_is_mapped(v, index);
     return 0;
@@ -157,11 +159,12 @@ int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t off, uint
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
-    const struct dev *v = &sp->devs[di];
-    if (v->kind != MEMDEV_VIRTIO_MEM || v->empty)
+    const struct dev *d = &sp->devs[di];
+    if (d->kind != MEMDEV_VIRTIO_MEM || d->empty)
         return MEMDEV_EINVAL;
-    if (len == 0 || len > v->size || off > v->size - len)
+    if (len == 0 || len > d->size || off > d->size - len)
         return MEMDEV_EREMAPRANGE;
+    const struct dev_x *v = d->x;
     uint64_t end = off + len, covered = 0;
     for (uint32_t i = 0; i < v->n_ext && v->ext[i].start < end; i++) {
         uint64_t lo = v->ext[i].start > off ? v->ext[i].start : off;
@@ -322,17 +325,23 @@ static void digest_dev(uint64_t *h, const struct dev *v)
 {
     mix_str(h, v->id);
     mix_str(h, v->memdev);
-    const uint64_t words[] = {v->kind,   v->empty,      v->addr,    v->size,      v->req_size,
-                              v->align,  v->label,      v->block,   v->requested, v->dynamic,
-                              v->decided, v->nslots,    v->memslot_size, v->nmapped, v->plugged,
-                              (uint64_t)(int64_t)v->slot, v->has_node, v->node, v->n_ext};
+    const uint64_t words[] = {v->kind,     v->empty,          v->addr,        v->size,
+                              dev_align(v), v->dynamic,       v->decided,     dev_nslots(v),
+                              dev_nmapped(v), (uint64_t)(int64_t)v->slot, v->has_node, v->node};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         mix(h, words[i]);
-    for (uint32_t i = 0; v->decided && i < v->nslots; i++)
-        mix(h, v->fill[i]);
-    for (uint32_t i = 0; i < v->n_ext; i++) {
-        mix(h, v->ext[i].start);
-        mix(h, v->ext[i].end);
+    const struct dev_x *x = v->x;
+    if (!x)
+        return;
+    const uint64_t xw[] = {x->req_size, x->label,   x->block, x->requested,
+                           x->memslot_size, x->plugged, x->n_ext};
+    for (size_t i = 0; i < sizeof xw / sizeof xw[0]; i++)
+        mix(h, xw[i]);
+    for (uint32_t i = 0; v->decided && i < x->nslots; i++)
+        mix(h, x->fill[i]);
+    for (uint32_t i = 0; i < x->n_ext; i++) {
+        mix(h, x->ext[i].start);
+        mix(h, x->ext[i].end);
     }
 }
 
@@ -372,8 +381,9 @@ size_t memdev_memory_bytes(const memdev_space *sp)
         if (!v->id)
             continue;
         n += strlen(v->id) + 1 + (v->memdev ? strlen(v->memdev) + 1 : 0);
-        n += (v->fill ? (size_t)v->nslots * sizeof v->fill[0] : 0) +
-             (size_t)v->ext_cap * sizeof v->ext[0];
+        if (v->x)
+            n += sizeof *v->x + (v->decided ? v->x->nslots * sizeof v->x->fill[0] : 0) +
+                 (size_t)v->x->ext_cap * sizeof v->x->ext[0];
     }
     return n;
 }

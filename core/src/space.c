@@ -127,11 +127,11 @@ static void dev_free_fields(memdev_space *sp, struct dev *d)
 {
     space_release(sp, d->id);
     space_release(sp, d->memdev);
-    space_release(sp, d->fill);
-    space_release(sp, d->ext);
+    if (d->x)
+        space_release(sp, d->x->ext);
+    space_release(sp, d->x);
     d->id = d->memdev = NULL;
-    d->fill = NULL;
-    d->ext = NULL;
+    d->x = NULL;
 }
 
 void memdev_space_destroy(memdev_space *sp)
@@ -151,22 +151,22 @@ void memdev_space_destroy(memdev_space *sp)
 
 /* ---- id hash ------------------------------------------------------------------------------ */
 
-static uint64_t hash_id(const char *s)
+static uint32_t hash_id(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a final mix */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 uint32_t space_find(const memdev_space *sp, const char *id)
 {
     if (!sp->hcap || !id)
         return DEV_NIL;
-    uint64_t h = hash_id(id);
-    for (uint32_t i = (uint32_t)h & (sp->hcap - 1);; i = (i + 1) & (sp->hcap - 1)) {
+    uint32_t h = hash_id(id);
+    for (uint32_t i = h & (sp->hcap - 1);; i = (i + 1) & (sp->hcap - 1)) {
         uint32_t di = sp->htab[i];
         if (di == DEV_NIL)
             return DEV_NIL;
@@ -177,7 +177,7 @@ uint32_t space_find(const memdev_space *sp, const char *id)
 
 static void hash_put(memdev_space *sp, uint32_t di)
 {
-    uint32_t i = (uint32_t)sp->devs[di].hash & (sp->hcap - 1);
+    uint32_t i = sp->devs[di].hash & (sp->hcap - 1);
     while (sp->htab[i] != DEV_NIL)
         i = (i + 1) & (sp->hcap - 1);
     sp->htab[i] = di;
@@ -186,11 +186,11 @@ static void hash_put(memdev_space *sp, uint32_t di)
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
 static void hash_del(memdev_space *sp, uint32_t di)
 {
-    uint32_t mask = sp->hcap - 1, i = (uint32_t)sp->devs[di].hash & mask;
+    uint32_t mask = sp->hcap - 1, i = sp->devs[di].hash & mask;
     while (sp->htab[i] != di)
         i = (i + 1) & mask;
     for (uint32_t j = (i + 1) & mask; sp->htab[j] != DEV_NIL; j = (j + 1) & mask) {
-        uint32_t home = (uint32_t)sp->devs[sp->htab[j]].hash & mask;
+        uint32_t home = sp->devs[sp->htab[j]].hash & mask;
         /* entry j may move to i when its home is not in the cyclic range (i, j] */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             sp->htab[i] = sp->htab[j];
@@ -462,8 +462,14 @@ static int run_checks(memdev_space *sp, const memdev_device_desc *d, struct plan
 }
 
 /* Every allocation of the plug; on failure everything taken is given back. */
+/* Whether a kind keeps a struct dev_x (it has kind fields or memslot state). */
+static bool needs_x(const memdev_device_desc *d)
+{
+    return !(d->fields & MEMDEV_F_EMPTY) && d->kind != MEMDEV_DIMM && d->kind != MEMDEV_VIRTIO_PMEM;
+}
+
 static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const struct plan *p,
-                        char **id, char **memdev, uint64_t **fill)
+                        char **id, char **memdev, struct dev_x **x)
 {
     bool empty = d->fields & MEMDEV_F_EMPTY;
     int rc = reserve_device(sp);
@@ -483,16 +489,17 @@ static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const str
         return rc;
     *id = dup_str(sp, d->id);
     *memdev = (d->fields & MEMDEV_F_MEMDEV) && d->memdev ? dup_str(sp, d->memdev) : NULL;
-    *fill = p->decided ? space_alloc(sp, p->n * sizeof **fill) : NULL;
+    size_t xsize = sizeof **x + (p->decided ? p->n * sizeof(uint64_t) : 0);
+    *x = needs_x(d) ? space_alloc(sp, xsize) : NULL;
     if (!*id || (!*memdev && (d->fields & MEMDEV_F_MEMDEV) && d->memdev) ||
-        (!*fill && p->decided)) {
+        (!*x && needs_x(d))) {
         space_release(sp, *id);
         space_release(sp, *memdev);
-        space_release(sp, *fill);
+        space_release(sp, *x);
         return MEMDEV_ENOMEM;
     }
-    if (*fill)
-        memset(*fill, 0, p->n * sizeof **fill);
+    if (*x)
+        memset(*x, 0, xsize);
     return 0;
 }
 
@@ -504,8 +511,8 @@ int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_resul
         return space_fail(sp, MEMDEV_EINVAL, "no device description");
     int rc = run_checks(sp, d, &p);
     char *id, *memdev;
-    uint64_t *fill;
-    if (!rc && (rc = reserve_plug(sp, d, &p, &id, &memdev, &fill)))
+    struct dev_x *x;
+    if (!rc && (rc = reserve_plug(sp, d, &p, &id, &memdev, &x)))
         space_fail(sp, rc, "out of memory while plugging '%s'", d->id);
     if (rc)
         return rc;
@@ -531,29 +538,29 @@ int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_resul
     }
     v->addr = p.addr;
     v->size = p.size;
-    v->req_size = d->size;
-    v->align = p.align;
-    v->label = p.label;
-    v->block = p.block;
-    v->requested = p.requested;
+    v->align_log2 = (uint8_t)__builtin_ctzll(p.align);
     v->dynamic = p.dynamic;
     v->decided = p.decided;
-    v->nslots = p.n;
-    v->memslot_size = p.s;
-    v->fill = fill;
-    v->slot = p.slot;
+    v->slot = (int16_t)p.slot;
+    v->x = x;
+    if (x) {
+        x->req_size = d->size;
+        x->label = p.label;
+        x->block = p.block;
+        x->requested = p.requested;
+        x->nslots = p.n;
+        x->memslot_size = p.s;
+        x->nmapped = !p.decided;
+        x->plugged = d->kind == MEMDEV_NVDIMM ? p.size : 0;
+    }
     if (p.slot >= 0) {
         sp->slot_map[p.slot / 64] |= 1ull << (p.slot % 64);
         sp->dimm_used++;
     }
-    if (!p.decided)
-        v->nmapped = 1;
-    if (d->kind != MEMDEV_VIRTIO_MEM && d->kind != MEMDEV_HV_BALLOON)
-        v->plugged = p.size;
     sp->used_size += p.size;
-    sp->plugged_size += v->plugged;
+    sp->plugged_size += dev_plugged(v);
     sp->required += p.n;
-    sp->used += v->nmapped;
+    sp->used += dev_nmapped(v);
     if (p.decided && p.n > 1)
         sp->n_multi++;
     wtree_insert(&sp->tree, p.addr, p.addr + (p.size - 1), di);
@@ -574,20 +581,20 @@ int memdev_unplug(memdev_space *sp, const char *id)
     if (v->kind != MEMDEV_DIMM && v->kind != MEMDEV_VIRTIO_MEM)
         return space_fail(sp, MEMDEV_ENOTUNPLUGGABLE, "a %s cannot be unplugged",
                           memdev_kind_name((memdev_kind)v->kind));
-    if (v->kind == MEMDEV_VIRTIO_MEM && (v->plugged || v->requested))
+    if (v->kind == MEMDEV_VIRTIO_MEM && (v->x->plugged || v->x->requested))
         return space_fail(sp, MEMDEV_EBUSY,
                           "'%s' has 0x%llx bytes plugged and 0x%llx requested", id,
-                          (unsigned long long)v->plugged, (unsigned long long)v->requested);
+                          (unsigned long long)v->x->plugged, (unsigned long long)v->x->requested);
     wtree_remove(&sp->tree, v->addr);
     if (v->slot >= 0) {
         sp->slot_map[v->slot / 64] &= ~(1ull << (v->slot % 64));
         sp->dimm_used--;
     }
     sp->used_size -= v->size;
-    sp->plugged_size -= v->plugged;
-    sp->required -= v->nslots;
-    sp->used -= v->nmapped;
-    if (v->decided && v->nslots > 1)
+    sp->plugged_size -= dev_plugged(v);
+    sp->required -= dev_nslots(v);
+    sp->used -= dev_nmapped(v);
+    if (v->decided && dev_nslots(v) > 1)
         sp->n_multi--;
     sp->ndevices--;
     hash_del(sp, di);

@@ -20,26 +20,61 @@ struct extent {
     uint64_t start, end;
 };
 
-struct dev {
-    char *id;                /* NULL when the record is free */
-    char *memdev;
-    uint64_t hash;
-    uint64_t addr, size;     /* region: placed and budgeted */
+/*
+ * Kind-specific state, allocated only for the kinds that need it (nvdimm, virtio-mem,
+ * hv-balloon), so the common record stays one cache line.
+ */
+struct dev_x {
     uint64_t req_size;       /* size as asked (nvdimm: with label) */
-    uint64_t align;          /* placement alignment */
     uint64_t label, block, requested;
     uint64_t memslot_size;   /* s */
     uint64_t plugged;        /* virtio-mem: plugged bytes; hv-balloon: mapped bytes */
-    uint64_t *fill;          /* decided: per memslot, plugged bytes (vmem) or 0/1 (balloon) */
     struct extent *ext;      /* virtio-mem plugged extents, sorted, merged */
     uint32_t n_ext, ext_cap;
     uint32_t nslots, nmapped;
-    int32_t slot;
-    uint32_t node;
+    uint64_t fill[];         /* decided: per memslot, plugged bytes (vmem) or 0/1 (balloon) */
+};
+
+struct dev {
+    char *id;                /* NULL when the record is free */
+    char *memdev;
+    struct dev_x *x;         /* NULL for dimm, virtio-pmem and empty devices */
+    uint64_t addr, size;     /* region: placed and budgeted */
+    uint32_t hash;
     uint32_t next_free;      /* free-list link */
-    uint8_t kind;
+    uint32_t node;
+    int16_t slot;
+    uint8_t kind, align_log2; /* placement alignment = 1 << align_log2 */
     bool empty, decided, dynamic, has_node;
 };
+
+_Static_assert(sizeof(struct dev) <= 64, "a device record is one cache line");
+
+/* The common view of a record, whatever its kind. */
+static inline uint32_t dev_nslots(const struct dev *v)
+{
+    return v->x ? v->x->nslots : !v->empty;
+}
+
+static inline uint32_t dev_nmapped(const struct dev *v)
+{
+    return v->x ? v->x->nmapped : !v->empty;
+}
+
+static inline uint64_t dev_memslot_size(const struct dev *v)
+{
+    return v->x ? v->x->memslot_size : v->size;
+}
+
+static inline uint64_t dev_plugged(const struct dev *v)
+{
+    return v->x ? v->x->plugged : v->size;
+}
+
+static inline uint64_t dev_align(const struct dev *v)
+{
+    return v->empty ? 0 : 1ull << v->align_log2;
+}
 
 struct memdev_space {
     memdev_allocator al;

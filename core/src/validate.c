@@ -35,74 +35,94 @@ static int bad(struct vctx *c, const char *fmt, ...)
 
 #define X(v) ((unsigned long long)(v))
 
-/* [S3] [S4]: memslot geometry, mapped state and plugged bytes of one device. */
-static int check_memslots(struct vctx *c, const struct dev *v)
+/* Which kinds keep kind-specific state (struct dev_x). */
+static bool kind_has_x(const struct dev *v)
 {
+    return !v->empty && v->kind != MEMDEV_DIMM && v->kind != MEMDEV_VIRTIO_PMEM;
+}
+
+/* [S3] [S4]: memslot geometry, mapped state and plugged bytes of one device. */
+static int check_memslots(struct vctx *c, const struct dev *d)
+{
+    if ((d->x != NULL) != kind_has_x(d) || (d->decided && !d->x))
+        return bad(c, "device '%s' (%s) %s kind state", d->id,
+                   memdev_kind_name((memdev_kind)d->kind), d->x ? "has unexpected" : "lacks its");
+    if (!d->x)
+        return 0; /* one memslot covering the region, mapped while plugged */
+    const struct dev_x *v = d->x;
     if (v->nslots < 1)
-        return bad(c, "device '%s' has %u memslots [S3]", v->id, v->nslots);
-    if (v->nslots == 1 ? v->memslot_size != v->size
+        return bad(c, "device '%s' has %u memslots [S3]", d->id, v->nslots);
+    if (v->nslots == 1 ? v->memslot_size != d->size
                        : (v->memslot_size == 0 ||
-                          v->size / v->memslot_size + (v->size % v->memslot_size != 0) !=
+                          d->size / v->memslot_size + (d->size % v->memslot_size != 0) !=
                               v->nslots))
-        return bad(c, "device '%s': %u memslots of 0x%llx do not cut 0x%llx bytes [S3]", v->id,
-                   v->nslots, X(v->memslot_size), X(v->size));
-    if (!v->decided)
-        return v->nmapped == 1 && !v->fill
-                   ? 0
-                   : bad(c, "device '%s' has %u memslots mapped, 1 expected [S3]", v->id,
-                         v->nmapped);
+        return bad(c, "device '%s': %u memslots of 0x%llx do not cut 0x%llx bytes [S3]", d->id,
+                   v->nslots, X(v->memslot_size), X(d->size));
+    if (!d->decided)
+        return v->nmapped == 1 ? 0
+                               : bad(c, "device '%s' has %u memslots mapped, 1 expected [S3]",
+                                     d->id, v->nmapped);
     uint32_t mapped = 0;
     for (uint32_t i = 0; i < v->nslots; i++)
         mapped += v->fill[i] != 0;
     if (mapped != v->nmapped)
-        return bad(c, "device '%s' counts %u mapped memslots, %u are [S3]", v->id, v->nmapped,
+        return bad(c, "device '%s' counts %u mapped memslots, %u are [S3]", d->id, v->nmapped,
                    mapped);
-    if (v->kind == MEMDEV_HV_BALLOON) {
+    if (d->kind == MEMDEV_HV_BALLOON) {
         uint64_t bytes = 0;
         for (uint32_t i = 0; i < v->nslots; i++) {
             if (v->fill[i] > 1)
-                return bad(c, "hv-balloon '%s' memslot %u state %llu [S3]", v->id, i,
+                return bad(c, "hv-balloon '%s' memslot %u state %llu [S3]", d->id, i,
                            X(v->fill[i]));
-            bytes += v->fill[i] ? memslot_bytes(v, i) : 0;
+            bytes += v->fill[i] ? memslot_bytes(d, i) : 0;
         }
         if (bytes != v->plugged)
-            return bad(c, "hv-balloon '%s' maps 0x%llx bytes, records 0x%llx", v->id, X(bytes),
+            return bad(c, "hv-balloon '%s' maps 0x%llx bytes, records 0x%llx", d->id, X(bytes),
                        X(v->plugged));
     }
     return 0;
 }
 
-/* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
-static int check_vmem(struct vctx *c, const struct dev *v)
+/* Bytes of the extents that fall inside [s0, s1). */
+static uint64_t ext_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1)
 {
-    if (!is_pow2(v->block) || v->block < (1ull << 20) || v->size % v->block ||
-        v->requested % v->block || v->requested > v->size)
-        return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]", v->id,
-                   X(v->block), X(v->size), X(v->requested));
+    uint64_t in = 0;
+    for (uint32_t i = 0; i < v->n_ext; i++) {
+        uint64_t lo = v->ext[i].start > s0 ? v->ext[i].start : s0;
+        uint64_t hi = v->ext[i].end < s1 ? v->ext[i].end : s1;
+        in += lo < hi ? hi - lo : 0;
+    }
+    return in;
+}
+
+/* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
+static int check_vmem(struct vctx *c, const struct dev *d)
+{
+    const struct dev_x *v = d->x;
+    if (!is_pow2(v->block) || v->block < (1ull << 20) || d->size % v->block ||
+        v->requested % v->block || v->requested > d->size || dev_align(d) < v->block)
+        return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]", d->id,
+                   X(v->block), X(d->size), X(v->requested));
     uint64_t sum = 0;
     for (uint32_t i = 0; i < v->n_ext; i++) {
         const struct extent *e = &v->ext[i];
-        if (e->start >= e->end || e->end > v->size || e->start % v->block || e->end % v->block ||
+        if (e->start >= e->end || e->end > d->size || e->start % v->block || e->end % v->block ||
             (i && v->ext[i - 1].end >= e->start))
             return bad(c, "virtio-mem '%s': plugged extent %u [0x%llx, 0x%llx) is malformed, "
                           "unsorted or unmerged [S4]",
-                       v->id, i, X(e->start), X(e->end));
+                       d->id, i, X(e->start), X(e->end));
         sum += e->end - e->start;
     }
     if (sum != v->plugged)
         return bad(c, "virtio-mem '%s' records 0x%llx plugged bytes, extents hold 0x%llx [S4]",
-                   v->id, X(v->plugged), X(sum));
-    for (uint32_t s = 0; v->decided && s < v->nslots; s++) {
-        uint64_t s0 = (uint64_t)s * v->memslot_size, s1 = s0 + memslot_bytes(v, s), in = 0;
-        for (uint32_t i = 0; i < v->n_ext; i++) {
-            uint64_t lo = v->ext[i].start > s0 ? v->ext[i].start : s0;
-            uint64_t hi = v->ext[i].end < s1 ? v->ext[i].end : s1;
-            in += lo < hi ? hi - lo : 0;
-        }
+                   d->id, X(v->plugged), X(sum));
+    for (uint32_t s = 0; d->decided && s < v->nslots; s++) {
+        uint64_t s0 = (uint64_t)s * v->memslot_size;
+        uint64_t in = ext_bytes_in(v, s0, s0 + memslot_bytes(d, s));
         if (in != v->fill[s])
             return bad(c, "virtio-mem '%s' memslot %u holds 0x%llx plugged bytes, records 0x%llx "
                           "(mapped must mean a plugged block inside) [S4]",
-                       v->id, s, X(in), X(v->fill[s]));
+                       d->id, s, X(in), X(v->fill[s]));
     }
     return 0;
 }
@@ -128,11 +148,12 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
         return v->kind == MEMDEV_HV_BALLOON ? 0 : bad(c, "empty device '%s' is a %s", v->id,
                                                       memdev_kind_name((memdev_kind)v->kind));
     }
-    if (v->size == 0 || !is_pow2(v->align) || v->addr & (v->align - 1) || v->addr < sp->cfg.base ||
+    uint64_t align = dev_align(v);
+    if (v->size == 0 || v->align_log2 > 63 || v->addr & (align - 1) || v->addr < sp->cfg.base ||
         v->size - 1 > sp->wlast - v->addr)
         return bad(c, "device '%s' at [0x%llx, +0x%llx) align 0x%llx is not an aligned range "
                       "inside the window [S1]",
-                   v->id, X(v->addr), X(v->size), X(v->align));
+                   v->id, X(v->addr), X(v->size), X(align));
     bool has_slot = v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM;
     if (has_slot != (v->slot >= 0) || (has_slot && (uint32_t)v->slot >= sp->cfg.dimm_slots))
         return bad(c, "device '%s' has slot %d of %u [S5]", v->id, v->slot, sp->cfg.dimm_slots);
@@ -146,17 +167,16 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
     int rc = check_memslots(c, v);
     if (!rc && v->kind == MEMDEV_VIRTIO_MEM)
         rc = check_vmem(c, v);
-    if (!rc && (v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM ||
-                v->kind == MEMDEV_VIRTIO_PMEM) && v->plugged != v->size)
-        rc = bad(c, "device '%s' counts 0x%llx plugged of 0x%llx", v->id, X(v->plugged),
+    if (!rc && v->kind == MEMDEV_NVDIMM && dev_plugged(v) != v->size)
+        rc = bad(c, "nvdimm '%s' counts 0x%llx plugged of 0x%llx", v->id, X(dev_plugged(v)),
                  X(v->size));
     if (rc)
         return rc;
     t->used_size += v->size;
-    t->plugged += v->plugged;
-    t->required += v->nslots;
-    t->used += v->nmapped;
-    t->multi += v->decided && v->nslots > 1;
+    t->plugged += dev_plugged(v);
+    t->required += dev_nslots(v);
+    t->used += dev_nmapped(v);
+    t->multi += v->decided && dev_nslots(v) > 1;
     return 0;
 }
 

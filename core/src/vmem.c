@@ -29,7 +29,7 @@ static int find_kind(memdev_space *sp, const char *id, memdev_kind kind, struct 
 }
 
 /* Index of the first extent that ends after off (n_ext if none). */
-static uint32_t ext_search(const struct dev *v, uint64_t off)
+static uint32_t ext_search(const struct dev_x *v, uint64_t off)
 {
     uint32_t lo = 0, hi = v->n_ext;
     while (lo < hi) {
@@ -42,7 +42,7 @@ static uint32_t ext_search(const struct dev *v, uint64_t off)
     return lo;
 }
 
-static int ext_reserve(memdev_space *sp, struct dev *v)
+static int ext_reserve(memdev_space *sp, struct dev_x *v)
 {
     if (v->n_ext < v->ext_cap)
         return 0;
@@ -57,15 +57,16 @@ static int ext_reserve(memdev_space *sp, struct dev *v)
 }
 
 /* Adds (plug) or removes the bytes [off, end) to/from the memslot fill counters. */
-static void fill_update(memdev_space *sp, struct dev *v, uint64_t off, uint64_t end, bool plug)
+static void fill_update(memdev_space *sp, struct dev *d, uint64_t off, uint64_t end, bool plug)
 {
-    if (!v->decided)
+    struct dev_x *v = d->x;
+    if (!d->decided)
         return;
     for (uint32_t i = (uint32_t)(off / v->memslot_size); i < v->nslots; i++) {
         uint64_t s0 = (uint64_t)i * v->memslot_size;
         if (s0 >= end)
             break;
-        uint64_t s1 = s0 + memslot_bytes(v, i);
+        uint64_t s1 = s0 + memslot_bytes(d, i);
         uint64_t lo = off > s0 ? off : s0, hi = end < s1 ? end : s1;
         bool was = v->fill[i] != 0;
         v->fill[i] = plug ? v->fill[i] + (hi - lo) : v->fill[i] - (hi - lo);
@@ -81,7 +82,7 @@ static void fill_update(memdev_space *sp, struct dev *v, uint64_t off, uint64_t 
     }
 }
 
-static void ext_plug(struct dev *v, uint32_t i, uint64_t off, uint64_t end)
+static void ext_plug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end)
 {
     bool left = i > 0 && v->ext[i - 1].end == off;
     bool right = i < v->n_ext && v->ext[i].start == end;
@@ -100,7 +101,7 @@ static void ext_plug(struct dev *v, uint32_t i, uint64_t off, uint64_t end)
     }
 }
 
-static void ext_unplug(struct dev *v, uint32_t i, uint64_t off, uint64_t end)
+static void ext_unplug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end)
 {
     struct extent e = v->ext[i];
     if (e.start == off && e.end == end) {
@@ -120,16 +121,18 @@ static void ext_unplug(struct dev *v, uint32_t i, uint64_t off, uint64_t end)
 
 int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t off, uint64_t len)
 {
-    struct dev *v = NULL;
-    int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &v);
+    struct dev *d = NULL;
+    int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &d);
     if (rc)
         return rc;
-    if (off % v->block || len % v->block || len == 0 || len > v->size || off > v->size - len)
+    struct dev_x *v = d->x;
+    uint64_t size = d->size;
+    if (off % v->block || len % v->block || len == 0 || len > size || off > size - len)
         return space_fail(sp, MEMDEV_EREMAPRANGE,
                           "[0x%llx, +0x%llx) is not a block-aligned range inside the 0x%llx-byte "
                           "device (block 0x%llx)",
                           (unsigned long long)off, (unsigned long long)len,
-                          (unsigned long long)v->size, (unsigned long long)v->block);
+                          (unsigned long long)size, (unsigned long long)v->block);
     if (plug && (v->plugged > v->requested || len > v->requested - v->plugged))
         return space_fail(sp, MEMDEV_EREMAPLIMIT,
                           "plugging 0x%llx more bytes exceeds the requested 0x%llx (0x%llx plugged)",
@@ -160,22 +163,23 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
         v->plugged -= len;
         sp->plugged_size -= len;
     }
-    fill_update(sp, v, off, end, plug);
+    fill_update(sp, d, off, end, plug);
     space_ok(sp);
     return 0;
 }
 
 int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested)
 {
-    struct dev *v = NULL;
-    int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &v);
+    struct dev *d = NULL;
+    int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &d);
     if (rc)
         return rc;
-    if (requested % v->block || requested > v->size)
+    struct dev_x *v = d->x;
+    if (requested % v->block || requested > d->size)
         return space_fail(sp, MEMDEV_EINVAL,
                           "requested 0x%llx is not a multiple of block 0x%llx up to size 0x%llx",
                           (unsigned long long)requested, (unsigned long long)v->block,
-                          (unsigned long long)v->size);
+                          (unsigned long long)d->size);
     v->requested = requested;
     space_ok(sp);
     return 0;
@@ -183,17 +187,18 @@ int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested)
 
 int memdev_balloon_map(memdev_space *sp, const char *id, uint32_t index, bool map)
 {
-    struct dev *v = NULL;
-    int rc = find_kind(sp, id, MEMDEV_HV_BALLOON, &v);
+    struct dev *d = NULL;
+    int rc = find_kind(sp, id, MEMDEV_HV_BALLOON, &d);
     if (rc)
         return rc;
+    struct dev_x *v = d->x;
     if (index >= v->nslots)
         return space_fail(sp, MEMDEV_EREMAPRANGE, "memslot %u is outside [0, %u)", index,
                           v->nslots);
     if ((v->fill[index] != 0) == map)
         return space_fail(sp, MEMDEV_EREMAPSTATE, "memslot %u is already %s", index,
                           map ? "mapped" : "unmapped");
-    uint64_t bytes = memslot_bytes(v, index);
+    uint64_t bytes = memslot_bytes(d, index);
     v->fill[index] = map;
     if (map) {
         v->nmapped++;

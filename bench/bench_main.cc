@@ -38,11 +38,13 @@ const char usage[] =
     "\n"
     "  --memdev_sizes=LIST   run only these n (comma separated) of each scenario's sizes\n"
     "  --memdev_max_n=N      run only n <= N\n"
-    "  --memdev_iterations=K fixed iteration count (smoke runs, instruction counts)\n"
+    "  --memdev_iterations=K fixed work: K operations per benchmark (at least one step),\n"
+    "                        for smoke runs and instruction counts; no complexity fit\n"
     "  --memdev_list         list the scenarios and exit\n"
     "\n"
     "Counters: ops (operations per CPU second), time_per_op (CPU seconds per operation),\n"
-    "bytes_per_dev (heap bytes of the structure per device, glibc mallinfo2). Skipped runs\n"
+    "bytes_per_dev (heap bytes of the structure per device, glibc mallinfo2), ops_per_step.\n"
+    "Skipped runs "
     "carry their reason as the error message. google-benchmark's own flags follow:\n\n";
 
 bool parse_ll(const char *s, long long *out)
@@ -123,6 +125,7 @@ void run_one(benchmark::State &st, const bench_scenario *s, int bk)
     st.counters["time_per_op"] =
         benchmark::Counter(ops, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     st.counters["bytes_per_dev"] = bench_ctx_bytes_per_device(c);
+    st.counters["ops_per_step"] = s->ops_per_step(n);
     st.SetComplexityN(n);
 }
 
@@ -146,14 +149,20 @@ void register_all(const options &o)
                 (n <= s->max_n[bk] ? run : skip).push_back(n);
             }
             std::string name = std::string(s->name) + "/" + bench_backends[bk].name;
-            if (!run.empty()) {
+            if (!run.empty() && o.iterations) {
+                // Fixed work: about o.iterations operations per benchmark, at least one step;
+                // one family per n since google-benchmark fixes iterations per family.
+                for (int64_t n : run) {
+                    double steps = static_cast<double>(o.iterations) / s->ops_per_step(n);
+                    auto *b = benchmark::RegisterBenchmark(name.c_str(), run_one, s, bk);
+                    b->Arg(n)->Iterations(steps < 1 ? 1 : static_cast<int64_t>(steps));
+                }
+            } else if (!run.empty()) {
                 auto *b = benchmark::RegisterBenchmark(name.c_str(), run_one, s, bk);
                 for (int64_t n : run)
                     b->Arg(n);
                 if (run.size() >= 2)
                     b->Complexity(benchmark::oAuto);
-                if (o.iterations)
-                    b->Iterations(o.iterations);
             }
             if (!skip.empty()) {
                 auto *b = benchmark::RegisterBenchmark(name.c_str(), run_skipped, s->why[bk]);

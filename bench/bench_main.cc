@@ -8,6 +8,7 @@
 // --benchmark_* ones) select sizes and fix iteration counts for smoke runs and instruction
 // counting; everything else is google-benchmark's.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -204,6 +205,11 @@ int main(int argc, char **argv)
         list_scenarios();
         return 0;
     }
+    // Freed memory stays in the process: without this, glibc returns the top of the heap
+    // to the kernel after each fill iteration and the next one pays page faults, whose
+    // cost follows the machine's load (seen as +-40 % on fill at n = 1k), not the code.
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     register_all(o);
     benchmark::AddCustomContext("memdev_git_revision", MEMDEV_BENCH_GIT_REV);
     benchmark::AddCustomContext("memdev_git_dirty", MEMDEV_BENCH_GIT_DIRTY);

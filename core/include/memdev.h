@@ -121,6 +121,12 @@ typedef struct memdev_allocator {
 typedef struct memdev_space memdev_space;
 
 /*
+ * Checks a configuration without creating anything: 0, or MEMDEV_EINVAL with the reason in msg
+ * ("window [base, base+size) wraps past 2^64", ...). msg may be NULL when cap is 0. O(n_vhost).
+ */
+int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap);
+
+/*
  * Creates a space. alloc may be NULL (the C library's allocator is used); it is copied.
  * Errors: MEMDEV_EINVAL (size 0, wrapping window, dimm_slots > 256, other > max for kvm or
  * a vhost backend), MEMDEV_ENOMEM. O(1) plus the vhost list.

@@ -73,9 +73,47 @@ static char *dup_str(memdev_space *sp, const char *s)
 
 /* ---- create / destroy ------------------------------------------------------------------ */
 
-static int check_limit(const memdev_limit *l)
+static int config_fail(char *msg, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int config_fail(char *msg, size_t cap, const char *fmt, ...)
 {
-    return l->other <= l->max ? 0 : MEMDEV_EINVAL;
+    if (msg && cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, cap, fmt, ap);
+        va_end(ap);
+    }
+    return MEMDEV_EINVAL;
+}
+
+int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap)
+{
+    if (msg && cap)
+        msg[0] = '\0';
+    if (!cfg)
+        return config_fail(msg, cap, "no configuration");
+    if (cfg->size == 0)
+        return config_fail(msg, cap, "window size is 0");
+    if (cfg->size - 1 > UINT64_MAX - cfg->base)
+        return config_fail(msg, cap, "window [0x%llx, +0x%llx) wraps past 2^64",
+                           (unsigned long long)cfg->base, (unsigned long long)cfg->size);
+    if (cfg->dimm_slots > MEMDEV_MAX_DIMM_SLOTS)
+        return config_fail(msg, cap, "%u DIMM slots, at most %u", cfg->dimm_slots,
+                           MEMDEV_MAX_DIMM_SLOTS);
+    if (cfg->has_kvm && cfg->kvm.other > cfg->kvm.max)
+        return config_fail(msg, cap, "kvm: %u other memslots exceed the maximum %u",
+                           cfg->kvm.other, cfg->kvm.max);
+    if (cfg->n_vhost && !cfg->vhost)
+        return config_fail(msg, cap, "%u vhost backends but no list", cfg->n_vhost);
+    for (uint32_t i = 0; i < cfg->n_vhost; i++)
+        if (cfg->vhost[i].other > cfg->vhost[i].max)
+            return config_fail(msg, cap, "vhost backend %u: %u other memslots exceed the maximum %u",
+                               i, cfg->vhost[i].other, cfg->vhost[i].max);
+    return 0;
 }
 
 int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
@@ -83,16 +121,11 @@ int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
 {
     static const memdev_allocator libc_alloc = {libc_realloc, libc_free, NULL};
     const memdev_allocator *al = alloc ? alloc : &libc_alloc;
-    if (!cfg || !out || !al->realloc || !al->free)
+    if (!out || !al->realloc || !al->free)
         return MEMDEV_EINVAL;
     *out = NULL;
-    if (cfg->size == 0 || cfg->size - 1 > UINT64_MAX - cfg->base ||
-        cfg->dimm_slots > MEMDEV_MAX_DIMM_SLOTS || (cfg->n_vhost && !cfg->vhost) ||
-        (cfg->has_kvm && check_limit(&cfg->kvm)))
+    if (memdev_config_check(cfg, NULL, 0))
         return MEMDEV_EINVAL;
-    for (uint32_t i = 0; i < cfg->n_vhost; i++)
-        if (check_limit(&cfg->vhost[i]))
-            return MEMDEV_EINVAL;
     memdev_space *sp = al->realloc(al->ctx, NULL, sizeof *sp);
     if (!sp)
         return MEMDEV_ENOMEM;

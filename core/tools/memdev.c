@@ -180,8 +180,9 @@ static bool is_help(const char *arg)
 
 static int usage_error(const char *cmd, const char *msg, const char *arg)
 {
-    fprintf(stderr, "memdev %s: %s%s%s\nTry 'memdev help %s'.\n", cmd, msg, arg ? " " : "",
-            arg ? arg : "", cmd);
+    bool is_help_cmd = strcmp(cmd, "help") == 0;
+    fprintf(stderr, "memdev %s: %s%s%s\nTry 'memdev help%s%s'.\n", cmd, msg, arg ? " " : "",
+            arg ? arg : "", is_help_cmd ? "" : " ", is_help_cmd ? "" : cmd);
     return TRACE_STATUS_MALFORMED;
 }
 

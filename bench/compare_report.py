@@ -107,7 +107,7 @@ def instr_rows(d, noise):
         with open(path) as fh:
             for line in fh:
                 name, ir, ops = line.rstrip("\n").split("\t")
-                r[name] = int(ir) / max(float(ops), 1.0)
+                r[name.split("/iterations:")[0]] = int(ir) / max(float(ops), 1.0)
         return r
     a, b = load(os.path.join(d, "instr_A.tsv")), load(os.path.join(d, "instr_B.tsv"))
     rows = []
@@ -133,7 +133,7 @@ def plot(rows, png, title):
         "set ytics nomirror", "set yrange [-1:%d] reverse" % len(rows),
         "set xzeroaxis", "set key off",
         "plot '%s' using (column(3)/2):1:(abs(column(3))/2):(0.35):"
-        "(column(4) ? (column(3) > 0 ? 0xd62728 : 0x2ca02c) : 0x999999):ytic(2) "
+        "(column(4) > 0.5 ? (column(3) > 0 ? 0xd62728 : 0x2ca02c) : 0x999999):ytic(2) "
         "with boxxyerror lc rgb variable" % data])
     res = subprocess.run(["gnuplot"], input=script + "\n", text=True, capture_output=True)
     if res.returncode != 0:

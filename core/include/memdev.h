@@ -40,30 +40,30 @@ extern "C" {
  * X(ENUM, value, trace-name, message). The trace names are fixed by spec section 9; the
  * last entry is memdev's own, returned only by memdev_validate().
  */
-#define MEMDEV_ERROR_LIST(X)                                                                    \
-    X(EINVAL, -1, "invalid-argument", "malformed request")                                   \
-    X(EDUPID, -2, "duplicate-id", "id already plugged")                                      \
-    X(EUNKNOWNID, -3, "unknown-id", "no plugged device has this id")                         \
-    X(EINVALSLOT, -4, "invalid-slot", "DIMM slot out of range")                              \
-    X(ENOSLOTS, -5, "no-slots", "the machine has no DIMM slots")                             \
-    X(ESLOTBUSY, -6, "slot-busy", "DIMM slot already in use")                                \
-    X(ENOFREESLOT, -7, "no-free-slot", "all DIMM slots are in use")                          \
-    X(EKVMSLOTS, -8, "kvm-memslots", "not enough free KVM memslots")                         \
-    X(EVHOSTSLOTS, -9, "vhost-memslots", "not enough free vhost memslots")                   \
-    X(ENOSPACE, -10, "no-space", "device memory budget exceeded")                            \
-    X(ESIZEALIGN, -11, "size-alignment", "size is not a multiple of the region alignment")   \
-    X(EHINTALIGN, -12, "hint-alignment", "address is not a multiple of the alignment")       \
-    X(EHINTRANGE, -13, "hint-range", "address range is not inside the window")               \
-    X(ETOOBIG, -14, "too-big", "device cannot fit in the window")                            \
-    X(ECONFLICT, -15, "conflict", "address range overlaps a plugged device")                 \
-    X(EFRAGMENTED, -16, "fragmented", "no free range is large enough")                       \
-    X(ENOTUNPLUGGABLE, -17, "not-unpluggable", "device kind cannot be unplugged")            \
-    X(EBUSY, -18, "busy", "device still has memory plugged or requested")                    \
-    X(EREMAPRANGE, -19, "remap-range", "remap range or index out of range")                  \
-    X(EREMAPSTATE, -20, "remap-state", "blocks or memslots already in that state")           \
-    X(EREMAPLIMIT, -21, "remap-limit", "plug would exceed the requested size")               \
-    X(EVHOSTCONFLICT, -22, "vhost-conflict", "vhost backend cannot serve the current devices") \
-    X(ENOMEM, -23, "no-memory", "out of memory")                                             \
+#define MEMDEV_ERROR_LIST(X)                                                                       \
+    X(EINVAL, -1, "invalid-argument", "malformed request")                                         \
+    X(EDUPID, -2, "duplicate-id", "id already plugged")                                            \
+    X(EUNKNOWNID, -3, "unknown-id", "no plugged device has this id")                               \
+    X(EINVALSLOT, -4, "invalid-slot", "DIMM slot out of range")                                    \
+    X(ENOSLOTS, -5, "no-slots", "the machine has no DIMM slots")                                   \
+    X(ESLOTBUSY, -6, "slot-busy", "DIMM slot already in use")                                      \
+    X(ENOFREESLOT, -7, "no-free-slot", "all DIMM slots are in use")                                \
+    X(EKVMSLOTS, -8, "kvm-memslots", "not enough free KVM memslots")                               \
+    X(EVHOSTSLOTS, -9, "vhost-memslots", "not enough free vhost memslots")                         \
+    X(ENOSPACE, -10, "no-space", "device memory budget exceeded")                                  \
+    X(ESIZEALIGN, -11, "size-alignment", "size is not a multiple of the region alignment")         \
+    X(EHINTALIGN, -12, "hint-alignment", "address is not a multiple of the alignment")             \
+    X(EHINTRANGE, -13, "hint-range", "address range is not inside the window")                     \
+    X(ETOOBIG, -14, "too-big", "device cannot fit in the window")                                  \
+    X(ECONFLICT, -15, "conflict", "address range overlaps a plugged device")                       \
+    X(EFRAGMENTED, -16, "fragmented", "no free range is large enough")                             \
+    X(ENOTUNPLUGGABLE, -17, "not-unpluggable", "device kind cannot be unplugged")                  \
+    X(EBUSY, -18, "busy", "device still has memory plugged or requested")                          \
+    X(EREMAPRANGE, -19, "remap-range", "remap range or index out of range")                        \
+    X(EREMAPSTATE, -20, "remap-state", "blocks or memslots already in that state")                 \
+    X(EREMAPLIMIT, -21, "remap-limit", "plug would exceed the requested size")                     \
+    X(EVHOSTCONFLICT, -22, "vhost-conflict", "vhost backend cannot serve the current devices")     \
+    X(ENOMEM, -23, "no-memory", "out of memory")                                                   \
     X(EINVARIANT, -24, "invariant", "an invariant of the space is violated")
 
 enum memdev_error {
@@ -71,7 +71,7 @@ enum memdev_error {
 #define MEMDEV_ERROR_ENUM_(name, value, trace, msg) MEMDEV_##name = (value),
     MEMDEV_ERROR_LIST(MEMDEV_ERROR_ENUM_)
 #undef MEMDEV_ERROR_ENUM_
-    MEMDEV_ERROR_MIN = -24
+        MEMDEV_ERROR_MIN = -24
 };
 
 /* Stable name of a code ("ok", "invalid-argument", ...); "unknown-error" for others. O(1). */
@@ -85,9 +85,9 @@ int memdev_error_from_name(const char *name, int *code);
 /* Configuration (spec section 1)                                                           */
 
 #define MEMDEV_MAX_DIMM_SLOTS 256u
-#define MEMDEV_SOFT_MEMSLOTS 256u      /* soft limit for all memory devices together */
-#define MEMDEV_SAFE_MEMSLOTS 509u      /* "safe" overall maximum */
-#define MEMDEV_MAX_ID_LEN 255u         /* bytes, not counting the NUL */
+#define MEMDEV_SOFT_MEMSLOTS 256u /* soft limit for all memory devices together */
+#define MEMDEV_SAFE_MEMSLOTS 509u /* "safe" overall maximum */
+#define MEMDEV_MAX_ID_LEN 255u    /* bytes, not counting the NUL */
 
 /* A hypervisor or vhost memslot limit: `max` slots, `other` of them used by non-devices. */
 typedef struct memdev_limit {
@@ -96,13 +96,13 @@ typedef struct memdev_limit {
 } memdev_limit;
 
 typedef struct memdev_config {
-    uint64_t base;        /* window start */
-    uint64_t size;        /* window size, > 0; base + size may equal 2^64 but not exceed it */
-    uint64_t budget;      /* most bytes devices may occupy together */
-    uint32_t dimm_slots;  /* 0..256 */
-    bool has_kvm;         /* false: no hypervisor limit (TCG) */
+    uint64_t base;       /* window start */
+    uint64_t size;       /* window size, > 0; base + size may equal 2^64 but not exceed it */
+    uint64_t budget;     /* most bytes devices may occupy together */
+    uint32_t dimm_slots; /* 0..256 */
+    bool has_kvm;        /* false: no hypervisor limit (TCG) */
     memdev_limit kvm;
-    uint32_t n_vhost;     /* number of entries in vhost[] */
+    uint32_t n_vhost; /* number of entries in vhost[] */
     const memdev_limit *vhost;
 } memdev_config;
 
@@ -175,11 +175,11 @@ enum memdev_field {
  * are copied. For an empty hv-balloon, size and align are ignored.
  */
 typedef struct memdev_device_desc {
-    const char *id;       /* 1..MEMDEV_MAX_ID_LEN bytes, unique among plugged devices */
+    const char *id; /* 1..MEMDEV_MAX_ID_LEN bytes, unique among plugged devices */
     memdev_kind kind;
-    uint64_t size;        /* region size (nvdimm: including the label) */
-    uint64_t align;       /* region alignment, a power of two */
-    uint32_t fields;      /* MEMDEV_F_* */
+    uint64_t size;   /* region size (nvdimm: including the label) */
+    uint64_t align;  /* region alignment, a power of two */
+    uint32_t fields; /* MEMDEV_F_* */
     uint64_t addr;
     uint32_t slot;
     uint64_t block;
@@ -187,13 +187,13 @@ typedef struct memdev_device_desc {
     uint64_t label;
     bool dynamic;
     uint32_t node;
-    const char *memdev;   /* NULL allowed */
+    const char *memdev; /* NULL allowed */
 } memdev_device_desc;
 
 typedef struct memdev_plug_result {
-    uint64_t addr;        /* placed address (0 for an empty device) */
-    int32_t slot;         /* DIMM slot, or -1 */
-    uint32_t memslots;    /* memslot count n (0 for an empty device) */
+    uint64_t addr;     /* placed address (0 for an empty device) */
+    int32_t slot;      /* DIMM slot, or -1 */
+    uint32_t memslots; /* memslot count n (0 for an empty device) */
     bool empty;
 } memdev_plug_result;
 
@@ -219,8 +219,7 @@ int memdev_unplug(memdev_space *sp, const char *id);
  * MEMDEV_EREMAPRANGE, MEMDEV_EREMAPLIMIT (plug only), MEMDEV_EREMAPSTATE, MEMDEV_ENOMEM.
  * O(log e + e + n_memslots) where e is the device's number of plugged extents.
  */
-int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t offset,
-                        uint64_t len);
+int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t offset, uint64_t len);
 
 /* Changes a virtio-mem device's requested size. MEMDEV_EUNKNOWNID, MEMDEV_EINVAL. O(1). */
 int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested);
@@ -242,11 +241,11 @@ int memdev_vhost_add(memdev_space *sp, memdev_limit limit);
 
 typedef struct memdev_lookup_result {
     bool found;
-    const char *id;       /* valid until the next call that changes the space */
-    uint64_t addr;        /* device start */
-    uint64_t offset;      /* gpa - addr */
-    uint32_t memslot;     /* memslot index containing gpa */
-    bool mapped;          /* whether that memslot is mapped */
+    const char *id;   /* valid until the next call that changes the space */
+    uint64_t addr;    /* device start */
+    uint64_t offset;  /* gpa - addr */
+    uint32_t memslot; /* memslot index containing gpa */
+    bool mapped;      /* whether that memslot is mapped */
 } memdev_lookup_result;
 
 /* Translates a guest-physical address. Always returns 0. O(log n), no allocation. */
@@ -260,26 +259,26 @@ int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *ou
 int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr);
 
 typedef struct memdev_stats {
-    uint64_t used_size;      /* sum of plugged region sizes (budgeted) */
-    uint64_t plugged_size;   /* memory actually given to the guest (spec section 7) */
+    uint64_t used_size;    /* sum of plugged region sizes (budgeted) */
+    uint64_t plugged_size; /* memory actually given to the guest (spec section 7) */
     uint64_t budget;
-    uint32_t required;       /* memslots required by plugged devices */
-    uint32_t used;           /* memslots mapped */
-    uint32_t reserved;       /* required - used */
+    uint32_t required; /* memslots required by plugged devices */
+    uint32_t used;     /* memslots mapped */
+    uint32_t reserved; /* required - used */
     bool has_kvm;
-    uint32_t kvm_free;       /* kvm.max - kvm.other - used, when has_kvm */
+    uint32_t kvm_free; /* kvm.max - kvm.other - used, when has_kvm */
     uint32_t n_vhost;
-    uint32_t vhost_free;     /* minimum over vhost backends, when n_vhost > 0 */
-    uint32_t devices;        /* plugged devices, empty ones included */
+    uint32_t vhost_free; /* minimum over vhost backends, when n_vhost > 0 */
+    uint32_t devices;    /* plugged devices, empty ones included */
     uint32_t dimm_slots_used;
-    uint64_t largest_gap;    /* largest free range of the window, in bytes */
+    uint64_t largest_gap; /* largest free range of the window, in bytes */
 } memdev_stats;
 
 /* Counters of the space. Always returns 0. O(1). */
 int memdev_stats_get(const memdev_space *sp, memdev_stats *out);
 
 typedef struct memdev_device_info {
-    const char *id;          /* valid until the next call that changes the space */
+    const char *id; /* valid until the next call that changes the space */
     memdev_kind kind;
     bool empty;
     uint64_t addr;
@@ -297,7 +296,7 @@ typedef struct memdev_device_info {
     uint64_t label;          /* nvdimm */
     bool has_node;
     uint32_t node;
-    const char *memdev;      /* NULL when not given */
+    const char *memdev; /* NULL when not given */
 } memdev_device_info;
 
 /* Information about one plugged device. MEMDEV_EUNKNOWNID. O(1). */

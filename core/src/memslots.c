@@ -10,8 +10,7 @@
 #define GiB (1ull << 30)
 #define BALLOON_GRAIN (128ull << 20)
 
-uint64_t space_max_slots(const memdev_space *sp)
-{
+uint64_t space_max_slots(const memdev_space *sp) {
     uint64_t m = sp->vhost_min_max;
     if (sp->cfg.has_kvm && sp->cfg.kvm.max < m)
         m = sp->cfg.kvm.max;
@@ -19,8 +18,7 @@ uint64_t space_max_slots(const memdev_space *sp)
 }
 
 /* Minimum over kvm and the vhost backends of max - other - used; UNBOUNDED when none. */
-uint64_t space_free_slots(const memdev_space *sp)
-{
+uint64_t space_free_slots(const memdev_space *sp) {
     uint64_t cap = sp->vhost_min_cap;
     if (sp->cfg.has_kvm && (uint64_t)sp->cfg.kvm.max - sp->cfg.kvm.other < cap)
         cap = (uint64_t)sp->cfg.kvm.max - sp->cfg.kvm.other;
@@ -30,8 +28,7 @@ uint64_t space_free_slots(const memdev_space *sp)
 }
 
 /* floor(m * x / d) for x <= d, d > 0, without a 128-bit type: m repeated additions of x. */
-static uint64_t muldiv_small(uint64_t m, uint64_t x, uint64_t d)
-{
+static uint64_t muldiv_small(uint64_t m, uint64_t x, uint64_t d) {
     uint64_t q = 0, r = 0;
     for (uint64_t i = 0; i < m; i++) {
         if (r >= d - x) { /* r + x >= d, computed without overflow */
@@ -45,8 +42,7 @@ static uint64_t muldiv_small(uint64_t m, uint64_t x, uint64_t d)
 }
 
 /* Decision limit on the state before the plug: rules 1-5 of spec section 4. */
-uint32_t memslots_limit(const memdev_space *sp, uint64_t size)
-{
+uint32_t memslots_limit(const memdev_space *sp, uint64_t size) {
     if (space_max_slots(sp) < MEMDEV_SAFE_MEMSLOTS)
         return 1;
     if (sp->required >= MEMDEV_SOFT_MEMSLOTS)
@@ -69,15 +65,13 @@ uint32_t memslots_limit(const memdev_space *sp, uint64_t size)
     return r < 1 ? 1 : (uint32_t)r;
 }
 
-static uint32_t cut(uint64_t size, uint64_t s, uint64_t *slot_size)
-{
+static uint32_t cut(uint64_t size, uint64_t s, uint64_t *slot_size) {
     uint64_t n = size / s + (size % s != 0);
     *slot_size = n == 1 ? size : s;
     return (uint32_t)n;
 }
 
-uint32_t memslots_vmem(uint64_t size, uint64_t block, uint32_t limit, uint64_t *slot_size)
-{
+uint32_t memslots_vmem(uint64_t size, uint64_t block, uint32_t limit, uint64_t *slot_size) {
     if (limit <= 1) {
         *slot_size = size;
         return 1;
@@ -92,8 +86,7 @@ uint32_t memslots_vmem(uint64_t size, uint64_t block, uint32_t limit, uint64_t *
     return cut(size, s, slot_size);
 }
 
-uint32_t memslots_balloon(uint64_t size, uint32_t limit, uint64_t *slot_size)
-{
+uint32_t memslots_balloon(uint64_t size, uint32_t limit, uint64_t *slot_size) {
     uint64_t s;
     if (!wt_align_up(size / limit, BALLOON_GRAIN, &s)) {
         *slot_size = size;
@@ -104,8 +97,7 @@ uint32_t memslots_balloon(uint64_t size, uint32_t limit, uint64_t *slot_size)
     return cut(size, s, slot_size);
 }
 
-uint64_t memslot_bytes(const struct dev *d, uint32_t i)
-{
+uint64_t memslot_bytes(const struct dev *d, uint32_t i) {
     if (dev_nslots(d) <= 1)
         return d->size;
     uint64_t s = d->x->memslot_size, start = (uint64_t)i * s;
@@ -113,8 +105,7 @@ uint64_t memslot_bytes(const struct dev *d, uint32_t i)
     return rest < s ? rest : s;
 }
 
-bool memslot_is_mapped(const struct dev *d, uint32_t i)
-{
+bool memslot_is_mapped(const struct dev *d, uint32_t i) {
     if (d->empty || i >= dev_nslots(d))
         return false;
     if (!d->decided)

@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out)
-{
+int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out) {
     uint32_t di;
     uint64_t first;
     memset(out, 0, sizeof *out);
@@ -27,13 +26,13 @@ int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *ou
     return 0;
 }
 
-int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr)
-{
+int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr) {
     uint64_t start;
     if (size == 0 || !is_pow2(align))
         return space_fail(sp, MEMDEV_EINVAL, "size must be > 0 and align a power of two");
     if (!wt_align_up(sp->cfg.base, align, &start) || size - 1 > UINT64_MAX - start)
-        return space_fail(sp, MEMDEV_ETOOBIG, "0x%llx bytes aligned to 0x%llx cannot fit below 2^64",
+        return space_fail(sp, MEMDEV_ETOOBIG,
+                          "0x%llx bytes aligned to 0x%llx cannot fit below 2^64",
                           (unsigned long long)size, (unsigned long long)align);
     if (wtree_first_fit(&sp->tree, size, align, addr))
         return space_fail(sp, MEMDEV_EFRAGMENTED,
@@ -43,8 +42,7 @@ int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr)
     return 0;
 }
 
-int memdev_stats_get(const memdev_space *sp, memdev_stats *out)
-{
+int memdev_stats_get(const memdev_space *sp, memdev_stats *out) {
     memset(out, 0, sizeof *out);
     out->used_size = sp->used_size;
     out->plugged_size = sp->plugged_size;
@@ -64,8 +62,7 @@ int memdev_stats_get(const memdev_space *sp, memdev_stats *out)
     return 0;
 }
 
-void dev_info(const memdev_space *sp, const struct dev *v, memdev_device_info *o)
-{
+void dev_info(const memdev_space *sp, const struct dev *v, memdev_device_info *o) {
     (void)sp;
     memset(o, 0, sizeof *o);
     o->id = v->id;
@@ -91,8 +88,7 @@ void dev_info(const memdev_space *sp, const struct dev *v, memdev_device_info *o
     o->memdev = v->memdev;
 }
 
-int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info *out)
-{
+int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info *out) {
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
@@ -103,8 +99,7 @@ int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info
 /* Every device record in list order: empty ones in plug order, then by address. */
 typedef int (*dev_visit_fn)(void *ctx, const memdev_space *sp, const struct dev *v);
 
-static int walk(const memdev_space *sp, dev_visit_fn fn, void *ctx)
-{
+static int walk(const memdev_space *sp, dev_visit_fn fn, void *ctx) {
     for (uint32_t i = 0; i < sp->n_empty; i++) {
         int rc = fn(ctx, sp, &sp->devs[sp->empties[i]]);
         if (rc)
@@ -127,22 +122,19 @@ struct visit_ctx {
     void *ctx;
 };
 
-static int visit_info(void *ctx, const memdev_space *sp, const struct dev *v)
-{
+static int visit_info(void *ctx, const memdev_space *sp, const struct dev *v) {
     const struct visit_ctx *vc = ctx;
     memdev_device_info info;
     dev_info(sp, v, &info);
     return vc->fn(vc->ctx, &info);
 }
 
-int memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx)
-{
+int memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx) {
     struct visit_ctx vc = {fn, ctx};
     return walk(sp, visit_info, &vc);
 }
 
-int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index, bool *mapped)
-{
+int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index, bool *mapped) {
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
@@ -154,8 +146,7 @@ int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index
 }
 
 int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t off, uint64_t len,
-                      int *state)
-{
+                      int *state) {
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
@@ -183,8 +174,7 @@ struct jbuf {
     size_t cap, len;
 };
 
-static void jput(struct jbuf *j, const char *s, size_t n)
-{
+static void jput(struct jbuf *j, const char *s, size_t n) {
     if (j->len < j->cap) {
         size_t room = j->cap - j->len;
         memcpy(j->buf + j->len, s, n < room ? n : room);
@@ -192,8 +182,7 @@ static void jput(struct jbuf *j, const char *s, size_t n)
     j->len += n;
 }
 
-static void jstr(struct jbuf *j, const char *s)
-{
+static void jstr(struct jbuf *j, const char *s) {
     jput(j, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char esc[8];
@@ -210,8 +199,7 @@ static void jstr(struct jbuf *j, const char *s)
     jput(j, "\"", 1);
 }
 
-static void jkey(struct jbuf *j, const char *key, bool *first)
-{
+static void jkey(struct jbuf *j, const char *key, bool *first) {
     if (!*first)
         jput(j, ", ", 2);
     *first = false;
@@ -219,28 +207,24 @@ static void jkey(struct jbuf *j, const char *key, bool *first)
     jput(j, ": ", 2);
 }
 
-static void jnum(struct jbuf *j, const char *key, uint64_t v, bool *first)
-{
+static void jnum(struct jbuf *j, const char *key, uint64_t v, bool *first) {
     char num[24];
     jkey(j, key, first);
     int n = snprintf(num, sizeof num, "%llu", (unsigned long long)v);
     jput(j, num, (size_t)n);
 }
 
-static void jbool(struct jbuf *j, const char *key, bool v, bool *first)
-{
+static void jbool(struct jbuf *j, const char *key, bool v, bool *first) {
     jkey(j, key, first);
     jput(j, v ? "true" : "false", v ? 4 : 5);
 }
 
-static void jmemdev(struct jbuf *j, const memdev_device_info *d, bool *first)
-{
+static void jmemdev(struct jbuf *j, const memdev_device_info *d, bool *first) {
     jkey(j, "memdev", first);
     jstr(j, d->memdev ? d->memdev : "");
 }
 
-static int info_one(void *ctx, const memdev_device_info *d)
-{
+static int info_one(void *ctx, const memdev_device_info *d) {
     struct jbuf *j = ctx;
     bool first = true;
     if (j->len > 1)
@@ -287,8 +271,7 @@ static int info_one(void *ctx, const memdev_device_info *d)
     return 0;
 }
 
-int memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len)
-{
+int memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len) {
     struct jbuf j = {buf, cap ? cap - 1 : 0, 0};
     jput(&j, "[", 1);
     memdev_foreach(sp, info_one, &j);
@@ -302,15 +285,13 @@ int memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len)
 
 /* ---- digest --------------------------------------------------------------------------------- */
 
-static void mix(uint64_t *h, uint64_t x)
-{
+static void mix(uint64_t *h, uint64_t x) {
     *h ^= x + 0x9e3779b97f4a7c15ull + (*h << 6) + (*h >> 2);
     *h *= 0xff51afd7ed558ccdull;
     *h ^= *h >> 33;
 }
 
-static void mix_str(uint64_t *h, const char *s)
-{
+static void mix_str(uint64_t *h, const char *s) {
     if (!s) {
         mix(h, 0xfeedull);
         return;
@@ -321,19 +302,19 @@ static void mix_str(uint64_t *h, const char *s)
     mix(h, n);
 }
 
-static void digest_dev(uint64_t *h, const struct dev *v)
-{
+static void digest_dev(uint64_t *h, const struct dev *v) {
     mix_str(h, v->id);
     mix_str(h, v->memdev);
-    const uint64_t words[] = {v->kind,     v->empty,          v->addr,        v->size,
-                              dev_align(v), v->dynamic,       v->decided,     dev_nslots(v),
-                              dev_nmapped(v), (uint64_t)(int64_t)v->slot, v->has_node, v->node};
+    const uint64_t words[] = {
+        v->kind,     v->empty,   v->addr,       v->size,        dev_align(v),
+        v->dynamic,  v->decided, dev_nslots(v), dev_nmapped(v), (uint64_t)(int64_t)v->slot,
+        v->has_node, v->node};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         mix(h, words[i]);
     const struct dev_x *x = v->x;
     if (!x)
         return;
-    const uint64_t xw[] = {x->req_size, x->label,   x->block, x->requested,
+    const uint64_t xw[] = {x->req_size,     x->label,   x->block, x->requested,
                            x->memslot_size, x->plugged, x->n_ext};
     for (size_t i = 0; i < sizeof xw / sizeof xw[0]; i++)
         mix(h, xw[i]);
@@ -345,20 +326,19 @@ static void digest_dev(uint64_t *h, const struct dev *v)
     }
 }
 
-static int digest_one(void *ctx, const memdev_space *sp, const struct dev *v)
-{
+static int digest_one(void *ctx, const memdev_space *sp, const struct dev *v) {
     (void)sp;
     digest_dev(ctx, v);
     return 0;
 }
 
-uint64_t memdev_digest(const memdev_space *sp)
-{
+uint64_t memdev_digest(const memdev_space *sp) {
     uint64_t h = 0x6d656d646576ull;
-    const uint64_t words[] = {sp->cfg.base,     sp->cfg.size,   sp->cfg.budget,  sp->cfg.dimm_slots,
-                              sp->cfg.has_kvm,  sp->cfg.kvm.max, sp->cfg.kvm.other, sp->n_vhost,
-                              sp->used_size,    sp->plugged_size, sp->required,  sp->used,
-                              sp->ndevices,     sp->n_multi,    sp->dimm_used,   sp->n_empty};
+    const uint64_t words[] = {
+        sp->cfg.base,    sp->cfg.size,     sp->cfg.budget,    sp->cfg.dimm_slots,
+        sp->cfg.has_kvm, sp->cfg.kvm.max,  sp->cfg.kvm.other, sp->n_vhost,
+        sp->used_size,   sp->plugged_size, sp->required,      sp->used,
+        sp->ndevices,    sp->n_multi,      sp->dimm_used,     sp->n_empty};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         mix(&h, words[i]);
     for (uint32_t i = 0; i < sp->n_vhost; i++) {
@@ -371,8 +351,7 @@ uint64_t memdev_digest(const memdev_space *sp)
     return h;
 }
 
-size_t memdev_memory_bytes(const memdev_space *sp)
-{
+size_t memdev_memory_bytes(const memdev_space *sp) {
     size_t n = sizeof *sp + wtree_memory(&sp->tree) + (size_t)sp->dev_cap * sizeof sp->devs[0] +
                (size_t)sp->hcap * sizeof sp->htab[0] + (size_t)sp->empty_cap * sizeof(uint32_t) +
                (size_t)sp->vhost_cap * sizeof sp->vhost[0];

@@ -20,31 +20,26 @@
 
 /* ---- allocation and errors ------------------------------------------------------------- */
 
-static void *libc_realloc(void *ctx, void *p, size_t n)
-{
+static void *libc_realloc(void *ctx, void *p, size_t n) {
     (void)ctx;
     return realloc(p, n ? n : 1);
 }
 
-static void libc_free(void *ctx, void *p)
-{
+static void libc_free(void *ctx, void *p) {
     (void)ctx;
     free(p);
 }
 
-void *space_alloc(memdev_space *sp, size_t size)
-{
+void *space_alloc(memdev_space *sp, size_t size) {
     return sp->al.realloc(sp->al.ctx, NULL, size);
 }
 
-void space_release(memdev_space *sp, void *p)
-{
+void space_release(memdev_space *sp, void *p) {
     if (p)
         sp->al.free(sp->al.ctx, p);
 }
 
-int space_fail(memdev_space *sp, int code, const char *fmt, ...)
-{
+int space_fail(memdev_space *sp, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(sp->err, sizeof sp->err, fmt, ap);
@@ -52,18 +47,15 @@ int space_fail(memdev_space *sp, int code, const char *fmt, ...)
     return code;
 }
 
-void space_ok(memdev_space *sp)
-{
+void space_ok(memdev_space *sp) {
     sp->err[0] = '\0';
 }
 
-const char *memdev_last_error(const memdev_space *sp)
-{
+const char *memdev_last_error(const memdev_space *sp) {
     return sp->err;
 }
 
-static char *dup_str(memdev_space *sp, const char *s)
-{
+static char *dup_str(memdev_space *sp, const char *s) {
     size_t n = strlen(s) + 1;
     char *p = space_alloc(sp, n);
     if (p)
@@ -79,8 +71,7 @@ static int config_fail(char *msg, size_t cap, const char *fmt, ...)
 #endif
     ;
 
-static int config_fail(char *msg, size_t cap, const char *fmt, ...)
-{
+static int config_fail(char *msg, size_t cap, const char *fmt, ...) {
     if (msg && cap) {
         va_list ap;
         va_start(ap, fmt);
@@ -90,8 +81,7 @@ static int config_fail(char *msg, size_t cap, const char *fmt, ...)
     return MEMDEV_EINVAL;
 }
 
-int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap)
-{
+int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap) {
     if (msg && cap)
         msg[0] = '\0';
     if (!cfg)
@@ -105,20 +95,20 @@ int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap)
         return config_fail(msg, cap, "%u DIMM slots, at most %u", cfg->dimm_slots,
                            MEMDEV_MAX_DIMM_SLOTS);
     if (cfg->has_kvm && cfg->kvm.other > cfg->kvm.max)
-        return config_fail(msg, cap, "kvm: %u other memslots exceed the maximum %u",
-                           cfg->kvm.other, cfg->kvm.max);
+        return config_fail(msg, cap, "kvm: %u other memslots exceed the maximum %u", cfg->kvm.other,
+                           cfg->kvm.max);
     if (cfg->n_vhost && !cfg->vhost)
         return config_fail(msg, cap, "%u vhost backends but no list", cfg->n_vhost);
     for (uint32_t i = 0; i < cfg->n_vhost; i++)
         if (cfg->vhost[i].other > cfg->vhost[i].max)
-            return config_fail(msg, cap, "vhost backend %u: %u other memslots exceed the maximum %u",
-                               i, cfg->vhost[i].other, cfg->vhost[i].max);
+            return config_fail(msg, cap,
+                               "vhost backend %u: %u other memslots exceed the maximum %u", i,
+                               cfg->vhost[i].other, cfg->vhost[i].max);
     return 0;
 }
 
 int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
-                        memdev_space **out)
-{
+                        memdev_space **out) {
     static const memdev_allocator libc_alloc = {libc_realloc, libc_free, NULL};
     const memdev_allocator *al = alloc ? alloc : &libc_alloc;
     if (!out || !al->realloc || !al->free)
@@ -156,8 +146,7 @@ int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
     return 0;
 }
 
-static void dev_free_fields(memdev_space *sp, struct dev *d)
-{
+static void dev_free_fields(memdev_space *sp, struct dev *d) {
     space_release(sp, d->id);
     space_release(sp, d->memdev);
     if (d->x)
@@ -167,8 +156,7 @@ static void dev_free_fields(memdev_space *sp, struct dev *d)
     d->x = NULL;
 }
 
-void memdev_space_destroy(memdev_space *sp)
-{
+void memdev_space_destroy(memdev_space *sp) {
     if (!sp)
         return;
     for (uint32_t i = 0; i < sp->dev_used; i++)
@@ -184,8 +172,7 @@ void memdev_space_destroy(memdev_space *sp)
 
 /* ---- id hash ------------------------------------------------------------------------------ */
 
-static uint32_t hash_id(const char *s)
-{
+static uint32_t hash_id(const char *s) {
     uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a final mix */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
@@ -194,8 +181,7 @@ static uint32_t hash_id(const char *s)
     return (uint32_t)(h ^ (h >> 32));
 }
 
-uint32_t space_find(const memdev_space *sp, const char *id)
-{
+uint32_t space_find(const memdev_space *sp, const char *id) {
     if (!sp->hcap || !id)
         return DEV_NIL;
     uint32_t h = hash_id(id);
@@ -208,8 +194,7 @@ uint32_t space_find(const memdev_space *sp, const char *id)
     }
 }
 
-static void hash_put(memdev_space *sp, uint32_t di)
-{
+static void hash_put(memdev_space *sp, uint32_t di) {
     uint32_t i = sp->devs[di].hash & (sp->hcap - 1);
     while (sp->htab[i] != DEV_NIL)
         i = (i + 1) & (sp->hcap - 1);
@@ -217,8 +202,7 @@ static void hash_put(memdev_space *sp, uint32_t di)
 }
 
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void hash_del(memdev_space *sp, uint32_t di)
-{
+static void hash_del(memdev_space *sp, uint32_t di) {
     uint32_t mask = sp->hcap - 1, i = sp->devs[di].hash & mask;
     while (sp->htab[i] != di)
         i = (i + 1) & mask;
@@ -234,8 +218,7 @@ static void hash_del(memdev_space *sp, uint32_t di)
 }
 
 /* Room for one more device: record and hash slot (load factor <= 1/2). */
-static int reserve_device(memdev_space *sp)
-{
+static int reserve_device(memdev_space *sp) {
     if (sp->dev_free == DEV_NIL && sp->dev_used == sp->dev_cap) {
         uint64_t ncap = sp->dev_cap ? (uint64_t)sp->dev_cap * 2 : 16;
         if (ncap >= DEV_NIL)
@@ -265,8 +248,7 @@ static int reserve_device(memdev_space *sp)
     return 0;
 }
 
-static uint32_t dev_take(memdev_space *sp)
-{
+static uint32_t dev_take(memdev_space *sp) {
     uint32_t di;
     if (sp->dev_free != DEV_NIL) {
         di = sp->dev_free;
@@ -279,8 +261,7 @@ static uint32_t dev_take(memdev_space *sp)
     return di;
 }
 
-static void dev_give_back(memdev_space *sp, uint32_t di)
-{
+static void dev_give_back(memdev_space *sp, uint32_t di) {
     dev_free_fields(sp, &sp->devs[di]);
     sp->devs[di].next_free = sp->dev_free;
     sp->dev_free = di;
@@ -304,12 +285,11 @@ static const uint32_t kind_fields[MEMDEV_KIND_COUNT] = {
     [MEMDEV_HV_BALLOON] = MEMDEV_F_ADDR | MEMDEV_F_EMPTY,
 };
 
-static const char *const field_names[] = {"addr",    "slot",  "block", "requested", "label",
-                                          "dynamic-memslots", "empty", "node", "memdev"};
+static const char *const field_names[] = {
+    "addr", "slot", "block", "requested", "label", "dynamic-memslots", "empty", "node", "memdev"};
 
 /* Check 0 for the fields every kind shares; fills the kind-independent part of the plan. */
-static int check_form(memdev_space *sp, const memdev_device_desc *d)
-{
+static int check_form(memdev_space *sp, const memdev_device_desc *d) {
     if (!d->id || !d->id[0])
         return space_fail(sp, MEMDEV_EINVAL, "the device id is empty");
     size_t idlen = 0;
@@ -327,8 +307,8 @@ static int check_form(memdev_space *sp, const memdev_device_desc *d)
         while (!(bad & (1u << bit)))
             bit++;
         if (bit < sizeof field_names / sizeof field_names[0])
-            return space_fail(sp, MEMDEV_EINVAL, "a %s takes no '%s'",
-                              memdev_kind_name(d->kind), field_names[bit]);
+            return space_fail(sp, MEMDEV_EINVAL, "a %s takes no '%s'", memdev_kind_name(d->kind),
+                              field_names[bit]);
         return space_fail(sp, MEMDEV_EINVAL, "unknown field bit 0x%x", 1u << bit);
     }
     if ((d->fields & MEMDEV_F_EMPTY) && (d->fields & MEMDEV_F_ADDR))
@@ -344,8 +324,7 @@ static int check_form(memdev_space *sp, const memdev_device_desc *d)
 }
 
 /* Check 0 for the kind fields; sets size, align, block, requested, label of the plan. */
-static int check_kind(memdev_space *sp, const memdev_device_desc *d, struct plan *p)
-{
+static int check_kind(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     p->size = d->size;
     p->align = d->align;
     if (d->kind == MEMDEV_VIRTIO_MEM) {
@@ -381,8 +360,7 @@ static int check_kind(memdev_space *sp, const memdev_device_desc *d, struct plan
 }
 
 /* Checks 1, 1', 1'': the DIMM slot. */
-static int check_slot(memdev_space *sp, const memdev_device_desc *d, struct plan *p)
-{
+static int check_slot(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     p->slot = -1;
     if (d->kind != MEMDEV_DIMM && d->kind != MEMDEV_NVDIMM)
         return 0;
@@ -411,8 +389,7 @@ static int check_slot(memdev_space *sp, const memdev_device_desc *d, struct plan
 }
 
 /* Checks 2 and 3: memslot decision and admission. */
-static int check_memslots(memdev_space *sp, const memdev_device_desc *d, struct plan *p)
-{
+static int check_memslots(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     p->decided = d->kind == MEMDEV_HV_BALLOON || (d->kind == MEMDEV_VIRTIO_MEM && p->dynamic);
     p->n = 1;
     p->s = p->size;
@@ -425,10 +402,9 @@ static int check_memslots(memdev_space *sp, const memdev_device_desc *d, struct 
     if (sp->cfg.has_kvm) {
         uint64_t kfree = (uint64_t)sp->cfg.kvm.max - sp->cfg.kvm.other - sp->used;
         if (kfree < want)
-            return space_fail(sp, MEMDEV_EKVMSLOTS,
-                              "needs %llu memslots (%u + %u reserved), KVM has %llu free",
-                              (unsigned long long)want, p->n, sp->required - sp->used,
-                              (unsigned long long)kfree);
+            return space_fail(
+                sp, MEMDEV_EKVMSLOTS, "needs %llu memslots (%u + %u reserved), KVM has %llu free",
+                (unsigned long long)want, p->n, sp->required - sp->used, (unsigned long long)kfree);
     }
     if (sp->vhost_min_cap != UNBOUNDED && sp->vhost_min_cap - sp->used < want)
         return space_fail(sp, MEMDEV_EVHOSTSLOTS,
@@ -439,8 +415,7 @@ static int check_memslots(memdev_space *sp, const memdev_device_desc *d, struct 
 }
 
 /* Checks 6, 7, 8 (hint) or 7', 9 (first fit). */
-static int check_place(memdev_space *sp, const memdev_device_desc *d, struct plan *p)
-{
+static int check_place(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     uint64_t a = p->align, size = p->size;
     if (d->fields & MEMDEV_F_ADDR) {
         uint64_t hint = d->addr;
@@ -471,8 +446,7 @@ static int check_place(memdev_space *sp, const memdev_device_desc *d, struct pla
     return 0;
 }
 
-static int run_checks(memdev_space *sp, const memdev_device_desc *d, struct plan *p)
-{
+static int run_checks(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     int rc = check_form(sp, d);
     if (!rc && !(d->fields & MEMDEV_F_EMPTY))
         rc = check_kind(sp, d, p);
@@ -496,23 +470,21 @@ static int run_checks(memdev_space *sp, const memdev_device_desc *d, struct plan
 
 /* Every allocation of the plug; on failure everything taken is given back. */
 /* Whether a kind keeps a struct dev_x (it has kind fields or memslot state). */
-static bool needs_x(const memdev_device_desc *d)
-{
+static bool needs_x(const memdev_device_desc *d) {
     return !(d->fields & MEMDEV_F_EMPTY) && d->kind != MEMDEV_DIMM && d->kind != MEMDEV_VIRTIO_PMEM;
 }
 
 static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const struct plan *p,
-                        char **id, char **memdev, struct dev_x **x)
-{
+                        char **id, char **memdev, struct dev_x **x) {
     bool empty = d->fields & MEMDEV_F_EMPTY;
     int rc = reserve_device(sp);
     if (!rc && !empty)
         rc = wtree_reserve(&sp->tree);
     if (!rc && empty && sp->n_empty == sp->empty_cap) {
         uint64_t ncap = sp->empty_cap ? (uint64_t)sp->empty_cap * 2 : 8;
-        uint32_t *ne = ncap > UINT32_MAX ? NULL
-                                         : sp->al.realloc(sp->al.ctx, sp->empties,
-                                                          (size_t)ncap * sizeof *ne);
+        uint32_t *ne = ncap > UINT32_MAX
+                           ? NULL
+                           : sp->al.realloc(sp->al.ctx, sp->empties, (size_t)ncap * sizeof *ne);
         if (!ne)
             return MEMDEV_ENOMEM;
         sp->empties = ne;
@@ -524,8 +496,7 @@ static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const str
     *memdev = (d->fields & MEMDEV_F_MEMDEV) && d->memdev ? dup_str(sp, d->memdev) : NULL;
     size_t xsize = sizeof **x + (p->decided ? p->n * sizeof(uint64_t) : 0);
     *x = needs_x(d) ? space_alloc(sp, xsize) : NULL;
-    if (!*id || (!*memdev && (d->fields & MEMDEV_F_MEMDEV) && d->memdev) ||
-        (!*x && needs_x(d))) {
+    if (!*id || (!*memdev && (d->fields & MEMDEV_F_MEMDEV) && d->memdev) || (!*x && needs_x(d))) {
         space_release(sp, *id);
         space_release(sp, *memdev);
         space_release(sp, *x);
@@ -536,8 +507,7 @@ static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const str
     return 0;
 }
 
-int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_result *out)
-{
+int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_result *out) {
     struct plan p;
     memset(&p, 0, sizeof p);
     if (!d)
@@ -605,8 +575,7 @@ int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_resul
 
 /* ---- unplug --------------------------------------------------------------------------------- */
 
-int memdev_unplug(memdev_space *sp, const char *id)
-{
+int memdev_unplug(memdev_space *sp, const char *id) {
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return space_fail(sp, MEMDEV_EUNKNOWNID, "no device '%s' is plugged", id ? id : "");
@@ -615,9 +584,9 @@ int memdev_unplug(memdev_space *sp, const char *id)
         return space_fail(sp, MEMDEV_ENOTUNPLUGGABLE, "a %s cannot be unplugged",
                           memdev_kind_name((memdev_kind)v->kind));
     if (v->kind == MEMDEV_VIRTIO_MEM && (v->x->plugged || v->x->requested))
-        return space_fail(sp, MEMDEV_EBUSY,
-                          "'%s' has 0x%llx bytes plugged and 0x%llx requested", id,
-                          (unsigned long long)v->x->plugged, (unsigned long long)v->x->requested);
+        return space_fail(sp, MEMDEV_EBUSY, "'%s' has 0x%llx bytes plugged and 0x%llx requested",
+                          id, (unsigned long long)v->x->plugged,
+                          (unsigned long long)v->x->requested);
     wtree_remove(&sp->tree, v->addr);
     if (v->slot >= 0) {
         sp->slot_map[v->slot / 64] &= ~(1ull << (v->slot % 64));
@@ -638,8 +607,7 @@ int memdev_unplug(memdev_space *sp, const char *id)
 
 /* ---- vhost ---------------------------------------------------------------------------------- */
 
-int memdev_vhost_add(memdev_space *sp, memdev_limit l)
-{
+int memdev_vhost_add(memdev_space *sp, memdev_limit l) {
     if (l.other > l.max)
         return space_fail(sp, MEMDEV_EINVAL, "vhost backend uses %u of its %u memslots elsewhere",
                           l.other, l.max);
@@ -654,9 +622,9 @@ int memdev_vhost_add(memdev_space *sp, memdev_limit l)
                           sp->n_multi, l.max, MEMDEV_SAFE_MEMSLOTS);
     if (sp->n_vhost == sp->vhost_cap) {
         uint64_t ncap = sp->vhost_cap ? (uint64_t)sp->vhost_cap * 2 : 4;
-        memdev_limit *nv = ncap > UINT32_MAX ? NULL
-                                             : sp->al.realloc(sp->al.ctx, sp->vhost,
-                                                              (size_t)ncap * sizeof *nv);
+        memdev_limit *nv = ncap > UINT32_MAX
+                               ? NULL
+                               : sp->al.realloc(sp->al.ctx, sp->vhost, (size_t)ncap * sizeof *nv);
         if (!nv)
             return space_fail(sp, MEMDEV_ENOMEM, "out of memory adding a vhost backend");
         sp->vhost = nv;

@@ -25,23 +25,23 @@ struct extent {
  * hv-balloon), so the common record stays one cache line.
  */
 struct dev_x {
-    uint64_t req_size;       /* size as asked (nvdimm: with label) */
+    uint64_t req_size; /* size as asked (nvdimm: with label) */
     uint64_t label, block, requested;
-    uint64_t memslot_size;   /* s */
-    uint64_t plugged;        /* virtio-mem: plugged bytes; hv-balloon: mapped bytes */
-    struct extent *ext;      /* virtio-mem plugged extents, sorted, merged */
+    uint64_t memslot_size; /* s */
+    uint64_t plugged;      /* virtio-mem: plugged bytes; hv-balloon: mapped bytes */
+    struct extent *ext;    /* virtio-mem plugged extents, sorted, merged */
     uint32_t n_ext, ext_cap;
     uint32_t nslots, nmapped;
-    uint64_t fill[];         /* decided: per memslot, plugged bytes (vmem) or 0/1 (balloon) */
+    uint64_t fill[]; /* decided: per memslot, plugged bytes (vmem) or 0/1 (balloon) */
 };
 
 struct dev {
-    char *id;                /* NULL when the record is free */
+    char *id; /* NULL when the record is free */
     char *memdev;
-    struct dev_x *x;         /* NULL for dimm, virtio-pmem and empty devices */
-    uint64_t addr, size;     /* region: placed and budgeted */
+    struct dev_x *x;     /* NULL for dimm, virtio-pmem and empty devices */
+    uint64_t addr, size; /* region: placed and budgeted */
     uint32_t hash;
-    uint32_t next_free;      /* free-list link */
+    uint32_t next_free; /* free-list link */
     uint32_t node;
     int16_t slot;
     uint8_t kind, align_log2; /* placement alignment = 1 << align_log2 */
@@ -51,50 +51,45 @@ struct dev {
 _Static_assert(sizeof(struct dev) <= 64, "a device record is one cache line");
 
 /* The common view of a record, whatever its kind. */
-static inline uint32_t dev_nslots(const struct dev *v)
-{
+static inline uint32_t dev_nslots(const struct dev *v) {
     return v->x ? v->x->nslots : !v->empty;
 }
 
-static inline uint32_t dev_nmapped(const struct dev *v)
-{
+static inline uint32_t dev_nmapped(const struct dev *v) {
     return v->x ? v->x->nmapped : !v->empty;
 }
 
-static inline uint64_t dev_memslot_size(const struct dev *v)
-{
+static inline uint64_t dev_memslot_size(const struct dev *v) {
     return v->x ? v->x->memslot_size : v->size;
 }
 
-static inline uint64_t dev_plugged(const struct dev *v)
-{
+static inline uint64_t dev_plugged(const struct dev *v) {
     return v->x ? v->x->plugged : v->size;
 }
 
-static inline uint64_t dev_align(const struct dev *v)
-{
+static inline uint64_t dev_align(const struct dev *v) {
     return v->empty ? 0 : 1ull << v->align_log2;
 }
 
 struct memdev_space {
     memdev_allocator al;
-    memdev_config cfg;           /* cfg.vhost points at vhost[] below */
-    uint64_t wlast;              /* last byte of the window */
+    memdev_config cfg; /* cfg.vhost points at vhost[] below */
+    uint64_t wlast;    /* last byte of the window */
     memdev_limit *vhost;
     uint32_t n_vhost, vhost_cap;
-    uint64_t vhost_min_max;      /* minimum vhost max (UNBOUNDED when none) */
-    uint64_t vhost_min_cap;      /* minimum vhost max - other (UNBOUNDED when none) */
+    uint64_t vhost_min_max; /* minimum vhost max (UNBOUNDED when none) */
+    uint64_t vhost_min_cap; /* minimum vhost max - other (UNBOUNDED when none) */
 
     struct dev *devs;
     uint32_t dev_cap, dev_used, dev_free;
-    uint32_t *htab;              /* open addressing, linear probing, DEV_NIL = empty */
-    uint32_t hcap;               /* power of two */
-    uint32_t *empties;           /* empty devices in plug order */
+    uint32_t *htab;    /* open addressing, linear probing, DEV_NIL = empty */
+    uint32_t hcap;     /* power of two */
+    uint32_t *empties; /* empty devices in plug order */
     uint32_t n_empty, empty_cap;
 
     uint64_t used_size, plugged_size;
     uint32_t required, used;
-    uint32_t ndevices, n_multi;  /* n_multi: devices that decided more than one memslot */
+    uint32_t ndevices, n_multi; /* n_multi: devices that decided more than one memslot */
     uint32_t dimm_used;
     uint64_t slot_map[MEMDEV_MAX_DIMM_SLOTS / 64];
 
@@ -126,8 +121,7 @@ bool memslot_is_mapped(const struct dev *d, uint32_t i);
 /* query.c */
 void dev_info(const memdev_space *sp, const struct dev *d, memdev_device_info *out);
 
-static inline bool is_pow2(uint64_t x)
-{
+static inline bool is_pow2(uint64_t x) {
     return x && !(x & (x - 1));
 }
 

@@ -22,8 +22,7 @@ static int bad(struct vctx *c, const char *fmt, ...)
 #endif
     ;
 
-static int bad(struct vctx *c, const char *fmt, ...)
-{
+static int bad(struct vctx *c, const char *fmt, ...) {
     if (c->msg && c->cap) {
         va_list ap;
         va_start(ap, fmt);
@@ -36,14 +35,12 @@ static int bad(struct vctx *c, const char *fmt, ...)
 #define X(v) ((unsigned long long)(v))
 
 /* Which kinds keep kind-specific state (struct dev_x). */
-static bool kind_has_x(const struct dev *v)
-{
+static bool kind_has_x(const struct dev *v) {
     return !v->empty && v->kind != MEMDEV_DIMM && v->kind != MEMDEV_VIRTIO_PMEM;
 }
 
 /* [S3] [S4]: memslot geometry, mapped state and plugged bytes of one device. */
-static int check_memslots(struct vctx *c, const struct dev *d)
-{
+static int check_memslots(struct vctx *c, const struct dev *d) {
     if ((d->x != NULL) != kind_has_x(d) || (d->decided && !d->x))
         return bad(c, "device '%s' (%s) %s kind state", d->id,
                    memdev_kind_name((memdev_kind)d->kind), d->x ? "has unexpected" : "lacks its");
@@ -52,10 +49,10 @@ static int check_memslots(struct vctx *c, const struct dev *d)
     const struct dev_x *v = d->x;
     if (v->nslots < 1)
         return bad(c, "device '%s' has %u memslots [S3]", d->id, v->nslots);
-    if (v->nslots == 1 ? v->memslot_size != d->size
-                       : (v->memslot_size == 0 ||
-                          d->size / v->memslot_size + (d->size % v->memslot_size != 0) !=
-                              v->nslots))
+    if (v->nslots == 1
+            ? v->memslot_size != d->size
+            : (v->memslot_size == 0 ||
+               d->size / v->memslot_size + (d->size % v->memslot_size != 0) != v->nslots))
         return bad(c, "device '%s': %u memslots of 0x%llx do not cut 0x%llx bytes [S3]", d->id,
                    v->nslots, X(v->memslot_size), X(d->size));
     if (!d->decided)
@@ -84,8 +81,7 @@ static int check_memslots(struct vctx *c, const struct dev *d)
 }
 
 /* Bytes of the extents that fall inside [s0, s1). */
-static uint64_t ext_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1)
-{
+static uint64_t ext_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1) {
     uint64_t in = 0;
     for (uint32_t i = 0; i < v->n_ext; i++) {
         uint64_t lo = v->ext[i].start > s0 ? v->ext[i].start : s0;
@@ -96,8 +92,7 @@ static uint64_t ext_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1)
 }
 
 /* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
-static int check_vmem(struct vctx *c, const struct dev *d)
-{
+static int check_vmem(struct vctx *c, const struct dev *d) {
     const struct dev_x *v = d->x;
     if (!is_pow2(v->block) || v->block < (1ull << 20) || d->size % v->block ||
         v->requested % v->block || v->requested > d->size || dev_align(d) < v->block)
@@ -108,8 +103,9 @@ static int check_vmem(struct vctx *c, const struct dev *d)
         const struct extent *e = &v->ext[i];
         if (e->start >= e->end || e->end > d->size || e->start % v->block || e->end % v->block ||
             (i && v->ext[i - 1].end >= e->start))
-            return bad(c, "virtio-mem '%s': plugged extent %u [0x%llx, 0x%llx) is malformed, "
-                          "unsorted or unmerged [S4]",
+            return bad(c,
+                       "virtio-mem '%s': plugged extent %u [0x%llx, 0x%llx) is malformed, "
+                       "unsorted or unmerged [S4]",
                        d->id, i, X(e->start), X(e->end));
         sum += e->end - e->start;
     }
@@ -120,8 +116,9 @@ static int check_vmem(struct vctx *c, const struct dev *d)
         uint64_t s0 = (uint64_t)s * v->memslot_size;
         uint64_t in = ext_bytes_in(v, s0, s0 + memslot_bytes(d, s));
         if (in != v->fill[s])
-            return bad(c, "virtio-mem '%s' memslot %u holds 0x%llx plugged bytes, records 0x%llx "
-                          "(mapped must mean a plugged block inside) [S4]",
+            return bad(c,
+                       "virtio-mem '%s' memslot %u holds 0x%llx plugged bytes, records 0x%llx "
+                       "(mapped must mean a plugged block inside) [S4]",
                        d->id, s, X(in), X(v->fill[s]));
     }
     return 0;
@@ -135,8 +132,7 @@ struct totals {
 };
 
 /* [S1] [S5] and the per-kind checks of one live record. */
-static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct totals *t)
-{
+static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct totals *t) {
     const struct dev *v = &sp->devs[di];
     if (v->kind >= MEMDEV_KIND_COUNT)
         return bad(c, "device '%s' has kind %u", v->id, v->kind);
@@ -145,14 +141,16 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
     t->devices++;
     if (v->empty) {
         t->empties++;
-        return v->kind == MEMDEV_HV_BALLOON ? 0 : bad(c, "empty device '%s' is a %s", v->id,
-                                                      memdev_kind_name((memdev_kind)v->kind));
+        return v->kind == MEMDEV_HV_BALLOON ? 0
+                                            : bad(c, "empty device '%s' is a %s", v->id,
+                                                  memdev_kind_name((memdev_kind)v->kind));
     }
     uint64_t align = dev_align(v);
     if (v->size == 0 || v->align_log2 > 63 || v->addr & (align - 1) || v->addr < sp->cfg.base ||
         v->size - 1 > sp->wlast - v->addr)
-        return bad(c, "device '%s' at [0x%llx, +0x%llx) align 0x%llx is not an aligned range "
-                      "inside the window [S1]",
+        return bad(c,
+                   "device '%s' at [0x%llx, +0x%llx) align 0x%llx is not an aligned range "
+                   "inside the window [S1]",
                    v->id, X(v->addr), X(v->size), X(align));
     bool has_slot = v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM;
     if (has_slot != (v->slot >= 0) || (has_slot && (uint32_t)v->slot >= sp->cfg.dimm_slots))
@@ -181,8 +179,7 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
 }
 
 /* [S1] [S8]: the tree holds exactly the placed devices, at their addresses. */
-static int check_tree_devices(struct vctx *c, const memdev_space *sp, struct totals *t)
-{
+static int check_tree_devices(struct vctx *c, const memdev_space *sp, struct totals *t) {
     wt_iter it;
     uint64_t first, last;
     uint32_t di;
@@ -193,16 +190,16 @@ static int check_tree_devices(struct vctx *c, const memdev_space *sp, struct tot
                        X(first), X(last));
         const struct dev *v = &sp->devs[di];
         if (v->addr != first || v->size - 1 != last - first)
-            return bad(c, "window tree holds '%s' at [0x%llx, 0x%llx], the device says "
-                          "[0x%llx, +0x%llx) [S8]",
+            return bad(c,
+                       "window tree holds '%s' at [0x%llx, 0x%llx], the device says "
+                       "[0x%llx, +0x%llx) [S8]",
                        v->id, X(first), X(last), X(v->addr), X(v->size));
         t->placed++;
     }
     return 0;
 }
 
-static int check_counters(struct vctx *c, const memdev_space *sp, const struct totals *t)
-{
+static int check_counters(struct vctx *c, const memdev_space *sp, const struct totals *t) {
     if (t->used_size != sp->used_size || sp->used_size > sp->cfg.budget)
         return bad(c, "used_size is 0x%llx, devices sum to 0x%llx, budget 0x%llx [S2]",
                    X(sp->used_size), X(t->used_size), X(sp->cfg.budget));
@@ -214,8 +211,9 @@ static int check_counters(struct vctx *c, const memdev_space *sp, const struct t
                    X(t->plugged));
     if (t->devices != sp->ndevices || t->multi != sp->n_multi || t->empties != sp->n_empty ||
         t->placed + t->empties != t->devices || t->dimms != sp->dimm_used)
-        return bad(c, "device counts: %u devices (%u found), %u empty (%u), %u placed, %u "
-                      "multi-memslot (%u), %u DIMM slots (%u)",
+        return bad(c,
+                   "device counts: %u devices (%u found), %u empty (%u), %u placed, %u "
+                   "multi-memslot (%u), %u DIMM slots (%u)",
                    sp->ndevices, t->devices, sp->n_empty, t->empties, t->placed, sp->n_multi,
                    t->multi, sp->dimm_used, t->dimms);
     if (memcmp(t->slots, sp->slot_map, sizeof t->slots))
@@ -237,8 +235,7 @@ static int check_counters(struct vctx *c, const memdev_space *sp, const struct t
     return 0;
 }
 
-int memdev_validate(const memdev_space *sp, char *msg, size_t cap)
-{
+int memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
     struct vctx c = {msg, cap};
     struct totals t;
     memset(&t, 0, sizeof t);

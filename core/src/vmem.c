@@ -14,8 +14,7 @@
 #include <string.h>
 
 /* The plugged device `id` of kind `kind`, non-empty; or the error. */
-static int find_kind(memdev_space *sp, const char *id, memdev_kind kind, struct dev **out)
-{
+static int find_kind(memdev_space *sp, const char *id, memdev_kind kind, struct dev **out) {
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return space_fail(sp, MEMDEV_EUNKNOWNID, "no device '%s' is plugged", id ? id : "");
@@ -29,8 +28,7 @@ static int find_kind(memdev_space *sp, const char *id, memdev_kind kind, struct 
 }
 
 /* Index of the first extent that ends after off (n_ext if none). */
-static uint32_t ext_search(const struct dev_x *v, uint64_t off)
-{
+static uint32_t ext_search(const struct dev_x *v, uint64_t off) {
     uint32_t lo = 0, hi = v->n_ext;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -42,8 +40,7 @@ static uint32_t ext_search(const struct dev_x *v, uint64_t off)
     return lo;
 }
 
-static int ext_reserve(memdev_space *sp, struct dev_x *v)
-{
+static int ext_reserve(memdev_space *sp, struct dev_x *v) {
     if (v->n_ext < v->ext_cap)
         return 0;
     uint64_t ncap = v->ext_cap ? (uint64_t)v->ext_cap * 2 : 4;
@@ -57,8 +54,7 @@ static int ext_reserve(memdev_space *sp, struct dev_x *v)
 }
 
 /* Adds (plug) or removes the bytes [off, end) to/from the memslot fill counters. */
-static void fill_update(memdev_space *sp, struct dev *d, uint64_t off, uint64_t end, bool plug)
-{
+static void fill_update(memdev_space *sp, struct dev *d, uint64_t off, uint64_t end, bool plug) {
     struct dev_x *v = d->x;
     if (!d->decided)
         return;
@@ -82,8 +78,7 @@ static void fill_update(memdev_space *sp, struct dev *d, uint64_t off, uint64_t 
     }
 }
 
-static void ext_plug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end)
-{
+static void ext_plug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end) {
     bool left = i > 0 && v->ext[i - 1].end == off;
     bool right = i < v->n_ext && v->ext[i].start == end;
     if (left && right) {
@@ -101,8 +96,7 @@ static void ext_plug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end)
     }
 }
 
-static void ext_unplug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end)
-{
+static void ext_unplug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end) {
     struct extent e = v->ext[i];
     if (e.start == off && e.end == end) {
         memmove(&v->ext[i], &v->ext[i + 1], (v->n_ext - i - 1) * sizeof v->ext[0]);
@@ -119,8 +113,7 @@ static void ext_unplug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end)
     }
 }
 
-int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t off, uint64_t len)
-{
+int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t off, uint64_t len) {
     struct dev *d = NULL;
     int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &d);
     if (rc)
@@ -134,22 +127,28 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
                           (unsigned long long)off, (unsigned long long)len,
                           (unsigned long long)size, (unsigned long long)v->block);
     if (plug && (v->plugged > v->requested || len > v->requested - v->plugged))
-        return space_fail(sp, MEMDEV_EREMAPLIMIT,
-                          "plugging 0x%llx more bytes exceeds the requested 0x%llx (0x%llx plugged)",
-                          (unsigned long long)len, (unsigned long long)v->requested,
-                          (unsigned long long)v->plugged);
+        return space_fail(
+            sp, MEMDEV_EREMAPLIMIT,
+            "plugging 0x%llx more bytes exceeds the requested 0x%llx (0x%llx plugged)",
+            (unsigned long long)len, (unsigned long long)v->requested,
+            (unsigned long long)v->plugged);
     uint64_t end = off + len;
     uint32_t i = ext_search(v, off);
     bool need_room;
     if (plug) {
         if (i < v->n_ext && v->ext[i].start < end)
-            return space_fail(sp, MEMDEV_EREMAPSTATE, "some blocks in [0x%llx, +0x%llx) are "
-                              "already plugged", (unsigned long long)off, (unsigned long long)len);
-        need_room = !(i > 0 && v->ext[i - 1].end == off) && !(i < v->n_ext && v->ext[i].start == end);
+            return space_fail(sp, MEMDEV_EREMAPSTATE,
+                              "some blocks in [0x%llx, +0x%llx) are "
+                              "already plugged",
+                              (unsigned long long)off, (unsigned long long)len);
+        need_room =
+            !(i > 0 && v->ext[i - 1].end == off) && !(i < v->n_ext && v->ext[i].start == end);
     } else {
         if (i == v->n_ext || v->ext[i].start > off || v->ext[i].end < end)
-            return space_fail(sp, MEMDEV_EREMAPSTATE, "some blocks in [0x%llx, +0x%llx) are "
-                              "not plugged", (unsigned long long)off, (unsigned long long)len);
+            return space_fail(sp, MEMDEV_EREMAPSTATE,
+                              "some blocks in [0x%llx, +0x%llx) are "
+                              "not plugged",
+                              (unsigned long long)off, (unsigned long long)len);
         need_room = v->ext[i].start < off && v->ext[i].end > end;
     }
     if (need_room && ext_reserve(sp, v))
@@ -168,8 +167,7 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
     return 0;
 }
 
-int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested)
-{
+int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested) {
     struct dev *d = NULL;
     int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &d);
     if (rc)
@@ -185,8 +183,7 @@ int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested)
     return 0;
 }
 
-int memdev_balloon_map(memdev_space *sp, const char *id, uint32_t index, bool map)
-{
+int memdev_balloon_map(memdev_space *sp, const char *id, uint32_t index, bool map) {
     struct dev *d = NULL;
     int rc = find_kind(sp, id, MEMDEV_HV_BALLOON, &d);
     if (rc)

@@ -42,8 +42,7 @@
 /* ---- gaps ------------------------------------------------------------------------------ */
 
 /* Usable size of the non-empty gap [g0, glast] for alignment a (never wraps, see above). */
-static inline uint64_t usable(uint64_t g0, uint64_t glast, uint64_t a)
-{
+static inline uint64_t usable(uint64_t g0, uint64_t glast, uint64_t a) {
     uint64_t s;
     if (!wt_align_up(g0, a, &s) || s > glast)
         return 0;
@@ -51,32 +50,27 @@ static inline uint64_t usable(uint64_t g0, uint64_t glast, uint64_t a)
 }
 
 /* Usable size of the gap between an entry ending at prev_last and one starting at next. */
-static inline uint64_t between(uint64_t prev_last, uint64_t next_first, uint64_t a)
-{
+static inline uint64_t between(uint64_t prev_last, uint64_t next_first, uint64_t a) {
     if (next_first - prev_last <= 1)
         return 0;
     return usable(prev_last + 1, next_first - 1, a);
 }
 
-static inline uint64_t max64(uint64_t a, uint64_t b)
-{
+static inline uint64_t max64(uint64_t a, uint64_t b) {
     return a > b ? a : b;
 }
 
 /* ---- nodes ----------------------------------------------------------------------------- */
 
-static inline struct wt_leaf *LEAF(const wtree *t, uint32_t i)
-{
+static inline struct wt_leaf *LEAF(const wtree *t, uint32_t i) {
     return &t->leaves[i];
 }
 
-static inline struct wt_inner *INNER(const wtree *t, uint32_t i)
-{
+static inline struct wt_inner *INNER(const wtree *t, uint32_t i) {
     return &t->inners[i];
 }
 
-void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last)
-{
+void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last) {
     memset(t, 0, sizeof *t);
     t->al = *al;
     t->base = base;
@@ -88,16 +82,14 @@ void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t la
     t->cls_align[0] = 1;
 }
 
-void wtree_fini(wtree *t)
-{
+void wtree_fini(wtree *t) {
     t->al.free(t->al.ctx, t->leaves);
     t->al.free(t->al.ctx, t->inners);
     t->leaves = NULL;
     t->inners = NULL;
 }
 
-static int grow(wtree *t, void **arr, uint32_t *cap, uint32_t need, size_t elem)
-{
+static int grow(wtree *t, void **arr, uint32_t *cap, uint32_t need, size_t elem) {
     uint64_t ncap = *cap ? (uint64_t)*cap * 2 : 16;
     while (ncap < need)
         ncap *= 2;
@@ -111,29 +103,27 @@ static int grow(wtree *t, void **arr, uint32_t *cap, uint32_t need, size_t elem)
     return 0;
 }
 
-int wtree_reserve(wtree *t)
-{
+int wtree_reserve(wtree *t) {
     /* An insert needs at most one leaf, one inner node per level and a new root. */
     uint64_t need_leaf = 1, need_inner = (uint64_t)t->height + 1;
     if (t->height + 2 >= WT_MAXH)
         return MEMDEV_ENOMEM;
     if (t->leaf_nfree + (uint64_t)(t->leaf_cap - t->leaf_used) < need_leaf) {
-        int rc = grow(t, (void **)&t->leaves, &t->leaf_cap, t->leaf_used + 1,
-                      sizeof(struct wt_leaf));
+        int rc =
+            grow(t, (void **)&t->leaves, &t->leaf_cap, t->leaf_used + 1, sizeof(struct wt_leaf));
         if (rc)
             return rc;
     }
     if (t->inner_nfree + (uint64_t)(t->inner_cap - t->inner_used) < need_inner) {
-        int rc = grow(t, (void **)&t->inners, &t->inner_cap,
-                      t->inner_used + (uint32_t)need_inner, sizeof(struct wt_inner));
+        int rc = grow(t, (void **)&t->inners, &t->inner_cap, t->inner_used + (uint32_t)need_inner,
+                      sizeof(struct wt_inner));
         if (rc)
             return rc;
     }
     return 0;
 }
 
-static uint32_t leaf_alloc(wtree *t)
-{
+static uint32_t leaf_alloc(wtree *t) {
     uint32_t i;
     if (t->leaf_free != WT_NIL) {
         i = t->leaf_free;
@@ -147,16 +137,14 @@ static uint32_t leaf_alloc(wtree *t)
     return i;
 }
 
-static void leaf_release(wtree *t, uint32_t i)
-{
+static void leaf_release(wtree *t, uint32_t i) {
     LEAF(t, i)->n = 0;
     LEAF(t, i)->next = t->leaf_free;
     t->leaf_free = i;
     t->leaf_nfree++;
 }
 
-static uint32_t inner_alloc(wtree *t)
-{
+static uint32_t inner_alloc(wtree *t) {
     uint32_t i;
     if (t->inner_free != WT_NIL) {
         i = t->inner_free;
@@ -170,8 +158,7 @@ static uint32_t inner_alloc(wtree *t)
     return i;
 }
 
-static void inner_release(wtree *t, uint32_t i)
-{
+static void inner_release(wtree *t, uint32_t i) {
     INNER(t, i)->n = 0;
     INNER(t, i)->next_free = t->inner_free;
     t->inner_free = i;
@@ -180,16 +167,14 @@ static void inner_release(wtree *t, uint32_t i)
 
 /* ---- summaries [I3]-[I5] ---------------------------------------------------------------- */
 
-static void leaf_sum_cls(const wtree *t, struct wt_leaf *l, uint32_t k)
-{
+static void leaf_sum_cls(const wtree *t, struct wt_leaf *l, uint32_t k) {
     uint64_t m = 0, a = t->cls_align[k];
     for (uint32_t i = 1; i < l->n; i++)
         m = max64(m, between(l->last[i - 1], l->first[i], a));
     l->sum[k] = m;
 }
 
-static void leaf_sum(const wtree *t, struct wt_leaf *l)
-{
+static void leaf_sum(const wtree *t, struct wt_leaf *l) {
     for (uint32_t k = 0; k < t->ncls; k++)
         l->sum[k] = 0;
     for (uint32_t i = 1; i < l->n; i++) {
@@ -202,8 +187,7 @@ static void leaf_sum(const wtree *t, struct wt_leaf *l)
 }
 
 /* Copies lo/hi/csum of row r from its child (a leaf when leafkids). [I3] */
-static void row_from_child(const wtree *t, struct wt_inner *p, uint32_t r, bool leafkids)
-{
+static void row_from_child(const wtree *t, struct wt_inner *p, uint32_t r, bool leafkids) {
     const uint64_t *sum;
     if (leafkids) {
         const struct wt_leaf *l = LEAF(t, p->child[r]);
@@ -221,8 +205,7 @@ static void row_from_child(const wtree *t, struct wt_inner *p, uint32_t r, bool 
 }
 
 /* Recomputes bnd[.][r] for rows from..to (clamped). [I4] */
-static void rows_bnd(const wtree *t, struct wt_inner *p, uint32_t from, uint32_t to)
-{
+static void rows_bnd(const wtree *t, struct wt_inner *p, uint32_t from, uint32_t to) {
     if (to >= p->n)
         to = p->n - 1;
     for (uint32_t r = from; r <= to && r < p->n; r++)
@@ -230,8 +213,7 @@ static void rows_bnd(const wtree *t, struct wt_inner *p, uint32_t from, uint32_t
             p->bnd[k][r] = r ? between(p->hi[r - 1], p->lo[r], t->cls_align[k]) : 0;
 }
 
-static void inner_sum(const wtree *t, struct wt_inner *p)
-{
+static void inner_sum(const wtree *t, struct wt_inner *p) {
     for (uint32_t k = 0; k < t->ncls; k++) {
         uint64_t m = 0;
         const uint64_t *c = p->csum[k], *b = p->bnd[k];
@@ -243,8 +225,7 @@ static void inner_sum(const wtree *t, struct wt_inner *p)
     }
 }
 
-static void set_root_sum(wtree *t)
-{
+static void set_root_sum(wtree *t) {
     const uint64_t *sum = NULL;
     if (t->root != WT_NIL)
         sum = t->height ? INNER(t, t->root)->sum : LEAF(t, t->root)->sum;
@@ -253,8 +234,7 @@ static void set_root_sum(wtree *t)
 }
 
 /* First and last address of all entries; false when empty. */
-static bool tree_bounds(const wtree *t, uint64_t *lo, uint64_t *hi)
-{
+static bool tree_bounds(const wtree *t, uint64_t *lo, uint64_t *hi) {
     if (t->root == WT_NIL)
         return false;
     if (t->height == 0) {
@@ -277,8 +257,7 @@ struct wt_path {
 };
 
 /* Last row whose lo <= key (0 if none): the child where key belongs. Branch-free count. */
-static inline uint32_t child_for(const struct wt_inner *p, uint64_t key)
-{
+static inline uint32_t child_for(const struct wt_inner *p, uint64_t key) {
     uint32_t r = 0;
     for (uint32_t j = 1; j < p->n; j++)
         r += p->lo[j] <= key;
@@ -286,8 +265,7 @@ static inline uint32_t child_for(const struct wt_inner *p, uint64_t key)
 }
 
 /* Records the path to the leaf where key belongs; returns the leaf. */
-static uint32_t descend(const wtree *t, uint64_t key, struct wt_path *path)
-{
+static uint32_t descend(const wtree *t, uint64_t key, struct wt_path *path) {
     uint32_t cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         const struct wt_inner *p = INNER(t, cur);
@@ -306,16 +284,14 @@ struct wt_face {
     uint64_t lo, hi, sum[WT_K];
 };
 
-static void inner_face(const wtree *t, const struct wt_inner *p, struct wt_face *f)
-{
+static void inner_face(const wtree *t, const struct wt_inner *p, struct wt_face *f) {
     f->lo = p->lo[0];
     f->hi = p->hi[p->n - 1];
     memcpy(f->sum, p->sum, t->ncls * sizeof f->sum[0]);
 }
 
 /* True when an update left the node's face unchanged: its ancestors need no update. */
-static bool face_same(const wtree *t, const struct wt_inner *p, const struct wt_face *f)
-{
+static bool face_same(const wtree *t, const struct wt_inner *p, const struct wt_face *f) {
     return f->lo == p->lo[0] && f->hi == p->hi[p->n - 1] &&
            !memcmp(f->sum, p->sum, t->ncls * sizeof f->sum[0]);
 }
@@ -325,8 +301,7 @@ static bool face_same(const wtree *t, const struct wt_inner *p, const struct wt_
  * to the rightmost leaf (a window filling up in address order), the old leaf stays full and
  * the new one starts with 1 entry, so sequential fills keep leaves full.
  */
-static uint32_t leaf_insert(wtree *t, uint32_t li, uint64_t first, uint64_t last, uint32_t dev)
-{
+static uint32_t leaf_insert(wtree *t, uint32_t li, uint64_t first, uint64_t last, uint32_t dev) {
     struct wt_leaf *l = LEAF(t, li);
     uint32_t pos = 0;
     for (uint32_t j = 0; j < l->n; j++)
@@ -373,8 +348,7 @@ static uint32_t leaf_insert(wtree *t, uint32_t li, uint64_t first, uint64_t last
 }
 
 static void rows_copy(const wtree *t, struct wt_inner *dst, uint32_t d, const struct wt_inner *src,
-                      uint32_t s, uint32_t m)
-{
+                      uint32_t s, uint32_t m) {
     memmove(&dst->lo[d], &src->lo[s], m * sizeof src->lo[0]);
     memmove(&dst->hi[d], &src->hi[s], m * sizeof src->hi[0]);
     memmove(&dst->child[d], &src->child[s], m * sizeof src->child[0]);
@@ -388,8 +362,7 @@ static void rows_copy(const wtree *t, struct wt_inner *dst, uint32_t d, const st
  * Row r of p was updated from its child, and `extra` (a new right sibling of that child)
  * must be inserted as row r + 1. Splits p 9 | 8 when full; returns the new node or WT_NIL.
  */
-static uint32_t inner_add_row(wtree *t, uint32_t pi, uint32_t r, uint32_t extra, bool leafkids)
-{
+static uint32_t inner_add_row(wtree *t, uint32_t pi, uint32_t r, uint32_t extra, bool leafkids) {
     struct wt_inner *p = INNER(t, pi);
     if (p->n < WT_B) {
         rows_copy(t, p, r + 2, p, r + 1, p->n - r - 1);
@@ -429,8 +402,7 @@ static uint32_t inner_add_row(wtree *t, uint32_t pi, uint32_t r, uint32_t extra,
     return qi;
 }
 
-void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev)
-{
+void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev) {
     t->count++;
     if (t->root == WT_NIL) {
         uint32_t li = leaf_alloc(t);
@@ -489,8 +461,7 @@ void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev)
  *    merge:   [a b] [c]      ->  [a b c]          (right freed, row r + 1 removed)
  *    borrow:  [a] [b c d e]  ->  [a b c] [d e]
  */
-static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r)
-{
+static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     struct wt_leaf *a = LEAF(t, p->child[r]), *b = LEAF(t, p->child[r + 1]);
     uint32_t total = a->n + b->n;
     uint64_t tf[2 * WT_B], tl[2 * WT_B];
@@ -524,8 +495,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r)
 }
 
 /* The same for two inner children (their rows move with csum; bnd is recomputed). */
-static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r)
-{
+static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     struct wt_inner *a = INNER(t, p->child[r]), *b = INNER(t, p->child[r + 1]);
     uint32_t total = a->n + b->n;
     if (total <= WT_B) {
@@ -557,13 +527,11 @@ static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r)
     row_from_child(t, p, r, false);
 }
 
-static uint32_t node_count(const wtree *t, uint32_t node, bool leaf)
-{
+static uint32_t node_count(const wtree *t, uint32_t node, bool leaf) {
     return leaf ? LEAF(t, node)->n : INNER(t, node)->n;
 }
 
-void wtree_remove(wtree *t, uint64_t first)
-{
+void wtree_remove(wtree *t, uint64_t first) {
     struct wt_path path;
     uint32_t li = descend(t, first, &path);
     struct wt_leaf *l = LEAF(t, li);
@@ -619,8 +587,7 @@ void wtree_remove(wtree *t, uint64_t first)
 
 /* ---- classes and first fit ----------------------------------------------------------------- */
 
-static uint64_t recompute_cls(wtree *t, uint32_t node, uint32_t lvl, uint32_t k)
-{
+static uint64_t recompute_cls(wtree *t, uint32_t node, uint32_t lvl, uint32_t k) {
     if (lvl == t->height) {
         struct wt_leaf *l = LEAF(t, node);
         leaf_sum_cls(t, l, k);
@@ -638,8 +605,7 @@ static uint64_t recompute_cls(wtree *t, uint32_t node, uint32_t lvl, uint32_t k)
 }
 
 /* Class index of an alignment, registering it (O(n) once) while there is room; -1 if full. */
-static int class_of(wtree *t, uint64_t align)
-{
+static int class_of(wtree *t, uint64_t align) {
     for (uint32_t k = 0; k < t->ncls; k++)
         if (t->cls_align[k] == align)
             return (int)k;
@@ -652,8 +618,7 @@ static int class_of(wtree *t, uint64_t align)
 }
 
 /* Exact scan of one leaf's inner gaps. */
-static bool leaf_fit(const struct wt_leaf *l, uint64_t size, uint64_t align, uint64_t *addr)
-{
+static bool leaf_fit(const struct wt_leaf *l, uint64_t size, uint64_t align, uint64_t *addr) {
     for (uint32_t i = 1; i < l->n; i++) {
         if (between(l->last[i - 1], l->first[i], align) >= size) {
             wt_align_up(l->last[i - 1] + 1, align, addr);
@@ -664,8 +629,7 @@ static bool leaf_fit(const struct wt_leaf *l, uint64_t size, uint64_t align, uin
 }
 
 /* Registered class k: the first row whose boundary gap or subtree fits; no backtracking. */
-static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr)
-{
+static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr) {
     uint64_t align = t->cls_align[k];
     uint32_t cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
@@ -691,8 +655,7 @@ static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr)
  * necessary filter, u_align <= u_j; candidates are verified exactly, in address order.
  */
 static bool fit_filter(const wtree *t, uint32_t node, uint32_t lvl, uint32_t j, uint64_t size,
-                       uint64_t align, uint64_t *addr)
-{
+                       uint64_t align, uint64_t *addr) {
     if (lvl == t->height)
         return leaf_fit(LEAF(t, node), size, align, addr);
     const struct wt_inner *p = INNER(t, node);
@@ -707,8 +670,7 @@ static bool fit_filter(const wtree *t, uint32_t node, uint32_t lvl, uint32_t j, 
     return false;
 }
 
-int wtree_first_fit(wtree *t, uint64_t size, uint64_t align, uint64_t *addr)
-{
+int wtree_first_fit(wtree *t, uint64_t size, uint64_t align, uint64_t *addr) {
     uint64_t lo, hi;
     if (!tree_bounds(t, &lo, &hi)) {
         if (usable(t->base, t->last, align) >= size)
@@ -742,8 +704,7 @@ int wtree_first_fit(wtree *t, uint64_t size, uint64_t align, uint64_t *addr)
 /* ---- queries -------------------------------------------------------------------------------- */
 
 /* Last entry with first <= gpa, if it contains gpa. */
-bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first)
-{
+bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first) {
     if (t->root == WT_NIL)
         return false;
     uint32_t cur = t->root;
@@ -765,8 +726,7 @@ bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first)
 }
 
 /* First entry with last >= first: it overlaps [first, last] iff it starts <= last. */
-bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev)
-{
+bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev) {
     if (t->root == WT_NIL)
         return false;
     uint32_t cur = t->root;
@@ -791,8 +751,7 @@ bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t
     return false;
 }
 
-uint64_t wtree_largest_gap(const wtree *t)
-{
+uint64_t wtree_largest_gap(const wtree *t) {
     uint64_t lo, hi;
     if (!tree_bounds(t, &lo, &hi))
         return t->last - t->base + 1;
@@ -804,8 +763,7 @@ uint64_t wtree_largest_gap(const wtree *t)
     return m;
 }
 
-void wtree_iter_begin(const wtree *t, wt_iter *it)
-{
+void wtree_iter_begin(const wtree *t, wt_iter *it) {
     uint32_t cur = t->root;
     for (uint32_t lvl = 0; cur != WT_NIL && lvl < t->height; lvl++)
         cur = INNER(t, cur)->child[0];
@@ -813,8 +771,7 @@ void wtree_iter_begin(const wtree *t, wt_iter *it)
     it->pos = 0;
 }
 
-bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *last, uint32_t *dev)
-{
+bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *last, uint32_t *dev) {
     while (it->leaf != WT_NIL && it->pos >= LEAF(t, it->leaf)->n) {
         it->leaf = LEAF(t, it->leaf)->next;
         it->pos = 0;
@@ -829,8 +786,7 @@ bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *las
     return true;
 }
 
-size_t wtree_memory(const wtree *t)
-{
+size_t wtree_memory(const wtree *t) {
     return (size_t)t->leaf_cap * sizeof(struct wt_leaf) +
            (size_t)t->inner_cap * sizeof(struct wt_inner);
 }
@@ -845,24 +801,22 @@ struct wt_vstate {
     uint64_t prev_last;
 };
 
-#define VFAIL(vs, ...)                                                                         \
-    do {                                                                                       \
-        if ((vs)->msg && (vs)->cap)                                                            \
-            snprintf((vs)->msg, (vs)->cap, __VA_ARGS__);                                       \
-        return MEMDEV_EINVARIANT;                                                              \
+#define VFAIL(vs, ...)                                                                             \
+    do {                                                                                           \
+        if ((vs)->msg && (vs)->cap)                                                                \
+            snprintf((vs)->msg, (vs)->cap, __VA_ARGS__);                                           \
+        return MEMDEV_EINVARIANT;                                                                  \
     } while (0)
 
 static int v_leaf(const wtree *t, uint32_t li, struct wt_vstate *vs, uint64_t *lo, uint64_t *hi,
-                  uint64_t *sum)
-{
+                  uint64_t *sum) {
     if (li >= t->leaf_used)
         VFAIL(vs, "window tree: leaf index %u out of range [I2]", li);
     const struct wt_leaf *l = LEAF(t, li);
     if (l->n < 1 || l->n > WT_B)
         VFAIL(vs, "window tree: leaf %u has %u entries [I2]", li, l->n);
     if (vs->leaves && LEAF(t, vs->prev_leaf)->next != li)
-        VFAIL(vs, "window tree: leaf %u does not link to the next leaf %u [I1]", vs->prev_leaf,
-              li);
+        VFAIL(vs, "window tree: leaf %u does not link to the next leaf %u [I1]", vs->prev_leaf, li);
     vs->prev_leaf = li;
     vs->leaves++;
     for (uint32_t i = 0; i < l->n; i++) {
@@ -884,8 +838,9 @@ static int v_leaf(const wtree *t, uint32_t li, struct wt_vstate *vs, uint64_t *l
         for (uint32_t i = 1; i < l->n; i++)
             m = max64(m, between(l->last[i - 1], l->first[i], t->cls_align[k]));
         if (m != l->sum[k])
-            VFAIL(vs, "window tree: leaf %u gap summary for alignment 0x%llx is 0x%llx, "
-                      "recomputed 0x%llx [I5]",
+            VFAIL(vs,
+                  "window tree: leaf %u gap summary for alignment 0x%llx is 0x%llx, "
+                  "recomputed 0x%llx [I5]",
                   li, (unsigned long long)t->cls_align[k], (unsigned long long)l->sum[k],
                   (unsigned long long)m);
         sum[k] = m;
@@ -894,8 +849,7 @@ static int v_leaf(const wtree *t, uint32_t li, struct wt_vstate *vs, uint64_t *l
 }
 
 static int v_node(const wtree *t, uint32_t node, uint32_t lvl, struct wt_vstate *vs, uint64_t *lo,
-                  uint64_t *hi, uint64_t *sum)
-{
+                  uint64_t *hi, uint64_t *sum) {
     if (lvl == t->height)
         return v_leaf(t, node, vs, lo, hi, sum);
     if (node >= t->inner_used)
@@ -912,21 +866,24 @@ static int v_node(const wtree *t, uint32_t node, uint32_t lvl, struct wt_vstate 
         if (rc)
             return rc;
         if (clo != p->lo[r] || chi != p->hi[r])
-            VFAIL(vs, "window tree: node %u row %u bounds [0x%llx, 0x%llx] differ from child "
-                      "[0x%llx, 0x%llx] [I3]",
+            VFAIL(vs,
+                  "window tree: node %u row %u bounds [0x%llx, 0x%llx] differ from child "
+                  "[0x%llx, 0x%llx] [I3]",
                   node, r, (unsigned long long)p->lo[r], (unsigned long long)p->hi[r],
                   (unsigned long long)clo, (unsigned long long)chi);
         for (uint32_t k = 0; k < t->ncls; k++) {
             uint64_t a = t->cls_align[k];
             uint64_t b = r ? between(p->hi[r - 1], p->lo[r], a) : 0;
             if (p->csum[k][r] != csum[k])
-                VFAIL(vs, "window tree: node %u row %u subtree gap summary for alignment "
-                          "0x%llx is 0x%llx, recomputed 0x%llx [I3]",
+                VFAIL(vs,
+                      "window tree: node %u row %u subtree gap summary for alignment "
+                      "0x%llx is 0x%llx, recomputed 0x%llx [I3]",
                       node, r, (unsigned long long)a, (unsigned long long)p->csum[k][r],
                       (unsigned long long)csum[k]);
             if (p->bnd[k][r] != b)
-                VFAIL(vs, "window tree: node %u row %u boundary gap for alignment 0x%llx is "
-                          "0x%llx, recomputed 0x%llx [I4]",
+                VFAIL(vs,
+                      "window tree: node %u row %u boundary gap for alignment 0x%llx is "
+                      "0x%llx, recomputed 0x%llx [I4]",
                       node, r, (unsigned long long)a, (unsigned long long)p->bnd[k][r],
                       (unsigned long long)b);
             sum[k] = max64(sum[k], max64(csum[k], b));
@@ -934,8 +891,9 @@ static int v_node(const wtree *t, uint32_t node, uint32_t lvl, struct wt_vstate 
     }
     for (uint32_t k = 0; k < t->ncls; k++)
         if (p->sum[k] != sum[k])
-            VFAIL(vs, "window tree: node %u summary for alignment 0x%llx is 0x%llx, recomputed "
-                      "0x%llx [I5]",
+            VFAIL(vs,
+                  "window tree: node %u summary for alignment 0x%llx is 0x%llx, recomputed "
+                  "0x%llx [I5]",
                   node, (unsigned long long)t->cls_align[k], (unsigned long long)p->sum[k],
                   (unsigned long long)sum[k]);
     *lo = p->lo[0];
@@ -943,8 +901,7 @@ static int v_node(const wtree *t, uint32_t node, uint32_t lvl, struct wt_vstate 
     return 0;
 }
 
-int wtree_validate(const wtree *t, char *msg, size_t cap)
-{
+int wtree_validate(const wtree *t, char *msg, size_t cap) {
     struct wt_vstate vs = {.msg = msg, .cap = cap};
     if (t->ncls < 1 || t->ncls > WT_K || t->cls_align[0] != 1)
         VFAIL(&vs, "window tree: %u alignment classes, class 0 = 0x%llx [I5]", t->ncls,
@@ -960,8 +917,9 @@ int wtree_validate(const wtree *t, char *msg, size_t cap)
             VFAIL(&vs, "window tree: the last leaf %u links onwards [I1]", vs.prev_leaf);
         for (uint32_t k = 0; k < t->ncls; k++)
             if (t->root_sum[k] != sum[k])
-                VFAIL(&vs, "window tree: root summary for alignment 0x%llx is 0x%llx, "
-                           "recomputed 0x%llx [I5]",
+                VFAIL(&vs,
+                      "window tree: root summary for alignment 0x%llx is 0x%llx, "
+                      "recomputed 0x%llx [I5]",
                       (unsigned long long)t->cls_align[k], (unsigned long long)t->root_sum[k],
                       (unsigned long long)sum[k]);
     }

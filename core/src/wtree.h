@@ -14,8 +14,8 @@
 
 #include "memdev.h"
 
-#define WT_B 16           /* entries per leaf, children per inner node */
-#define WT_MAXH 32        /* bound on the height (path stack size) */
+#define WT_B 16    /* entries per leaf, children per inner node */
+#define WT_MAXH 32 /* bound on the height (path stack size) */
 #define WT_K MEMDEV_MAX_CLASSES
 #define WT_NIL UINT32_MAX
 
@@ -24,35 +24,35 @@ struct wt_leaf {
     uint64_t last[WT_B];
     uint32_t dev[WT_B];
     uint32_t n;
-    uint32_t next;        /* next leaf in address order; free-list link when free */
-    uint64_t sum[WT_K];   /* per class: largest usable size of the gaps between entries */
+    uint32_t next;      /* next leaf in address order; free-list link when free */
+    uint64_t sum[WT_K]; /* per class: largest usable size of the gaps between entries */
 };
 
 struct wt_inner {
-    uint64_t lo[WT_B];    /* first address of child's first device */
-    uint64_t hi[WT_B];    /* last address of child's last device */
+    uint64_t lo[WT_B]; /* first address of child's first device */
+    uint64_t hi[WT_B]; /* last address of child's last device */
     uint32_t child[WT_B];
     uint32_t n;
     uint32_t next_free;
-    uint64_t sum[WT_K];           /* per class: max over rows of max(csum, bnd) */
-    uint64_t csum[WT_K][WT_B];    /* copy of child's sum[] */
-    uint64_t bnd[WT_K][WT_B];     /* usable size of the gap before child r (0 for r = 0) */
+    uint64_t sum[WT_K];        /* per class: max over rows of max(csum, bnd) */
+    uint64_t csum[WT_K][WT_B]; /* copy of child's sum[] */
+    uint64_t bnd[WT_K][WT_B];  /* usable size of the gap before child r (0 for r = 0) */
 };
 
 typedef struct wtree {
     memdev_allocator al;
-    uint64_t base, last;          /* the window, inclusive */
+    uint64_t base, last; /* the window, inclusive */
     struct wt_leaf *leaves;
     struct wt_inner *inners;
     uint32_t leaf_cap, leaf_used, leaf_free, leaf_nfree;
     uint32_t inner_cap, inner_used, inner_free, inner_nfree;
-    uint32_t root;                /* WT_NIL when empty */
-    uint32_t height;              /* 0: root is a leaf */
-    uint32_t count;               /* entries */
-    uint32_t ncls;                /* registered classes; class 0 is alignment 1 */
+    uint32_t root;   /* WT_NIL when empty */
+    uint32_t height; /* 0: root is a leaf */
+    uint32_t count;  /* entries */
+    uint32_t ncls;   /* registered classes; class 0 is alignment 1 */
     uint64_t cls_align[WT_K];
     uint64_t root_sum[WT_K];
-    uint64_t fallback_searches;   /* first-fit calls with an unregistered alignment */
+    uint64_t fallback_searches; /* first-fit calls with an unregistered alignment */
 } wtree;
 
 void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last);
@@ -92,8 +92,7 @@ int wtree_validate(const wtree *t, char *msg, size_t cap);
 size_t wtree_memory(const wtree *t);
 
 /* align_up(x, a) for a power of two a; false when it wraps. */
-static inline bool wt_align_up(uint64_t x, uint64_t a, uint64_t *out)
-{
+static inline bool wt_align_up(uint64_t x, uint64_t a, uint64_t *out) {
     uint64_t r = (x + (a - 1)) & ~(a - 1);
     if (r < x)
         return false;

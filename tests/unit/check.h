@@ -14,62 +14,59 @@
 static int check_failures;
 static long check_count;
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        check_count++;                                                                         \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);           \
-            check_failures++;                                                                  \
-        }                                                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);               \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_U64(a, b)                                                                        \
-    do {                                                                                       \
-        uint64_t check_a_ = (uint64_t)(a), check_b_ = (uint64_t)(b);                           \
-        check_count++;                                                                         \
-        if (check_a_ != check_b_) {                                                            \
-            fprintf(stderr, "%s:%d: %s == %s failed: 0x%" PRIx64 " (%" PRIu64 ") vs 0x%" PRIx64 \
-                            " (%" PRIu64 ")\n",                                                \
-                    __FILE__, __LINE__, #a, #b, check_a_, check_a_, check_b_, check_b_);      \
-            check_failures++;                                                                  \
-        }                                                                                      \
+#define CHECK_U64(a, b)                                                                            \
+    do {                                                                                           \
+        uint64_t check_a_ = (uint64_t)(a), check_b_ = (uint64_t)(b);                               \
+        check_count++;                                                                             \
+        if (check_a_ != check_b_) {                                                                \
+            fprintf(stderr,                                                                        \
+                    "%s:%d: %s == %s failed: 0x%" PRIx64 " (%" PRIu64 ") vs 0x%" PRIx64            \
+                    " (%" PRIu64 ")\n",                                                            \
+                    __FILE__, __LINE__, #a, #b, check_a_, check_a_, check_b_, check_b_);           \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_RC(a, b)                                                                         \
-    do {                                                                                       \
-        int check_a_ = (a), check_b_ = (b);                                                    \
-        check_count++;                                                                         \
-        if (check_a_ != check_b_) {                                                            \
-            fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s (%d)\n", __FILE__,        \
-                    __LINE__, #a, memdev_error_name(check_a_), check_a_,                       \
-                    memdev_error_name(check_b_), check_b_);                                    \
-            check_failures++;                                                                  \
-        }                                                                                      \
+#define CHECK_RC(a, b)                                                                             \
+    do {                                                                                           \
+        int check_a_ = (a), check_b_ = (b);                                                        \
+        check_count++;                                                                             \
+        if (check_a_ != check_b_) {                                                                \
+            fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s (%d)\n", __FILE__, __LINE__,  \
+                    #a, memdev_error_name(check_a_), check_a_, memdev_error_name(check_b_),        \
+                    check_b_);                                                                     \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-static inline int check_report(const char *name)
-{
+static inline int check_report(const char *name) {
     printf("%s: %ld checks, %d failed\n", name, check_count, check_failures);
     return check_failures ? 1 : 0;
 }
 
 /* xorshift64*: the tests' seeded generator (reproducible from the printed seed). */
-static inline uint64_t rng_next(uint64_t *s)
-{
+static inline uint64_t rng_next(uint64_t *s) {
     *s ^= *s >> 12;
     *s ^= *s << 25;
     *s ^= *s >> 27;
     return *s * 0x2545f4914f6cdd1dull;
 }
 
-static inline uint64_t rng_below(uint64_t *s, uint64_t n)
-{
+static inline uint64_t rng_below(uint64_t *s, uint64_t n) {
     return n ? rng_next(s) % n : 0;
 }
 
 /* Seed from argv ("--seed N"), else from MEMDEV_SEED, else the given default. */
-static inline uint64_t check_seed(int argc, char **argv, uint64_t dflt)
-{
+static inline uint64_t check_seed(int argc, char **argv, uint64_t dflt) {
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--seed"))
             return strtoull(argv[i + 1], NULL, 0);

@@ -24,21 +24,27 @@ static char msg[4096];
 static long ops_checked;
 static long code_hits[1 - MEMDEV_ERROR_MIN]; /* how often each code was returned */
 
-static uint64_t pick(const uint64_t *v, size_t n)
-{
+static uint64_t pick(const uint64_t *v, size_t n) {
     return v[rng_below(&rng, n)];
 }
 
-static void random_config(memdev_config *c, memdev_limit *vh)
-{
+static void random_config(memdev_config *c, memdev_limit *vh) {
     static const uint64_t sizes[] = {2 * GiB, 9 * GiB, 16 * GiB, 64 * GiB, 1ull << 40};
     memset(c, 0, sizeof *c);
     c->size = pick(sizes, 5);
     switch (rng_below(&rng, 4)) {
-    case 0: c->base = 6 * GiB; break;
-    case 1: c->base = 0; break;
-    case 2: c->base = 0 - c->size; break;                 /* ends exactly at 2^64 */
-    default: c->base = (4 * GiB) + 4096 * rng_below(&rng, 1000); break;
+    case 0:
+        c->base = 6 * GiB;
+        break;
+    case 1:
+        c->base = 0;
+        break;
+    case 2:
+        c->base = 0 - c->size;
+        break; /* ends exactly at 2^64 */
+    default:
+        c->base = (4 * GiB) + 4096 * rng_below(&rng, 1000);
+        break;
     }
     static const uint64_t budgets[] = {1 * GiB, 4 * GiB, 16 * GiB, 64 * GiB, UINT64_MAX};
     c->budget = rng_below(&rng, 4) ? pick(budgets, 5) : c->size;
@@ -63,46 +69,52 @@ struct world {
     char ids[NIDS][8];
 };
 
-static uint64_t random_size(void)
-{
+static uint64_t random_size(void) {
     switch (rng_below(&rng, 6)) {
-    case 0: return GiB * (1 + rng_below(&rng, 8));
-    case 1: return 2 * MiB * (1 + rng_below(&rng, 512));
-    case 2: return 128 * MiB * (1 + rng_below(&rng, 64));
-    case 3: return 4096 * (1 + rng_below(&rng, 4096));
-    case 4: return rng_below(&rng, 3) ? 32 * GiB : 0; /* 0 is malformed */
-    default: return rng_next(&rng) >> rng_below(&rng, 64);
+    case 0:
+        return GiB * (1 + rng_below(&rng, 8));
+    case 1:
+        return 2 * MiB * (1 + rng_below(&rng, 512));
+    case 2:
+        return 128 * MiB * (1 + rng_below(&rng, 64));
+    case 3:
+        return 4096 * (1 + rng_below(&rng, 4096));
+    case 4:
+        return rng_below(&rng, 3) ? 32 * GiB : 0; /* 0 is malformed */
+    default:
+        return rng_next(&rng) >> rng_below(&rng, 64);
     }
 }
 
-static uint64_t random_align(void)
-{
+static uint64_t random_align(void) {
     static const uint64_t a[] = {4096, 2 * MiB, 2 * MiB, 1 * GiB, 1, 64 * MiB, 0, 3 * MiB};
     uint64_t r = rng_below(&rng, 10);
     return r < 8 ? a[r] : 1ull << rng_below(&rng, 40);
 }
 
 /* An address worth trying as a hint: gap starts, device ends, window edges, or random. */
-static uint64_t random_addr(const struct world *w)
-{
+static uint64_t random_addr(const struct world *w) {
     memdev_stats st;
     memdev_stats_get(w->sp, &st);
     uint64_t base = w->cfg->base, size = w->cfg->size;
     switch (rng_below(&rng, 4)) {
-    case 0: return base;
-    case 1: return base + size - GiB * (1 + rng_below(&rng, 2));
+    case 0:
+        return base;
+    case 1:
+        return base + size - GiB * (1 + rng_below(&rng, 2));
     case 2: {
         memdev_lookup_result lr;
         uint64_t gpa = base + rng_below(&rng, size);
         model_lookup(w->m, gpa, &lr);
-        return lr.found ? lr.addr + pick((const uint64_t[]){0, 2 * MiB, GiB}, 3) : gpa & ~(2 * MiB - 1);
+        return lr.found ? lr.addr + pick((const uint64_t[]){0, 2 * MiB, GiB}, 3)
+                        : gpa & ~(2 * MiB - 1);
     }
-    default: return base + (rng_below(&rng, size) & ~(GiB - 1));
+    default:
+        return base + (rng_below(&rng, size) & ~(GiB - 1));
     }
 }
 
-static void random_desc(struct world *w, memdev_device_desc *d)
-{
+static void random_desc(struct world *w, memdev_device_desc *d) {
     memset(d, 0, sizeof *d);
     d->id = w->ids[rng_below(&rng, NIDS)];
     d->kind = (memdev_kind)rng_below(&rng, MEMDEV_KIND_COUNT + (rng_below(&rng, 50) == 0));
@@ -149,8 +161,7 @@ struct live {
     int kind, n;
 };
 
-static int collect(void *ctx, const memdev_device_info *info)
-{
+static int collect(void *ctx, const memdev_device_info *info) {
     struct live *l = ctx;
     if (l->n < NIDS && (l->kind < 0 || (int)info->kind == l->kind))
         l->ids[l->n++] = info->id;
@@ -158,8 +169,7 @@ static int collect(void *ctx, const memdev_device_info *info)
 }
 
 /* Mostly a plugged device (of `kind` when kind >= 0), sometimes any id of the pool. */
-static const char *pick_id(const struct world *w, int kind)
-{
+static const char *pick_id(const struct world *w, int kind) {
     struct live l = {.kind = kind};
     if (rng_below(&rng, 5) == 0)
         return w->ids[rng_below(&rng, NIDS)];
@@ -167,8 +177,7 @@ static const char *pick_id(const struct world *w, int kind)
     return l.n ? l.ids[rng_below(&rng, (uint64_t)l.n)] : w->ids[rng_below(&rng, NIDS)];
 }
 
-static bool same_lookup(const memdev_lookup_result *a, const memdev_lookup_result *b)
-{
+static bool same_lookup(const memdev_lookup_result *a, const memdev_lookup_result *b) {
     if (a->found != b->found)
         return false;
     return !a->found || (!strcmp(a->id, b->id) && a->addr == b->addr && a->offset == b->offset &&
@@ -176,8 +185,7 @@ static bool same_lookup(const memdev_lookup_result *a, const memdev_lookup_resul
 }
 
 /* One random operation on both; returns false on the first divergence (already reported). */
-static bool step(struct world *w, uint64_t seed, uint32_t opno)
-{
+static bool step(struct world *w, uint64_t seed, uint32_t opno) {
     uint64_t before = memdev_digest(w->sp);
     int rc_lib, rc_model;
     char what[160];
@@ -194,9 +202,11 @@ static bool step(struct world *w, uint64_t seed, uint32_t opno)
                  memdev_kind_name(d.kind) ? memdev_kind_name(d.kind) : "?",
                  (unsigned long long)d.size, (unsigned long long)d.align, d.fields);
         if (!rc_lib && !rc_model &&
-            (a.addr != b.addr || a.slot != b.slot || a.memslots != b.memslots || a.empty != b.empty)) {
-            fprintf(stderr, "seed 0x%llx op %u %s: library addr=0x%llx slot=%d memslots=%u, "
-                            "model addr=0x%llx slot=%d memslots=%u\n",
+            (a.addr != b.addr || a.slot != b.slot || a.memslots != b.memslots ||
+             a.empty != b.empty)) {
+            fprintf(stderr,
+                    "seed 0x%llx op %u %s: library addr=0x%llx slot=%d memslots=%u, "
+                    "model addr=0x%llx slot=%d memslots=%u\n",
                     (unsigned long long)seed, opno, what, (unsigned long long)a.addr, a.slot,
                     a.memslots, (unsigned long long)b.addr, b.slot, b.memslots);
             return false;
@@ -213,7 +223,8 @@ static bool step(struct world *w, uint64_t seed, uint32_t opno)
             size = info.size;
         }
         uint64_t nb = size / block;
-        uint64_t off = block * rng_below(&rng, nb + 1), len = block * (1 + rng_below(&rng, 1 + nb / 4));
+        uint64_t off = block * rng_below(&rng, nb + 1),
+                 len = block * (1 + rng_below(&rng, 1 + nb / 4));
         if (rng_below(&rng, 10) == 0)
             off += 4096;
         bool plug = rng_below(&rng, 3) != 0;
@@ -248,11 +259,13 @@ static bool step(struct world *w, uint64_t seed, uint32_t opno)
         rc_lib = memdev_lookup(w->sp, gpa, &a);
         rc_model = model_lookup(w->m, gpa, &b);
         if (!same_lookup(&a, &b)) {
-            fprintf(stderr, "seed 0x%llx op %u %s: library found=%d '%s' offset=0x%llx "
-                            "memslot=%u mapped=%d, model found=%d '%s' offset=0x%llx memslot=%u mapped=%d\n",
-                    (unsigned long long)seed, opno, what, a.found, a.found ? a.id : "",
-                    (unsigned long long)a.offset, a.memslot, a.mapped, b.found,
-                    b.found ? b.id : "", (unsigned long long)b.offset, b.memslot, b.mapped);
+            fprintf(
+                stderr,
+                "seed 0x%llx op %u %s: library found=%d '%s' offset=0x%llx "
+                "memslot=%u mapped=%d, model found=%d '%s' offset=0x%llx memslot=%u mapped=%d\n",
+                (unsigned long long)seed, opno, what, a.found, a.found ? a.id : "",
+                (unsigned long long)a.offset, a.memslot, a.mapped, b.found, b.found ? b.id : "",
+                (unsigned long long)b.offset, b.memslot, b.mapped);
             return false;
         }
     } else {
@@ -290,8 +303,7 @@ static bool step(struct world *w, uint64_t seed, uint32_t opno)
     return true;
 }
 
-static void run(uint64_t seed, uint32_t ops)
-{
+static void run(uint64_t seed, uint32_t ops) {
     memdev_config cfg;
     memdev_limit vh[4];
     struct world w;
@@ -316,8 +328,7 @@ static void run(uint64_t seed, uint32_t ops)
     model_space_destroy(w.m);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0xd1ff5eed);
     uint32_t runs = 60, ops = 2000;
     for (int i = 1; i + 1 < argc; i++) {

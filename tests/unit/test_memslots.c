@@ -16,8 +16,7 @@
 #define MiB (1ull << 20)
 #define TiB (1ull << 40)
 
-static void example_counts(void)
-{
+static void example_counts(void) {
     uint64_t s;
     /* 16 GiB, block 2 MiB, limit 64 -> 256 MiB raised to 1 GiB -> 16 */
     CHECK_U64(memslots_vmem(16 * GiB, 2 * MiB, 64, &s), 16);
@@ -40,13 +39,16 @@ static void example_counts(void)
 }
 
 /* The limit through the API: no hypervisor, budget 64 GiB, virtio-mem 16 GiB -> n = 16. */
-static void example_plug(void)
-{
+static void example_plug(void) {
     const memdev_config cfg = {.base = 4 * GiB, .size = 128 * GiB, .budget = 64 * GiB};
     memdev_space *sp;
     CHECK_RC(memdev_space_create(&cfg, NULL, &sp), 0);
-    memdev_device_desc d = {.id = "vm0", .kind = MEMDEV_VIRTIO_MEM, .size = 16 * GiB,
-                            .align = 2 * MiB, .fields = MEMDEV_F_DYNAMIC, .dynamic = true};
+    memdev_device_desc d = {.id = "vm0",
+                            .kind = MEMDEV_VIRTIO_MEM,
+                            .size = 16 * GiB,
+                            .align = 2 * MiB,
+                            .fields = MEMDEV_F_DYNAMIC,
+                            .dynamic = true};
     memdev_plug_result r;
     CHECK_RC(memdev_plug(sp, &d, &r), 0);
     CHECK_U64(r.memslots, 16);
@@ -62,15 +64,13 @@ static void example_plug(void)
 }
 
 /* floor(m * size / avail) with a 128-bit type, as an independent oracle. */
-static uint64_t limit_oracle(uint64_t m, uint64_t size, uint64_t avail)
-{
+static uint64_t limit_oracle(uint64_t m, uint64_t size, uint64_t avail) {
     __extension__ typedef unsigned __int128 u128;
     u128 q = (u128)m * size / avail;
     return q < 1 ? 1 : (uint64_t)q;
 }
 
-static void random_properties(uint64_t seed)
-{
+static void random_properties(uint64_t seed) {
     uint64_t rng = seed | 1;
     for (int i = 0; i < 200000; i++) {
         uint64_t block = MiB << rng_below(&rng, 12);
@@ -102,8 +102,7 @@ static void random_properties(uint64_t seed)
     }
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x51075);
     printf("test_memslots: seed 0x%llx\n", (unsigned long long)seed);
     example_counts();

@@ -23,8 +23,7 @@ struct inject {
     long fired;
 };
 
-static void *inj_realloc(void *ctx, void *p, size_t n)
-{
+static void *inj_realloc(void *ctx, void *p, size_t n) {
     struct inject *in = ctx;
     if (++in->calls == in->fail_at) {
         in->fired++;
@@ -33,8 +32,7 @@ static void *inj_realloc(void *ctx, void *p, size_t n)
     return realloc(p, n);
 }
 
-static void inj_free(void *ctx, void *p)
-{
+static void inj_free(void *ctx, void *p) {
     (void)ctx;
     free(p);
 }
@@ -48,18 +46,20 @@ struct op {
     memdev_limit limit;
 };
 
-static int apply(memdev_space *sp, struct op *o, memdev_plug_result *res)
-{
+static int apply(memdev_space *sp, struct op *o, memdev_plug_result *res) {
     switch (o->type) {
-    case 0: return memdev_plug(sp, &o->d, res);
-    case 1: return memdev_unplug(sp, o->id);
-    case 2: return memdev_vmem_request(sp, o->id, o->plug, o->off, o->len);
-    default: return memdev_vhost_add(sp, o->limit);
+    case 0:
+        return memdev_plug(sp, &o->d, res);
+    case 1:
+        return memdev_unplug(sp, o->id);
+    case 2:
+        return memdev_vmem_request(sp, o->id, o->plug, o->off, o->len);
+    default:
+        return memdev_vhost_add(sp, o->limit);
     }
 }
 
-static void make_op(uint64_t *rng, struct op *o, uint32_t i)
-{
+static void make_op(uint64_t *rng, struct op *o, uint32_t i) {
     memset(o, 0, sizeof *o);
     uint64_t r = rng_below(rng, 100);
     snprintf(o->id, sizeof o->id, "v%u", (unsigned)rng_below(rng, 400));
@@ -92,17 +92,21 @@ static void make_op(uint64_t *rng, struct op *o, uint32_t i)
         o->len = 2 * MiB * (1 + rng_below(rng, 3));
     } else {
         o->type = 3;
-        o->limit = (memdev_limit){(uint32_t)(509 + rng_below(rng, 600)), (uint32_t)rng_below(rng, 8)};
+        o->limit =
+            (memdev_limit){(uint32_t)(509 + rng_below(rng, 600)), (uint32_t)rng_below(rng, 8)};
     }
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x00a11c);
     uint64_t rng = seed | 1;
     printf("test_oom: seed 0x%llx\n", (unsigned long long)seed);
-    const memdev_config cfg = {.base = 4 * GiB, .size = 1ull << 44, .budget = 1ull << 43,
-                               .dimm_slots = 256, .has_kvm = true, .kvm = {32764, 10}};
+    const memdev_config cfg = {.base = 4 * GiB,
+                               .size = 1ull << 44,
+                               .budget = 1ull << 43,
+                               .dimm_slots = 256,
+                               .has_kvm = true,
+                               .kvm = {32764, 10}};
     struct inject in = {0};
     const memdev_allocator al = {inj_realloc, inj_free, &in};
     memdev_space *sp = NULL, *ref = NULL;

@@ -21,22 +21,19 @@ struct ref {
     uint32_t n;
 };
 
-static void *t_realloc(void *ctx, void *p, size_t n)
-{
+static void *t_realloc(void *ctx, void *p, size_t n) {
     (void)ctx;
     return realloc(p, n);
 }
 
-static void t_free(void *ctx, void *p)
-{
+static void t_free(void *ctx, void *p) {
     (void)ctx;
     free(p);
 }
 
 /* QEMU's sweep: jump past every overlapping range; false when nothing fits. */
-static bool sweep(const struct ref *f, uint64_t base, uint64_t wlast, uint64_t size,
-                  uint64_t align, uint64_t *out)
-{
+static bool sweep(const struct ref *f, uint64_t base, uint64_t wlast, uint64_t size, uint64_t align,
+                  uint64_t *out) {
     uint64_t a;
     if (!wt_align_up(base, align, &a) || size - 1 > UINT64_MAX - a)
         return false;
@@ -55,8 +52,7 @@ static bool sweep(const struct ref *f, uint64_t base, uint64_t wlast, uint64_t s
     return true;
 }
 
-static void ref_insert(struct ref *f, uint64_t first, uint64_t last)
-{
+static void ref_insert(struct ref *f, uint64_t first, uint64_t last) {
     uint32_t i = 0;
     while (i < f->n && f->r[i].first < first)
         i++;
@@ -65,8 +61,7 @@ static void ref_insert(struct ref *f, uint64_t first, uint64_t last)
     f->n++;
 }
 
-static bool ref_overlap(const struct ref *f, uint64_t first, uint64_t last, uint32_t *idx)
-{
+static bool ref_overlap(const struct ref *f, uint64_t first, uint64_t last, uint32_t *idx) {
     for (uint32_t i = 0; i < f->n; i++)
         if (f->r[i].last >= first && f->r[i].first <= last) {
             *idx = i;
@@ -75,8 +70,7 @@ static bool ref_overlap(const struct ref *f, uint64_t first, uint64_t last, uint
     return false;
 }
 
-static uint64_t ref_largest(const struct ref *f, uint64_t base, uint64_t wlast)
-{
+static uint64_t ref_largest(const struct ref *f, uint64_t base, uint64_t wlast) {
     uint64_t m = 0, g0 = base;
     bool open = true; /* g0 is a valid gap start */
     for (uint32_t i = 0; i < f->n; i++) {
@@ -94,8 +88,7 @@ struct scenario {
     uint64_t base, size, unit;
 };
 
-static uint64_t pick_align(uint64_t *rng, uint64_t unit)
-{
+static uint64_t pick_align(uint64_t *rng, uint64_t unit) {
     static const uint64_t common[] = {1, 4096, 2u << 20, 1u << 30};
     uint64_t r = rng_below(rng, 10);
     if (r < 6)
@@ -103,8 +96,7 @@ static uint64_t pick_align(uint64_t *rng, uint64_t unit)
     return unit << rng_below(rng, 12); /* many distinct alignments: exercises the fallback */
 }
 
-static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t maxn)
-{
+static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t maxn) {
     const memdev_allocator al = {t_realloc, t_free, NULL};
     uint64_t rng = seed | 1, wlast = sc->base + (sc->size - 1);
     wtree t;
@@ -130,8 +122,9 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
                 }
             }
         } else if (kind < 60 && f.n < maxn) { /* fixed address inside a gap or at an edge */
-            uint64_t at = rng_below(&rng, 3) == 0 ? wlast - (size - 1)
-                                                   : sc->base + rng_below(&rng, sc->size / sc->unit) * sc->unit;
+            uint64_t at = rng_below(&rng, 3) == 0
+                              ? wlast - (size - 1)
+                              : sc->base + rng_below(&rng, sc->size / sc->unit) * sc->unit;
             if (size - 1 > wlast - at || at < sc->base)
                 continue;
             uint32_t idx, got_dev;
@@ -204,17 +197,16 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
     free(f.r);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x5eed1234);
     printf("test_wtree: seed 0x%llx (reproduce with --seed 0x%llx)\n", (unsigned long long)seed,
            (unsigned long long)seed);
     const struct scenario sc[] = {
-        {6ull << 30, 16ull << 30, 2u << 20},           /* q35 board, 2 MiB units */
-        {0, 1ull << 40, 4096},                         /* starts at 0 */
-        {0ull - (1ull << 36), 1ull << 36, 1u << 20},   /* ends exactly at 2^64 */
-        {(1ull << 30) + 4096, 1ull << 34, 4096},       /* base not aligned to big alignments */
-        {0xfff, 1ull << 30, 1},                        /* byte units, odd base */
+        {6ull << 30, 16ull << 30, 2u << 20},         /* q35 board, 2 MiB units */
+        {0, 1ull << 40, 4096},                       /* starts at 0 */
+        {0ull - (1ull << 36), 1ull << 36, 1u << 20}, /* ends exactly at 2^64 */
+        {(1ull << 30) + 4096, 1ull << 34, 4096},     /* base not aligned to big alignments */
+        {0xfff, 1ull << 30, 1},                      /* byte units, odd base */
     };
     uint64_t rng = seed;
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {

@@ -14,7 +14,8 @@
  *     h5..h7  vhost backend i: bits 0-3 max class, bits 4-6 other class
  *     h8..h15 "jitter": a raw little-endian 64-bit value used by the "raw" table entries
  *   records, 8 bytes each: r0 low nibble = operation (op_tab), r0 high nibble = variant,
- *     r1 = device selector or plug id, r2..r7 = operands (see each decode_* function).
+ *     r1 = device selector or plug id, r2..r7 = operands (see each decode_* function);
+ *     a bulk record expands into up to 263 plugs or 256 unplugs (decode_bulk).
  *
  * Every choice is a table lookup or a fold (value % count) so that a one-byte mutation moves
  * to a neighbouring meaningful program instead of an invalid one.
@@ -28,10 +29,12 @@
 #define GIB (1ull << 30)
 #define TIB (1ull << 40)
 
-#define ID8(a) "d" #a "0", "d" #a "1", "d" #a "2", "d" #a "3", \
-               "d" #a "4", "d" #a "5", "d" #a "6", "d" #a "7"
-static const char *const id_pool[PROGRAM_ID_POOL] = {ID8(0), ID8(1), ID8(2), ID8(3),
-                                                     ID8(4), ID8(5), ID8(6), ID8(7)};
+/* "d000" .. "d777": string constants, so ops can point at them and stay valid when copied. */
+#define ID8(p) "d" p "0", "d" p "1", "d" p "2", "d" p "3", "d" p "4", "d" p "5", "d" p "6", "d" p "7"
+#define ID64(p) ID8(p "0"), ID8(p "1"), ID8(p "2"), ID8(p "3"), \
+                ID8(p "4"), ID8(p "5"), ID8(p "6"), ID8(p "7")
+static const char *const id_pool[PROGRAM_ID_POOL] = {ID64("0"), ID64("1"), ID64("2"), ID64("3"),
+                                                     ID64("4"), ID64("5"), ID64("6"), ID64("7")};
 /* An id outside the pool: never plugged, so always unknown-id. */
 static const char unknown_id[] = "zz";
 
@@ -56,9 +59,10 @@ enum {
     OP_VHOST,
     OP_LOOKUP,
     OP_FREE,
-    OP_QUERY
+    OP_QUERY,
+    OP_BULK
 };
-static const uint8_t op_tab[16] = {OP_PLUG,      OP_PLUG,   OP_PLUG,   OP_PLUG,
+static const uint8_t op_tab[16] = {OP_PLUG,      OP_PLUG,   OP_PLUG,   OP_BULK,
                                    OP_UNPLUG,    OP_UNPLUG, OP_VMEM_PLUG, OP_VMEM_PLUG,
                                    OP_VMEM_UNPLUG, OP_RESIZE, OP_MAP,  OP_UNMAP,
                                    OP_VHOST,     OP_LOOKUP, OP_FREE,   OP_QUERY};
@@ -186,21 +190,29 @@ void program_space_op(const program_decoder *d, struct trace_op *op)
 /* ---------------------------------------------------------------------------------------- */
 /* Shadow of the space                                                                      */
 
-static const char *pool_id(const char *id)
+/* Index of a pool id ("d" and three octal digits), or -1. */
+static int pool_index(const char *id)
 {
-    if (id[0] != 'd' || id[1] < '0' || id[1] > '7' || id[2] < '0' || id[2] > '7' || id[3])
-        return NULL;
-    return id_pool[(id[1] - '0') * 8 + (id[2] - '0')];
+    int ix = 0;
+    if (id[0] != 'd' || id[4] != '\0')
+        return -1;
+    for (int i = 1; i < 4; i++) {
+        if (id[i] < '0' || id[i] > '7')
+            return -1;
+        ix = ix * 8 + (id[i] - '0');
+    }
+    return ix;
 }
 
 static int collect(void *ctx, const memdev_device_info *info)
 {
     program_decoder *d = ctx;
-    const char *id = pool_id(info->id);
-    if (!id || d->n_live >= PROGRAM_MAX_LIVE)
+    int ix = pool_index(info->id);
+    if (ix < 0 || d->n_live >= PROGRAM_MAX_LIVE)
         return 0;
+    d->live_of[ix] = (int16_t)d->n_live;
     program_dev *v = &d->live[d->n_live++];
-    v->id = id;
+    v->id = id_pool[ix];
     v->kind = info->kind;
     v->empty = info->empty;
     v->addr = info->addr;
@@ -219,6 +231,7 @@ static int collect(void *ctx, const memdev_device_info *info)
 static void refresh(program_decoder *d, const memdev_space *sp)
 {
     d->n_live = 0;
+    memset(d->live_of, 0xff, sizeof(d->live_of));
     memset(&d->stats, 0, sizeof(d->stats));
     if (!sp)
         return;
@@ -228,13 +241,11 @@ static void refresh(program_decoder *d, const memdev_space *sp)
 
 static const program_dev *find_live(const program_decoder *d, const char *id)
 {
-    for (uint32_t i = 0; i < d->n_live; i++)
-        if (d->live[i].id == id)
-            return &d->live[i];
-    return NULL;
+    int ix = pool_index(id);
+    return ix >= 0 && d->live_of[ix] >= 0 ? &d->live[d->live_of[ix]] : NULL;
 }
 
-/* A pool id that is not plugged, starting at index i (the pool is larger than... usually). */
+/* A pool id that is not plugged, from index i on; unknown_id when every one is. */
 static const char *free_id(const program_decoder *d, unsigned i)
 {
     for (unsigned n = 0; n < PROGRAM_ID_POOL; n++) {
@@ -679,15 +690,43 @@ static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *o
     op->size = pick_size(d, r[3], op->align);
 }
 
-bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *op)
+/*
+ * A bulk record (r0 variant v = r0 >> 4) builds or thins out a large tree within the record
+ * limit. v even: plugs 8 + r1 devices of one shape (kind r2, size r3, alignment r4; with
+ * r5 bit 0 every other one is twice as large), ids from d100 on. v odd: r1 + 1 unplugs of
+ * every (r2 % 4 + 1)-th device of the list, starting at r3. Each expanded operation is
+ * decoded from the state at that moment, like any other.
+ */
+static uint32_t bulk_count(const uint8_t *r)
 {
-    if (d->ops >= PROGRAM_MAX_OPS || d->pos > d->size || d->size - d->pos < PROGRAM_RECORD_SIZE)
-        return false;
-    const uint8_t *r = d->data + d->pos;
-    d->pos += PROGRAM_RECORD_SIZE;
-    d->ops++;
-    refresh(d, sp);
-    memset(op, 0, sizeof(*op));
+    return ((r[0] >> 4) & 1) ? r[1] + 1u : r[1] + 8u;
+}
+
+static void decode_bulk(program_decoder *d, struct trace_op *op)
+{
+    const uint8_t *r = d->bulk;
+    if ((r[0] >> 4) & 1) {
+        op->type = TRACE_OP_UNPLUG;
+        op->id = d->n_live ? d->live[(r[3] + d->bulk_i * (r[2] % 4u)) % d->n_live].id
+                           : unknown_id;
+        return;
+    }
+    memdev_device_desc *p = &op->desc;
+    op->type = TRACE_OP_PLUG;
+    p->kind = kind_tab[r[2] & 7];
+    p->align = pick_align(r[4]);
+    p->size = pick_size(d, r[3], p->align);
+    if ((r[5] & 1) && (d->bulk_i & 1) && p->size <= UINT64_MAX / 2)
+        p->size *= 2;
+    if (p->kind == MEMDEV_VIRTIO_MEM)
+        p->size = align_up_sat(p->size, MEMDEV_DEFAULT_BLOCK);
+    p->id = free_id(d, 64 + d->bulk_i % (PROGRAM_ID_POOL - 64));
+    d->last_plugged = p->id;
+}
+
+static void decode_record(program_decoder *d, const memdev_space *sp, const uint8_t *r,
+                          struct trace_op *op)
+{
     switch (op_tab[r[0] & 15]) {
     case OP_PLUG: decode_plug(d, sp, r, op); break;
     case OP_UNPLUG:
@@ -707,7 +746,41 @@ bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *o
                                                                        : TRACE_OP_INFO;
         break;
     }
+}
+
+bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *op)
+{
+    if (d->steps >= PROGRAM_MAX_STEPS)
+        return false;
+    if (d->bulk_left == 0) {
+        if (d->ops >= PROGRAM_MAX_OPS || d->pos > d->size ||
+            d->size - d->pos < PROGRAM_RECORD_SIZE)
+            return false;
+        const uint8_t *r = d->data + d->pos;
+        d->pos += PROGRAM_RECORD_SIZE;
+        d->ops++;
+        if (op_tab[r[0] & 15] == OP_BULK) {
+            memcpy(d->bulk, r, PROGRAM_RECORD_SIZE);
+            d->bulk_left = bulk_count(r);
+            d->bulk_i = 0;
+        }
+    }
+    refresh(d, sp);
+    memset(op, 0, sizeof(*op));
+    if (d->bulk_left > 0) {
+        decode_bulk(d, op);
+        d->bulk_left--;
+        d->bulk_i++;
+    } else {
+        decode_record(d, sp, d->data + d->pos - PROGRAM_RECORD_SIZE, op);
+    }
+    d->steps++;
     return true;
+}
+
+bool program_in_bulk(const program_decoder *d)
+{
+    return d->bulk_left > 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */

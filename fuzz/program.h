@@ -33,10 +33,11 @@
 
 #define PROGRAM_HEADER_SIZE 16u
 #define PROGRAM_RECORD_SIZE 8u
-#define PROGRAM_MAX_OPS 256u
+#define PROGRAM_MAX_OPS 256u     /* records */
+#define PROGRAM_MAX_STEPS 2048u  /* operations, bulk records expanded */
 #define PROGRAM_MAX_VHOST 3u
-#define PROGRAM_ID_POOL 64u   /* plug ids are "d0" .. "d63" */
-#define PROGRAM_MAX_LIVE 80u  /* shadow of plugged devices kept by the decoder */
+#define PROGRAM_ID_POOL 512u     /* plug ids are "d000" .. "d777" (octal) */
+#define PROGRAM_MAX_LIVE PROGRAM_ID_POOL
 
 /* What the decoder remembers of one plugged device (copied from memdev_foreach). */
 typedef struct program_dev {
@@ -55,12 +56,17 @@ typedef struct program_decoder {
     size_t size;
     size_t pos;               /* next record */
     uint32_t ops;             /* records decoded so far */
+    uint32_t steps;           /* operations produced so far */
+    uint8_t bulk[PROGRAM_RECORD_SIZE]; /* the bulk record being expanded */
+    uint32_t bulk_left;       /* operations it still produces */
+    uint32_t bulk_i;          /* operations it produced */
     uint64_t jitter;          /* header bytes 8..15: raw value for "raw" table entries */
     memdev_config config;     /* config.vhost points to vhost[] */
     memdev_limit vhost[PROGRAM_MAX_VHOST];
     /* shadow of the space, refreshed by program_next */
     program_dev live[PROGRAM_MAX_LIVE];
     uint32_t n_live;
+    int16_t live_of[PROGRAM_ID_POOL]; /* pool index -> index in live[], or -1 */
     memdev_stats stats;
     const char *last_plugged; /* id of the most recent plug op (it may have failed) */
 } program_decoder;
@@ -74,6 +80,14 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size);
  * input has no complete record left or PROGRAM_MAX_OPS were decoded.
  */
 bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *op);
+
+/*
+ * Whether the op just decoded is inside a bulk expansion with more to come (a bulk record
+ * plugs or unplugs up to 263 devices, to reach deep trees within the record limit). The
+ * harness runs its O(n)-per-op whole-state checks at the end of a bulk instead of after
+ * each of its operations.
+ */
+bool program_in_bulk(const program_decoder *d);
 
 /* The space line of the program as a trace_op (TRACE_OP_SPACE). */
 void program_space_op(const program_decoder *d, struct trace_op *op);

@@ -255,7 +255,9 @@ static int setup_frag(bench_ctx *c)
             return -1;
     c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
     c->expect = BASE + 4 * MiB * (n - 1) + 2 * MiB;
-    return 0;
+    /* Warm-up: memdev registers the 2 MiB alignment class on first use (O(n), once). */
+    uint64_t a;
+    return c->b->free_fit(c->sp, 2 * MiB + 4 * KiB, 2 * MiB, &a) ? -1 : 0;
 }
 
 static int step_frag_seen(bench_ctx *c)
@@ -279,6 +281,20 @@ static int step_frag_unseen(bench_ctx *c)
 
 /* ---- fixed: plug at a hint into one of n holes, then unplug -------------------------------- */
 
+static int do_fixed(bench_ctx *c)
+{
+    size_t n = (size_t)c->n;
+    uint64_t at = BASE + 2 * GiB * (rnd(c) % n) + GiB;
+    memdev_device_desc d = {.id = id_of(c, n), .kind = MEMDEV_VIRTIO_MEM, .size = GiB,
+                            .align = 2 * MiB, .fields = MEMDEV_F_ADDR | MEMDEV_F_BLOCK,
+                            .addr = at, .block = 2 * MiB};
+    int rc = c->b->plug(c->sp, &d, (uint32_t)n, NULL);
+    if (rc)
+        return fail(c, "plug at hint", rc, at);
+    rc = c->b->unplug(c->sp, id_of(c, n), at);
+    return rc ? fail(c, "unplug", rc, at) : 0;
+}
+
 static int setup_fixed(bench_ctx *c)
 {
     size_t n = (size_t)c->n;
@@ -291,21 +307,13 @@ static int setup_fixed(bench_ctx *c)
         if (fixed_pmem(c, i, BASE + 2 * GiB * i, GiB))
             return -1;
     c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
-    return 0;
+    /* Warm-up, so the O(n) first use of the 2 MiB class is not in the first timed step. */
+    return do_fixed(c);
 }
 
 static int step_fixed(bench_ctx *c)
 {
-    size_t n = (size_t)c->n;
-    uint64_t at = BASE + 2 * GiB * (rnd(c) % n) + GiB;
-    memdev_device_desc d = {.id = id_of(c, n), .kind = MEMDEV_VIRTIO_MEM, .size = GiB,
-                            .align = 2 * MiB, .fields = MEMDEV_F_ADDR | MEMDEV_F_BLOCK,
-                            .addr = at, .block = 2 * MiB};
-    int rc = c->b->plug(c->sp, &d, (uint32_t)n, NULL);
-    if (rc)
-        return fail(c, "plug at hint", rc, at);
-    rc = c->b->unplug(c->sp, id_of(c, n), at);
-    return rc ? fail(c, "unplug", rc, at) : 0;
+    return do_fixed(c);
 }
 
 /* ---- lookup: n single-memslot devices (n mapped memslots), random / sequential gpa -------- */

@@ -39,6 +39,16 @@ def cell(r, scen, bk, n):
     return bj.fmt_ns(med)
 
 
+def fmt_rate(ns):
+    if not ns:
+        return "-"
+    rate = 1e9 / ns
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if rate >= div:
+            return "%.2f%s" % (rate / div, suffix)
+    return "%.1f" % rate
+
+
 def fmt_ratio(x):
     return "-" if x is None else "x%.2f" % x
 
@@ -50,12 +60,15 @@ def table(r):
         fits = ", ".join("%s %s" % (bk, r.bigo[(scen, bk)]) for bk in bj.BACKENDS
                          if (scen, bk) in r.bigo)
         out.append("%s%s" % (scen, "   (complexity fit: %s)" % fits if fits else ""))
-        out.append("  %8s %11s %11s %8s %11s %8s   %s" % (
-            "n", "memdev", "model", "mod/md", "augtree", "aug/md", "bytes/dev md/model/aug"))
+        out.append("  %8s %11s %10s %11s %8s %11s %8s   %s" % (
+            "n", "memdev", "md ops/s", "model", "mod/md", "augtree", "aug/md",
+            "bytes/dev md/model/aug"))
         for n in r.sizes(scen):
             b = [r.bytes.get((scen, bk, n)) for bk in bj.BACKENDS]
-            out.append("  %8s %11s %11s %8s %11s %8s   %s" % (
-                bj.fmt_n(n), cell(r, scen, "memdev", n), cell(r, scen, "model", n),
+            md = r.median((scen, "memdev", n))
+            out.append("  %8s %11s %10s %11s %8s %11s %8s   %s" % (
+                bj.fmt_n(n), cell(r, scen, "memdev", n), fmt_rate(md),
+                cell(r, scen, "model", n),
                 fmt_ratio(ratio(r, scen, "model", n)), cell(r, scen, "augtree", n),
                 fmt_ratio(ratio(r, scen, "augtree", n)),
                 "/".join("-" if x is None else "%.0f" % x for x in b)))
@@ -68,7 +81,8 @@ def table(r):
         out.append("skipped runs:")
         for why, where in reasons.items():
             out.append("  %s: %s" % (", ".join(sorted(where)), why))
-    out.append("ratios: baseline ns/op / memdev ns/op in the same run (x2.00 = memdev twice "
+    out.append("md ops/s: memdev operations per CPU second; "
+               "ratios: baseline ns/op / memdev ns/op in the same run (x2.00 = memdev twice "
                "as fast); medians over repetitions; CPU time.")
     return "\n".join(out) + "\n"
 

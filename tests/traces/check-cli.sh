@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# check-cli.sh - checks the `memdev` command's contract around the trace runner: help texts
+# (exit 0), usage errors (exit 2), the worst-status rule over several files, '-' for standard
+# input, and `memdev info` printing JSON only for well-formed traces.
+set -euo pipefail
+
+usage() {
+    echo "usage: check-cli.sh MEMDEV_BINARY TRACES_DIR"
+    echo "Runs the memdev command in a dozen ways and checks exit statuses and key output."
+}
+if [[ $# -ge 1 && ( "$1" == "-h" || "$1" == "--help" ) ]]; then
+    usage
+    exit 0
+fi
+if [[ $# -ne 2 ]]; then
+    usage >&2
+    exit 2
+fi
+memdev=$1
+dir=$2
+failures=0
+
+# expect STATUS PATTERN CMD...: runs CMD, checks its exit status and that stdout+stderr
+# contains PATTERN (a fixed string; empty matches anything).
+expect() {
+    local want=$1 pattern=$2
+    shift 2
+    local out status
+    set +e
+    out=$("$@" 2>&1)
+    status=$?
+    set -e
+    if [[ $status -ne $want || "$out" != *"$pattern"* ]]; then
+        echo "FAIL: $* -> status $status (want $want), pattern '$pattern'"
+        echo "$out" | head -n 20
+        failures=$((failures + 1))
+    fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+good=$dir/example-fragmented.trace
+bad=$dir/malformed/unknown-key.trace
+printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\nexpect error no-slots\nplug d1 dimm size=1G\nexpect ok addr=5G\n' > "$tmp/mismatch.trace"
+
+expect 0 "usage: memdev COMMAND" "$memdev" --help
+expect 0 "usage: memdev COMMAND" "$memdev" help
+expect 0 "memdev trace v1" "$memdev" help trace
+expect 0 "usage: memdev run" "$memdev" help run
+expect 0 "usage: memdev run" "$memdev" run --help
+expect 0 "usage: memdev info" "$memdev" info --help
+expect 2 "usage: memdev COMMAND" "$memdev"
+expect 2 "unknown command" "$memdev" frobnicate
+expect 2 "no trace file" "$memdev" run
+expect 2 "unknown option" "$memdev" run --frob "$good"
+expect 2 "cannot read" "$memdev" run "$tmp/does-not-exist.trace"
+expect 0 "8: plug d2 error fragmented" "$memdev" run "$good"
+expect 0 "" "$memdev" run --check --quiet "$good"
+# both expects of mismatch.trace fail; the run goes on past the first
+expect 1 "5: expect ok addr=0x140000000 (for line 4) FAILED: got error no-slots" \
+    "$memdev" run "$tmp/mismatch.trace"
+expect 1 "3: expect error no-slots (for line 2) FAILED" "$memdev" run --quiet "$tmp/mismatch.trace"
+# worst status over several files
+expect 1 "" "$memdev" run --quiet "$good" "$tmp/mismatch.trace" "$good"
+expect 2 "unknown key 'sise'" "$memdev" run --quiet "$tmp/mismatch.trace" "$bad" "$good"
+# standard input
+expect 0 "2: plug d0 ok addr=0x100000000 memslots=1" sh -c \
+    "printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\n' | '$memdev' run -"
+expect 2 "<stdin>:1:1:" sh -c "printf 'plug d0 dimm size=1G\n' | '$memdev' run -"
+# info: JSON for a well-formed trace, nothing but the message for a malformed one
+expect 0 '"type": "dimm"' "$memdev" info "$good"
+expect 2 "unknown key 'sise'" "$memdev" info "$bad"
+if "$memdev" info "$bad" 2>/dev/null | grep -q .; then
+    echo "FAIL: memdev info printed output for a malformed trace"
+    failures=$((failures + 1))
+fi
+
+if [[ $failures -ne 0 ]]; then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "ok: all memdev command checks passed"

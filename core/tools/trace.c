@@ -1280,9 +1280,12 @@ static int run_space(struct trace_runner *r, const struct trace_op *op)
         }
     }
     if (rc != 0) {
+        char why[256];
         r->sp = NULL;
-        return malformed(r, op->line, 1, "invalid space: %s (%s)", memdev_error_name(rc),
-                         memdev_strerror(rc));
+        why[0] = '\0';
+        if (rc != MEMDEV_EINVAL || memdev_config_check(&cfg, why, sizeof why) == 0 || !why[0])
+            snprintf(why, sizeof why, "%s", memdev_strerror(rc));
+        return malformed(r, op->line, 1, "invalid space: %s: %s", memdev_error_name(rc), why);
     }
     r->have_prev = false;
     return r->status;

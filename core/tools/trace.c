@@ -1495,14 +1495,16 @@ static int read_all(FILE *f, char **out, size_t *out_len)
             buf = nb;
             cap *= 2;
         }
+        errno = 0;
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
         if (got == 0)
             break;
     }
     if (ferror(f)) {
+        int err = errno ? errno : EIO;
         free(buf);
-        return EIO;
+        return err;
     }
     *out = buf;
     *out_len = len;

@@ -103,7 +103,7 @@ static const char help_trace[] =
     "                                      operation fails: reaches 'no-memory'\n"
     "\n"
     "The parser checks syntax only; whether a request makes sense (slot= on a virtio-pmem,\n"
-    "a 300-byte id, size 0) is answered by the library with an error code.\n"
+    "a 300-byte id, size 0, an unknown KIND) is answered by the library with an error code.\n"
     "'expect' checks the last operation line before it (several expects may follow one\n"
     "operation). For 'expect ok', addr= is the placed address (plug), the free address\n"
     "(free) or the device start (lookup); memslots= of an empty plug is 0. Extension keys\n"

@@ -576,8 +576,9 @@ static int parse_operands(struct pctx *c, struct trace_op *op)
     switch (op->type) {
     case TRACE_OP_PLUG:
         op->id = op->desc.id = t[0];
+        op->kind_text = t[1];
         if (!memdev_kind_from_name(t[1], &op->desc.kind))
-            return perr(c, col[1], "unknown kind '%.*s%s'", QTOK(t[1]));
+            op->desc.kind = MEMDEV_KIND_COUNT; /* the library answers invalid-argument */
         return 0;
     case TRACE_OP_UNPLUG:
     case TRACE_OP_RESIZE:
@@ -709,6 +710,8 @@ static int format_plug(struct sbuf *sb, const struct trace_op *op)
 {
     const memdev_device_desc *d = &op->desc;
     const char *kind = memdev_kind_name(d->kind);
+    if (!kind && d->kind == MEMDEV_KIND_COUNT && token_ok(op->kind_text, false))
+        kind = op->kind_text;
     if (!kind || !token_ok(d->id, false))
         return -1;
     sb_addf(sb, "plug %s %s", d->id, kind);

@@ -23,7 +23,8 @@
  * - values stored in 32-bit fields (slots, slot, node, kvm/vhost MAX and OTHER, map index)
  *   above 2^32-1 are malformed numbers;
  * - operands (ID, KIND, ...) come first, options (key=value) after; an operand may not
- *   contain '=' or start with '#';
+ *   contain '=' or start with '#'; an unknown KIND reaches the library (invalid-argument,
+ *   spec check 0), while unknown operations and keys are malformed;
  * - `expect` applies to the last operation line before it (comments and blank lines and
  *   other expects in between are allowed, so several expects may check one operation);
  *   extensions: `expect none` (lookup found nothing), `expect ok empty` (an empty device
@@ -131,8 +132,13 @@ struct trace_op {
     /* space: config.vhost is NULL; the backends are vhost[0 .. config.n_vhost). */
     memdev_config config;
     memdev_limit vhost[TRACE_MAX_VHOST];
-    /* plug: desc.id is the id, desc.memdev the memdev= name or NULL */
+    /*
+     * plug: desc.id is the id, desc.memdev the memdev= name or NULL. An unknown KIND is not
+     * malformed (spec check 0 makes it invalid-argument): desc.kind is then MEMDEV_KIND_COUNT
+     * and kind_text holds the name as written (the formatter prints it back).
+     */
     memdev_device_desc desc;
+    const char *kind_text;
     /* unplug, vmem, resize, map, unmap: the id */
     const char *id;
     bool vmem_plug;          /* vmem: plug (true) or unplug */
@@ -174,7 +180,8 @@ int trace_parse_line(struct trace_op *op, const char *text, size_t len, size_t l
  * Prints an op as one trace line (no '\n'), numbers in hex, options in a fixed order, so that
  * trace_parse_line gives the same op back. Like snprintf: writes at most cap bytes including
  * the NUL and returns the full length, or -1 when the op cannot be written as trace text (an
- * id that is empty, contains whitespace, '#', '=' or control bytes; unknown type or kind).
+ * id that is empty, contains whitespace, '#', '=' or control bytes; an unknown type; an
+ * unknown kind without a printable kind_text).
  */
 int trace_format_op(const struct trace_op *op, char *buf, size_t cap);
 

@@ -1370,9 +1370,13 @@ static int check_after(struct trace_runner *r, const struct trace_op *op,
         if (!results_equal(lib, &mod))
             return diverge(r, op, lib, &mod, "library and model disagree");
     }
-    if (lib->rc != 0 && memdev_digest(r->sp) != digest_before)
+    bool read_only = op->type == TRACE_OP_LOOKUP || op->type == TRACE_OP_FREE ||
+                     op->type == TRACE_OP_STATS || op->type == TRACE_OP_LIST ||
+                     op->type == TRACE_OP_INFO;
+    if ((lib->rc != 0 || read_only) && memdev_digest(r->sp) != digest_before)
         return diverge(r, op, lib, skip_model ? NULL : &mod,
-                       "the operation failed but changed the digest");
+                       lib->rc != 0 ? "the operation failed but changed the digest"
+                                    : "a query changed the digest");
     msg[0] = '\0';
     if (memdev_validate(r->sp, msg, sizeof msg) != 0) {
         char why[1100];

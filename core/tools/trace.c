@@ -334,6 +334,20 @@ static int parse_u32(struct pctx *c, const char *s, size_t col, uint32_t *out)
     return 0;
 }
 
+/*
+ * A 32-bit index or count whose every value above 2^32-1 means the same to the library as
+ * 2^32-1 (out of range: DIMM slot, slot count, memslot index): saturates instead of
+ * rejecting, so the library, not the parser, reports it (invalid-slot, remap-range, ...).
+ */
+static int parse_u32_sat(struct pctx *c, const char *s, size_t col, uint32_t *out)
+{
+    uint64_t v;
+    if (parse_u64(c, s, col, &v))
+        return -1;
+    *out = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    return 0;
+}
+
 /* MAX[/OTHER], OTHER defaults to 0. Cuts s at the '/'. */
 static int parse_limit(struct pctx *c, char *s, size_t col, memdev_limit *out)
 {
@@ -434,7 +448,7 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
     case K_SIZE:
         return parse_u64(c, val, vcol, plug ? &d->size : &cfg->size);
     case K_BUDGET: return parse_u64(c, val, vcol, &cfg->budget);
-    case K_SLOTS: return parse_u32(c, val, vcol, &cfg->dimm_slots);
+    case K_SLOTS: return parse_u32_sat(c, val, vcol, &cfg->dimm_slots);
     case K_KVM:
         cfg->has_kvm = true;
         return parse_limit(c, val, vcol, &cfg->kvm);
@@ -448,7 +462,7 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
         return parse_u64(c, val, vcol, &d->addr);
     case K_SLOT:
         d->fields |= MEMDEV_F_SLOT;
-        return parse_u32(c, val, vcol, &d->slot);
+        return parse_u32_sat(c, val, vcol, &d->slot);
     case K_BLOCK: d->fields |= MEMDEV_F_BLOCK; return parse_u64(c, val, vcol, &d->block);
     case K_DYNAMIC:
         d->fields |= MEMDEV_F_DYNAMIC;
@@ -596,7 +610,7 @@ static int parse_operands(struct pctx *c, struct trace_op *op)
     case TRACE_OP_MAP:
     case TRACE_OP_UNMAP:
         op->id = t[0];
-        return parse_u32(c, t[1], col[1], &op->index);
+        return parse_u32_sat(c, t[1], col[1], &op->index);
     case TRACE_OP_VHOST_ADD: {
         /* parse a copy-free view: parse_limit cuts at '/', restore it for the operand text */
         char *slash = strchr(t[0], '/');

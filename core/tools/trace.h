@@ -20,8 +20,10 @@
  *   included) outside comments are malformed; bytes >= 0x80 are allowed in names;
  * - number suffixes K M G T are binary and accepted in lower case too (k m g t);
  *   0x/0X prefix for hex; a suffix applies to hex numbers as well (0x10G = 16 GiB);
- * - values stored in 32-bit fields (slots, slot, node, kvm/vhost MAX and OTHER, map index)
- *   above 2^32-1 are malformed numbers;
+ * - values above 2^32-1 for node= and kvm/vhost MAX and OTHER are malformed numbers (they
+ *   cannot be represented); slots=, slot= and the map/unmap SLOT saturate at 2^32-1, which
+ *   is out of range for the library exactly as the written value is (so `slot=2^40` gives
+ *   invalid-slot, not a parse error);
  * - operands (ID, KIND, ...) come first, options (key=value) after; an operand may not
  *   contain '=' or start with '#'; an unknown KIND reaches the library (invalid-argument,
  *   spec check 0), while unknown operations and keys are malformed;

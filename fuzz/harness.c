@@ -246,12 +246,12 @@ static void check_state(run *r, int rc, uint64_t before)
                  r->op.type >= TRACE_OP_STATS;
     if ((rc != 0 || query) && memdev_digest(r->sp) != before)
         die(r, "%s %s changed the state (digest)", rc ? "failed op" : "query", rc_name(rc));
-    if (program_in_bulk(&r->d) && r->opno % 64 != 0) {
-        r->plugged_id = NULL; /* whole-state checks at the end of the bulk */
-        return;
-    }
     if (memdev_validate(r->sp, msg, sizeof(msg)) != 0)
         die(r, "memdev_validate: %s", msg);
+    if (program_in_bulk(&r->d) && r->opno % 64 != 0) {
+        r->plugged_id = NULL; /* the O(n) comparisons at the end of the bulk */
+        return;
+    }
     if (model_compare(r->m, r->sp, msg, sizeof(msg)) != 0)
         die(r, "library and model differ: %s", msg);
     if (r->op.type == TRACE_OP_INFO)

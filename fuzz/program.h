@@ -84,8 +84,8 @@ bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *o
 /*
  * Whether the op just decoded is inside a bulk expansion with more to come (a bulk record
  * plugs or unplugs up to 263 devices, to reach deep trees within the record limit). The
- * harness runs its O(n)-per-op whole-state checks at the end of a bulk instead of after
- * each of its operations.
+ * harness validates after each of its operations but compares the whole state with the
+ * model (O(n) and more per op) only every 64 operations and at the end of the bulk.
  */
 bool program_in_bulk(const program_decoder *d);
 

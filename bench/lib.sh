@@ -43,24 +43,36 @@ resolve_rev() {
     git -C "$ROOT" rev-parse --verify --quiet "$1^{commit}" || die "unknown revision '$1'"
 }
 
-# build_rev SHA TARGET... -> prints the build directory. Worktree and build are cached under
-# build/bench-rev/<sha>; a commit without bench/CMakeLists.txt gets this checkout's bench/.
+# bench_hash -> short hash of this checkout's bench/ sources (part of the build cache key).
+bench_hash() {
+    (cd "$BENCH_DIR" && find . -type f ! -name '*.pyc' ! -path './__pycache__/*' -print0 |
+        sort -z | xargs -0 sha1sum | sha1sum | cut -c1-10)
+}
+
+# build_rev MODE SHA TARGET... -> prints the build directory. MODE:
+#   current  the commit's core with THIS checkout's bench/ (same harness on both sides)
+#   own      the commit's core and its own bench/ (this checkout's bench/ if it has none)
+#   cli      no benchmarks, for the memdev command only
+# Worktree and build are cached in build/bench-rev/<sha>-<mode>[-<bench hash>]/{src,build}.
 build_rev() {
-    local sha=$1
-    shift
-    local top="$ROOT/build/bench-rev/$sha" wt
+    local mode=$1 sha=$2
+    shift 2
+    local key=$sha-$mode bench=ON
+    [ "$mode" = current ] && key=$key-$(bench_hash)
+    [ "$mode" = cli ] && bench=OFF
+    local top="$ROOT/build/bench-rev/$key" wt
     wt="$top/src"
     if [ ! -e "$wt/.git" ]; then
         mkdir -p "$top"
-        git -C "$ROOT" worktree add --detach --force "$wt" "$sha" >&2 ||
+        git -C "$ROOT" worktree add --detach --force "$wt" "$sha" >/dev/null 2>&1 ||
             die "git worktree add failed for $sha"
-    fi
-    if [ ! -f "$wt/bench/CMakeLists.txt" ] && [ ! -e "$top/bench-overlay" ]; then
-        echo "${0##*/}: $sha has no bench/, using this checkout's bench/ with its core" >&2
-        mkdir -p "$wt/bench" && cp -r "$BENCH_DIR"/. "$wt/bench/" && touch "$top/bench-overlay"
+        if [ "$mode" = current ] || { [ "$mode" = own ] && [ ! -f "$wt/bench/CMakeLists.txt" ]; }; then
+            [ "$mode" = own ] && echo "${0##*/}: ${sha:0:12} has no bench/, using this checkout's" >&2
+            rm -rf "$wt/bench" && mkdir -p "$wt/bench" && cp -r "$BENCH_DIR"/. "$wt/bench/"
+        fi
     fi
     if [ ! -f "$top/build/CMakeCache.txt" ]; then
-        cmake -S "$wt" -B "$top/build" -DCMAKE_BUILD_TYPE=Release -DMEMDEV_BUILD_BENCH=ON \
+        cmake -S "$wt" -B "$top/build" -DCMAKE_BUILD_TYPE=Release -DMEMDEV_BUILD_BENCH=$bench \
             -DMEMDEV_BUILD_TESTS=OFF >"$top/configure.log" 2>&1 ||
             { tail -20 "$top/configure.log" >&2; die "configure failed for $sha (log: $top/configure.log)"; }
     fi

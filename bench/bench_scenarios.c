@@ -437,14 +437,14 @@ const bench_scenario bench_scenarios[] = {
      setup_fill, step_fill, after_fill},
     {"frag_seen", "first fit (free query) for 2M+4K at 2M in a window of n gaps that all pass "
                   "the length filter and fail the alignment; 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20}, {NULL, SQ, NULL}, ops_one, setup_frag,
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20}, {NULL, SQ, NULL}, ops_one, setup_frag,
      step_frag_seen, NULL},
     {"frag_unseen", "as frag_seen with 2M at 19 cycling alignments 4M..1T that no device "
                     "uses (more than MEMDEV_MAX_CLASSES); 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20}, {NULL, SQ, NULL}, ops_one, setup_frag,
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20}, {NULL, SQ, NULL}, ops_one, setup_frag,
      step_frag_unseen, NULL},
     {"fixed", "plug a 1G virtio-mem at a hint into one of n holes, then unplug it; 2 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20}, {NULL, SQ, NULL}, ops_two, setup_fixed,
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20}, {NULL, SQ, NULL}, ops_two, setup_fixed,
      step_fixed, NULL},
     {"lookup_rand", "lookup of a random gpa inside one of n devices (n mapped memslots); "
                     "1 op/step",

@@ -50,7 +50,13 @@ def fmt_rate(ns):
 
 
 def fmt_ratio(x):
-    return "-" if x is None else "x%.2f" % x
+    if x is None:
+        return "-"
+    if x >= 1e6:
+        return "x%.0fM" % (x / 1e6)
+    if x >= 1e4:
+        return "x%.0fk" % (x / 1e3)
+    return "x%.2f" % x if x < 100 else "x%.0f" % x
 
 
 def table(r):

@@ -36,6 +36,8 @@ typedef struct bench_backend {
     int (*free_fit)(void *s, uint64_t size, uint64_t align, uint64_t *addr);
     int (*vmem)(void *s, const char *id, bool plug, uint64_t off, uint64_t len);
     int (*validate)(void *s, char *msg, size_t cap);
+    /* The structure's own count of the bytes it holds (memdev_memory_bytes), or NULL. */
+    size_t (*memory)(const void *s);
 } bench_backend;
 
 extern const bench_backend bench_backends[BK_COUNT];
@@ -71,6 +73,8 @@ void bench_ctx_release(void);
 const char *bench_ctx_error(const bench_ctx *c);
 /* Heap bytes held by the structure divided by its device count (glibc mallinfo2 deltas). */
 double bench_ctx_bytes_per_device(const bench_ctx *c);
+/* The structure's own byte count per device, measured after setup; 0 when it has none. */
+double bench_ctx_self_bytes_per_device(const bench_ctx *c);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,11 @@ static int md_validate(void *s, char *msg, size_t cap)
     return memdev_validate(s, msg, cap);
 }
 
+static size_t md_memory(const void *s)
+{
+    return memdev_memory_bytes(s);
+}
+
 /* ---- reference model -------------------------------------------------------------------- */
 
 static int mo_create(const memdev_config *cfg, void **out)
@@ -172,11 +177,16 @@ static int at_validate(void *s, char *msg, size_t cap)
     return augtree_validate(s, msg, cap);
 }
 
+static size_t at_memory(const void *s)
+{
+    return augtree_memory(s);
+}
+
 const bench_backend bench_backends[BK_COUNT] = {
     [BK_MEMDEV] = {"memdev", md_create, md_destroy, md_plug, md_unplug, md_lookup, md_free,
-                   md_vmem, md_validate},
+                   md_vmem, md_validate, md_memory},
     [BK_MODEL] = {"model", mo_create, mo_destroy, mo_plug, mo_unplug, mo_lookup, mo_free,
-                  mo_vmem, NULL},
+                  mo_vmem, NULL, NULL},
     [BK_AUGTREE] = {"augtree", at_create, at_destroy, at_plug, at_unplug, at_lookup, at_free,
-                    NULL, at_validate},
+                    NULL, at_validate, at_memory},
 };

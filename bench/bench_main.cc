@@ -44,7 +44,8 @@ const char usage[] =
     "  --memdev_list         list the scenarios and exit\n"
     "\n"
     "Counters: ops (operations per CPU second), time_per_op (CPU seconds per operation),\n"
-    "bytes_per_dev (heap bytes of the structure per device, glibc mallinfo2), ops_per_step.\n"
+    "bytes_per_dev (heap bytes of the structure per device, glibc mallinfo2), ops_per_step,\n"
+    "self_bytes_per_dev (the structure's own count: memdev_memory_bytes, augtree_memory).\n"
     "Skipped runs "
     "carry their reason as the error message. google-benchmark's own flags follow:\n\n";
 
@@ -127,6 +128,8 @@ void run_one(benchmark::State &st, const bench_scenario *s, int bk)
         benchmark::Counter(ops, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     st.counters["bytes_per_dev"] = bench_ctx_bytes_per_device(c);
     st.counters["ops_per_step"] = s->ops_per_step(n);
+    if (bench_ctx_self_bytes_per_device(c) > 0)
+        st.counters["self_bytes_per_dev"] = bench_ctx_self_bytes_per_device(c);
     st.SetComplexityN(n);
 }
 

@@ -40,6 +40,8 @@ struct bench_ctx {
     uint8_t *bits;
     uint64_t expect;
     double bytes_per_dev;
+    double self_bytes_per_dev;
+    size_t heap_before;
     char err[256];
 };
 
@@ -377,7 +379,7 @@ static int setup_vmem(bench_ctx *c)
     int rc = c->b->plug(c->sp, &d, 0, NULL);
     if (rc)
         return fail(c, "plug", rc, size);
-    c->bytes_per_dev = (double)(heap_bytes() - before);
+    c->heap_before = before;
     return 0;
 }
 
@@ -406,6 +408,8 @@ static int setup_vmem_half(bench_ctx *c)
     for (int64_t i = 0; i < c->n; i++)
         if (do_vmem(c))
             return -1;
+    /* The one device's bytes, with the extents of its scattered plugged blocks. */
+    c->bytes_per_dev = (double)(heap_bytes() - c->heap_before);
     return 0;
 }
 
@@ -552,6 +556,9 @@ bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *
         ctx_free(c);
         return NULL;
     }
+    if (c->sp && c->b->memory) /* fill has no space between steps */
+        c->self_bytes_per_dev = (double)c->b->memory(c->sp) / (s->setup == setup_vmem_half
+                                                                  ? 1.0 : (double)n);
     cache[slot] = c;
     return c;
 }
@@ -564,4 +571,9 @@ const char *bench_ctx_error(const bench_ctx *c)
 double bench_ctx_bytes_per_device(const bench_ctx *c)
 {
     return c->bytes_per_dev;
+}
+
+double bench_ctx_self_bytes_per_device(const bench_ctx *c)
+{
+    return c->self_bytes_per_dev;
 }

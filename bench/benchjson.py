@@ -26,6 +26,7 @@ class Results:
     def __init__(self):
         self.samples = {}
         self.bytes = {}
+        self.self_bytes = {}
         self.skipped = {}
         self.bigo = {}
         self.context = {}
@@ -76,6 +77,8 @@ def load(paths, results=None):
             r.samples.setdefault(key, []).append(tpo * 1e9)
             if "bytes_per_dev" in b:
                 r.bytes[key] = b["bytes_per_dev"]
+            if "self_bytes_per_dev" in b:
+                r.self_bytes[key] = b["self_bytes_per_dev"]
     return r
 
 

@@ -112,13 +112,15 @@ def headline(r):
                 fmt_ratio(ratio(r, scen, "augtree", n)) if (scen, "augtree", n) in r.samples
                 else cell(r, scen, "augtree", n)))
     rows.append("")
-    rows.append("| bytes per device (churn population) | n | memdev | model | augtree |")
+    rows.append("| bytes per device, churn population | n | memdev | model | augtree |")
     rows.append("| --- | ---: | ---: | ---: | ---: |")
     for n in r.sizes("churn"):
         if n in HEADLINE_N:
-            b = [r.bytes.get(("churn", bk, n)) for bk in bj.BACKENDS]
-            rows.append("| churn | %s | %s |" % (bj.fmt_n(n), " | ".join(
-                "-" if x is None else "%.0f" % x for x in b)))
+            for what, src in (("heap growth (mallinfo2)", r.bytes),
+                              ("own count (memdev_memory_bytes, augtree_memory)", r.self_bytes)):
+                b = [src.get(("churn", bk, n)) for bk in bj.BACKENDS]
+                rows.append("| %s | %s | %s |" % (what, bj.fmt_n(n), " | ".join(
+                    "-" if x is None else "%.0f" % x for x in b)))
     return "\n".join(rows) + "\n"
 
 

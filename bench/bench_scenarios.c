@@ -65,10 +65,15 @@ static const char *id_of(const bench_ctx *c, size_t i)
     return c->ids + i * ID_STRIDE;
 }
 
+/* Records why a step or setup failed (x: the address, size or index involved). */
 static int fail(bench_ctx *c, const char *op, int rc, uint64_t x)
 {
-    snprintf(c->err, sizeof c->err, "%s (%s) failed: %s (%d) at 0x%llx", op, c->b->name,
-             memdev_error_name(rc), rc, (unsigned long long)x);
+    if (rc == 0)
+        snprintf(c->err, sizeof c->err, "%s (%s) failed at 0x%llx", op, c->b->name,
+                 (unsigned long long)x);
+    else
+        snprintf(c->err, sizeof c->err, "%s (%s) failed: %s (%d) at 0x%llx", op, c->b->name,
+                 memdev_error_name(rc), rc, (unsigned long long)x);
     return -1;
 }
 

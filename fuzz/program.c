@@ -15,7 +15,7 @@
  *     h8..h15 "jitter": a raw little-endian 64-bit value used by the "raw" table entries
  *   records, 8 bytes each: r0 low nibble = operation (op_tab), r0 high nibble = variant,
  *     r1 = device selector or plug id, r2..r7 = operands (see each decode_* function);
- *     a bulk record expands into up to 263 plugs or 256 unplugs (decode_bulk).
+ *     a bulk record expands into up to 71 plugs or 64 unplugs (decode_bulk).
  *
  * Every choice is a table lookup or a fold (value % count) so that a one-byte mutation moves
  * to a neighbouring meaningful program instead of an invalid one.
@@ -692,14 +692,15 @@ static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *o
 
 /*
  * A bulk record (r0 variant v = r0 >> 4) builds or thins out a large tree within the record
- * limit. v even: plugs 8 + r1 devices of one shape (kind r2, size r3, alignment r4; with
- * r5 bit 0 every other one is twice as large), ids from d100 on. v odd: r1 + 1 unplugs of
+ * limit. v even: plugs 8 + r1 % 64 devices of one shape (kind r2, size r3, alignment r4;
+ * with r5 bit 0 every other one is twice as large), ids from d100 on. v odd: r1 % 64 + 1
+ * unplugs of
  * every (r2 % 4 + 1)-th device of the list, starting at r3. Each expanded operation is
  * decoded from the state at that moment, like any other.
  */
 static uint32_t bulk_count(const uint8_t *r)
 {
-    return ((r[0] >> 4) & 1) ? r[1] + 1u : r[1] + 8u;
+    return ((r[0] >> 4) & 1) ? (r[1] & 63u) + 1u : (r[1] & 63u) + 8u;
 }
 
 static void decode_bulk(program_decoder *d, struct trace_op *op)
@@ -720,7 +721,10 @@ static void decode_bulk(program_decoder *d, struct trace_op *op)
         p->size *= 2;
     if (p->kind == MEMDEV_VIRTIO_MEM)
         p->size = align_up_sat(p->size, MEMDEV_DEFAULT_BLOCK);
-    p->id = free_id(d, 64 + d->bulk_i % (PROGRAM_ID_POOL - 64));
+    /* Ids after the cursor that were free when the bulk began: the shadow is not refreshed
+     * between the plugs of one bulk (an O(n) walk each), so the cursor keeps them distinct. */
+    p->id = free_id(d, d->bulk_cursor);
+    d->bulk_cursor = (uint32_t)(pool_index(p->id) + 1) % PROGRAM_ID_POOL;
     d->last_plugged = p->id;
 }
 
@@ -763,9 +767,15 @@ bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *o
             memcpy(d->bulk, r, PROGRAM_RECORD_SIZE);
             d->bulk_left = bulk_count(r);
             d->bulk_i = 0;
+            d->bulk_cursor = 64;
         }
     }
-    refresh(d, sp);
+    if (d->bulk_left > 0 && d->bulk_i > 0 && !((d->bulk[0] >> 4) & 1)) {
+        if (sp) /* a later plug of a plugging bulk: counters only, see decode_bulk */
+            memdev_stats_get(sp, &d->stats);
+    } else {
+        refresh(d, sp);
+    }
     memset(op, 0, sizeof(*op));
     if (d->bulk_left > 0) {
         decode_bulk(d, op);

@@ -34,7 +34,7 @@
 #define PROGRAM_HEADER_SIZE 16u
 #define PROGRAM_RECORD_SIZE 8u
 #define PROGRAM_MAX_OPS 256u     /* records */
-#define PROGRAM_MAX_STEPS 2048u  /* operations, bulk records expanded */
+#define PROGRAM_MAX_STEPS 640u   /* operations, bulk records expanded */
 #define PROGRAM_MAX_VHOST 3u
 #define PROGRAM_ID_POOL 512u     /* plug ids are "d000" .. "d777" (octal) */
 #define PROGRAM_MAX_LIVE PROGRAM_ID_POOL
@@ -60,6 +60,7 @@ typedef struct program_decoder {
     uint8_t bulk[PROGRAM_RECORD_SIZE]; /* the bulk record being expanded */
     uint32_t bulk_left;       /* operations it still produces */
     uint32_t bulk_i;          /* operations it produced */
+    uint32_t bulk_cursor;     /* pool index where a plugging bulk looks for the next id */
     uint64_t jitter;          /* header bytes 8..15: raw value for "raw" table entries */
     memdev_config config;     /* config.vhost points to vhost[] */
     memdev_limit vhost[PROGRAM_MAX_VHOST];
@@ -83,9 +84,9 @@ bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *o
 
 /*
  * Whether the op just decoded is inside a bulk expansion with more to come (a bulk record
- * plugs or unplugs up to 263 devices, to reach deep trees within the record limit). The
- * harness validates after each of its operations but compares the whole state with the
- * model (O(n) and more per op) only every 64 operations and at the end of the bulk.
+ * plugs or unplugs up to 71 devices, to reach deep trees within the record limit). The
+ * harness validates after each of its operations but hashes and compares the whole state
+ * with the model (O(n) per op) only every 64 operations and at the end of the bulk.
  */
 bool program_in_bulk(const program_decoder *d);
 

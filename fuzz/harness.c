@@ -99,6 +99,14 @@ typedef struct run {
     uint64_t digest_before_plug;
 } run;
 
+/* The current op as a trace line, formatted on first use (printing is too slow per op). */
+static const char *op_line(run *r)
+{
+    if (r->line[0] == '\0' && trace_format_op(&r->op, r->line, sizeof(r->line)) < 0)
+        snprintf(r->line, sizeof(r->line), "(op type %d, not expressible)", (int)r->op.type);
+    return r->line;
+}
+
 static void die(run *r, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 static void die(run *r, const char *fmt, ...)
 {
@@ -107,7 +115,7 @@ static void die(run *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "memdev-fuzz: at op %u: %s\n", r->opno, r->line);
+    fprintf(stderr, "memdev-fuzz: at op %u: %s\n", r->opno, r->opno ? op_line(r) : r->line);
     if (r->m) {
         fputs("memdev-fuzz: reference model state before the failing check:\n", stderr);
         model_dump(r->m, stderr);
@@ -278,7 +286,7 @@ static void print_result(run *r, int rc, const memdev_plug_result *p,
 {
     if (!harness_verbose())
         return;
-    fprintf(stderr, "%4u: %-60s -> %s", r->opno, r->line, rc_name(rc));
+    fprintf(stderr, "%4u: %-60s -> %s", r->opno, op_line(r), rc_name(rc));
     if (rc == 0 && r->op.type == TRACE_OP_PLUG)
         fprintf(stderr, " addr=0x%llx slot=%d memslots=%u%s", (unsigned long long)p->addr,
                 p->slot, p->memslots, p->empty ? " empty" : "");
@@ -295,8 +303,7 @@ static void step(run *r)
     memdev_plug_result p = {0}, mp = {0};
     memdev_lookup_result l = {0}, ml = {0};
     uint64_t a = 0, ma = 0;
-    if (trace_format_op(&r->op, r->line, sizeof(r->line)) < 0)
-        snprintf(r->line, sizeof(r->line), "(op type %d, not expressible)", (int)r->op.type);
+    r->line[0] = '\0'; /* formatted when printed: op_line() */
     uint64_t before = light_step(r) ? 0 : memdev_digest(r->sp);
     uint8_t mask = r->sched ? r->sched[r->opno % HARNESS_SCHEDULE_SIZE] : 0;
     harness_alloc_arm(&r->al, mask);
@@ -313,7 +320,8 @@ static void step(run *r)
         if (memdev_validate(r->sp, msg, sizeof(msg)) != 0)
             die(r, "after no-memory, memdev_validate: %s", msg);
         if (harness_verbose())
-            fprintf(stderr, "%4u: %-60s -> no-memory (injected), retrying\n", r->opno, r->line);
+            fprintf(stderr, "%4u: %-60s -> no-memory (injected), retrying\n", r->opno,
+                    op_line(r));
         rc = program_exec(r->sp, &r->op, &p, &l, &a);
     }
     int mrc = program_exec_model(r->m, &r->op, &mp, &ml, &ma);

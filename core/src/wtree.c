@@ -186,22 +186,34 @@ static void leaf_sum(const wtree *t, struct wt_leaf *l) {
     }
 }
 
-/* Copies lo/hi/csum of row r from its child (a leaf when leafkids). [I3] */
-static void row_from_child(const wtree *t, struct wt_inner *p, uint32_t r, bool leafkids) {
+/*
+ * Copies lo/hi/csum of row r from its child (a leaf when leafkids). [I3] Returns which bounds
+ * moved (1: lo, 2: hi): only those change a boundary gap, bnd[.][r] or bnd[.][r + 1].
+ */
+static unsigned row_from_child(const wtree *t, struct wt_inner *p, uint32_t r, bool leafkids,
+                               uint64_t *old_csum) {
     const uint64_t *sum;
+    uint64_t lo, hi;
     if (leafkids) {
         const struct wt_leaf *l = LEAF(t, p->child[r]);
-        p->lo[r] = l->first[0];
-        p->hi[r] = l->last[l->n - 1];
+        lo = l->first[0];
+        hi = l->last[l->n - 1];
         sum = l->sum;
     } else {
         const struct wt_inner *c = INNER(t, p->child[r]);
-        p->lo[r] = c->lo[0];
-        p->hi[r] = c->hi[c->n - 1];
+        lo = c->lo[0];
+        hi = c->hi[c->n - 1];
         sum = c->sum;
     }
-    for (uint32_t k = 0; k < t->ncls; k++)
+    unsigned moved = (lo != p->lo[r]) | (hi != p->hi[r]) << 1;
+    p->lo[r] = lo;
+    p->hi[r] = hi;
+    for (uint32_t k = 0; k < t->ncls; k++) {
+        if (old_csum)
+            old_csum[k] = p->csum[k][r];
         p->csum[k][r] = sum[k];
+    }
+    return moved;
 }
 
 /* Recomputes bnd[.][r] for rows from..to (clamped). [I4] */
@@ -222,6 +234,27 @@ static void inner_sum(const wtree *t, struct wt_inner *p) {
             m = b[r] > m ? b[r] : m;
         }
         p->sum[k] = m;
+    }
+}
+
+/*
+ * Only csum[.][r] changed (bounds, hence every bnd, stayed): per class, the new row value
+ * either raises the maximum, leaves it, or (when the old value was the maximum and shrank)
+ * forces one pass over the rows. [I5]
+ */
+static void inner_sum_row(const wtree *t, struct wt_inner *p, uint32_t r,
+                          const uint64_t *old_csum) {
+    for (uint32_t k = 0; k < t->ncls; k++) {
+        uint64_t was = max64(old_csum[k], p->bnd[k][r]);
+        uint64_t now = max64(p->csum[k][r], p->bnd[k][r]);
+        if (now >= p->sum[k]) {
+            p->sum[k] = now;
+        } else if (was == p->sum[k] && now < was) {
+            uint64_t m = 0;
+            for (uint32_t i = 0; i < p->n; i++)
+                m = max64(m, max64(p->csum[k][i], p->bnd[k][i]));
+            p->sum[k] = m;
+        }
     }
 }
 
@@ -368,7 +401,7 @@ static uint32_t inner_add_row(wtree *t, uint32_t pi, uint32_t r, uint32_t extra,
         rows_copy(t, p, r + 2, p, r + 1, p->n - r - 1);
         p->n++;
         p->child[r + 1] = extra;
-        row_from_child(t, p, r + 1, leafkids);
+        row_from_child(t, p, r + 1, leafkids, NULL);
         rows_bnd(t, p, r, r + 2);
         inner_sum(t, p);
         return WT_NIL;
@@ -386,14 +419,14 @@ static uint32_t inner_add_row(wtree *t, uint32_t pi, uint32_t r, uint32_t extra,
         rows_copy(t, q, at + 1, p, r + 1, WT_B - r - 1);
         q->n = WT_B + 1 - keep;
         p->n = keep;
-        row_from_child(t, q, at, leafkids);
+        row_from_child(t, q, at, leafkids, NULL);
     } else {
         rows_copy(t, q, 0, p, keep - 1, WT_B - keep + 1);
         q->n = WT_B + 1 - keep;
         rows_copy(t, p, r + 2, p, r + 1, keep - 1 - (r + 1));
         p->child[r + 1] = extra;
         p->n = keep;
-        row_from_child(t, p, r + 1, leafkids);
+        row_from_child(t, p, r + 1, leafkids, NULL);
     }
     rows_bnd(t, p, 0, p->n - 1);
     rows_bnd(t, q, 0, q->n - 1);
@@ -422,12 +455,20 @@ void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev) {
         bool leafkids = lvl + 1 == t->height;
         struct wt_inner *p = INNER(t, pi);
         struct wt_face before;
+        uint64_t old_csum[WT_K];
         inner_face(t, p, &before);
-        row_from_child(t, p, r, leafkids);
+        unsigned moved = row_from_child(t, p, r, leafkids, old_csum);
         if (extra != WT_NIL) {
             extra = inner_add_row(t, pi, r, extra, leafkids);
+        } else if (!moved) {
+            inner_sum_row(t, p, r, old_csum);
+            if (face_same(t, p, &before))
+                break; /* nothing above can change */
         } else {
-            rows_bnd(t, p, r, r + 1);
+            if (moved & 1)
+                rows_bnd(t, p, r, r);
+            if (moved & 2)
+                rows_bnd(t, p, r + 1, r + 1);
             inner_sum(t, p);
             if (face_same(t, p, &before))
                 break; /* nothing above can change */
@@ -441,8 +482,8 @@ void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev) {
         p->n = 2;
         p->child[0] = old;
         p->child[1] = extra;
-        row_from_child(t, p, 0, leafkids);
-        row_from_child(t, p, 1, leafkids);
+        row_from_child(t, p, 0, leafkids, NULL);
+        row_from_child(t, p, 1, leafkids, NULL);
         rows_bnd(t, p, 0, 1);
         inner_sum(t, p);
         t->root = ni;
@@ -489,9 +530,9 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         memcpy(b->last, tl + na, b->n * sizeof tl[0]);
         memcpy(b->dev, td + na, b->n * sizeof td[0]);
         leaf_sum(t, b);
-        row_from_child(t, p, r + 1, true);
+        row_from_child(t, p, r + 1, true, NULL);
     }
-    row_from_child(t, p, r, true);
+    row_from_child(t, p, r, true, NULL);
 }
 
 /* The same for two inner children (their rows move with csum; bnd is recomputed). */
@@ -520,11 +561,11 @@ static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         a->n = na;
         rows_bnd(t, b, 0, b->n - 1);
         inner_sum(t, b);
-        row_from_child(t, p, r + 1, false);
+        row_from_child(t, p, r + 1, false, NULL);
     }
     rows_bnd(t, a, 0, a->n - 1);
     inner_sum(t, a);
-    row_from_child(t, p, r, false);
+    row_from_child(t, p, r, false, NULL);
 }
 
 static uint32_t node_count(const wtree *t, uint32_t node, bool leaf) {
@@ -568,9 +609,16 @@ void wtree_remove(wtree *t, uint64_t first) {
             rows_bnd(t, p, left, left + 2);
             inner_sum(t, p);
         } else {
-            row_from_child(t, p, r, leafkids);
-            rows_bnd(t, p, r, r + 1);
-            inner_sum(t, p);
+            uint64_t old_csum[WT_K];
+            unsigned moved = row_from_child(t, p, r, leafkids, old_csum);
+            if (moved & 1)
+                rows_bnd(t, p, r, r);
+            if (moved & 2)
+                rows_bnd(t, p, r + 1, r + 1);
+            if (moved)
+                inner_sum(t, p);
+            else
+                inner_sum_row(t, p, r, old_csum);
             if (face_same(t, p, &before))
                 break; /* no merge here and nothing above can change */
         }

@@ -4,7 +4,7 @@
  * (core/tools/trace.c) with the reference model checking beside it. Whatever the bytes, the
  * run must end with status 0, 1 or 2 without a crash; a malformed input (2) must say where
  * ("fuzz:LINE:COL: ..."); the final space must pass memdev_validate(); nothing may leak; and
- * the model must never disagree with the library (a "DIVERGENCE" line from check mode).
+ * the model must never disagree with the library (an "N: DIVERGENCE" line from check mode).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,8 +29,16 @@ static void put(void *ctx, const char *s, size_t n)
     memcpy(k->text + k->len, s, n < room ? n : room);
     k->len += n < room ? n : room;
     k->text[k->len] = '\0';
-    for (size_t i = 0; i + 7 <= n && !k->divergence; i++)
-        k->divergence = memcmp(s + i, "DIVERGE", 7) == 0;
+    /* The runner reports "N: DIVERGENCE..." at the start of a line; ids and other echoed
+     * input never stand there (result lines are "N: OP ...", expect lines "N: expect ..."). */
+    for (size_t i = 0; i < n && !k->divergence; i++) {
+        if (i > 0 && s[i - 1] != '\n')
+            continue;
+        size_t j = i;
+        while (j < n && s[j] >= '0' && s[j] <= '9')
+            j++;
+        k->divergence = j > i && n - j >= 12 && memcmp(s + j, ": DIVERGENCE", 12) == 0;
+    }
     if (harness_verbose())
         fwrite(s, 1, n, stderr);
 }

@@ -29,7 +29,7 @@ static void *al_realloc(void *ctx, void *ptr, size_t size)
 {
     harness_alloc *a = ctx;
     unsigned i = a->index++;
-    if (a->mask == 0xFF || (i < 8 && (a->mask >> i) & 1u)) {
+    if (a->mask == 0xFF || (i < 8 && ((unsigned)a->mask >> i) & 1u)) {
         a->failed++;
         return NULL;
     }

@@ -339,7 +339,7 @@ static uint64_t pick_align(uint8_t b)
     }
 }
 
-static uint64_t pick_hint(const program_decoder *d, const memdev_space *sp, uint8_t b,
+static uint64_t pick_hint(const program_decoder *d, memdev_space *sp, uint8_t b,
                           uint64_t size, uint64_t palign)
 {
     const memdev_config *c = &d->config;
@@ -351,7 +351,7 @@ static uint64_t pick_hint(const program_decoder *d, const memdev_space *sp, uint
             v = &d->live[i];
     switch (b & 7) {
     case 0:
-        if (sp && memdev_free((memdev_space *)sp, size ? size : 1, palign, &a) == 0)
+        if (sp && memdev_free(sp, size ? size : 1, palign, &a) == 0)
             return a;
         return align_up_sat(c->base, palign);
     case 1: return v ? v->addr + v->size : c->base;
@@ -492,7 +492,7 @@ static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p,
     }
 }
 
-static void decode_plug(program_decoder *d, const memdev_space *sp, const uint8_t *r,
+static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
                         struct trace_op *op)
 {
     memdev_device_desc *p = &op->desc;
@@ -728,7 +728,7 @@ static void decode_bulk(program_decoder *d, struct trace_op *op)
     d->last_plugged = p->id;
 }
 
-static void decode_record(program_decoder *d, const memdev_space *sp, const uint8_t *r,
+static void decode_record(program_decoder *d, memdev_space *sp, const uint8_t *r,
                           struct trace_op *op)
 {
     switch (op_tab[r[0] & 15]) {
@@ -752,7 +752,7 @@ static void decode_record(program_decoder *d, const memdev_space *sp, const uint
     }
 }
 
-bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *op)
+bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op)
 {
     if (d->steps >= PROGRAM_MAX_STEPS)
         return false;

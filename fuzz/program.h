@@ -10,8 +10,8 @@
  * selectors pick live devices of the right kind, sizes come from the largest gap or the
  * remaining budget, hints from device ends and first-fit answers, virtio-mem ranges from
  * memslot boundaries and block runs in the opposite state. Folding needs the state, so
- * decoding runs in lock-step with a space: program_next() reads the space (const, public API
- * only) to choose the next operation, the caller executes it, and so on. Up to the first
+ * decoding runs in lock-step with a space: program_next() reads the space (public API
+ * queries only) to choose the next operation, the caller executes it, and so on. Up to the first
  * divergence the library and the reference model agree, so folding from the library is as good
  * as folding from the model. The record layout is documented in program.c.
  *
@@ -76,11 +76,14 @@ typedef struct program_decoder {
 void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size);
 
 /*
- * Decodes the next record into *op (a hand-built trace_op: line 0, operand NULL), choosing
- * operands from the state of sp (may be NULL: no devices). Returns true, or false when the
- * input has no complete record left or PROGRAM_MAX_OPS were decoded.
+ * Decodes the next operation into *op (a hand-built trace_op: line 0, operand NULL), choosing
+ * operands from the state of sp (may be NULL: no devices). sp is read through queries only;
+ * it is not const because memdev_free (used for hints) may register an alignment class, an
+ * internal cache outside the logical state. Returns true, or false when the input has no
+ * complete record left, or PROGRAM_MAX_OPS records or PROGRAM_MAX_STEPS operations were
+ * decoded.
  */
-bool program_next(program_decoder *d, const memdev_space *sp, struct trace_op *op);
+bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op);
 
 /*
  * Whether the op just decoded is inside a bulk expansion with more to come (a bulk record

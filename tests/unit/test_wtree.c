@@ -197,6 +197,66 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
     free(f.r);
 }
 
+/*
+ * Phases that reshape the tree the way uniform random operations rarely do: dense fixed
+ * inserts into one region (leaf and inner-node splits there), then removal of most entries
+ * of a neighbouring region (merges, and borrows between an underfull node and a full
+ * sibling on either side). Validated after every operation against the sorted array.
+ */
+static void phased(uint64_t seed, uint32_t rounds) {
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    const uint64_t base = 1ull << 32, slots = 1u << 16; /* entry i lives at base + 4 * i */
+    uint64_t rng = seed | 1;
+    char msg[512];
+    wtree t;
+    uint32_t since = 0;
+    struct ref f = {calloc(slots + 1, sizeof(struct range)), 0};
+    wtree_init(&t, &al, base, base + 4 * slots - 1);
+    for (uint32_t round = 0; round < rounds && !check_failures; round++) {
+        uint64_t lo = rng_below(&rng, slots), len = 64 + rng_below(&rng, 4096);
+        bool grow = rng_below(&rng, 3) != 0;
+        for (uint64_t i = lo; i < lo + len && i < slots && !check_failures; i++) {
+            uint64_t at = base + 4 * i;
+            uint32_t idx;
+            bool present = ref_overlap(&f, at, at, &idx);
+            if (grow && !present && rng_below(&rng, 4) && wtree_reserve(&t) == 0) {
+                wtree_insert(&t, at, at + 1, (uint32_t)i);
+                ref_insert(&f, at, at + 1);
+            } else if (!grow && present && rng_below(&rng, 8)) {
+                wtree_remove(&t, at);
+                memmove(&f.r[idx], &f.r[idx + 1], (f.n - idx - 1) * sizeof f.r[0]);
+                f.n--;
+            } else {
+                continue;
+            }
+            /* Every operation while small; every 32nd once large (O(n) each; a broken
+               summary stays broken, so it is still caught, a few operations later). */
+            if (f.n > 2048 && ++since < 32)
+                continue;
+            since = 0;
+            if (wtree_validate(&t, msg, sizeof msg)) {
+                fprintf(stderr, "phased seed 0x%llx round %u: %s\n", (unsigned long long)seed,
+                        round, msg);
+                check_failures++;
+            }
+        }
+        uint64_t want = 0, got = 0, size = 1 + rng_below(&rng, 64),
+                 align = 1ull << rng_below(&rng, 6);
+        bool ok = sweep(&f, base, base + 4 * slots - 1, size, align, &want);
+        CHECK_RC(wtree_first_fit(&t, size, align, &got), ok ? 0 : MEMDEV_EFRAGMENTED);
+        if (ok)
+            CHECK_U64(got, want);
+        CHECK_U64(t.count, f.n);
+        if (wtree_validate(&t, msg, sizeof msg)) {
+            fprintf(stderr, "phased seed 0x%llx end of round %u: %s\n", (unsigned long long)seed,
+                    round, msg);
+            check_failures++;
+        }
+    }
+    wtree_fini(&t);
+    free(f.r);
+}
+
 int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x5eed1234);
     printf("test_wtree: seed 0x%llx (reproduce with --seed 0x%llx)\n", (unsigned long long)seed,
@@ -213,5 +273,7 @@ int main(int argc, char **argv) {
         run(rng_next(&rng), &sc[i], 6000, 60);    /* small: dense, shallow */
         run(rng_next(&rng), &sc[i], 12000, 3000); /* deep trees, many splits and merges */
     }
+    for (int i = 0; i < 4; i++)
+        phased(rng_next(&rng), 40);
     return check_report("test_wtree");
 }

@@ -205,7 +205,7 @@ static unsigned row_from_child(const wtree *t, struct wt_inner *p, uint32_t r, b
         hi = c->hi[c->n - 1];
         sum = c->sum;
     }
-    unsigned moved = (lo != p->lo[r]) | (hi != p->hi[r]) << 1;
+    unsigned moved = (lo != p->lo[r] ? 1u : 0u) | (hi != p->hi[r] ? 2u : 0u);
     p->lo[r] = lo;
     p->hi[r] = hi;
     for (uint32_t k = 0; k < t->ncls; k++) {

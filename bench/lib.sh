@@ -6,6 +6,8 @@
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(git -C "$BENCH_DIR" rev-parse --show-toplevel)
 PY=/usr/bin/python3 # Debian's interpreter has python3-scipy; the first python3 on PATH may not
+# Where build_rev keeps its worktrees and builds (bench/smoke points it at a temporary dir).
+REV_CACHE=${BENCH_REV_CACHE:-$ROOT/build/bench-rev}
 
 die() {
     echo "${0##*/}: $*" >&2
@@ -60,7 +62,7 @@ build_rev() {
     local key=$sha-$mode bench=ON
     [ "$mode" = current ] && key=$key-$(bench_hash)
     [ "$mode" = cli ] && bench=OFF
-    local top="$ROOT/build/bench-rev/$key" wt
+    local top="$REV_CACHE/$key" wt
     wt="$top/src"
     if [ ! -e "$wt/.git" ]; then
         mkdir -p "$top"

@@ -13,7 +13,7 @@ memdev_need() {
     [ "$(id -u)" -eq 0 ] || sudo=(sudo)
     echo "memdev: installing ${missing[*]}" >&2
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
             "${missing[@]}" >&2 || {
         echo "memdev: could not install ${missing[*]}" >&2
         return 1

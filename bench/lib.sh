@@ -14,23 +14,10 @@ die() {
     exit 2
 }
 
-# ensure_packages PKG...: apt-get install -y the missing ones (as root, or through sudo).
+# ensure_packages PKG...: the project's installer (.ci/packages.sh), stopping the tool on failure.
+. "$ROOT/.ci/packages.sh"
 ensure_packages() {
-    local missing=() p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    echo "${0##*/}: installing ${missing[*]}" >&2
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null || die "missing packages ${missing[*]} and not root"
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2 ||
-        { "${sudo[@]}" apt-get update -q >&2 && "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2; } ||
-        die "could not install ${missing[*]}"
+    memdev_need "$@" || die "could not install $*"
 }
 
 BUILD_PACKAGES=(cmake g++ gcc libbenchmark-dev python3)

@@ -20,15 +20,12 @@ fuzz_is_target() {
   fuzz_targets | grep -qx "$1"
 }
 
-# fuzz_need CMD PACKAGE: installs PACKAGE with apt-get when CMD is missing (root only).
+# fuzz_need CMD PACKAGE: installs PACKAGE (the project's installer, .ci/packages.sh) when CMD
+# is missing.
+. "$TOP/.ci/packages.sh"
 fuzz_need() {
   command -v "$1" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "fuzz: installing $2 (for $1)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 ||
-      { apt-get update -q >/dev/null 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1; } || true
-  fi
+  memdev_need "$2" || true
   command -v "$1" >/dev/null 2>&1 || { echo "fuzz: $1 is missing (package $2)" >&2; return 1; }
 }
 
@@ -36,8 +33,9 @@ fuzz_need_engine() {
   fuzz_need cmake cmake
   case "$1" in
     replay) fuzz_need cc gcc ;;
-    libfuzzer) fuzz_need clang clang ;;
-    afl|cmplog) fuzz_need clang clang; fuzz_need afl-clang-fast afl++; fuzz_need afl-fuzz afl++ ;;
+    libfuzzer) fuzz_need clang clang; memdev_need libclang-rt-14-dev ;;
+    afl|cmplog) fuzz_need clang clang; memdev_need libclang-rt-14-dev
+      fuzz_need afl-clang-fast afl++; fuzz_need afl-fuzz afl++ ;;
     coverage) fuzz_need clang clang; fuzz_need llvm-profdata llvm; fuzz_need llvm-cov llvm ;;
   esac
 }

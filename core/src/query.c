@@ -156,13 +156,7 @@ int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t off, uint
     if (len == 0 || len > d->size || off > d->size - len)
         return MEMDEV_EREMAPRANGE;
     const struct dev_x *v = d->x;
-    uint64_t end = off + len, covered = 0;
-    for (uint32_t i = 0; i < v->n_ext && v->ext[i].start < end; i++) {
-        uint64_t lo = v->ext[i].start > off ? v->ext[i].start : off;
-        uint64_t hi = v->ext[i].end < end ? v->ext[i].end : end;
-        if (lo < hi)
-            covered += hi - lo;
-    }
+    uint64_t covered = vmem_bytes_in(v, off, off + len);
     *state = covered == 0 ? 0 : covered == len ? 1 : 2;
     return 0;
 }

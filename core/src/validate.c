@@ -80,17 +80,6 @@ static int check_memslots(struct vctx *c, const struct dev *d) {
     return 0;
 }
 
-/* Bytes of the extents that fall inside [s0, s1). */
-static uint64_t ext_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1) {
-    uint64_t in = 0;
-    for (uint32_t i = 0; i < v->n_ext; i++) {
-        uint64_t lo = v->ext[i].start > s0 ? v->ext[i].start : s0;
-        uint64_t hi = v->ext[i].end < s1 ? v->ext[i].end : s1;
-        in += lo < hi ? hi - lo : 0;
-    }
-    return in;
-}
-
 /* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
 static int check_vmem(struct vctx *c, const struct dev *d) {
     const struct dev_x *v = d->x;
@@ -114,7 +103,7 @@ static int check_vmem(struct vctx *c, const struct dev *d) {
                    d->id, X(v->plugged), X(sum));
     for (uint32_t s = 0; d->decided && s < v->nslots; s++) {
         uint64_t s0 = (uint64_t)s * v->memslot_size;
-        uint64_t in = ext_bytes_in(v, s0, s0 + memslot_bytes(d, s));
+        uint64_t in = vmem_bytes_in(v, s0, s0 + memslot_bytes(d, s));
         if (in != v->fill[s])
             return bad(c,
                        "virtio-mem '%s' memslot %u holds 0x%llx plugged bytes, records 0x%llx "

@@ -40,6 +40,16 @@ static uint32_t ext_search(const struct dev_x *v, uint64_t off) {
     return lo;
 }
 
+uint64_t vmem_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1) {
+    uint64_t in = 0;
+    for (uint32_t i = 0; i < v->n_ext && v->ext[i].start < s1; i++) {
+        uint64_t lo = v->ext[i].start > s0 ? v->ext[i].start : s0;
+        uint64_t hi = v->ext[i].end < s1 ? v->ext[i].end : s1;
+        in += lo < hi ? hi - lo : 0;
+    }
+    return in;
+}
+
 static int ext_reserve(memdev_space *sp, struct dev_x *v) {
     if (v->n_ext < v->ext_cap)
         return 0;

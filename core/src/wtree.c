@@ -738,7 +738,6 @@ int wtree_first_fit(wtree *t, uint64_t size, uint64_t align, uint64_t *addr) {
         for (uint32_t c = 1; c < t->ncls; c++)
             if (t->cls_align[c] < align && t->cls_align[c] > t->cls_align[j])
                 j = c;
-        t->fallback_searches++;
         if (t->root_sum[j] >= size && fit_filter(t, t->root, 0, j, size, align, addr))
             return 0;
     }

@@ -52,7 +52,6 @@ typedef struct wtree {
     uint32_t ncls;   /* registered classes; class 0 is alignment 1 */
     uint64_t cls_align[WT_K];
     uint64_t root_sum[WT_K];
-    uint64_t fallback_searches; /* first-fit calls with an unregistered alignment */
 } wtree;
 
 void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last);

@@ -7,11 +7,11 @@
 # the project's minimum). Runs unchanged in the docker image and locally (fuzz/oss-fuzz-check).
 cd "$SRC/memdev"
 
-inc="-Icore/include -Icore/src -Icore/tools -Itests/model -Ifuzz"
+inc="-Icore/include -Icore/src -Icore/model -Icore/lockstep -Icore/trace -Ifuzz"
 defs="-std=c11 -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION"
 mkdir -p "$WORK/memdev-obj"
 objs=""
-for src in core/src/*.c tests/model/model.c core/tools/trace.c fuzz/program.c \
+for src in core/src/*.c core/model/*.c core/lockstep/*.c core/trace/*.c fuzz/program.c \
            fuzz/program_trace.c fuzz/harness.c; do
   obj="$WORK/memdev-obj/$(echo "$src" | tr / _).o"
   $CC $CFLAGS $defs $inc -c "$src" -o "$obj"

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_trace.c - fuzz target "trace": arbitrary bytes into the trace parser and runner
- * (core/tools/trace.c) with the reference model checking beside it. Whatever the bytes, the
- * run must end with status 0, 1 or 2 without a crash; a malformed input (2) must say where
- * ("fuzz:LINE:COL: ..."); the final space must pass memdev_validate(); nothing may leak; and
- * the model must never disagree with the library (an "N: DIVERGENCE" line from check mode).
+ * (core/trace) in check mode, so the lock-step checker (core/lockstep) checks every
+ * operation against the reference model. Whatever the bytes, the run must end with status 0,
+ * 1 or 2 without a crash; a malformed input (2) must say where ("fuzz:LINE:COL: ..."); the
+ * checker must find no divergence; the final space must validate; nothing may leak. The full
+ * comparison runs every 16 operations and at the end; a divergence is replayed with the full
+ * comparison after every operation, so the report names the first operation where it shows.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,14 +14,14 @@
 #include <string.h>
 
 #include "harness.h"
+#include "lockstep.h"
 #include "trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct sink {
-    char text[512];  /* the first bytes written */
+    char text[512]; /* the first bytes written */
     size_t len;
-    bool divergence; /* a line naming a library/model divergence */
 } sink;
 
 static void put(void *ctx, const char *s, size_t n)
@@ -29,18 +31,26 @@ static void put(void *ctx, const char *s, size_t n)
     memcpy(k->text + k->len, s, n < room ? n : room);
     k->len += n < room ? n : room;
     k->text[k->len] = '\0';
-    /* The runner reports "N: DIVERGENCE..." at the start of a line; ids and other echoed
-     * input never stand there (result lines are "N: OP ...", expect lines "N: expect ..."). */
-    for (size_t i = 0; i < n && !k->divergence; i++) {
-        if (i > 0 && s[i - 1] != '\n')
-            continue;
-        size_t j = i;
-        while (j < n && s[j] >= '0' && s[j] <= '9')
-            j++;
-        k->divergence = j > i && n - j >= 12 && memcmp(s + j, ": DIVERGENCE", 12) == 0;
-    }
-    if (harness_verbose())
-        fwrite(s, 1, n, stderr);
+}
+
+static void put_stderr(void *ctx, const char *s, size_t n)
+{
+    (void)ctx;
+    fwrite(s, 1, n, stderr);
+}
+
+typedef struct seen {
+    bool diverged;
+    char check[32], op[32];
+} seen;
+
+static void on_divergence(void *ctx, const struct lockstep_failure *f)
+{
+    seen *s = ctx;
+    const char *op = f->op_type != TRACE_OP_NONE ? trace_op_name(f->op_type) : "end";
+    s->diverged = true;
+    snprintf(s->check, sizeof s->check, "%s", f->check);
+    snprintf(s->op, sizeof s->op, "%s", op ? op : "space");
 }
 
 static void finish(void *ctx, const memdev_space *sp)
@@ -48,33 +58,56 @@ static void finish(void *ctx, const memdev_space *sp)
     char msg[512];
     (void)ctx;
     if (memdev_validate(sp, msg, sizeof(msg)) != 0)
-        harness_fail("trace left a space that fails memdev_validate: %s", msg);
+        harness_fail("validate", "end", "trace left a space that fails memdev_validate: %s", msg);
+}
+
+static int run(const uint8_t *data, size_t size, unsigned every, bool loud, sink *err, seen *s,
+               harness_alloc *al)
+{
+    memdev_allocator a = harness_allocator(al);
+    sink out = {{0}, 0};
+    struct trace_options opt;
+    memset(&opt, 0, sizeof(opt));
+    opt.out = loud ? put_stderr : put;
+    opt.out_ctx = &out;
+    opt.err = put;
+    opt.err_ctx = err;
+    opt.check = true;
+    opt.check_every = every;
+    opt.quiet = !loud;
+    opt.alloc = &a;
+    opt.on_finish = finish;
+    opt.on_divergence = on_divergence;
+    opt.divergence_ctx = s;
+    return trace_run_buffer("fuzz", (const char *)data, size, &opt);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     harness_alloc al = {0};
-    memdev_allocator a = harness_allocator(&al);
-    sink out = {{0}, 0, false}, err = {{0}, 0, false};
-    struct trace_options opt;
-    memset(&opt, 0, sizeof(opt));
-    opt.out = put;
-    opt.out_ctx = &out;
-    opt.err = put;
-    opt.err_ctx = &err;
-    opt.check = true;
-    opt.quiet = !harness_verbose();
-    opt.alloc = &a;
-    opt.on_finish = finish;
-    int st = trace_run_buffer("fuzz", (const char *)data, size, &opt);
+    sink err = {{0}, 0};
+    seen s = {false, "", ""};
+    bool verbose = harness_verbose() != 0;
+    int st = run(data, size, verbose ? 1u : 16u, verbose, &err, &s, &al);
+    if (s.diverged && !verbose) {
+        /* the first operation where it shows, with the report on stderr */
+        harness_alloc al2 = {0};
+        sink err2 = {{0}, 0};
+        seen s2 = {false, "", ""};
+        run(data, size, 1u, true, &err2, &s2, &al2);
+        if (s2.diverged)
+            s = s2;
+    }
+    if (s.diverged)
+        harness_fail(s.check, s.op, "the runner's --check found a library/model divergence "
+                                    "(report above)");
     if (st < TRACE_STATUS_OK || st > TRACE_STATUS_MALFORMED)
-        harness_fail("trace_run_buffer returned %d", st);
+        harness_fail("status", "end", "trace_run_buffer returned %d", st);
     if (st == TRACE_STATUS_MALFORMED && strncmp(err.text, "fuzz:", 5) != 0)
-        harness_fail("malformed input (status 2) without a \"fuzz:LINE:COL: ...\" message, got "
+        harness_fail("diagnostic", "parse",
+                     "malformed input (status 2) without a \"fuzz:LINE:COL: ...\" message, got "
                      "\"%.200s\"", err.text);
-    if (out.divergence)
-        harness_fail("the runner's --check found a library/model divergence:\n%s", out.text);
     if (al.live != 0)
-        harness_fail("%ld blocks still allocated after the run (leak)", al.live);
+        harness_fail("leak", "end", "%ld blocks still allocated after the run (leak)", al.live);
     return 0;
 }

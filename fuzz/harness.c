@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * harness.c - lock-step execution of a decoded program on the library and the reference
- * model, with the checks of spec section 8 after every operation (see harness.h).
+ * harness.c - runs a decoded program through the lock-step checker (see harness.h).
  *
- * Per operation: the result (code, address, slot, memslots, lookup and free answers) equals
- * the model's; a failed operation and every query leave memdev_digest() unchanged;
- * memdev_validate() passes; model_compare() finds no difference in anything observable;
- * lookups at device edges agree with a linear scan of the library's own device list; an
- * unplug right after the plug of the same device restores the digest from before the plug.
- * With an allocation-failure schedule, every failure must be no-memory with the digest
- * unchanged, and the operation is retried so the space is shown to stay usable. At the end
- * every allocated block must have been freed.
+ * All checking is core/lockstep's, shared with `memdev run --check` and the differential
+ * unit test; this file only feeds it: the decoder's operations, the oom schedule as
+ * allocation-failure masks (a failed operation is retried without failures), full checks at
+ * the points the input chooses, and the leak check after the space is destroyed. A run costs
+ * the library's O(log n) per operation plus the model's linear scans, and O(n) full checks
+ * every few operations and at the end; no large structure is cleared per input.
  */
 #include "harness.h"
 
@@ -19,20 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "lockstep.h"
 #include "program.h"
 
 /* ---------------------------------------------------------------------------------------- */
-/* Counting, failing allocator                                                              */
+/* Counting allocator                                                                       */
 
 static void *al_realloc(void *ctx, void *ptr, size_t size)
 {
     harness_alloc *a = ctx;
-    unsigned i = a->index++;
-    if (a->mask == 0xFF || (i < 8 && ((unsigned)a->mask >> i) & 1u)) {
-        a->failed++;
-        return NULL;
-    }
     void *p = realloc(ptr, size ? size : 1);
     if (p && !ptr)
         a->live++;
@@ -53,13 +45,6 @@ memdev_allocator harness_allocator(harness_alloc *a)
     return al;
 }
 
-void harness_alloc_arm(harness_alloc *a, uint8_t mask)
-{
-    a->mask = mask;
-    a->index = 0;
-    a->failed = 0;
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Reporting                                                                                */
 
@@ -73,7 +58,7 @@ int harness_verbose(void)
     return v;
 }
 
-void harness_fail(const char *fmt, ...)
+void harness_fail(const char *check, const char *op, const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout);
@@ -81,305 +66,189 @@ void harness_fail(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "\nmemdev-fuzz: SIGNATURE: %s %s\n", check, op);
     fflush(stderr);
     abort();
-}
-
-typedef struct run {
-    program_decoder d;
-    memdev_space *sp;
-    model_space *m;
-    harness_alloc al;
-    const uint8_t *sched;
-    uint32_t opno;
-    struct trace_op op;
-    char line[1024];
-    const char *plugged_id;   /* the previous op was a successful plug of this id */
-    uint64_t digest_before_plug;
-} run;
-
-/* The current op as a trace line, formatted on first use (printing is too slow per op). */
-static const char *op_line(run *r)
-{
-    if (r->line[0] == '\0' && trace_format_op(&r->op, r->line, sizeof(r->line)) < 0)
-        snprintf(r->line, sizeof(r->line), "(op type %d, not expressible)", (int)r->op.type);
-    return r->line;
-}
-
-static void die(run *r, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-static void die(run *r, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "memdev-fuzz: at op %u: %s\n", r->opno, r->opno ? op_line(r) : r->line);
-    if (r->m) {
-        fputs("memdev-fuzz: reference model state before the failing check:\n", stderr);
-        model_dump(r->m, stderr);
-    }
-    harness_fail("%s", msg);
-}
-
-static const char *rc_name(int rc) { return memdev_error_name(rc); }
-
-/* ---------------------------------------------------------------------------------------- */
-/* Checks                                                                                   */
-
-static void check_results(run *r, int rc, int mrc, const memdev_plug_result *p,
-                          const memdev_plug_result *mp, const memdev_lookup_result *l,
-                          const memdev_lookup_result *ml, uint64_t a, uint64_t ma)
-{
-    const struct trace_op *op = &r->op;
-    if (rc != mrc)
-        die(r, "result differs: library %s, model %s (library says: %s)", rc_name(rc),
-            rc_name(mrc), memdev_last_error(r->sp));
-    if (rc != 0)
-        return;
-    if (op->type == TRACE_OP_PLUG &&
-        (p->addr != mp->addr || p->slot != mp->slot || p->memslots != mp->memslots ||
-         p->empty != mp->empty))
-        die(r,
-            "plug result differs: library addr=0x%llx slot=%d memslots=%u empty=%d, model "
-            "addr=0x%llx slot=%d memslots=%u empty=%d",
-            (unsigned long long)p->addr, p->slot, p->memslots, p->empty,
-            (unsigned long long)mp->addr, mp->slot, mp->memslots, mp->empty);
-    if (op->type == TRACE_OP_FREE && a != ma)
-        die(r, "free differs: library 0x%llx, model 0x%llx", (unsigned long long)a,
-            (unsigned long long)ma);
-    if (op->type == TRACE_OP_LOOKUP &&
-        (l->found != ml->found ||
-         (l->found && (strcmp(l->id, ml->id) != 0 || l->addr != ml->addr ||
-                       l->offset != ml->offset || l->memslot != ml->memslot ||
-                       l->mapped != ml->mapped))))
-        die(r,
-            "lookup differs: library found=%d id=%s offset=0x%llx memslot=%u mapped=%d, "
-            "model found=%d id=%s offset=0x%llx memslot=%u mapped=%d",
-            l->found, l->found ? l->id : "-", (unsigned long long)l->offset, l->memslot,
-            l->mapped, ml->found, ml->found ? ml->id : "-", (unsigned long long)ml->offset,
-            ml->memslot, ml->mapped);
-}
-
-typedef struct devlist {
-    memdev_device_info dev[PROGRAM_MAX_LIVE + 8];
-    uint32_t n, total;
-} devlist;
-
-static int list_dev(void *ctx, const memdev_device_info *info)
-{
-    devlist *l = ctx;
-    if (l->n < sizeof(l->dev) / sizeof(l->dev[0]))
-        l->dev[l->n++] = *info;
-    l->total++;
-    return 0;
-}
-
-/* memdev_lookup at one address against a linear scan of the device list. */
-static void check_probe(run *r, const devlist *l, uint64_t gpa)
-{
-    memdev_lookup_result lr;
-    const memdev_device_info *hit = NULL;
-    for (uint32_t i = 0; i < l->n; i++)
-        if (!l->dev[i].empty && gpa >= l->dev[i].addr && gpa - l->dev[i].addr < l->dev[i].size)
-            hit = &l->dev[i];
-    memdev_lookup(r->sp, gpa, &lr);
-    if (lr.found != (hit != NULL) || (hit && strcmp(lr.id, hit->id) != 0))
-        die(r, "lookup(0x%llx) says %s, a scan of the device list says %s",
-            (unsigned long long)gpa, lr.found ? lr.id : "none", hit ? hit->id : "none");
-    if (!hit)
-        return;
-    uint64_t off = gpa - hit->addr;
-    uint32_t slot = hit->memslot_size ? (uint32_t)(off / hit->memslot_size) : 0;
-    bool mapped = false;
-    memdev_memslot_mapped(r->sp, hit->id, slot, &mapped);
-    if (lr.addr != hit->addr || lr.offset != off || lr.memslot != slot || lr.mapped != mapped)
-        die(r,
-            "lookup(0x%llx) gives addr=0x%llx offset=0x%llx memslot=%u mapped=%d, the scan "
-            "gives addr=0x%llx offset=0x%llx memslot=%u mapped=%d",
-            (unsigned long long)gpa, (unsigned long long)lr.addr,
-            (unsigned long long)lr.offset, lr.memslot, lr.mapped,
-            (unsigned long long)hit->addr, (unsigned long long)off, slot, mapped);
-}
-
-static void check_scan(run *r)
-{
-    static devlist l; /* large; the harness is single-threaded */
-    memdev_stats st;
-    l.n = l.total = 0;
-    memdev_foreach(r->sp, list_dev, &l);
-    memdev_stats_get(r->sp, &st);
-    if (l.total != st.devices)
-        die(r, "foreach visits %u devices, stats count %u", l.total, st.devices);
-    const memdev_config *c = &r->d.config;
-    check_probe(r, &l, c->base);
-    check_probe(r, &l, c->base + c->size - 1);
-    if (r->op.type == TRACE_OP_LOOKUP)
-        check_probe(r, &l, r->op.gpa);
-    for (uint32_t k = 0; k < 8 && k < l.n; k++) {
-        const memdev_device_info *v = &l.dev[(r->opno + k) % l.n];
-        if (v->empty)
-            continue;
-        check_probe(r, &l, v->addr);
-        check_probe(r, &l, v->addr - 1);
-        check_probe(r, &l, v->addr + v->size - 1);
-        check_probe(r, &l, v->addr + v->size);
-    }
-}
-
-static void check_info(run *r)
-{
-    size_t len = 0, len2 = 0;
-    char small[8];
-    memdev_info_json(r->sp, small, sizeof(small), &len);
-    char *buf = malloc(len + 1);
-    if (!buf)
-        return;
-    if (memdev_info_json(r->sp, buf, len + 1, &len2) != 0 || len2 != len || strlen(buf) != len)
-        die(r, "info JSON: length %zu, then %zu with a big enough buffer", len, len2);
-    if (len < 2 || buf[0] != '[' || buf[len - 1] != ']')
-        die(r, "info JSON is not an array: %.60s", buf);
-    if (len + 1 > sizeof(small) && strncmp(small, buf, sizeof(small) - 1) != 0)
-        die(r, "info JSON with a small buffer is not a prefix of the whole");
-    if (len > 0 && memdev_info_json(r->sp, buf, len, &len2) != MEMDEV_EINVAL)
-        die(r, "info JSON: a buffer one byte short is not invalid-argument");
-    free(buf);
-}
-
-/* Inside a bulk (not every 64th op, not with an oom schedule): validate only. */
-static bool light_step(const run *r)
-{
-    return !r->sched && program_in_bulk(&r->d) && r->opno % 64 != 0;
-}
-
-static void check_state(run *r, int rc, uint64_t before)
-{
-    char msg[512];
-    bool query = r->op.type == TRACE_OP_LOOKUP || r->op.type == TRACE_OP_FREE ||
-                 r->op.type >= TRACE_OP_STATS;
-    if (memdev_validate(r->sp, msg, sizeof(msg)) != 0)
-        die(r, "memdev_validate: %s", msg);
-    if (light_step(r)) {
-        r->plugged_id = NULL; /* the O(n) digest and comparisons at the end of the bulk */
-        return;
-    }
-    if ((rc != 0 || query) && memdev_digest(r->sp) != before)
-        die(r, "%s %s changed the state (digest)", rc ? "failed op" : "query", rc_name(rc));
-    if (model_compare(r->m, r->sp, msg, sizeof(msg)) != 0)
-        die(r, "library and model differ: %s", msg);
-    if (r->op.type == TRACE_OP_INFO)
-        check_info(r);
-    check_scan(r);
-    if (r->op.type == TRACE_OP_UNPLUG && rc == 0 && r->plugged_id == r->op.id &&
-        memdev_digest(r->sp) != r->digest_before_plug)
-        die(r, "plug then unplug of %s did not restore the state (digest)", r->op.id);
-    r->plugged_id = r->op.type == TRACE_OP_PLUG && rc == 0 ? r->op.desc.id : NULL;
-    r->digest_before_plug = before;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* The run                                                                                  */
 
-static void print_result(run *r, int rc, const memdev_plug_result *p,
-                         const memdev_lookup_result *l, uint64_t a)
+/* What one run found: nothing (check == NULL), or a failure to report. */
+typedef struct outcome {
+    const char *check;
+    const char *opname;
+    uint32_t opno;
+    char line[1024]; /* the operation as a trace line */
+    char msg[1300];
+} outcome;
+
+typedef struct run {
+    program_decoder d;
+    lockstep *ls;
+    harness_alloc al;
+    const uint8_t *sched;
+    bool strict, verbose;
+    uint32_t opno;
+    struct trace_op op;
+} run;
+
+static void op_text(const struct trace_op *op, char *buf, size_t cap)
 {
-    if (!harness_verbose())
-        return;
-    fprintf(stderr, "%4u: %-60s -> %s", r->opno, op_line(r), rc_name(rc));
-    if (rc == 0 && r->op.type == TRACE_OP_PLUG)
-        fprintf(stderr, " addr=0x%llx slot=%d memslots=%u%s", (unsigned long long)p->addr,
-                p->slot, p->memslots, p->empty ? " empty" : "");
+    if (trace_format_op(op, buf, cap) < 0)
+        snprintf(buf, cap, "(op type %d, not expressible)", (int)op->type);
+}
+
+/* Fills o from the checker's failure (op: the operation it was found after, or NULL). */
+static void take_failure(run *r, const struct trace_op *op, outcome *o)
+{
+    const lockstep_failure *f = lockstep_failed(r->ls);
+    o->check = f->check;
+    o->opno = r->opno;
+    o->opname = op ? trace_op_name(op->type) : (r->opno ? "end" : "space");
+    if (op)
+        op_text(op, o->line, sizeof o->line);
+    snprintf(o->msg, sizeof o->msg, "%s: %s", f->check, f->msg);
+    if (r->verbose || r->strict)
+        lockstep_dump(r->ls, stderr);
+}
+
+static void print_result(const run *r, const lockstep_result *res, bool injected)
+{
+    char line[1024];
+    op_text(&r->op, line, sizeof line);
+    fprintf(stderr, "%4u: %-60s -> %s%s", r->opno, line, memdev_error_name(res->rc),
+            injected ? " (injected allocation failures)" : "");
+    if (res->rc == 0 && r->op.type == TRACE_OP_PLUG)
+        fprintf(stderr, " addr=0x%llx slot=%d memslots=%u%s", (unsigned long long)res->plug.addr,
+                res->plug.slot, res->plug.memslots, res->plug.empty ? " empty" : "");
     if (r->op.type == TRACE_OP_LOOKUP)
-        fprintf(stderr, " %s offset=0x%llx memslot=%u", l->found ? l->id : "none",
-                (unsigned long long)l->offset, l->memslot);
-    if (rc == 0 && r->op.type == TRACE_OP_FREE)
-        fprintf(stderr, " addr=0x%llx", (unsigned long long)a);
+        fprintf(stderr, " %s offset=0x%llx memslot=%u", res->lookup.found ? res->id : "none",
+                (unsigned long long)res->lookup.offset, res->lookup.memslot);
+    if (res->rc == 0 && r->op.type == TRACE_OP_FREE)
+        fprintf(stderr, " addr=0x%llx", (unsigned long long)res->addr);
     fputc('\n', stderr);
 }
 
-static void step(run *r)
+/* One decoded operation, with its injected failures and the retry. 0, or -1 on failure. */
+static int step(run *r)
 {
-    memdev_plug_result p = {0}, mp = {0};
-    memdev_lookup_result l = {0}, ml = {0};
-    uint64_t a = 0, ma = 0;
-    r->line[0] = '\0'; /* formatted when printed: op_line() */
-    uint64_t before = light_step(r) ? 0 : memdev_digest(r->sp);
+    lockstep_result res;
     uint8_t mask = r->sched ? r->sched[r->opno % HARNESS_SCHEDULE_SIZE] : 0;
-    harness_alloc_arm(&r->al, mask);
-    int rc = program_exec(r->sp, &r->op, &p, &l, &a);
-    r->al.mask = 0; /* keeps r->al.failed */
-    if (rc == MEMDEV_ENOMEM) {
-        char msg[512];
-        if (!r->sched)
-            die(r, "no-memory without injected allocation failures");
-        if (r->al.failed == 0)
-            die(r, "no-memory although no allocation failed");
-        if (memdev_digest(r->sp) != before)
-            die(r, "no-memory changed the state (digest)");
-        if (memdev_validate(r->sp, msg, sizeof(msg)) != 0)
-            die(r, "after no-memory, memdev_validate: %s", msg);
-        if (harness_verbose())
-            fprintf(stderr, "%4u: %-60s -> no-memory (injected), retrying\n", r->opno,
-                    op_line(r));
-        rc = program_exec(r->sp, &r->op, &p, &l, &a);
+    unsigned flags = program_checkpoint(&r->d) ? LOCKSTEP_FULL : 0;
+    if (mask) {
+        if (lockstep_step(r->ls, &r->op, flags | LOCKSTEP_FAIL_ALLOC(mask), &res))
+            return -1;
+        if (r->verbose)
+            print_result(r, &res, true);
+        if (res.rc != MEMDEV_ENOMEM)
+            return 0;
     }
-    int mrc = program_exec_model(r->m, &r->op, &mp, &ml, &ma);
-    print_result(r, rc, &p, &l, a);
-    check_results(r, rc, mrc, &p, &mp, &l, &ml, a, ma);
-    check_state(r, rc, before);
+    if (lockstep_step(r->ls, &r->op, flags, &res))
+        return -1;
+    if (r->verbose)
+        print_result(r, &res, false);
+    return 0;
 }
 
-static bool create(run *r)
+static int create(run *r, const memdev_allocator *al, outcome *o)
+{
+    lockstep_options lo = {.check = true};
+    if (r->strict)
+        lo.full_every = 1;
+    lo.create_fail_mask = r->sched ? r->sched[0] : 0;
+    int rc = lockstep_create(&r->d.config, al, &lo, &r->ls);
+    if (rc == MEMDEV_ENOMEM && lo.create_fail_mask && r->ls && !lockstep_failed(r->ls)) {
+        lockstep_destroy(r->ls);
+        r->ls = NULL;
+        if (r->al.live != 0) {
+            o->check = "leak";
+            o->opname = "space";
+            snprintf(o->msg, sizeof o->msg,
+                     "leak: space creation failed with no-memory and leaked %ld blocks",
+                     r->al.live);
+            return -1;
+        }
+        lo.create_fail_mask = 0;
+        rc = lockstep_create(&r->d.config, al, &lo, &r->ls);
+    }
+    if (!r->ls)
+        return 1; /* the checker itself could not be allocated: nothing to test */
+    if (lockstep_failed(r->ls)) {
+        take_failure(r, NULL, o);
+        return -1;
+    }
+    return rc == 0 ? 0 : 1;
+}
+
+/* Runs the whole input once; fills o and returns -1 when a check failed. */
+static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
 {
     memdev_allocator al = harness_allocator(&r->al);
-    struct trace_op sop;
-    program_space_op(&r->d, &sop);
-    if (trace_format_op(&sop, r->line, sizeof(r->line)) < 0)
-        snprintf(r->line, sizeof(r->line), "(space)");
-    if (harness_verbose())
-        fprintf(stderr, "   0: %s\n", r->line);
-    harness_alloc_arm(&r->al, r->sched ? r->sched[0] : 0);
-    int rc = memdev_space_create(&r->d.config, &al, &r->sp);
-    r->al.mask = 0;
-    if (rc == MEMDEV_ENOMEM && r->sched) {
-        if (r->al.failed == 0)
-            die(r, "space creation: no-memory although no allocation failed");
-        if (r->al.live != 0)
-            die(r, "space creation failed with no-memory and leaked %ld blocks", r->al.live);
-        rc = memdev_space_create(&r->d.config, &al, &r->sp);
+    int bad = 0;
+    program_decoder_init(&r->d, data, size);
+    if (r->verbose) {
+        char line[1024];
+        struct trace_op sop;
+        program_space_op(&r->d, &sop);
+        op_text(&sop, line, sizeof line);
+        fprintf(stderr, "   0: %s\n", line);
     }
-    int mrc = model_space_create(&r->d.config, &r->m);
-    if (rc != mrc)
-        die(r, "space creation: library %s, model %s", rc_name(rc), rc_name(mrc));
-    if (rc != 0)
-        return false;
-    char msg[512];
-    if (memdev_validate(r->sp, msg, sizeof(msg)) != 0)
-        die(r, "new space, memdev_validate: %s", msg);
-    if (model_compare(r->m, r->sp, msg, sizeof(msg)) != 0)
-        die(r, "new space, library and model differ: %s", msg);
-    return true;
+    int c = create(r, &al, o);
+    if (c < 0)
+        bad = -1;
+    while (c == 0 && !bad && program_next(&r->d, lockstep_space(r->ls), &r->op)) {
+        r->opno++;
+        if (step(r)) {
+            take_failure(r, &r->op, o);
+            bad = -1;
+        }
+    }
+    if (c == 0 && !bad && lockstep_check_full(r->ls)) {
+        take_failure(r, NULL, o);
+        bad = -1;
+    }
+    lockstep_destroy(r->ls);
+    r->ls = NULL;
+    if (!bad && r->al.live != 0) {
+        o->check = "leak";
+        o->opname = "end";
+        snprintf(o->msg, sizeof o->msg,
+                 "leak: %ld blocks still allocated after memdev_space_destroy", r->al.live);
+        bad = -1;
+    }
+    return bad;
+}
+
+static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, bool strict,
+                    outcome *o)
+{
+    static run r; /* large (the decoder's shadow); the targets are single-threaded */
+    r.ls = NULL;
+    r.al.live = 0;
+    r.sched = schedule;
+    r.strict = strict;
+    r.verbose = harness_verbose() != 0;
+    r.opno = 0;
+    return run_once(&r, data, size, o);
 }
 
 void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule)
 {
-    run *r = calloc(1, sizeof(*r));
-    if (!r)
+    static outcome o, first;
+    o.check = NULL;
+    /* verbose (fuzz/repro): go straight to the run that checks everything after every op */
+    bool strict = harness_verbose() != 0;
+    if (run_mode(data, size, schedule, strict, &o) == 0)
         return;
-    r->sched = schedule;
-    program_decoder_init(&r->d, data, size);
-    if (create(r)) {
-        while (program_next(&r->d, r->sp, &r->op)) {
-            r->opno++;
-            step(r);
-        }
+    if (!strict) {
+        /* Replay with the full check after every operation: the first op where it shows. */
+        first = o;
+        o.check = NULL;
+        if (run_mode(data, size, schedule, true, &o) == 0)
+            o = first; /* cannot happen (strict checks are a superset); report what we saw */
     }
-    memdev_space_destroy(r->sp);
-    model_space_destroy(r->m);
-    r->sp = NULL;
-    r->m = NULL;
-    if (r->al.live != 0)
-        die(r, "%ld blocks still allocated after memdev_space_destroy (leak)", r->al.live);
-    free(r);
+    if (o.opno)
+        fprintf(stderr, "memdev-fuzz: at op %u: %s\n", o.opno, o.line);
+    harness_fail(o.check, o.opname, "%s", o.msg);
 }

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * harness.h - the checking side of the fuzz targets: runs a decoded program on the library
- * and the reference model in lock-step and checks everything spec section 8 asks after every
- * operation. Any violation prints what diverged in words (the op as a trace line, both
- * results, the model's state) and aborts, so every engine sees a crash.
+ * harness.h - the checking side of the ops and oom fuzz targets: decodes a program
+ * (fuzz/program.c) and runs it through the lock-step checker (core/lockstep), which runs the
+ * library and the reference model side by side and checks everything spec section 8 asks
+ * (per operation cheaply, in full every few operations, at points the input chooses and at
+ * the end of every input). Any violation prints what diverged in words (the check, the
+ * operation as a trace line, the reference model's state) and aborts, so every engine sees a
+ * crash. Before reporting, the input is replayed with the full check after every operation,
+ * so the report names the first operation at which the bug shows.
  *
- * Set MEMDEV_FUZZ_VERBOSE=1 to print every op and its result (fuzz/repro does).
+ * The report ends with the line
+ *     memdev-fuzz: SIGNATURE: CHECK OP
+ * (e.g. "result plug", "validate unplug", "leak end"): the failed check and the kind of
+ * operation, which stays the same for every input that hits one bug. fuzz/campaign
+ * deduplicates findings by it.
+ *
+ * Set MEMDEV_FUZZ_VERBOSE=1 to print every operation and its result (fuzz/repro does).
  */
 #ifndef MEMDEV_FUZZ_HARNESS_H
 #define MEMDEV_FUZZ_HARNESS_H
@@ -20,25 +30,22 @@
 
 /*
  * Runs the program in data. With a schedule, allocation j (< 8) of operation i fails when bit
- * j of schedule[(i + 1) % 8] is set (schedule[0] covers space creation; 0xFF fails every
- * allocation of that operation); a failed operation must then be no-memory with the state
- * unchanged, and is retried without failures so the run goes on in step with the model.
+ * j of schedule[i % 8] is set (i = 0 is space creation; 0xFF fails every allocation of that
+ * operation); a failed operation must then be no-memory with the state unchanged, and is
+ * retried without failures so the run goes on in step with the model.
  */
 void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule);
 
-/* Counting allocator (also used by the trace target to find leaks). */
+/* Allocator that counts live blocks (leak check at the end of a run). */
 typedef struct harness_alloc {
-    long live;          /* blocks currently allocated */
-    unsigned index;     /* allocations since the last harness_alloc_arm */
-    uint8_t mask;       /* which of the next 8 allocations fail */
-    unsigned failed;    /* failures injected since the last arm */
+    long live; /* blocks currently allocated */
 } harness_alloc;
 
 memdev_allocator harness_allocator(harness_alloc *a);
-void harness_alloc_arm(harness_alloc *a, uint8_t mask);
 
-/* Prints "memdev-fuzz: FAILURE: ..." and aborts. */
-void harness_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* Prints "memdev-fuzz: FAILURE: ...", the SIGNATURE line and aborts. */
+void harness_fail(const char *check, const char *op, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
 
 /* Whether MEMDEV_FUZZ_VERBOSE is set (read once). */
 int harness_verbose(void);

@@ -62,7 +62,7 @@ fuzz_build() {
     *) echo "fuzz: unknown engine $engine" >&2; return 1 ;;
   esac
   mkdir -p "$dir"
-  local log="$dir/fuzz-build.log" tgts=(memdev_cli)
+  local log="$dir/fuzz-build.log" tgts=(memdev_cli memdev_decode)
   local t
   for t in $(fuzz_targets); do
     tgts+=("fuzz_${t}_replay")

@@ -788,32 +788,14 @@ bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op)
     return true;
 }
 
-bool program_in_bulk(const program_decoder *d)
+bool program_checkpoint(const program_decoder *d)
 {
-    return d->bulk_left > 0;
+    (void)d;
+    return false;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Execution and printing                                                                   */
-
-int program_exec(memdev_space *sp, const struct trace_op *op, memdev_plug_result *plug,
-                 memdev_lookup_result *look, uint64_t *addr)
-{
-    switch (op->type) {
-    case TRACE_OP_PLUG: return memdev_plug(sp, &op->desc, plug);
-    case TRACE_OP_UNPLUG: return memdev_unplug(sp, op->id);
-    case TRACE_OP_VMEM:
-        return memdev_vmem_request(sp, op->id, op->vmem_plug, op->offset, op->length);
-    case TRACE_OP_RESIZE: return memdev_vmem_resize(sp, op->id, op->requested);
-    case TRACE_OP_MAP:
-    case TRACE_OP_UNMAP:
-        return memdev_balloon_map(sp, op->id, op->index, op->type == TRACE_OP_MAP);
-    case TRACE_OP_VHOST_ADD: return memdev_vhost_add(sp, op->limit);
-    case TRACE_OP_LOOKUP: return memdev_lookup(sp, op->gpa, look);
-    case TRACE_OP_FREE: return memdev_free(sp, op->size, op->align, addr);
-    default: return 0;
-    }
-}
 
 int program_format_expect(const struct trace_op *op, int rc, const memdev_plug_result *plug,
                           const memdev_lookup_result *look, uint64_t addr, char *buf, size_t cap)

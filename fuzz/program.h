@@ -15,7 +15,7 @@
  * divergence the library and the reference model agree, so folding from the library is as good
  * as folding from the model. The record layout is documented in program.c.
  *
- * Operations are struct trace_op (core/tools/trace.h), so a program prints as trace text with
+ * Operations are struct trace_op (core/trace/trace.h), so a program prints as trace text with
  * the trace formatter and replays with `memdev run`. Every string an op points to (ids, memdev
  * names) is a string constant: ops stay valid when copied.
  */
@@ -28,7 +28,6 @@
 #include <stdio.h>
 
 #include "memdev.h"
-#include "model.h"
 #include "trace.h"
 
 #define PROGRAM_HEADER_SIZE 16u
@@ -86,26 +85,14 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size);
 bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op);
 
 /*
- * Whether the op just decoded is inside a bulk expansion with more to come (a bulk record
- * plugs or unplugs up to 71 devices, to reach deep trees within the record limit). The
- * harness validates after each of its operations but hashes and compares the whole state
- * with the model (O(n) per op) only every 64 operations and at the end of the bulk.
+ * Whether the input asks for the full comparison after the op just decoded (a checkpoint:
+ * the harness then passes LOCKSTEP_FULL). The lock-step checker also runs it every few
+ * operations and at the end of every input.
  */
-bool program_in_bulk(const program_decoder *d);
+bool program_checkpoint(const program_decoder *d);
 
 /* The space line of the program as a trace_op (TRACE_OP_SPACE). */
 void program_space_op(const program_decoder *d, struct trace_op *op);
-
-/*
- * Executes one decoded op on a space (the op types program_next produces). Fills *plug for
- * a plug, *look for a lookup, *addr for free; returns the library's code.
- */
-int program_exec(memdev_space *sp, const struct trace_op *op, memdev_plug_result *plug,
-                 memdev_lookup_result *look, uint64_t *addr);
-
-/* The same on the reference model. */
-int program_exec_model(model_space *m, const struct trace_op *op, memdev_plug_result *plug,
-                       memdev_lookup_result *look, uint64_t *addr);
 
 /*
  * Writes the whole program as trace text: a comment, the space line, one line per op, and
@@ -123,10 +110,8 @@ int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expe
 int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
                          bool with_expect);
 
-/* `memdev decode` (argv[0] is "decode"): returns the exit status. */
+/* `memdev-decode` (fuzz/decode.c): returns the exit status. */
 int program_decode_main(int argc, char **argv);
-/* Its help text (an array, so the command table can point at it statically). */
-extern const char program_decode_help[];
 
 /*
  * Formats the `expect` line (no '\n') that states a result: the code, and for a success the

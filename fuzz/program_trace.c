@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * program_trace.c - a decoded fuzz program as memdev trace text (`memdev decode`,
+ * program_trace.c - a decoded fuzz program as memdev trace text (`memdev-decode`,
  * `fuzz/repro`), and the reference model's side of executing one decoded op.
  *
  * The trace is built from the same lock-step decoding the fuzz targets do (the library's
@@ -12,28 +12,10 @@
 #include "program.h"
 
 #include "harness.h"
+#include "lockstep.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-int program_exec_model(model_space *m, const struct trace_op *op, memdev_plug_result *plug,
-                       memdev_lookup_result *look, uint64_t *addr)
-{
-    switch (op->type) {
-    case TRACE_OP_PLUG: return model_plug(m, &op->desc, plug);
-    case TRACE_OP_UNPLUG: return model_unplug(m, op->id);
-    case TRACE_OP_VMEM:
-        return model_vmem_request(m, op->id, op->vmem_plug, op->offset, op->length);
-    case TRACE_OP_RESIZE: return model_vmem_resize(m, op->id, op->requested);
-    case TRACE_OP_MAP:
-    case TRACE_OP_UNMAP:
-        return model_balloon_map(m, op->id, op->index, op->type == TRACE_OP_MAP);
-    case TRACE_OP_VHOST_ADD: return model_vhost_add(m, op->limit);
-    case TRACE_OP_LOOKUP: return model_lookup(m, op->gpa, look);
-    case TRACE_OP_FREE: return model_free(m, op->size, op->align, addr);
-    default: return 0;
-    }
-}
 
 /* Ops whose result a trace `expect` can state. */
 static bool has_expect(const struct trace_op *op)
@@ -50,27 +32,66 @@ static int print_op(FILE *out, const struct trace_op *op)
     return fprintf(out, "%s\n", line) < 0 ? -1 : 0;
 }
 
+static int print_expect(FILE *out, const struct trace_op *op, const lockstep_result *res)
+{
+    char line[256];
+    memdev_lookup_result lk = res->lookup;
+    lk.id = res->id;
+    if (!has_expect(op) ||
+        program_format_expect(op, res->rc, &res->plug, &lk, res->addr, line, sizeof(line)) <= 0)
+        return 0;
+    return fprintf(out, "%s\n", line) < 0 ? -1 : 0;
+}
+
+/* `fail-alloc [mask=M]` before an op (or the space) whose allocations the oom target fails. */
+static int print_fail_alloc(FILE *out, uint8_t mask)
+{
+    struct trace_op fa;
+    memset(&fa, 0, sizeof(fa));
+    fa.type = TRACE_OP_FAIL_ALLOC;
+    fa.fail_mask = mask;
+    return print_op(out, &fa);
+}
+
 int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expect)
 {
     return program_to_trace_oom(data, size, NULL, out, with_expect);
 }
 
+/*
+ * The library runs alone (it folds the operands, exactly as in the targets, and takes the
+ * injected failures); the model runs beside it only to write the expect lines. An op whose
+ * injected failures made the library answer no-memory is written three times over: the
+ * fail-alloc line, the op with `expect error no-memory`, and the op again (the target's
+ * retry) with the model's result.
+ */
 int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
                          bool with_expect)
 {
     program_decoder *d = calloc(1, sizeof(*d));
     struct trace_op op;
-    memdev_space *sp = NULL;
+    lockstep *lib = NULL;
     model_space *m = NULL;
     int n = 0, rc = -1;
     if (!d)
         return -1;
     program_decoder_init(d, data, size);
     program_space_op(d, &op);
-    if (fprintf(out, "# memdev trace decoded from a %zu-byte fuzz input\n", size) < 0 ||
-        print_op(out, &op) < 0)
+    uint8_t cmask = schedule ? schedule[0] : 0;
+    if (fprintf(out, "# memdev trace decoded from a %zu-byte fuzz input\n", size) < 0)
         goto out;
-    int crc = memdev_space_create(&d->config, NULL, &sp);
+    lockstep_options lo = {.check = false, .create_fail_mask = cmask};
+    int crc = lockstep_create(&d->config, NULL, &lo, &lib);
+    if (crc == MEMDEV_ENOMEM && cmask && lib) {
+        if (print_fail_alloc(out, cmask) < 0 || print_op(out, &op) < 0 ||
+            fprintf(out, "# (no-memory: the target creates the space again)\n") < 0)
+            goto out;
+        lockstep_destroy(lib);
+        lo.create_fail_mask = 0;
+        crc = lockstep_create(&d->config, NULL, &lo, &lib);
+    }
+    if (print_op(out, &op) < 0)
+        goto out;
     if (crc != 0) {
         rc = fprintf(out, "# the library rejects this space: %s\n", memdev_error_name(crc)) < 0
                  ? -1
@@ -79,23 +100,27 @@ int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedu
     }
     if (with_expect && model_space_create(&d->config, &m) != 0)
         with_expect = false;
-    while (program_next(d, sp, &op)) {
-        memdev_plug_result pr, mpr = {0};
-        memdev_lookup_result lr, mlr = {0};
-        uint64_t a, ma = 0;
-        char line[256];
+    while (program_next(d, lockstep_space(lib), &op)) {
+        lockstep_result res, mres;
         uint8_t mask = schedule ? schedule[(uint32_t)(n + 1) % HARNESS_SCHEDULE_SIZE] : 0;
-        if (mask && fprintf(out, "# oom: allocations failing in the next op: mask 0x%02x (the "
-                                 "target then checks no-memory and retries)\n", mask) < 0)
-            goto out;
-        if (print_op(out, &op) < 0)
-            goto out;
-        program_exec(sp, &op, &pr, &lr, &a);
+        if (mask) {
+            if (print_fail_alloc(out, mask) < 0 || print_op(out, &op) < 0)
+                goto out;
+            lockstep_step(lib, &op, LOCKSTEP_FAIL_ALLOC(mask), &res);
+            if (res.rc == MEMDEV_ENOMEM) {
+                if (fprintf(out, "expect error no-memory\n") < 0)
+                    goto out;
+                mask = 0; /* the retry below */
+            }
+        }
+        if (!mask) {
+            if (print_op(out, &op) < 0)
+                goto out;
+            lockstep_step(lib, &op, 0, &res);
+        }
         if (with_expect) {
-            int mrc = program_exec_model(m, &op, &mpr, &mlr, &ma);
-            if (has_expect(&op) &&
-                program_format_expect(&op, mrc, &mpr, &mlr, ma, line, sizeof(line)) > 0 &&
-                fprintf(out, "%s\n", line) < 0)
+            lockstep_exec_model(m, &op, &mres);
+            if (print_expect(out, &op, &mres) < 0)
                 goto out;
         }
         n++;
@@ -103,23 +128,23 @@ int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedu
     rc = n;
 out:
     model_space_destroy(m);
-    memdev_space_destroy(sp);
+    lockstep_destroy(lib);
     free(d);
     return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* memdev decode                                                                            */
+/* memdev-decode                                                                            */
 
-const char program_decode_help[] =
-    "usage: memdev decode [--target ops|oom|trace] [--no-expect] FILE...\n"
+static const char program_decode_help[] =
+    "usage: memdev-decode [--target ops|oom|trace] [--no-expect] FILE...\n"
     "\n"
     "Prints a fuzz input (a corpus file, a crash from libFuzzer or AFL++) as the equivalent\n"
     "memdev trace: the space line and one line per decoded operation, each followed by an\n"
     "'expect' line with the reference model's result, so the output replays with\n"
     "'memdev run --check' and, committed under tests/traces, is a regression case.\n"
     "The target decides the layout: ops = the whole input is a program; oom = 8 bytes of\n"
-    "allocation-failure schedule, then a program (the schedule is shown as comments);\n"
+    "allocation-failure schedule, then a program (the schedule becomes fail-alloc lines);\n"
     "trace = the input already is trace text and is printed as it is. Without --target the\n"
     "target is the first directory name in FILE's path that is a target name, else ops.\n"
     "Exit status: 0, 2 on bad usage or an unreadable file.\n";
@@ -170,11 +195,11 @@ static int decode_one(const char *path, const char *target, bool expect)
     size_t len;
     uint8_t *buf = read_all(path, &len);
     if (!buf) {
-        fprintf(stderr, "memdev decode: cannot read %s\n", path);
+        fprintf(stderr, "memdev-decode: cannot read %s\n", path);
         return 2;
     }
     int rc = 0;
-    printf("# memdev decode --target %s %s\n", target, path);
+    printf("# memdev-decode --target %s %s\n", target, path);
     if (strcmp(target, "trace") == 0) {
         rc = fwrite(buf, 1, len, stdout) == len ? 0 : -1;
     } else if (strcmp(target, "oom") == 0) {
@@ -209,11 +234,11 @@ int program_decode_main(int argc, char **argv)
             for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++)
                 known |= strcmp(target, decode_targets[t]) == 0;
             if (!known) {
-                fprintf(stderr, "memdev decode: unknown target '%s' (ops, oom, trace)\n", target);
+                fprintf(stderr, "memdev-decode: unknown target '%s' (ops, oom, trace)\n", target);
                 return 2;
             }
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "memdev decode: unknown option %s\nTry 'memdev decode --help'.\n", a);
+            fprintf(stderr, "memdev-decode: unknown option %s\nTry 'memdev-decode --help'.\n", a);
             return 2;
         } else {
             files++;
@@ -222,7 +247,7 @@ int program_decode_main(int argc, char **argv)
         }
     }
     if (!files) {
-        fprintf(stderr, "memdev decode: no FILE given\nTry 'memdev decode --help'.\n");
+        fprintf(stderr, "memdev-decode: no FILE given\nTry 'memdev-decode --help'.\n");
         return 2;
     }
     return rc;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_diff.c - seeded randomized differential test: every operation of the API runs on the
- * library and on the reference model (tests/model) with the same arguments; return codes and
- * results must be equal, memdev_validate() must pass and model_compare() must find no
- * difference after every operation, and a failed operation must leave memdev_digest()
- * unchanged. Configurations cover q35/pc boards, windows at 0 and ending at 2^64, tiny and
+ * test_diff.c - seeded randomized differential test: random operations of every kind
+ * (queries, list and info included) run through the lock-step checker (core/lockstep) with the
+ * full check after every operation: results equal the reference model's, memdev_validate()
+ * passes, the whole state and the info JSON equal the model's, and a failed operation or a
+ * query leaves memdev_digest() unchanged. Configurations cover q35/pc boards, windows at 0 and ending at 2^64, tiny and
  * huge budgets, DIMM slots, KVM and vhost memslot limits. --seed N reproduces a run,
  * --runs N and --ops N scale it.
  */
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "lockstep.h"
 #include "memdev.h"
 #include "model.h"
 
@@ -20,7 +21,6 @@
 #define NIDS 48
 
 static uint64_t rng;
-static char msg[4096];
 static long ops_checked;
 static long code_hits[1 - MEMDEV_ERROR_MIN]; /* how often each code was returned */
 
@@ -177,44 +177,18 @@ static const char *pick_id(const struct world *w, int kind) {
     return l.n ? l.ids[rng_below(&rng, (uint64_t)l.n)] : w->ids[rng_below(&rng, NIDS)];
 }
 
-static bool same_lookup(const memdev_lookup_result *a, const memdev_lookup_result *b) {
-    if (a->found != b->found)
-        return false;
-    return !a->found || (!strcmp(a->id, b->id) && a->addr == b->addr && a->offset == b->offset &&
-                         a->memslot == b->memslot && a->mapped == b->mapped);
-}
-
-/* One random operation on both; returns false on the first divergence (already reported). */
-static bool step(struct world *w, uint64_t seed, uint32_t opno) {
-    uint64_t before = memdev_digest(w->sp);
-    int rc_lib, rc_model;
-    char what[160];
+/* The next random operation, built as a trace op (the lock-step checker's language). */
+static void random_op(struct world *w, struct trace_op *op) {
     uint32_t r = (uint32_t)rng_below(&rng, 100);
     int kind = r >= 55 && r < 78 ? MEMDEV_VIRTIO_MEM : r >= 78 && r < 84 ? MEMDEV_HV_BALLOON : -1;
     const char *id = pick_id(w, kind);
+    memset(op, 0, sizeof *op);
+    op->id = id;
     if (r < 38) {
-        memdev_device_desc d;
-        memdev_plug_result a = {0}, b = {0};
-        random_desc(w, &d);
-        rc_lib = memdev_plug(w->sp, &d, &a);
-        rc_model = model_plug(w->m, &d, &b);
-        snprintf(what, sizeof what, "plug %s %s size=0x%llx align=0x%llx fields=0x%x", d.id,
-                 memdev_kind_name(d.kind) ? memdev_kind_name(d.kind) : "?",
-                 (unsigned long long)d.size, (unsigned long long)d.align, d.fields);
-        if (!rc_lib && !rc_model &&
-            (a.addr != b.addr || a.slot != b.slot || a.memslots != b.memslots ||
-             a.empty != b.empty)) {
-            fprintf(stderr,
-                    "seed 0x%llx op %u %s: library addr=0x%llx slot=%d memslots=%u, "
-                    "model addr=0x%llx slot=%d memslots=%u\n",
-                    (unsigned long long)seed, opno, what, (unsigned long long)a.addr, a.slot,
-                    a.memslots, (unsigned long long)b.addr, b.slot, b.memslots);
-            return false;
-        }
+        op->type = TRACE_OP_PLUG;
+        random_desc(w, &op->desc);
     } else if (r < 55) {
-        snprintf(what, sizeof what, "unplug %s", id);
-        rc_lib = memdev_unplug(w->sp, id);
-        rc_model = model_unplug(w->m, id);
+        op->type = TRACE_OP_UNPLUG;
     } else if (r < 72) {
         memdev_device_info info;
         uint64_t block = 2 * MiB, size = 64 * GiB;
@@ -223,109 +197,90 @@ static bool step(struct world *w, uint64_t seed, uint32_t opno) {
             size = info.size;
         }
         uint64_t nb = size / block;
-        uint64_t off = block * rng_below(&rng, nb + 1),
-                 len = block * (1 + rng_below(&rng, 1 + nb / 4));
+        op->type = TRACE_OP_VMEM;
+        op->offset = block * rng_below(&rng, nb + 1);
+        op->length = block * (1 + rng_below(&rng, 1 + nb / 4));
         if (rng_below(&rng, 10) == 0)
-            off += 4096;
-        bool plug = rng_below(&rng, 3) != 0;
-        snprintf(what, sizeof what, "vmem %s %s 0x%llx 0x%llx", id, plug ? "plug" : "unplug",
-                 (unsigned long long)off, (unsigned long long)len);
-        rc_lib = memdev_vmem_request(w->sp, id, plug, off, len);
-        rc_model = model_vmem_request(w->m, id, plug, off, len);
+            op->offset += 4096;
+        op->vmem_plug = rng_below(&rng, 3) != 0;
     } else if (r < 78) {
         memdev_device_info info;
-        uint64_t req = random_size();
+        op->type = TRACE_OP_RESIZE;
+        op->requested = random_size();
         if (model_device_get(w->m, id, &info) == 0 && info.kind == MEMDEV_VIRTIO_MEM && info.block)
-            req = info.block * rng_below(&rng, info.size / info.block + 2);
-        snprintf(what, sizeof what, "resize %s 0x%llx", id, (unsigned long long)req);
-        rc_lib = memdev_vmem_resize(w->sp, id, req);
-        rc_model = model_vmem_resize(w->m, id, req);
+            op->requested = info.block * rng_below(&rng, info.size / info.block + 2);
     } else if (r < 84) {
-        uint32_t idx = (uint32_t)rng_below(&rng, 90);
-        bool map = rng_below(&rng, 3) != 0;
-        snprintf(what, sizeof what, "%s %s %u", map ? "map" : "unmap", id, idx);
-        rc_lib = memdev_balloon_map(w->sp, id, idx, map);
-        rc_model = model_balloon_map(w->m, id, idx, map);
+        op->index = (uint32_t)rng_below(&rng, 90);
+        op->type = rng_below(&rng, 3) != 0 ? TRACE_OP_MAP : TRACE_OP_UNMAP;
     } else if (r < 86) {
-        memdev_limit l = {(uint32_t)pick((const uint64_t[]){16, 64, 508, 509, 1024}, 5),
-                          (uint32_t)rng_below(&rng, 40)};
-        snprintf(what, sizeof what, "vhost-add %u/%u", l.max, l.other);
-        rc_lib = memdev_vhost_add(w->sp, l);
-        rc_model = model_vhost_add(w->m, l);
-    } else if (r < 94) {
-        memdev_lookup_result a, b;
-        uint64_t gpa = random_addr(w) + pick((const uint64_t[]){0, 1, 0 - 1ull, 2 * MiB}, 4);
-        snprintf(what, sizeof what, "lookup 0x%llx", (unsigned long long)gpa);
-        rc_lib = memdev_lookup(w->sp, gpa, &a);
-        rc_model = model_lookup(w->m, gpa, &b);
-        if (!same_lookup(&a, &b)) {
-            fprintf(
-                stderr,
-                "seed 0x%llx op %u %s: library found=%d '%s' offset=0x%llx "
-                "memslot=%u mapped=%d, model found=%d '%s' offset=0x%llx memslot=%u mapped=%d\n",
-                (unsigned long long)seed, opno, what, a.found, a.found ? a.id : "",
-                (unsigned long long)a.offset, a.memslot, a.mapped, b.found, b.found ? b.id : "",
-                (unsigned long long)b.offset, b.memslot, b.mapped);
-            return false;
-        }
+        op->type = TRACE_OP_VHOST_ADD;
+        op->limit.max = (uint32_t)pick((const uint64_t[]){16, 64, 508, 509, 1024}, 5);
+        op->limit.other = (uint32_t)rng_below(&rng, 40);
+    } else if (r < 92) {
+        op->type = TRACE_OP_LOOKUP;
+        op->gpa = random_addr(w) + pick((const uint64_t[]){0, 1, 0 - 1ull, 2 * MiB}, 4);
+    } else if (r < 97) {
+        op->type = TRACE_OP_FREE;
+        op->size = random_size();
+        op->align = random_align();
     } else {
-        uint64_t size = random_size(), align = random_align(), a = 0, b = 0;
-        snprintf(what, sizeof what, "free 0x%llx align=0x%llx", (unsigned long long)size,
-                 (unsigned long long)align);
-        rc_lib = memdev_free(w->sp, size, align, &a);
-        rc_model = model_free(w->m, size, align, &b);
-        if (!rc_lib && !rc_model && a != b) {
-            fprintf(stderr, "seed 0x%llx op %u %s: library 0x%llx, model 0x%llx\n",
-                    (unsigned long long)seed, opno, what, (unsigned long long)a,
-                    (unsigned long long)b);
-            return false;
-        }
+        static const enum trace_op_type q[] = {TRACE_OP_STATS, TRACE_OP_LIST, TRACE_OP_INFO};
+        op->type = q[rng_below(&rng, 3)];
     }
+}
+
+/* One random operation through the lock-step checker; false on the first divergence. */
+static bool step(struct world *w, lockstep *ls, uint64_t seed, uint32_t opno) {
+    struct trace_op op;
+    lockstep_result res;
+    random_op(w, &op);
+    int bad = lockstep_step(ls, &op, 0, &res);
     ops_checked++;
-    if (rc_lib <= 0 && rc_lib >= MEMDEV_ERROR_MIN)
-        code_hits[-rc_lib]++;
-    if (rc_lib != rc_model) {
-        fprintf(stderr, "seed 0x%llx op %u %s: library %s (%s), model %s\n",
-                (unsigned long long)seed, opno, what, memdev_error_name(rc_lib),
-                memdev_last_error(w->sp), memdev_error_name(rc_model));
-        return false;
-    }
-    if (rc_lib && memdev_digest(w->sp) != before) {
-        fprintf(stderr, "seed 0x%llx op %u %s: failed with %s but changed the state\n",
-                (unsigned long long)seed, opno, what, memdev_error_name(rc_lib));
-        return false;
-    }
-    if (memdev_validate(w->sp, msg, sizeof msg) || model_compare(w->m, w->sp, msg, sizeof msg)) {
-        fprintf(stderr, "seed 0x%llx op %u after %s (%s): %s\n", (unsigned long long)seed, opno,
-                what, memdev_error_name(rc_lib), msg);
-        return false;
-    }
-    return true;
+    if (res.rc <= 0 && res.rc >= MEMDEV_ERROR_MIN)
+        code_hits[-res.rc]++;
+    if (!bad)
+        return true;
+    const lockstep_failure *f = lockstep_failed(ls);
+    char line[1024];
+    if (trace_format_op(&op, line, sizeof line) < 0)
+        snprintf(line, sizeof line, "(op type %d)", (int)op.type);
+    fprintf(stderr, "seed 0x%llx op %u %s: %s: %s\n", (unsigned long long)seed, opno, line,
+            f->check, f->msg);
+    return false;
 }
 
 static void run(uint64_t seed, uint32_t ops) {
     memdev_config cfg;
     memdev_limit vh[4];
     struct world w;
+    lockstep *ls = NULL;
+    lockstep_options lo = {.check = true, .full_every = 1};
     rng = seed | 1;
     random_config(&cfg, vh);
     w.cfg = &cfg;
     for (int i = 0; i < NIDS; i++)
         snprintf(w.ids[i], sizeof w.ids[i], "d%d", i);
-    CHECK_RC(memdev_space_create(&cfg, NULL, &w.sp), 0);
-    CHECK_RC(model_space_create(&cfg, &w.m), 0);
-    if (!w.sp || !w.m)
+    CHECK_RC(lockstep_create(&cfg, NULL, &lo, &ls), 0);
+    CHECK(ls && !lockstep_failed(ls));
+    w.sp = lockstep_space(ls);
+    w.m = (model_space *)lockstep_model(ls);
+    if (!w.sp || !w.m || lockstep_failed(ls)) {
+        lockstep_destroy(ls);
         return;
+    }
     for (uint32_t i = 0; i < ops; i++) {
-        if (!step(&w, seed, i)) {
+        if (!step(&w, ls, seed, i)) {
             check_failures++;
-            fprintf(stderr, "model state:\n");
-            model_dump(w.m, stderr);
+            lockstep_dump(ls, stderr);
             break;
         }
     }
-    memdev_space_destroy(w.sp);
-    model_space_destroy(w.m);
+    if (!check_failures && lockstep_check_full(ls) != 0) {
+        check_failures++;
+        fprintf(stderr, "seed 0x%llx at the end: %s: %s\n", (unsigned long long)seed,
+                lockstep_failed(ls)->check, lockstep_failed(ls)->msg);
+    }
+    lockstep_destroy(ls);
 }
 
 int main(int argc, char **argv) {

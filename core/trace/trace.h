@@ -8,8 +8,8 @@
  * request makes sense, that is the library's job, so `slot=` on a virtio-pmem reaches
  * memdev_plug and comes back as invalid-argument). The formatter prints an op back as a
  * trace line (the fuzz decoder uses it to emit reproducers). The runner executes ops against
- * the library and, in check mode, against the reference model (tests/model) as well,
- * comparing both after every operation.
+ * the library and, in check mode, through the lock-step checker (core/lockstep), which runs the
+ * reference model (core/model) beside it and compares everything after every operation.
  *
  * Everything here is reentrant: no globals, no exit()/abort(), no unbounded recursion, all
  * output through caller-supplied sinks. Any byte string is a valid input to the parser and
@@ -32,9 +32,12 @@
  *   extensions: `expect none` (lookup found nothing), `expect ok empty` (an empty device
  *   was plugged) and the expect keys listed at enum trace_expect_key (lookup details and
  *   stats counters); an expect key the result does not have is a mismatch;
- * - memdev extension: `fail-alloc` makes every allocation of the next operation fail (to
- *   reach the no-memory code from a trace); under --check a no-memory answer from the
- *   library is accepted when the state did not change, and the model skips that operation.
+ * - memdev extension: `fail-alloc [mask=M]` makes allocations of the next operation (or of
+ *   the space, before a `space` line) fail, to reach the no-memory code from a trace: every
+ *   allocation without a mask, else allocation j (j < 8) when bit j of M is set (M = 0xff
+ *   means every allocation, as the oom fuzz target's schedule does). Under --check a
+ *   no-memory answer is accepted when an allocation did fail and nothing changed, and the
+ *   model skips that operation (a decoded oom crash repeats the operation to retry it).
  */
 #ifndef MEMDEV_TRACE_H
 #define MEMDEV_TRACE_H
@@ -48,6 +51,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct lockstep_failure; /* core/lockstep/lockstep.h */
 
 /* Exit statuses of a run. */
 enum trace_status {
@@ -147,6 +152,7 @@ struct trace_op {
     uint64_t offset, length; /* vmem */
     uint64_t requested;      /* resize */
     uint32_t index;          /* map, unmap */
+    uint8_t fail_mask;       /* fail-alloc: mask= (0 when not given: every allocation) */
     memdev_limit limit;      /* vhost-add */
     uint64_t gpa;            /* lookup */
     uint64_t size, align;    /* free (align defaults to 2 MiB) */
@@ -196,11 +202,17 @@ struct trace_options {
     trace_out_fn err;        /* malformed-input and setup messages; NULL: discard */
     void *err_ctx;
     bool check;              /* run the reference model beside the library, compare after each op */
+    /* check mode: the full (O(n)) comparison every N operations (0 or 1: after every one);
+     * the per-operation checks of core/lockstep run after every operation regardless */
+    unsigned check_every;
     bool quiet;              /* print only failures (expect mismatches, divergences, errors) */
     const memdev_allocator *alloc; /* allocator for the space; NULL: the C library's */
     /* Called once with the final space, if one was created, before it is destroyed. */
     void (*on_finish)(void *ctx, const memdev_space *sp);
     void *finish_ctx;
+    /* Called once when check mode finds a divergence (core/lockstep's failure). */
+    void (*on_divergence)(void *ctx, const struct lockstep_failure *failure);
+    void *divergence_ctx;
 };
 
 /*

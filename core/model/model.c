@@ -1063,16 +1063,17 @@ static int cmp_info(const memdev_device_info *a, const memdev_device_info *b, si
     if (!b->id || strcmp(a->id, b->id) != 0)
         return diff(msg, cap, "device #%zu id: model='%s' library='%s'", idx, a->id,
                     str_or_null(b->id));
-    snprintf(where, sizeof where, "device #%zu '%s' ", idx, a->id);
     n = sizeof t / sizeof t[0];
     i = first_diff(t, n);
+    bool memdev_differs = (a->memdev == NULL) != (b->memdev == NULL) ||
+                          (a->memdev && strcmp(a->memdev, b->memdev) != 0);
+    if (i == n && !memdev_differs)
+        return 0; /* the message is formatted only when something differs */
+    snprintf(where, sizeof where, "device #%zu '%s' ", idx, a->id);
     if (i < n)
         return report_field(where, &t[i], msg, cap);
-    if ((a->memdev == NULL) != (b->memdev == NULL) ||
-        (a->memdev && strcmp(a->memdev, b->memdev) != 0))
-        return diff(msg, cap, "%smemdev: model='%s' library='%s'", where,
-                    str_or_null(a->memdev), str_or_null(b->memdev));
-    return 0;
+    return diff(msg, cap, "%smemdev: model='%s' library='%s'", where, str_or_null(a->memdev),
+                str_or_null(b->memdev));
 }
 
 typedef struct cmp_ctx {
@@ -1239,6 +1240,42 @@ int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_
     if (!rc && msg && cap > 0)
         msg[0] = '\0';
     return rc;
+}
+
+/* Everything of one device, then lookups around it: O(memslots + extents + devices). */
+static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, char *msg, size_t cap)
+{
+    const model_dev *d = &m->devs[i];
+    memdev_device_info mine, lib;
+    int rc = memdev_device_get(sp, d->id, &lib);
+    if (rc != 0)
+        return diff(msg, cap, "device_get('%s'): model=ok library=%s", d->id,
+                    memdev_error_name(rc));
+    fill_info(d, &mine);
+    rc = cmp_info(&mine, &lib, i, msg, cap);
+    if (!rc)
+        rc = cmp_memslots(d, sp, msg, cap);
+    if (!rc && !d->empty && d->kind == MEMDEV_VIRTIO_MEM)
+        rc = cmp_extents(d, sp, msg, cap);
+    if (!rc && !d->empty)
+        rc = cmp_dev_lookups(m, i, sp, msg, cap);
+    return rc;
+}
+
+int model_compare_device(const model_space *m, const memdev_space *sp, const char *id, char *msg,
+                         size_t cap)
+{
+    if (msg && cap > 0)
+        msg[0] = '\0';
+    for (size_t i = 0; i < m->n_devs; i++)
+        if (strcmp(m->devs[i].id, id) == 0)
+            return cmp_one(m, i, sp, msg, cap);
+    memdev_device_info lib;
+    int rc = memdev_device_get(sp, id, &lib);
+    if (rc != MEMDEV_EUNKNOWNID)
+        return diff(msg, cap, "device_get('%s'): model=unknown-id library=%s", id,
+                    memdev_error_name(rc));
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */

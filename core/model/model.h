@@ -64,6 +64,15 @@ int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_
  */
 int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_t cap);
 
+/*
+ * The part of model_compare that concerns one id: the device exists in both or in neither;
+ * when it exists, every field of memdev_device_info, every memslot's mapped state, its exact
+ * plugged extents (virtio-mem) and lookups at its edges and memslot boundaries agree.
+ * O(memslots + extents) plus the model's scans. 0, or MEMDEV_EINVARIANT with msg.
+ */
+int model_compare_device(const model_space *m, const memdev_space *sp, const char *id, char *msg,
+                         size_t cap);
+
 /* Human-readable dump of the model state (config, counters, devices) for divergence reports. */
 void model_dump(const model_space *m, FILE *f);
 

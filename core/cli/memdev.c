@@ -4,7 +4,7 @@
  * optionally beside the reference model (--check), and prints the QMP-style device list a
  * trace ends with. It is a thin front end over trace.h: everything it does is reachable from
  * tests and fuzz targets without a process. Subcommands live in one table (`commands` below)
- * so new ones (the fuzz helper's `decode`) are added in one place with their help text.
+ * so new ones are added in one place with their help text.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "memdev.h"
-#include "program.h" /* fuzz/: memdev decode */
 #include "trace.h"
 
 static void sink_file(void *ctx, const char *s, size_t n)
@@ -44,11 +43,13 @@ static const char help_run[] =
     "'N: expect ... FAILED: got ...' and the run goes on.\n"
     "\n"
     "options:\n"
-    "  --check   also run the reference model (tests/model) beside the library; after every\n"
-    "            operation compare return codes and results, run memdev_validate(), compare\n"
-    "            the whole state with the model and check that a failed operation did not\n"
-    "            change memdev_digest(). The first divergence is reported with both states\n"
-    "            and stops that file (exit 1).\n"
+    "  --check   run every operation through the lock-step checker (core/lockstep): the\n"
+    "            reference model (core/model) runs beside the library, and after every\n"
+    "            operation results, counters, the named device, list and info output (the\n"
+    "            JSON field by field) are compared, memdev_validate() runs, the whole state\n"
+    "            is compared with the model, and a failed operation or a query must leave\n"
+    "            memdev_digest() unchanged. The first divergence is reported with the check\n"
+    "            that failed and both states, and stops that file (exit 1).\n"
     "  --quiet   print only failures (expect mismatches, divergences, malformed lines)\n"
     "  -h, --help  this text\n"
     "\n"
@@ -100,8 +101,9 @@ static const char help_trace[] =
     "  expect ok [addr=X] [slot=N] [memslots=N] [empty]\n"
     "  expect error CODE\n"
     "  expect none                         (extension) the lookup found no device\n"
-    "  fail-alloc                          (memdev extension) every allocation of the next\n"
-    "                                      operation fails: reaches 'no-memory'\n"
+    "  fail-alloc [mask=M]                 (memdev extension) allocations of the next\n"
+    "                                      operation fail (all, or allocation j when bit j\n"
+    "                                      of M is set): reaches 'no-memory'\n"
     "\n"
     "The parser checks syntax only; whether a request makes sense (slot= on a virtio-pmem,\n"
     "a 300-byte id, size 0, an unknown KIND) is answered by the library with an error code.\n"
@@ -136,7 +138,7 @@ struct command {
 };
 
 /*
- * The subcommand table. To add a command (e.g. the fuzz helper's `decode`), add one row
+ * The subcommand table. To add a command, add one row
  * here with its help text; `memdev help`, `memdev CMD --help` and dispatch follow.
  */
 static const struct command commands[] = {
@@ -145,8 +147,6 @@ static const struct command commands[] = {
     {"info", cmd_info, "run a trace silently and print the final device list as JSON",
      help_info},
     {"help", cmd_help, "show help for a command or for the trace language", help_help},
-    {"decode", program_decode_main, "print a fuzz input (corpus file, crash) as a trace",
-     program_decode_help},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lockstep.h - the one lock-step checker: it drives a memdev_space and the reference model
+ * (core/model) with the same operations and checks, after each one, that they agree on
+ * everything observable and that the library keeps every invariant of spec section 8. The
+ * trace runner's --check (core/trace), the fuzz harness (fuzz/) and the differential unit
+ * test (tests/unit) all run operations through it, so a check added here applies everywhere.
+ *
+ * Checks come in two tiers so that fuzzing stays fast on deep trees without losing any:
+ *
+ *   every operation (cost O(log n) in the library plus the model's own linear scans)
+ *     - the return code and the whole result (plug address/slot/memslots/empty, lookup
+ *       id/addr/offset/memslot/mapped, free address, every stats counter) equal the model's;
+ *     - the stats counters of both sides are equal afterwards;
+ *     - the device the operation names is equal in both (all info fields, every memslot's
+ *       mapped state, the exact plugged extents, lookups at its edges and memslot starts),
+ *       or absent from both;
+ *     - a failed operation or a query left the library's counters and the named device as
+ *       they were;
+ *     - no-memory only where the caller injected allocation failures, and then nothing
+ *       changed (digest and validator) and the model skips the operation;
+ *     - `list` and `info` results are compared with the model in full (they are O(n) by
+ *       nature): every device in order with every field; the info JSON is parsed and
+ *       compared field by field, its buffer contract (length, truncation, one byte short)
+ *       included.
+ *
+ *   full check (O(n log n)): after every operation while the model holds at most
+ *   `full_below` devices, every `full_every` operations, after operations flagged
+ *   LOCKSTEP_FULL, and whenever lockstep_check_full() is called (every caller does at the
+ *   end of a run)
+ *     - memdev_validate() (every cached summary recomputed, every invariant);
+ *     - model_compare() (every observable value of every device, lookups at every boundary);
+ *     - the info JSON, field by field;
+ *     - a failed operation or a query left memdev_digest() unchanged (when the operation
+ *       was a full-check one, the digest is taken before it);
+ *     - a plug followed by the unplug of the same device restores the digest from before
+ *       the plug (when the plug was a full-check one).
+ *
+ * A failure names the check that failed (a stable word, see lockstep_failure.check) and the
+ * operation it was found after, so campaigns can deduplicate by (check, operation kind).
+ * Callers that want the *first* operation at which a bug shows replay the same input with
+ * full_every = 1 (the fuzz harness and the trace runner do so before reporting).
+ *
+ * Everything is reentrant; the checker allocates with the C library, the space with the
+ * caller's allocator (so the caller can inject allocation failures into the library only).
+ */
+#ifndef MEMDEV_LOCKSTEP_H
+#define MEMDEV_LOCKSTEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memdev.h"
+#include "model.h"
+#include "trace.h" /* struct trace_op: the operation language (header only) */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What one operation returned (library or model). Only the member of the op's type counts. */
+typedef struct lockstep_result {
+    int rc;
+    memdev_plug_result plug;     /* TRACE_OP_PLUG */
+    memdev_lookup_result lookup; /* TRACE_OP_LOOKUP; lookup.id points at id[] */
+    char id[MEMDEV_MAX_ID_LEN + 1];
+    uint64_t addr;      /* TRACE_OP_FREE */
+    memdev_stats stats; /* TRACE_OP_STATS */
+} lockstep_result;
+
+typedef struct lockstep_options {
+    bool check;          /* run the model and the checks; false: the library alone */
+    uint32_t full_every; /* full check every N operations; 0: default (16); 1: every op */
+    uint32_t full_below; /* full check after every op while the model has <= N devices;
+                            0: default (8) */
+    uint8_t create_fail_mask; /* allocations of space creation that fail (as for a step) */
+} lockstep_options;
+
+typedef struct lockstep_failure {
+    /*
+     * The check, a stable word: "space" (creation results differ), "result" (code or
+     * result of an operation differs), "stats", "device" (the named device differs),
+     * "unchanged" (a failed operation or a query changed the library), "no-memory",
+     * "list", "info", "validate", "compare" (model_compare at a full check), "digest"
+     * (failed op or query changed the digest), "roundtrip" (plug + unplug did not restore).
+     */
+    const char *check;
+    uint32_t opno;          /* operations stepped so far (0: at creation) */
+    enum trace_op_type op_type; /* the operation it was found after (NONE: not after one) */
+    bool full;              /* found by a full check */
+    bool have_results;      /* lib and model below hold the operation's results */
+    lockstep_result lib, model;
+    char msg[1200];
+} lockstep_failure;
+
+typedef struct lockstep lockstep;
+
+/*
+ * Creates the checker and the library space (with alloc, NULL: the C library's, wrapped by
+ * the injection layer) and, in
+ * check mode, the model. Returns the library's code of memdev_space_create; *out is set
+ * whenever the checker itself could be allocated (also when the library refused the
+ * configuration: then lockstep_space() is NULL). When the model's code differs, the checker
+ * has failed ("space"). MEMDEV_ENOMEM with *out NULL when the checker cannot be allocated.
+ */
+int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
+                    const lockstep_options *opt, lockstep **out);
+void lockstep_destroy(lockstep *ls);
+
+/* The library space (NULL when creation failed) and the model (NULL without check). */
+memdev_space *lockstep_space(const lockstep *ls);
+const model_space *lockstep_model(const lockstep *ls);
+
+#define LOCKSTEP_FULL 1u /* run the full check after this op */
+/*
+ * Allocation-failure injection: allocation j (j < 8) of the library during this op fails
+ * when bit j of mask is set; 0xFF fails every allocation. A no-memory answer is then
+ * checked (an allocation did fail, nothing changed, the space validates) and the model
+ * skips the op, so the caller may retry it. Without injection, no-memory is a failure.
+ */
+#define LOCKSTEP_FAIL_ALLOC(mask) ((unsigned)((mask) & 0xFFu) << 8)
+#define LOCKSTEP_FAIL_MASK LOCKSTEP_FAIL_ALLOC(0xFF)
+
+/*
+ * Runs op (any type that changes or queries the space: plug .. info; other types do
+ * nothing) on the library, then on the model, and checks. *lib receives the library's
+ * result (may be NULL). Returns 0, or -1 when a check failed (see lockstep_failed); after a
+ * failure every call returns -1 and does nothing. flags: LOCKSTEP_FULL, LOCKSTEP_FAIL_ALLOC.
+ */
+int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, lockstep_result *lib);
+
+/* One operation on the library alone / on the model alone, without any check. */
+void lockstep_exec_library(memdev_space *sp, const struct trace_op *op, lockstep_result *res);
+void lockstep_exec_model(model_space *m, const struct trace_op *op, lockstep_result *res);
+
+/* The full check now. 0 or -1. */
+int lockstep_check_full(lockstep *ls);
+
+/* The failure, or NULL while every check passed. */
+const lockstep_failure *lockstep_failed(const lockstep *ls);
+
+/* Operations stepped so far. */
+uint32_t lockstep_steps(const lockstep *ls);
+
+/* The model's state and the library's (stats and list), for failure reports. */
+void lockstep_dump(const lockstep *ls, FILE *f);
+
+/*
+ * Checks the library's info JSON against the model's device list, field by field (exact
+ * keys per kind, values, order), and the buffer contract of memdev_info_json. 0, or -1 with
+ * the first difference in msg. O(n). (Exposed for tests of the checker itself.)
+ */
+int lockstep_check_info_json(const model_space *m, const memdev_space *sp, char *msg, size_t cap);
+
+/* Compares one info JSON text with the model (no buffer-contract checks). 0 or -1. */
+int lockstep_compare_info_text(const model_space *m, const char *json, size_t len, char *msg,
+                               size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMDEV_LOCKSTEP_H */

@@ -19,6 +19,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t sched[HARNESS_SCHEDULE_SIZE] = {0};
     size_t n = size < sizeof(sched) ? size : sizeof(sched);
     memcpy(sched, data, n);
-    harness_run(data + n, size - n, sched);
+    harness_run(data + n, size - n, sched, PROGRAM_OPS);
     return 0;
 }

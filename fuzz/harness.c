@@ -88,7 +88,8 @@ typedef struct run {
     lockstep *ls;
     harness_alloc al;
     const uint8_t *sched;
-    bool strict, verbose;
+    program_mode mode;
+    bool strict, verbose, prefilling;
     uint32_t opno;
     struct trace_op op;
 } run;
@@ -136,6 +137,19 @@ static int step(run *r)
     lockstep_result res;
     uint8_t mask = r->sched ? r->sched[r->opno % HARNESS_SCHEDULE_SIZE] : 0;
     unsigned flags = program_checkpoint(&r->d) ? LOCKSTEP_FULL : 0;
+    if (program_in_prefill(&r->d)) {
+        r->prefilling = true;
+        if (lockstep_step(r->ls, &r->op, LOCKSTEP_QUICK, &res))
+            return -1;
+        if (r->verbose)
+            print_result(r, &res, false);
+        return 0;
+    }
+    if (r->prefilling) { /* the prefill is done: everything once before the records */
+        r->prefilling = false;
+        if (lockstep_check_full(r->ls))
+            return -1;
+    }
     if (mask) {
         if (lockstep_step(r->ls, &r->op, flags | LOCKSTEP_FAIL_ALLOC(mask), &res))
             return -1;
@@ -153,9 +167,11 @@ static int step(run *r)
 
 static int create(run *r, const memdev_allocator *al, outcome *o)
 {
-    lockstep_options lo = {.check = true};
-    if (r->strict)
+    lockstep_options lo = {.check = true, .full_every = 32, .full_amortized = true};
+    if (r->strict) {
         lo.full_every = 1;
+        lo.full_amortized = false;
+    }
     lo.create_fail_mask = r->sched ? r->sched[0] : 0;
     int rc = lockstep_create(&r->d.config, al, &lo, &r->ls);
     if (rc == MEMDEV_ENOMEM && lo.create_fail_mask && r->ls && !lockstep_failed(r->ls)) {
@@ -186,7 +202,8 @@ static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
 {
     memdev_allocator al = harness_allocator(&r->al);
     int bad = 0;
-    program_decoder_init(&r->d, data, size);
+    program_decoder_init(&r->d, data, size, r->mode);
+    r->prefilling = false;
     if (r->verbose) {
         char line[1024];
         struct trace_op sop;
@@ -220,32 +237,33 @@ static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
     return bad;
 }
 
-static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, bool strict,
-                    outcome *o)
+static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
+                    bool strict, outcome *o)
 {
     static run r; /* large (the decoder's shadow); the targets are single-threaded */
     r.ls = NULL;
     r.al.live = 0;
     r.sched = schedule;
+    r.mode = mode;
     r.strict = strict;
     r.verbose = harness_verbose() != 0;
     r.opno = 0;
     return run_once(&r, data, size, o);
 }
 
-void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule)
+void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode)
 {
     static outcome o, first;
     o.check = NULL;
     /* verbose (fuzz/repro): go straight to the run that checks everything after every op */
     bool strict = harness_verbose() != 0;
-    if (run_mode(data, size, schedule, strict, &o) == 0)
+    if (run_mode(data, size, schedule, mode, strict, &o) == 0)
         return;
     if (!strict) {
         /* Replay with the full check after every operation: the first op where it shows. */
         first = o;
         o.check = NULL;
-        if (run_mode(data, size, schedule, true, &o) == 0)
+        if (run_mode(data, size, schedule, mode, true, &o) == 0)
             o = first; /* cannot happen (strict checks are a superset); report what we saw */
     }
     if (o.opno)

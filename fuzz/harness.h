@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "memdev.h"
+#include "program.h"
 
 /* Allocation-failure schedule for the oom target: NULL/0 for none. */
 #define HARNESS_SCHEDULE_SIZE 8u
@@ -32,9 +33,11 @@
  * Runs the program in data. With a schedule, allocation j (< 8) of operation i fails when bit
  * j of schedule[i % 8] is set (i = 0 is space creation; 0xFF fails every allocation of that
  * operation); a failed operation must then be no-memory with the state unchanged, and is
- * retried without failures so the run goes on in step with the model.
+ * retried without failures so the run goes on in step with the model. In deep mode the
+ * prefill plugs are checked by result only, then the full check runs once, then the records
+ * run as in ops mode (the full check every 64 operations: n is in the thousands).
  */
-void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule);
+void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode);
 
 /* Allocator that counts live blocks (leak check at the end of a run). */
 typedef struct harness_alloc {

@@ -29,12 +29,15 @@
 #define GIB (1ull << 30)
 #define TIB (1ull << 40)
 
-/* "d000" .. "d777": string constants, so ops can point at them and stay valid when copied. */
+/* "d0000" .. "d7777": string constants, so ops can point at them and stay valid when copied. */
 #define ID8(p) "d" p "0", "d" p "1", "d" p "2", "d" p "3", "d" p "4", "d" p "5", "d" p "6", "d" p "7"
 #define ID64(p) ID8(p "0"), ID8(p "1"), ID8(p "2"), ID8(p "3"), \
                 ID8(p "4"), ID8(p "5"), ID8(p "6"), ID8(p "7")
-static const char *const id_pool[PROGRAM_ID_POOL] = {ID64("0"), ID64("1"), ID64("2"), ID64("3"),
-                                                     ID64("4"), ID64("5"), ID64("6"), ID64("7")};
+#define ID512(p) ID64(p "0"), ID64(p "1"), ID64(p "2"), ID64(p "3"), \
+                 ID64(p "4"), ID64(p "5"), ID64(p "6"), ID64(p "7")
+static const char *const id_pool[PROGRAM_ID_POOL] = {ID512("0"), ID512("1"), ID512("2"),
+                                                     ID512("3"), ID512("4"), ID512("5"),
+                                                     ID512("6"), ID512("7")};
 /* An id outside the pool: never plugged, so always unknown-id. */
 static const char unknown_id[] = "zz";
 
@@ -141,16 +144,62 @@ static memdev_limit limit_of(uint8_t b, bool keep_invalid)
     return l;
 }
 
-void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size)
+/*
+ * Deep mode: a window with room for the prefill (1 PiB at a base chosen by h0, unaligned ones
+ * included), the budget of the window, no hypervisor or vhost limit (vhost-add records may add
+ * one later), DIMM slots from h2. The prefill comes from the prefix (decode_prefill).
+ */
+static void deep_config(program_decoder *d, const uint8_t *h)
+{
+    static const uint64_t bases[8] = {4 * GIB, 6 * GIB, 1 * TIB, 4 * GIB + 4 * KIB,
+                                      0,       1 * GIB, 6 * GIB + 2 * MIB, 64 * GIB};
+    memdev_config *c = &d->config;
+    c->base = bases[h[0] & 7];
+    c->size = 1ull << 50;
+    c->budget = c->size;
+    c->dimm_slots = h[2] % 9u;
+    c->vhost = d->vhost;
+    d->prefill_left = 256u << (d->deep[0] & 3);
+    d->prefill_next = c->base;
+}
+
+void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
+                          program_mode mode)
 {
     uint8_t h[PROGRAM_HEADER_SIZE] = {0};
-    memset(d, 0, sizeof(*d));
+    size_t skip = mode == PROGRAM_DEEP ? PROGRAM_DEEP_PREFIX : 0;
+    /* Only the small state: live[], gaps[] and the id map are rebuilt by refresh (the id map
+     * by generation), so setting up a decoder per input clears a few hundred bytes. */
+    d->mode = mode;
+    d->ops = d->steps = 0;
+    d->max_steps = mode == PROGRAM_DEEP ? 2 * PROGRAM_MAX_STEPS : PROGRAM_MAX_STEPS;
+    d->bulk_left = d->bulk_i = d->bulk_cursor = 0;
+    d->bulk_next = 0;
+    d->prefill_left = d->prefill_i = 0;
+    d->in_prefill = d->checkpoint = false;
+    d->jitter = 0;
+    memset(&d->config, 0, sizeof(d->config));
+    memset(d->vhost, 0, sizeof(d->vhost));
+    memset(&d->stats, 0, sizeof(d->stats));
+    d->n_live = d->n_gaps = 0;
+    d->gen++;
+    d->fresh = false;
+    d->last_type = TRACE_OP_NONE;
+    d->last_plugged = NULL;
+    memset(d->deep, 0, sizeof(d->deep));
+    memcpy(d->deep, data, min_u64(size, skip));
+    data += min_u64(size, skip);
+    size -= min_u64(size, skip);
     memcpy(h, data, min_u64(size, PROGRAM_HEADER_SIZE));
     d->data = data;
     d->size = size;
     d->pos = PROGRAM_HEADER_SIZE;
     for (unsigned i = 0; i < 8; i++)
         d->jitter |= (uint64_t)h[8 + i] << (8 * i);
+    if (mode == PROGRAM_DEEP) {
+        deep_config(d, h);
+        return;
+    }
 
     bool keep_invalid = (h[4] & 4) != 0;
     unsigned k = h[1] >> 4;
@@ -190,13 +239,13 @@ void program_space_op(const program_decoder *d, struct trace_op *op)
 /* ---------------------------------------------------------------------------------------- */
 /* Shadow of the space                                                                      */
 
-/* Index of a pool id ("d" and three octal digits), or -1. */
+/* Index of a pool id ("d" and four octal digits), or -1. */
 static int pool_index(const char *id)
 {
     int ix = 0;
-    if (id[0] != 'd' || id[4] != '\0')
+    if (id[0] != 'd' || id[5] != '\0')
         return -1;
-    for (int i = 1; i < 4; i++) {
+    for (int i = 1; i < 5; i++) {
         if (id[i] < '0' || id[i] > '7')
             return -1;
         ix = ix * 8 + (id[i] - '0');
@@ -210,7 +259,8 @@ static int collect(void *ctx, const memdev_device_info *info)
     int ix = pool_index(info->id);
     if (ix < 0 || d->n_live >= PROGRAM_MAX_LIVE)
         return 0;
-    d->live_of[ix] = (int16_t)d->n_live;
+    d->live_gen[ix] = d->gen;
+    d->live_idx[ix] = (uint16_t)d->n_live;
     program_dev *v = &d->live[d->n_live++];
     v->id = id_pool[ix];
     v->kind = info->kind;
@@ -228,21 +278,55 @@ static int collect(void *ctx, const memdev_device_info *info)
     return 0;
 }
 
+/* The free ranges of the window, from the shadow (non-empty devices are in address order). */
+static void find_gaps(program_decoder *d)
+{
+    const memdev_config *c = &d->config;
+    uint64_t wlast = c->base + (c->size - 1), next = c->base;
+    bool open = true; /* `next` is a free byte (false once a device ends at 2^64 - 1) */
+    d->n_gaps = 0;
+    for (uint32_t i = 0; i < d->n_live; i++) {
+        const program_dev *v = &d->live[i];
+        if (v->empty || v->size == 0)
+            continue;
+        if (open && v->addr > next)
+            d->gaps[d->n_gaps++] = (program_gap){next, v->addr - 1};
+        uint64_t last = v->addr + (v->size - 1);
+        open = last < wlast;
+        next = last + 1;
+    }
+    if (open && next <= wlast)
+        d->gaps[d->n_gaps++] = (program_gap){next, wlast};
+}
+
+/* Rebuilds the shadow when the state may have changed since the last refresh. */
 static void refresh(program_decoder *d, const memdev_space *sp)
 {
-    d->n_live = 0;
-    memset(d->live_of, 0xff, sizeof(d->live_of));
-    memset(&d->stats, 0, sizeof(d->stats));
-    if (!sp)
+    memdev_stats st;
+    if (!sp) {
+        d->n_live = 0;
+        d->n_gaps = 0;
+        d->gen++;
+        memset(&d->stats, 0, sizeof(d->stats));
         return;
+    }
+    memdev_stats_get(sp, &st);
+    /* A resize changes only a device's requested size: the one change stats do not show. */
+    if (d->fresh && d->last_type != TRACE_OP_RESIZE &&
+        memcmp(&st, &d->stats, sizeof(st)) == 0)
+        return;
+    d->stats = st;
+    d->n_live = 0;
+    d->gen++;
     memdev_foreach(sp, collect, d);
-    memdev_stats_get(sp, &d->stats);
+    find_gaps(d);
+    d->fresh = true;
 }
 
 static const program_dev *find_live(const program_decoder *d, const char *id)
 {
     int ix = pool_index(id);
-    return ix >= 0 && d->live_of[ix] >= 0 ? &d->live[d->live_of[ix]] : NULL;
+    return ix >= 0 && d->live_gen[ix] == d->gen ? &d->live[d->live_idx[ix]] : NULL;
 }
 
 /* A pool id that is not plugged, from index i on; unknown_id when every one is. */
@@ -256,12 +340,34 @@ static const char *free_id(const program_decoder *d, unsigned i)
     return unknown_id;
 }
 
+/* Non-empty live devices. */
+static uint32_t n_placed(const program_decoder *d)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->n_live; i++)
+        n += !d->live[i].empty;
+    return n;
+}
+
+/* The j-th non-empty live device (j taken modulo their number), or NULL. */
+static const program_dev *placed(const program_decoder *d, uint32_t j)
+{
+    uint32_t n = n_placed(d);
+    if (n == 0)
+        return NULL;
+    j %= n;
+    for (uint32_t i = 0; i < d->n_live; i++)
+        if (!d->live[i].empty && j-- == 0)
+            return &d->live[i];
+    return NULL;
+}
+
 /*
- * The device an operation targets, from selector s: mostly a live device of the wanted kind
- * (want < 0: any non-empty), sometimes the one plugged last, any live one (wrong kind), or an
- * id that is not plugged.
+ * The device an operation targets, from selector s (and hi, which widens the choice to
+ * deep trees): mostly a live device of the wanted kind (want < 0: any non-empty), sometimes
+ * the one plugged last, any live one (wrong kind), or an id that is not plugged.
  */
-static const program_dev *select_dev(const program_decoder *d, uint8_t s, int want,
+static const program_dev *select_dev(const program_decoder *d, uint8_t s, uint8_t hi, int want,
                                      const char **id)
 {
     if (d->n_live > 0 && s < 0xD0) {
@@ -269,7 +375,7 @@ static const program_dev *select_dev(const program_decoder *d, uint8_t s, int wa
         for (uint32_t i = 0; i < d->n_live; i++)
             match += want < 0 ? !d->live[i].empty : d->live[i].kind == (memdev_kind)want;
         if (match > 0) {
-            uint32_t pick = s % match;
+            uint32_t pick = ((uint32_t)hi * 0xD0u + s) % match;
             for (uint32_t i = 0; i < d->n_live; i++) {
                 bool ok = want < 0 ? !d->live[i].empty : d->live[i].kind == (memdev_kind)want;
                 if (ok && pick-- == 0) {
@@ -296,9 +402,32 @@ static const program_dev *select_dev(const program_decoder *d, uint8_t s, int wa
 /* ---------------------------------------------------------------------------------------- */
 /* Sizes, alignments, hints                                                                 */
 
-/* A region size from byte b: multiples of common units, the largest gap, the remaining
- * budget, fractions of the window, sizes near 2^64, and sizes that are not page multiples. */
-static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align)
+/* Usable size of a free range for alignment a (0 when no aligned byte is in it). */
+static uint64_t gap_usable(const program_gap *g, uint64_t a)
+{
+    uint64_t s = align_up_sat(g->first, a);
+    if (s < g->first || s > g->last)
+        return 0;
+    return g->last - s + 1;
+}
+
+/* The free range a gap selector picks (the whole window when nothing is plugged). */
+static program_gap pick_gap(const program_decoder *d, uint32_t sel)
+{
+    if (d->n_gaps == 0) {
+        program_gap w = {d->config.base, d->config.base + (d->config.size - 1)};
+        return w;
+    }
+    return d->gaps[sel % d->n_gaps];
+}
+
+/*
+ * A region size from byte b: multiples of common units; sizes relative to a free range (the
+ * one gsel picks, or the largest): its usable size for the alignment and its length, each
+ * exactly, one byte more or less, one alignment unit more or less; the remaining budget;
+ * fractions of the window; sizes near 2^64; sizes that are not page multiples.
+ */
+static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align, uint32_t gsel)
 {
     uint64_t k = (b & 31u) + 1;
     uint64_t left = d->config.budget > d->stats.used_size ? d->config.budget - d->stats.used_size
@@ -308,9 +437,24 @@ static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align)
     case 0: return k * 2 * MIB;
     case 1: return k * 128 * MIB;
     case 2: return k * GIB;
-    case 3:
-        v = (k & 1) ? d->stats.largest_gap : align_down(d->stats.largest_gap, align);
-        return v ? v : 2 * MIB;
+    case 3: {
+        program_gap g = pick_gap(d, gsel);
+        if ((b & 16) && d->stats.largest_gap) /* the largest free range, by its size */
+            g.last = g.first + (d->stats.largest_gap - 1);
+        uint64_t len = g.last - g.first + 1 ? g.last - g.first + 1 : UINT64_MAX;
+        uint64_t u = gap_usable(&g, align);
+        switch (b & 7) {
+        case 0: v = u; break;
+        case 1: v = u - 1; break;
+        case 2: v = u + 1; break;
+        case 3: v = u > align ? u - align : u; break;
+        case 4: v = u <= UINT64_MAX - align ? u + align : u; break;
+        case 5: v = len; break;
+        case 6: v = len - 1; break;
+        default: v = len + 1; break;
+        }
+        return v ? v : align;
+    }
     case 4:
         v = (k & 1) ? left : left + 2 * MIB;
         return v ? v : 4 * MIB;
@@ -339,31 +483,36 @@ static uint64_t pick_align(uint8_t b)
     }
 }
 
-static uint64_t pick_hint(const program_decoder *d, memdev_space *sp, uint8_t b,
+/*
+ * A fixed address from byte b (form b & 7) and selector j (a device or a free range): the
+ * first-fit answer, a free range's first byte (as is and aligned), the last aligned place a
+ * device of this size fits in a free range (and one unit further, overlapping the next
+ * device), the middle of a device, the window's edges, raw and wrapping values.
+ */
+static uint64_t pick_hint(const program_decoder *d, memdev_space *sp, uint8_t b, uint32_t j,
                           uint64_t size, uint64_t palign)
 {
     const memdev_config *c = &d->config;
-    unsigned j = b >> 3;
-    const program_dev *v = NULL;
+    const program_dev *v = placed(d, j);
+    program_gap g = pick_gap(d, j);
     uint64_t a = 0;
-    for (uint32_t i = 0, n = 0; i < d->n_live; i++)
-        if (!d->live[i].empty && n++ == j % (d->n_live ? d->n_live : 1))
-            v = &d->live[i];
     switch (b & 7) {
     case 0:
         if (sp && memdev_free(sp, size ? size : 1, palign, &a) == 0)
             return a;
         return align_up_sat(c->base, palign);
-    case 1: return v ? v->addr + v->size : c->base;
-    case 2: return v ? align_up_sat(v->addr + v->size, palign) : align_up_sat(c->base, palign);
+    case 1: return g.first;
+    case 2: return align_up_sat(g.first, palign);
     case 3: return v ? v->addr + align_down(v->size / 2, palign) : c->base;
     case 4: return align_up_sat(c->base, palign);
     case 5: return align_down(c->base + c->size - size, palign);
-    case 6: return align_up_sat(c->base, palign) + (uint64_t)j * palign;
+    case 6:
+        a = align_down(g.last - (size ? size - 1 : 0), palign);
+        return (j >> 4) & 1 ? a + palign : a;
     default:
-        if (j == 0)
+        if ((j & 15) == 0)
             return 0;
-        if (j == 1)
+        if ((j & 15) == 1)
             return 0 - palign;
         a = d->jitter ^ ((uint64_t)j * 0x9e3779b97f4a7c15ull);
         return (j & 1) ? a : align_down(a, palign);
@@ -497,13 +646,17 @@ static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
 {
     memdev_device_desc *p = &op->desc;
     const char *id = id_pool[r[1] & 63u];
+    bool malformed = (r[2] & 0x10) != 0;
+    /* which device or free range hints and gap-relative sizes refer to: 9 bits, or 5 when
+     * r7's low nibble selects a malformation */
+    uint32_t sel = (uint32_t)(r[5] >> 3) | (malformed ? 0u : (uint32_t)(r[7] & 15u) << 5);
     if (!(r[1] & 0x80))
         id = find_live(d, id) ? free_id(d, r[1] & 63u) : id;
     op->type = TRACE_OP_PLUG;
     p->kind = kind_tab[r[2] & 7];
     p->align = pick_align(r[4]);
     uint64_t minalign = p->kind == MEMDEV_HV_BALLOON ? 32 * GIB : 1;
-    p->size = pick_size(d, r[3], max_u64(p->align, minalign));
+    p->size = pick_size(d, r[3], max_u64(p->align, minalign), sel);
     plug_kind_fields(d, r, p);
     if (r[7] >> 4) {
         p->fields |= MEMDEV_F_NODE;
@@ -513,7 +666,7 @@ static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
             p->memdev = "mem0";
         }
     }
-    if (r[2] & 0x10)
+    if (malformed)
         plug_malform(d, r[7] & 15u, p, &id);
     if (p->kind == MEMDEV_VIRTIO_MEM)
         minalign = (p->fields & MEMDEV_F_BLOCK) ? p->block : MEMDEV_DEFAULT_BLOCK;
@@ -522,7 +675,7 @@ static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
         palign = 2 * MIB;
     if ((r[2] & 0x08) || (p->fields & MEMDEV_F_ADDR)) {
         p->fields |= MEMDEV_F_ADDR;
-        p->addr = pick_hint(d, sp, r[5], p->size, palign);
+        p->addr = pick_hint(d, sp, r[5], sel, p->size, palign);
     }
     p->id = id;
     d->last_plugged = id;
@@ -549,10 +702,18 @@ static void vmem_nudge(const memdev_space *sp, const char *id, uint64_t block, u
     }
 }
 
+/*
+ * A virtio-mem guest request: r1 (and r6) select the device, r2 the first block, r3 the
+ * length in blocks, r4 bits 0-2 the form (block runs, memslot-sized runs, what the requested
+ * size leaves, the whole device, unaligned, empty, past the end, wrapping), bit 3 keeps the
+ * range as decoded instead of nudging it to blocks in the opposite state, bits 4-6 perturb
+ * the length and r5 the offset (one byte, 4 KiB, half a block more or less, ranges that end
+ * past the device or wrap), so every legal and illegal range is reachable.
+ */
 static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_t *r,
                         bool plug, struct trace_op *op)
 {
-    const program_dev *v = select_dev(d, r[1], MEMDEV_VIRTIO_MEM, &op->id);
+    const program_dev *v = select_dev(d, r[1], r[6], MEMDEV_VIRTIO_MEM, &op->id);
     uint64_t size = v ? v->size : 1 * GIB;
     uint64_t b = v && v->block ? v->block : MEMDEV_DEFAULT_BLOCK;
     uint64_t nb = size / b ? size / b : 1;
@@ -584,6 +745,26 @@ static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_
     }
     if ((r[4] & 7) <= 2 && !(r[4] & 8))
         vmem_nudge(sp, op->id, b, nb, plug ? 0 : 1, &off, &len);
+    switch ((r[4] >> 4) & 7) {
+    case 1: len += 1; break;
+    case 2: len -= 1; break;
+    case 3: len += 4 * KIB; break;
+    case 4: len -= 4 * KIB; break;
+    case 5: len += b / 2; break;
+    case 6: len = off < size ? size - off + b : b; break;
+    case 7: len = b * ((r[3] >> 4) + 1u) - (b >> (1 + (r[3] & 3u))); break;
+    default: break;
+    }
+    switch (r[5] & 7) {
+    case 1: off += 1; break;
+    case 2: off -= 1; break;
+    case 3: off += 4 * KIB; break;
+    case 4: off = off >= b ? off - b : off; break;
+    case 5: off = size; break;
+    case 6: off = size - len + b; break;
+    case 7: off = UINT64_MAX - len / 2; break;
+    default: break;
+    }
     op->type = TRACE_OP_VMEM;
     op->vmem_plug = plug;
     op->offset = off;
@@ -592,7 +773,7 @@ static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_
 
 static void decode_resize(program_decoder *d, const uint8_t *r, struct trace_op *op)
 {
-    const program_dev *v = select_dev(d, r[1], MEMDEV_VIRTIO_MEM, &op->id);
+    const program_dev *v = select_dev(d, r[1], r[4], MEMDEV_VIRTIO_MEM, &op->id);
     uint64_t size = v ? v->size : 1 * GIB;
     uint64_t b = v && v->block ? v->block : MEMDEV_DEFAULT_BLOCK;
     uint64_t req;
@@ -613,7 +794,7 @@ static void decode_resize(program_decoder *d, const uint8_t *r, struct trace_op 
 static void decode_map(program_decoder *d, const memdev_space *sp, const uint8_t *r, bool map,
                        struct trace_op *op)
 {
-    const program_dev *v = select_dev(d, r[1], MEMDEV_HV_BALLOON, &op->id);
+    const program_dev *v = select_dev(d, r[1], r[4], MEMDEV_HV_BALLOON, &op->id);
     uint32_t n = v && v->memslots ? v->memslots : 1;
     uint32_t idx;
     if (r[2] >= 0xF0) {
@@ -656,29 +837,29 @@ static void decode_vhost(program_decoder *d, const uint8_t *r, struct trace_op *
 static void decode_lookup(program_decoder *d, const uint8_t *r, struct trace_op *op)
 {
     const memdev_config *c = &d->config;
-    const program_dev *v = NULL;
-    for (uint32_t i = 0, n = 0; i < d->n_live; i++)
-        if (!d->live[i].empty && n++ == r[3] % d->n_live)
-            v = &d->live[i];
-    uint64_t g;
+    const program_dev *v = placed(d, (uint32_t)r[3] | (uint32_t)r[4] << 8);
+    program_gap g = pick_gap(d, (uint32_t)r[3] | (uint32_t)r[4] << 8);
+    uint64_t g0;
     switch (r[2] & 7) {
-    case 0: g = v ? v->addr : c->base; break;
-    case 1: g = v ? v->addr + v->size - 1 : c->base; break;
-    case 2: g = v ? v->addr + v->size : c->base; break;
-    case 3: g = c->base; break;
-    case 4: g = c->base - 1; break;
-    case 5: g = c->base + c->size - 1; break;
+    case 0: g0 = v ? v->addr : c->base; break;
+    case 1: g0 = v ? v->addr + v->size - 1 : c->base; break;
+    case 2: g0 = v ? v->addr + v->size : c->base; break;
+    case 3: g0 = (r[2] & 8) ? g.last : g.first; break;
+    case 4: g0 = c->base - 1; break;
+    case 5: g0 = c->base + c->size - 1; break;
     case 6:
-        g = v ? v->addr + ((r[3] >> 4) % (v->memslots ? v->memslots : 1u)) * v->memslot_size
-              : c->base;
-        g -= (r[2] & 8) ? 1 : 0;
+        g0 = v ? v->addr + ((r[3] >> 4) % (v->memslots ? v->memslots : 1u)) * v->memslot_size
+               : c->base;
+        g0 -= (r[2] & 8) ? 1 : 0;
         break;
     default:
-        g = r[3] == 0 ? 0 : r[3] == 255 ? UINT64_MAX : d->jitter ^ (r[3] * 0x9e3779b97f4a7c15ull);
+        g0 = r[3] == 0   ? 0
+             : r[3] == 255 ? UINT64_MAX
+                           : d->jitter ^ (r[3] * 0x9e3779b97f4a7c15ull);
         break;
     }
     op->type = TRACE_OP_LOOKUP;
-    op->gpa = g;
+    op->gpa = g0;
 }
 
 static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *op)
@@ -687,28 +868,39 @@ static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *o
     op->align = pick_align(r[4]);
     if (r[2] & 1)
         op->align = (r[2] & 2) ? 0 : 3 * MIB;
-    op->size = pick_size(d, r[3], op->align);
+    op->size = pick_size(d, r[3], op->align, r[5]);
 }
 
 /*
  * A bulk record (r0 variant v = r0 >> 4) builds or thins out a large tree within the record
- * limit. v even: plugs 8 + r1 % 64 devices of one shape (kind r2, size r3, alignment r4;
- * with r5 bit 0 every other one is twice as large), ids from d100 on. v odd: r1 % 64 + 1
- * unplugs of
- * every (r2 % 4 + 1)-th device of the list, starting at r3. Each expanded operation is
- * decoded from the state at that moment, like any other.
+ * limit. v even: plugs 8 + r1 % 32 devices (deep mode: % 64) of one shape (kind r2, size r3,
+ * alignment r4); r5 bit 0: every other one twice as large; bit 1: placed by hints, each
+ * r6-selected hole after the previous one (holes anywhere, not only alignment holes); bit 2:
+ * every other one aligned to 1 GiB; ids from d0100 on. v odd: r1 % 64 + 1 unplugs of every
+ * (r2 % 8)-th device of the list (0: the same index, so a run of neighbours), starting at r3
+ * (and r4 for deep trees). Each expanded
+ * operation is decoded from the state at that moment, like any other.
  */
-static uint32_t bulk_count(const uint8_t *r)
+static uint32_t bulk_count(const program_decoder *d, const uint8_t *r)
 {
-    return ((r[0] >> 4) & 1) ? (r[1] & 63u) + 1u : (r[1] & 63u) + 8u;
+    if ((r[0] >> 4) & 1)
+        return (r[1] & 63u) + 1u;
+    return (r[1] & (d->mode == PROGRAM_DEEP ? 63u : 31u)) + 8u;
+}
+
+static uint64_t hole_size(uint8_t b, uint32_t i)
+{
+    static const uint64_t unit[4] = {4 * KIB, 2 * MIB, 1 * GIB, 4 * KIB + 1};
+    return unit[b & 3] * (((b >> 2) + i) % 5u);
 }
 
 static void decode_bulk(program_decoder *d, struct trace_op *op)
 {
     const uint8_t *r = d->bulk;
     if ((r[0] >> 4) & 1) {
+        uint32_t start = (uint32_t)r[3] | (uint32_t)r[4] << 8;
         op->type = TRACE_OP_UNPLUG;
-        op->id = d->n_live ? d->live[(r[3] + d->bulk_i * (r[2] % 4u)) % d->n_live].id
+        op->id = d->n_live ? d->live[(start + d->bulk_i * (r[2] % 8u)) % d->n_live].id
                            : unknown_id;
         return;
     }
@@ -716,16 +908,72 @@ static void decode_bulk(program_decoder *d, struct trace_op *op)
     op->type = TRACE_OP_PLUG;
     p->kind = kind_tab[r[2] & 7];
     p->align = pick_align(r[4]);
-    p->size = pick_size(d, r[3], p->align);
+    if ((r[5] & 4) && (d->bulk_i & 1))
+        p->align = 1 * GIB;
+    p->size = pick_size(d, r[3], p->align, d->bulk_i);
     if ((r[5] & 1) && (d->bulk_i & 1) && p->size <= UINT64_MAX / 2)
         p->size *= 2;
     if (p->kind == MEMDEV_VIRTIO_MEM)
         p->size = align_up_sat(p->size, MEMDEV_DEFAULT_BLOCK);
+    if (r[5] & 2) {
+        uint64_t palign = p->kind == MEMDEV_VIRTIO_MEM ? max_u64(p->align, MEMDEV_DEFAULT_BLOCK)
+                                                       : p->align;
+        if (d->bulk_i == 0)
+            d->bulk_next = d->n_gaps ? d->gaps[d->n_gaps - 1].first : d->config.base;
+        p->fields |= MEMDEV_F_ADDR;
+        p->addr = align_up_sat(d->bulk_next, palign ? palign : 1);
+        d->bulk_next = p->addr + p->size + hole_size(r[6], d->bulk_i);
+    }
     /* Ids after the cursor that were free when the bulk began: the shadow is not refreshed
      * between the plugs of one bulk (an O(n) walk each), so the cursor keeps them distinct. */
     p->id = free_id(d, d->bulk_cursor);
     d->bulk_cursor = (uint32_t)(pool_index(p->id) + 1) % PROGRAM_ID_POOL;
     d->last_plugged = p->id;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Deep mode: the prefill                                                                   */
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/*
+ * Prefill plug i: p0 bits 0-1 the count (256 << n), bits 2-3 the share of virtio-pmem
+ * (permanent) among virtio-mem (unpluggable) devices; p1 the size unit (4 KiB, 2 MiB, 64 MiB,
+ * 1 GiB) and spread; p2 how often a hole follows and its unit; p3 the alignment mix (4 KiB,
+ * 2 MiB, 1 GiB). Addresses ascend, so the model's conflict scan is the only O(n) part.
+ */
+static void decode_prefill(program_decoder *d, struct trace_op *op)
+{
+    static const uint64_t unit[4] = {4 * KIB, 2 * MIB, 64 * MIB, 1 * GIB};
+    static const uint64_t aligns[4] = {4 * KIB, 2 * MIB, 2 * MIB, 1 * GIB};
+    const uint8_t *p = d->deep;
+    uint32_t i = d->prefill_i;
+    uint64_t h = mix64(((uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3]) ^
+                       ((uint64_t)i << 32));
+    memdev_device_desc *dd = &op->desc;
+    op->type = TRACE_OP_PLUG;
+    bool pmem = (h & 3u) < ((p[0] >> 2) & 3u);
+    dd->kind = pmem ? MEMDEV_VIRTIO_PMEM : MEMDEV_VIRTIO_MEM;
+    uint64_t u = unit[p[1] & 3];
+    dd->size = u * (1 + (h >> 8) % (1u + ((p[1] >> 2) & 7u)));
+    dd->align = aligns[((h >> 16) & 3u) < (p[3] & 3u) ? (h >> 20) & 3u : 1];
+    if (!pmem) {
+        dd->size = align_up_sat(dd->size, MEMDEV_DEFAULT_BLOCK);
+        dd->align = max_u64(dd->align, MEMDEV_DEFAULT_BLOCK);
+    }
+    dd->size = align_up_sat(dd->size, dd->align); /* spec check 5 */
+    dd->fields = MEMDEV_F_ADDR;
+    dd->addr = align_up_sat(d->prefill_next, dd->align);
+    uint64_t hole = ((h >> 24) & 7u) < (p[2] & 7u) ? unit[(p[2] >> 3) & 3] * (1 + ((h >> 28) & 3u))
+                                                    : 0;
+    d->prefill_next = dd->addr + dd->size + hole;
+    dd->id = id_pool[512 + i];
 }
 
 static void decode_record(program_decoder *d, memdev_space *sp, const uint8_t *r,
@@ -734,7 +982,7 @@ static void decode_record(program_decoder *d, memdev_space *sp, const uint8_t *r
     switch (op_tab[r[0] & 15]) {
     case OP_PLUG: decode_plug(d, sp, r, op); break;
     case OP_UNPLUG:
-        select_dev(d, r[1], (r[0] & 0x10) ? MEMDEV_VIRTIO_MEM : -1, &op->id);
+        select_dev(d, r[1], r[2], (r[0] & 0x10) ? MEMDEV_VIRTIO_MEM : -1, &op->id);
         op->type = TRACE_OP_UNPLUG;
         break;
     case OP_VMEM_PLUG: decode_vmem(d, sp, r, true, op); break;
@@ -748,35 +996,54 @@ static void decode_record(program_decoder *d, memdev_space *sp, const uint8_t *r
     default:
         op->type = (r[0] >> 4) < 5 ? TRACE_OP_STATS : (r[0] >> 4) < 10 ? TRACE_OP_LIST
                                                                        : TRACE_OP_INFO;
+        d->checkpoint = (r[1] & 0x80) != 0; /* the input asks for the full check here */
         break;
     }
 }
 
+/* The next record, starting a bulk expansion when it is one; false at the end. */
+static bool next_record(program_decoder *d)
+{
+    if (d->ops >= PROGRAM_MAX_OPS || d->pos > d->size || d->size - d->pos < PROGRAM_RECORD_SIZE)
+        return false;
+    const uint8_t *r = d->data + d->pos;
+    d->pos += PROGRAM_RECORD_SIZE;
+    d->ops++;
+    if (op_tab[r[0] & 15] == OP_BULK) {
+        memcpy(d->bulk, r, PROGRAM_RECORD_SIZE);
+        d->bulk_left = bulk_count(d, r);
+        d->bulk_i = 0;
+        d->bulk_cursor = 64;
+    }
+    return true;
+}
+
 bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op)
 {
-    if (d->steps >= PROGRAM_MAX_STEPS)
-        return false;
-    if (d->bulk_left == 0) {
-        if (d->ops >= PROGRAM_MAX_OPS || d->pos > d->size ||
-            d->size - d->pos < PROGRAM_RECORD_SIZE)
-            return false;
-        const uint8_t *r = d->data + d->pos;
-        d->pos += PROGRAM_RECORD_SIZE;
-        d->ops++;
-        if (op_tab[r[0] & 15] == OP_BULK) {
-            memcpy(d->bulk, r, PROGRAM_RECORD_SIZE);
-            d->bulk_left = bulk_count(r);
-            d->bulk_i = 0;
-            d->bulk_cursor = 64;
-        }
+    d->checkpoint = false;
+    d->in_prefill = false;
+    memset(op, 0, sizeof(*op));
+    if (d->prefill_left > 0) {
+        decode_prefill(d, op);
+        d->prefill_left--;
+        d->prefill_i++;
+        d->in_prefill = true;
+        d->last_type = op->type;
+        d->fresh = false;
+        return true;
     }
+    if (d->steps >= d->max_steps)
+        return false;
+    if (d->bulk_left == 0 && !next_record(d))
+        return false;
+    /* A later plug of a plugging bulk: counters only, see decode_bulk. */
     if (d->bulk_left > 0 && d->bulk_i > 0 && !((d->bulk[0] >> 4) & 1)) {
-        if (sp) /* a later plug of a plugging bulk: counters only, see decode_bulk */
+        if (sp)
             memdev_stats_get(sp, &d->stats);
+        d->fresh = false;
     } else {
         refresh(d, sp);
     }
-    memset(op, 0, sizeof(*op));
     if (d->bulk_left > 0) {
         decode_bulk(d, op);
         d->bulk_left--;
@@ -785,13 +1052,18 @@ bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op)
         decode_record(d, sp, d->data + d->pos - PROGRAM_RECORD_SIZE, op);
     }
     d->steps++;
+    d->last_type = op->type;
     return true;
 }
 
 bool program_checkpoint(const program_decoder *d)
 {
-    (void)d;
-    return false;
+    return d->checkpoint;
+}
+
+bool program_in_prefill(const program_decoder *d)
+{
+    return d->in_prefill;
 }
 
 /* ---------------------------------------------------------------------------------------- */

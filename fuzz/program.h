@@ -33,10 +33,18 @@
 #define PROGRAM_HEADER_SIZE 16u
 #define PROGRAM_RECORD_SIZE 8u
 #define PROGRAM_MAX_OPS 256u     /* records */
-#define PROGRAM_MAX_STEPS 640u   /* operations, bulk records expanded */
+#define PROGRAM_MAX_STEPS 256u   /* operations, bulk records expanded (ops, oom; deep: twice,
+                                    after the prefill) */
 #define PROGRAM_MAX_VHOST 3u
-#define PROGRAM_ID_POOL 512u     /* plug ids are "d000" .. "d777" (octal) */
+#define PROGRAM_ID_POOL 4096u    /* plug ids are "d0000" .. "d7777" (octal) */
 #define PROGRAM_MAX_LIVE PROGRAM_ID_POOL
+#define PROGRAM_DEEP_PREFIX 4u   /* deep mode: bytes of the prefill description */
+
+/* What an input is (the target decides): a plain program, or a prefilled deep tree first. */
+typedef enum program_mode {
+    PROGRAM_OPS = 0,  /* header, records (targets ops and oom) */
+    PROGRAM_DEEP = 1  /* 4 prefill bytes, header, records (target deep) */
+} program_mode;
 
 /* What the decoder remembers of one plugged device (copied from memdev_foreach). */
 typedef struct program_dev {
@@ -50,29 +58,58 @@ typedef struct program_dev {
     uint64_t block, requested, plugged;
 } program_dev;
 
+/* A free range [first, last] of the window (inclusive, so one may end at 2^64 - 1). */
+typedef struct program_gap {
+    uint64_t first, last;
+} program_gap;
+
 typedef struct program_decoder {
     const uint8_t *data;
     size_t size;
     size_t pos;               /* next record */
+    program_mode mode;
     uint32_t ops;             /* records decoded so far */
     uint32_t steps;           /* operations produced so far */
+    uint32_t max_steps;
     uint8_t bulk[PROGRAM_RECORD_SIZE]; /* the bulk record being expanded */
     uint32_t bulk_left;       /* operations it still produces */
     uint32_t bulk_i;          /* operations it produced */
     uint32_t bulk_cursor;     /* pool index where a plugging bulk looks for the next id */
+    uint64_t bulk_next;       /* a hinted bulk: where the next device goes */
+    uint8_t deep[PROGRAM_DEEP_PREFIX]; /* deep mode: the prefill description */
+    uint32_t prefill_left, prefill_i;  /* deep mode: prefill plugs still to come / made */
+    uint64_t prefill_next;    /* deep mode: address of the next prefill device */
+    bool in_prefill;          /* the op just decoded is a prefill plug */
+    bool checkpoint;          /* the op just decoded asks for the full check after it */
     uint64_t jitter;          /* header bytes 8..15: raw value for "raw" table entries */
     memdev_config config;     /* config.vhost points to vhost[] */
     memdev_limit vhost[PROGRAM_MAX_VHOST];
-    /* shadow of the space, refreshed by program_next */
+    /* shadow of the space, refreshed by program_next when the state may have changed */
     program_dev live[PROGRAM_MAX_LIVE];
     uint32_t n_live;
-    int16_t live_of[PROGRAM_ID_POOL]; /* pool index -> index in live[], or -1 */
+    uint32_t gen;             /* live_gen[ix] == gen: live_idx[ix] is valid */
+    uint32_t live_gen[PROGRAM_ID_POOL];
+    uint16_t live_idx[PROGRAM_ID_POOL]; /* pool index -> index in live[] */
+    program_gap gaps[PROGRAM_MAX_LIVE + 1]; /* free ranges in address order */
+    uint32_t n_gaps;
     memdev_stats stats;
+    bool fresh;               /* the shadow matches the space */
+    enum trace_op_type last_type; /* the op decoded before */
     const char *last_plugged; /* id of the most recent plug op (it may have failed) */
 } program_decoder;
 
-/* Decodes the header (zero-padded when the input is shorter) and prepares the records. */
-void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size);
+/*
+ * Decodes the header (zero-padded when the input is shorter) and prepares the records. Clears
+ * only what it must (the shadow is rebuilt on the first program_next), so a decoder costs
+ * nothing per input to set up. In deep mode the first PROGRAM_DEEP_PREFIX bytes describe a
+ * prefill: 256 to 2048 devices placed by hinted plugs in address order, with holes and mixed
+ * alignments, which program_next produces before the records (program_in_prefill says so).
+ */
+void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
+                          program_mode mode);
+
+/* Whether the op just decoded is a prefill plug (deep mode). */
+bool program_in_prefill(const program_decoder *d);
 
 /*
  * Decodes the next operation into *op (a hand-built trace_op: line 0, operand NULL), choosing
@@ -101,11 +138,13 @@ void program_space_op(const program_decoder *d, struct trace_op *op);
  * operands as in the targets. Returns the number of ops, or -1 on a write error. A space
  * the library rejects prints the space line only (a trace then exits 2).
  */
-int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expect);
+int program_to_trace(const uint8_t *data, size_t size, program_mode mode, FILE *out,
+                     bool with_expect);
 
 /*
- * The same for an oom input: schedule (HARNESS_SCHEDULE_SIZE bytes) shows as a comment before
- * each op whose allocations the oom target makes fail. NULL: as program_to_trace.
+ * The same for an oom input: each op whose allocations the oom target makes fail (schedule,
+ * HARNESS_SCHEDULE_SIZE bytes) is preceded by `fail-alloc mask=M` and, when the library then
+ * answered no-memory, written again (the target's retry). NULL: as program_to_trace (ops).
  */
 int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
                          bool with_expect);

@@ -53,9 +53,19 @@ static int print_fail_alloc(FILE *out, uint8_t mask)
     return print_op(out, &fa);
 }
 
-int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expect)
+static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule,
+                    program_mode mode, FILE *out, bool with_expect);
+
+int program_to_trace(const uint8_t *data, size_t size, program_mode mode, FILE *out,
+                     bool with_expect)
 {
-    return program_to_trace_oom(data, size, NULL, out, with_expect);
+    return to_trace(data, size, NULL, mode, out, with_expect);
+}
+
+int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
+                         bool with_expect)
+{
+    return to_trace(data, size, schedule, PROGRAM_OPS, out, with_expect);
 }
 
 /*
@@ -65,8 +75,8 @@ int program_to_trace(const uint8_t *data, size_t size, FILE *out, bool with_expe
  * fail-alloc line, the op with `expect error no-memory`, and the op again (the target's
  * retry) with the model's result.
  */
-int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
-                         bool with_expect)
+static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule,
+                    program_mode mode, FILE *out, bool with_expect)
 {
     program_decoder *d = calloc(1, sizeof(*d));
     struct trace_op op;
@@ -75,7 +85,7 @@ int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedu
     int n = 0, rc = -1;
     if (!d)
         return -1;
-    program_decoder_init(d, data, size);
+    program_decoder_init(d, data, size, mode);
     program_space_op(d, &op);
     uint8_t cmask = schedule ? schedule[0] : 0;
     if (fprintf(out, "# memdev trace decoded from a %zu-byte fuzz input\n", size) < 0)
@@ -137,7 +147,7 @@ out:
 /* memdev-decode                                                                            */
 
 static const char program_decode_help[] =
-    "usage: memdev-decode [--target ops|oom|trace] [--no-expect] FILE...\n"
+    "usage: memdev-decode [--target ops|oom|trace|deep] [--no-expect] FILE...\n"
     "\n"
     "Prints a fuzz input (a corpus file, a crash from libFuzzer or AFL++) as the equivalent\n"
     "memdev trace: the space line and one line per decoded operation, each followed by an\n"
@@ -145,11 +155,12 @@ static const char program_decode_help[] =
     "'memdev run --check' and, committed under tests/traces, is a regression case.\n"
     "The target decides the layout: ops = the whole input is a program; oom = 8 bytes of\n"
     "allocation-failure schedule, then a program (the schedule becomes fail-alloc lines);\n"
-    "trace = the input already is trace text and is printed as it is. Without --target the\n"
+    "trace = the input already is trace text and is printed as it is; deep = 4 bytes that\n"
+    "describe a prefill (printed as its plugs), then a program. Without --target the\n"
     "target is the first directory name in FILE's path that is a target name, else ops.\n"
     "Exit status: 0, 2 on bad usage or an unreadable file.\n";
 
-static const char *const decode_targets[] = {"ops", "oom", "trace"};
+static const char *const decode_targets[] = {"ops", "oom", "trace", "deep"};
 
 static const char *target_from_path(const char *path)
 {
@@ -209,7 +220,8 @@ static int decode_one(const char *path, const char *target, bool expect)
         printf("# oom schedule: space creation mask 0x%02x\n", sched[0]);
         rc = program_to_trace_oom(buf + n, len - n, sched, stdout, expect);
     } else {
-        rc = program_to_trace(buf, len, stdout, expect);
+        rc = program_to_trace(buf, len, strcmp(target, "deep") == 0 ? PROGRAM_DEEP : PROGRAM_OPS,
+                              stdout, expect);
     }
     free(buf);
     return rc < 0 ? 2 : 0;
@@ -234,7 +246,7 @@ int program_decode_main(int argc, char **argv)
             for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++)
                 known |= strcmp(target, decode_targets[t]) == 0;
             if (!known) {
-                fprintf(stderr, "memdev-decode: unknown target '%s' (ops, oom, trace)\n", target);
+                fprintf(stderr, "memdev-decode: unknown target '%s' (ops, oom, trace, deep)\n", target);
                 return 2;
             }
         } else if (a[0] == '-' && a[1]) {

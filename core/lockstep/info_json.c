@@ -18,6 +18,7 @@
  * memdev is "" when the device has none; node is 0 when not given.
  */
 #include "lockstep.h"
+#include "lockstep_impl.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -328,26 +329,58 @@ int lockstep_compare_info_text(const model_space *m, const char *json, size_t le
     return c.ps.bad ? -1 : 0;
 }
 
-int lockstep_check_info_json(const model_space *m, const memdev_space *sp, char *msg, size_t cap)
+/*
+ * Two walks: the whole text into a buffer of exactly its length plus the NUL (after a first
+ * call that only measures, when the buffer kept from last time is too small), then the same
+ * into a buffer one byte short, which must be invalid-argument, report the same length and
+ * hold the text's prefix with a NUL in the last byte.
+ */
+int lockstep_info_check(const model_space *m, const memdev_space *sp, struct json_bufs *jb,
+                        char *msg, size_t cap)
 {
-    char small[8];
     size_t len = 0, len2 = 0;
-    memdev_info_json(sp, small, sizeof small, &len);
-    char *buf = malloc(len + 1);
-    if (!buf) {
-        snprintf(msg, cap, "cannot allocate %zu bytes for the JSON", len + 1);
+    if (memdev_info_json(sp, jb->buf, jb->cap, &len) != 0) {
+        char *nb = realloc(jb->buf, len + 1), *nc = nb ? realloc(jb->cut, len + 1) : NULL;
+        if (nb)
+            jb->buf = nb;
+        if (nc)
+            jb->cut = nc;
+        if (!nb || !nc) {
+            snprintf(msg, cap, "cannot allocate %zu bytes for the JSON", len + 1);
+            return -1;
+        }
+        jb->cap = len + 1;
+        if (memdev_info_json(sp, jb->buf, jb->cap, &len2) != 0 || len2 != len) {
+            snprintf(msg, cap, "length %zu, then %zu with a big enough buffer", len, len2);
+            return -1;
+        }
+    }
+    if (strlen(jb->buf) != len) {
+        snprintf(msg, cap, "length %zu, but the text has %zu bytes before its NUL", len,
+                 strlen(jb->buf));
         return -1;
     }
-    int rc = -1;
-    if (memdev_info_json(sp, buf, len + 1, &len2) != 0 || len2 != len || strlen(buf) != len)
-        snprintf(msg, cap, "length %zu with a small buffer, then %zu with a big enough one", len,
-                 len2);
-    else if (len >= sizeof small && strncmp(small, buf, sizeof small - 1) != 0)
-        snprintf(msg, cap, "the text written into a small buffer is not a prefix of the whole");
-    else if (len > 0 && memdev_info_json(sp, buf, len, &len2) != MEMDEV_EINVAL)
-        snprintf(msg, cap, "a buffer one byte short is not invalid-argument");
-    else if (memdev_info_json(sp, buf, len + 1, &len2) == 0)
-        rc = lockstep_compare_info_text(m, buf, len, msg, cap);
-    free(buf);
+    if (len > 0) {
+        int rc = memdev_info_json(sp, jb->cut, len, &len2);
+        if (rc != MEMDEV_EINVAL || len2 != len) {
+            snprintf(msg, cap, "a buffer one byte short: %s and length %zu (want "
+                     "invalid-argument and %zu)", memdev_error_name(rc), len2, len);
+            return -1;
+        }
+        if (jb->cut[len - 1] != '\0' || memcmp(jb->cut, jb->buf, len - 1) != 0) {
+            snprintf(msg, cap, "a buffer one byte short does not hold the text's prefix and a "
+                     "NUL");
+            return -1;
+        }
+    }
+    return lockstep_compare_info_text(m, jb->buf, len, msg, cap);
+}
+
+int lockstep_check_info_json(const model_space *m, const memdev_space *sp, char *msg, size_t cap)
+{
+    struct json_bufs jb = {NULL, NULL, 0};
+    int rc = lockstep_info_check(m, sp, &jb, msg, cap);
+    free(jb.buf);
+    free(jb.cut);
     return rc;
 }

@@ -24,13 +24,16 @@
  *       compared field by field, its buffer contract (length, truncation, one byte short)
  *       included.
  *
- *   full check (O(n log n)): after every operation while the model holds at most
- *   `full_below` devices, every `full_every` operations, after operations flagged
- *   LOCKSTEP_FULL, and whenever lockstep_check_full() is called (every caller does at the
- *   end of a run)
+ *   full check (O(n log n)): after every operation while fewer than `full_below` devices
+ *   are plugged, every `full_every` operations (with full_amortized: every
+ *   max(full_every, n) operations), after operations flagged LOCKSTEP_FULL, and whenever
+ *   lockstep_check_full() is called (every caller does at the end of a run; it also checks
+ *   memdev_info_json's buffer contract: length, truncated prefix, one byte short)
  *     - memdev_validate() (every cached summary recomputed, every invariant);
  *     - model_compare() (every observable value of every device, lookups at every boundary);
- *     - the info JSON, field by field;
+ *     - at lockstep_check_full() (the end of every run): the info JSON, field by field, and
+ *       memdev_info_json's buffer contract (between `info` operations, which compare the
+ *       JSON in full, it is the same device list model_compare already compares);
  *     - a failed operation or a query left memdev_digest() unchanged (when the operation
  *       was a full-check one, the digest is taken before it);
  *     - a plug followed by the unplug of the same device restores the digest from before
@@ -73,9 +76,12 @@ typedef struct lockstep_result {
 typedef struct lockstep_options {
     bool check;          /* run the model and the checks; false: the library alone */
     uint32_t full_every; /* full check every N operations; 0: default (16); 1: every op */
-    uint32_t full_below; /* full check after every op while the model has <= N devices;
-                            0: default (8) */
+    uint32_t full_below; /* full check after every op while fewer than N devices are
+                            plugged (0: never) */
     uint8_t create_fail_mask; /* allocations of space creation that fail (as for a step) */
+    /* stretch the period of full checks to the number of devices when that is larger, so
+     * their O(n) cost stays O(1) per operation amortised (the fuzz targets) */
+    bool full_amortized;
 } lockstep_options;
 
 typedef struct lockstep_failure {
@@ -113,7 +119,13 @@ void lockstep_destroy(lockstep *ls);
 memdev_space *lockstep_space(const lockstep *ls);
 const model_space *lockstep_model(const lockstep *ls);
 
-#define LOCKSTEP_FULL 1u /* run the full check after this op */
+#define LOCKSTEP_FULL 1u  /* run the full check after this op */
+/*
+ * Compare only the op's code and result (bulk set-up, e.g. the deep fuzz target's prefill of
+ * a thousand devices): none of the other per-op checks. The caller runs lockstep_check_full
+ * before it relies on the state.
+ */
+#define LOCKSTEP_QUICK 2u
 /*
  * Allocation-failure injection: allocation j (j < 8) of the library during this op fails
  * when bit j of mask is set; 0xFF fails every allocation. A no-memory answer is then

@@ -425,7 +425,9 @@ static int run_space(struct trace_runner *r, const struct trace_op *op)
         return malformed(r, op->line, 1, "second 'space' line (the space is already set up)");
     memdev_config cfg = op->config;
     cfg.vhost = cfg.n_vhost ? op->vhost : NULL;
-    lockstep_options lo = {.check = r->opt.check, .full_every = r->opt.check_every ? r->opt.check_every : 1};
+    lockstep_options lo = {.check = r->opt.check,
+                           .full_every = r->opt.check_every ? r->opt.check_every : 1,
+                           .full_amortized = r->opt.check_every > 1};
     if (r->fail_next)
         lo.create_fail_mask = r->fail_mask;
     r->fail_next = false;

@@ -157,20 +157,25 @@ static void random_desc(struct world *w, memdev_device_desc *d) {
 }
 
 struct live {
+    const struct world *w;
     const char *ids[NIDS];
     int kind, n;
 };
 
+/* Keeps the pool's own string: the model's copy is freed when the device is unplugged. */
 static int collect(void *ctx, const memdev_device_info *info) {
     struct live *l = ctx;
-    if (l->n < NIDS && (l->kind < 0 || (int)info->kind == l->kind))
-        l->ids[l->n++] = info->id;
+    if (l->n >= NIDS || (l->kind >= 0 && (int)info->kind != l->kind))
+        return 0;
+    for (int i = 0; i < NIDS; i++)
+        if (strcmp(l->w->ids[i], info->id) == 0)
+            l->ids[l->n++] = l->w->ids[i];
     return 0;
 }
 
 /* Mostly a plugged device (of `kind` when kind >= 0), sometimes any id of the pool. */
 static const char *pick_id(const struct world *w, int kind) {
-    struct live l = {.kind = kind};
+    struct live l = {.w = w, .kind = kind};
     if (rng_below(&rng, 5) == 0)
         return w->ids[rng_below(&rng, NIDS)];
     model_foreach(w->m, collect, &l);

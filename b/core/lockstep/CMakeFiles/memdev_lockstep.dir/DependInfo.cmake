@@ -1,0 +1,22 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/core/lockstep/info_json.c" "core/lockstep/CMakeFiles/memdev_lockstep.dir/info_json.c.o" "gcc" "core/lockstep/CMakeFiles/memdev_lockstep.dir/info_json.c.o.d"
+  "/work/main/core/lockstep/lockstep.c" "core/lockstep/CMakeFiles/memdev_lockstep.dir/lockstep.c.o" "gcc" "core/lockstep/CMakeFiles/memdev_lockstep.dir/lockstep.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/b/core/model/CMakeFiles/memdev_model.dir/DependInfo.cmake"
+  "/work/main/b/core/CMakeFiles/memdev.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libmemdev_fuzz_harness.a"
+)

@@ -1,0 +1,24 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/fuzz/program.c" "fuzz/CMakeFiles/memdev_fuzz_program.dir/program.c.o" "gcc" "fuzz/CMakeFiles/memdev_fuzz_program.dir/program.c.o.d"
+  "/work/main/fuzz/program_trace.c" "fuzz/CMakeFiles/memdev_fuzz_program.dir/program_trace.c.o" "gcc" "fuzz/CMakeFiles/memdev_fuzz_program.dir/program_trace.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/b/core/trace/CMakeFiles/memdev_trace.dir/DependInfo.cmake"
+  "/work/main/b/core/lockstep/CMakeFiles/memdev_lockstep.dir/DependInfo.cmake"
+  "/work/main/b/core/model/CMakeFiles/memdev_model.dir/DependInfo.cmake"
+  "/work/main/b/core/CMakeFiles/memdev.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

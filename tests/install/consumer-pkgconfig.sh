@@ -18,9 +18,15 @@ unset PKG_CONFIG_PATH
 
 rm -rf "$work"
 mkdir -p "$work"
-read -r -a pc_cflags <<<"$(pkg-config --cflags memdev)" || die "pkg-config --cflags memdev"
-read -r -a pc_libs <<<"$(pkg-config --libs memdev)" || die "pkg-config --libs memdev"
-read -r -a pc_static <<<"$(pkg-config --libs --static memdev)" || die "pkg-config --static"
+pc_cflags_s=$(pkg-config --cflags memdev) ||
+    { fail "pkg-config --cflags memdev failed"; finish; }
+read -r -a pc_cflags <<<"$pc_cflags_s"
+pc_libs_s=$(pkg-config --libs memdev) ||
+    { fail "pkg-config --libs memdev failed"; finish; }
+read -r -a pc_libs <<<"$pc_libs_s"
+pc_static_s=$(pkg-config --libs --static memdev) ||
+    { fail "pkg-config --libs --static memdev failed"; finish; }
+read -r -a pc_static <<<"$pc_static_s"
 libdir=$(pkg-config --variable=libdir memdev)
 echo "pkg-config: --cflags ${pc_cflags[*]} --libs ${pc_libs[*]} --static ${pc_static[*]}"
 

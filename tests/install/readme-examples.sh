@@ -12,8 +12,12 @@ pc=$(find "$prefix" -name memdev.pc 2>/dev/null | head -n 1)
 [ -n "$pc" ] || die "no memdev.pc under $prefix (run the install.tree test first)"
 export PKG_CONFIG_LIBDIR=${pc%/*}
 unset PKG_CONFIG_PATH
-read -r -a pc_cflags <<<"$(pkg-config --cflags memdev)" || die "pkg-config --cflags memdev"
-read -r -a pc_libs <<<"$(pkg-config --libs memdev)" || die "pkg-config --libs memdev"
+pc_cflags_s=$(pkg-config --cflags memdev) ||
+    { fail "pkg-config --cflags memdev failed"; finish; }
+read -r -a pc_cflags <<<"$pc_cflags_s"
+pc_libs_s=$(pkg-config --libs memdev) ||
+    { fail "pkg-config --libs memdev failed"; finish; }
+read -r -a pc_libs <<<"$pc_libs_s"
 libdir=$(pkg-config --variable=libdir memdev)
 
 rm -rf "$work"

@@ -4,6 +4,7 @@
 # symbols it exports (nm -D --defined-only) are exactly the functions HEADER declares with
 # MEMDEV_API: no internal symbol (space_find, wtree_insert, ...) leaks, none is missing.
 # Also every function declaration of HEADER carries MEMDEV_API.
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -eq 3 ] || die "usage: $prog LIBRARY HEADER SONAME"
 lib=$1 header=$2 soname=$3
@@ -29,7 +30,7 @@ exported=$(nm -D --defined-only "$lib" | awk '{print $NF}' |
 [ -n "$exported" ] || die "nm -D found no symbol in $lib"
 extra=$(LC_ALL=C comm -13 <(echo "$declared") <(echo "$exported"))
 missing=$(LC_ALL=C comm -23 <(echo "$declared") <(echo "$exported"))
-[ -z "$extra" ] || fail "exported but not public API:" $extra
-[ -z "$missing" ] || fail "public API not exported:" $missing
+[ -z "$extra" ] || fail "exported but not public API: $(echo "$extra" | tr '\n' ' ')"
+[ -z "$missing" ] || fail "public API not exported: $(echo "$missing" | tr '\n' ' ')"
 echo "$prog: $(wc -l <<<"$exported") exported symbols, SONAME $got"
 finish

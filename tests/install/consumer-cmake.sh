@@ -4,6 +4,7 @@
 # its CMakeLists.txt) against the memdev installed in PREFIX, in WORK, and runs both programs:
 # consumer_shared must need SONAME and run from the prefix without LD_LIBRARY_PATH (CMake's
 # build RPATH), consumer_static must not need libmemdev at all.
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -eq 4 ] || die "usage: $prog PREFIX VERSION SONAME WORK"
 prefix=$1 version=$2 soname=$3 work=$4

@@ -5,6 +5,7 @@
 # (`cc main.c $(pkg-config --cflags --libs memdev)`, must need SONAME and runs with
 # LD_LIBRARY_PATH) and static (`-Wl,-Bstatic $(pkg-config --libs --static memdev)`, must not
 # need libmemdev), and runs both. Also: memdev.h compiles as C++.
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -eq 4 ] || die "usage: $prog PREFIX VERSION SONAME WORK"
 prefix=$1 version=$2 soname=$3 work=$4

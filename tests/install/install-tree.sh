@@ -5,10 +5,13 @@
 # the prefix, symlinks included), memdev.pc must be valid and give VERSION, and installing
 # only the memdev_runtime component must give exactly RUNTIME_MANIFEST (the shared library,
 # what a distribution's runtime package holds).
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -eq 5 ] || die "usage: $prog BUILD PREFIX MANIFEST RUNTIME_MANIFEST VERSION"
 build=$1 prefix=$2 manifest=$3 runtime_manifest=$4 version=$5
-[ -f "$manifest" ] && [ -f "$runtime_manifest" ] || die "no manifest $manifest"
+for m in "$manifest" "$runtime_manifest"; do
+    [ -f "$m" ] || die "no manifest $m"
+done
 need cmake cmake
 need pkg-config pkgconf
 

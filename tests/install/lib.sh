@@ -19,7 +19,10 @@ finish() {
     exit 0
 }
 CC=${CC:-cc}
+# cflags and ldflags are for the scripts that source this file.
+# shellcheck disable=SC2034
 read -r -a cflags <<<"${CFLAGS:-}"
+# shellcheck disable=SC2034
 read -r -a ldflags <<<"${LDFLAGS:-}"
 # needed_libmemdev BINARY: the libmemdev entry of its NEEDED list (empty when linked statically)
 needed_libmemdev() {

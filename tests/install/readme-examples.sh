@@ -3,6 +3,7 @@
 # readme-examples.sh README PREFIX WORK: every ```c block of README is a complete program that
 # compiles as written against the memdev installed in PREFIX (found with pkg-config, -Wall
 # -Wextra -Werror) and runs with exit status 0.
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -eq 3 ] || die "usage: $prog README PREFIX WORK"
 readme=$1 prefix=$2 work=$3

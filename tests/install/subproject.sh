@@ -5,6 +5,7 @@
 # library, the program does not need libmemdev.so) and with FetchContent and
 # BUILD_SHARED_LIBS=ON (only the shared library, the program needs it). Each time the program
 # runs. The configure step itself fails when memdev defines any other target.
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -eq 2 ] || die "usage: $prog SOURCE WORK"
 source_dir=$(cd "$1" && pwd) || die "no directory $1"

@@ -29,9 +29,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---------------------------------------------------------------------------------------- */
+/* Version and linkage                                                                      */
+
+/*
+ * The release, written here only: CMakeLists.txt reads these three lines for project(VERSION),
+ * the SONAME, the CMake package version and memdev.pc. MEMDEV_VERSION_NUMBER is
+ * MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is 100), for #if tests.
+ */
+#define MEMDEV_VERSION_MAJOR 0
+#define MEMDEV_VERSION_MINOR 1
+#define MEMDEV_VERSION_PATCH 0
+#define MEMDEV_VERSION_NUMBER                                                                      \
+    (MEMDEV_VERSION_MAJOR * 10000 + MEMDEV_VERSION_MINOR * 100 + MEMDEV_VERSION_PATCH)
+#define MEMDEV_QUOTE_(s) #s
+#define MEMDEV_EXPAND_AND_QUOTE_(s) MEMDEV_QUOTE_(s)
+#define MEMDEV_VERSION_STRING                                                                      \
+    MEMDEV_EXPAND_AND_QUOTE_(MEMDEV_VERSION_MAJOR.MEMDEV_VERSION_MINOR.MEMDEV_VERSION_PATCH)
+
+/*
+ * MEMDEV_API marks every public function. The library is compiled with hidden visibility, so
+ * these are the only symbols a shared libmemdev exports. Define it before including this
+ * header to override it (empty, or another platform's import attribute).
+ */
+#ifndef MEMDEV_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define MEMDEV_API __attribute__((visibility("default")))
+#else
+#define MEMDEV_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The MEMDEV_VERSION_NUMBER and MEMDEV_VERSION_STRING the library was built with: compare
+ * them with the macros to catch a header and library of different releases. O(1). */
+MEMDEV_API unsigned memdev_version_number(void);
+MEMDEV_API const char *memdev_version_string(void);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Errors                                                                                   */
@@ -75,11 +111,11 @@ enum memdev_error {
 };
 
 /* Stable name of a code ("ok", "invalid-argument", ...); "unknown-error" for others. O(1). */
-const char *memdev_error_name(int code);
+MEMDEV_API const char *memdev_error_name(int code);
 /* One-line generic message for a code. O(1). */
-const char *memdev_strerror(int code);
+MEMDEV_API const char *memdev_strerror(int code);
 /* Parses a trace name back into a code; returns 1 and sets *code, or 0 if unknown. */
-int memdev_error_from_name(const char *name, int *code);
+MEMDEV_API int memdev_error_from_name(const char *name, int *code);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Configuration (spec section 1)                                                           */
@@ -124,17 +160,17 @@ typedef struct memdev_space memdev_space;
  * Checks a configuration without creating anything: 0, or MEMDEV_EINVAL with the reason in msg
  * ("window [base, base+size) wraps past 2^64", ...). msg may be NULL when cap is 0. O(n_vhost).
  */
-int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap);
+MEMDEV_API int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap);
 
 /*
  * Creates a space. alloc may be NULL (the C library's allocator is used); it is copied.
  * Errors: MEMDEV_EINVAL (size 0, wrapping window, dimm_slots > 256, other > max for kvm or
  * a vhost backend), MEMDEV_ENOMEM. O(1) plus the vhost list.
  */
-int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
-                        memdev_space **out);
+MEMDEV_API int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
+                                   memdev_space **out);
 /* Releases every resource of the space. NULL is accepted. O(n). */
-void memdev_space_destroy(memdev_space *sp);
+MEMDEV_API void memdev_space_destroy(memdev_space *sp);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Devices (spec sections 2 and 3)                                                          */
@@ -149,9 +185,9 @@ typedef enum memdev_kind {
 } memdev_kind;
 
 /* "dimm", "nvdimm", "virtio-pmem", "virtio-mem", "hv-balloon"; NULL for others. */
-const char *memdev_kind_name(memdev_kind kind);
+MEMDEV_API const char *memdev_kind_name(memdev_kind kind);
 /* Returns 1 and sets *kind when name is a kind name, else 0. */
-int memdev_kind_from_name(const char *name, memdev_kind *kind);
+MEMDEV_API int memdev_kind_from_name(const char *name, memdev_kind *kind);
 
 /* Which optional fields of a memdev_device_desc are present. */
 enum memdev_field {
@@ -204,14 +240,15 @@ typedef struct memdev_plug_result {
  * out may be NULL. O(log n) (plus O(n) once per new alignment class, at most
  * MEMDEV_MAX_CLASSES - 1 times in the life of a space).
  */
-int memdev_plug(memdev_space *sp, const memdev_device_desc *desc, memdev_plug_result *out);
+MEMDEV_API int memdev_plug(memdev_space *sp, const memdev_device_desc *desc,
+                           memdev_plug_result *out);
 
 /*
  * Unplugs a device: MEMDEV_EUNKNOWNID, MEMDEV_ENOTUNPLUGGABLE (nvdimm, virtio-pmem,
  * hv-balloon), MEMDEV_EBUSY (virtio-mem with plugged blocks or requested size > 0).
  * O(log n).
  */
-int memdev_unplug(memdev_space *sp, const char *id);
+MEMDEV_API int memdev_unplug(memdev_space *sp, const char *id);
 
 /*
  * virtio-mem guest request: plug (plug = true) or unplug the blocks [offset, offset + len) of
@@ -219,22 +256,23 @@ int memdev_unplug(memdev_space *sp, const char *id);
  * MEMDEV_EREMAPRANGE, MEMDEV_EREMAPLIMIT (plug only), MEMDEV_EREMAPSTATE, MEMDEV_ENOMEM.
  * O(log e + e + n_memslots) where e is the device's number of plugged extents.
  */
-int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t offset, uint64_t len);
+MEMDEV_API int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t offset,
+                                   uint64_t len);
 
 /* Changes a virtio-mem device's requested size. MEMDEV_EUNKNOWNID, MEMDEV_EINVAL. O(1). */
-int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested);
+MEMDEV_API int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested);
 
 /*
  * hv-balloon: maps (map = true) or unmaps memslot `index`. MEMDEV_EUNKNOWNID, MEMDEV_EINVAL
  * (not an hv-balloon, or empty), MEMDEV_EREMAPRANGE, MEMDEV_EREMAPSTATE. O(1).
  */
-int memdev_balloon_map(memdev_space *sp, const char *id, uint32_t index, bool map);
+MEMDEV_API int memdev_balloon_map(memdev_space *sp, const char *id, uint32_t index, bool map);
 
 /*
  * Adds a vhost backend. MEMDEV_EINVAL (other > max), MEMDEV_EVHOSTCONFLICT (spec section 4),
  * MEMDEV_ENOMEM. O(1) amortised.
  */
-int memdev_vhost_add(memdev_space *sp, memdev_limit limit);
+MEMDEV_API int memdev_vhost_add(memdev_space *sp, memdev_limit limit);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Queries (spec section 7)                                                                 */
@@ -249,14 +287,14 @@ typedef struct memdev_lookup_result {
 } memdev_lookup_result;
 
 /* Translates a guest-physical address. Always returns 0. O(log n), no allocation. */
-int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out);
+MEMDEV_API int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out);
 
 /*
  * The address first fit would return now for (size, align), without plugging (budget and
  * slots are not considered). MEMDEV_EINVAL (size 0, align not a power of two),
  * MEMDEV_ETOOBIG, MEMDEV_EFRAGMENTED. O(log n).
  */
-int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr);
+MEMDEV_API int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr);
 
 typedef struct memdev_stats {
     uint64_t used_size;    /* sum of plugged region sizes (budgeted) */
@@ -275,7 +313,7 @@ typedef struct memdev_stats {
 } memdev_stats;
 
 /* Counters of the space. Always returns 0. O(1). */
-int memdev_stats_get(const memdev_space *sp, memdev_stats *out);
+MEMDEV_API int memdev_stats_get(const memdev_space *sp, memdev_stats *out);
 
 typedef struct memdev_device_info {
     const char *id; /* valid until the next call that changes the space */
@@ -300,7 +338,7 @@ typedef struct memdev_device_info {
 } memdev_device_info;
 
 /* Information about one plugged device. MEMDEV_EUNKNOWNID. O(1). */
-int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info *out);
+MEMDEV_API int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info *out);
 
 /*
  * Calls fn for every plugged device in list order (empty devices in plug order, then by
@@ -308,25 +346,26 @@ int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info
  * The space must not be changed from fn. O(n).
  */
 typedef int (*memdev_visit_fn)(void *ctx, const memdev_device_info *info);
-int memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx);
+MEMDEV_API int memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx);
 
 /* Whether memslot `index` of a device is mapped: MEMDEV_EUNKNOWNID, MEMDEV_EREMAPRANGE. O(1). */
-int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index, bool *mapped);
+MEMDEV_API int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index,
+                                     bool *mapped);
 
 /*
  * Whether every block of a virtio-mem device in [offset, offset + len) is plugged (*state = 1),
  * none is (*state = 0) or some are (*state = 2). MEMDEV_EUNKNOWNID, MEMDEV_EINVAL (not a
  * virtio-mem), MEMDEV_EREMAPRANGE. O(log e).
  */
-int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t offset, uint64_t len,
-                      int *state);
+MEMDEV_API int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t offset,
+                                 uint64_t len, int *state);
 
 /*
  * Writes the device list as QMP query-memory-devices JSON (spec section 7) into buf (cap
  * bytes, NUL-terminated when cap > 0) and the full length (without NUL) into *len.
  * Returns MEMDEV_EINVAL when cap is too small (buf then holds a truncated prefix). O(n).
  */
-int memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len);
+MEMDEV_API int memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len);
 
 /*
  * A 64-bit hash of the logical state: configuration, counters, every device with all its
@@ -334,26 +373,26 @@ int memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len)
  * have the same digest; internal caches (alignment classes, node layout) are not included.
  * O(n + extents).
  */
-uint64_t memdev_digest(const memdev_space *sp);
+MEMDEV_API uint64_t memdev_digest(const memdev_space *sp);
 
 /*
  * Recomputes every cached summary and checks every invariant of spec section 8 that the
  * state alone determines. Returns 0, or MEMDEV_EINVARIANT with the first violation described
  * in words in msg (cap bytes, may be NULL/0). O(n log n).
  */
-int memdev_validate(const memdev_space *sp, char *msg, size_t cap);
+MEMDEV_API int memdev_validate(const memdev_space *sp, char *msg, size_t cap);
 
 /*
  * Bytes of memory the space holds now (its structures' capacity, strings, memslot arrays and
  * extents), for sizing and for the benchmarks' bytes-per-device figure. O(n).
  */
-size_t memdev_memory_bytes(const memdev_space *sp);
+MEMDEV_API size_t memdev_memory_bytes(const memdev_space *sp);
 
 /*
  * Detail of the last failed call on this space ("conflict with device 'd1' at 0x..."), or ""
  * after a success. Diagnostic only; not part of the logical state.
  */
-const char *memdev_last_error(const memdev_space *sp);
+MEMDEV_API const char *memdev_last_error(const memdev_space *sp);
 
 /* Number of alignment classes the window tree keeps exact summaries for (class 0 = 1 byte). */
 #define MEMDEV_MAX_CLASSES 8

@@ -173,13 +173,23 @@ static int collect(void *ctx, const memdev_device_info *info) {
     return 0;
 }
 
-/* Mostly a plugged device (of `kind` when kind >= 0), sometimes any id of the pool. */
+/*
+ * Mostly a plugged device (of `kind` when kind >= 0), sometimes any id of the pool. Always
+ * the pool's copy of the id: the model's copy is freed when the operation unplugs the device,
+ * and the lock-step checker still compares by that id afterwards.
+ */
 static const char *pick_id(const struct world *w, int kind) {
     struct live l = {.w = w, .kind = kind};
     if (rng_below(&rng, 5) == 0)
         return w->ids[rng_below(&rng, NIDS)];
     model_foreach(w->m, collect, &l);
-    return l.n ? l.ids[rng_below(&rng, (uint64_t)l.n)] : w->ids[rng_below(&rng, NIDS)];
+    if (!l.n)
+        return w->ids[rng_below(&rng, NIDS)];
+    const char *id = l.ids[rng_below(&rng, (uint64_t)l.n)];
+    for (int i = 0; i < NIDS; i++)
+        if (strcmp(w->ids[i], id) == 0)
+            return w->ids[i];
+    return id; /* not reached: every plugged id comes from the pool */
 }
 
 /* The next random operation, built as a trace op (the lock-step checker's language). */

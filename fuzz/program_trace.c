@@ -94,7 +94,7 @@ static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule,
     int crc = lockstep_create(&d->config, NULL, &lo, &lib);
     if (crc == MEMDEV_ENOMEM && cmask && lib) {
         if (print_fail_alloc(out, cmask) < 0 || print_op(out, &op) < 0 ||
-            fprintf(out, "# (no-memory: the target creates the space again)\n") < 0)
+            fprintf(out, "expect error no-memory\n") < 0)
             goto out;
         lockstep_destroy(lib);
         lo.create_fail_mask = 0;

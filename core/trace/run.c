@@ -436,6 +436,21 @@ static int run_space(struct trace_runner *r, const struct trace_op *op)
         return malformed(r, op->line, 1, "out of memory");
     if (lockstep_failed(r->ls))
         return diverge(r, op);
+    if (rc == MEMDEV_ENOMEM && lo.create_fail_mask) {
+        /* fail-alloc before `space`: an operation result, and a later `space` may retry */
+        lockstep_destroy(r->ls);
+        r->ls = NULL;
+        if (!r->opt.quiet) {
+            sb_addf(&r->sb, "%zu: space error no-memory: %s\n", op->line,
+                    memdev_strerror(MEMDEV_ENOMEM));
+            flush_out(r);
+        }
+        memset(&r->prev, 0, sizeof r->prev);
+        r->prev.rc = rc;
+        r->have_prev = true;
+        r->prev_line = op->line;
+        return r->status;
+    }
     if (rc != 0) {
         char why[256];
         lockstep_destroy(r->ls);
@@ -491,11 +506,11 @@ int trace_runner_step(struct trace_runner *r, const struct trace_op *op)
     }
     if (op->type == TRACE_OP_SPACE)
         return run_space(r, op);
+    if (op->type == TRACE_OP_EXPECT && (r->ls || r->have_prev))
+        return run_expect(r, op); /* also after a space line that failed with no-memory */
     if (!r->ls)
         return malformed(r, op->line, 1, "the first operation must be 'space', not '%s'",
                          trace_op_names[op->type]);
-    if (op->type == TRACE_OP_EXPECT)
-        return run_expect(r, op);
     return run_operation(r, op);
 }
 

@@ -38,6 +38,24 @@
 static const char *const id_pool[PROGRAM_ID_POOL] = {ID512("0"), ID512("1"), ID512("2"),
                                                      ID512("3"), ID512("4"), ID512("5"),
                                                      ID512("6"), ID512("7")};
+/*
+ * Ids at the edges, plugged when r1 bit 6 is set: the longest the library takes (255 bytes),
+ * one byte more (invalid-argument), one byte, and one with the bytes the info JSON must
+ * escape (a quote, a backslash, a byte >= 0x80). They are pool entries 4092..4095 (in place
+ * of d7774..d7777), so the shadow tracks them like any other id.
+ */
+#define A32 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define A256 A32 A32 A32 A32 A32 A32 A32 A32
+#define SPECIAL_IDS 4u
+static const char *const special_id[SPECIAL_IDS] = {
+    A256 + 1, /* 255 bytes */
+    A256,     /* 256 bytes: invalid-argument */
+    "x",
+    "q\"\\\xc3\xa9",
+};
+#undef A32
+#undef A256
+
 /* An id outside the pool: never plugged, so always unknown-id. */
 static const char unknown_id[] = "zz";
 
@@ -243,6 +261,9 @@ void program_space_op(const program_decoder *d, struct trace_op *op)
 static int pool_index(const char *id)
 {
     int ix = 0;
+    for (unsigned k = 0; k < SPECIAL_IDS; k++)
+        if (id == special_id[k] || strcmp(id, special_id[k]) == 0)
+            return (int)(PROGRAM_ID_POOL - SPECIAL_IDS + k);
     if (id[0] != 'd' || id[5] != '\0')
         return -1;
     for (int i = 1; i < 5; i++) {
@@ -251,6 +272,12 @@ static int pool_index(const char *id)
         ix = ix * 8 + (id[i] - '0');
     }
     return ix;
+}
+
+static const char *pool_id(unsigned ix)
+{
+    return ix >= PROGRAM_ID_POOL - SPECIAL_IDS ? special_id[ix - (PROGRAM_ID_POOL - SPECIAL_IDS)]
+                                              : id_pool[ix];
 }
 
 static int collect(void *ctx, const memdev_device_info *info)
@@ -262,7 +289,7 @@ static int collect(void *ctx, const memdev_device_info *info)
     d->live_gen[ix] = d->gen;
     d->live_idx[ix] = (uint16_t)d->n_live;
     program_dev *v = &d->live[d->n_live++];
-    v->id = id_pool[ix];
+    v->id = pool_id((unsigned)ix);
     v->kind = info->kind;
     v->empty = info->empty;
     v->addr = info->addr;
@@ -333,7 +360,7 @@ static const program_dev *find_live(const program_decoder *d, const char *id)
 static const char *free_id(const program_decoder *d, unsigned i)
 {
     for (unsigned n = 0; n < PROGRAM_ID_POOL; n++) {
-        const char *id = id_pool[(i + n) % PROGRAM_ID_POOL];
+        const char *id = pool_id((i + n) % PROGRAM_ID_POOL);
         if (!find_live(d, id))
             return id;
     }
@@ -645,12 +672,12 @@ static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
                         struct trace_op *op)
 {
     memdev_device_desc *p = &op->desc;
-    const char *id = id_pool[r[1] & 63u];
+    const char *id = (r[1] & 0x40) ? special_id[r[1] & 3u] : id_pool[r[1] & 63u];
     bool malformed = (r[2] & 0x10) != 0;
     /* which device or free range hints and gap-relative sizes refer to: 9 bits, or 5 when
      * r7's low nibble selects a malformation */
     uint32_t sel = (uint32_t)(r[5] >> 3) | (malformed ? 0u : (uint32_t)(r[7] & 15u) << 5);
-    if (!(r[1] & 0x80))
+    if (!(r[1] & 0xC0)) /* bit 7: keep a plugged id (duplicate-id); bit 6: an edge id */
         id = find_live(d, id) ? free_id(d, r[1] & 63u) : id;
     op->type = TRACE_OP_PLUG;
     p->kind = kind_tab[r[2] & 7];

@@ -21,9 +21,23 @@ import subprocess
 class Series:
     """One measure (instr or time) of the history: commits, per-commit entries, names."""
 
-    def __init__(self, measure, unit, threshold, commits, entries, names):
+    def __init__(self, measure, unit, threshold, commits, entries, names, partner=None):
         self.measure, self.unit, self.threshold = measure, unit, threshold
         self.commits, self.entries, self.names = commits, entries, names
+        self.partner = partner  # the instr series beside a time series: confirms its steps
+
+    def confirm(self, i, name):
+        """For a time step at commit i: what the instruction counts say, or ''."""
+        p = self.partner
+        if p is None or p.value(name, i) is None:
+            return ""
+        prev = [j for j in range(i) if p.value(name, j)]
+        if not prev:
+            return ""
+        ch = (p.value(name, i) / p.value(name, prev[-1]) - 1) * 100
+        if abs(ch) <= p.threshold:
+            return "instructions %+.1f%%: likely machine noise" % ch
+        return "instructions %+.1f%%" % ch
 
     def value(self, name, i):
         e = self.entries[i]
@@ -106,7 +120,8 @@ def plot_one(s, name, png, steps):
                                       1 if s.harness(i) == "own" else 0))
     vals = [s.value(name, i) for i in range(len(s.commits))]
     known = [v for v in vals if v is not None]
-    lines = ["set terminal pngcairo size 900,420 font ',9'", "set output '%s'" % png,
+    width = max(900, 24 * len(s.commits) + 200)
+    lines = ["set terminal pngcairo size %d,420 font ',9'" % width, "set output '%s'" % png,
              "set termoption noenhanced", "set title '%s  (%s, %s)'" % (name, s.unit, {
                  "instr": "callgrind instructions per operation",
                  "time": "CPU time per operation, median"}[s.measure]),
@@ -161,7 +176,8 @@ def plot_overview(s, png):
     plots = ", ".join("'%s' using 1:%d with linespoints lw 2 pt %d ps 0.7 title '%s'" % (
         data, k + 2, 4 + k % 8, n) for k, n in enumerate(cols))
     script = "\n".join([
-        "set terminal pngcairo size 1000,%d font ',9'" % (460 + 14 * len(cols)),
+        "set terminal pngcairo size %d,%d font ',9'" % (max(1000, 24 * len(s.commits) + 400),
+                                                       460 + 14 * len(cols)),
         "set output '%s'" % png, "set termoption noenhanced",
         "set title 'change against the first measured commit (%s)'" % s.unit,
         "set grid", "set bmargin 6", "set ylabel '%'", "set key outside right top",
@@ -189,10 +205,12 @@ def markdown(series, title, notes, plots):
                     "| --- | --- | --- | ---: | ---: | ---: |"]
             for (i, n, b, v, ch, kind) in steps:
                 c = s.commits[i]
-                out.append("| `%s` | %s | %s | %s | %s | **%+.1f %%** %s |" % (
+                note = s.confirm(i, n)
+                out.append("| `%s` | %s | %s | %s | %s | **%+.1f %%** %s%s |" % (
                     c["short"], md_escape(c["subject"][:70]), n, fmt(b, s.unit),
                     fmt(v, s.unit), ch, {"slower": "slower", "faster": "faster",
-                                         "harness": "(harness changed)"}[kind]))
+                                         "harness": "(harness changed)"}[kind],
+                    " (%s)" % note if note else ""))
         else:
             out.append("No steps.")
         out.append("")
@@ -266,13 +284,14 @@ def page(series, title, notes, plots):
                        len(steps), s.threshold))
         if steps:
             out.append("<table><tr><th>commit</th><th>subject</th><th>benchmark</th>"
-                       "<th>before</th><th>after</th><th>change</th></tr>")
+                       "<th>before</th><th>after</th><th>change</th><th></th></tr>")
             for (i, n, b, v, ch, kind) in steps:
                 c = s.commits[i]
+                note = s.confirm(i, n)
                 out.append("<tr><td><code>%s</code></td><td>%s</td><td>%s</td><td class=n>%s"
-                           "</td><td class=n>%s</td><td class='n %s'>%+.1f%%</td></tr>" % (
-                               e(c["short"]), e(c["subject"][:80]), e(n), fmt(b, s.unit),
-                               fmt(v, s.unit), kind, ch))
+                           "</td><td class=n>%s</td><td class='n %s'>%+.1f%%</td><td>%s</td>"
+                           "</tr>" % (e(c["short"]), e(c["subject"][:80]), e(n),
+                                      fmt(b, s.unit), fmt(v, s.unit), kind, ch, e(note)))
             out.append("</table>")
         out.append("<table><tr><th>#</th><th>commit</th><th>subject</th>%s</tr>" % "".join(
             "<th>%s</th>" % e(n) for n in s.names))

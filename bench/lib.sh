@@ -115,7 +115,7 @@ list_benchmarks() {
     [ -n "${3:-}" ] && extra+=(--memdev_sizes="$3")
     [ -n "${4:-}" ] && extra+=(--memdev_iterations="$4")
     "$1" --benchmark_filter="$2" "${extra[@]}" --benchmark_list_tests=true 2>/dev/null |
-        grep -v '^Failed to match' | sed 's|/iterations:[0-9]*$||'
+        { grep -v '^Failed to match' || true; } | sed 's|/iterations:[0-9]*$||'
 }
 
 # build_rev MODE SHA TARGET... -> prints the build directory. MODE:

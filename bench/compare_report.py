@@ -174,11 +174,13 @@ def plot(changes, png, title, t):
     h = max(300, 22 * len(changes) + 140)
     script = "\n".join([
         "set terminal pngcairo size 900,%d font ',9'" % h, "set output '%s'" % png,
-        "set termoption noenhanced", "set title '%s'" % title,
+        "set termoption noenhanced",
+        'set title "%s\\ngreen faster, red slower, grey equal, orange inconclusive"' %
+        title.replace('"', "'"),
         "set style fill solid 0.6", "set grid x",
-        "set xlabel 'change of B against A (%%), bar = estimate, whiskers = interval; "
+        "set xlabel 'change of B against A (%%): bar = estimate, whiskers = interval, "
         "dashed = +-%g %% threshold'" % t,
-        "set ytics nomirror", "set yrange [-1:%d] reverse" % len(changes),
+        "set ytics nomirror", "set yrange [%d:-1]" % len(changes),
         "set yzeroaxis lt -1", "set key off",
         "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lc rgb '#555555'" % (t, t),
         "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lc rgb '#555555'" % (-t, -t),

@@ -36,15 +36,18 @@ git clone -q --no-hardlinks "$root" "$tmp/repo" || { echo "FAIL: git clone"; exi
 cd "$tmp/repo" || exit 1
 git config user.email bench-test@memdev.invalid
 git config user.name "bench test"
-commit() { git add -A && git commit -q -m "$1" && git rev-parse HEAD; }
+commit() { # commit MESSAGE -> the new commit id; the test stops when it cannot commit
+    { git add -A && git commit -q --allow-empty -m "$1" >&2 && git rev-parse HEAD; } ||
+        { echo "FAIL: cannot commit '$1'" >&2; exit 1; }
+}
 rm -rf bench && cp -r "$bench" bench && rm -rf bench/__pycache__ bench/tests/__pycache__
-c0=$(commit "scratch: the bench/ tools under test")
+c0=$(commit "scratch: the bench/ tools under test") || exit 1
 echo "scratch line" >>README.md
-c1=$(commit "scratch: README line")
+c1=$(commit "scratch: README line") || exit 1
 printf '\n#error "scratch commit: does not build"\n' >>core/src/space.c
-c2=$(commit "scratch: core does not build")
+c2=$(commit "scratch: core does not build") || exit 1
 git checkout -q "$c1" -- core/src/space.c
-c3=$(commit "scratch: core builds again")
+c3=$(commit "scratch: core builds again") || exit 1
 /usr/bin/python3 - core/src/space.c <<'EOF' || { echo "FAIL: cannot plant the slowdown"; exit 1; }
 import re, sys
 path = sys.argv[1]
@@ -60,9 +63,9 @@ slow = """
     }"""
 open(path, "w").write(src[:m.end()] + slow + src[m.end():])
 EOF
-c4=$(commit "scratch: slower plug")
+c4=$(commit "scratch: slower plug") || exit 1
 echo "another scratch line" >>README.md
-c5=$(commit "scratch: README line after the slowdown")
+c5=$(commit "scratch: README line after the slowdown") || exit 1
 
 export BENCH_STORE=$tmp/store BENCH_HISTORY_CACHE=$tmp/cache BENCH_REV_CACHE=$tmp/cache
 start=$(date +%s)

@@ -6,8 +6,8 @@
 #
 #   c0  bench/ of this working tree (the tools under test)       GOOD
 #   c1  README line                                              same figures
-#   c2  core/src/space.c gets an #error                          cannot be measured
-#   c3  space.c restored                                         same figures as c0
+#   c2  the file defining memdev_plug gets an #error              cannot be measured
+#   c3  that file restored                                       same figures as c0
 #   c4  memdev_plug runs 200 extra volatile additions             the slowdown
 #   c5  README line                                              BAD = HEAD
 #
@@ -44,15 +44,18 @@ rm -rf bench && cp -r "$bench" bench && rm -rf bench/__pycache__ bench/tests/__p
 c0=$(commit "scratch: the bench/ tools under test") || exit 1
 echo "scratch line" >>README.md
 c1=$(commit "scratch: README line") || exit 1
-printf '\n#error "scratch commit: does not build"\n' >>core/src/space.c
+# The file that defines memdev_plug (core/src/space.c today) gets both core changes.
+plugfile=$(grep -lE '^int[[:space:]]+memdev_plug[[:space:]]*\(|^memdev_plug[[:space:]]*\(' core/src/*.c | head -1)
+[ -n "$plugfile" ] || { echo "FAIL: no core/src/*.c defines memdev_plug"; exit 1; }
+printf '\n#error "scratch commit: does not build"\n' >>"$plugfile"
 c2=$(commit "scratch: core does not build") || exit 1
-git checkout -q "$c1" -- core/src/space.c
+git checkout -q "$c1" -- "$plugfile"
 c3=$(commit "scratch: core builds again") || exit 1
-/usr/bin/python3 - core/src/space.c <<'EOF' || { echo "FAIL: cannot plant the slowdown"; exit 1; }
+/usr/bin/python3 - "$plugfile" <<'EOF' || { echo "FAIL: cannot plant the slowdown"; exit 1; }
 import re, sys
 path = sys.argv[1]
 src = open(path).read()
-m = re.search(r"^int\s+memdev_plug\s*\([^)]*\)\s*\{", src, re.M)
+m = re.search(r"^(int\s+)?memdev_plug\s*\([^)]*\)\s*\{", src, re.M)
 if not m:
     sys.exit("memdev_plug's definition not found in " + path)
 slow = """

@@ -51,12 +51,38 @@ class Results:
         return sorted({k[2] for k in self.order if k[0] == scenario})
 
 
+class BadInput(Exception):
+    """A file that is not memdev_bench JSON (message names the file)."""
+
+
+def read(path):
+    """The google-benchmark JSON document at path; BadInput when missing, empty or not JSON."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        raise BadInput("cannot read %s: %s" % (path, e.strerror))
+    if not text.strip():
+        raise BadInput("%s is empty (a filter that matched no benchmark?)" % path)
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise BadInput("%s is not JSON (%s)" % (path, e))
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+        raise BadInput("%s is not google-benchmark JSON (no 'benchmarks' list)" % path)
+    return doc
+
+
+# A complexity fit from fewer sizes than this says nothing (two points fit any curve).
+MIN_FIT_SIZES = 3
+
+
 def load(paths, results=None):
-    """Adds every iteration run of the JSON files to results (several files = more samples)."""
+    """Adds every iteration run of the JSON files to results (several files = more samples).
+    Complexity fits of a structure that ran at fewer than MIN_FIT_SIZES sizes are dropped."""
     r = results or Results()
     for path in paths:
-        with open(path) as f:
-            doc = json.load(f)
+        doc = read(path)
         r.context = doc.get("context", {})
         for b in doc.get("benchmarks", []):
             if b.get("run_type") == "aggregate":
@@ -79,6 +105,9 @@ def load(paths, results=None):
                 r.bytes[key] = b["bytes_per_dev"]
             if "self_bytes_per_dev" in b:
                 r.self_bytes[key] = b["self_bytes_per_dev"]
+    for fam in list(r.bigo):
+        if len({k[2] for k in r.samples if k[:2] == fam}) < MIN_FIT_SIZES:
+            del r.bigo[fam]
     return r
 
 

@@ -172,7 +172,15 @@ def main():
     ap.add_argument("--headline", help="write the Markdown headline table to this file")
     ap.add_argument("--plot", help="write a log-log PNG here")
     a = ap.parse_args()
-    r = bj.load(a.json)
+    try:
+        r = bj.load(a.json)
+    except bj.BadInput as e:
+        print("report.py: %s" % e, file=sys.stderr)
+        return 2
+    if not r.order:
+        print("report.py: no benchmark results in %s (did the filter match nothing?)" %
+              " ".join(a.json), file=sys.stderr)
+        return 2
     t = table(r)
     ctx = r.context
     head = "memdev_bench: revision %s%s, %s build, %s CPUs, load %s\n\n" % (

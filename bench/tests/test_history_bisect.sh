@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_history_bisect.sh - bench/bisect and bench/history on a scratch repository made here:
+# a clone of this checkout plus six commits, one of which (and only one) slows the plug
+# path down with a loop the compiler must keep, and one of which does not build.
+#
+#   c0  bench/ of this working tree (the tools under test)       GOOD
+#   c1  README line                                              same figures
+#   c2  the file defining memdev_plug gets an #error              cannot be measured
+#   c3  that file restored                                       same figures as c0
+#   c4  memdev_plug runs 200 extra volatile additions             the slowdown
+#   c5  README line                                              BAD = HEAD
+#
+# Checks: bisect names c4 exactly, reports c2 as skipped, builds O(log n) commits; bisect
+# exits 2 for a benchmark that does not exist and for a range with nothing to bisect;
+# history shows the step at c4 (Markdown, HTML, plot) and lists c2 as not measured; a second
+# history run builds nothing (store) and --fail-on-slower exits 1.
+# Instruction counts are deterministic, so one callgrind run per commit decides: about a
+# minute on 2 cores. Prints "N passed, N failed"; exit 1 on any failure.
+# BENCH_TEST_KEEP=DIR keeps a copy of the history report there.
+set -uo pipefail
+bench=$(cd "$(dirname "$0")/.." && pwd)
+root=$(git -C "$bench" rev-parse --show-toplevel)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() { # expect DESCRIPTION CONDITION...
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+git clone -q --no-hardlinks "$root" "$tmp/repo" || { echo "FAIL: git clone"; exit 1; }
+cd "$tmp/repo" || exit 1
+git config user.email bench-test@memdev.invalid
+git config user.name "bench test"
+commit() { # commit MESSAGE -> the new commit id; the test stops when it cannot commit
+    { git add -A && git commit -q --allow-empty -m "$1" >&2 && git rev-parse HEAD; } ||
+        { echo "FAIL: cannot commit '$1'" >&2; exit 1; }
+}
+rm -rf bench && cp -r "$bench" bench && rm -rf bench/__pycache__ bench/tests/__pycache__
+c0=$(commit "scratch: the bench/ tools under test") || exit 1
+echo "scratch line" >>README.md
+c1=$(commit "scratch: README line") || exit 1
+# The file that defines memdev_plug (core/src/space.c today) gets both core changes.
+plugfile=$(grep -lE '^int[[:space:]]+memdev_plug[[:space:]]*\(|^memdev_plug[[:space:]]*\(' core/src/*.c | head -1)
+[ -n "$plugfile" ] || { echo "FAIL: no core/src/*.c defines memdev_plug"; exit 1; }
+printf '\n#error "scratch commit: does not build"\n' >>"$plugfile"
+c2=$(commit "scratch: core does not build") || exit 1
+git checkout -q "$c1" -- "$plugfile"
+c3=$(commit "scratch: core builds again") || exit 1
+/usr/bin/python3 - "$plugfile" <<'EOF' || { echo "FAIL: cannot plant the slowdown"; exit 1; }
+import re, sys
+path = sys.argv[1]
+src = open(path).read()
+m = re.search(r"^(int\s+)?memdev_plug\s*\([^)]*\)\s*\{", src, re.M)
+if not m:
+    sys.exit("memdev_plug's definition not found in " + path)
+slow = """
+    { /* scratch: a real slowdown on the plug path, kept by volatile */
+        volatile unsigned long scratch_sum = 0;
+        for (unsigned long scratch_i = 0; scratch_i < 200; scratch_i++)
+            scratch_sum += scratch_i;
+    }"""
+open(path, "w").write(src[:m.end()] + slow + src[m.end():])
+EOF
+c4=$(commit "scratch: slower plug") || exit 1
+echo "another scratch line" >>README.md
+c5=$(commit "scratch: README line after the slowdown") || exit 1
+
+export BENCH_STORE=$tmp/store BENCH_HISTORY_CACHE=$tmp/cache BENCH_REV_CACHE=$tmp/cache
+start=$(date +%s)
+
+echo "== bench/bisect --bench churn/memdev/1024 --threshold 5% c0 HEAD"
+bench/bisect --bench churn/memdev/1024 --threshold 5% "$c0" HEAD >"$tmp/bisect.log" 2>&1
+rc=$?
+cat "$tmp/bisect.log"
+expect "bisect exits 0 (got $rc)" [ $rc -eq 0 ]
+expect "bisect names the slowdown commit ${c4:0:12}" grep -q "^first slower commit: $c4\$" "$tmp/bisect.log"
+expect "bisect reports the commit that does not build as skipped" \
+    grep -q "^not measurable (skipped): ${c2:0:12}" "$tmp/bisect.log"
+builds=$(sed -n 's/^builds: \([0-9]*\) .*/\1/p' "$tmp/bisect.log")
+# GOOD, BAD and at most ceil(log2 5) = 3 probes, plus one for the skipped commit.
+expect "bisect built O(log n) commits (${builds:-?} <= 6)" [ "${builds:-99}" -le 6 ]
+
+echo "== bench/bisect with a benchmark that does not exist"
+bench/bisect --bench nosuch/memdev/1024 "$c0" HEAD >"$tmp/b2.log" 2>&1
+rc=$?
+expect "missing benchmark: exit 2 (got $rc)" [ $rc -eq 2 ]
+expect "missing benchmark: one line naming it" grep -q "nosuch/memdev/1024" "$tmp/b2.log"
+
+echo "== bench/history HEAD~6..HEAD"
+bench/history HEAD~6..HEAD --filter '^(churn|lookup_rand)/memdev/' --out "$tmp/hist" \
+    >"$tmp/history.log" 2>&1
+rc=$?
+cat "$tmp/history.log"
+expect "history exits 0 (got $rc)" [ $rc -eq 0 ]
+expect "history prints the step at ${c4:0:8}" \
+    grep -qE "^  ${c4:0:8} churn/memdev/1024 +\+[0-9.]+% slower" "$tmp/history.log"
+expect "history has exactly one step" grep -q "steps (beyond .*): 1\$" "$tmp/history.log"
+expect "history lists ${c2:0:8} as not measured" grep -q "^not measured: ${c2:0:8} " "$tmp/history.log"
+expect "history.md marks the step" grep -qE "^\| \`${c4:0:8}\` \|.*\| churn/memdev/1024 \|.*slower" "$tmp/hist/history.md"
+expect "history.md lists the unbuildable commit" grep -qE "^\| \`${c2:0:8}\` \|.*build failed" "$tmp/hist/history.md"
+expect "history.html marks the step" grep -q "class='n slower'" "$tmp/hist/history.html"
+expect "history draws a plot per benchmark" \
+    test -s "$tmp/hist/plots/churn_memdev_1024.png" -a -s "$tmp/hist/plots/lookup_rand_memdev_1024.png"
+
+echo "== bench/bisect with nothing to bisect (lookups do not plug)"
+bench/bisect --bench lookup_rand/memdev/1024 "$c0" HEAD >"$tmp/b3.log" 2>&1
+rc=$?
+expect "nothing to bisect: exit 2 (got $rc)" [ $rc -eq 2 ]
+expect "nothing to bisect: says so" grep -q "nothing to bisect" "$tmp/b3.log"
+
+echo "== bench/history again, from the store, --fail-on-slower"
+bench/history HEAD~6..HEAD --filter '^(churn|lookup_rand)/memdev/' --out "$tmp/hist2" \
+    --fail-on-slower >"$tmp/history2.log" 2>&1
+rc=$?
+expect "--fail-on-slower with a slower step: exit 1 (got $rc)" [ $rc -eq 1 ]
+expect "second history run builds nothing" bash -c "! grep -q 'built with' '$tmp/history2.log'"
+
+[ -n "${BENCH_TEST_KEEP:-}" ] && cp -r "$tmp/hist" "$BENCH_TEST_KEEP" # to look at the report
+echo "bisect + history tests took $(($(date +%s) - start)) s"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

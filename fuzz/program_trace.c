@@ -34,7 +34,7 @@ static int print_op(FILE *out, const struct trace_op *op)
 
 static int print_expect(FILE *out, const struct trace_op *op, const lockstep_result *res)
 {
-    char line[256];
+    char line[1024]; /* an expect for a lookup names the id: up to 255 bytes */
     memdev_lookup_result lk = res->lookup;
     lk.id = res->id;
     if (!has_expect(op) ||

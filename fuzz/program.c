@@ -88,6 +88,7 @@ static const uint8_t op_tab[16] = {OP_PLUG,      OP_PLUG,   OP_PLUG,   OP_BULK,
                                    OP_VMEM_UNPLUG, OP_RESIZE, OP_MAP,  OP_UNMAP,
                                    OP_VHOST,     OP_LOOKUP, OP_FREE,   OP_QUERY};
 
+static void next_gen(program_decoder *d);
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static uint64_t align_down(uint64_t x, uint64_t a) { return a ? x - x % a : x; }
@@ -177,7 +178,7 @@ static void deep_config(program_decoder *d, const uint8_t *h)
     c->budget = c->size;
     c->dimm_slots = h[2] % 9u;
     c->vhost = d->vhost;
-    d->prefill_left = 256u << (d->deep[0] & 3);
+    d->prefill_left = 256u + 128u * ((d->deep[0] & 3u) + ((d->deep[0] & 3u) == 3u ? 1u : 0u));
     d->prefill_next = c->base;
 }
 
@@ -200,7 +201,7 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
     memset(d->vhost, 0, sizeof(d->vhost));
     memset(&d->stats, 0, sizeof(d->stats));
     d->n_live = d->n_gaps = 0;
-    d->gen++;
+    next_gen(d);
     d->fresh = false;
     d->last_type = TRACE_OP_NONE;
     d->last_plugged = NULL;
@@ -261,17 +262,17 @@ void program_space_op(const program_decoder *d, struct trace_op *op)
 static int pool_index(const char *id)
 {
     int ix = 0;
-    for (unsigned k = 0; k < SPECIAL_IDS; k++)
-        if (id == special_id[k] || strcmp(id, special_id[k]) == 0)
-            return (int)(PROGRAM_ID_POOL - SPECIAL_IDS + k);
-    if (id[0] != 'd' || id[5] != '\0')
-        return -1;
-    for (int i = 1; i < 5; i++) {
-        if (id[i] < '0' || id[i] > '7')
-            return -1;
+    bool octal = id[0] == 'd';
+    for (int i = 1; octal && i < 5; i++) {
+        octal = id[i] >= '0' && id[i] <= '7';
         ix = ix * 8 + (id[i] - '0');
     }
-    return ix;
+    if (octal && id[5] == '\0')
+        return ix;
+    for (unsigned k = 0; k < SPECIAL_IDS; k++)
+        if (strcmp(id, special_id[k]) == 0)
+            return (int)(PROGRAM_ID_POOL - SPECIAL_IDS + k);
+    return -1;
 }
 
 static const char *pool_id(unsigned ix)
@@ -326,6 +327,15 @@ static void find_gaps(program_decoder *d)
         d->gaps[d->n_gaps++] = (program_gap){next, wlast};
 }
 
+/* A new generation of the id map: every earlier entry is stale (0 is never a generation). */
+static void next_gen(program_decoder *d)
+{
+    if (++d->gen == 0) {
+        memset(d->live_gen, 0, sizeof(d->live_gen));
+        d->gen = 1;
+    }
+}
+
 /* Rebuilds the shadow when the state may have changed since the last refresh. */
 static void refresh(program_decoder *d, const memdev_space *sp)
 {
@@ -333,7 +343,7 @@ static void refresh(program_decoder *d, const memdev_space *sp)
     if (!sp) {
         d->n_live = 0;
         d->n_gaps = 0;
-        d->gen++;
+        next_gen(d);
         memset(&d->stats, 0, sizeof(d->stats));
         return;
     }
@@ -344,7 +354,7 @@ static void refresh(program_decoder *d, const memdev_space *sp)
         return;
     d->stats = st;
     d->n_live = 0;
-    d->gen++;
+    next_gen(d);
     memdev_foreach(sp, collect, d);
     find_gaps(d);
     d->fresh = true;
@@ -927,8 +937,20 @@ static void decode_bulk(program_decoder *d, struct trace_op *op)
     if ((r[0] >> 4) & 1) {
         uint32_t start = (uint32_t)r[3] | (uint32_t)r[4] << 8;
         op->type = TRACE_OP_UNPLUG;
-        op->id = d->n_live ? d->live[(start + d->bulk_i * (r[2] % 8u)) % d->n_live].id
-                           : unknown_id;
+        if (d->n_live == 0) {
+            op->id = unknown_id;
+            return;
+        }
+        uint32_t i = (start + d->bulk_i * (r[2] % 8u)) % d->n_live;
+        op->id = d->live[i].id;
+        if (d->live[i].kind == MEMDEV_VIRTIO_MEM || d->live[i].kind == MEMDEV_DIMM) {
+            /* unpluggable kinds: as if it went (the refresh after the bulk tells); the last
+             * entry takes its place, so the shadow's order is not address order meanwhile */
+            d->live_gen[pool_index(op->id)] = 0;
+            d->live[i] = d->live[--d->n_live];
+            if (i < d->n_live)
+                d->live_idx[pool_index(d->live[i].id)] = (uint16_t)i;
+        }
         return;
     }
     memdev_device_desc *p = &op->desc;
@@ -970,7 +992,7 @@ static uint64_t mix64(uint64_t x)
 }
 
 /*
- * Prefill plug i: p0 bits 0-1 the count (256 << n), bits 2-3 the share of virtio-pmem
+ * Prefill plug i: p0 bits 0-1 the count (256, 384, 512, 768), bits 2-3 the share of virtio-pmem
  * (permanent) among virtio-mem (unpluggable) devices; p1 the size unit (4 KiB, 2 MiB, 64 MiB,
  * 1 GiB) and spread; p2 how often a hole follows and its unit; p3 the alignment mix (4 KiB,
  * 2 MiB, 1 GiB). Addresses ascend, so the model's conflict scan is the only O(n) part.
@@ -1064,7 +1086,9 @@ bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op)
     if (d->bulk_left == 0 && !next_record(d))
         return false;
     /* A later plug of a plugging bulk: counters only, see decode_bulk. */
-    if (d->bulk_left > 0 && d->bulk_i > 0 && !((d->bulk[0] >> 4) & 1)) {
+    /* Inside a bulk the shadow is not rebuilt (an O(n) walk per op): a plugging bulk reads
+     * the counters only, an unplugging one drops each device it names from the shadow. */
+    if (d->bulk_left > 0 && d->bulk_i > 0) {
         if (sp)
             memdev_stats_get(sp, &d->stats);
         d->fresh = false;

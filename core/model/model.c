@@ -65,7 +65,7 @@ struct model_space {
     memdev_limit *vhost;
     uint32_t n_vhost;
     model_dev *devs; /* list order: empty devices in plug order, then by address */
-    size_t n_devs;
+    size_t n_devs, cap_devs; /* cap_devs grows by doubling (a realloc per plug copied them all) */
 };
 
 /* Everything check 0 derives from a descriptor. */
@@ -616,12 +616,16 @@ int model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *
     rc = build_dev(d, &p, n, &nd);
     if (rc)
         return rc;
-    grown = realloc(m->devs, (m->n_devs + 1) * sizeof *m->devs);
-    if (!grown) {
-        dev_release(&nd);
-        return MEMDEV_ENOMEM;
+    if (m->n_devs == m->cap_devs) {
+        size_t cap = m->cap_devs ? 2 * m->cap_devs : 16;
+        grown = realloc(m->devs, cap * sizeof *m->devs);
+        if (!grown) {
+            dev_release(&nd);
+            return MEMDEV_ENOMEM;
+        }
+        m->devs = grown;
+        m->cap_devs = cap;
     }
-    m->devs = grown;
     nd.addr = addr;
     nd.slot = slot;
     nd.n = n;

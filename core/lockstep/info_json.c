@@ -243,15 +243,15 @@ static void element(struct cmp *c, const memdev_device_info *d)
             need(ps, ',', "between type and data");
         string(ps, key, sizeof key);
         need(ps, ':', "after a key");
-        if (!ps->bad && strcmp(key, "type") == 0 && !have_type) {
+        if (!ps->bad && ls_str_eq(key, "type") && !have_type) {
             have_type = true;
             string(ps, type, sizeof type);
-            if (!ps->bad && strcmp(type, kind_str(d->kind)) != 0)
+            if (!ps->bad && !ls_str_eq(type, kind_str(d->kind)))
                 perr(ps, "device #%zu '%s': type \"%s\", model \"%s\"", c->idx, d->id, type,
                      kind_str(d->kind));
             continue;
         }
-        if (ps->bad || strcmp(key, "data") != 0 || have_data) {
+        if (ps->bad || !ls_str_eq(key, "data") || have_data) {
             perr(ps, "device #%zu '%s': unexpected member \"%s\" (want type and data once)",
                  c->idx, d->id, key);
             return;
@@ -270,7 +270,7 @@ static void element(struct cmp *c, const memdev_device_info *d)
             if (ps->bad)
                 return;
             size_t i = 0;
-            while (i < nwant && strcmp(want[i].key, key) != 0)
+            while (i < nwant && !ls_str_eq(want[i].key, key))
                 i++;
             if (i == nwant || seen[i]) {
                 perr(ps, "device #%zu '%s' (%s): %s field \"%s\"", c->idx, d->id,
@@ -282,7 +282,7 @@ static void element(struct cmp *c, const memdev_device_info *d)
             bool same = got.type == w->type &&
                         (w->type == F_NUM    ? got.num == w->num
                          : w->type == F_BOOL ? got.b == w->b
-                                             : strcmp(got.str, w->str) == 0);
+                                             : ls_str_eq(got.str, w->str));
             if (same)
                 continue;
             if (w->type == F_NUM && got.type == F_NUM)

@@ -302,7 +302,7 @@ static bool results_differ(const struct trace_op *op, const lockstep_result *a,
         return true;
     case TRACE_OP_LOOKUP:
         if (l->found == k->found &&
-            (!l->found || (strcmp(a->id, b->id) == 0 && l->addr == k->addr &&
+            (!l->found || (ls_str_eq(a->id, b->id) && l->addr == k->addr &&
                            l->offset == k->offset && l->memslot == k->memslot &&
                            l->mapped == k->mapped)))
             return false;
@@ -333,7 +333,7 @@ static bool info_same(const memdev_device_info *a, const memdev_device_info *b)
            a->decided == b->decided && a->block == b->block && a->requested == b->requested &&
            a->plugged == b->plugged && a->label == b->label && a->has_node == b->has_node &&
            a->node == b->node && (a->memdev == NULL) == (b->memdev == NULL) &&
-           (!a->memdev || strcmp(a->memdev, b->memdev) == 0);
+           (!a->memdev || ls_str_eq(a->memdev, b->memdev));
 }
 
 /*
@@ -437,7 +437,7 @@ static int check_roundtrip(lockstep *ls, const struct trace_op *op, int rc,
 {
     char d[200];
     bool was_plug = ls->rt_id[0] != '\0';
-    if (op->type == TRACE_OP_UNPLUG && rc == 0 && was_plug && strcmp(op->id, ls->rt_id) == 0) {
+    if (op->type == TRACE_OP_UNPLUG && rc == 0 && was_plug && ls_str_eq(op->id, ls->rt_id)) {
         memdev_stats now;
         memdev_stats_get(ls->sp, &now);
         if (stats_differ(&ls->rt_stats, &now, d, sizeof d))

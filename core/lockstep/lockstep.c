@@ -530,6 +530,14 @@ int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, locks
     ls->mask = 0; /* keeps failed_allocs for check_no_memory */
     if (out)
         *out = lib;
+    if (check && op->type != TRACE_OP_LOOKUP && op->type < TRACE_OP_STATS) {
+        /* memdev_last_error: "" after a success of a call that may change the space, the
+         * detail of the failure after one */
+        const char *e = memdev_last_error(ls->sp);
+        if ((lib.rc == 0) != (e[0] == '\0'))
+            return fail(ls, "last-error", op, "memdev_last_error after %s is \"%.200s\"",
+                        memdev_error_name(lib.rc), e);
+    }
     if (check && lib.rc == MEMDEV_ENOMEM) {
         if (check_no_memory(ls, op, flags, &b))
             return -1;

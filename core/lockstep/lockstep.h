@@ -86,7 +86,7 @@ typedef struct lockstep_options {
 
 typedef struct lockstep_failure {
     /*
-     * The check, a stable word: "space" (creation results differ), "result" (code or
+     * The check, a stable word: "space" (creation results differ), "last-error", "result" (code or
      * result of an operation differs), "stats", "device" (the named device differs),
      * "unchanged" (a failed operation or a query changed the library), "no-memory",
      * "list", "info", "validate", "compare" (model_compare at a full check), "digest"

@@ -173,6 +173,9 @@ static int create(run *r, const memdev_allocator *al, outcome *o)
         lo.full_amortized = false;
     }
     lo.create_fail_mask = r->sched ? r->sched[0] : 0;
+    /* the library's own allocator (header bit): no failures to inject, no leak count here
+     * (the engine's leak checker still sees a leak) */
+    lo.library_allocator = r->d.library_allocator && !r->sched;
     int rc = lockstep_create(&r->d.config, al, &lo, &r->ls);
     if (rc == MEMDEV_ENOMEM && lo.create_fail_mask && r->ls && !lockstep_failed(r->ls)) {
         lockstep_destroy(r->ls);

@@ -10,7 +10,8 @@
  *     h1  low nibble: budget class, high nibble: small multiplier k (unaligned base, budget)
  *     h2  DIMM slots (< 0xE0: h2 % 9, else a table up to 256 and beyond)
  *     h3  bit 7: KVM present; bits 0-3: KVM max class; bits 4-6: KVM other class
- *     h4  bits 0-1: vhost backends (0..3); bit 2: keep an invalid configuration as is
+ *     h4  bits 0-1: vhost backends (0..3); bit 2: keep an invalid configuration as is;
+ *         bit 3: the space allocates with the library's own allocator (ops target)
  *     h5..h7  vhost backend i: bits 0-3 max class, bits 4-6 other class
  *     h8..h15 "jitter": a raw little-endian 64-bit value used by the "raw" table entries
  *   records, 8 bytes each: r0 low nibble = operation (op_tab), r0 high nibble = variant,
@@ -195,7 +196,7 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
     d->bulk_left = d->bulk_i = d->bulk_cursor = 0;
     d->bulk_next = 0;
     d->prefill_left = d->prefill_i = 0;
-    d->in_prefill = d->checkpoint = false;
+    d->in_prefill = d->checkpoint = d->library_allocator = false;
     d->jitter = 0;
     memset(&d->config, 0, sizeof(d->config));
     memset(d->vhost, 0, sizeof(d->vhost));
@@ -221,6 +222,7 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
     }
 
     bool keep_invalid = (h[4] & 4) != 0;
+    d->library_allocator = (h[4] & 8) != 0;
     unsigned k = h[1] >> 4;
     memdev_config *c = &d->config;
     c->size = window_size(h[0] >> 4, d->jitter);
@@ -671,6 +673,9 @@ static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p,
         } else
             p->align = 0;
         break;
+    case 12: p->fields |= 1u << 12; break;         /* a field bit the API does not define */
+    case 13: p->kind = (memdev_kind)(MEMDEV_KIND_COUNT + 2); break; /* no such kind */
+    case 14: *id = ""; break;                      /* an empty id */
     default:
         if (d->n_live > 0) /* the id of a plugged device */
             *id = d->live[sel % d->n_live].id;

@@ -23,13 +23,15 @@ static bool has_expect(const struct trace_op *op)
     return op->type != TRACE_OP_STATS && op->type != TRACE_OP_LIST && op->type != TRACE_OP_INFO;
 }
 
+/* 1 when written, 0 when the op cannot be trace text (a comment says so), -1 on an error. */
 static int print_op(FILE *out, const struct trace_op *op)
 {
     char line[1024];
     int n = trace_format_op(op, line, sizeof(line));
     if (n < 0 || (size_t)n >= sizeof(line))
-        return fprintf(out, "# (op not expressible as trace text)\n") < 0 ? -1 : 0;
-    return fprintf(out, "%s\n", line) < 0 ? -1 : 0;
+        return fprintf(out, "# (op not expressible as trace text: an empty id, an unknown kind "
+                            "number or field bit)\n") < 0 ? -1 : 0;
+    return fprintf(out, "%s\n", line) < 0 ? -1 : 1;
 }
 
 static int print_expect(FILE *out, const struct trace_op *op, const lockstep_result *res)
@@ -113,24 +115,25 @@ static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule,
     while (program_next(d, lockstep_space(lib), &op)) {
         lockstep_result res, mres;
         uint8_t mask = schedule ? schedule[(uint32_t)(n + 1) % HARNESS_SCHEDULE_SIZE] : 0;
+        int shown = 1;
         if (mask) {
-            if (print_fail_alloc(out, mask) < 0 || print_op(out, &op) < 0)
+            if (print_fail_alloc(out, mask) < 0 || (shown = print_op(out, &op)) < 0)
                 goto out;
             lockstep_step(lib, &op, LOCKSTEP_FAIL_ALLOC(mask), &res);
             if (res.rc == MEMDEV_ENOMEM) {
-                if (fprintf(out, "expect error no-memory\n") < 0)
+                if (shown && fprintf(out, "expect error no-memory\n") < 0)
                     goto out;
                 mask = 0; /* the retry below */
             }
         }
         if (!mask) {
-            if (print_op(out, &op) < 0)
+            if ((shown = print_op(out, &op)) < 0)
                 goto out;
             lockstep_step(lib, &op, 0, &res);
         }
         if (with_expect) {
             lockstep_exec_model(m, &op, &mres);
-            if (print_expect(out, &op, &mres) < 0)
+            if (shown && print_expect(out, &op, &mres) < 0)
                 goto out;
         }
         n++;

@@ -119,7 +119,7 @@ int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
     ls->user = alloc ? *alloc : (memdev_allocator){libc_realloc, libc_free, NULL};
     memdev_allocator wrap = {inject_realloc, inject_free, ls};
     arm(ls, ls->opt.create_fail_mask);
-    int rc = memdev_space_create(cfg, &wrap, &ls->sp);
+    int rc = memdev_space_create(cfg, ls->opt.library_allocator ? NULL : &wrap, &ls->sp);
     bool injected = ls->failed_allocs > 0;
     ls->mask = 0;
     if (rc != 0)

@@ -82,6 +82,9 @@ typedef struct lockstep_options {
     /* stretch the period of full checks to the number of devices when that is larger, so
      * their O(n) cost stays O(1) per operation amortised (the fuzz targets) */
     bool full_amortized;
+    /* give the library no allocator (it then uses its own, the C library's): no injection
+     * and no byte counting, but that code path is exercised too */
+    bool library_allocator;
 } lockstep_options;
 
 typedef struct lockstep_failure {

@@ -1307,10 +1307,16 @@ int model_compare_device(const model_space *m, const memdev_space *sp, const cha
         if (str_eq(m->devs[i].id, id))
             return cmp_one(m, i, sp, msg, cap);
     memdev_device_info lib;
+    bool mapped;
+    int state;
     int rc = memdev_device_get(sp, id, &lib);
+    if (rc == MEMDEV_EUNKNOWNID)
+        rc = memdev_memslot_mapped(sp, id, 0, &mapped);
+    if (rc == MEMDEV_EUNKNOWNID)
+        rc = memdev_vmem_state(sp, id, 0, 1, &state);
     if (rc != MEMDEV_EUNKNOWNID)
-        return diff(msg, cap, "device_get('%s'): model=unknown-id library=%s", id,
-                    memdev_error_name(rc));
+        return diff(msg, cap, "device_get/memslot_mapped/vmem_state('%s'): model=unknown-id "
+                    "library=%s", id, memdev_error_name(rc));
     return 0;
 }
 

@@ -105,6 +105,35 @@ static void arm(lockstep *ls, uint8_t mask)
 
 /* ---- create / destroy -------------------------------------------------------------------- */
 
+/*
+ * The names of codes and kinds round-trip, and unknown ones get the documented answers
+ * (the trace language's `expect error CODE` and kinds rely on them). Once per process.
+ */
+static const char *check_names(void)
+{
+    static int done;
+    memdev_kind k;
+    int c;
+    if (done++)
+        return NULL;
+    for (int code = MEMDEV_ERROR_MIN; code <= 0; code++) {
+        const char *n = memdev_error_name(code);
+        if (!memdev_error_from_name(n, &c) || c != code || !memdev_strerror(code)[0])
+            return "an error code's name does not parse back to the code";
+    }
+    if (!ls_str_eq(memdev_error_name(MEMDEV_ERROR_MIN - 1), "unknown-error") ||
+        !ls_str_eq(memdev_error_name(1), "unknown-error") ||
+        !ls_str_eq(memdev_strerror(MEMDEV_ERROR_MIN - 1), "unknown error") ||
+        memdev_error_from_name("no-such-code", &c))
+        return "an unknown error code or name is not answered as documented";
+    for (int kind = 0; kind < MEMDEV_KIND_COUNT; kind++)
+        if (!memdev_kind_from_name(memdev_kind_name((memdev_kind)kind), &k) || (int)k != kind)
+            return "a kind's name does not parse back to the kind";
+    if (memdev_kind_name(MEMDEV_KIND_COUNT) || memdev_kind_from_name("bogus", &k))
+        return "an unknown kind or kind name is not answered as documented";
+    return NULL;
+}
+
 int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
                     const lockstep_options *opt, lockstep **out)
 {
@@ -128,6 +157,11 @@ int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
         return rc; /* the caller may retry without failures; the model is not involved */
     if (!ls->opt.check)
         return rc;
+    const char *names = check_names();
+    if (names) {
+        fail(ls, "names", NULL, "%s", names);
+        return rc;
+    }
     int mrc = model_space_create(cfg, &ls->m);
     if (mrc != rc) {
         fail(ls, "space", NULL, "space creation: library %s, model %s", memdev_error_name(rc),

@@ -360,3 +360,32 @@ size_t memdev_memory_bytes(const memdev_space *sp) {
     }
     return n;
 }
+
+void space_blocks(const memdev_space *sp, space_block_fn fn, void *ctx) {
+    fn(ctx, sp, OWNER_OTHER);
+    if (sp->vhost)
+        fn(ctx, sp->vhost, OWNER_OTHER);
+    if (sp->tree.leaves)
+        fn(ctx, sp->tree.leaves, OWNER_INDEX);
+    if (sp->tree.inners)
+        fn(ctx, sp->tree.inners, OWNER_INDEX);
+    if (sp->htab)
+        fn(ctx, sp->htab, OWNER_INDEX);
+    if (sp->devs)
+        fn(ctx, sp->devs, OWNER_RECORDS);
+    if (sp->empties)
+        fn(ctx, sp->empties, OWNER_RECORDS);
+    for (uint32_t i = 0; i < sp->dev_used; i++) {
+        const struct dev *v = &sp->devs[i];
+        if (!v->id)
+            continue;
+        fn(ctx, v->id, OWNER_RECORDS);
+        if (v->memdev)
+            fn(ctx, v->memdev, OWNER_RECORDS);
+        if (v->x) {
+            fn(ctx, v->x, OWNER_RECORDS);
+            if (v->x->ext)
+                fn(ctx, v->x->ext, OWNER_RECORDS);
+        }
+    }
+}

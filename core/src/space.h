@@ -124,6 +124,15 @@ uint64_t vmem_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1);
 /* query.c */
 void dev_info(const memdev_space *sp, const struct dev *d, memdev_device_info *out);
 
+/*
+ * Every heap block the space holds, with its owner, for the benchmarks' memory split by
+ * owner (measured through a counting allocator hook): the index (window tree, id table),
+ * the records (device records and what hangs off them) and the rest (the space header).
+ */
+enum space_owner { OWNER_INDEX, OWNER_RECORDS, OWNER_OTHER };
+typedef void (*space_block_fn)(void *ctx, const void *block, enum space_owner owner);
+void space_blocks(const memdev_space *sp, space_block_fn fn, void *ctx);
+
 static inline bool is_pow2(uint64_t x) {
     return x && !(x & (x - 1));
 }

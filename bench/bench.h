@@ -19,7 +19,11 @@
 extern "C" {
 #endif
 
-enum bench_backend_id { BK_MEMDEV, BK_MODEL, BK_AUGTREE, BK_COUNT };
+/*
+ * bsearch is the lookup floor: sorted arrays of starts and ends searched by a branch-free
+ * binary search (it only takes devices at fixed addresses and lookups; nothing else applies).
+ */
+enum bench_backend_id { BK_MEMDEV, BK_MODEL, BK_AUGTREE, BK_BSEARCH, BK_COUNT };
 
 /*
  * One structure under test. Devices are named both by id (memdev, model) and by address
@@ -56,6 +60,7 @@ typedef struct bench_scenario {
     int (*setup)(bench_ctx *c);      /* untimed; builds the state for c->n */
     int (*step)(bench_ctx *c);       /* timed */
     int (*after_step)(bench_ctx *c); /* untimed, may be NULL */
+    int64_t iterations; /* > 0: fixed step count (scenarios whose state is used up) */
 } bench_scenario;
 
 extern const bench_scenario bench_scenarios[];
@@ -75,6 +80,21 @@ const char *bench_ctx_error(const bench_ctx *c);
 double bench_ctx_bytes_per_device(const bench_ctx *c);
 /* The structure's own byte count per device, measured after setup; 0 when it has none. */
 double bench_ctx_self_bytes_per_device(const bench_ctx *c);
+/*
+ * memdev only, churn population: bytes per device requested through the allocator hook,
+ * split by owner (index = window tree + id table, records = device records and what hangs
+ * off them: ids, kind state, extents), and all of it. False when not measured.
+ */
+bool bench_ctx_hook_bytes(const bench_ctx *c, double *index, double *records, double *total);
+
+/* bench_mem.c: a counting allocator hook and the owner of every block a space holds. */
+typedef struct bench_mem bench_mem;
+bench_mem *bench_mem_new(void);
+void bench_mem_delete(bench_mem *m);
+memdev_allocator bench_mem_allocator(bench_mem *m);
+/* Live bytes by owner: [0] index, [1] records, [2] the rest (space header, vhost list);
+   false when a live block of the hook is claimed by no owner or by two (a leak or a bug). */
+bool bench_mem_split(const bench_mem *m, const memdev_space *sp, size_t out[3]);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,13 @@
  * baseline behind the same function table, so one scenario body drives all three. The
  * adapters add nothing but argument shuffling; the augtree adapter derives the placement
  * alignment the way spec section 2 does (max of the kind's minimum and the region's align).
+ * A fourth structure, bsearch, is the floor for address lookup: the devices' starts and
+ * ends in sorted arrays and a branch-free binary search; it takes devices at fixed addresses
+ * (the lookup scenarios' setups) and nothing else.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "augtree.h"
 #include "bench.h"
 #include "model.h"
@@ -182,6 +188,92 @@ static size_t at_memory(const void *s)
     return augtree_memory(s);
 }
 
+/* ---- sorted arrays, branch-free binary search (the lookup floor) ------------------------ */
+
+typedef struct bsearch_arr {
+    uint64_t *start, *last;
+    size_t n, cap;
+} bsearch_arr;
+
+static int bs_create(const memdev_config *cfg, void **out)
+{
+    (void)cfg;
+    bsearch_arr *a = calloc(1, sizeof *a);
+    *out = a;
+    return a ? 0 : MEMDEV_ENOMEM;
+}
+
+static void bs_destroy(void *s)
+{
+    bsearch_arr *a = s;
+    free(a->start);
+    free(a->last);
+    free(a);
+}
+
+/* Index of the last start <= gpa, or 0 (the caller checks). No branch on the data: the
+   compiler turns the conditional into a cmov (Khuong and Morin's branch-free search). */
+static size_t bs_floor(const bsearch_arr *a, uint64_t gpa)
+{
+    const uint64_t *base = a->start;
+    size_t len = a->n;
+    while (len > 1) {
+        size_t half = len / 2;
+        base = base[half] <= gpa ? base + half : base;
+        len -= half;
+    }
+    return (size_t)(base - a->start);
+}
+
+static int bs_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr)
+{
+    (void)handle;
+    bsearch_arr *a = s;
+    if (!(d->fields & MEMDEV_F_ADDR) || d->size == 0)
+        return MEMDEV_EINVAL; /* placement is not this structure's business */
+    if (a->n == a->cap) {
+        size_t ncap = a->cap ? a->cap * 2 : 1024;
+        uint64_t *ns = realloc(a->start, ncap * sizeof *ns);
+        if (ns)
+            a->start = ns;
+        uint64_t *nl = realloc(a->last, ncap * sizeof *nl);
+        if (nl)
+            a->last = nl;
+        if (!ns || !nl)
+            return MEMDEV_ENOMEM;
+        a->cap = ncap;
+    }
+    size_t i = a->n && a->start[0] <= d->addr ? bs_floor(a, d->addr) + 1 : 0;
+    if ((i > 0 && a->last[i - 1] >= d->addr) || (i < a->n && a->start[i] <= d->addr + (d->size - 1)))
+        return MEMDEV_ECONFLICT;
+    memmove(&a->start[i + 1], &a->start[i], (a->n - i) * sizeof a->start[0]);
+    memmove(&a->last[i + 1], &a->last[i], (a->n - i) * sizeof a->last[0]);
+    a->start[i] = d->addr;
+    a->last[i] = d->addr + (d->size - 1);
+    a->n++;
+    if (addr)
+        *addr = d->addr;
+    return 0;
+}
+
+static int bs_lookup(void *s, uint64_t gpa, uint64_t *start)
+{
+    const bsearch_arr *a = s;
+    if (a->n == 0)
+        return 0;
+    size_t i = bs_floor(a, gpa);
+    if (a->start[i] > gpa || a->last[i] < gpa)
+        return 0;
+    *start = a->start[i];
+    return 1;
+}
+
+static size_t bs_memory(const void *s)
+{
+    const bsearch_arr *a = s;
+    return sizeof *a + a->cap * 2 * sizeof(uint64_t);
+}
+
 const bench_backend bench_backends[BK_COUNT] = {
     [BK_MEMDEV] = {"memdev", md_create, md_destroy, md_plug, md_unplug, md_lookup, md_free,
                    md_vmem, md_validate, md_memory},
@@ -189,4 +281,6 @@ const bench_backend bench_backends[BK_COUNT] = {
                   mo_vmem, NULL, NULL},
     [BK_AUGTREE] = {"augtree", at_create, at_destroy, at_plug, at_unplug, at_lookup, at_free,
                     NULL, at_validate, at_memory},
+    [BK_BSEARCH] = {"bsearch", bs_create, bs_destroy, bs_plug, NULL, bs_lookup, NULL, NULL, NULL,
+                    bs_memory},
 };

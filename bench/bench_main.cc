@@ -45,7 +45,9 @@ const char usage[] =
     "\n"
     "Counters: ops (operations per CPU second), time_per_op (CPU seconds per operation),\n"
     "bytes_per_dev (heap bytes of the structure per device, glibc mallinfo2), ops_per_step,\n"
-    "self_bytes_per_dev (the structure's own count: memdev_memory_bytes, augtree_memory).\n"
+    "self_bytes_per_dev (the structure's own count: memdev_memory_bytes, augtree_memory),\n"
+    "hook_*bytes_per_dev (memdev, churn: bytes through the allocator hook: index = window\n"
+    "tree + id table, record = device records and what hangs off them, and all).\n"
     "Skipped runs "
     "carry their reason as the error message. google-benchmark's own flags follow:\n\n";
 
@@ -130,6 +132,12 @@ void run_one(benchmark::State &st, const bench_scenario *s, int bk)
     st.counters["ops_per_step"] = s->ops_per_step(n);
     if (bench_ctx_self_bytes_per_device(c) > 0)
         st.counters["self_bytes_per_dev"] = bench_ctx_self_bytes_per_device(c);
+    double idx = 0, rec = 0, total = 0;
+    if (bench_ctx_hook_bytes(c, &idx, &rec, &total)) {
+        st.counters["hook_index_bytes_per_dev"] = idx;
+        st.counters["hook_record_bytes_per_dev"] = rec;
+        st.counters["hook_bytes_per_dev"] = total;
+    }
     st.SetComplexityN(n);
 }
 
@@ -161,6 +169,12 @@ void register_all(const options &o)
                     auto *b = benchmark::RegisterBenchmark(name.c_str(), run_one, s, bk);
                     b->Arg(n)->Iterations(steps < 1 ? 1 : static_cast<int64_t>(steps));
                 }
+            } else if (!run.empty() && s->iterations > 0) {
+                // A state that is used up by its steps: a fixed number of steps per run.
+                auto *b = benchmark::RegisterBenchmark(name.c_str(), run_one, s, bk);
+                for (int64_t n : run)
+                    b->Arg(n);
+                b->Iterations(s->iterations);
             } else if (!run.empty()) {
                 auto *b = benchmark::RegisterBenchmark(name.c_str(), run_one, s, bk);
                 for (int64_t n : run)

@@ -32,8 +32,13 @@ struct bench_ctx {
     uint64_t rng;
     char *ids;
     uint64_t *addr;
+    uint64_t *size;
     uint32_t *churn;
     size_t nchurn;
+    uint32_t batch[64]; /* plug / unplug: the devices of the next timed batch */
+    uint64_t seed;      /* the scenario's seed, to rebuild a used-up state */
+    bool hook_measured;
+    double hook_index, hook_records, hook_total;
     memdev_device_desc *specs;
     uint64_t *gpas;
     size_t pos;
@@ -89,8 +94,9 @@ static int alloc_arrays(bench_ctx *c, size_t n)
 {
     c->ids = malloc(n * ID_STRIDE);
     c->addr = calloc(n, sizeof *c->addr);
+    c->size = calloc(n, sizeof *c->size);
     c->churn = calloc(n, sizeof *c->churn);
-    if (!c->ids || !c->addr || !c->churn) {
+    if (!c->ids || !c->addr || !c->size || !c->churn) {
         snprintf(c->err, sizeof c->err, "out of memory for %zu devices", n);
         return -1;
     }
@@ -155,6 +161,52 @@ static double ops_n(int64_t n)
 
 /* ---- churn: steady population, 1 in 8 permanent 4 KiB-aligned ---------------------------- */
 
+static int step_churn(bench_ctx *c);
+
+/* Device i of the churn population: 1 in 8 a permanent pmem, the others virtio-mem. */
+static void pop_spec(bench_ctx *c, size_t i, memdev_device_desc *d)
+{
+    if (i % 8 == 7)
+        spec_pmem(c, d, id_of(c, i));
+    else
+        spec_vmem(c, d, id_of(c, i));
+}
+
+/*
+ * memdev only: the same population again in a space whose allocator hook counts every block
+ * (bench_mem.c), split by owner. Untimed and thrown away; the timed space uses malloc.
+ */
+static int measure_hook(bench_ctx *c, uint64_t rng_before)
+{
+    size_t n = (size_t)c->n, split[3];
+    uint64_t rng_after = c->rng;
+    bench_mem *m = bench_mem_new();
+    memdev_allocator al = bench_mem_allocator(m);
+    memdev_config cfg = {.base = BASE, .size = WINDOW, .budget = WINDOW};
+    memdev_space *sp = NULL;
+    int rc = m ? memdev_space_create(&cfg, &al, &sp) : MEMDEV_ENOMEM;
+    c->rng = rng_before;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        memdev_device_desc d;
+        pop_spec(c, i, &d);
+        rc = memdev_plug(sp, &d, NULL);
+    }
+    c->rng = rng_after;
+    if (rc == 0 && !bench_mem_split(m, sp, split)) {
+        snprintf(c->err, sizeof c->err, "memory split: a block without exactly one owner");
+        rc = -1;
+    }
+    if (rc == 0) {
+        c->hook_measured = true;
+        c->hook_index = (double)split[0] / (double)n;
+        c->hook_records = (double)split[1] / (double)n;
+        c->hook_total = (double)(split[0] + split[1] + split[2]) / (double)n;
+    }
+    memdev_space_destroy(sp);
+    bench_mem_delete(m);
+    return rc ? fail(c, "memory pass", rc, n) : 0;
+}
+
 static int setup_population(bench_ctx *c)
 {
     size_t n = (size_t)c->n;
@@ -163,20 +215,20 @@ static int setup_population(bench_ctx *c)
     size_t before = heap_bytes();
     if (make_space(c, WINDOW))
         return -1;
+    uint64_t rng_before = c->rng;
     for (size_t i = 0; i < n; i++) {
         memdev_device_desc d;
-        if (i % 8 == 7)
-            spec_pmem(c, &d, id_of(c, i));
-        else
-            spec_vmem(c, &d, id_of(c, i));
+        pop_spec(c, i, &d);
         int rc = c->b->plug(c->sp, &d, (uint32_t)i, &c->addr[i]);
         if (rc)
             return fail(c, "plug", rc, i);
+        c->size[i] = d.size;
         if (d.kind == MEMDEV_VIRTIO_MEM)
             c->churn[c->nchurn++] = (uint32_t)i;
     }
     c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
-    return 0;
+    /* The memory pass once per n (churn), not for every scenario built on this population. */
+    return c->bk == BK_MEMDEV && c->sc->step == step_churn ? measure_hook(c, rng_before) : 0;
 }
 
 static int step_churn(bench_ctx *c)
@@ -188,7 +240,188 @@ static int step_churn(bench_ctx *c)
     memdev_device_desc d;
     spec_vmem(c, &d, id_of(c, i));
     rc = c->b->plug(c->sp, &d, i, &c->addr[i]);
+    c->size[i] = d.size;
     return rc ? fail(c, "plug", rc, d.size) : 0;
+}
+
+/* ---- plug, unplug: the two halves of churn, timed apart in batches ------------------------ */
+/*
+ * The churn population with BATCH random virtio-mem devices out: `plug` times BATCH first-fit
+ * plugs of new devices (untimed: BATCH random unplugs between steps), `unplug` times BATCH
+ * unplugs (untimed: BATCH plugs between steps). The population stays n +- BATCH. Batches
+ * keep google-benchmark's pause/resume off the per-operation figure.
+ */
+#define BATCH 64
+
+/* Picks BATCH distinct churnable devices into c->batch (partial Fisher-Yates). */
+static void pick_batch(bench_ctx *c)
+{
+    for (size_t k = 0; k < BATCH; k++) {
+        size_t last = c->nchurn - 1 - k, j = rnd(c) % (last + 1);
+        uint32_t t = c->churn[j];
+        c->churn[j] = c->churn[last];
+        c->churn[last] = t;
+        c->batch[k] = t;
+    }
+}
+
+static int unplug_batch(bench_ctx *c)
+{
+    for (size_t k = 0; k < BATCH; k++) {
+        uint32_t i = c->batch[k];
+        int rc = c->b->unplug(c->sp, id_of(c, i), c->addr[i]);
+        if (rc)
+            return fail(c, "unplug", rc, c->addr[i]);
+    }
+    return 0;
+}
+
+static int plug_batch(bench_ctx *c)
+{
+    for (size_t k = 0; k < BATCH; k++) {
+        uint32_t i = c->batch[k];
+        memdev_device_desc d;
+        spec_vmem(c, &d, id_of(c, i));
+        int rc = c->b->plug(c->sp, &d, i, &c->addr[i]);
+        if (rc)
+            return fail(c, "plug", rc, d.size);
+        c->size[i] = d.size;
+    }
+    return 0;
+}
+
+static int setup_plug(bench_ctx *c)
+{
+    if (setup_population(c))
+        return -1;
+    pick_batch(c);
+    return unplug_batch(c);
+}
+
+static int step_plug(bench_ctx *c)
+{
+    return plug_batch(c);
+}
+
+static int after_plug(bench_ctx *c)
+{
+    pick_batch(c);
+    return unplug_batch(c);
+}
+
+static int setup_unplug(bench_ctx *c)
+{
+    if (setup_population(c))
+        return -1;
+    pick_batch(c);
+    return 0;
+}
+
+static int step_unplug(bench_ctx *c)
+{
+    return unplug_batch(c);
+}
+
+static int after_unplug(bench_ctx *c)
+{
+    if (plug_batch(c))
+        return -1;
+    pick_batch(c);
+    return 0;
+}
+
+static double ops_batch(int64_t n)
+{
+    (void)n;
+    return BATCH;
+}
+
+/* ---- lookup_pop: lookups in the churn population (same n as plug and unplug) -------------- */
+
+static int setup_lookup_pop(bench_ctx *c)
+{
+    if (setup_population(c))
+        return -1;
+    c->gpas = calloc(NGPA, sizeof *c->gpas);
+    if (!c->gpas)
+        return fail(c, "calloc", MEMDEV_ENOMEM, NGPA);
+    for (size_t k = 0; k < NGPA; k++) {
+        size_t i = rnd(c) % (size_t)c->n;
+        c->gpas[k] = c->addr[i] + rnd(c) % c->size[i];
+    }
+    return 0;
+}
+
+/* ---- align_new / align_known: first fit in a fragmented window ----------------------------- */
+/*
+ * The churn population with every other virtio-mem device unplugged: holes of 1 MiB to 2 GiB
+ * at every alignment the population uses (4K, 1M, 2M, 128M, 1G). align_new plugs a virtio-mem
+ * device whose block (its placement alignment) this space has never seen: 16 powers of two
+ * from 4 MiB to 512 GiB that no device uses, in turn; size max(block, 512 MiB). The device is
+ * unplugged untimed after each step, and after 16 steps every alignment has been seen, so the
+ * state is rebuilt (untimed). align_known plugs the same way with the 2 MiB block the
+ * population uses. Ratio align_new / align_known: what a never-seen alignment costs.
+ */
+#define NEW_ALIGNS 16
+
+static uint64_t new_align(size_t k)
+{
+    static const uint8_t log2s[NEW_ALIGNS] = {22, 23, 24, 25, 26, 28, 29, 31,
+                                              32, 33, 34, 35, 36, 37, 38, 39};
+    return 1ull << log2s[k % NEW_ALIGNS];
+}
+
+static int setup_fragpop(bench_ctx *c)
+{
+    if (setup_population(c))
+        return -1;
+    size_t w = 0;
+    for (size_t k = 0; k < c->nchurn; k++) {
+        uint32_t i = c->churn[k];
+        if (k % 2 == 0) {
+            int rc = c->b->unplug(c->sp, id_of(c, i), c->addr[i]);
+            if (rc)
+                return fail(c, "unplug", rc, c->addr[i]);
+        } else {
+            c->churn[w++] = i;
+        }
+    }
+    c->nchurn = w;
+    c->pos = 0;
+    return 0;
+}
+
+static int plug_aligned(bench_ctx *c, uint64_t block)
+{
+    uint64_t size = block > 512 * MiB ? block : 512 * MiB;
+    memdev_device_desc d = {.id = "new", .kind = MEMDEV_VIRTIO_MEM, .size = size,
+                            .align = 2 * MiB, .block = block, .fields = MEMDEV_F_BLOCK};
+    int rc = c->b->plug(c->sp, &d, (uint32_t)c->n, &c->expect);
+    return rc ? fail(c, "plug", rc, block) : 0;
+}
+
+static int step_align_new(bench_ctx *c)
+{
+    return plug_aligned(c, new_align(c->pos));
+}
+
+static int step_align_known(bench_ctx *c)
+{
+    return plug_aligned(c, 2 * MiB);
+}
+
+static void ctx_reset(bench_ctx *c);
+
+static int after_align(bench_ctx *c)
+{
+    int rc = c->b->unplug(c->sp, "new", c->expect);
+    if (rc)
+        return fail(c, "unplug", rc, c->expect);
+    if (c->sc->step == step_align_new && ++c->pos % NEW_ALIGNS == 0) {
+        ctx_reset(c); /* every new alignment is used up: the same state again */
+        return setup_fragpop(c);
+    }
+    return 0;
 }
 
 /* ---- fill: n first-fit plugs into an empty window ---------------------------------------- */
@@ -429,48 +662,73 @@ static int step_validate(bench_ctx *c)
 /* ---- the table ------------------------------------------------------------------------------ */
 
 static const int64_t sizes_pow4[] = {1 << 10, 1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20};
-static const int64_t sizes_lookup[] = {1 << 10, 1 << 12, 1 << 14, 1 << 15, 1 << 20};
+static const int64_t sizes_lookup[] = {1 << 10, 1 << 12, 1 << 14, 1 << 15, 1 << 16, 1 << 20};
+static const int64_t sizes_align[] = {1 << 12, 1 << 16, 1 << 20};
 
 #define SIZES(a) a, sizeof a / sizeof a[0]
 #define SQ "skipped: the model's setup is O(n^2) (linear work per plug): 10 s to minutes at this n"
+#define BS "n/a: bsearch only answers lookups (devices at fixed addresses)"
+#define SQ4 "skipped: the model's O(n^2) setup; churn compares it at larger n"
 
 const bench_scenario bench_scenarios[] = {
     {"churn", "unplug a random virtio-mem device and first-fit plug a new one (mixed sizes, "
               "4K/1M/2M/128M/1G alignments), steady population n; 2 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20}, {NULL, SQ, NULL}, ops_two,
-     setup_population, step_churn, NULL},
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_two,
+     setup_population, step_churn, NULL, 0},
+    {"plug", "first-fit plug of a new virtio-mem device into the churn population with 64 "
+             "devices out (64 random unplugs between steps, untimed); 64 ops/step",
+     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_batch,
+     setup_plug, step_plug, after_plug, 0},
+    {"unplug", "unplug of a random virtio-mem device of the churn population (64 plugs "
+               "between steps, untimed); 64 ops/step",
+     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_batch,
+     setup_unplug, step_unplug, after_unplug, 0},
+    {"lookup_pop", "lookup of a random gpa inside a random device of the churn population "
+                   "(same n as plug and unplug); 1 op/step",
+     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0},
+     {NULL, SQ4, NULL, "n/a: bsearch cannot build a first-fit population"}, ops_one,
+     setup_lookup_pop, step_lookup_rand, NULL, 0},
     {"fill", "n first-fit plugs (mixed kinds, sizes, alignments) into an empty window; "
              "n ops/step (create + plugs; destroy untimed)",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20},
-     {NULL, "skipped: one fill is O(n^2) for the model: seconds per iteration", NULL}, ops_n,
-     setup_fill, step_fill, after_fill},
+     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20, 0},
+     {NULL, "skipped: one fill is O(n^2) for the model: seconds per iteration", NULL, BS}, ops_n,
+     setup_fill, step_fill, after_fill, 0},
     {"frag_seen", "first fit (free query) for 2M+4K at 2M in a window of n gaps that all pass "
                   "the length filter and fail the alignment; 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20}, {NULL, SQ, NULL}, ops_one, setup_frag,
-     step_frag_seen, NULL},
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_one,
+     setup_frag, step_frag_seen, NULL, 0},
     {"frag_unseen", "as frag_seen with 2M at 19 cycling alignments 4M..1T that no device "
-                    "uses (more than MEMDEV_MAX_CLASSES); 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20}, {NULL, SQ, NULL}, ops_one, setup_frag,
-     step_frag_unseen, NULL},
+                    "uses; 1 op/step",
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_one,
+     setup_frag, step_frag_unseen, NULL, 0},
+    {"align_new", "first-fit plug of a virtio-mem device whose block (alignment, 4M..512G) the "
+                  "space has never seen, into the churn population with every other "
+                  "virtio-mem out; unplugged untimed; 1 op/step, 64 steps",
+     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_one,
+     setup_fragpop, step_align_new, after_align, 4 * NEW_ALIGNS},
+    {"align_known", "as align_new with the 2M block the population uses; 1 op/step",
+     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_one,
+     setup_fragpop, step_align_known, after_align, 0},
     {"fixed", "plug a 1G virtio-mem at a hint into one of n holes, then unplug it; 2 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20}, {NULL, SQ, NULL}, ops_two, setup_fixed,
-     step_fixed, NULL},
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_two,
+     setup_fixed, step_fixed, NULL, 0},
     {"lookup_rand", "lookup of a random gpa inside one of n devices (n mapped memslots); "
                     "1 op/step",
-     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20}, {NULL, SQ, NULL}, ops_one,
-     setup_lookup, step_lookup_rand, NULL},
+     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20}, {NULL, SQ, NULL, NULL}, ops_one,
+     setup_lookup, step_lookup_rand, NULL, 0},
     {"lookup_seq", "lookup of ascending gpas, one per device, wrapping; 1 op/step",
-     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20}, {NULL, SQ, NULL}, ops_one,
-     setup_lookup, step_lookup_seq, NULL},
+     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20}, {NULL, SQ, NULL, NULL}, ops_one,
+     setup_lookup, step_lookup_seq, NULL, 0},
     {"vmem_churn", "toggle a random 2M block of one dynamic-memslot virtio-mem device of n "
                    "blocks (about half plugged, scattered); 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 0},
+     SIZES(sizes_pow4), {1 << 20, 1 << 14, 0, 0},
      {NULL, "skipped: the model's setup (n requests, each O(n)) takes minutes at this n",
-      "n/a: the augtree baseline has no virtio-mem blocks"},
-     ops_one, setup_vmem_half, step_vmem, NULL},
+      "n/a: the augtree baseline has no virtio-mem blocks", BS},
+     ops_one, setup_vmem_half, step_vmem, NULL, 0},
     {"validate", "memdev_validate() (augtree: its own full check) on a churn population of n",
-     SIZES(sizes_pow4), {1 << 20, 0, 1 << 20}, {NULL, "n/a: the model has no validate", NULL},
-     ops_one, setup_population, step_validate, NULL},
+     SIZES(sizes_pow4), {1 << 20, 0, 1 << 20, 0},
+     {NULL, "n/a: the model has no validate", NULL, BS}, ops_one, setup_population,
+     step_validate, NULL, 0},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];
 
@@ -498,11 +756,34 @@ static void ctx_free(bench_ctx *c)
         c->b->destroy(c->sp);
     free(c->ids);
     free(c->addr);
+    free(c->size);
     free(c->churn);
     free(c->specs);
     free(c->gpas);
     free(c->bits);
     free(c);
+}
+
+/* Back to the state before setup (same seed), to build it again. */
+static void ctx_reset(bench_ctx *c)
+{
+    if (c->sp)
+        c->b->destroy(c->sp);
+    free(c->ids);
+    free(c->addr);
+    free(c->size);
+    free(c->churn);
+    free(c->specs);
+    free(c->gpas);
+    free(c->bits);
+    c->sp = NULL;
+    c->ids = NULL;
+    c->addr = c->size = c->gpas = NULL;
+    c->churn = NULL;
+    c->specs = NULL;
+    c->bits = NULL;
+    c->nchurn = 0;
+    c->rng = c->seed;
 }
 
 void bench_ctx_release(void)
@@ -556,6 +837,7 @@ bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *
     c->rng = 0x9e3779b97f4a7c15ull;
     for (const char *p = s->name; *p; p++)
         c->rng = (c->rng ^ (uint8_t)*p) * 0x100000001b3ull;
+    c->seed = c->rng;
     if (s->setup(c) != 0) {
         snprintf(err, cap, "setup: %s", c->err);
         ctx_free(c);
@@ -581,4 +863,14 @@ double bench_ctx_bytes_per_device(const bench_ctx *c)
 double bench_ctx_self_bytes_per_device(const bench_ctx *c)
 {
     return c->self_bytes_per_dev;
+}
+
+bool bench_ctx_hook_bytes(const bench_ctx *c, double *index, double *records, double *total)
+{
+    if (!c->hook_measured)
+        return false;
+    *index = c->hook_index;
+    *records = c->hook_records;
+    *total = c->hook_total;
+    return true;
 }

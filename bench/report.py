@@ -4,13 +4,14 @@
 backend and n, with each baseline's ratio to memdev measured in the same run), a Markdown
 headline table for bench/README.md, and a log-log plot of ns/op against n (gnuplot).
 
-usage: report.py BENCH.json... [--table FILE] [--headline FILE] [--plot FILE.png]
+usage: report.py BENCH.json... [--table FILE] [--headline FILE] [--goals FILE] [--plot FILE.png]
 
 A ratio is baseline ns/op divided by memdev ns/op: above 1 means memdev is faster. Medians
 over repetitions. 'skipped' means the baseline was not run at that n (reason below the
 table); 'n/a' means the scenario does not apply to that structure.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +21,36 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchjson as bj  # noqa: E402
 
 HEADLINE_N = (1 << 10, 1 << 16, 1 << 20)
+# Structures in the table: benchjson's three, plus the lookup floor (sorted arrays searched
+# by a branch-free binary search), which only runs the lookup scenarios.
+COLUMNS = tuple(bj.BACKENDS) + tuple(b for b in ("bsearch",) if b not in bj.BACKENDS)
+
+K, M = 1 << 10, 1 << 20
+# Issue 9's goals, each a ratio of medians from one run: (figure, n, numerator, denominator,
+# goal as (op, bound)). A term is (scenario, backend, n).
+GOALS = [
+    ("churn pair, AVL / memdev", K, ("churn", "augtree"), ("churn", "memdev"), (">=", 1.5)),
+    ("churn pair, AVL / memdev", 64 * K, ("churn", "augtree"), ("churn", "memdev"), (">=", 2)),
+    ("churn pair, AVL / memdev", M, ("churn", "augtree"), ("churn", "memdev"), (">=", 4)),
+    ("fill per plug, AVL / memdev", 4 * K, ("fill", "augtree"), ("fill", "memdev"), (">=", 1.5)),
+    ("fill per plug, AVL / memdev", M, ("fill", "augtree"), ("fill", "memdev"), (">=", 1.5)),
+    ("random lookup, bsearch / memdev", 32 * K, ("lookup_rand", "bsearch"),
+     ("lookup_rand", "memdev"), (">=", 1)),
+    ("random lookup, bsearch / memdev", M, ("lookup_rand", "bsearch"),
+     ("lookup_rand", "memdev"), (">=", 1)),
+    ("plug / lookup (memdev, churn population)", 64 * K, ("plug", "memdev"),
+     ("lookup_pop", "memdev"), ("<=", 3)),
+    ("plug / lookup (memdev, churn population)", M, ("plug", "memdev"),
+     ("lookup_pop", "memdev"), ("<=", 3)),
+    ("unplug / lookup (memdev, churn population)", 64 * K, ("unplug", "memdev"),
+     ("lookup_pop", "memdev"), ("<=", 2)),
+    ("unplug / lookup (memdev, churn population)", M, ("unplug", "memdev"),
+     ("lookup_pop", "memdev"), ("<=", 2)),
+    ("never-seen alignment / known alignment, fragmented window", 64 * K,
+     ("align_new", "memdev"), ("align_known", "memdev"), ("<=", 3)),
+    ("growth of memdev's churn pair, 1M / 1k", None, ("churn", "memdev", M),
+     ("churn", "memdev", K), ("<=", 5)),
+]
 
 
 def ratio(r, scen, bk, n):
@@ -63,22 +94,23 @@ def table(r):
     out = []
     reasons = {}
     for scen in r.scenarios():
-        fits = ", ".join("%s %s" % (bk, r.bigo[(scen, bk)]) for bk in bj.BACKENDS
+        fits = ", ".join("%s %s" % (bk, r.bigo[(scen, bk)]) for bk in COLUMNS
                          if (scen, bk) in r.bigo)
         out.append("%s%s" % (scen, "   (complexity fit: %s)" % fits if fits else ""))
-        out.append("  %8s %11s %10s %11s %8s %11s %8s   %s" % (
-            "n", "memdev", "md ops/s", "model", "mod/md", "augtree", "aug/md",
-            "bytes/dev md/model/aug"))
+        out.append("  %8s %11s %10s %11s %8s %11s %8s %11s %8s   %s" % (
+            "n", "memdev", "md ops/s", "model", "mod/md", "augtree", "aug/md", "bsearch",
+            "bs/md", "bytes/dev md/model/aug/bs"))
         for n in r.sizes(scen):
-            b = [r.bytes.get((scen, bk, n)) for bk in bj.BACKENDS]
+            b = [r.bytes.get((scen, bk, n)) for bk in COLUMNS]
             md = r.median((scen, "memdev", n))
-            out.append("  %8s %11s %10s %11s %8s %11s %8s   %s" % (
+            out.append("  %8s %11s %10s %11s %8s %11s %8s %11s %8s   %s" % (
                 bj.fmt_n(n), cell(r, scen, "memdev", n), fmt_rate(md),
                 cell(r, scen, "model", n),
                 fmt_ratio(ratio(r, scen, "model", n)), cell(r, scen, "augtree", n),
-                fmt_ratio(ratio(r, scen, "augtree", n)),
+                fmt_ratio(ratio(r, scen, "augtree", n)), cell(r, scen, "bsearch", n),
+                fmt_ratio(ratio(r, scen, "bsearch", n)),
                 "/".join("-" if x is None else "%.0f" % x for x in b)))
-            for bk in bj.BACKENDS:
+            for bk in COLUMNS:
                 if (scen, bk, n) in r.skipped:
                     reasons.setdefault(r.skipped[(scen, bk, n)], set()).add(
                         "%s/%s" % (scen, bk))
@@ -118,9 +150,56 @@ def headline(r):
         if n in HEADLINE_N:
             for what, src in (("heap growth (mallinfo2)", r.bytes),
                               ("own count (memdev_memory_bytes, augtree_memory)", r.self_bytes)):
-                b = [src.get(("churn", bk, n)) for bk in bj.BACKENDS]
+                b = [src.get(("churn", bk, n)) for bk in bj.BACKENDS]  # bsearch has no churn
                 rows.append("| %s | %s | %s |" % (what, bj.fmt_n(n), " | ".join(
                     "-" if x is None else "%.0f" % x for x in b)))
+    return "\n".join(rows) + "\n"
+
+
+def hook_bytes(paths):
+    """(scenario, n) -> (index, records, total) bytes per device through the allocator hook."""
+    out = {}
+    for path in paths:
+        with open(path) as f:
+            doc = json.load(f)
+        for b in doc.get("benchmarks", []):
+            if b.get("run_type") == "aggregate":
+                continue
+            key = bj.parse_name(b.get("run_name", b["name"]))
+            if key and key[1] == "memdev" and "hook_bytes_per_dev" in b:
+                out[(key[0], key[2])] = (b["hook_index_bytes_per_dev"],
+                                         b["hook_record_bytes_per_dev"], b["hook_bytes_per_dev"])
+    return out
+
+
+def goals(r, hook):
+    """Markdown: every goal of issue 9 with its measured ratio and whether it is met."""
+    rows = ["| figure | n | measured | goal | met |", "| --- | ---: | ---: | :---: | :---: |"]
+
+    def verdict(x, op, bound):
+        if x is None:
+            return "-"
+        return "yes" if (x >= bound if op == ">=" else x <= bound) else "**no**"
+
+    for fig, n, num, den, (op, bound) in GOALS:
+        a = num if len(num) == 3 else num + (n,)
+        b = den if len(den) == 3 else den + (n,)
+        ma, mb = r.median(a), r.median(b)
+        x = ma / mb if ma and mb else None
+        rows.append("| %s | %s | %s | %s %g | %s |" % (
+            fig, bj.fmt_n(n) if n else "", "-" if x is None else "%.2f" % x, op, bound,
+            verdict(x, op, bound)))
+    for n in (M,):
+        h = hook.get(("churn", n))
+        for what, i, bound in (("index bytes per device (tree + id table), allocator hook", 0,
+                                32), ("all bytes per device, allocator hook", 2, 112)):
+            x = h[i] if h else None
+            rows.append("| %s | %s | %s | <= %d | %s |" % (
+                what, bj.fmt_n(n), "-" if x is None else "%.1f" % x, bound,
+                verdict(x, "<=", bound)))
+    rows.append("")
+    rows.append("Ratios of medians from this one run (CPU time per operation); churn pair = "
+                "unplug + first-fit plug; bytes from the churn population after setup.")
     return "\n".join(rows) + "\n"
 
 
@@ -140,10 +219,10 @@ def plot(r, png):
               "set key top left", "set multiplot layout %d,%d title 'memdev %s'" % (
                   rows, cols, r.context.get("memdev_git_revision", "?")[:12])]
     styles = {"memdev": "lw 2 pt 7 lc rgb '#1f77b4'", "model": "lw 1 pt 5 lc rgb '#d62728'",
-              "augtree": "lw 1 pt 9 lc rgb '#2ca02c'"}
+              "augtree": "lw 1 pt 9 lc rgb '#2ca02c'", "bsearch": "lw 1 pt 13 lc rgb '#9467bd'"}
     for scen in scens:
         plots = []
-        for bk in bj.BACKENDS:
+        for bk in COLUMNS:
             pts = [(n, r.median((scen, bk, n))) for n in r.sizes(scen)]
             pts = [(n, v) for n, v in pts if v is not None]
             if not pts:
@@ -170,6 +249,7 @@ def main():
     ap.add_argument("json", nargs="+")
     ap.add_argument("--table", help="also write the table to this file")
     ap.add_argument("--headline", help="write the Markdown headline table to this file")
+    ap.add_argument("--goals", help="write the Markdown table of issue 9's goals to this file")
     ap.add_argument("--plot", help="write a log-log PNG here")
     a = ap.parse_args()
     try:
@@ -188,13 +268,17 @@ def main():
         " (dirty)" if ctx.get("memdev_git_dirty") == "yes" else "",
         ctx.get("memdev_build_type", "?"), ctx.get("num_cpus", "?"),
         " ".join("%.2f" % x for x in ctx.get("load_avg", [])))
-    sys.stdout.write(head + t)
+    g = goals(r, hook_bytes(a.json))
+    sys.stdout.write(head + t + "\ngoals (issue 9):\n" + g)
     if a.table:
         with open(a.table, "w") as f:
             f.write(head + t)
     if a.headline:
         with open(a.headline, "w") as f:
-            f.write(headline(r))
+            f.write(headline(r) + "\n" + g)
+    if a.goals:
+        with open(a.goals, "w") as f:
+            f.write(g)
     if a.plot and plot(r, a.plot):
         print("plot: %s" % a.plot)
     return 0

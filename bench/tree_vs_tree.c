@@ -72,9 +72,10 @@ int main(int argc, char **argv)
     rng = 12345;
     for (uint32_t i = 0; i < n; i++) {
         spec(&sz, &align);
-        if (wtree_reserve(&t) || wtree_first_fit(&t, sz, align, &wa[i]))
+        wt_pos pos;
+        if (wtree_reserve(&t) || wtree_first_fit(&t, sz, align, &wa[i], &pos))
             return 2;
-        wtree_insert(&t, wa[i], wa[i] + sz - 1, i);
+        wtree_insert(&t, &pos, wa[i], wa[i] + sz - 1, i);
     }
     rng = 12345;
     for (uint32_t i = 0; i < n; i++) {
@@ -90,9 +91,10 @@ int main(int argc, char **argv)
             uint32_t i = (uint32_t)(next() % n);
             wtree_remove(&t, wa[i]);
             spec(&sz, &align);
-            if (wtree_reserve(&t) || wtree_first_fit(&t, sz, align, &wa[i]))
+            wt_pos pos;
+            if (wtree_reserve(&t) || wtree_first_fit(&t, sz, align, &wa[i], &pos))
                 return 2;
-            wtree_insert(&t, wa[i], wa[i] + sz - 1, i);
+            wtree_insert(&t, &pos, wa[i], wa[i] + sz - 1, i);
         }
         tw += now() - t0;
         t0 = now();

@@ -106,9 +106,9 @@ uint64_t memslot_bytes(const struct dev *d, uint32_t i) {
 }
 
 bool memslot_is_mapped(const struct dev *d, uint32_t i) {
-    if (d->empty || i >= dev_nslots(d))
+    if (dev_empty(d) || i >= dev_nslots(d))
         return false;
-    if (!d->decided)
+    if (!dev_decided(d))
         return true;
     return d->x->fill[i] != 0;
 }

@@ -9,20 +9,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * The hot path of address translation. A device with one memslot (always mapped while
+ * plugged) and an inline id is marked DEV_FAST in the tree: the answer is then the tree's
+ * alone, and the id's address is computed, not loaded. Others read their record.
+ */
 int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out) {
-    uint32_t di;
-    uint64_t first;
-    memset(out, 0, sizeof *out);
-    if (!wtree_find(&sp->tree, gpa, &di, &first))
+    uint32_t word;
+    uint64_t first, last;
+    if (!wtree_find(&sp->tree, gpa, &word, &first, &last)) {
+        *out = (memdev_lookup_result){.found = false};
         return 0;
-    const struct dev *v = &sp->devs[di];
-    out->found = true;
-    out->id = v->id;
-    out->addr = first;
-    out->offset = gpa - first;
-    uint64_t idx = out->offset / dev_memslot_size(v);
-    out->memslot = idx >= dev_nslots(v) ? dev_nslots(v) - 1 : (uint32_t)idx;
-    out->mapped = memslot_is_mapped(v, out->memslot);
+    }
+    const struct dev *v = space_dev(sp, DEV_INDEX(word));
+    if (word & DEV_FAST) {
+        *out = (memdev_lookup_result){.found = true, .id = v->id, .addr = first,
+                                      .offset = gpa - first, .memslot = 0, .mapped = true};
+        return 0;
+    }
+    uint64_t off = gpa - first, idx = off / dev_memslot_size(v);
+    uint32_t slot = idx >= dev_nslots(v) ? dev_nslots(v) - 1 : (uint32_t)idx;
+    *out = (memdev_lookup_result){.found = true, .id = dev_id(v), .addr = first, .offset = off,
+                                  .memslot = slot, .mapped = memslot_is_mapped(v, slot)};
+    (void)last;
     return 0;
 }
 
@@ -34,7 +43,7 @@ int memdev_free(memdev_space *sp, uint64_t size, uint64_t align, uint64_t *addr)
         return space_fail(sp, MEMDEV_ETOOBIG,
                           "0x%llx bytes aligned to 0x%llx cannot fit below 2^64",
                           (unsigned long long)size, (unsigned long long)align);
-    if (wtree_first_fit(&sp->tree, size, align, addr))
+    if (wtree_first_fit(&sp->tree, size, align, addr, NULL))
         return space_fail(sp, MEMDEV_EFRAGMENTED,
                           "no free range of 0x%llx bytes aligned to 0x%llx in the window",
                           (unsigned long long)size, (unsigned long long)align);
@@ -65,34 +74,32 @@ int memdev_stats_get(const memdev_space *sp, memdev_stats *out) {
 void dev_info(const memdev_space *sp, const struct dev *v, memdev_device_info *o) {
     (void)sp;
     memset(o, 0, sizeof *o);
-    o->id = v->id;
+    o->id = dev_id(v);
     o->kind = (memdev_kind)v->kind;
-    o->empty = v->empty;
+    o->empty = dev_empty(v);
     o->addr = v->addr;
     o->size = v->size;
     o->requested_size = v->x ? v->x->req_size : v->size;
     o->align = dev_align(v);
     o->slot = v->slot;
     o->memslots = dev_nslots(v);
-    o->memslot_size = v->empty ? 0 : dev_memslot_size(v);
+    o->memslot_size = dev_empty(v) ? 0 : dev_memslot_size(v);
     o->mapped = dev_nmapped(v);
-    o->decided = v->decided;
-    o->plugged = v->empty ? 0 : dev_plugged(v);
-    if (v->x) {
-        o->block = v->x->block;
-        o->requested = v->x->requested;
-        o->label = v->x->label;
-    }
-    o->has_node = v->has_node;
+    o->decided = dev_decided(v);
+    o->plugged = dev_empty(v) ? 0 : dev_plugged(v);
+    o->block = dev_empty(v) ? 0 : dev_block(v);
+    o->requested = v->requested;
+    o->label = v->x ? v->x->label : 0;
+    o->has_node = v->flags & DF_HAS_NODE;
     o->node = v->node;
-    o->memdev = v->memdev;
+    o->memdev = dev_memdev(v);
 }
 
 int memdev_device_get(const memdev_space *sp, const char *id, memdev_device_info *out) {
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
-    dev_info(sp, &sp->devs[di], out);
+    dev_info(sp, space_dev(sp, di), out);
     return 0;
 }
 
@@ -101,7 +108,7 @@ typedef int (*dev_visit_fn)(void *ctx, const memdev_space *sp, const struct dev 
 
 static int walk(const memdev_space *sp, dev_visit_fn fn, void *ctx) {
     for (uint32_t i = 0; i < sp->n_empty; i++) {
-        int rc = fn(ctx, sp, &sp->devs[sp->empties[i]]);
+        int rc = fn(ctx, sp, space_dev(sp, sp->empties[i]));
         if (rc)
             return rc;
     }
@@ -110,7 +117,7 @@ static int walk(const memdev_space *sp, dev_visit_fn fn, void *ctx) {
     uint32_t di;
     wtree_iter_begin(&sp->tree, &it);
     while (wtree_iter_next(&sp->tree, &it, &first, &last, &di)) {
-        int rc = fn(ctx, sp, &sp->devs[di]);
+        int rc = fn(ctx, sp, space_dev(sp, DEV_INDEX(di)));
         if (rc)
             return rc;
     }
@@ -138,7 +145,7 @@ int memdev_memslot_mapped(const memdev_space *sp, const char *id, uint32_t index
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
-    const struct dev *v = &sp->devs[di];
+    const struct dev *v = space_dev(sp, di);
     if (index >= dev_nslots(v))
         return MEMDEV_EREMAPRANGE;
     *mapped = memslot_is_mapped(v, index);
@@ -150,13 +157,12 @@ int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t off, uint
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return MEMDEV_EUNKNOWNID;
-    const struct dev *d = &sp->devs[di];
-    if (d->kind != MEMDEV_VIRTIO_MEM || d->empty)
+    const struct dev *d = space_dev(sp, di);
+    if (d->kind != MEMDEV_VIRTIO_MEM || dev_empty(d))
         return MEMDEV_EINVAL;
     if (len == 0 || len > d->size || off > d->size - len)
         return MEMDEV_EREMAPRANGE;
-    const struct dev_x *v = d->x;
-    uint64_t covered = vmem_bytes_in(v, off, off + len);
+    uint64_t covered = d->x ? vmem_bytes_in(d->x, off, off + len) : 0;
     *state = covered == 0 ? 0 : covered == len ? 1 : 2;
     return 0;
 }
@@ -303,23 +309,41 @@ static void mix_str(uint64_t *h, const char *s) {
     mix(h, n);
 }
 
+/* Kinds whose state goes into the digest beyond the common fields (whether or not the record
+   has allocated its struct dev_x yet: that is not logical state). */
+static bool digest_kind_state(const struct dev *v) {
+    return !dev_empty(v) && (v->kind == MEMDEV_NVDIMM || v->kind == MEMDEV_VIRTIO_MEM ||
+                             v->kind == MEMDEV_HV_BALLOON);
+}
+
 static void digest_dev(uint64_t *h, const struct dev *v) {
-    mix_str(h, v->id);
-    mix_str(h, v->memdev);
-    const uint64_t words[] = {
-        v->kind,     v->empty,   v->addr,       v->size,        dev_align(v),
-        v->dynamic,  v->decided, dev_nslots(v), dev_nmapped(v), (uint64_t)(int64_t)v->slot,
-        v->has_node, v->node};
+    mix_str(h, dev_id(v));
+    mix_str(h, dev_memdev(v));
+    const uint64_t words[] = {v->kind,
+                              dev_empty(v),
+                              v->addr,
+                              v->size,
+                              dev_align(v),
+                              (v->flags & DF_DYNAMIC) != 0,
+                              dev_decided(v),
+                              dev_nslots(v),
+                              dev_nmapped(v),
+                              (uint64_t)(int64_t)v->slot,
+                              (v->flags & DF_HAS_NODE) != 0,
+                              v->node};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         mix(h, words[i]);
-    const struct dev_x *x = v->x;
-    if (!x)
+    if (!digest_kind_state(v))
         return;
-    const uint64_t xw[] = {x->req_size,     x->label,   x->block, x->requested,
-                           x->memslot_size, x->plugged, x->n_ext};
+    const struct dev_x *x = v->x;
+    const uint64_t xw[] = {x ? x->req_size : v->size, x ? x->label : 0, dev_block(v),
+                           v->requested,              dev_memslot_size(v), dev_plugged(v),
+                           x ? x->n_ext : 0};
     for (size_t i = 0; i < sizeof xw / sizeof xw[0]; i++)
         mix(h, xw[i]);
-    for (uint32_t i = 0; v->decided && i < x->nslots; i++)
+    if (!x)
+        return;
+    for (uint32_t i = 0; dev_decided(v) && i < x->nslots; i++)
         mix(h, x->fill[i]);
     for (uint32_t i = 0; i < x->n_ext; i++) {
         mix(h, x->ext[i].start);
@@ -352,18 +376,68 @@ uint64_t memdev_digest(const memdev_space *sp) {
     return h;
 }
 
+/* Bytes of a record's own heap blocks (long id, kind state, backend name, extents). */
+static size_t dev_heap_bytes(const struct dev *v) {
+    size_t n = 0;
+    if (v->flags & DF_LONG_ID)
+        n += strlen(dev_id(v)) + 1;
+    if (v->x)
+        n += sizeof *v->x + (dev_decided(v) ? v->x->nslots * sizeof v->x->fill[0] : 0) +
+             (size_t)v->x->ext_cap * sizeof v->x->ext[0] +
+             (v->x->memdev ? strlen(v->x->memdev) + 1 : 0);
+    return n;
+}
+
 size_t memdev_memory_bytes(const memdev_space *sp) {
-    size_t n = sizeof *sp + wtree_memory(&sp->tree) + (size_t)sp->dev_cap * sizeof sp->devs[0] +
-               (size_t)sp->hcap * sizeof sp->htab[0] + (size_t)sp->empty_cap * sizeof(uint32_t) +
+    size_t n = sizeof *sp + wtree_memory(&sp->tree) + (size_t)sp->dev_used * sizeof(struct dev) +
+               (size_t)sp->dpage_cap * sizeof sp->dpage[0] +
+               (size_t)sp->nbuckets * sizeof(struct id_bucket) +
+               (size_t)sp->empty_cap * sizeof(uint32_t) +
                (size_t)sp->vhost_cap * sizeof sp->vhost[0];
-    for (uint32_t i = 0; i < sp->dev_used; i++) {
-        const struct dev *v = &sp->devs[i];
-        if (!v->id)
-            continue;
-        n += strlen(v->id) + 1 + (v->memdev ? strlen(v->memdev) + 1 : 0);
-        if (v->x)
-            n += sizeof *v->x + (v->decided ? v->x->nslots * sizeof v->x->fill[0] : 0) +
-                 (size_t)v->x->ext_cap * sizeof v->x->ext[0];
+    for (uint32_t di = 0; di < sp->dev_used; di++) {
+        const struct dev *v = space_dev(sp, di);
+        if (v->flags & DF_LIVE)
+            n += dev_heap_bytes(v);
     }
     return n;
+}
+
+struct tree_blocks {
+    space_block_fn fn;
+    void *ctx;
+};
+
+static void tree_block(void *ctx, const void *block) {
+    const struct tree_blocks *tb = ctx;
+    tb->fn(tb->ctx, block, OWNER_INDEX);
+}
+
+void space_blocks(const memdev_space *sp, space_block_fn fn, void *ctx) {
+    fn(ctx, sp, OWNER_OTHER);
+    if (sp->vhost)
+        fn(ctx, sp->vhost, OWNER_OTHER);
+    struct tree_blocks tb = {fn, ctx};
+    wtree_blocks(&sp->tree, tree_block, &tb);
+    if (sp->itab)
+        fn(ctx, sp->itab, OWNER_INDEX);
+    if (sp->dpage)
+        fn(ctx, sp->dpage, OWNER_RECORDS);
+    for (uint32_t i = 0; i < sp->dpages; i++)
+        fn(ctx, sp->dpage[i], OWNER_RECORDS);
+    if (sp->empties)
+        fn(ctx, sp->empties, OWNER_RECORDS);
+    for (uint32_t di = 0; di < sp->dev_used; di++) {
+        const struct dev *v = space_dev(sp, di);
+        if (!(v->flags & DF_LIVE))
+            continue;
+        if (v->flags & DF_LONG_ID)
+            fn(ctx, dev_id(v), OWNER_RECORDS);
+        if (v->x) {
+            fn(ctx, v->x, OWNER_RECORDS);
+            if (v->x->memdev)
+                fn(ctx, v->x->memdev, OWNER_RECORDS);
+            if (v->x->ext)
+                fn(ctx, v->x->ext, OWNER_RECORDS);
+        }
+    }
 }

@@ -3,13 +3,17 @@
  * space.c - creating a space, plugging and unplugging devices, adding vhost backends.
  *
  * Every mutating operation has three phases: check (spec section 3's checks, in order, the
- * first failure wins), reserve (every allocation the change needs: device record, hash slot,
- * strings, memslot array, tree nodes), commit (infallible). So a failure, including
+ * first failure wins), reserve (every allocation the change needs: device record, id table
+ * slot, long id, kind state, tree nodes), commit (infallible). So a failure, including
  * MEMDEV_ENOMEM at any allocation, returns before anything logical changed.
  */
 #include "space.h"
 
 #include <stdarg.h>
+#include <stddef.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +65,300 @@ static char *dup_str(memdev_space *sp, const char *s) {
     if (p)
         memcpy(p, s, n);
     return p;
+}
+
+/* ---- the device table: records and the id table ------------------------------------------ */
+/*
+ * Records live in pages of DEV_PAGE (never moved, so an index names a device for its life);
+ * free records are listed through their `addr`. An id of up to 15 bytes is stored in its
+ * record (no heap block, one line to compare); longer ones are copied to the heap.
+ *
+ * The id table is a cuckoo hash of one-line buckets: an id with hash h has bucket
+ * b1 = h * nbuckets >> 32 and b2 = (c(tag) - b1) mod nbuckets (partial-key cuckoo: a slot's
+ * other bucket follows from its bucket and tag alone, so entries move without their records).
+ * A lookup reads b1 and b2, compares the 16 tags of each at once and opens only the records
+ * whose tag matches (1 in 255 for another id). The table holds at most 90% of its slots and
+ * doubles beyond; an insert that finds both buckets full moves entries along a random walk
+ * (undone if it fails, then the table grows). A plug inserts its id in the reserve phase
+ * (under the record index it is about to take) and removes it again if a later reservation
+ * fails, so committing cannot fail.
+ */
+
+struct idkey {
+    const char *s;
+    size_t len;
+    uint32_t hash;
+    uint8_t tag;
+    char inl[ID_INLINE]; /* the id NUL-padded, when len < ID_INLINE */
+};
+
+static uint32_t hash_bytes(const char *s, size_t len) {
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+    for (; len >= 8; s += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    if (len) {
+        uint64_t w = 0;
+        memcpy(&w, s, len);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 32;
+    }
+    h *= 0xbf58476d1ce4e5b9ull;
+    return (uint32_t)(h >> 32);
+}
+
+static void key_of(const char *id, size_t len, struct idkey *k) {
+    k->s = id;
+    k->len = len;
+    k->hash = hash_bytes(id, len);
+    k->tag = id_tag(k->hash);
+    if (len < ID_INLINE) {
+        memset(k->inl, 0, sizeof k->inl);
+        memcpy(k->inl, id, len);
+    }
+}
+
+/* Slots of bucket b whose tag is t (t = 0: the free slots), as a bit mask. */
+static inline uint32_t tag_match(const struct id_bucket *b, uint8_t t) {
+#ifdef __SSE2__
+    __m128i v = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)b->tag), _mm_set1_epi8((char)t));
+    return (uint32_t)_mm_movemask_epi8(v) & ((1u << ID_SLOTS) - 1);
+#else
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < ID_SLOTS; i++)
+        m |= (uint32_t)(b->tag[i] == t) << i;
+    return m;
+#endif
+}
+
+static bool id_equal(const struct dev *v, const struct idkey *k) {
+    if (v->hash != k->hash)
+        return false;
+    if (k->len < ID_INLINE)
+        return !(v->flags & DF_LONG_ID) && !memcmp(v->id, k->inl, ID_INLINE);
+    return (v->flags & DF_LONG_ID) && !strcmp(dev_id(v), k->s);
+}
+
+static uint32_t bucket_find(const memdev_space *sp, uint32_t b, const struct idkey *k) {
+    const struct id_bucket *bk = &sp->itab[b];
+    for (uint32_t m = tag_match(bk, k->tag); m; m &= m - 1) {
+        uint32_t di = bk->dev[__builtin_ctz(m)];
+        if (id_equal(space_dev(sp, di), k))
+            return di;
+    }
+    return DEV_NIL;
+}
+
+static uint32_t id_lookup(const memdev_space *sp, const struct idkey *k) {
+    if (!sp->nbuckets)
+        return DEV_NIL;
+    uint32_t b = id_bucket1(k->hash, sp->nbuckets), di = bucket_find(sp, b, k);
+    return di != DEV_NIL ? di : bucket_find(sp, id_bucket_alt(b, k->tag, sp->nbuckets), k);
+}
+
+/* Length of an id, looking at MEMDEV_MAX_ID_LEN + 1 bytes at most. */
+static size_t id_len(const char *id) {
+    size_t n = 0;
+    while (n <= MEMDEV_MAX_ID_LEN && id[n])
+        n++;
+    return n;
+}
+
+uint32_t space_find(const memdev_space *sp, const char *id) {
+    if (!id)
+        return DEV_NIL;
+    size_t len = id_len(id);
+    if (len == 0 || len > MEMDEV_MAX_ID_LEN)
+        return DEV_NIL;
+    struct idkey k;
+    key_of(id, len, &k);
+    return id_lookup(sp, &k);
+}
+
+/* Places (tag, di) in a free slot of bucket b: false when full. */
+static bool bucket_put(struct id_bucket *bk, uint8_t tag, uint32_t di) {
+    uint32_t m = tag_match(bk, 0);
+    if (!m)
+        return false;
+    uint32_t i = (uint32_t)__builtin_ctz(m);
+    bk->tag[i] = tag;
+    bk->dev[i] = di;
+    return true;
+}
+
+#define CUCKOO_WALK 128
+
+struct cuckoo_move {
+    uint32_t b, slot;
+};
+
+/*
+ * Inserts (hash, di) into a table: into either of its buckets when one has room, else along
+ * a random walk (the entry takes a slot, the evicted one goes to its other bucket, and so on);
+ * a walk that does not end within CUCKOO_WALK steps is undone and false returned.
+ */
+static bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32_t di) {
+    uint8_t tag = id_tag(hash);
+    uint32_t cur = id_bucket1(hash, nb);
+    if (bucket_put(&tab[cur], tag, di) || bucket_put(&tab[id_bucket_alt(cur, tag, nb)], tag, di))
+        return true;
+    struct cuckoo_move log[CUCKOO_WALK];
+    uint32_t n = 0;
+    for (; n < CUCKOO_WALK; n++) {
+        uint32_t i = (hash + n * 7) % ID_SLOTS;
+        uint8_t t = tab[cur].tag[i];
+        uint32_t d = tab[cur].dev[i];
+        tab[cur].tag[i] = tag;
+        tab[cur].dev[i] = di;
+        log[n] = (struct cuckoo_move){cur, i};
+        tag = t;
+        di = d;
+        cur = id_bucket_alt(cur, tag, nb);
+        if (bucket_put(&tab[cur], tag, di))
+            return true;
+    }
+    while (n-- > 0) { /* each slot takes back what was carried out of it */
+        struct cuckoo_move mv = log[n];
+        uint8_t t = tab[mv.b].tag[mv.slot];
+        uint32_t d = tab[mv.b].dev[mv.slot];
+        tab[mv.b].tag[mv.slot] = tag;
+        tab[mv.b].dev[mv.slot] = di;
+        tag = t;
+        di = d;
+    }
+    return false;
+}
+
+/*
+ * A table of nb buckets (or larger) holding every live record and (hash, di): 0, or
+ * MEMDEV_ENOMEM with nothing changed.
+ */
+static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di) {
+    for (;; nb *= 2) {
+        if (nb > UINT32_MAX / 2 || (uint64_t)nb * sizeof(struct id_bucket) > SIZE_MAX / 2)
+            return MEMDEV_ENOMEM;
+        struct id_bucket *tab = space_alloc(sp, (size_t)nb * sizeof *tab);
+        if (!tab)
+            return MEMDEV_ENOMEM;
+        memset(tab, 0, (size_t)nb * sizeof *tab);
+        bool ok = tab_insert(tab, nb, hash, di);
+        for (uint32_t i = 0; ok && i < sp->dev_used; i++) {
+            const struct dev *v = space_dev(sp, i);
+            if (v->flags & DF_LIVE)
+                ok = tab_insert(tab, nb, v->hash, i);
+        }
+        if (ok) {
+            space_release(sp, sp->itab);
+            sp->itab = tab;
+            sp->nbuckets = nb;
+            return 0;
+        }
+        space_release(sp, tab); /* a walk got stuck: a larger table */
+    }
+}
+
+/*
+ * Puts the id of the record di (not live yet) into the table, in the reserve phase of a
+ * plug: 0, or MEMDEV_ENOMEM with the table as it was. Entries a walk moved stay moved (that
+ * is not logical state); id_remove takes the id out again when a later reservation fails.
+ */
+static int id_reserve(memdev_space *sp, uint32_t hash, uint32_t di) {
+    uint64_t room = (uint64_t)sp->nbuckets * ID_SLOTS * 9 / 10;
+    if ((uint64_t)sp->ndevices + 1 > room)
+        return id_rebuild(sp, sp->nbuckets ? sp->nbuckets * 2 : 4, hash, di);
+    if (tab_insert(sp->itab, sp->nbuckets, hash, di))
+        return 0;
+    return id_rebuild(sp, sp->nbuckets * 2, hash, di);
+}
+
+static void id_remove(memdev_space *sp, uint32_t hash, uint32_t di) {
+    uint8_t tag = id_tag(hash);
+    uint32_t b = id_bucket1(hash, sp->nbuckets);
+    for (int twice = 0; twice < 2; twice++, b = id_bucket_alt(b, tag, sp->nbuckets)) {
+        struct id_bucket *bk = &sp->itab[b];
+        for (uint32_t m = tag_match(bk, tag); m; m &= m - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(m);
+            if (bk->dev[i] == di) {
+                bk->tag[i] = 0;
+                return;
+            }
+        }
+    }
+}
+
+/*
+ * Room for one more record: 0 or MEMDEV_ENOMEM. The first page starts with 16 records and
+ * doubles up to DEV_PAGE (a space of a few devices stays small; records may move then, which
+ * only pointers returned before a change may see), later pages are DEV_PAGE records each.
+ */
+static int reserve_record(memdev_space *sp) {
+    if (sp->dev_free != DEV_NIL)
+        return 0;
+    uint32_t from = sp->dev_used, to;
+    if (sp->dpages == sp->dpage_cap) {
+        uint32_t ncap = sp->dpage_cap ? sp->dpage_cap * 2 : 4;
+        struct dev **np = ncap > UINT32_MAX / DEV_PAGE - 1
+                              ? NULL
+                              : sp->al.realloc(sp->al.ctx, sp->dpage, ncap * sizeof *np);
+        if (!np)
+            return MEMDEV_ENOMEM;
+        sp->dpage = np;
+        sp->dpage_cap = ncap;
+    }
+    if (from < DEV_PAGE) {
+        to = from ? from * 2 : 16;
+        struct dev *pg = sp->al.realloc(sp->al.ctx, from ? sp->dpage[0] : NULL, to * sizeof *pg);
+        if (!pg)
+            return MEMDEV_ENOMEM;
+        sp->dpage[0] = pg;
+        sp->dpages = 1;
+    } else {
+        to = from + DEV_PAGE;
+        struct dev *pg = space_alloc(sp, DEV_PAGE * sizeof *pg);
+        if (!pg)
+            return MEMDEV_ENOMEM;
+        sp->dpage[sp->dpages++] = pg;
+    }
+    for (uint32_t di = to; di-- > from;) {
+        struct dev *v = space_dev(sp, di);
+        memset(v, 0, sizeof *v);
+        v->addr = sp->dev_free;
+        sp->dev_free = di;
+    }
+    sp->dev_used = to;
+    return 0;
+}
+
+static uint32_t record_take(memdev_space *sp) {
+    uint32_t di = sp->dev_free;
+    struct dev *v = space_dev(sp, di);
+    sp->dev_free = (uint32_t)v->addr;
+    memset(v, 0, sizeof *v);
+    return di;
+}
+
+static void dev_free_fields(memdev_space *sp, struct dev *v) {
+    if (v->flags & DF_LONG_ID) {
+        char *p;
+        memcpy(&p, v->id, sizeof p);
+        space_release(sp, p);
+    }
+    if (v->x) {
+        space_release(sp, v->x->memdev);
+        space_release(sp, v->x->ext);
+        space_release(sp, v->x);
+    }
+}
+
+static void record_give(memdev_space *sp, uint32_t di) {
+    struct dev *v = space_dev(sp, di);
+    dev_free_fields(sp, v);
+    memset(v, 0, sizeof *v);
+    v->addr = sp->dev_free;
+    sp->dev_free = di;
 }
 
 /* ---- create / destroy ------------------------------------------------------------------ */
@@ -146,125 +444,22 @@ int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
     return 0;
 }
 
-static void dev_free_fields(memdev_space *sp, struct dev *d) {
-    space_release(sp, d->id);
-    space_release(sp, d->memdev);
-    if (d->x)
-        space_release(sp, d->x->ext);
-    space_release(sp, d->x);
-    d->id = d->memdev = NULL;
-    d->x = NULL;
-}
-
 void memdev_space_destroy(memdev_space *sp) {
     if (!sp)
         return;
-    for (uint32_t i = 0; i < sp->dev_used; i++)
-        if (sp->devs[i].id)
-            dev_free_fields(sp, &sp->devs[i]);
-    space_release(sp, sp->devs);
-    space_release(sp, sp->htab);
+    for (uint32_t di = 0; di < sp->dev_used; di++) {
+        struct dev *v = space_dev(sp, di);
+        if (v->flags & DF_LIVE)
+            dev_free_fields(sp, v);
+    }
+    for (uint32_t i = 0; i < sp->dpages; i++)
+        space_release(sp, sp->dpage[i]);
+    space_release(sp, sp->dpage);
+    space_release(sp, sp->itab);
     space_release(sp, sp->empties);
     space_release(sp, sp->vhost);
     wtree_fini(&sp->tree);
     sp->al.free(sp->al.ctx, sp);
-}
-
-/* ---- id hash ------------------------------------------------------------------------------ */
-
-static uint32_t hash_id(const char *s) {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a final mix */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-uint32_t space_find(const memdev_space *sp, const char *id) {
-    if (!sp->hcap || !id)
-        return DEV_NIL;
-    uint32_t h = hash_id(id);
-    for (uint32_t i = h & (sp->hcap - 1);; i = (i + 1) & (sp->hcap - 1)) {
-        uint32_t di = sp->htab[i];
-        if (di == DEV_NIL)
-            return DEV_NIL;
-        if (sp->devs[di].hash == h && strcmp(sp->devs[di].id, id) == 0)
-            return di;
-    }
-}
-
-static void hash_put(memdev_space *sp, uint32_t di) {
-    uint32_t i = sp->devs[di].hash & (sp->hcap - 1);
-    while (sp->htab[i] != DEV_NIL)
-        i = (i + 1) & (sp->hcap - 1);
-    sp->htab[i] = di;
-}
-
-/* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void hash_del(memdev_space *sp, uint32_t di) {
-    uint32_t mask = sp->hcap - 1, i = sp->devs[di].hash & mask;
-    while (sp->htab[i] != di)
-        i = (i + 1) & mask;
-    for (uint32_t j = (i + 1) & mask; sp->htab[j] != DEV_NIL; j = (j + 1) & mask) {
-        uint32_t home = sp->devs[sp->htab[j]].hash & mask;
-        /* entry j may move to i when its home is not in the cyclic range (i, j] */
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            sp->htab[i] = sp->htab[j];
-            i = j;
-        }
-    }
-    sp->htab[i] = DEV_NIL;
-}
-
-/* Room for one more device: record and hash slot (load factor <= 1/2). */
-static int reserve_device(memdev_space *sp) {
-    if (sp->dev_free == DEV_NIL && sp->dev_used == sp->dev_cap) {
-        uint64_t ncap = sp->dev_cap ? (uint64_t)sp->dev_cap * 2 : 16;
-        if (ncap >= DEV_NIL)
-            return MEMDEV_ENOMEM;
-        struct dev *nd = sp->al.realloc(sp->al.ctx, sp->devs, (size_t)ncap * sizeof *nd);
-        if (!nd)
-            return MEMDEV_ENOMEM;
-        sp->devs = nd;
-        sp->dev_cap = (uint32_t)ncap;
-    }
-    if ((uint64_t)(sp->ndevices + 1) * 2 > sp->hcap) {
-        uint64_t ncap = sp->hcap ? (uint64_t)sp->hcap * 2 : 32;
-        if (ncap > UINT32_MAX)
-            return MEMDEV_ENOMEM;
-        uint32_t *nt = space_alloc(sp, (size_t)ncap * sizeof *nt);
-        if (!nt)
-            return MEMDEV_ENOMEM;
-        memset(nt, 0xff, (size_t)ncap * sizeof *nt);
-        uint32_t *old = sp->htab, ocap = sp->hcap;
-        sp->htab = nt;
-        sp->hcap = (uint32_t)ncap;
-        for (uint32_t i = 0; i < ocap; i++)
-            if (old[i] != DEV_NIL)
-                hash_put(sp, old[i]);
-        space_release(sp, old);
-    }
-    return 0;
-}
-
-static uint32_t dev_take(memdev_space *sp) {
-    uint32_t di;
-    if (sp->dev_free != DEV_NIL) {
-        di = sp->dev_free;
-        sp->dev_free = sp->devs[di].next_free;
-    } else {
-        di = sp->dev_used++;
-    }
-    memset(&sp->devs[di], 0, sizeof sp->devs[di]);
-    sp->devs[di].next_free = DEV_NIL;
-    return di;
-}
-
-static void dev_give_back(memdev_space *sp, uint32_t di) {
-    dev_free_fields(sp, &sp->devs[di]);
-    sp->devs[di].next_free = sp->dev_free;
-    sp->dev_free = di;
 }
 
 /* ---- plug ------------------------------------------------------------------------------- */
@@ -275,6 +470,8 @@ struct plan {
     uint32_t n;
     int32_t slot;
     bool decided, dynamic;
+    struct idkey key;
+    wt_pos pos; /* where the tree insert goes */
 };
 
 static const uint32_t kind_fields[MEMDEV_KIND_COUNT] = {
@@ -288,16 +485,23 @@ static const uint32_t kind_fields[MEMDEV_KIND_COUNT] = {
 static const char *const field_names[] = {
     "addr", "slot", "block", "requested", "label", "dynamic-memslots", "empty", "node", "memdev"};
 
-/* Check 0 for the fields every kind shares; fills the kind-independent part of the plan. */
-static int check_form(memdev_space *sp, const memdev_device_desc *d) {
+/*
+ * Check 0 for the fields every kind shares. The id's key (hash, tag, inline copy) is made
+ * here and its buckets are fetched while the other checks and the first fit run.
+ */
+static int check_form(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     if (!d->id || !d->id[0])
         return space_fail(sp, MEMDEV_EINVAL, "the device id is empty");
-    size_t idlen = 0;
-    while (idlen <= MEMDEV_MAX_ID_LEN && d->id[idlen])
-        idlen++;
+    size_t idlen = id_len(d->id);
     if (idlen > MEMDEV_MAX_ID_LEN)
         return space_fail(sp, MEMDEV_EINVAL, "the device id is longer than %u bytes",
                           MEMDEV_MAX_ID_LEN);
+    key_of(d->id, idlen, &p->key);
+    if (sp->nbuckets) {
+        uint32_t b = id_bucket1(p->key.hash, sp->nbuckets);
+        __builtin_prefetch(&sp->itab[b]);
+        __builtin_prefetch(&sp->itab[id_bucket_alt(b, p->key.tag, sp->nbuckets)]);
+    }
     if ((unsigned)d->kind >= MEMDEV_KIND_COUNT)
         return space_fail(sp, MEMDEV_EINVAL, "unknown device kind %d", (int)d->kind);
     uint32_t allowed = kind_fields[d->kind] | MEMDEV_F_NODE | MEMDEV_F_MEMDEV;
@@ -428,9 +632,11 @@ static int check_place(memdev_space *sp, const memdev_device_desc *d, struct pla
                               (unsigned long long)hint, (unsigned long long)size,
                               (unsigned long long)sp->cfg.base, (unsigned long long)sp->cfg.size);
         uint32_t other;
-        if (wtree_first_overlap(&sp->tree, hint, hint + (size - 1), &other))
-            return space_fail(sp, MEMDEV_ECONFLICT, "overlaps device '%s' at 0x%llx",
-                              sp->devs[other].id, (unsigned long long)sp->devs[other].addr);
+        if (wtree_first_overlap(&sp->tree, hint, hint + (size - 1), &other, &p->pos)) {
+            const struct dev *o = space_dev(sp, DEV_INDEX(other));
+            return space_fail(sp, MEMDEV_ECONFLICT, "overlaps device '%s' at 0x%llx", dev_id(o),
+                              (unsigned long long)o->addr);
+        }
         p->addr = hint;
         return 0;
     }
@@ -439,7 +645,7 @@ static int check_place(memdev_space *sp, const memdev_device_desc *d, struct pla
         return space_fail(sp, MEMDEV_ETOOBIG,
                           "0x%llx bytes aligned to 0x%llx cannot fit below 2^64",
                           (unsigned long long)size, (unsigned long long)a);
-    if (wtree_first_fit(&sp->tree, size, a, &p->addr))
+    if (wtree_first_fit(&sp->tree, size, a, &p->addr, &p->pos))
         return space_fail(sp, MEMDEV_EFRAGMENTED,
                           "no free range of 0x%llx bytes aligned to 0x%llx in the window",
                           (unsigned long long)size, (unsigned long long)a);
@@ -447,12 +653,12 @@ static int check_place(memdev_space *sp, const memdev_device_desc *d, struct pla
 }
 
 static int run_checks(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
-    int rc = check_form(sp, d);
+    int rc = check_form(sp, d, p);
     if (!rc && !(d->fields & MEMDEV_F_EMPTY))
         rc = check_kind(sp, d, p);
     if (rc)
         return rc;
-    if (space_find(sp, d->id) != DEV_NIL)
+    if (id_lookup(sp, &p->key) != DEV_NIL)
         return space_fail(sp, MEMDEV_EDUPID, "a device '%s' is already plugged", d->id);
     if (d->fields & MEMDEV_F_EMPTY)
         return 0;
@@ -468,71 +674,111 @@ static int run_checks(memdev_space *sp, const memdev_device_desc *d, struct plan
     return check_place(sp, d, p);
 }
 
-/* Every allocation of the plug; on failure everything taken is given back. */
-/* Whether a kind keeps a struct dev_x (it has kind fields or memslot state). */
-static bool needs_x(const memdev_device_desc *d) {
-    return !(d->fields & MEMDEV_F_EMPTY) && d->kind != MEMDEV_DIMM && d->kind != MEMDEV_VIRTIO_PMEM;
+/*
+ * Whether a device keeps kind state (struct dev_x) from its plug on: decided memslots, an
+ * nvdimm's label and asked size, a backend name. A plain virtio-mem gets it on its first
+ * block request.
+ */
+static bool needs_x(const memdev_device_desc *d, const struct plan *p) {
+    bool empty = d->fields & MEMDEV_F_EMPTY;
+    return ((d->fields & MEMDEV_F_MEMDEV) && d->memdev) ||
+           (!empty && (p->decided || d->kind == MEMDEV_NVDIMM || d->kind == MEMDEV_HV_BALLOON));
 }
 
-static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const struct plan *p,
-                        char **id, char **memdev, struct dev_x **x) {
-    bool empty = d->fields & MEMDEV_F_EMPTY;
-    int rc = reserve_device(sp);
-    if (!rc && !empty)
-        rc = wtree_reserve(&sp->tree);
-    if (!rc && empty && sp->n_empty == sp->empty_cap) {
-        uint64_t ncap = sp->empty_cap ? (uint64_t)sp->empty_cap * 2 : 8;
-        uint32_t *ne = ncap > UINT32_MAX
-                           ? NULL
-                           : sp->al.realloc(sp->al.ctx, sp->empties, (size_t)ncap * sizeof *ne);
-        if (!ne)
-            return MEMDEV_ENOMEM;
-        sp->empties = ne;
-        sp->empty_cap = (uint32_t)ncap;
-    }
-    if (rc)
-        return rc;
-    *id = dup_str(sp, d->id);
-    *memdev = (d->fields & MEMDEV_F_MEMDEV) && d->memdev ? dup_str(sp, d->memdev) : NULL;
-    size_t xsize = sizeof **x + (p->decided ? p->n * sizeof(uint64_t) : 0);
-    *x = needs_x(d) ? space_alloc(sp, xsize) : NULL;
-    if (!*id || (!*memdev && (d->fields & MEMDEV_F_MEMDEV) && d->memdev) || (!*x && needs_x(d))) {
-        space_release(sp, *id);
-        space_release(sp, *memdev);
-        space_release(sp, *x);
+/* The heap blocks of a plug, taken together or not at all. */
+struct plug_blocks {
+    char *long_id, *memdev;
+    struct dev_x *x;
+};
+
+static void blocks_release(memdev_space *sp, struct plug_blocks *b) {
+    space_release(sp, b->long_id);
+    space_release(sp, b->memdev);
+    space_release(sp, b->x);
+}
+
+/* Every allocation of the plug; on failure everything taken is given back. */
+/* Room for one more empty device in the list: 0 or MEMDEV_ENOMEM. */
+static int reserve_empty(memdev_space *sp) {
+    if (sp->n_empty < sp->empty_cap)
+        return 0;
+    uint64_t ncap = sp->empty_cap ? (uint64_t)sp->empty_cap * 2 : 8;
+    uint32_t *ne = ncap > UINT32_MAX
+                       ? NULL
+                       : sp->al.realloc(sp->al.ctx, sp->empties, (size_t)ncap * sizeof *ne);
+    if (!ne)
         return MEMDEV_ENOMEM;
-    }
-    if (*x)
-        memset(*x, 0, xsize);
+    sp->empties = ne;
+    sp->empty_cap = (uint32_t)ncap;
     return 0;
+}
+
+/* Every allocation of the plug; on failure everything taken is given back. */
+static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const struct plan *p,
+                        struct plug_blocks *b) {
+    bool empty = d->fields & MEMDEV_F_EMPTY;
+    memset(b, 0, sizeof *b);
+    int rc = reserve_record(sp);
+    if (rc || (rc = id_reserve(sp, p->key.hash, sp->dev_free)))
+        return rc;
+    rc = empty ? reserve_empty(sp) : wtree_reserve(&sp->tree);
+    if (!rc && p->key.len >= ID_INLINE && !(b->long_id = dup_str(sp, d->id)))
+        rc = MEMDEV_ENOMEM;
+    if (!rc && (d->fields & MEMDEV_F_MEMDEV) && d->memdev && !(b->memdev = dup_str(sp, d->memdev)))
+        rc = MEMDEV_ENOMEM;
+    if (!rc && needs_x(d, p)) {
+        size_t xsize = sizeof *b->x + (p->decided ? p->n * sizeof(uint64_t) : 0);
+        if ((b->x = space_alloc(sp, xsize)) != NULL)
+            memset(b->x, 0, xsize);
+        else
+            rc = MEMDEV_ENOMEM;
+    }
+    if (rc) {
+        blocks_release(sp, b);
+        id_remove(sp, p->key.hash, sp->dev_free);
+    }
+    return rc;
+}
+
+/* The record of a new device (commit phase). */
+static void fill_record(struct dev *v, const memdev_device_desc *d, const struct plan *p,
+                        const struct plug_blocks *b) {
+    if (b->long_id) {
+        memcpy(v->id, &b->long_id, sizeof b->long_id);
+        v->flags |= DF_LONG_ID;
+    } else {
+        memcpy(v->id, p->key.inl, ID_INLINE);
+    }
+    v->hash = p->key.hash;
+    v->kind = (uint8_t)d->kind;
+    v->flags |= DF_LIVE;
+    if (d->fields & MEMDEV_F_NODE)
+        v->flags |= DF_HAS_NODE;
+    v->node = d->node;
+    v->slot = -1;
+    v->x = b->x;
+    if (b->x)
+        b->x->memdev = b->memdev;
 }
 
 int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_result *out) {
     struct plan p;
-    memset(&p, 0, sizeof p);
+    memset(&p, 0, offsetof(struct plan, key));
     if (!d)
         return space_fail(sp, MEMDEV_EINVAL, "no device description");
+    struct plug_blocks b;
     int rc = run_checks(sp, d, &p);
-    char *id, *memdev;
-    struct dev_x *x;
-    if (!rc && (rc = reserve_plug(sp, d, &p, &id, &memdev, &x)))
+    if (!rc && (rc = reserve_plug(sp, d, &p, &b)))
         space_fail(sp, rc, "out of memory while plugging '%s'", d->id);
     if (rc)
         return rc;
 
-    uint32_t di = dev_take(sp);
-    struct dev *v = &sp->devs[di];
-    v->id = id;
-    v->memdev = memdev;
-    v->hash = hash_id(id);
-    v->kind = (uint8_t)d->kind;
-    v->has_node = d->fields & MEMDEV_F_NODE;
-    v->node = d->node;
-    v->slot = -1;
-    hash_put(sp, di);
+    uint32_t di = record_take(sp); /* the index id_reserve put in the table */
+    struct dev *v = space_dev(sp, di);
+    fill_record(v, d, &p, &b);
     sp->ndevices++;
     if (d->fields & MEMDEV_F_EMPTY) {
-        v->empty = true;
+        v->flags |= DF_EMPTY;
         sp->empties[sp->n_empty++] = di;
         if (out)
             *out = (memdev_plug_result){.addr = 0, .slot = -1, .memslots = 0, .empty = true};
@@ -542,19 +788,22 @@ int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_resul
     v->addr = p.addr;
     v->size = p.size;
     v->align_log2 = (uint8_t)__builtin_ctzll(p.align);
-    v->dynamic = p.dynamic;
-    v->decided = p.decided;
+    if (d->kind == MEMDEV_VIRTIO_MEM) {
+        v->block_log2 = (uint8_t)__builtin_ctzll(p.block);
+        v->requested = p.requested;
+    }
+    if (p.dynamic)
+        v->flags |= DF_DYNAMIC;
+    if (p.decided)
+        v->flags |= DF_DECIDED;
     v->slot = (int16_t)p.slot;
-    v->x = x;
-    if (x) {
-        x->req_size = d->size;
-        x->label = p.label;
-        x->block = p.block;
-        x->requested = p.requested;
-        x->nslots = p.n;
-        x->memslot_size = p.s;
-        x->nmapped = !p.decided;
-        x->plugged = d->kind == MEMDEV_NVDIMM ? p.size : 0;
+    if (b.x) {
+        b.x->req_size = d->size;
+        b.x->label = p.label;
+        b.x->nslots = p.n;
+        b.x->memslot_size = p.s;
+        b.x->nmapped = !p.decided;
+        b.x->plugged = d->kind == MEMDEV_VIRTIO_MEM || d->kind == MEMDEV_HV_BALLOON ? 0 : p.size;
     }
     if (p.slot >= 0) {
         sp->slot_map[p.slot / 64] |= 1ull << (p.slot % 64);
@@ -566,10 +815,26 @@ int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_resul
     sp->used += dev_nmapped(v);
     if (p.decided && p.n > 1)
         sp->n_multi++;
-    wtree_insert(&sp->tree, p.addr, p.addr + (p.size - 1), di);
+    uint32_t word = di | (!p.decided && !b.long_id ? DEV_FAST : 0);
+    wtree_insert(&sp->tree, &p.pos, p.addr, p.addr + (p.size - 1), word);
     if (out)
         *out = (memdev_plug_result){.addr = p.addr, .slot = p.slot, .memslots = p.n};
     space_ok(sp);
+    return 0;
+}
+
+int space_vmem_x(memdev_space *sp, struct dev *d) {
+    if (d->x)
+        return 0;
+    struct dev_x *x = space_alloc(sp, sizeof *x);
+    if (!x)
+        return MEMDEV_ENOMEM;
+    memset(x, 0, sizeof *x);
+    x->req_size = d->size;
+    x->memslot_size = d->size;
+    x->nslots = 1;
+    x->nmapped = 1;
+    d->x = x;
     return 0;
 }
 
@@ -579,14 +844,14 @@ int memdev_unplug(memdev_space *sp, const char *id) {
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return space_fail(sp, MEMDEV_EUNKNOWNID, "no device '%s' is plugged", id ? id : "");
-    struct dev *v = &sp->devs[di];
+    struct dev *v = space_dev(sp, di);
     if (v->kind != MEMDEV_DIMM && v->kind != MEMDEV_VIRTIO_MEM)
         return space_fail(sp, MEMDEV_ENOTUNPLUGGABLE, "a %s cannot be unplugged",
                           memdev_kind_name((memdev_kind)v->kind));
-    if (v->kind == MEMDEV_VIRTIO_MEM && (v->x->plugged || v->x->requested))
+    if (v->kind == MEMDEV_VIRTIO_MEM && (dev_plugged(v) || v->requested))
         return space_fail(sp, MEMDEV_EBUSY, "'%s' has 0x%llx bytes plugged and 0x%llx requested",
-                          id, (unsigned long long)v->x->plugged,
-                          (unsigned long long)v->x->requested);
+                          id, (unsigned long long)dev_plugged(v),
+                          (unsigned long long)v->requested);
     wtree_remove(&sp->tree, v->addr);
     if (v->slot >= 0) {
         sp->slot_map[v->slot / 64] &= ~(1ull << (v->slot % 64));
@@ -596,11 +861,11 @@ int memdev_unplug(memdev_space *sp, const char *id) {
     sp->plugged_size -= dev_plugged(v);
     sp->required -= dev_nslots(v);
     sp->used -= dev_nmapped(v);
-    if (v->decided && dev_nslots(v) > 1)
+    if (dev_decided(v) && dev_nslots(v) > 1)
         sp->n_multi--;
     sp->ndevices--;
-    hash_del(sp, di);
-    dev_give_back(sp, di);
+    id_remove(sp, v->hash, di);
+    record_give(sp, di);
     space_ok(sp);
     return 0;
 }

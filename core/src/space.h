@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "memdev.h"
 #include "wtree.h"
@@ -21,12 +22,14 @@ struct extent {
 };
 
 /*
- * Kind-specific state, allocated only for the kinds that need it (nvdimm, virtio-mem,
- * hv-balloon), so the common record stays one cache line.
+ * Kind state, only for the devices that need it: decided memslots (dynamic virtio-mem,
+ * hv-balloon), nvdimm (label, the size asked), a virtio-mem with plugged blocks (allocated by
+ * its first block request), and any device given a backend name.
  */
 struct dev_x {
+    char *memdev;      /* backend name or NULL */
     uint64_t req_size; /* size as asked (nvdimm: with label) */
-    uint64_t label, block, requested;
+    uint64_t label;
     uint64_t memslot_size; /* s */
     uint64_t plugged;      /* virtio-mem: plugged bytes; hv-balloon: mapped bytes */
     struct extent *ext;    /* virtio-mem plugged extents, sorted, merged */
@@ -35,28 +38,64 @@ struct dev_x {
     uint64_t fill[]; /* decided: per memslot, plugged bytes (vmem) or 0/1 (balloon) */
 };
 
+#define ID_INLINE 16 /* an id of up to 15 bytes lives in the record */
+
+enum dev_flag {
+    DF_LIVE = 1,       /* the record holds a plugged device */
+    DF_EMPTY = 2,      /* hv-balloon without a backend */
+    DF_DECIDED = 4,    /* memslot count decided at plug */
+    DF_DYNAMIC = 8,    /* virtio-mem dynamic-memslots=on */
+    DF_HAS_NODE = 16,  /* node given */
+    DF_LONG_ID = 32,   /* id is on the heap: its pointer is in id[0..7] */
+};
+
+/*
+ * A device record: one cache line, everything a plug, an unplug or a lookup of a dimm,
+ * virtio-pmem or plain virtio-mem needs, the id included (up to 15 bytes). While free, `addr`
+ * links the free list.
+ */
 struct dev {
-    char *id; /* NULL when the record is free */
-    char *memdev;
-    struct dev_x *x;     /* NULL for dimm, virtio-pmem and empty devices */
+    char id[ID_INLINE]; /* NUL-padded; or (DF_LONG_ID) a heap pointer in the first 8 bytes */
     uint64_t addr, size; /* region: placed and budgeted */
-    uint32_t hash;
-    uint32_t next_free; /* free-list link */
+    uint64_t requested;  /* virtio-mem requested size */
+    struct dev_x *x;     /* NULL unless the kind state above is needed */
+    uint32_t hash;       /* of the id: its buckets and tag in the id table */
     uint32_t node;
     int16_t slot;
     uint8_t kind, align_log2; /* placement alignment = 1 << align_log2 */
-    bool empty, decided, dynamic, has_node;
+    uint8_t block_log2;       /* virtio-mem block = 1 << block_log2 */
+    uint8_t flags;            /* DF_* */
+    uint8_t pad_[2];
 };
 
-_Static_assert(sizeof(struct dev) <= 64, "a device record is one cache line");
+_Static_assert(sizeof(struct dev) == 64, "a device record is one cache line");
+
+#define DEV_PAGE 1024 /* records per page (64 KiB) */
+
+static inline const char *dev_id(const struct dev *v) {
+    if (v->flags & DF_LONG_ID) {
+        const char *p;
+        memcpy(&p, v->id, sizeof p);
+        return p;
+    }
+    return v->id;
+}
+
+static inline bool dev_empty(const struct dev *v) {
+    return v->flags & DF_EMPTY;
+}
+
+static inline bool dev_decided(const struct dev *v) {
+    return v->flags & DF_DECIDED;
+}
 
 /* The common view of a record, whatever its kind. */
 static inline uint32_t dev_nslots(const struct dev *v) {
-    return v->x ? v->x->nslots : !v->empty;
+    return v->x ? v->x->nslots : !dev_empty(v);
 }
 
 static inline uint32_t dev_nmapped(const struct dev *v) {
-    return v->x ? v->x->nmapped : !v->empty;
+    return v->x ? v->x->nmapped : !dev_empty(v);
 }
 
 static inline uint64_t dev_memslot_size(const struct dev *v) {
@@ -64,11 +103,51 @@ static inline uint64_t dev_memslot_size(const struct dev *v) {
 }
 
 static inline uint64_t dev_plugged(const struct dev *v) {
-    return v->x ? v->x->plugged : v->size;
+    if (v->x)
+        return v->x->plugged;
+    return v->kind == MEMDEV_VIRTIO_MEM || dev_empty(v) ? 0 : v->size;
 }
 
 static inline uint64_t dev_align(const struct dev *v) {
-    return v->empty ? 0 : 1ull << v->align_log2;
+    return dev_empty(v) ? 0 : 1ull << v->align_log2;
+}
+
+static inline uint64_t dev_block(const struct dev *v) {
+    return v->kind == MEMDEV_VIRTIO_MEM ? 1ull << v->block_log2 : 0;
+}
+
+static inline const char *dev_memdev(const struct dev *v) {
+    return v->x ? v->x->memdev : NULL;
+}
+
+/*
+ * The id table: buckets of one cache line, 12 record indices and their one-byte tags (the
+ * 16-byte tag row is compared at once). Each id has two buckets (cuckoo hashing, the second
+ * derived from the first and the tag), so a lookup reads at most two lines and a removal
+ * moves nothing. Tag 0 marks a free slot.
+ */
+#define ID_SLOTS 12
+struct id_bucket {
+    uint8_t tag[16];
+    uint32_t dev[ID_SLOTS];
+};
+
+_Static_assert(sizeof(struct id_bucket) == 64, "an id bucket is one cache line");
+
+/* An id's tag (1..255) and its two buckets, from the 32-bit hash of its bytes. */
+static inline uint8_t id_tag(uint32_t h) {
+    uint8_t t = (uint8_t)((h * 0x9e3779b1u) >> 24);
+    return t ? t : 1;
+}
+
+static inline uint32_t id_bucket1(uint32_t h, uint32_t nb) {
+    return (uint32_t)(((uint64_t)h * nb) >> 32);
+}
+
+/* The other bucket: (c(tag) - b) mod nb, its own inverse. */
+static inline uint32_t id_bucket_alt(uint32_t b, uint8_t tag, uint32_t nb) {
+    uint32_t c = (uint32_t)(((uint64_t)(tag * 0x9e3779b1u) * nb) >> 32);
+    return c >= b ? c - b : c + nb - b;
 }
 
 struct memdev_space {
@@ -80,10 +159,11 @@ struct memdev_space {
     uint64_t vhost_min_max; /* minimum vhost max (UNBOUNDED when none) */
     uint64_t vhost_min_cap; /* minimum vhost max - other (UNBOUNDED when none) */
 
-    struct dev *devs;
-    uint32_t dev_cap, dev_used, dev_free;
-    uint32_t *htab;    /* open addressing, linear probing, DEV_NIL = empty */
-    uint32_t hcap;     /* power of two */
+    struct dev **dpage; /* records, DEV_PAGE per page */
+    uint32_t dpages, dpage_cap;
+    uint32_t dev_used, dev_free; /* records handed out; free list (DEV_NIL) */
+    struct id_bucket *itab;      /* nbuckets buckets */
+    uint32_t nbuckets;
     uint32_t *empties; /* empty devices in plug order */
     uint32_t n_empty, empty_cap;
 
@@ -97,8 +177,23 @@ struct memdev_space {
     char err[256];
 };
 
+static inline struct dev *space_dev(const memdev_space *sp, uint32_t di) {
+    return &sp->dpage[di / DEV_PAGE][di % DEV_PAGE];
+}
+
+/*
+ * The tree's dev word: the record index, with DEV_FAST set when a lookup needs nothing of
+ * the record but its id's address (one memslot, always mapped, id inline).
+ */
+#define DEV_FAST 0x80000000u
+#define DEV_INDEX(w) ((w) & ~DEV_FAST)
+
 /* space.c */
 uint32_t space_find(const memdev_space *sp, const char *id);
+/* Each live record in index order. */
+#define SPACE_FOREACH(sp, di, v)                                                                   \
+    for (uint32_t di = 0; di < (sp)->dev_used; di++)                                               \
+        for (const struct dev *v = space_dev((sp), di); v && (v->flags & DF_LIVE); v = NULL)
 int space_fail(memdev_space *sp, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -109,6 +204,8 @@ uint64_t space_free_slots(const memdev_space *sp);
 uint64_t space_max_slots(const memdev_space *sp);
 void *space_alloc(memdev_space *sp, size_t size);
 void space_release(memdev_space *sp, void *p);
+/* A virtio-mem device's kind state, allocated on first need: 0 or MEMDEV_ENOMEM. */
+int space_vmem_x(memdev_space *sp, struct dev *d);
 
 /* memslots.c */
 uint32_t memslots_limit(const memdev_space *sp, uint64_t size);
@@ -123,6 +220,15 @@ uint64_t vmem_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1);
 
 /* query.c */
 void dev_info(const memdev_space *sp, const struct dev *d, memdev_device_info *out);
+
+/*
+ * Every heap block the space holds, with its owner, for the benchmarks' memory split by
+ * owner (measured through a counting allocator hook): the index (window tree, id table),
+ * the records (device records and what hangs off them) and the rest (the space header).
+ */
+enum space_owner { OWNER_INDEX, OWNER_RECORDS, OWNER_OTHER };
+typedef void (*space_block_fn)(void *ctx, const void *block, enum space_owner owner);
+void space_blocks(const memdev_space *sp, space_block_fn fn, void *ctx);
 
 static inline bool is_pow2(uint64_t x) {
     return x && !(x & (x - 1));

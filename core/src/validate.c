@@ -34,47 +34,52 @@ static int bad(struct vctx *c, const char *fmt, ...) {
 
 #define X(v) ((unsigned long long)(v))
 
-/* Which kinds keep kind-specific state (struct dev_x). */
-static bool kind_has_x(const struct dev *v) {
-    return !v->empty && v->kind != MEMDEV_DIMM && v->kind != MEMDEV_VIRTIO_PMEM;
+/* Which devices must keep kind state (struct dev_x); any other may (a backend name, a
+   virtio-mem after its first block request). */
+static bool kind_needs_x(const struct dev *v) {
+    return !dev_empty(v) &&
+           (dev_decided(v) || v->kind == MEMDEV_NVDIMM || v->kind == MEMDEV_HV_BALLOON);
 }
 
 /* [S3] [S4]: memslot geometry, mapped state and plugged bytes of one device. */
 static int check_memslots(struct vctx *c, const struct dev *d) {
-    if ((d->x != NULL) != kind_has_x(d) || (d->decided && !d->x))
-        return bad(c, "device '%s' (%s) %s kind state", d->id,
-                   memdev_kind_name((memdev_kind)d->kind), d->x ? "has unexpected" : "lacks its");
-    if (!d->x)
-        return 0; /* one memslot covering the region, mapped while plugged */
+    if (!d->x && kind_needs_x(d))
+        return bad(c, "device '%s' (%s) lacks its kind state", dev_id(d),
+                   memdev_kind_name((memdev_kind)d->kind));
+    if (!d->x || dev_empty(d))
+        return 0; /* one memslot covering the region, mapped while plugged (none when empty) */
     const struct dev_x *v = d->x;
+    if (!dev_decided(d) && v->plugged != (d->kind == MEMDEV_VIRTIO_MEM ? v->plugged : d->size))
+        return bad(c, "device '%s' records 0x%llx plugged bytes of 0x%llx", dev_id(d),
+                   X(v->plugged), X(d->size));
     if (v->nslots < 1)
-        return bad(c, "device '%s' has %u memslots [S3]", d->id, v->nslots);
+        return bad(c, "device '%s' has %u memslots [S3]", dev_id(d), v->nslots);
     if (v->nslots == 1
             ? v->memslot_size != d->size
             : (v->memslot_size == 0 ||
                d->size / v->memslot_size + (d->size % v->memslot_size != 0) != v->nslots))
-        return bad(c, "device '%s': %u memslots of 0x%llx do not cut 0x%llx bytes [S3]", d->id,
+        return bad(c, "device '%s': %u memslots of 0x%llx do not cut 0x%llx bytes [S3]", dev_id(d),
                    v->nslots, X(v->memslot_size), X(d->size));
-    if (!d->decided)
+    if (!dev_decided(d))
         return v->nmapped == 1 ? 0
                                : bad(c, "device '%s' has %u memslots mapped, 1 expected [S3]",
-                                     d->id, v->nmapped);
+                                     dev_id(d), v->nmapped);
     uint32_t mapped = 0;
     for (uint32_t i = 0; i < v->nslots; i++)
         mapped += v->fill[i] != 0;
     if (mapped != v->nmapped)
-        return bad(c, "device '%s' counts %u mapped memslots, %u are [S3]", d->id, v->nmapped,
+        return bad(c, "device '%s' counts %u mapped memslots, %u are [S3]", dev_id(d), v->nmapped,
                    mapped);
     if (d->kind == MEMDEV_HV_BALLOON) {
         uint64_t bytes = 0;
         for (uint32_t i = 0; i < v->nslots; i++) {
             if (v->fill[i] > 1)
-                return bad(c, "hv-balloon '%s' memslot %u state %llu [S3]", d->id, i,
+                return bad(c, "hv-balloon '%s' memslot %u state %llu [S3]", dev_id(d), i,
                            X(v->fill[i]));
             bytes += v->fill[i] ? memslot_bytes(d, i) : 0;
         }
         if (bytes != v->plugged)
-            return bad(c, "hv-balloon '%s' maps 0x%llx bytes, records 0x%llx", d->id, X(bytes),
+            return bad(c, "hv-balloon '%s' maps 0x%llx bytes, records 0x%llx", dev_id(d), X(bytes),
                        X(v->plugged));
     }
     return 0;
@@ -82,33 +87,36 @@ static int check_memslots(struct vctx *c, const struct dev *d) {
 
 /* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
 static int check_vmem(struct vctx *c, const struct dev *d) {
+    uint64_t block = dev_block(d);
+    if (d->block_log2 > 63 || block < (1ull << 20) || d->size % block ||
+        d->requested % block || d->requested > d->size || dev_align(d) < block)
+        return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]",
+                   dev_id(d), X(block), X(d->size), X(d->requested));
     const struct dev_x *v = d->x;
-    if (!is_pow2(v->block) || v->block < (1ull << 20) || d->size % v->block ||
-        v->requested % v->block || v->requested > d->size || dev_align(d) < v->block)
-        return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]", d->id,
-                   X(v->block), X(d->size), X(v->requested));
+    if (!v)
+        return 0; /* no block was ever plugged */
     uint64_t sum = 0;
     for (uint32_t i = 0; i < v->n_ext; i++) {
         const struct extent *e = &v->ext[i];
-        if (e->start >= e->end || e->end > d->size || e->start % v->block || e->end % v->block ||
+        if (e->start >= e->end || e->end > d->size || e->start % block || e->end % block ||
             (i && v->ext[i - 1].end >= e->start))
             return bad(c,
                        "virtio-mem '%s': plugged extent %u [0x%llx, 0x%llx) is malformed, "
                        "unsorted or unmerged [S4]",
-                       d->id, i, X(e->start), X(e->end));
+                       dev_id(d), i, X(e->start), X(e->end));
         sum += e->end - e->start;
     }
     if (sum != v->plugged)
         return bad(c, "virtio-mem '%s' records 0x%llx plugged bytes, extents hold 0x%llx [S4]",
-                   d->id, X(v->plugged), X(sum));
-    for (uint32_t s = 0; d->decided && s < v->nslots; s++) {
+                   dev_id(d), X(v->plugged), X(sum));
+    for (uint32_t s = 0; dev_decided(d) && s < v->nslots; s++) {
         uint64_t s0 = (uint64_t)s * v->memslot_size;
         uint64_t in = vmem_bytes_in(v, s0, s0 + memslot_bytes(d, s));
         if (in != v->fill[s])
             return bad(c,
                        "virtio-mem '%s' memslot %u holds 0x%llx plugged bytes, records 0x%llx "
                        "(mapped must mean a plugged block inside) [S4]",
-                       d->id, s, X(in), X(v->fill[s]));
+                       dev_id(d), s, X(in), X(v->fill[s]));
     }
     return 0;
 }
@@ -122,16 +130,19 @@ struct totals {
 
 /* [S1] [S5] and the per-kind checks of one live record. */
 static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct totals *t) {
-    const struct dev *v = &sp->devs[di];
+    const struct dev *v = space_dev(sp, di);
     if (v->kind >= MEMDEV_KIND_COUNT)
-        return bad(c, "device '%s' has kind %u", v->id, v->kind);
-    if (space_find(sp, v->id) != di)
-        return bad(c, "device '%s' cannot be found by its id", v->id);
+        return bad(c, "device '%s' has kind %u", dev_id(v), v->kind);
+    if (space_find(sp, dev_id(v)) != di)
+        return bad(c, "device '%s' cannot be found by its id", dev_id(v));
+    if ((strlen(dev_id(v)) >= ID_INLINE) != ((v->flags & DF_LONG_ID) != 0))
+        return bad(c, "device '%s' keeps its id %s", dev_id(v),
+                   v->flags & DF_LONG_ID ? "on the heap though it is short" : "inline though long");
     t->devices++;
-    if (v->empty) {
+    if (dev_empty(v)) {
         t->empties++;
         return v->kind == MEMDEV_HV_BALLOON ? 0
-                                            : bad(c, "empty device '%s' is a %s", v->id,
+                                            : bad(c, "empty device '%s' is a %s", dev_id(v),
                                                   memdev_kind_name((memdev_kind)v->kind));
     }
     uint64_t align = dev_align(v);
@@ -140,14 +151,14 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
         return bad(c,
                    "device '%s' at [0x%llx, +0x%llx) align 0x%llx is not an aligned range "
                    "inside the window [S1]",
-                   v->id, X(v->addr), X(v->size), X(align));
+                   dev_id(v), X(v->addr), X(v->size), X(align));
     bool has_slot = v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM;
     if (has_slot != (v->slot >= 0) || (has_slot && (uint32_t)v->slot >= sp->cfg.dimm_slots))
-        return bad(c, "device '%s' has slot %d of %u [S5]", v->id, v->slot, sp->cfg.dimm_slots);
+        return bad(c, "device '%s' has slot %d of %u [S5]", dev_id(v), v->slot, sp->cfg.dimm_slots);
     if (has_slot) {
         uint64_t bit = 1ull << (v->slot % 64);
         if (t->slots[v->slot / 64] & bit)
-            return bad(c, "slot %d is held by two devices, one is '%s' [S5]", v->slot, v->id);
+            return bad(c, "slot %d is held by two devices, one is '%s' [S5]", v->slot, dev_id(v));
         t->slots[v->slot / 64] |= bit;
         t->dimms++;
     }
@@ -155,7 +166,7 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
     if (!rc && v->kind == MEMDEV_VIRTIO_MEM)
         rc = check_vmem(c, v);
     if (!rc && v->kind == MEMDEV_NVDIMM && dev_plugged(v) != v->size)
-        rc = bad(c, "nvdimm '%s' counts 0x%llx plugged of 0x%llx", v->id, X(dev_plugged(v)),
+        rc = bad(c, "nvdimm '%s' counts 0x%llx plugged of 0x%llx", dev_id(v), X(dev_plugged(v)),
                  X(v->size));
     if (rc)
         return rc;
@@ -163,7 +174,7 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
     t->plugged += dev_plugged(v);
     t->required += dev_nslots(v);
     t->used += dev_nmapped(v);
-    t->multi += v->decided && dev_nslots(v) > 1;
+    t->multi += dev_decided(v) && dev_nslots(v) > 1;
     return 0;
 }
 
@@ -174,15 +185,20 @@ static int check_tree_devices(struct vctx *c, const memdev_space *sp, struct tot
     uint32_t di;
     wtree_iter_begin(&sp->tree, &it);
     while (wtree_iter_next(&sp->tree, &it, &first, &last, &di)) {
-        if (di >= sp->dev_used || !sp->devs[di].id || sp->devs[di].empty)
+        uint32_t idx = DEV_INDEX(di);
+        const struct dev *v = idx < sp->dev_used ? space_dev(sp, idx) : NULL;
+        if (!v || !(v->flags & DF_LIVE) || dev_empty(v))
             return bad(c, "window tree entry [0x%llx, 0x%llx] refers to no placed device [S8]",
                        X(first), X(last));
-        const struct dev *v = &sp->devs[di];
+        bool fast = !dev_decided(v) && !(v->flags & DF_LONG_ID);
+        if (((di & DEV_FAST) != 0) != fast)
+            return bad(c, "window tree entry of '%s' is %smarked for the fast lookup [S8]",
+                       dev_id(v), fast ? "not " : "");
         if (v->addr != first || v->size - 1 != last - first)
             return bad(c,
                        "window tree holds '%s' at [0x%llx, 0x%llx], the device says "
                        "[0x%llx, +0x%llx) [S8]",
-                       v->id, X(first), X(last), X(v->addr), X(v->size));
+                       dev_id(v), X(first), X(last), X(v->addr), X(v->size));
         t->placed++;
     }
     return 0;
@@ -224,6 +240,51 @@ static int check_counters(struct vctx *c, const memdev_space *sp, const struct t
     return 0;
 }
 
+/*
+ * The id table: every used slot names a live record, from one of the record's two buckets
+ * and with its tag; as many slots as devices (each live one is found by its id in
+ * check_dev, so none is missing and none is there twice).
+ */
+static int check_id_table(struct vctx *c, const memdev_space *sp) {
+    uint64_t used = 0;
+    for (uint32_t b = 0; b < sp->nbuckets; b++) {
+        const struct id_bucket *bk = &sp->itab[b];
+        for (uint32_t i = 0; i < 16; i++) {
+            if (!bk->tag[i])
+                continue;
+            uint32_t di = bk->dev[i < ID_SLOTS ? i : 0];
+            const struct dev *v = i < ID_SLOTS && di < sp->dev_used ? space_dev(sp, di) : NULL;
+            if (!v || !(v->flags & DF_LIVE))
+                return bad(c, "id table bucket %u slot %u refers to no device", b, i);
+            uint32_t home = id_bucket1(v->hash, sp->nbuckets);
+            if (bk->tag[i] != id_tag(v->hash) ||
+                (b != home && b != id_bucket_alt(home, id_tag(v->hash), sp->nbuckets)))
+                return bad(c, "id table bucket %u slot %u holds '%s' out of its place", b, i,
+                           dev_id(v));
+            used++;
+        }
+    }
+    if (used != sp->ndevices)
+        return bad(c, "id table holds %llu devices, %u are plugged", X(used), sp->ndevices);
+    return 0;
+}
+
+/* Records: live ones counted by the caller; the free list holds exactly the others. */
+static int check_free_records(struct vctx *c, const memdev_space *sp) {
+    uint32_t live = 0, free = 0;
+    for (uint32_t di = 0; di < sp->dev_used; di++)
+        live += (space_dev(sp, di)->flags & DF_LIVE) != 0;
+    for (uint32_t di = sp->dev_free; di != DEV_NIL; free++) {
+        if (di >= sp->dev_used || free > sp->dev_used || (space_dev(sp, di)->flags & DF_LIVE))
+            return bad(c, "the free record list is broken at record %u", di);
+        di = (uint32_t)space_dev(sp, di)->addr;
+    }
+    if (live != sp->ndevices || live + free != sp->dev_used)
+        return bad(c, "%u live records and %u free of %u, %u devices plugged", live, free,
+                   sp->dev_used, sp->ndevices);
+    return 0;
+}
+
 int memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
     struct vctx c = {msg, cap};
     struct totals t;
@@ -235,21 +296,13 @@ int memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
         return rc;
     if ((rc = check_tree_devices(&c, sp, &t)))
         return rc;
-    uint32_t hashed = 0;
-    for (uint32_t i = 0; i < sp->hcap; i++) {
-        if (sp->htab[i] == DEV_NIL)
-            continue;
-        if (sp->htab[i] >= sp->dev_used || !sp->devs[sp->htab[i]].id)
-            return bad(&c, "id hash slot %u refers to no device", i);
-        hashed++;
-    }
+    if ((rc = check_id_table(&c, sp)) || (rc = check_free_records(&c, sp)))
+        return rc;
     for (uint32_t di = 0; di < sp->dev_used; di++)
-        if (sp->devs[di].id && (rc = check_dev(&c, sp, di, &t)))
+        if ((space_dev(sp, di)->flags & DF_LIVE) && (rc = check_dev(&c, sp, di, &t)))
             return rc;
-    if (hashed != t.devices)
-        return bad(&c, "id hash holds %u devices, %u are live", hashed, t.devices);
     for (uint32_t i = 0; i < sp->n_empty; i++)
-        if (sp->empties[i] >= sp->dev_used || !sp->devs[sp->empties[i]].empty)
+        if (sp->empties[i] >= sp->dev_used || !dev_empty(space_dev(sp, sp->empties[i])))
             return bad(&c, "empty-device list entry %u is not an empty device", i);
     return check_counters(&c, sp, &t);
 }

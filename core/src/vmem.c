@@ -18,10 +18,10 @@ static int find_kind(memdev_space *sp, const char *id, memdev_kind kind, struct 
     uint32_t di = space_find(sp, id);
     if (di == DEV_NIL)
         return space_fail(sp, MEMDEV_EUNKNOWNID, "no device '%s' is plugged", id ? id : "");
-    struct dev *v = &sp->devs[di];
-    if (v->kind != kind || v->empty)
+    struct dev *v = space_dev(sp, di);
+    if (v->kind != kind || dev_empty(v))
         return space_fail(sp, MEMDEV_EINVAL, "'%s' is %s%s, not a %s", id,
-                          v->empty ? "an empty " : "a ", memdev_kind_name((memdev_kind)v->kind),
+                          dev_empty(v) ? "an empty " : "a ", memdev_kind_name((memdev_kind)v->kind),
                           memdev_kind_name(kind));
     *out = v;
     return 0;
@@ -66,7 +66,7 @@ static int ext_reserve(memdev_space *sp, struct dev_x *v) {
 /* Adds (plug) or removes the bytes [off, end) to/from the memslot fill counters. */
 static void fill_update(memdev_space *sp, struct dev *d, uint64_t off, uint64_t end, bool plug) {
     struct dev_x *v = d->x;
-    if (!d->decided)
+    if (!dev_decided(d))
         return;
     for (uint32_t i = (uint32_t)(off / v->memslot_size); i < v->nslots; i++) {
         uint64_t s0 = (uint64_t)i * v->memslot_size;
@@ -128,41 +128,43 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
     int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &d);
     if (rc)
         return rc;
-    struct dev_x *v = d->x;
-    uint64_t size = d->size;
-    if (off % v->block || len % v->block || len == 0 || len > size || off > size - len)
+    uint64_t size = d->size, block = dev_block(d), plugged = dev_plugged(d);
+    if (off % block || len % block || len == 0 || len > size || off > size - len)
         return space_fail(sp, MEMDEV_EREMAPRANGE,
                           "[0x%llx, +0x%llx) is not a block-aligned range inside the 0x%llx-byte "
                           "device (block 0x%llx)",
                           (unsigned long long)off, (unsigned long long)len,
-                          (unsigned long long)size, (unsigned long long)v->block);
-    if (plug && (v->plugged > v->requested || len > v->requested - v->plugged))
+                          (unsigned long long)size, (unsigned long long)block);
+    if (plug && (plugged > d->requested || len > d->requested - plugged))
         return space_fail(
             sp, MEMDEV_EREMAPLIMIT,
             "plugging 0x%llx more bytes exceeds the requested 0x%llx (0x%llx plugged)",
-            (unsigned long long)len, (unsigned long long)v->requested,
-            (unsigned long long)v->plugged);
+            (unsigned long long)len, (unsigned long long)d->requested,
+            (unsigned long long)plugged);
     uint64_t end = off + len;
-    uint32_t i = ext_search(v, off);
+    struct dev_x *v = d->x;
+    uint32_t i = v ? ext_search(v, off) : 0, n_ext = v ? v->n_ext : 0;
     bool need_room;
     if (plug) {
-        if (i < v->n_ext && v->ext[i].start < end)
+        if (i < n_ext && v->ext[i].start < end)
             return space_fail(sp, MEMDEV_EREMAPSTATE,
                               "some blocks in [0x%llx, +0x%llx) are "
                               "already plugged",
                               (unsigned long long)off, (unsigned long long)len);
         need_room =
-            !(i > 0 && v->ext[i - 1].end == off) && !(i < v->n_ext && v->ext[i].start == end);
+            !(i > 0 && v->ext[i - 1].end == off) && !(i < n_ext && v->ext[i].start == end);
     } else {
-        if (i == v->n_ext || v->ext[i].start > off || v->ext[i].end < end)
+        if (i == n_ext || v->ext[i].start > off || v->ext[i].end < end)
             return space_fail(sp, MEMDEV_EREMAPSTATE,
                               "some blocks in [0x%llx, +0x%llx) are "
                               "not plugged",
                               (unsigned long long)off, (unsigned long long)len);
         need_room = v->ext[i].start < off && v->ext[i].end > end;
     }
-    if (need_room && ext_reserve(sp, v))
+    /* A plug may need the kind state (the first one) and room for an extent. */
+    if (need_room && (space_vmem_x(sp, d) || ext_reserve(sp, d->x)))
         return space_fail(sp, MEMDEV_ENOMEM, "out of memory recording plugged blocks");
+    v = d->x;
     if (plug) {
         ext_plug(v, i, off, end);
         v->plugged += len;
@@ -182,13 +184,12 @@ int memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested) {
     int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &d);
     if (rc)
         return rc;
-    struct dev_x *v = d->x;
-    if (requested % v->block || requested > d->size)
+    if (requested % dev_block(d) || requested > d->size)
         return space_fail(sp, MEMDEV_EINVAL,
                           "requested 0x%llx is not a multiple of block 0x%llx up to size 0x%llx",
-                          (unsigned long long)requested, (unsigned long long)v->block,
+                          (unsigned long long)requested, (unsigned long long)dev_block(d),
                           (unsigned long long)d->size);
-    v->requested = requested;
+    d->requested = requested;
     space_ok(sp);
     return 0;
 }

@@ -2,747 +2,1170 @@
 /*
  * wtree.c - gap-augmented B+tree over the window's devices (see wtree.h).
  *
- * Why a B+tree: a node is a few cache lines, so a plug costs height (3 at 1k, 5-6 at 1M
- * devices) dependent misses instead of the 10-20 of a binary tree. Why alignment classes: a
- * plain "largest gap" summary cannot answer "is there an A-aligned hole of S bytes" exactly,
- * so every inner node keeps, per registered alignment A_k, the largest *usable* size
- * u_k(gap) = last(gap) - align_up(first(gap), A_k) + 1 of the gaps below it. The first child
- * whose summary is >= S provably holds the lowest fit, so the search never backtracks and
- * equals QEMU's linear sweep. Gaps are implicit (between neighbouring entries), so a plug
- * inserts exactly one entry and an unplug removes one.
+ * Why a B+tree: a node is a few cache lines, so a plug costs height (3 at 1k, 6 at 1M
+ * devices) dependent node visits instead of the 10-20 of a binary tree, and the upper levels
+ * stay in cache. Why alignment classes: a plain "largest gap" summary cannot answer "is there
+ * an A-aligned hole of S bytes" exactly, so every inner row keeps, for each of WT_K fixed
+ * alignments A_k, the largest *usable* size u_k(gap) = end(gap) - align_up(start(gap), A_k)
+ * of the gaps below it, in one cache line. The first row whose summary is >= S provably holds
+ * the lowest fit, so the search never backtracks and equals QEMU's linear sweep. Seven
+ * classes and a row's mask (below) fill one cache line.
  *
- *              inner:  lo[r] hi[r] child[r]  csum[k][r]  bnd[k][r]
+ * Gaps live in leaves: gap i of a leaf is the free range in front of entry i, gap 0 starts
+ * at the leaf's gs (the previous leaf's last entry + 1, or the window base), so every gap but
+ * the tail (after the last entry) belongs to exactly one leaf and no summary straddles a node
+ * boundary. A plug inserts one entry, an unplug removes one. Inner nodes have 8 children: a
+ * node's separators and children are one cache line each, and a fuzzer with a few hundred
+ * devices reaches every split and merge.
+ *
+ *              inner:  sep[r] child[r] row[r] = {sum[0..K-1], mask}
  *                     /            |             \
- *     leaf: [first,last] x n   [first,last] ...   ...        (leaves linked by next)
+ *     leaf: gs | gap0 [first,last] gap1 [first,last] ... gap n-1 [first,last]
  *
- *   bnd[k][r] is the gap between child r-1's last device and child r's first one: the gap
- *   that crosses a node boundary, where gap trees classically get off-by-one bugs, lives in
- *   exactly one place, the common parent.
+ * Any other power of two A = 2^j (not a class) is answered exactly from the largest class
+ * below it and a mask per row: with k that class and M = bits k..j-1, every gap has
+ * u_j = max(0, u_k - ((-start) & M)) (the padding to 2^j is the padding to 2^k plus bits
+ * k..j-1 of -start), so max u_j <= sum_k - (mask & M), where the row's mask has the bits set in
+ * -(start) of every non-empty gap below. Rows are visited in address order, skipped when that
+ * bound is below S and searched otherwise; leaves are scanned exactly. Where all gap starts
+ * agree on bits k..j-1 (a window of equal devices) the bound is exact and the search does not
+ * leave its path; in general it costs a descent per row that passes the bound without a fit.
+ * No step ever walks the whole tree to learn a new alignment: there is nothing to learn.
  *
  * Invariants (checked by wtree_validate, cited below as [In]):
  *  [I1] entries are inside the window, first <= last, strictly increasing and disjoint in
- *       in-order; leaves are linked by `next` in that order, the last one has WT_NIL.
- *  [I2] all leaves are at depth `height`; every inner node has 2..WT_B children; every
- *       leaf 1..WT_B entries; non-root inner nodes keep >= WT_MIN children after deletions.
- *  [I3] lo[r]/hi[r] equal child r's first/last address; csum[k][r] equals child r's sum[k].
- *  [I4] bnd[k][0] = 0 and bnd[k][r] = u_k(gap between hi[r-1] and lo[r]) for r > 0.
- *  [I5] a leaf's sum[k] = max u_k over gaps between its entries; an inner node's sum[k] =
- *       max over rows of max(csum, bnd); root_sum = the root's sum. Classes k < ncls only.
- *  [I6] count = number of entries; used nodes = live nodes + free-list nodes.
- * The head gap (window start to first entry) and the tail gap (last entry to window end)
- * belong to no node and are checked directly by every search.
+ *       in-order; count is their number and max_last the last byte of the last one.
+ *  [I2] all leaves are at depth `height`; inner nodes have 2..WT_IB children, leaves
+ *       1..WT_LB entries (an underfull node, below WT_IB / 4 or WT_LB / 4, is merged with a
+ *       sibling or refilled from it on the way up). Unused slots hold sentinels
+ *       (first = sep = UINT64_MAX) so searches need not read n.
+ *  [I3] a leaf's gs is the previous leaf's last entry + 1, the window base for the first leaf;
+ *       sep[r] is the gs of the first leaf below row r; bit i of a leaf's holes is set exactly
+ *       when its gap i is not empty.
+ *  [I4] row[r].s[k] is the largest u_k over the non-empty gaps of the leaves below row r, and
+ *       root_sum.s[k] that over all leaves (the tail gap is in no summary).
+ *  [I5] row[r].a has only bits that are set in -(start) of every non-empty gap below row r
+ *       (it may have fewer than the exact AND: bits come back when a summary is recomputed);
+ *       likewise root_sum.a.
+ *  [I6] node accounting: live nodes + free-list nodes = nodes handed out, per pool.
  */
 #include "wtree.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define WT_MIN 4
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(WT_NO_SIMD)
+#define WT_AVX2 1
+#include <immintrin.h>
+#endif
 
-/* ---- gaps ------------------------------------------------------------------------------ */
+#define WT_LMIN (WT_LB / 4)
+#define WT_IMIN (WT_IB / 4)
+#define NONE UINT64_MAX
 
-/* Usable size of the non-empty gap [g0, glast] for alignment a (never wraps, see above). */
-static inline uint64_t usable(uint64_t g0, uint64_t glast, uint64_t a) {
-    uint64_t s;
-    if (!wt_align_up(g0, a, &s) || s > glast)
-        return 0;
-    return glast - s + 1;
-}
+const uint8_t wt_class_log2[WT_K] = {
+    0,  /* 1 byte: plain length, the largest gap */
+    12, /* 4 KiB: base pages, memfd / tmpfs backends */
+    20, /* 1 MiB: virtio-mem's smallest block */
+    21, /* 2 MiB: x86-64 huge pages, virtio-mem's default block */
+    27, /* 128 MiB: Linux's memory block on x86-64, a common virtio-mem block */
+    30, /* 1 GiB: gigantic huge pages */
+    35, /* 32 GiB: hv-balloon's alignment */
+};
 
-/* Usable size of the gap between an entry ending at prev_last and one starting at next. */
-static inline uint64_t between(uint64_t prev_last, uint64_t next_first, uint64_t a) {
-    if (next_first - prev_last <= 1)
-        return 0;
-    return usable(prev_last + 1, next_first - 1, a);
-}
+/* Alignment masks (2^j - 1) of the classes; the eighth lane is the row's mask, not a class. */
+static const uint64_t cls_mask[WT_K + 1] = {0,
+                                            (1ull << 12) - 1,
+                                            (1ull << 20) - 1,
+                                            (1ull << 21) - 1,
+                                            (1ull << 27) - 1,
+                                            (1ull << 30) - 1,
+                                            (1ull << 35) - 1,
+                                            0};
 
 static inline uint64_t max64(uint64_t a, uint64_t b) {
     return a > b ? a : b;
 }
 
-/* ---- nodes ----------------------------------------------------------------------------- */
-
-static inline struct wt_leaf *LEAF(const wtree *t, uint32_t i) {
-    return &t->leaves[i];
+static inline uint32_t ctz32(uint32_t x) {
+    return (uint32_t)__builtin_ctz(x);
 }
 
-static inline struct wt_inner *INNER(const wtree *t, uint32_t i) {
-    return &t->inners[i];
+/* ---- gaps ------------------------------------------------------------------------------ */
+
+/*
+ * Usable size for alignment mask m (2^j - 1) of the non-empty gap [g0, g0 + len): the
+ * padding to the next multiple is (-g0) & m; it cannot wrap when it is below len, since the
+ * gap ends below 2^64.
+ */
+static inline uint64_t usable(uint64_t g0, uint64_t len, uint64_t m) {
+    uint64_t pad = (0 - g0) & m;
+    return pad < len ? len - pad : 0;
 }
+
+/* The tail [g0, glast] may end at 2^64 - 1: inclusive form. */
+static inline uint64_t usable_incl(uint64_t g0, uint64_t glast, uint64_t m) {
+    uint64_t a = (g0 + m) & ~m;
+    return a < g0 || a > glast ? 0 : glast - a + 1;
+}
+
+static inline uint64_t gap_start(const struct wt_leaf *l, uint32_t i) {
+    return i ? l->last[i - 1] + 1 : l->gs;
+}
+
+static void sum_zero(struct wt_sum *s) {
+    memset(s->s, 0, sizeof s->s);
+    s->a = NONE;
+}
+
+/*
+ * Adds the non-empty gap [g0, g0 + len) to a summary. Classes are nested (u_0 >= u_1 >= ...,
+ * so every summary is non-increasing in k): the classes whose best already reaches the gap's
+ * length are a prefix and cannot change, and once the gap is unusable for a class it is for
+ * every larger one.
+ */
+static void sum_add_gap_scalar(struct wt_sum *s, uint64_t g0, uint64_t len) {
+    s->a &= 0 - g0;
+    uint32_t k = 0;
+    while (k < WT_K && len <= s->s[k])
+        k++;
+    for (; k < WT_K; k++) {
+        uint64_t u = usable(g0, len, cls_mask[k]);
+        if (u == 0)
+            break;
+        s->s[k] = max64(s->s[k], u);
+    }
+}
+
+#ifdef WT_AVX2
+/*
+ * The AVX2 kernels: the seven classes of a gap in two registers (the eighth lane is the mask,
+ * kept apart: it is ANDed, not maximised). AVX2 compares signed 64-bit lanes only, so values
+ * are compared with their top bit flipped (bias); running maxima are kept biased. Same
+ * results as the scalar code, lane for lane.
+ */
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline __m256i bias_v(void) {
+    return _mm256_set1_epi64x(INT64_MIN);
+}
+
+/* acc (biased) = max(acc, the gap's usable sizes) for the classes of mask vector m. */
+AVX2 static inline __m256i gap_max(__m256i accb, __m256i negv, __m256i lenv, __m256i lenb,
+                                   __m256i m) {
+    __m256i pad = _mm256_and_si256(negv, m);
+    __m256i ok = _mm256_cmpgt_epi64(lenb, _mm256_xor_si256(pad, bias_v()));
+    __m256i ub = _mm256_xor_si256(_mm256_and_si256(_mm256_sub_epi64(lenv, pad), ok), bias_v());
+    return _mm256_blendv_epi8(accb, ub, _mm256_cmpgt_epi64(ub, accb));
+}
+
+/* A summary's eight lanes, biased, and back (the caller sets the mask lane apart). */
+AVX2 static inline void sum_load_b(const struct wt_sum *s, __m256i *lo, __m256i *hi) {
+    *lo = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)s->s), bias_v());
+    *hi = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(s->s + 4)), bias_v());
+}
+
+AVX2 static inline void sum_store_b(struct wt_sum *s, __m256i lo, __m256i hi, uint64_t a) {
+    _mm256_storeu_si256((__m256i *)s->s, _mm256_xor_si256(lo, bias_v()));
+    _mm256_storeu_si256((__m256i *)(s->s + 4), _mm256_xor_si256(hi, bias_v()));
+    s->a = a;
+}
+
+AVX2 static inline __m256i mask_lo(void) {
+    return _mm256_loadu_si256((const __m256i *)cls_mask);
+}
+
+AVX2 static inline __m256i mask_hi(void) {
+    return _mm256_loadu_si256((const __m256i *)(cls_mask + 4));
+}
+
+AVX2 static void sum_add_gap_avx2(struct wt_sum *s, uint64_t g0, uint64_t len) {
+    __m256i lo, hi, negv = _mm256_set1_epi64x((long long)(0 - g0));
+    __m256i lenv = _mm256_set1_epi64x((long long)len), lenb = _mm256_xor_si256(lenv, bias_v());
+    sum_load_b(s, &lo, &hi);
+    lo = gap_max(lo, negv, lenv, lenb, mask_lo());
+    hi = gap_max(hi, negv, lenv, lenb, mask_hi());
+    sum_store_b(s, lo, hi, s->a & (0 - g0));
+}
+
+AVX2 static void leaf_summary_avx2(const struct wt_leaf *l, struct wt_sum *s) {
+    __m256i lo = bias_v(), hi = bias_v(), ml = mask_lo(), mh = mask_hi();
+    uint64_t a = NONE;
+    for (uint32_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz32(h);
+        uint64_t g0 = gap_start(l, i), len = l->first[i] - g0;
+        __m256i negv = _mm256_set1_epi64x((long long)(0 - g0));
+        __m256i lenv = _mm256_set1_epi64x((long long)len), lenb = _mm256_xor_si256(lenv, bias_v());
+        a &= 0 - g0;
+        lo = gap_max(lo, negv, lenv, lenb, ml);
+        hi = gap_max(hi, negv, lenv, lenb, mh);
+    }
+    sum_store_b(s, lo, hi, a);
+}
+
+/* Biased maxima over rows 0..n-1 of an inner node (the mask lane is the caller's). */
+AVX2 static void rows_max_avx2(const struct wt_inner *p, __m256i *lo, __m256i *hi) {
+    __m256i l = bias_v(), h = bias_v();
+    for (uint32_t r = 0; r < p->n; r++) {
+        __m256i x, y;
+        sum_load_b(&p->row[r], &x, &y);
+        l = _mm256_blendv_epi8(l, x, _mm256_cmpgt_epi64(x, l));
+        h = _mm256_blendv_epi8(h, y, _mm256_cmpgt_epi64(y, h));
+    }
+    *lo = l;
+    *hi = h;
+}
+
+AVX2 static void inner_summary_avx2(const struct wt_inner *p, struct wt_sum *s) {
+    __m256i lo, hi;
+    rows_max_avx2(p, &lo, &hi);
+    uint64_t a = NONE;
+    for (uint32_t r = 0; r < p->n; r++)
+        a &= p->row[r].a;
+    sum_store_b(s, lo, hi, a);
+}
+
+AVX2 static bool row_update_avx2(struct wt_inner *p, uint32_t r, const struct wt_sum *ns,
+                                 struct wt_sum *ps) {
+    const __m256i classes_hi = _mm256_set_epi64x(0, -1, -1, -1); /* lane 7: the mask */
+    __m256i nl, nh, ol, oh, pl, ph;
+    sum_load_b(ns, &nl, &nh);
+    sum_load_b(&p->row[r], &ol, &oh);
+    sum_load_b(ps, &pl, &ph);
+    p->row[r] = *ns;
+    /* A class whose maximum was this row's old value and shrank is recomputed. */
+    __m256i rl = _mm256_and_si256(_mm256_cmpgt_epi64(ol, nl), _mm256_cmpeq_epi64(ol, pl));
+    __m256i rh = _mm256_and_si256(_mm256_cmpgt_epi64(oh, nh), _mm256_cmpeq_epi64(oh, ph));
+    rh = _mm256_and_si256(rh, classes_hi);
+    __m256i ql = _mm256_blendv_epi8(pl, nl, _mm256_cmpgt_epi64(nl, pl));
+    __m256i qh = _mm256_blendv_epi8(ph, nh, _mm256_cmpgt_epi64(nh, ph));
+    if (!_mm256_testz_si256(_mm256_or_si256(rl, rh), _mm256_or_si256(rl, rh))) {
+        __m256i ml, mh;
+        rows_max_avx2(p, &ml, &mh);
+        ql = _mm256_blendv_epi8(ql, ml, rl);
+        qh = _mm256_blendv_epi8(qh, mh, rh);
+    }
+    __m256i dl = _mm256_xor_si256(ql, pl), dh = _mm256_and_si256(_mm256_xor_si256(qh, ph), classes_hi);
+    uint64_t a = ps->a & ns->a;
+    bool changed = !_mm256_testz_si256(_mm256_or_si256(dl, dh), _mm256_or_si256(dl, dh)) ||
+                   a != ps->a;
+    sum_store_b(ps, ql, qh, a);
+    return changed;
+}
+#endif
+
+bool wtree_simd_available(void) {
+#ifdef WT_AVX2
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
+static inline void sum_add_gap(const wtree *t, struct wt_sum *s, uint64_t g0, uint64_t len) {
+#ifdef WT_AVX2
+    if (t->simd) {
+        sum_add_gap_avx2(s, g0, len);
+        return;
+    }
+#endif
+    (void)t;
+    sum_add_gap_scalar(s, g0, len);
+}
+
+/* Which gaps of a leaf are not empty (leaf->holes), from scratch. */
+static uint32_t leaf_holes(const struct wt_leaf *l) {
+    uint32_t h = 0;
+    uint64_t g0 = l->gs;
+    for (uint32_t i = 0; i < l->n; i++) {
+        h |= (uint32_t)(l->first[i] != g0) << i;
+        g0 = l->last[i] + 1;
+    }
+    return h;
+}
+
+/* A leaf's summary from scratch: only its non-empty gaps count. */
+static void leaf_summary(const wtree *t, const struct wt_leaf *l, struct wt_sum *s) {
+#ifdef WT_AVX2
+    if (t->simd) {
+        leaf_summary_avx2(l, s);
+        return;
+    }
+#endif
+    (void)t;
+    sum_zero(s);
+    for (uint32_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz32(h);
+        uint64_t g0 = gap_start(l, i);
+        sum_add_gap_scalar(s, g0, l->first[i] - g0);
+    }
+}
+
+/* An inner node's summary from its rows. */
+static void inner_summary(const wtree *t, const struct wt_inner *p, struct wt_sum *s) {
+#ifdef WT_AVX2
+    if (t->simd) {
+        inner_summary_avx2(p, s);
+        return;
+    }
+#endif
+    (void)t;
+    sum_zero(s);
+    for (uint32_t r = 0; r < p->n; r++) {
+        for (uint32_t k = 0; k < WT_K; k++)
+            s->s[k] = max64(s->s[k], p->row[r].s[k]);
+        s->a &= p->row[r].a;
+    }
+}
+
+/* ---- node pools ------------------------------------------------------------------------- */
 
 void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last) {
     memset(t, 0, sizeof *t);
     t->al = *al;
     t->base = base;
     t->last = last;
-    t->leaf_free = WT_NIL;
-    t->inner_free = WT_NIL;
-    t->root = WT_NIL;
-    t->ncls = 1;
-    t->cls_align[0] = 1;
+    t->simd = wtree_simd_available();
+    sum_zero(&t->root_sum);
+}
+
+static void pool_fini(wtree *t, struct wt_pool *p) {
+    for (uint32_t i = 0; i < p->npages; i++)
+        t->al.free(t->al.ctx, p->page[i]);
+    t->al.free(t->al.ctx, p->page);
+    memset(p, 0, sizeof *p);
 }
 
 void wtree_fini(wtree *t) {
-    t->al.free(t->al.ctx, t->leaves);
-    t->al.free(t->al.ctx, t->inners);
-    t->leaves = NULL;
-    t->inners = NULL;
+    pool_fini(t, &t->leaves);
+    pool_fini(t, &t->inners);
 }
 
-static int grow(wtree *t, void **arr, uint32_t *cap, uint32_t need, size_t elem) {
-    uint64_t ncap = *cap ? (uint64_t)*cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    if (ncap >= WT_NIL || ncap > SIZE_MAX / elem)
-        return MEMDEV_ENOMEM;
-    void *p = t->al.realloc(t->al.ctx, *arr, (size_t)ncap * elem);
-    if (!p)
-        return MEMDEV_ENOMEM;
-    *arr = p;
-    *cap = (uint32_t)ncap;
+/* Makes `need` nodes available on the free list: 0 or MEMDEV_ENOMEM. */
+static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, uint32_t per_page,
+                        size_t node_size) {
+    while (p->nfree < need) {
+        if (p->npages == p->cap) {
+            uint32_t ncap = p->cap ? p->cap * 2 : 8;
+            void **np = t->al.realloc(t->al.ctx, p->page, ncap * sizeof *np);
+            if (!np)
+                return MEMDEV_ENOMEM;
+            p->page = np;
+            p->cap = ncap;
+        }
+        void *raw = t->al.realloc(t->al.ctx, NULL, per_page * node_size + 63);
+        if (!raw)
+            return MEMDEV_ENOMEM;
+        p->page[p->npages++] = raw;
+        char *node = (char *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) + per_page * node_size;
+        for (uint32_t i = 0; i < per_page; i++) {
+            node -= node_size;
+            memcpy(node, &p->free, sizeof p->free);
+            p->free = node;
+            p->nfree++;
+        }
+    }
     return 0;
 }
 
 int wtree_reserve(wtree *t) {
     /* An insert needs at most one leaf, one inner node per level and a new root. */
-    uint64_t need_leaf = 1, need_inner = (uint64_t)t->height + 1;
     if (t->height + 2 >= WT_MAXH)
         return MEMDEV_ENOMEM;
-    if (t->leaf_nfree + (uint64_t)(t->leaf_cap - t->leaf_used) < need_leaf) {
-        int rc =
-            grow(t, (void **)&t->leaves, &t->leaf_cap, t->leaf_used + 1, sizeof(struct wt_leaf));
-        if (rc)
-            return rc;
-    }
-    if (t->inner_nfree + (uint64_t)(t->inner_cap - t->inner_used) < need_inner) {
-        int rc = grow(t, (void **)&t->inners, &t->inner_cap, t->inner_used + (uint32_t)need_inner,
-                      sizeof(struct wt_inner));
-        if (rc)
-            return rc;
-    }
-    return 0;
+    int rc = pool_reserve(t, &t->leaves, 1, WT_LPAGE, sizeof(struct wt_leaf));
+    if (!rc)
+        rc = pool_reserve(t, &t->inners, t->height + 1, WT_IPAGE, sizeof(struct wt_inner));
+    return rc;
 }
 
-static uint32_t leaf_alloc(wtree *t) {
-    uint32_t i;
-    if (t->leaf_free != WT_NIL) {
-        i = t->leaf_free;
-        t->leaf_free = LEAF(t, i)->next;
-        t->leaf_nfree--;
-    } else {
-        i = t->leaf_used++;
-    }
-    LEAF(t, i)->n = 0;
-    LEAF(t, i)->next = WT_NIL;
-    return i;
+/* A free node's first word (a leaf's first[0], a node's sep[0]) links the free list. */
+static void *pool_take(struct wt_pool *p) {
+    void *node = p->free, *next;
+    memcpy(&next, node, sizeof next);
+    p->free = next;
+    p->nfree--;
+    p->live++;
+    return node;
 }
 
-static void leaf_release(wtree *t, uint32_t i) {
-    LEAF(t, i)->n = 0;
-    LEAF(t, i)->next = t->leaf_free;
-    t->leaf_free = i;
-    t->leaf_nfree++;
+static void pool_give(struct wt_pool *p, void *node) {
+    memcpy(node, &p->free, sizeof p->free);
+    p->free = node;
+    p->nfree++;
+    p->live--;
 }
 
-static uint32_t inner_alloc(wtree *t) {
-    uint32_t i;
-    if (t->inner_free != WT_NIL) {
-        i = t->inner_free;
-        t->inner_free = INNER(t, i)->next_free;
-        t->inner_nfree--;
-    } else {
-        i = t->inner_used++;
-    }
-    INNER(t, i)->n = 0;
-    INNER(t, i)->next_free = WT_NIL;
-    return i;
+static struct wt_leaf *leaf_alloc(wtree *t) {
+    struct wt_leaf *l = pool_take(&t->leaves);
+    memset(l->first, 0xff, sizeof l->first);
+    l->n = 0;
+    l->holes = 0;
+    return l;
 }
 
-static void inner_release(wtree *t, uint32_t i) {
-    INNER(t, i)->n = 0;
-    INNER(t, i)->next_free = t->inner_free;
-    t->inner_free = i;
-    t->inner_nfree++;
+static struct wt_inner *inner_alloc(wtree *t) {
+    struct wt_inner *p = pool_take(&t->inners);
+    memset(p->sep, 0xff, sizeof p->sep);
+    p->n = 0;
+    return p;
 }
 
-/* ---- summaries [I3]-[I5] ---------------------------------------------------------------- */
+/* ---- rows ------------------------------------------------------------------------------- */
 
-static void leaf_sum_cls(const wtree *t, struct wt_leaf *l, uint32_t k) {
-    uint64_t m = 0, a = t->cls_align[k];
-    for (uint32_t i = 1; i < l->n; i++)
-        m = max64(m, between(l->last[i - 1], l->first[i], a));
-    l->sum[k] = m;
+static void row_put(struct wt_inner *p, uint32_t r, uint64_t sep, void *child,
+                    const struct wt_sum *s) {
+    p->sep[r] = sep;
+    p->child[r] = child;
+    p->row[r] = *s;
 }
 
-static void leaf_sum(const wtree *t, struct wt_leaf *l) {
-    for (uint32_t k = 0; k < t->ncls; k++)
-        l->sum[k] = 0;
-    for (uint32_t i = 1; i < l->n; i++) {
-        if (l->first[i] - l->last[i - 1] <= 1)
-            continue;
-        for (uint32_t k = 0; k < t->ncls; k++)
-            l->sum[k] =
-                max64(l->sum[k], usable(l->last[i - 1] + 1, l->first[i] - 1, t->cls_align[k]));
-    }
+/* Copies m rows of src from row `from` to dst from row `to` (may overlap). */
+static void rows_move(struct wt_inner *dst, uint32_t to, const struct wt_inner *src, uint32_t from,
+                      uint32_t m) {
+    memmove(&dst->sep[to], &src->sep[from], m * sizeof dst->sep[0]);
+    memmove(&dst->child[to], &src->child[from], m * sizeof dst->child[0]);
+    memmove(&dst->row[to], &src->row[from], m * sizeof dst->row[0]);
+}
+
+/* Marks rows n.. unused (sentinel separators). */
+static void rows_clear_tail(struct wt_inner *p) {
+    for (uint32_t r = p->n; r < WT_IB; r++)
+        p->sep[r] = NONE;
+}
+
+static void entries_clear_tail(struct wt_leaf *l) {
+    for (uint32_t i = l->n; i < WT_LB; i++)
+        l->first[i] = NONE;
 }
 
 /*
- * Copies lo/hi/csum of row r from its child (a leaf when leafkids). [I3] Returns which bounds
- * moved (1: lo, 2: hi): only those change a boundary gap, bnd[.][r] or bnd[.][r + 1].
+ * Row r of p takes the child's new summary ns; *ps is p's summary before, brought up to date
+ * incrementally: a class that rose takes the new value, one whose maximum shrank is
+ * recomputed over the rows. Masks only tighten ([I5]). Returns whether *ps changed.
  */
-static unsigned row_from_child(const wtree *t, struct wt_inner *p, uint32_t r, bool leafkids,
-                               uint64_t *old_csum) {
-    const uint64_t *sum;
-    uint64_t lo, hi;
-    if (leafkids) {
-        const struct wt_leaf *l = LEAF(t, p->child[r]);
-        lo = l->first[0];
-        hi = l->last[l->n - 1];
-        sum = l->sum;
-    } else {
-        const struct wt_inner *c = INNER(t, p->child[r]);
-        lo = c->lo[0];
-        hi = c->hi[c->n - 1];
-        sum = c->sum;
+static bool row_update(const wtree *t, struct wt_inner *p, uint32_t r, const struct wt_sum *ns,
+                       struct wt_sum *ps) {
+#ifdef WT_AVX2
+    if (t->simd)
+        return row_update_avx2(p, r, ns, ps);
+#endif
+    (void)t;
+    uint32_t redo = 0;
+    bool changed = false;
+    for (uint32_t k = 0; k < WT_K; k++) {
+        uint64_t old = p->row[r].s[k], now = ns->s[k];
+        p->row[r].s[k] = now;
+        if (now > ps->s[k]) {
+            ps->s[k] = now;
+            changed = true;
+        } else if (now < old && old == ps->s[k]) {
+            redo |= 1u << k;
+        }
     }
-    unsigned moved = (lo != p->lo[r] ? 1u : 0u) | (hi != p->hi[r] ? 2u : 0u);
-    p->lo[r] = lo;
-    p->hi[r] = hi;
-    for (uint32_t k = 0; k < t->ncls; k++) {
-        if (old_csum)
-            old_csum[k] = p->csum[k][r];
-        p->csum[k][r] = sum[k];
-    }
-    return moved;
-}
-
-/* Recomputes bnd[.][r] for rows from..to (clamped). [I4] */
-static void rows_bnd(const wtree *t, struct wt_inner *p, uint32_t from, uint32_t to) {
-    if (to >= p->n)
-        to = p->n - 1;
-    for (uint32_t r = from; r <= to && r < p->n; r++)
-        for (uint32_t k = 0; k < t->ncls; k++)
-            p->bnd[k][r] = r ? between(p->hi[r - 1], p->lo[r], t->cls_align[k]) : 0;
-}
-
-static void inner_sum(const wtree *t, struct wt_inner *p) {
-    for (uint32_t k = 0; k < t->ncls; k++) {
+    for (; redo; redo &= redo - 1) {
+        uint32_t k = ctz32(redo);
         uint64_t m = 0;
-        const uint64_t *c = p->csum[k], *b = p->bnd[k];
-        for (uint32_t r = 0; r < p->n; r++) {
-            m = c[r] > m ? c[r] : m;
-            m = b[r] > m ? b[r] : m;
-        }
-        p->sum[k] = m;
+        for (uint32_t i = 0; i < p->n; i++)
+            m = max64(m, p->row[i].s[k]);
+        changed |= m != ps->s[k];
+        ps->s[k] = m;
     }
-}
-
-/*
- * Only csum[.][r] changed (bounds, hence every bnd, stayed): per class, the new row value
- * either raises the maximum, leaves it, or (when the old value was the maximum and shrank)
- * forces one pass over the rows. [I5]
- */
-static void inner_sum_row(const wtree *t, struct wt_inner *p, uint32_t r,
-                          const uint64_t *old_csum) {
-    for (uint32_t k = 0; k < t->ncls; k++) {
-        uint64_t was = max64(old_csum[k], p->bnd[k][r]);
-        uint64_t now = max64(p->csum[k][r], p->bnd[k][r]);
-        if (now >= p->sum[k]) {
-            p->sum[k] = now;
-        } else if (was == p->sum[k] && now < was) {
-            uint64_t m = 0;
-            for (uint32_t i = 0; i < p->n; i++)
-                m = max64(m, max64(p->csum[k][i], p->bnd[k][i]));
-            p->sum[k] = m;
-        }
-    }
-}
-
-static void set_root_sum(wtree *t) {
-    const uint64_t *sum = NULL;
-    if (t->root != WT_NIL)
-        sum = t->height ? INNER(t, t->root)->sum : LEAF(t, t->root)->sum;
-    for (uint32_t k = 0; k < t->ncls; k++)
-        t->root_sum[k] = sum ? sum[k] : 0;
-}
-
-/* First and last address of all entries; false when empty. */
-static bool tree_bounds(const wtree *t, uint64_t *lo, uint64_t *hi) {
-    if (t->root == WT_NIL)
-        return false;
-    if (t->height == 0) {
-        const struct wt_leaf *l = LEAF(t, t->root);
-        *lo = l->first[0];
-        *hi = l->last[l->n - 1];
-    } else {
-        const struct wt_inner *p = INNER(t, t->root);
-        *lo = p->lo[0];
-        *hi = p->hi[p->n - 1];
-    }
-    return true;
+    p->row[r].a = ns->a;
+    changed |= (ps->a & ns->a) != ps->a;
+    ps->a &= ns->a;
+    return changed;
 }
 
 /* ---- descent ----------------------------------------------------------------------------- */
 
-struct wt_path {
-    uint32_t node[WT_MAXH];
-    uint32_t idx[WT_MAXH];
-};
-
-/* Last row whose lo <= key (0 if none): the child where key belongs. Branch-free count. */
+/*
+ * Last row whose sep <= key (0 if none): the child where key belongs. Separators of rows
+ * 1..n-1 are sorted and unused rows hold UINT64_MAX, so binary lifting over all WT_IB rows
+ * needs neither n nor a branch on the data (three steps); only key = 2^64 - 1 can pass a
+ * sentinel, and is clamped.
+ */
 static inline uint32_t child_for(const struct wt_inner *p, uint64_t key) {
     uint32_t r = 0;
-    for (uint32_t j = 1; j < p->n; j++)
-        r += p->lo[j] <= key;
+    for (uint32_t step = WT_IB / 2; step; step >>= 1)
+        if (r + step < WT_IB && p->sep[r + step] <= key)
+            r += step;
+    if (key == NONE && r >= p->n)
+        r = p->n - 1;
     return r;
 }
 
-/* Records the path to the leaf where key belongs; returns the leaf. */
-static uint32_t descend(const wtree *t, uint64_t key, struct wt_path *path) {
-    uint32_t cur = t->root;
+/* Entries of l with first <= key: the same over the sorted entries and sentinels. */
+static inline uint32_t leaf_rank(const struct wt_leaf *l, uint64_t key) {
+    uint32_t i = 0;
+    for (uint32_t step = 16; step; step >>= 1)
+        if (i + step <= WT_LB && l->first[i + step - 1] <= key)
+            i += step;
+    if (key == NONE && i > l->n)
+        i = l->n;
+    return i;
+}
+
+/* The lines of a node a descent reads next: a node's separators and children, a leaf's
+   starts (lookups), or the whole leaf (updates), fetched together instead of one by one. */
+static inline void prefetch_inner(const struct wt_inner *p) {
+    __builtin_prefetch(p->sep);
+    __builtin_prefetch(p->child);
+}
+
+static inline void prefetch_leaf(const struct wt_leaf *l, bool whole) {
+    const char *c = (const char *)l;
+    uint32_t lines = whole ? sizeof *l / 64 : (WT_LB * 8 + 63) / 64;
+    for (uint32_t i = 0; i < lines; i++)
+        __builtin_prefetch(c + 64 * i);
+}
+
+/* Records the path to the leaf where key belongs (fetching that leaf); pos is the caller's. */
+static void descend(const wtree *t, uint64_t key, wt_pos *path) {
+    void *cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
-        const struct wt_inner *p = INNER(t, cur);
+        struct wt_inner *p = cur;
         uint32_t r = child_for(p, key);
-        path->node[lvl] = cur;
+        path->node[lvl] = p;
         path->idx[lvl] = r;
         cur = p->child[r];
+        if (lvl + 1 < t->height)
+            prefetch_inner(cur);
     }
-    return cur;
+    prefetch_leaf(cur, true);
+    path->leaf = cur;
+}
+
+/* The summary the parent (or the root) holds for the node at depth lvl of path. */
+static void held_sum(const wtree *t, const wt_pos *path, uint32_t lvl, struct wt_sum *s) {
+    if (lvl == 0)
+        *s = t->root_sum;
+    else
+        *s = path->node[lvl - 1]->row[path->idx[lvl - 1]];
+}
+
+/*
+ * The node at depth lvl of path has the new summary s (its parent row still holds the old
+ * one): updates the rows above, stopping where nothing changes any more.
+ */
+static void propagate(wtree *t, const wt_pos *path, uint32_t lvl, const struct wt_sum *ns) {
+    struct wt_sum s = *ns;
+    while (lvl > 0) {
+        lvl--;
+        struct wt_sum ps;
+        held_sum(t, path, lvl, &ps);
+        if (!row_update(t, path->node[lvl], path->idx[lvl], &s, &ps))
+            return; /* nothing above can change [I4] [I5] */
+        s = ps;
+    }
+    t->root_sum = s;
+}
+
+/* The first leaf below row idx[lvl] of path now starts at gs: separators up the path [I3]. */
+static void set_sep(const wt_pos *path, uint32_t lvl, uint64_t gs) {
+    while (lvl-- > 0) {
+        path->node[lvl]->sep[path->idx[lvl]] = gs;
+        if (path->idx[lvl] != 0)
+            return;
+    }
 }
 
 /* ---- insert ------------------------------------------------------------------------------ */
 
-/* What a node shows its parent: first and last address and its summaries. */
-struct wt_face {
-    uint64_t lo, hi, sum[WT_K];
-};
-
-static void inner_face(const wtree *t, const struct wt_inner *p, struct wt_face *f) {
-    f->lo = p->lo[0];
-    f->hi = p->hi[p->n - 1];
-    memcpy(f->sum, p->sum, t->ncls * sizeof f->sum[0]);
-}
-
-/* True when an update left the node's face unchanged: its ancestors need no update. */
-static bool face_same(const wtree *t, const struct wt_inner *p, const struct wt_face *f) {
-    return f->lo == p->lo[0] && f->hi == p->hi[p->n - 1] &&
-           !memcmp(f->sum, p->sum, t->ncls * sizeof f->sum[0]);
+/*
+ * Opens a slot at position i of l and writes the entry there. Gap i splits: the part in
+ * front keeps bit i, the part behind becomes gap i + 1 (none when the entry goes last: the
+ * gap behind it is the tail or the next leaf's gap 0).
+ */
+static void leaf_put(struct wt_leaf *l, uint32_t i, uint64_t first, uint64_t last, uint32_t dev) {
+    uint32_t m = l->n - i, low = (1u << i) - 1;
+    uint32_t front = first != gap_start(l, i), behind = m && l->first[i] != last + 1;
+    l->holes = (l->holes & low) | ((l->holes >> i >> 1) << (i + 2)) | front << i |
+               behind << (i + 1);
+    memmove(&l->first[i + 1], &l->first[i], m * sizeof l->first[0]);
+    memmove(&l->last[i + 1], &l->last[i], m * sizeof l->last[0]);
+    memmove(&l->dev[i + 1], &l->dev[i], m * sizeof l->dev[0]);
+    l->first[i] = first;
+    l->last[i] = last;
+    l->dev[i] = dev;
+    l->n++;
 }
 
 /*
- * Leaf split: 17 entries (16 + the new one) are dealt 9 | 8. When the new entry is appended
- * to the rightmost leaf (a window filling up in address order), the old leaf stays full and
- * the new one starts with 1 entry, so sequential fills keep leaves full.
+ * The summary of l after [first, last] went into gap i = [g0, g0 + len), from the summary s
+ * before: the gap split in two smaller ones, so a class only changes when that gap was its
+ * maximum and neither part keeps it; then the leaf is summed again (which also tightens the
+ * mask). A tail insert (the gap was the tail) adds the part in front as a new leaf gap.
  */
-static uint32_t leaf_insert(wtree *t, uint32_t li, uint64_t first, uint64_t last, uint32_t dev) {
-    struct wt_leaf *l = LEAF(t, li);
-    uint32_t pos = 0;
-    for (uint32_t j = 0; j < l->n; j++)
-        pos += l->first[j] < first;
-    if (l->n < WT_B) {
-        uint32_t m = l->n - pos;
-        memmove(&l->first[pos + 1], &l->first[pos], m * sizeof l->first[0]);
-        memmove(&l->last[pos + 1], &l->last[pos], m * sizeof l->last[0]);
-        memmove(&l->dev[pos + 1], &l->dev[pos], m * sizeof l->dev[0]);
-        l->first[pos] = first;
-        l->last[pos] = last;
-        l->dev[pos] = dev;
-        l->n++;
-        leaf_sum(t, l);
-        return WT_NIL;
-    }
-    uint64_t tf[WT_B + 1], tl[WT_B + 1];
-    uint32_t td[WT_B + 1];
-    for (uint32_t i = 0, j = 0; i <= WT_B; i++) {
-        if (i == pos) {
-            tf[i] = first, tl[i] = last, td[i] = dev;
-        } else {
-            tf[i] = l->first[j], tl[i] = l->last[j], td[i] = l->dev[j];
-            j++;
-        }
-    }
-    uint32_t ri = leaf_alloc(t);
-    struct wt_leaf *r = LEAF(t, ri);
-    l = LEAF(t, li);
-    uint32_t keep = (pos == WT_B && l->next == WT_NIL) ? WT_B : (WT_B + 2) / 2;
-    memcpy(l->first, tf, keep * sizeof tf[0]);
-    memcpy(l->last, tl, keep * sizeof tl[0]);
-    memcpy(l->dev, td, keep * sizeof td[0]);
-    l->n = keep;
-    r->n = WT_B + 1 - keep;
-    memcpy(r->first, tf + keep, r->n * sizeof tf[0]);
-    memcpy(r->last, tl + keep, r->n * sizeof tl[0]);
-    memcpy(r->dev, td + keep, r->n * sizeof td[0]);
-    r->next = l->next;
-    l->next = ri;
-    leaf_sum(t, l);
-    leaf_sum(t, r);
-    return ri;
-}
-
-static void rows_copy(const wtree *t, struct wt_inner *dst, uint32_t d, const struct wt_inner *src,
-                      uint32_t s, uint32_t m) {
-    memmove(&dst->lo[d], &src->lo[s], m * sizeof src->lo[0]);
-    memmove(&dst->hi[d], &src->hi[s], m * sizeof src->hi[0]);
-    memmove(&dst->child[d], &src->child[s], m * sizeof src->child[0]);
-    for (uint32_t k = 0; k < t->ncls; k++) {
-        memmove(&dst->csum[k][d], &src->csum[k][s], m * sizeof src->csum[k][0]);
-        memmove(&dst->bnd[k][d], &src->bnd[k][s], m * sizeof src->bnd[k][0]);
-    }
-}
-
-/*
- * Row r of p was updated from its child, and `extra` (a new right sibling of that child)
- * must be inserted as row r + 1. Splits p 9 | 8 when full; returns the new node or WT_NIL.
- */
-static uint32_t inner_add_row(wtree *t, uint32_t pi, uint32_t r, uint32_t extra, bool leafkids) {
-    struct wt_inner *p = INNER(t, pi);
-    if (p->n < WT_B) {
-        rows_copy(t, p, r + 2, p, r + 1, p->n - r - 1);
-        p->n++;
-        p->child[r + 1] = extra;
-        row_from_child(t, p, r + 1, leafkids, NULL);
-        rows_bnd(t, p, r, r + 2);
-        inner_sum(t, p);
-        return WT_NIL;
-    }
-    /* Full: make room in a scratch node of WT_B + 1 rows, then deal 9 | 8. */
-    static const uint32_t keep = (WT_B + 2) / 2;
-    uint32_t qi = inner_alloc(t);
-    struct wt_inner *q = INNER(t, qi);
-    p = INNER(t, pi);
-    if (r + 1 >= keep) {
-        /* The new row lands in q. */
-        uint32_t at = r + 1 - keep;
-        rows_copy(t, q, 0, p, keep, r + 1 - keep);
-        q->child[at] = extra;
-        rows_copy(t, q, at + 1, p, r + 1, WT_B - r - 1);
-        q->n = WT_B + 1 - keep;
-        p->n = keep;
-        row_from_child(t, q, at, leafkids, NULL);
-    } else {
-        rows_copy(t, q, 0, p, keep - 1, WT_B - keep + 1);
-        q->n = WT_B + 1 - keep;
-        rows_copy(t, p, r + 2, p, r + 1, keep - 1 - (r + 1));
-        p->child[r + 1] = extra;
-        p->n = keep;
-        row_from_child(t, p, r + 1, leafkids, NULL);
-    }
-    rows_bnd(t, p, 0, p->n - 1);
-    rows_bnd(t, q, 0, q->n - 1);
-    inner_sum(t, p);
-    inner_sum(t, q);
-    return qi;
-}
-
-void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev) {
-    t->count++;
-    if (t->root == WT_NIL) {
-        uint32_t li = leaf_alloc(t);
-        struct wt_leaf *l = LEAF(t, li);
-        l->first[0] = first, l->last[0] = last, l->dev[0] = dev, l->n = 1;
-        leaf_sum(t, l);
-        t->root = li;
-        t->height = 0;
-        set_root_sum(t);
+static void leaf_sum_after_insert(const wtree *t, const struct wt_leaf *l, struct wt_sum *s,
+                                  uint64_t g0, uint64_t len, uint64_t first, uint64_t last,
+                                  bool tail) {
+    if (tail) {
+        if (first != g0)
+            sum_add_gap(t, s, g0, first - g0);
         return;
     }
-    struct wt_path path;
-    uint32_t leaf = descend(t, first, &path);
-    uint32_t extra = leaf_insert(t, leaf, first, last, dev);
-    for (uint32_t lvl = t->height; lvl-- > 0;) {
-        uint32_t pi = path.node[lvl], r = path.idx[lvl];
-        bool leafkids = lvl + 1 == t->height;
-        struct wt_inner *p = INNER(t, pi);
-        struct wt_face before;
-        uint64_t old_csum[WT_K];
-        inner_face(t, p, &before);
-        unsigned moved = row_from_child(t, p, r, leafkids, old_csum);
-        if (extra != WT_NIL) {
-            extra = inner_add_row(t, pi, r, extra, leafkids);
-        } else if (!moved) {
-            inner_sum_row(t, p, r, old_csum);
-            if (face_same(t, p, &before))
-                break; /* nothing above can change */
-        } else {
-            if (moved & 1)
-                rows_bnd(t, p, r, r);
-            if (moved & 2)
-                rows_bnd(t, p, r + 1, r + 1);
-            inner_sum(t, p);
-            if (face_same(t, p, &before))
-                break; /* nothing above can change */
+    uint64_t ge = g0 + len;
+    for (uint32_t k = 0; k < WT_K; k++) {
+        uint64_t m = cls_mask[k], was = usable(g0, len, m);
+        if (was == 0)
+            break; /* and for every larger class */
+        if (was != s->s[k])
+            continue;
+        uint64_t left = first > g0 ? usable(g0, first - g0, m) : 0;
+        uint64_t right = ge > last + 1 ? usable(last + 1, ge - last - 1, m) : 0;
+        if (max64(left, right) < was) {
+            leaf_summary(t, l, s);
+            return;
         }
     }
-    if (extra != WT_NIL) {
-        /* The root split: a new root with two rows. */
-        uint32_t old = t->root, ni = inner_alloc(t);
-        struct wt_inner *p = INNER(t, ni);
-        bool leafkids = t->height == 0;
-        p->n = 2;
-        p->child[0] = old;
-        p->child[1] = extra;
-        row_from_child(t, p, 0, leafkids, NULL);
-        row_from_child(t, p, 1, leafkids, NULL);
-        rows_bnd(t, p, 0, 1);
-        inner_sum(t, p);
-        t->root = ni;
-        t->height++;
+    if (ge > last + 1) /* the part behind is a gap with a new start [I5] */
+        s->a &= 0 - (last + 1);
+}
+
+/*
+ * Where a full node splits when its new entry (or row) goes to position i of cap + 1: the
+ * left keeps the returned count. First fit fills a window bottom-up and fills the holes in
+ * front of the last entries, so the insert point is usually near the end: splitting there
+ * leaves a full left node and a short right one that takes the next inserts (even halves
+ * would leave half-empty nodes behind). An insert in the left half splits evenly. The right
+ * node gets at least min_right.
+ *
+ *    [a b c d] + x at 3  ->  [a b c x] [d]      [a b c d] + x at 1  ->  [a x b] [c d]
+ */
+static uint32_t split_point(uint32_t i, uint32_t cap, uint32_t min_right) {
+    uint32_t keep = i + 1, even = (cap + 2) / 2, most = cap + 1 - min_right;
+    return keep < even ? even : keep > most ? most : keep;
+}
+
+/* The WT_LB entries of a full leaf with [first, last] at position i: WT_LB + 1 entries. */
+struct wt_run {
+    uint64_t first[WT_LB + 1], last[WT_LB + 1];
+    uint32_t dev[WT_LB + 1];
+};
+
+static void run_of(const struct wt_leaf *l, uint32_t i, uint64_t first, uint64_t last,
+                   uint32_t dev, struct wt_run *u) {
+    memcpy(u->first, l->first, i * sizeof u->first[0]);
+    memcpy(u->last, l->last, i * sizeof u->last[0]);
+    memcpy(u->dev, l->dev, i * sizeof u->dev[0]);
+    u->first[i] = first;
+    u->last[i] = last;
+    u->dev[i] = dev;
+    memcpy(u->first + i + 1, l->first + i, (WT_LB - i) * sizeof u->first[0]);
+    memcpy(u->last + i + 1, l->last + i, (WT_LB - i) * sizeof u->last[0]);
+    memcpy(u->dev + i + 1, l->dev + i, (WT_LB - i) * sizeof u->dev[0]);
+}
+
+/* Writes m entries of the run from `from` to position `at` of l (l->n is the caller's). */
+static void run_put(struct wt_leaf *l, uint32_t at, const struct wt_run *u, uint32_t from,
+                    uint32_t m) {
+    memcpy(&l->first[at], &u->first[from], m * sizeof u->first[0]);
+    memcpy(&l->last[at], &u->last[from], m * sizeof u->last[0]);
+    memcpy(&l->dev[at], &u->dev[from], m * sizeof u->dev[0]);
+}
+
+/* Splits the full leaf l, the new entry going to position i; returns the new right leaf. */
+static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i, uint64_t first,
+                                  uint64_t last, uint32_t dev) {
+    uint32_t keep = split_point(i, WT_LB, 1);
+    struct wt_leaf *r = leaf_alloc(t);
+    struct wt_run u;
+    run_of(l, i, first, last, dev, &u);
+    run_put(l, 0, &u, 0, keep);
+    l->n = keep;
+    entries_clear_tail(l);
+    r->n = WT_LB + 1 - keep;
+    run_put(r, 0, &u, keep, r->n);
+    r->gs = l->last[keep - 1] + 1;
+    l->holes = leaf_holes(l);
+    r->holes = leaf_holes(r);
+    return r;
+}
+
+/*
+ * The full leaf at row r of p takes [first, last] at position i by handing entries to a
+ * sibling with room (half of that room, at least one) instead of splitting: the tree stays
+ * dense (B*-trees do the same). Both rows are summed again. False when neither sibling has
+ * room.
+ *
+ *    [a b] [c d e f] + x at 1  ->  [a b c x] [d e f]
+ */
+static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uint64_t first,
+                       uint64_t last, uint32_t dev) {
+    struct wt_leaf *l = p->child[r], *s;
+    struct wt_run u;
+    struct wt_sum ss;
+    if (r > 0 && (s = p->child[r - 1])->n < WT_LB) {
+        uint32_t m = (WT_LB - s->n + 1) / 2;
+        run_of(l, i, first, last, dev, &u);
+        run_put(s, s->n, &u, 0, m);
+        s->n += m;
+        l->n = WT_LB + 1 - m;
+        run_put(l, 0, &u, m, l->n);
+        entries_clear_tail(l);
+        l->gs = s->last[s->n - 1] + 1;
+        s->holes = leaf_holes(s);
+        leaf_summary(t, s, &ss);
+        row_put(p, r - 1, p->sep[r - 1], s, &ss);
+        p->sep[r] = l->gs;
+    } else if (r + 1 < p->n && (s = p->child[r + 1])->n < WT_LB) {
+        uint32_t m = (WT_LB - s->n + 1) / 2;
+        run_of(l, i, first, last, dev, &u);
+        memmove(&s->first[m], s->first, s->n * sizeof s->first[0]);
+        memmove(&s->last[m], s->last, s->n * sizeof s->last[0]);
+        memmove(&s->dev[m], s->dev, s->n * sizeof s->dev[0]);
+        l->n = WT_LB + 1 - m;
+        run_put(s, 0, &u, l->n, m);
+        s->n += m;
+        run_put(l, 0, &u, 0, l->n);
+        entries_clear_tail(l);
+        s->gs = l->last[l->n - 1] + 1;
+        s->holes = leaf_holes(s);
+        leaf_summary(t, s, &ss);
+        row_put(p, r + 1, s->gs, s, &ss);
+    } else {
+        return false;
     }
-    set_root_sum(t);
+    l->holes = leaf_holes(l);
+    leaf_summary(t, l, &ss);
+    row_put(p, r, p->sep[r], l, &ss);
+    return true;
+}
+
+/*
+ * Adds row (sep, child, s) after row r of p (whose row r was just updated). Returns NULL, or
+ * the new right sibling when p was full and split (its own summary in *qs, p's in *ps). When
+ * there was room, *ps is p's summary brought up to date.
+ */
+static struct wt_inner *inner_add_row(wtree *t, struct wt_inner *p, uint32_t r, uint64_t sep,
+                                      void *child, const struct wt_sum *s, struct wt_sum *ps,
+                                      struct wt_sum *qs) {
+    if (p->n < WT_IB) {
+        rows_move(p, r + 2, p, r + 1, p->n - r - 1);
+        row_put(p, r + 1, sep, child, s);
+        p->n++;
+        for (uint32_t k = 0; k < WT_K; k++)
+            ps->s[k] = max64(ps->s[k], s->s[k]);
+        ps->a &= s->a;
+        return NULL;
+    }
+    /* Full: WT_IB + 1 rows split at the new row when it is in the right half (see
+       split_point), else evenly; the right node gets two rows at least, so that every inner
+       node can pair an underfull child with a sibling [I2]. */
+    const uint32_t keep = split_point(r + 1, WT_IB, 2);
+    struct wt_inner *q = inner_alloc(t);
+    if (r + 1 >= keep) {
+        uint32_t at = r + 1 - keep;
+        rows_move(q, 0, p, keep, at);
+        row_put(q, at, sep, child, s);
+        rows_move(q, at + 1, p, r + 1, WT_IB - r - 1);
+    } else {
+        rows_move(q, 0, p, keep - 1, WT_IB - keep + 1);
+        rows_move(p, r + 2, p, r + 1, keep - 2 - r);
+        row_put(p, r + 1, sep, child, s);
+    }
+    q->n = WT_IB + 1 - keep;
+    p->n = keep;
+    rows_clear_tail(p);
+    inner_summary(t, p, ps);
+    inner_summary(t, q, qs);
+    return q;
+}
+
+/* Grows the tree by one level: a new root over the old one and its new right sibling. */
+static void new_root(wtree *t, void *right, uint64_t rsep, const struct wt_sum *ls,
+                     const struct wt_sum *rs) {
+    struct wt_inner *p = inner_alloc(t);
+    row_put(p, 0, t->base, t->root, ls);
+    row_put(p, 1, rsep, right, rs);
+    p->n = 2;
+    t->root = p;
+    t->height++;
+    inner_summary(t, p, &t->root_sum);
+}
+
+static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t dev) {
+    struct wt_leaf *l = leaf_alloc(t);
+    l->gs = t->base;
+    leaf_put(l, 0, first, last, dev);
+    t->root = l;
+    t->height = 0;
+    t->count = 1;
+    t->max_last = last;
+    leaf_summary(t, l, &t->root_sum);
+}
+
+void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, uint32_t dev) {
+    if (!t->root) {
+        insert_first(t, first, last, dev);
+        return;
+    }
+    wt_pos path;
+    if (pos) {
+        path = *pos;
+    } else {
+        descend(t, first, &path);
+        path.pos = leaf_rank(path.leaf, first);
+    }
+    struct wt_leaf *l = path.leaf;
+    uint32_t i = path.pos;
+    bool tail = i == l->n; /* only in the last leaf: the gap after it is the tail */
+    uint64_t g0 = gap_start(l, i), len = tail ? 0 : l->first[i] - g0;
+    t->count++;
+    if (tail)
+        t->max_last = last;
+    struct wt_sum ls;
+    held_sum(t, &path, t->height, &ls);
+    if (l->n < WT_LB) {
+        leaf_put(l, i, first, last, dev);
+        leaf_sum_after_insert(t, l, &ls, g0, len, first, last, tail);
+        propagate(t, &path, t->height, &ls);
+        return;
+    }
+    if (t->height > 0) {
+        uint32_t lvl = t->height - 1;
+        struct wt_inner *p = path.node[lvl];
+        if (leaf_spill(t, p, path.idx[lvl], i, first, last, dev)) {
+            struct wt_sum ps;
+            inner_summary(t, p, &ps);
+            propagate(t, &path, lvl, &ps);
+            return;
+        }
+    }
+    struct wt_leaf *rl = leaf_split(t, l, i, first, last, dev);
+    void *extra = rl;
+    struct wt_sum rs;
+    leaf_summary(t, l, &ls);
+    leaf_summary(t, rl, &rs);
+    uint64_t rsep = rl->gs;
+    for (uint32_t lvl = t->height; lvl-- > 0;) {
+        struct wt_inner *p = path.node[lvl];
+        uint32_t r = path.idx[lvl];
+        struct wt_sum ps, qs;
+        held_sum(t, &path, lvl, &ps);
+        row_update(t, p, r, &ls, &ps);
+        struct wt_inner *q = inner_add_row(t, p, r, rsep, extra, &rs, &ps, &qs);
+        if (!q) {
+            propagate(t, &path, lvl, &ps);
+            return;
+        }
+        extra = q;
+        ls = ps;
+        rs = qs;
+        rsep = q->sep[0];
+    }
+    new_root(t, extra, rsep, &ls, &rs);
 }
 
 /* ---- remove ------------------------------------------------------------------------------ */
 
 /*
- * Rebalances children r and r + 1 of p (both non-empty or one empty): merges them into the
- * left one when they fit in one node, else deals their entries evenly. Keeps `next` links:
- * the right leaf is always the one absorbed.
+ * Rebalances leaves r and r + 1 of p: merges them into the left one when they fit, else
+ * deals their entries evenly. Both rows' summaries are recomputed.
  *
  *    merge:   [a b] [c]      ->  [a b c]          (right freed, row r + 1 removed)
  *    borrow:  [a] [b c d e]  ->  [a b c] [d e]
  */
 static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
-    struct wt_leaf *a = LEAF(t, p->child[r]), *b = LEAF(t, p->child[r + 1]);
+    struct wt_leaf *a = p->child[r], *b = p->child[r + 1];
     uint32_t total = a->n + b->n;
-    uint64_t tf[2 * WT_B], tl[2 * WT_B];
-    uint32_t td[2 * WT_B];
-    memcpy(tf, a->first, a->n * sizeof tf[0]);
-    memcpy(tl, a->last, a->n * sizeof tl[0]);
-    memcpy(td, a->dev, a->n * sizeof td[0]);
-    memcpy(tf + a->n, b->first, b->n * sizeof tf[0]);
-    memcpy(tl + a->n, b->last, b->n * sizeof tl[0]);
-    memcpy(td + a->n, b->dev, b->n * sizeof td[0]);
-    uint32_t na = total <= WT_B ? total : (total + 1) / 2;
-    memcpy(a->first, tf, na * sizeof tf[0]);
-    memcpy(a->last, tl, na * sizeof tl[0]);
-    memcpy(a->dev, td, na * sizeof td[0]);
-    a->n = na;
-    leaf_sum(t, a);
-    if (total <= WT_B) {
-        a->next = b->next;
-        leaf_release(t, p->child[r + 1]);
-        rows_copy(t, p, r + 1, p, r + 2, p->n - r - 2);
-        p->n--;
-    } else {
-        b->n = total - na;
-        memcpy(b->first, tf + na, b->n * sizeof tf[0]);
-        memcpy(b->last, tl + na, b->n * sizeof tl[0]);
-        memcpy(b->dev, td + na, b->n * sizeof td[0]);
-        leaf_sum(t, b);
-        row_from_child(t, p, r + 1, true, NULL);
-    }
-    row_from_child(t, p, r, true, NULL);
-}
-
-/* The same for two inner children (their rows move with csum; bnd is recomputed). */
-static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r) {
-    struct wt_inner *a = INNER(t, p->child[r]), *b = INNER(t, p->child[r + 1]);
-    uint32_t total = a->n + b->n;
-    if (total <= WT_B) {
-        rows_copy(t, a, a->n, b, 0, b->n);
+    struct wt_sum s;
+    if (total <= WT_LB) {
+        memcpy(&a->first[a->n], b->first, b->n * sizeof a->first[0]);
+        memcpy(&a->last[a->n], b->last, b->n * sizeof a->last[0]);
+        memcpy(&a->dev[a->n], b->dev, b->n * sizeof a->dev[0]);
         a->n = total;
-        inner_release(t, p->child[r + 1]);
-        rows_copy(t, p, r + 1, p, r + 2, p->n - r - 2);
+        pool_give(&t->leaves, b);
+        rows_move(p, r + 1, p, r + 2, p->n - r - 2);
         p->n--;
+        rows_clear_tail(p);
     } else {
         uint32_t na = (total + 1) / 2;
-        if (a->n < na) { /* move b's first rows to a's end */
+        if (a->n < na) { /* b's first entries go to a's end */
             uint32_t m = na - a->n;
-            rows_copy(t, a, a->n, b, 0, m);
-            rows_copy(t, b, 0, b, m, b->n - m);
+            memcpy(&a->first[a->n], b->first, m * sizeof a->first[0]);
+            memcpy(&a->last[a->n], b->last, m * sizeof a->last[0]);
+            memcpy(&a->dev[a->n], b->dev, m * sizeof a->dev[0]);
+            memmove(b->first, b->first + m, (b->n - m) * sizeof b->first[0]);
+            memmove(b->last, b->last + m, (b->n - m) * sizeof b->last[0]);
+            memmove(b->dev, b->dev + m, (b->n - m) * sizeof b->dev[0]);
             b->n -= m;
-        } else { /* move a's last rows to b's front */
+        } else { /* a's last entries go to b's front */
             uint32_t m = a->n - na;
-            rows_copy(t, b, m, b, 0, b->n);
-            rows_copy(t, b, 0, a, na, m);
+            memmove(b->first + m, b->first, b->n * sizeof b->first[0]);
+            memmove(b->last + m, b->last, b->n * sizeof b->last[0]);
+            memmove(b->dev + m, b->dev, b->n * sizeof b->dev[0]);
+            memcpy(b->first, &a->first[na], m * sizeof b->first[0]);
+            memcpy(b->last, &a->last[na], m * sizeof b->last[0]);
+            memcpy(b->dev, &a->dev[na], m * sizeof b->dev[0]);
             b->n += m;
         }
         a->n = na;
-        rows_bnd(t, b, 0, b->n - 1);
-        inner_sum(t, b);
-        row_from_child(t, p, r + 1, false, NULL);
+        b->gs = a->last[na - 1] + 1;
+        entries_clear_tail(b);
+        b->holes = leaf_holes(b);
+        leaf_summary(t, b, &s);
+        row_put(p, r + 1, b->gs, b, &s);
     }
-    rows_bnd(t, a, 0, a->n - 1);
-    inner_sum(t, a);
-    row_from_child(t, p, r, false, NULL);
+    entries_clear_tail(a);
+    a->holes = leaf_holes(a);
+    leaf_summary(t, a, &s);
+    row_put(p, r, p->sep[r], a, &s);
 }
 
-static uint32_t node_count(const wtree *t, uint32_t node, bool leaf) {
-    return leaf ? LEAF(t, node)->n : INNER(t, node)->n;
+/* The same for two inner children (their rows move with their summaries). */
+static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r) {
+    struct wt_inner *a = p->child[r], *b = p->child[r + 1];
+    uint32_t total = a->n + b->n;
+    struct wt_sum s;
+    if (total <= WT_IB) {
+        rows_move(a, a->n, b, 0, b->n);
+        a->n = total;
+        pool_give(&t->inners, b);
+        rows_move(p, r + 1, p, r + 2, p->n - r - 2);
+        p->n--;
+        rows_clear_tail(p);
+    } else {
+        uint32_t na = (total + 1) / 2;
+        if (a->n < na) {
+            uint32_t m = na - a->n;
+            rows_move(a, a->n, b, 0, m);
+            rows_move(b, 0, b, m, b->n - m);
+            b->n -= m;
+        } else {
+            uint32_t m = a->n - na;
+            rows_move(b, m, b, 0, b->n);
+            rows_move(b, 0, a, na, m);
+            b->n += m;
+        }
+        a->n = na;
+        rows_clear_tail(b);
+        inner_summary(t, b, &s);
+        row_put(p, r + 1, b->sep[0], b, &s);
+    }
+    rows_clear_tail(a);
+    inner_summary(t, a, &s);
+    row_put(p, r, p->sep[r], a, &s);
 }
 
-void wtree_remove(wtree *t, uint64_t first) {
-    struct wt_path path;
-    uint32_t li = descend(t, first, &path);
-    struct wt_leaf *l = LEAF(t, li);
-    uint32_t pos = 0;
-    while (pos < l->n && l->first[pos] != first)
-        pos++;
-    if (pos == l->n)
-        return; /* not present: callers never do this */
-    uint32_t m = l->n - pos - 1;
-    memmove(&l->first[pos], &l->first[pos + 1], m * sizeof l->first[0]);
-    memmove(&l->last[pos], &l->last[pos + 1], m * sizeof l->last[0]);
-    memmove(&l->dev[pos], &l->dev[pos + 1], m * sizeof l->dev[0]);
-    l->n--;
-    t->count--;
-    if (t->height == 0 && l->n == 0) {
-        leaf_release(t, li);
-        t->root = WT_NIL;
-        set_root_sum(t);
-        return;
-    }
-    leaf_sum(t, l);
-    for (uint32_t lvl = t->height; lvl-- > 0;) {
-        struct wt_inner *p = INNER(t, path.node[lvl]);
-        uint32_t r = path.idx[lvl];
+static uint32_t node_count(const void *node, bool leaf) {
+    return leaf ? ((const struct wt_leaf *)node)->n : ((const struct wt_inner *)node)->n;
+}
+
+/*
+ * After the node at depth lvl of path changed to summary s: fixes the rows from depth lvl - 1
+ * up, merging or refilling underfull children on the way, and shrinks the root.
+ */
+static void fix_up(wtree *t, const wt_pos *path, uint32_t lvl, struct wt_sum s) {
+    while (lvl-- > 0) {
+        struct wt_inner *p = path->node[lvl];
+        uint32_t r = path->idx[lvl];
         bool leafkids = lvl + 1 == t->height;
-        struct wt_face before;
-        inner_face(t, p, &before);
-        if (node_count(t, p->child[r], leafkids) < WT_MIN && p->n >= 2) {
+        uint32_t min = leafkids ? WT_LMIN : WT_IMIN;
+        struct wt_sum ps;
+        held_sum(t, path, lvl, &ps);
+        if (node_count(p->child[r], leafkids) < min && p->n >= 2) {
             uint32_t left = r ? r - 1 : 0;
+            row_put(p, r, p->sep[r], p->child[r], &s);
             if (leafkids)
                 leaf_pair(t, p, left);
             else
                 inner_pair(t, p, left);
-            rows_bnd(t, p, left, left + 2);
-            inner_sum(t, p);
-        } else {
-            uint64_t old_csum[WT_K];
-            unsigned moved = row_from_child(t, p, r, leafkids, old_csum);
-            if (moved & 1)
-                rows_bnd(t, p, r, r);
-            if (moved & 2)
-                rows_bnd(t, p, r + 1, r + 1);
-            if (moved)
-                inner_sum(t, p);
-            else
-                inner_sum_row(t, p, r, old_csum);
-            if (face_same(t, p, &before))
-                break; /* no merge here and nothing above can change */
+            inner_summary(t, p, &ps);
+        } else if (!row_update(t, p, r, &s, &ps)) {
+            break; /* nothing above changes; only the root may need shrinking */
         }
+        s = ps;
+        if (lvl == 0)
+            t->root_sum = s;
     }
-    /* [I2]: the root keeps at least two children. */
-    while (t->height > 0 && INNER(t, t->root)->n == 1) {
-        uint32_t old = t->root;
-        t->root = INNER(t, old)->child[0];
-        inner_release(t, old);
+    /* [I2]: an inner root keeps at least two children. */
+    while (t->height > 0 && ((struct wt_inner *)t->root)->n == 1) {
+        struct wt_inner *old = t->root;
+        t->root = old->child[0];
+        pool_give(&t->inners, old);
         t->height--;
     }
-    set_root_sum(t);
-}
-
-/* ---- classes and first fit ----------------------------------------------------------------- */
-
-static uint64_t recompute_cls(wtree *t, uint32_t node, uint32_t lvl, uint32_t k) {
-    if (lvl == t->height) {
-        struct wt_leaf *l = LEAF(t, node);
-        leaf_sum_cls(t, l, k);
-        return l->sum[k];
-    }
-    struct wt_inner *p = INNER(t, node);
-    uint64_t m = 0;
-    for (uint32_t r = 0; r < p->n; r++) {
-        p->csum[k][r] = recompute_cls(t, p->child[r], lvl + 1, k);
-        p->bnd[k][r] = r ? between(p->hi[r - 1], p->lo[r], t->cls_align[k]) : 0;
-        m = max64(m, max64(p->csum[k][r], p->bnd[k][r]));
-    }
-    p->sum[k] = m;
-    return m;
-}
-
-/* Class index of an alignment, registering it (O(n) once) while there is room; -1 if full. */
-static int class_of(wtree *t, uint64_t align) {
-    for (uint32_t k = 0; k < t->ncls; k++)
-        if (t->cls_align[k] == align)
-            return (int)k;
-    if (t->ncls == WT_K)
-        return -1;
-    uint32_t k = t->ncls++;
-    t->cls_align[k] = align;
-    t->root_sum[k] = t->root == WT_NIL ? 0 : recompute_cls(t, t->root, 0, k);
-    return (int)k;
-}
-
-/* Exact scan of one leaf's inner gaps. */
-static bool leaf_fit(const struct wt_leaf *l, uint64_t size, uint64_t align, uint64_t *addr) {
-    for (uint32_t i = 1; i < l->n; i++) {
-        if (between(l->last[i - 1], l->first[i], align) >= size) {
-            wt_align_up(l->last[i - 1] + 1, align, addr);
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Registered class k: the first row whose boundary gap or subtree fits; no backtracking. */
-static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr) {
-    uint64_t align = t->cls_align[k];
-    uint32_t cur = t->root;
-    for (uint32_t lvl = 0; lvl < t->height; lvl++) {
-        const struct wt_inner *p = INNER(t, cur);
-        uint32_t r = 0;
-        for (; r < p->n; r++) {
-            if (p->bnd[k][r] >= size) {
-                wt_align_up(p->hi[r - 1] + 1, align, addr);
-                return true;
-            }
-            if (p->csum[k][r] >= size)
-                break;
-        }
-        if (r == p->n)
-            return false; /* summaries disagree with the root: only on corruption */
-        cur = p->child[r];
-    }
-    return leaf_fit(LEAF(t, cur), size, align, addr);
 }
 
 /*
- * Unregistered alignment: class j (the largest registered alignment dividing align) is a
- * necessary filter, u_align <= u_j; candidates are verified exactly, in address order.
+ * The leaf after the one losing its last entry now starts its gap 0 at gs: its gap 0 grew,
+ * its separators move down [I3]. Found by descending to its old gap start.
  */
-static bool fit_filter(const wtree *t, uint32_t node, uint32_t lvl, uint32_t j, uint64_t size,
-                       uint64_t align, uint64_t *addr) {
-    if (lvl == t->height)
-        return leaf_fit(LEAF(t, node), size, align, addr);
-    const struct wt_inner *p = INNER(t, node);
-    for (uint32_t r = 0; r < p->n; r++) {
-        if (p->bnd[j][r] >= size && between(p->hi[r - 1], p->lo[r], align) >= size) {
-            wt_align_up(p->hi[r - 1] + 1, align, addr);
+static void next_leaf_grows(wtree *t, uint64_t old_gs, uint64_t gs) {
+    wt_pos path;
+    descend(t, old_gs, &path); /* its separators still say old_gs */
+    struct wt_leaf *r = path.leaf;
+    struct wt_sum s;
+    held_sum(t, &path, t->height, &s);
+    r->gs = gs;
+    r->holes |= 1;
+    sum_add_gap(t, &s, gs, r->first[0] - gs);
+    set_sep(&path, t->height, gs);
+    propagate(t, &path, t->height, &s);
+}
+
+void wtree_remove(wtree *t, uint64_t first) {
+    wt_pos path;
+    if (!t->root)
+        return;
+    descend(t, first, &path);
+    struct wt_leaf *l = path.leaf;
+    uint32_t i = leaf_rank(l, first);
+    if (i == 0 || l->first[i - 1] != first)
+        return; /* not present: callers never do this */
+    i--;
+    uint64_t g0 = gap_start(l, i);
+    bool last_of_all = l->last[i] == t->max_last;
+    if (i == l->n - 1 && !last_of_all) /* the next leaf takes gap i with its own gap 0 */
+        next_leaf_grows(t, l->last[i] + 1, g0);
+    struct wt_sum s;
+    held_sum(t, &path, t->height, &s);
+    bool merge = i + 1 < l->n; /* gaps i and i + 1 and the entry become one gap */
+    uint64_t ge = merge ? l->first[i + 1] : 0;
+    uint32_t m = l->n - i - 1, low = (1u << i) - 1;
+    l->holes = (l->holes & low) | (uint32_t)merge << i | ((l->holes >> i >> 2) << (i + 1));
+    memmove(&l->first[i], &l->first[i + 1], m * sizeof l->first[0]);
+    memmove(&l->last[i], &l->last[i + 1], m * sizeof l->last[0]);
+    memmove(&l->dev[i], &l->dev[i + 1], m * sizeof l->dev[0]);
+    l->n--;
+    l->first[l->n] = NONE;
+    t->count--;
+    if (last_of_all)
+        t->max_last = g0 - 1; /* the previous entry's last byte (meaningless when empty) */
+    if (t->count == 0) {
+        pool_give(&t->leaves, l);
+        t->root = NULL;
+        t->height = 0;
+        sum_zero(&t->root_sum);
+        return;
+    }
+    if (merge)
+        sum_add_gap(t, &s, g0, ge - g0); /* a class can only rise */
+    else
+        leaf_summary(t, l, &s); /* the leaf lost its last gap: sum it again */
+    if (t->height == 0) {
+        t->root_sum = s;
+        return;
+    }
+    fix_up(t, &path, t->height, s);
+}
+
+/* ---- first fit ------------------------------------------------------------------------------ */
+
+/* Class index of an alignment, or -1. */
+static int class_of(uint64_t align) {
+    for (uint32_t k = 0; k < WT_K; k++)
+        if (cls_mask[k] == align - 1)
+            return (int)k;
+    return -1;
+}
+
+/* Exact scan of a leaf's gaps for the lowest fit: true and *addr, *at (the gap). */
+static bool leaf_fit(const struct wt_leaf *l, uint64_t size, uint64_t m, uint64_t *addr,
+                     uint32_t *at) {
+    for (uint32_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz32(h);
+        uint64_t g0 = gap_start(l, i), len = l->first[i] - g0;
+        if (len >= size && usable(g0, len, m) >= size) {
+            *addr = g0 + ((0 - g0) & m);
+            *at = i;
             return true;
         }
-        if (p->csum[j][r] >= size && fit_filter(t, p->child[r], lvl + 1, j, size, align, addr))
+    }
+    return false;
+}
+
+/* A class: the first row whose summary fits; no backtracking. */
+static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr, wt_pos *pos) {
+    void *cur = t->root;
+    for (uint32_t lvl = 0; lvl < t->height; lvl++) {
+        struct wt_inner *p = cur;
+        uint32_t r = 0;
+        while (r < p->n && p->row[r].s[k] < size)
+            r++;
+        if (r == p->n)
+            return false; /* summaries disagree with the root: only on corruption */
+        pos->node[lvl] = p;
+        pos->idx[lvl] = r;
+        cur = p->child[r];
+    }
+    prefetch_leaf(cur, true);
+    pos->leaf = cur;
+    return leaf_fit(cur, size, cls_mask[k], addr, &pos->pos);
+}
+
+/* A request for an alignment that is no class: see the file comment. */
+struct fit_req {
+    uint64_t size, m;
+    uint32_t klo;     /* the largest class below the alignment */
+    uint64_t between; /* bits klo..j-1 */
+};
+
+/* Upper bound of max u_j over a subtree with class sums s and start mask a. */
+static inline uint64_t upper(const struct fit_req *q, const uint64_t *s, uint64_t a) {
+    uint64_t base = s[q->klo], cut = a & q->between;
+    return base > cut ? base - cut : 0;
+}
+
+/*
+ * Any other alignment: rows in address order, each skipped when its upper bound is below the
+ * size, searched otherwise (a row without a fit costs a descent into it; the leaves decide).
+ */
+static bool fit_bounded(const wtree *t, const struct fit_req *q, void *node, uint32_t lvl,
+                        uint64_t *addr, wt_pos *pos) {
+    if (lvl == t->height) {
+        pos->leaf = node;
+        return leaf_fit(node, q->size, q->m, addr, &pos->pos);
+    }
+    struct wt_inner *p = node;
+    for (uint32_t r = 0; r < p->n; r++) {
+        if (upper(q, p->row[r].s, p->row[r].a) < q->size)
+            continue;
+        pos->node[lvl] = p;
+        pos->idx[lvl] = r;
+        if (fit_bounded(t, q, p->child[r], lvl + 1, addr, pos))
             return true;
     }
     return false;
 }
 
-int wtree_first_fit(wtree *t, uint64_t size, uint64_t align, uint64_t *addr) {
-    uint64_t lo, hi;
-    if (!tree_bounds(t, &lo, &hi)) {
-        if (usable(t->base, t->last, align) >= size)
+int wtree_first_fit(const wtree *t, uint64_t size, uint64_t align, uint64_t *addr, wt_pos *pos) {
+    wt_pos scratch;
+    if (!pos)
+        pos = &scratch;
+    if (!t->root) {
+        if (usable_incl(t->base, t->last, align - 1) >= size)
             return wt_align_up(t->base, align, addr) ? 0 : MEMDEV_EFRAGMENTED;
         return MEMDEV_EFRAGMENTED;
     }
-    if (lo > t->base && usable(t->base, lo - 1, align) >= size) {
-        wt_align_up(t->base, align, addr);
-        return 0;
-    }
-    int k = class_of(t, align);
+    int k = class_of(align);
     if (k >= 0) {
-        if (t->root_sum[k] >= size && fit_class(t, (uint32_t)k, size, addr))
+        if (t->root_sum.s[k] >= size && fit_class(t, (uint32_t)k, size, addr, pos))
             return 0;
     } else {
-        uint32_t j = 0;
-        for (uint32_t c = 1; c < t->ncls; c++)
-            if (t->cls_align[c] < align && t->cls_align[c] > t->cls_align[j])
-                j = c;
-        if (t->root_sum[j] >= size && fit_filter(t, t->root, 0, j, size, align, addr))
+        struct fit_req q = {.size = size, .m = align - 1, .klo = 0};
+        for (uint32_t c = 1; c < WT_K; c++)
+            if (cls_mask[c] < align - 1)
+                q.klo = c;
+        q.between = (align - 1) & ~cls_mask[q.klo];
+        if (upper(&q, t->root_sum.s, t->root_sum.a) >= size &&
+            fit_bounded(t, &q, t->root, 0, addr, pos))
             return 0;
     }
-    if (hi < t->last && usable(hi + 1, t->last, align) >= size) {
-        wt_align_up(hi + 1, align, addr);
+    if (t->max_last < t->last && usable_incl(t->max_last + 1, t->last, align - 1) >= size) {
+        wt_align_up(t->max_last + 1, align, addr);
+        /* The tail: after the last entry of the last leaf. */
+        void *cur = t->root;
+        for (uint32_t lvl = 0; lvl < t->height; lvl++) {
+            struct wt_inner *p = cur;
+            pos->node[lvl] = p;
+            pos->idx[lvl] = p->n - 1;
+            cur = p->child[p->n - 1];
+        }
+        pos->leaf = cur;
+        pos->pos = pos->leaf->n;
         return 0;
     }
     return MEMDEV_EFRAGMENTED;
@@ -750,92 +1173,118 @@ int wtree_first_fit(wtree *t, uint64_t size, uint64_t align, uint64_t *addr) {
 
 /* ---- queries -------------------------------------------------------------------------------- */
 
-/* Last entry with first <= gpa, if it contains gpa. */
-bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first) {
-    if (t->root == WT_NIL)
+bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
+    const void *cur = t->root;
+    if (!cur)
         return false;
-    uint32_t cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
-        const struct wt_inner *p = INNER(t, cur);
-        if (gpa < p->lo[0])
-            return false;
+        const struct wt_inner *p = cur;
         cur = p->child[child_for(p, gpa)];
+        if (lvl + 1 < t->height)
+            prefetch_inner(cur);
     }
-    const struct wt_leaf *l = LEAF(t, cur);
-    uint32_t i = 0;
-    for (uint32_t j = 0; j < l->n; j++)
-        i += l->first[j] <= gpa;
+    prefetch_leaf(cur, false);
+    const struct wt_leaf *l = cur;
+    uint32_t i = leaf_rank(l, gpa);
     if (i == 0 || l->last[i - 1] < gpa)
         return false;
     *dev = l->dev[i - 1];
     *first = l->first[i - 1];
+    *last = l->last[i - 1];
     return true;
 }
 
-/* First entry with last >= first: it overlaps [first, last] iff it starts <= last. */
-bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev) {
-    if (t->root == WT_NIL)
+bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev,
+                         wt_pos *pos) {
+    if (!t->root)
         return false;
-    uint32_t cur = t->root;
-    for (uint32_t lvl = 0; lvl < t->height; lvl++) {
-        const struct wt_inner *p = INNER(t, cur);
-        uint32_t r = 0;
-        while (r < p->n && p->hi[r] < first)
-            r++;
-        if (r == p->n)
-            return false;
-        cur = p->child[r];
+    wt_pos path;
+    descend(t, first, &path);
+    const struct wt_leaf *l = path.leaf;
+    uint32_t i = leaf_rank(l, first);
+    /* Entry i - 1 starts at or before `first`, entry i (if any) after it. */
+    if (i > 0 && l->last[i - 1] >= first) {
+        *dev = l->dev[i - 1];
+        return true;
     }
-    const struct wt_leaf *l = LEAF(t, cur);
-    for (uint32_t i = 0; i < l->n; i++) {
-        if (l->last[i] >= first) {
-            if (l->first[i] > last)
-                return false;
-            *dev = l->dev[i];
-            return true;
-        }
+    if (i < l->n && l->first[i] <= last) {
+        *dev = l->dev[i];
+        return true;
+    }
+    /* i == n: the next entry, if any, is in the next leaf, whose gap 0 starts after `first`
+       (else the descent would have gone there), so entry n - 1 ends at or after `first` and
+       was caught above. */
+    if (pos) {
+        *pos = path;
+        pos->pos = i;
     }
     return false;
 }
 
 uint64_t wtree_largest_gap(const wtree *t) {
-    uint64_t lo, hi;
-    if (!tree_bounds(t, &lo, &hi))
+    if (!t->root)
         return t->last - t->base + 1;
-    uint64_t m = t->root_sum[0];
-    if (lo > t->base)
-        m = max64(m, lo - t->base);
-    if (hi < t->last)
-        m = max64(m, t->last - hi);
+    uint64_t m = t->root_sum.s[0];
+    if (t->max_last < t->last)
+        m = max64(m, t->last - t->max_last);
     return m;
 }
 
-void wtree_iter_begin(const wtree *t, wt_iter *it) {
-    uint32_t cur = t->root;
-    for (uint32_t lvl = 0; cur != WT_NIL && lvl < t->height; lvl++)
-        cur = INNER(t, cur)->child[0];
+/* ---- iteration ------------------------------------------------------------------------------ */
+
+static void iter_down(const wtree *t, wt_iter *it, uint32_t lvl, const void *cur) {
+    for (; lvl < t->height; lvl++) {
+        const struct wt_inner *p = cur;
+        it->node[lvl] = p;
+        it->idx[lvl] = 0;
+        cur = p->child[0];
+    }
     it->leaf = cur;
     it->pos = 0;
 }
 
+void wtree_iter_begin(const wtree *t, wt_iter *it) {
+    it->leaf = NULL;
+    it->pos = 0;
+    if (t->root)
+        iter_down(t, it, 0, t->root);
+}
+
 bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *last, uint32_t *dev) {
-    while (it->leaf != WT_NIL && it->pos >= LEAF(t, it->leaf)->n) {
-        it->leaf = LEAF(t, it->leaf)->next;
-        it->pos = 0;
-    }
-    if (it->leaf == WT_NIL)
+    if (!it->leaf)
         return false;
-    const struct wt_leaf *l = LEAF(t, it->leaf);
-    *first = l->first[it->pos];
-    *last = l->last[it->pos];
-    *dev = l->dev[it->pos];
+    if (it->pos >= it->leaf->n) {
+        uint32_t lvl = t->height;
+        while (lvl > 0 && it->idx[lvl - 1] + 1 >= it->node[lvl - 1]->n)
+            lvl--;
+        if (lvl == 0) {
+            it->leaf = NULL;
+            return false;
+        }
+        it->idx[lvl - 1]++;
+        iter_down(t, it, lvl, it->node[lvl - 1]->child[it->idx[lvl - 1]]);
+    }
+    *first = it->leaf->first[it->pos];
+    *last = it->leaf->last[it->pos];
+    *dev = it->leaf->dev[it->pos];
     it->pos++;
     return true;
 }
 
 size_t wtree_memory(const wtree *t) {
-    return (size_t)t->leaf_cap * sizeof(struct wt_leaf) +
-           (size_t)t->inner_cap * sizeof(struct wt_inner);
+    return (size_t)t->leaves.npages * (WT_LPAGE * sizeof(struct wt_leaf) + 63) +
+           (size_t)t->inners.npages * (WT_IPAGE * sizeof(struct wt_inner) + 63) +
+           (size_t)(t->leaves.cap + t->inners.cap) * sizeof(void *);
+}
+
+void wtree_blocks(const wtree *t, void (*fn)(void *ctx, const void *block), void *ctx) {
+    const struct wt_pool *pools[2] = {&t->leaves, &t->inners};
+    for (int j = 0; j < 2; j++) {
+        for (uint32_t i = 0; i < pools[j]->npages; i++)
+            fn(ctx, pools[j]->page[i]);
+        if (pools[j]->page)
+            fn(ctx, pools[j]->page);
+    }
 }
 
 /* ---- validation ------------------------------------------------------------------------------ */
@@ -843,7 +1292,7 @@ size_t wtree_memory(const wtree *t) {
 struct wt_vstate {
     char *msg;
     size_t cap;
-    uint32_t entries, leaves, inners, prev_leaf;
+    uint32_t entries, leaves, inners, nodes;
     bool have_prev;
     uint64_t prev_last;
 };
@@ -855,125 +1304,136 @@ struct wt_vstate {
         return MEMDEV_EINVARIANT;                                                                  \
     } while (0)
 
-static int v_leaf(const wtree *t, uint32_t li, struct wt_vstate *vs, uint64_t *lo, uint64_t *hi,
-                  uint64_t *sum) {
-    if (li >= t->leaf_used)
-        VFAIL(vs, "window tree: leaf index %u out of range [I2]", li);
-    const struct wt_leaf *l = LEAF(t, li);
-    if (l->n < 1 || l->n > WT_B)
-        VFAIL(vs, "window tree: leaf %u has %u entries [I2]", li, l->n);
-    if (vs->leaves && LEAF(t, vs->prev_leaf)->next != li)
-        VFAIL(vs, "window tree: leaf %u does not link to the next leaf %u [I1]", vs->prev_leaf, li);
-    vs->prev_leaf = li;
-    vs->leaves++;
+#define X(v) ((unsigned long long)(v))
+
+/* The exact summary of a leaf, computed from its entries alone (not from holes). */
+static void v_leaf_sum(const struct wt_leaf *l, struct wt_sum *s) {
+    sum_zero(s);
     for (uint32_t i = 0; i < l->n; i++) {
+        uint64_t g0 = gap_start(l, i), ge = l->first[i];
+        if (ge == g0)
+            continue;
+        s->a &= 0 - g0;
+        for (uint32_t k = 0; k < WT_K; k++) {
+            uint64_t a = (g0 + cls_mask[k]) & ~cls_mask[k];
+            if (a >= g0 && a < ge)
+                s->s[k] = max64(s->s[k], ge - a);
+        }
+    }
+}
+
+/* Summary held for a subtree against the exact one: sums equal, mask no tighter [I4][I5]. */
+static int v_sum(struct wt_vstate *vs, const char *where, uint32_t node, uint32_t row,
+                 const struct wt_sum *held, const struct wt_sum *exact) {
+    for (uint32_t k = 0; k < WT_K; k++)
+        if (held->s[k] != exact->s[k])
+            VFAIL(vs,
+                  "window tree: %s %u row %u gap summary for alignment 0x%llx is 0x%llx, "
+                  "recomputed 0x%llx [I4]",
+                  where, node, row, X(1ull << wt_class_log2[k]), X(held->s[k]), X(exact->s[k]));
+    if (held->a & ~exact->a)
+        VFAIL(vs,
+              "window tree: %s %u row %u start mask 0x%llx has bits the gaps' 0x%llx lacks [I5]",
+              where, node, row, X(held->a), X(exact->a));
+    return 0;
+}
+
+static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs, uint64_t gs,
+                  struct wt_sum *exact) {
+    uint32_t id = vs->nodes++;
+    if (l->n < 1 || l->n > WT_LB)
+        VFAIL(vs, "window tree: leaf %u has %u entries [I2]", id, l->n);
+    if (l->gs != gs)
+        VFAIL(vs, "window tree: leaf %u gap start 0x%llx, the previous entry ends at 0x%llx [I3]",
+              id, X(l->gs), X(gs - 1));
+    vs->leaves++;
+    for (uint32_t i = 0; i < WT_LB; i++) {
+        if (i >= l->n) {
+            if (l->first[i] != NONE)
+                VFAIL(vs, "window tree: leaf %u slot %u past the end is not a sentinel [I2]", id,
+                      i);
+            continue;
+        }
         uint64_t f = l->first[i], e = l->last[i];
         if (f > e || f < t->base || e > t->last)
-            VFAIL(vs, "window tree: entry [0x%llx, 0x%llx] is not inside the window [I1]",
-                  (unsigned long long)f, (unsigned long long)e);
-        if (vs->have_prev && f <= vs->prev_last)
+            VFAIL(vs, "window tree: entry [0x%llx, 0x%llx] is not inside the window [I1]", X(f),
+                  X(e));
+        if (vs->have_prev ? f <= vs->prev_last : f < gs)
             VFAIL(vs, "window tree: entry at 0x%llx overlaps or precedes the previous one [I1]",
-                  (unsigned long long)f);
+                  X(f));
         vs->have_prev = true;
         vs->prev_last = e;
         vs->entries++;
     }
-    *lo = l->first[0];
-    *hi = l->last[l->n - 1];
-    for (uint32_t k = 0; k < t->ncls; k++) {
-        uint64_t m = 0;
-        for (uint32_t i = 1; i < l->n; i++)
-            m = max64(m, between(l->last[i - 1], l->first[i], t->cls_align[k]));
-        if (m != l->sum[k])
-            VFAIL(vs,
-                  "window tree: leaf %u gap summary for alignment 0x%llx is 0x%llx, "
-                  "recomputed 0x%llx [I5]",
-                  li, (unsigned long long)t->cls_align[k], (unsigned long long)l->sum[k],
-                  (unsigned long long)m);
-        sum[k] = m;
-    }
+    if (l->holes != leaf_holes(l))
+        VFAIL(vs, "window tree: leaf %u marks gaps 0x%x non-empty, they are 0x%x [I3]", id,
+              l->holes, leaf_holes(l));
+    v_leaf_sum(l, exact);
     return 0;
 }
 
-static int v_node(const wtree *t, uint32_t node, uint32_t lvl, struct wt_vstate *vs, uint64_t *lo,
-                  uint64_t *hi, uint64_t *sum) {
+static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vstate *vs,
+                  uint64_t gs, struct wt_sum *exact) {
     if (lvl == t->height)
-        return v_leaf(t, node, vs, lo, hi, sum);
-    if (node >= t->inner_used)
-        VFAIL(vs, "window tree: inner index %u out of range [I2]", node);
-    const struct wt_inner *p = INNER(t, node);
+        return v_leaf(t, node, vs, gs, exact);
+    const struct wt_inner *p = node;
+    uint32_t id = vs->nodes++;
     vs->inners++;
-    if (p->n < 2 || p->n > WT_B)
-        VFAIL(vs, "window tree: inner node %u has %u children [I2]", node, p->n);
-    for (uint32_t k = 0; k < t->ncls; k++)
-        sum[k] = 0;
-    for (uint32_t r = 0; r < p->n; r++) {
-        uint64_t clo, chi, csum[WT_K];
-        int rc = v_node(t, p->child[r], lvl + 1, vs, &clo, &chi, csum);
+    if (p->n < 2 || p->n > WT_IB)
+        VFAIL(vs, "window tree: inner node %u has %u children [I2]", id, p->n);
+    sum_zero(exact);
+    for (uint32_t r = 0; r < WT_IB; r++) {
+        if (r >= p->n) {
+            if (p->sep[r] != NONE)
+                VFAIL(vs, "window tree: node %u row %u past the end is not a sentinel [I2]", id,
+                      r);
+            continue;
+        }
+        uint64_t want = r == 0 ? gs : (vs->have_prev ? vs->prev_last + 1 : t->base);
+        if (p->sep[r] != want)
+            VFAIL(vs,
+                  "window tree: node %u row %u separator 0x%llx, its first gap starts at "
+                  "0x%llx [I3]",
+                  id, r, X(p->sep[r]), X(want));
+        struct wt_sum c, held;
+        int rc = v_node(t, p->child[r], lvl + 1, vs, p->sep[r], &c);
         if (rc)
             return rc;
-        if (clo != p->lo[r] || chi != p->hi[r])
-            VFAIL(vs,
-                  "window tree: node %u row %u bounds [0x%llx, 0x%llx] differ from child "
-                  "[0x%llx, 0x%llx] [I3]",
-                  node, r, (unsigned long long)p->lo[r], (unsigned long long)p->hi[r],
-                  (unsigned long long)clo, (unsigned long long)chi);
-        for (uint32_t k = 0; k < t->ncls; k++) {
-            uint64_t a = t->cls_align[k];
-            uint64_t b = r ? between(p->hi[r - 1], p->lo[r], a) : 0;
-            if (p->csum[k][r] != csum[k])
-                VFAIL(vs,
-                      "window tree: node %u row %u subtree gap summary for alignment "
-                      "0x%llx is 0x%llx, recomputed 0x%llx [I3]",
-                      node, r, (unsigned long long)a, (unsigned long long)p->csum[k][r],
-                      (unsigned long long)csum[k]);
-            if (p->bnd[k][r] != b)
-                VFAIL(vs,
-                      "window tree: node %u row %u boundary gap for alignment 0x%llx is "
-                      "0x%llx, recomputed 0x%llx [I4]",
-                      node, r, (unsigned long long)a, (unsigned long long)p->bnd[k][r],
-                      (unsigned long long)b);
-            sum[k] = max64(sum[k], max64(csum[k], b));
-        }
+        held = p->row[r];
+        if ((rc = v_sum(vs, "node", id, r, &held, &c)))
+            return rc;
+        for (uint32_t k = 0; k < WT_K; k++)
+            exact->s[k] = max64(exact->s[k], c.s[k]);
+        exact->a &= c.a;
     }
-    for (uint32_t k = 0; k < t->ncls; k++)
-        if (p->sum[k] != sum[k])
-            VFAIL(vs,
-                  "window tree: node %u summary for alignment 0x%llx is 0x%llx, recomputed "
-                  "0x%llx [I5]",
-                  node, (unsigned long long)t->cls_align[k], (unsigned long long)p->sum[k],
-                  (unsigned long long)sum[k]);
-    *lo = p->lo[0];
-    *hi = p->hi[p->n - 1];
     return 0;
 }
 
 int wtree_validate(const wtree *t, char *msg, size_t cap) {
     struct wt_vstate vs = {.msg = msg, .cap = cap};
-    if (t->ncls < 1 || t->ncls > WT_K || t->cls_align[0] != 1)
-        VFAIL(&vs, "window tree: %u alignment classes, class 0 = 0x%llx [I5]", t->ncls,
-              (unsigned long long)t->cls_align[0]);
     if (t->height >= WT_MAXH)
         VFAIL(&vs, "window tree: height %u exceeds %u [I2]", t->height, WT_MAXH);
-    if (t->root != WT_NIL) {
-        uint64_t lo, hi, sum[WT_K];
-        int rc = v_node(t, t->root, 0, &vs, &lo, &hi, sum);
+    if (t->root) {
+        struct wt_sum exact;
+        int rc = v_node(t, t->root, 0, &vs, t->base, &exact);
         if (rc)
             return rc;
-        if (LEAF(t, vs.prev_leaf)->next != WT_NIL)
-            VFAIL(&vs, "window tree: the last leaf %u links onwards [I1]", vs.prev_leaf);
-        for (uint32_t k = 0; k < t->ncls; k++)
-            if (t->root_sum[k] != sum[k])
-                VFAIL(&vs,
-                      "window tree: root summary for alignment 0x%llx is 0x%llx, "
-                      "recomputed 0x%llx [I5]",
-                      (unsigned long long)t->cls_align[k], (unsigned long long)t->root_sum[k],
-                      (unsigned long long)sum[k]);
+        if ((rc = v_sum(&vs, "root", 0, 0, &t->root_sum, &exact)))
+            return rc;
+        if (vs.prev_last != t->max_last)
+            VFAIL(&vs, "window tree: the last entry ends at 0x%llx, max_last says 0x%llx [I1]",
+                  X(vs.prev_last), X(t->max_last));
     }
     if (vs.entries != t->count)
-        VFAIL(&vs, "window tree: %u entries found, count says %u [I6]", vs.entries, t->count);
-    if (vs.leaves + t->leaf_nfree != t->leaf_used || vs.inners + t->inner_nfree != t->inner_used)
-        VFAIL(&vs, "window tree: node accounting: %u+%u leaves of %u, %u+%u inner of %u [I6]",
-              vs.leaves, t->leaf_nfree, t->leaf_used, vs.inners, t->inner_nfree, t->inner_used);
+        VFAIL(&vs, "window tree: %u entries found, count says %u [I1]", vs.entries, t->count);
+    const struct wt_pool *lp = &t->leaves, *ip = &t->inners;
+    if (vs.leaves != lp->live || vs.inners != ip->live ||
+        (uint64_t)lp->live + lp->nfree != (uint64_t)lp->npages * WT_LPAGE ||
+        (uint64_t)ip->live + ip->nfree != (uint64_t)ip->npages * WT_IPAGE)
+        VFAIL(&vs,
+              "window tree: node accounting: %u leaves found, %u live + %u free in %u pages; "
+              "%u inner found, %u + %u in %u pages [I6]",
+              vs.leaves, lp->live, lp->nfree, lp->npages, vs.inners, ip->live, ip->nfree,
+              ip->npages);
     return 0;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * wtree.h - the window tree: a gap-augmented B+tree of the plugged, non-empty devices of a
- * window, ordered by address, with exact lowest-address aligned first fit in O(log n).
- * See wtree.c for the layout and its invariants. Ranges here are inclusive [first, last] so
- * that a range ending at 2^64 is representable.
+ * window, ordered by address, with exact lowest-address aligned first fit in O(log n) for a
+ * fixed set of alignment classes and exact first fit for every other power of two. See
+ * wtree.c for the layout and its invariants. Ranges here are inclusive [first, last] so that
+ * a range ending at 2^64 is representable.
  */
 #ifndef MEMDEV_WTREE_H
 #define MEMDEV_WTREE_H
@@ -14,81 +15,140 @@
 
 #include "memdev.h"
 
-#define WT_B 16    /* entries per leaf, children per inner node */
-#define WT_MAXH 32 /* bound on the height (path stack size) */
-#define WT_K MEMDEV_MAX_CLASSES
-#define WT_NIL UINT32_MAX
+#define WT_LB 28   /* entries per leaf: 28 * 20 + 16 = 576 bytes, nine cache lines */
+_Static_assert(WT_LB <= 32, "a leaf's holes fit a 32-bit mask");
+#define WT_IB 8    /* children per inner node: sep[] and child[] are one line each */
+#define WT_K 7     /* alignment classes with exact per-row summaries (with the mask: one line) */
+#define WT_MAXH 24 /* bound on the height: 8^22 leaves is far beyond 2^32 entries */
 
+/*
+ * A leaf: up to WT_LB entries and the gaps in front of them. Gap i lies between entry i - 1
+ * and entry i; gap 0 starts at gs (the previous leaf's last entry + 1, or the window base).
+ * The gap after the last leaf's last entry (the tail) belongs to no leaf. A lookup reads
+ * first[] (lines 0-3), one last[] and one dev[]; n, gs and holes share the last line.
+ */
 struct wt_leaf {
-    uint64_t first[WT_B];
-    uint64_t last[WT_B];
-    uint32_t dev[WT_B];
+    uint64_t first[WT_LB]; /* unused slots: UINT64_MAX */
+    uint64_t last[WT_LB];
+    uint32_t dev[WT_LB];
+    uint64_t gs; /* start of gap 0 */
     uint32_t n;
-    uint32_t next;      /* next leaf in address order; free-list link when free */
-    uint64_t sum[WT_K]; /* per class: largest usable size of the gaps between entries */
+    uint32_t holes; /* bit i: gap i is not empty */
 };
 
+/* What a subtree shows its parent: per class the largest usable gap, and a start mask. */
+struct wt_sum {
+    uint64_t s[WT_K];
+    uint64_t a; /* every bit set here is set in -(start) of every non-empty gap below */
+};
+
+_Static_assert(sizeof(struct wt_sum) == 64, "a row's summary is one cache line");
+
+/*
+ * Line 0 (separators) and line 1 (children) are all a lookup reads; a row's summary and
+ * mask are one line of their own, so an update of a row writes one line. n is read only
+ * where a node changes (unused slots hold sentinels).
+ */
 struct wt_inner {
-    uint64_t lo[WT_B]; /* first address of child's first device */
-    uint64_t hi[WT_B]; /* last address of child's last device */
-    uint32_t child[WT_B];
+    uint64_t sep[WT_IB]; /* row r: start of the first gap of child r's subtree; unused: MAX */
+    void *child[WT_IB];  /* leaves when the node is at depth height - 1, else inner nodes */
+    struct wt_sum row[WT_IB];
     uint32_t n;
-    uint32_t next_free;
-    uint64_t sum[WT_K];        /* per class: max over rows of max(csum, bnd) */
-    uint64_t csum[WT_K][WT_B]; /* copy of child's sum[] */
-    uint64_t bnd[WT_K][WT_B];  /* usable size of the gap before child r (0 for r = 0) */
+    uint8_t pad_[60];
+};
+
+_Static_assert(sizeof(struct wt_leaf) % 64 == 0, "a leaf is whole cache lines");
+_Static_assert(sizeof(struct wt_inner) % 64 == 0, "an inner node is whole cache lines");
+
+#define WT_LPAGE 64 /* leaves per page (36 KiB) */
+#define WT_IPAGE 32 /* inner nodes per page (24 KiB) */
+
+/*
+ * Nodes come in pages (allocated through the hook, 64-byte aligned), every node of a new page
+ * on the free list; a free node's first word links the list.
+ */
+struct wt_pool {
+    void **page; /* what the allocator returned, one per page */
+    uint32_t npages, cap;
+    uint32_t nfree; /* nodes on the free list */
+    uint32_t live;  /* nodes in the tree */
+    void *free;     /* free list */
 };
 
 typedef struct wtree {
     memdev_allocator al;
     uint64_t base, last; /* the window, inclusive */
-    struct wt_leaf *leaves;
-    struct wt_inner *inners;
-    uint32_t leaf_cap, leaf_used, leaf_free, leaf_nfree;
-    uint32_t inner_cap, inner_used, inner_free, inner_nfree;
-    uint32_t root;   /* WT_NIL when empty */
-    uint32_t height; /* 0: root is a leaf */
-    uint32_t count;  /* entries */
-    uint32_t ncls;   /* registered classes; class 0 is alignment 1 */
-    uint64_t cls_align[WT_K];
-    uint64_t root_sum[WT_K];
+    void *root;          /* NULL when empty */
+    uint32_t height;     /* 0: root is a leaf */
+    uint32_t count;      /* entries */
+    uint64_t max_last;   /* last byte of the last entry (count > 0) */
+    struct wt_sum root_sum;
+    struct wt_pool leaves, inners;
+    bool simd; /* the AVX2 kernels (same results as the scalar ones; tests run both) */
 } wtree;
+
+/* Where an entry goes: the path to a leaf and a position in it (first fit or descent). */
+typedef struct wt_pos {
+    struct wt_inner *node[WT_MAXH];
+    uint32_t idx[WT_MAXH];
+    struct wt_leaf *leaf;
+    uint32_t pos;
+} wt_pos;
 
 void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last);
 void wtree_fini(wtree *t);
 
 /* Makes sure the next wtree_insert() cannot fail: 0 or MEMDEV_ENOMEM. */
 int wtree_reserve(wtree *t);
-/* Inserts [first, last] (disjoint from every entry, inside the window). Needs a reserve. */
-void wtree_insert(wtree *t, uint64_t first, uint64_t last, uint32_t dev);
+/*
+ * Inserts [first, last] (disjoint from every entry, inside the window). Needs a reserve.
+ * pos may be NULL, or what wtree_first_fit() or wtree_first_overlap() returned for exactly
+ * this range with no change to the tree since.
+ */
+void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, uint32_t dev);
 /* Removes the entry that starts at `first` (must exist). Never allocates. */
 void wtree_remove(wtree *t, uint64_t first);
 
 /*
  * Lowest a >= align_up(base, align), a multiple of align, with [a, a + size - 1] free and in
  * the window. The caller has checked that align_up(base, align) + size does not wrap.
- * Returns 0 and *addr, or MEMDEV_EFRAGMENTED. May register a new alignment class.
+ * Returns 0 and *addr (and *pos for the insert, when pos is not NULL), or MEMDEV_EFRAGMENTED.
+ * Never changes the tree.
  */
-int wtree_first_fit(wtree *t, uint64_t size, uint64_t align, uint64_t *addr);
+int wtree_first_fit(const wtree *t, uint64_t size, uint64_t align, uint64_t *addr, wt_pos *pos);
 
-/* Device containing gpa: true and *dev, *first. */
-bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first);
-/* Lowest-addressed entry overlapping [first, last]: true and *dev. */
-bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev);
+/* Device containing gpa: true with its dev word and range. */
+bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last);
+/*
+ * Lowest-addressed entry overlapping [first, last]: true and *dev. When false and pos is not
+ * NULL, *pos is where [first, last] goes.
+ */
+bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev,
+                         wt_pos *pos);
 /* Largest free range of the window (bytes). */
 uint64_t wtree_largest_gap(const wtree *t);
 
 /* In-order iteration. */
 typedef struct wt_iter {
-    uint32_t leaf, pos;
+    const struct wt_inner *node[WT_MAXH];
+    uint32_t idx[WT_MAXH];
+    const struct wt_leaf *leaf;
+    uint32_t pos;
 } wt_iter;
 void wtree_iter_begin(const wtree *t, wt_iter *it);
 bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *last, uint32_t *dev);
 
 /* Recomputes every summary and checks the structure; 0 or MEMDEV_EINVARIANT with msg. */
 int wtree_validate(const wtree *t, char *msg, size_t cap);
-/* Bytes of node memory in use (for the benchmarks' bytes-per-device). */
+/* Bytes of node memory held (pages and page tables). */
 size_t wtree_memory(const wtree *t);
+/* Every block the tree holds (for the benchmarks' memory split). */
+void wtree_blocks(const wtree *t, void (*fn)(void *ctx, const void *block), void *ctx);
+
+/* The alignment of class k (1 << wt_class_log2[k]). */
+extern const uint8_t wt_class_log2[WT_K];
+/* Whether this CPU runs the AVX2 kernels (wtree_init sets t->simd from it). */
+bool wtree_simd_available(void);
 
 /* align_up(x, a) for a power of two a; false when it wraps. */
 static inline bool wt_align_up(uint64_t x, uint64_t a, uint64_t *out) {

@@ -96,6 +96,9 @@ static uint64_t pick_align(uint64_t *rng, uint64_t unit) {
     return unit << rng_below(rng, 12); /* many distinct alignments: exercises the fallback */
 }
 
+/* Both kernels: the AVX2 one where the CPU has it, and the portable one. */
+static bool use_simd;
+
 static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t maxn) {
     const memdev_allocator al = {t_realloc, t_free, NULL};
     uint64_t rng = seed | 1, wlast = sc->base + (sc->size - 1);
@@ -103,6 +106,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
     struct ref f = {calloc(maxn + 1, sizeof(struct range)), 0};
     char msg[512];
     wtree_init(&t, &al, sc->base, wlast);
+    t.simd = use_simd;
     for (uint32_t op = 0; op < ops && !check_failures; op++) {
         uint32_t kind = (uint32_t)rng_below(&rng, 100);
         uint64_t size = sc->unit * (1 + rng_below(&rng, rng_below(&rng, 4) ? 8 : 300));
@@ -112,12 +116,15 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             uint64_t start;
             if (!wt_align_up(sc->base, align, &start) || size - 1 > UINT64_MAX - start)
                 continue; /* too-big: the caller's check, not the tree's */
-            int rc = wtree_first_fit(&t, size, align, &got);
+            wt_pos pos;
+            int rc = wtree_first_fit(&t, size, align, &got, &pos);
             CHECK_RC(rc, ok ? 0 : MEMDEV_EFRAGMENTED);
             if (ok && !rc) {
                 CHECK_U64(got, want);
                 if (wtree_reserve(&t) == 0) {
-                    wtree_insert(&t, got, got + (size - 1), f.n);
+                    /* half the inserts reuse the search's position, half descend again */
+                    wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, got, got + (size - 1),
+                                 f.n);
                     ref_insert(&f, got, got + (size - 1));
                 }
             }
@@ -128,18 +135,19 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             if (size - 1 > wlast - at || at < sc->base)
                 continue;
             uint32_t idx, got_dev;
+            wt_pos pos;
             bool want = ref_overlap(&f, at, at + (size - 1), &idx);
-            bool got = wtree_first_overlap(&t, at, at + (size - 1), &got_dev);
+            bool got = wtree_first_overlap(&t, at, at + (size - 1), &got_dev, &pos);
             CHECK(want == got);
             if (!want && wtree_reserve(&t) == 0) {
-                wtree_insert(&t, at, at + (size - 1), f.n);
+                wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, at, at + (size - 1), f.n);
                 ref_insert(&f, at, at + (size - 1));
             } else if (want && got) {
                 uint64_t first, last;
                 uint32_t dev;
-                CHECK(wtree_find(&t, f.r[idx].first, &dev, &first));
+                CHECK(wtree_find(&t, f.r[idx].first, &dev, &first, &last));
                 CHECK_U64(first, f.r[idx].first);
-                (void)last;
+                CHECK_U64(last, f.r[idx].last);
             }
         } else if (kind < 85 && f.n) { /* remove */
             uint32_t i = (uint32_t)rng_below(&rng, f.n);
@@ -154,8 +162,8 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
                 gpa = pick[rng_below(&rng, 4)];
             }
             uint32_t dev = 0;
-            uint64_t first = 0;
-            bool got = wtree_find(&t, gpa, &dev, &first), want = false;
+            uint64_t first = 0, last = 0;
+            bool got = wtree_find(&t, gpa, &dev, &first, &last), want = false;
             for (uint32_t i = 0; i < f.n; i++)
                 if (f.r[i].first <= gpa && gpa <= f.r[i].last) {
                     want = true;
@@ -212,6 +220,7 @@ static void phased(uint64_t seed, uint32_t rounds) {
     uint32_t since = 0;
     struct ref f = {calloc(slots + 1, sizeof(struct range)), 0};
     wtree_init(&t, &al, base, base + 4 * slots - 1);
+    t.simd = use_simd;
     for (uint32_t round = 0; round < rounds && !check_failures; round++) {
         uint64_t lo = rng_below(&rng, slots), len = 64 + rng_below(&rng, 4096);
         bool grow = rng_below(&rng, 3) != 0;
@@ -220,7 +229,7 @@ static void phased(uint64_t seed, uint32_t rounds) {
             uint32_t idx;
             bool present = ref_overlap(&f, at, at, &idx);
             if (grow && !present && rng_below(&rng, 4) && wtree_reserve(&t) == 0) {
-                wtree_insert(&t, at, at + 1, (uint32_t)i);
+                wtree_insert(&t, NULL, at, at + 1, (uint32_t)i);
                 ref_insert(&f, at, at + 1);
             } else if (!grow && present && rng_below(&rng, 8)) {
                 wtree_remove(&t, at);
@@ -243,7 +252,7 @@ static void phased(uint64_t seed, uint32_t rounds) {
         uint64_t want = 0, got = 0, size = 1 + rng_below(&rng, 64),
                  align = 1ull << rng_below(&rng, 6);
         bool ok = sweep(&f, base, base + 4 * slots - 1, size, align, &want);
-        CHECK_RC(wtree_first_fit(&t, size, align, &got), ok ? 0 : MEMDEV_EFRAGMENTED);
+        CHECK_RC(wtree_first_fit(&t, size, align, &got, NULL), ok ? 0 : MEMDEV_EFRAGMENTED);
         if (ok)
             CHECK_U64(got, want);
         CHECK_U64(t.count, f.n);
@@ -268,12 +277,17 @@ int main(int argc, char **argv) {
         {(1ull << 30) + 4096, 1ull << 34, 4096},     /* base not aligned to big alignments */
         {0xfff, 1ull << 30, 1},                      /* byte units, odd base */
     };
-    uint64_t rng = seed;
-    for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
-        run(rng_next(&rng), &sc[i], 6000, 60);    /* small: dense, shallow */
-        run(rng_next(&rng), &sc[i], 12000, 3000); /* deep trees, many splits and merges */
+    for (int pass = 0; pass < 2; pass++) {
+        /* The same operations with each kernel (pass 1: AVX2 when this CPU has it). */
+        use_simd = pass == 1 && wtree_simd_available();
+        printf("test_wtree: %s kernels\n", use_simd ? "AVX2" : "portable");
+        uint64_t rng = seed;
+        for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
+            run(rng_next(&rng), &sc[i], 6000, 60);    /* small: dense, shallow */
+            run(rng_next(&rng), &sc[i], 12000, 3000); /* deep trees, many splits and merges */
+        }
+        for (int i = 0; i < 4; i++)
+            phased(rng_next(&rng), 40);
     }
-    for (int i = 0; i < 4; i++)
-        phased(rng_next(&rng), 40);
     return check_report("test_wtree");
 }

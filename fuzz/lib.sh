@@ -145,7 +145,9 @@ fuzz_target_of() {
 # fuzz_commit [SRC]: the commit SRC is at ("2cb991c", "2cb991c+changes" when core/ or fuzz/
 # differ from it, "unknown" outside git).
 fuzz_commit() {
-  local src=${1:-$TOP} c
+  local src=${1:-$TOP} c top
+  top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) || { echo unknown; return; }
+  [ "$(cd "$top" && pwd -P)" = "$(cd "$src" && pwd -P)" ] || { echo unknown; return; }
   c=$(git -C "$src" rev-parse --short=10 HEAD 2>/dev/null) || { echo unknown; return; }
   if [ -n "$(git -C "$src" status --porcelain --untracked-files=no -- core fuzz 2>/dev/null)" ]; then
     c="$c+changes"

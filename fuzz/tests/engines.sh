@@ -11,7 +11,7 @@
 #   - the budget: --time 8 on libFuzzer's fork mode ends the fuzzing within 3 s of it, and
 #     the whole target (replays, merge) within 25 s; the corpus is merged at the end.
 set -uo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/common.bash"
 cd "$T_TOP"
 
 W="$T_WORK/w"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# common.sh - sourced by the tests of the campaign tools (fuzz/tests/*.sh, run by fuzz/smoke):
+# common.bash - sourced by the tests of the campaign tools (fuzz/tests/*.sh, run by fuzz/smoke):
 # pass/fail counting, a work directory under out/tests/ (not /tmp: afl-cmin refuses it), a
 # copy of the tree made into a scratch git repository for planted bugs (the working tree is
 # never patched), and a tag in the environment of everything a test starts, so "no process

@@ -14,10 +14,12 @@ set -uo pipefail
 cd "$T_TOP"
 
 S="$T_WORK/share"
+stamp() { echo "[$(( $(date +%s) - t_start ))s] $*"; }
 # -- AFL++, two hosts at once -------------------------------------------------------------
 for h in a b; do
+  merge=""; [ "$h" = b ] && merge=--no-merge   # one merge is enough to check (and quicker)
   fuzz/campaign --work "$T_WORK/$h" --engine afl --host "host$h" --jobs 1 --no-cmplog --time 38 \
-    --join "$S" --sync-every 3 --progress 2 ops >"$T_WORK/afl-$h.log" 2>&1 &
+    --join "$S" --sync-every 3 --progress 2 $merge ops >"$T_WORK/afl-$h.log" 2>&1 &
   eval "pid_$h=\$!"
 done
 # shellcheck disable=SC2154
@@ -33,7 +35,7 @@ for h in a b; do
   check "host $h's main imported inputs of host $o ($n_sync queue entries named sync:host$o-...)" [ "$n_sync" -gt 0 ]
   fz=$(field "$T_WORK/afl-$h.log" ops 3); fz=${fz%s}
   check "host $h fuzzed for the budget of 38 s, within 3 s (${fz}s)" test "${fz:-99}" -le 41 -a "${fz:-0}" -ge 37
-  check "host $h merged its AFL++ corpus (afl-cmin)" log_has "$T_WORK/afl-$h.log" 'working corpus of ops merged: [0-9]+ -> [0-9]+'
+  [ "$h" = a ] && check "host $h merged its AFL++ corpus (afl-cmin)" log_has "$T_WORK/afl-$h.log" 'working corpus of ops merged: [0-9]+ -> [0-9]+'
   # live progress: consecutive progress lines (every 2 s) change while AFL++ starts and fuzzes
   awk '/^campaign: ops +afl +[0-9]+s\/38s/ { sub(/.*\/38s +/, ""); print }' "$T_WORK/afl-$h.log" >"$T_WORK/progress-$h"
   same=$(awk 'NR > 1 && $0 == prev { n++ } { prev = $0 } END { print n + 0 }' "$T_WORK/progress-$h")
@@ -43,10 +45,11 @@ for h in a b; do
 done
 no_leftovers "two AFL++ hosts"
 
+stamp "AFL++ hosts done"
 # -- a second session of host a: this session's executions only -----------------------------
 e1=$(field "$T_WORK/afl-a.log" ops 5)
 fuzz/campaign --work "$T_WORK/a" --engine afl --host hosta --jobs 1 --no-cmplog --time 3 \
-  --progress 1 ops >"$T_WORK/afl-a2.log" 2>&1
+  --progress 1 --no-merge ops >"$T_WORK/afl-a2.log" 2>&1
 rc=$?
 e2=$(field "$T_WORK/afl-a2.log" ops 5); r2=$(field "$T_WORK/afl-a2.log" ops 6); t2=$(field "$T_WORK/afl-a2.log" ops 3)
 check "a 3-second second session reports its own executions ($e2 after $e1 in 38 s; exit $rc)" \
@@ -55,6 +58,7 @@ check "... and its exec/s is its executions over its time ($e2 / $t2 = $r2)" \
   awk -v e="$e2" -v t="${t2%s}" -v r="$r2" 'BEGIN { exit !(t > 0 && (r - e / t) ^ 2 <= 1) }'
 no_leftovers "second session"
 
+stamp "second session done"
 # -- libFuzzer, two hosts at once (a share of their own: only libFuzzer corpora) -----------
 S="$T_WORK/share-libfuzzer"
 for h in a b; do

@@ -7,7 +7,7 @@
 # input make a slow unit at --timeout 3) and oom (a virtio-pmem plug allocates 6 GiB).
 #   - libFuzzer: timeout-*, slow-unit-* and oom-* become findings of kinds hang, slow and
 #     oom; the campaign exits 1 (it said "no findings", exit 0, before);
-#   - AFL++: its hangs/ and the crashes ASan's allocation limit makes are findings too;
+#   - AFL++: its hangs/ (and the seeds its dry run skips as timeouts) are findings too;
 #   - fuzz/repro says "hang" and "out of memory" for a finding directory and for each input
 #     of AFL++'s hangs/ directory.
 set -uo pipefail
@@ -50,19 +50,18 @@ check "fuzz/repro on the oom finding says out of memory (exit $rc)" \
   log_has "$T_WORK/repro-oom.log" '^--- result: REPRODUCES: out of memory .*: out-of-memory memdev_plug'
 no_leftovers "libFuzzer"
 
-# -- AFL++: hangs and out-of-memory in one session ------------------------------------------
+# -- AFL++: hangs (out-of-memory under AFL++ is an ASan abort, a crash: the same path as any
+# crash, left out here to keep the test short) ------------------------------------------------
 w="$T_WORK/afl"
-MEMDEV_PLANT="hang oom" "$T/fuzz/campaign" --work "$w" --engine afl --host h --jobs 1 --no-cmplog \
-  --time 20 --timeout 2 --no-merge ops >"$T_WORK/afl.log" 2>&1
+MEMDEV_PLANT=hang "$T/fuzz/campaign" --work "$w" --engine afl --host h --jobs 1 --no-cmplog \
+  --time 15 --timeout 2 --no-merge ops >"$T_WORK/afl.log" 2>&1
 rc=$?
-check "AFL++ with a planted hang and out-of-memory: the campaign exits 1 (got $rc)" [ "$rc" = 1 ]
+check "AFL++ with a planted hang: the campaign exits 1 (got $rc; it said 'no findings' before)" [ "$rc" = 1 ]
 hangs="$w/campaign/afl/ops/sync/main-h/hangs"
 nh=$(find "$hangs" -name 'id:*' 2>/dev/null | wc -l)
 hf=$(grep -lx hang "$w"/findings/ops-*/kind 2>/dev/null | head -n 1)
 hf=${hf%/kind}
 check "... a finding of kind hang (AFL++ saved $nh in hangs/; the seeds it skipped as timeouts count too)" [ -n "$hf" ]
-of=$(grep -lx oom "$w"/findings/ops-*/kind 2>/dev/null | head -n 1)
-check "... AFL++ crashes of the allocation limit are a finding of kind oom" [ -n "$of" ]
 # fuzz/repro on (two of) the hangs AFL++ saved, or else on the finding's inputs
 rm -rf "$T_WORK/some-hangs" && mkdir -p "$T_WORK/some-hangs"
 if [ "$nh" -gt 0 ]; then src=$hangs; else src=${hf:-/nonexistent}/inputs; fi

@@ -1,24 +1,60 @@
 # SPDX-License-Identifier: MIT
 # lib.sh - shared by the fuzz/ scripts (sourced, not run): repository root, the target list
-# (fuzz/targets.txt, the one place it is kept), installing missing tools, and one build
-# directory per engine so the scripts never clobber the presets' build/<preset> trees.
+# (fuzz/targets.txt, the one place it is kept), argument checks with the exit-code convention,
+# installing missing tools, one build directory per engine so the scripts never clobber the
+# presets' build/<preset> trees, process hygiene (every process a tool starts is ended on
+# every exit path), replaying an input and naming its failure (kind and signature), and the
+# findings store.
 #
 #   replay    build/fuzz-replay        default compiler (gcc), standalone drivers, no engine
 #   libfuzzer build/fuzz-libfuzzer     clang -fsanitize=fuzzer + ASan + UBSan
 #   afl       build/fuzz-afl           afl-clang-fast, persistent mode, ASan + UBSan
 #   cmplog    build/fuzz-afl-cmplog    afl-clang-fast with AFL_LLVM_CMPLOG=1, no sanitizers
 #   coverage  build/fuzz-coverage      clang -fprofile-instr-generate -fcoverage-mapping
+#
+# Exit-code convention of every script in fuzz/ (and bench/, tests/): 0 clean, 1 findings or
+# regression, 2 usage or tool error; a usage error is one line on stderr naming the bad
+# argument, printed before anything is built or installed.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FUZZ_JOBS_BUILD=${FUZZ_JOBS_BUILD:-2}
+FUZZ_PROG=${FUZZ_PROG:-fuzz}
 
 fuzz_targets() {
   sed -e 's/#.*//' -e 's/[[:space:]]//g' "$TOP/fuzz/targets.txt" | grep -v '^$'
 }
 
 fuzz_is_target() {
-  fuzz_targets | grep -qx "$1"
+  fuzz_targets | grep -qx -- "$1"
 }
+
+# ---- arguments ----------------------------------------------------------------------------
+
+# fuzz_usage MESSAGE: the one-line usage error of $FUZZ_PROG, exit 2.
+fuzz_usage() {
+  echo "$FUZZ_PROG: $1 (see fuzz/$FUZZ_PROG --help)" >&2
+  exit 2
+}
+
+# fuzz_value "$@": the value of the option in $1 must be there ($2 of the caller's list).
+#   val=$(fuzz_value "$@") || exit 2;  shift 2
+fuzz_value() {
+  if [ $# -lt 2 ] || [ -z "$2" ]; then
+    echo "$FUZZ_PROG: $1 needs a value (see fuzz/$FUZZ_PROG --help)" >&2
+    return 2
+  fi
+  printf '%s\n' "$2"
+}
+
+# fuzz_uint OPTION VALUE MIN MAX: VALUE must be a decimal integer in [MIN, MAX] (no overflow:
+# at most 9 digits before the comparison).
+fuzz_uint() {
+  local opt=$1 v=$2 min=$3 max=$4
+  [[ "$v" =~ ^[0-9]{1,9}$ ]] && [ "$((10#$v))" -ge "$min" ] && [ "$((10#$v))" -le "$max" ] ||
+    fuzz_usage "$opt '$v' must be an integer from $min to $max"
+}
+
+# ---- tools and builds ---------------------------------------------------------------------
 
 # fuzz_need CMD PACKAGE: installs PACKAGE (the project's installer, .ci/packages.sh) when CMD
 # is missing.
@@ -26,23 +62,25 @@ fuzz_is_target() {
 fuzz_need() {
   command -v "$1" >/dev/null 2>&1 && return 0
   memdev_need "$2" || true
-  command -v "$1" >/dev/null 2>&1 || { echo "fuzz: $1 is missing (package $2)" >&2; return 1; }
+  command -v "$1" >/dev/null 2>&1 || { echo "$FUZZ_PROG: $1 is missing (package $2)" >&2; return 1; }
 }
 
 fuzz_need_engine() {
   fuzz_need cmake cmake
   case "$1" in
     replay) fuzz_need cc gcc ;;
-    libfuzzer) fuzz_need clang clang; memdev_need libclang-rt-14-dev ;;
-    afl|cmplog) fuzz_need clang clang; memdev_need libclang-rt-14-dev
-      fuzz_need afl-clang-fast afl++; fuzz_need afl-fuzz afl++ ;;
-    coverage) fuzz_need clang clang; fuzz_need llvm-profdata llvm; fuzz_need llvm-cov llvm ;;
+    libfuzzer) fuzz_need clang clang && memdev_need libclang-rt-14-dev &&
+               fuzz_need llvm-symbolizer llvm ;;
+    afl|cmplog) fuzz_need clang clang && memdev_need libclang-rt-14-dev &&
+      fuzz_need afl-clang-fast afl++ && fuzz_need afl-fuzz afl++ ;;
+    coverage) fuzz_need clang clang && fuzz_need llvm-profdata llvm && fuzz_need llvm-cov llvm ;;
   esac
 }
 
 # fuzz_build ENGINE [SRC DIR]: configures and builds the fuzz targets (and the memdev command)
 # for ENGINE from source tree SRC (default: this checkout) into DIR (default: see above);
-# prints the build directory. Build output goes to DIR/fuzz-build.log.
+# prints the build directory. Build output goes to DIR/fuzz-build.log. FUZZ_BUILD_TARGETS
+# (space-separated CMake targets) builds only those (fuzz/bisect builds one target).
 fuzz_build() {
   local engine=$1 src=${2:-$TOP} dir=${3:-$TOP/build/fuzz-$1} cc="" flags=() env=()
   [ "$engine" = cmplog ] && [ -z "${3:-}" ] && dir="$TOP/build/fuzz-afl-cmplog"
@@ -59,7 +97,7 @@ fuzz_build() {
     coverage) cc=clang; flags=(-DCMAKE_BUILD_TYPE=Debug
                                "-DCMAKE_C_FLAGS=-fprofile-instr-generate -fcoverage-mapping"
                                -DCMAKE_EXE_LINKER_FLAGS=-fprofile-instr-generate) ;;
-    *) echo "fuzz: unknown engine $engine" >&2; return 1 ;;
+    *) echo "$FUZZ_PROG: unknown engine $engine" >&2; return 1 ;;
   esac
   mkdir -p "$dir"
   local log="$dir/fuzz-build.log" tgts=(memdev_cli memdev_decode)
@@ -68,22 +106,28 @@ fuzz_build() {
     tgts+=("fuzz_${t}_replay")
     case "$engine" in replay|coverage) ;; *) tgts+=("fuzz_$t") ;; esac
   done
+  # shellcheck disable=SC2206
+  [ -n "${FUZZ_BUILD_TARGETS:-}" ] && tgts=($FUZZ_BUILD_TARGETS)
   if ! { env "${env[@]}" CC="$cc" cmake -S "$src" -B "$dir" -DMEMDEV_BUILD_TESTS=OFF \
            "${flags[@]}" &&
          env "${env[@]}" cmake --build "$dir" -j "$FUZZ_JOBS_BUILD" --target "${tgts[@]}"; } \
        >"$log" 2>&1; then
-    echo "fuzz: the $engine build failed; last lines of $log:" >&2
+    echo "$FUZZ_PROG: the $engine build failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     return 1
   fi
   echo "$dir"
 }
 
-# fuzz_afl_env: the environment AFL++ needs on these VMs and containers.
+# fuzz_afl_env: the environment AFL++ needs on these VMs and containers. Single allocations
+# and the resident size above FUZZ_RSS_MB (default 2048) abort under ASan, so AFL++ records
+# them as crashes (its own -m limit cannot be used with ASan); fuzz/repro then names them
+# "out of memory".
 fuzz_afl_env() {
+  local rss=${FUZZ_RSS_MB:-2048}
   export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
   export AFL_TRY_AFFINITY=1 AFL_NO_AFFINITY=${AFL_NO_AFFINITY:-} AFL_QUIET=1
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0}
+  export ASAN_OPTIONS=${FUZZ_AFL_ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=0:max_allocation_size_mb=$rss:hard_rss_limit_mb=$rss}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1}
 }
 
@@ -96,4 +140,315 @@ fuzz_target_of() {
     fuzz_is_target "$c" && best=$c
   done
   echo "$best"
+}
+
+# fuzz_commit [SRC]: the commit SRC is at ("2cb991c", "2cb991c+changes" when core/ or fuzz/
+# differ from it, "unknown" outside git).
+fuzz_commit() {
+  local src=${1:-$TOP} c top
+  top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) || { echo unknown; return; }
+  [ "$(cd "$top" && pwd -P)" = "$(cd "$src" && pwd -P)" ] || { echo unknown; return; }
+  c=$(git -C "$src" rev-parse --short=10 HEAD 2>/dev/null) || { echo unknown; return; }
+  if [ -n "$(git -C "$src" status --porcelain --untracked-files=no -- core fuzz 2>/dev/null)" ]; then
+    c="$c+changes"
+  fi
+  echo "$c"
+}
+
+fuzz_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# ---- processes ----------------------------------------------------------------------------
+# Every process a tool starts carries the variable FUZZ_TAG (named MEMDEV_FUZZ_TAG_<pid>_<n>,
+# unique per tool run) in its environment. Engines run in process groups of their own
+# (setsid); the helpers they fork may leave the group (AFL++'s fork servers call setsid, and
+# a CMPLOG fork server used to stay behind, stopped), but never lose the environment. On every
+# exit path (normal, error, Ctrl-C, TERM, HUP) fuzz_reap kills the groups and then every
+# process that still carries the tag, stopped or not.
+
+FUZZ_PGIDS=()
+FUZZ_TAG=""
+FUZZ_INTERRUPTED=0
+
+# fuzz_proc_init: call once after the arguments are checked. INT/TERM/HUP call
+# fuzz_on_interrupt (a tool may define it to stop gracefully; the default exits 130) and a
+# second one exits at once; EXIT reaps.
+fuzz_proc_init() {
+  FUZZ_TAG="MEMDEV_FUZZ_TAG_$$_${RANDOM}${RANDOM}"
+  export "$FUZZ_TAG=1"
+  trap 'fuzz_signal' INT TERM HUP
+  trap 'fuzz_reap' EXIT
+}
+
+fuzz_signal() {
+  FUZZ_INTERRUPTED=$((FUZZ_INTERRUPTED + 1))
+  if [ "$FUZZ_INTERRUPTED" -gt 1 ] || ! declare -F fuzz_on_interrupt >/dev/null; then
+    echo "$FUZZ_PROG: interrupted" >&2
+    exit 130
+  fi
+  fuzz_on_interrupt
+}
+
+# fuzz_tagged [TAG]: pids of the live processes (not zombies) carrying TAG (default: ours).
+fuzz_tagged() {
+  local tag=${1:-$FUZZ_TAG} f p st
+  [ -n "$tag" ] || return 0
+  for f in $(grep -lsz -- "^$tag=" /proc/[0-9]*/environ 2>/dev/null); do
+    p=${f#/proc/}; p=${p%/environ}
+    [ "$p" = "$$" ] && continue
+    st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) || continue
+    [ "$st" = Z ] && continue
+    echo "$p"
+  done
+}
+
+# fuzz_spawn LOG CMD...: runs CMD in the background in a new process group (its own session),
+# output to LOG, stdin from /dev/null; sets FUZZ_PID.
+fuzz_spawn() {
+  local log=$1
+  shift
+  setsid "$@" </dev/null >"$log" 2>&1 &
+  FUZZ_PID=$!
+  FUZZ_PGIDS+=("$FUZZ_PID")
+}
+
+# fuzz_stop SECONDS PID...: SIGTERM to each process group (the engines stop cleanly: final
+# stats; SIGINT would not reach libFuzzer's fork-mode parent while it waits in system()),
+# SIGKILL to whatever is left after SECONDS; reaps them quietly.
+fuzz_stop() {
+  local grace=$1 p i alive
+  shift
+  for p in "$@"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; done
+  for ((i = 0; i < grace * 5; i++)); do
+    alive=0
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.2
+  done
+  for p in "$@"; do kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+  for p in "$@"; do wait "$p" 2>/dev/null; done
+  return 0
+}
+
+# fuzz_reap: ends every process this tool started (groups, then anything tagged), stopped or
+# not; waits until none is left (at most about 2 s).
+fuzz_reap() {
+  local p pids i
+  for p in "${FUZZ_PGIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null; done
+  for p in "${FUZZ_PGIDS[@]}"; do wait "$p" 2>/dev/null; done
+  FUZZ_PGIDS=()
+  for ((i = 0; i < 10; i++)); do
+    pids=$(fuzz_tagged)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null
+    sleep 0.2
+  done
+  return 0
+}
+
+# ---- replaying an input and naming its failure ---------------------------------------------
+# A failure is named by its kind and a signature that stays the same for every input that
+# hits one bug:
+#   kind crash  memdev check   "result plug" (harness.h's "memdev-fuzz: SIGNATURE:" line)
+#               sanitizer      "heap-buffer-overflow f1 f2 f3" (top three frames of the
+#                              program, as ClusterFuzz's crash state; DEDUP_TOKEN otherwise)
+#   kind leak   "leak end" (harness) or "leak f1 f2 f3" (LeakSanitizer)
+#   kind hang   "hang f1 f2 f3" (where the input was when the timeout fired)
+#   kind oom    "out-of-memory f1 f2 f3" (a single allocation above the limit) or
+#               "out-of-memory (rss limit)"
+
+FUZZ_REPLAY_ASAN="symbolize=1:dedup_token_length=3:detect_leaks=1:allocator_may_return_null=0"
+FUZZ_REPLAY_UBSAN="print_stacktrace=1:halt_on_error=1:dedup_token_length=3"
+
+# fuzz_classify REPORT [EXIT]: prints "KIND<TAB>SIGNATURE" for a replay report; "none" when
+# the report shows no failure and EXIT is 0.
+fuzz_classify() {
+  awk -v rc="${2:-0}" '
+    function runtime(f) {
+      return f ~ /^(__sanitizer|__asan|__lsan|__ubsan|__msan|__interceptor|__interception|fuzzer::|__libc|__GI_|_start$|main$|malloc$|calloc$|realloc$|free$|reallocarray$|posix_memalign$|aligned_alloc$|abort$|raise$|gsignal$|__restore_rt|std::|operator|harness_fail$|__cxa)/
+    }
+    /memdev-fuzz: SIGNATURE: / && msig == "" { msig = $0; sub(/.*SIGNATURE: /, "", msig) }
+    # the first report counts (a slow stack print may be cut by the timeout alarm)
+    /ERROR: libFuzzer: timeout/ && kind == "" { kind = "hang" }
+    /ERROR: libFuzzer: out-of-memory \(malloc/ && kind == "" { kind = "oom" }
+    /ERROR: libFuzzer: out-of-memory \(used/ && kind == "" { kind = "oom"; rsslim = 1 }
+    /ERROR: AddressSanitizer: (requested allocation size|allocation-size-too-big|out of memory|allocator is out of memory)/ && kind == "" { kind = "oom" }
+    /ERROR: AddressSanitizer: hard rss limit exhausted/ && kind == "" { kind = "oom"; rsslim = 1 }
+    /ERROR: AddressSanitizer: / && san == "" { san = $0; sub(/.*ERROR: AddressSanitizer: /, "", san); sub(/ .*/, "", san) }
+    /ERROR: LeakSanitizer: detected memory leaks/ { leak = 1 }
+    /runtime error: / && san == "" { san = "undefined-behavior" }
+    /ERROR: libFuzzer: deadly signal/ { deadly = 1 }
+    /^DEDUP_TOKEN: / && tok == "" { tok = $0; sub(/^DEDUP_TOKEN: /, "", tok); gsub(/--/, " ", tok) }
+    /^ *#[0-9]+ 0x[0-9a-fA-F]+ in / {
+      if (done) next
+      instack = 1
+      f = $0; sub(/.* in /, "", f); sub(/[ (].*/, "", f)
+      if (f != "" && !runtime(f) && nf < 3 && f != last) { frames = frames (nf ? " " : "") f; nf++; last = f }
+      next
+    }
+    instack && !/^ *#[0-9]+ / { instack = 0; if (nf) done = 1 }
+    / DIVERGENCE \(/ && dsig == "" {
+      d = $0; sub(/.* DIVERGENCE \(/, "", d); sub(/\).*/, "", d); dcheck = d; want_op = 1; next
+    }
+    want_op && /^  operation: / { o = $0; sub(/^  operation: /, "", o); sub(/ .*/, "", o); dsig = dcheck " " o; want_op = 0 }
+    want_op && /^  found by the full check at the end/ { dsig = dcheck " end"; want_op = 0 }
+    END {
+      st = (frames != "") ? frames : tok
+      if (msig != "") { k = (msig ~ /^leak /) ? "leak" : "crash"; print k "\t" msig; exit }
+      if (kind == "hang") { print "hang\thang " (st != "" ? st : "(no stack)"); exit }
+      if (kind == "oom") { print "oom\tout-of-memory " (rsslim ? "(rss limit)" : (st != "" ? st : "(no stack)")); exit }
+      if (san != "") { print "crash\t" san " " st; exit }
+      if (leak) { print "leak\tleak " st; exit }
+      if (dsig != "") { print "crash\t" dsig; exit }
+      if (deadly) { print "crash\tdeadly-signal " st; exit }
+      if (rc != 0) { print "crash\texit " rc; exit }
+      print "none\t"
+    }' "$1"
+}
+
+# fuzz_replay BDIR TARGET FILE REPORT [TIMEOUT] [RSS_MB]: runs FILE once on the libFuzzer
+# build BDIR with the per-input limits; the whole output goes to REPORT; prints
+# "KIND<TAB>SIGNATURE<TAB>SECONDS". Extra environment (MEMDEV_FUZZ_VERBOSE=1) passes through.
+fuzz_replay() {
+  local bdir=$1 t=$2 f=$3 rep=$4 to=${5:-10} rss=${6:-2048} rc=0 s e
+  s=$(date +%s%N)
+  ASAN_OPTIONS=$FUZZ_REPLAY_ASAN UBSAN_OPTIONS=$FUZZ_REPLAY_UBSAN \
+    setsid "$bdir/fuzz/fuzz_$t" -runs=1 -timeout="$to" -rss_limit_mb="$rss" \
+    -malloc_limit_mb="$rss" "$f" </dev/null >"$rep" 2>&1 || rc=$?
+  e=$(date +%s%N)
+  printf '%s\t%s\n' "$(fuzz_classify "$rep" "$rc")" "$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.2f", (b - a) / 1e9}')"
+}
+
+# fuzz_run_trace BDIR TRACE REPORT [TIMEOUT] [RSS_MB]: `memdev run --check` on TRACE with the
+# same limits (the memdev of the libFuzzer build has ASan+UBSan); prints "KIND<TAB>SIGNATURE".
+# A divergence is named like the harness names it ("CHECK OP"); a hang is stopped with SIGABRT
+# so the sanitizer prints where it was.
+fuzz_run_trace() {
+  local bdir=$1 trace=$2 rep=$3 to=${4:-10} rss=${5:-2048} rc=0
+  ASAN_OPTIONS="$FUZZ_REPLAY_ASAN:handle_abort=1:max_allocation_size_mb=$rss:hard_rss_limit_mb=$rss" \
+    UBSAN_OPTIONS=$FUZZ_REPLAY_UBSAN \
+    timeout -s ABRT -k 2 "$to" "$bdir/core/memdev" run --check --quiet "$trace" \
+    </dev/null >"$rep" 2>&1 || rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "ERROR: libFuzzer: timeout (memdev run stopped after ${to}s)" >>"$rep"
+  fi
+  # exit 1 is a divergence or an expect mismatch, 2 a malformed trace: failures of the
+  # trace, not crashes; the report names divergences.
+  if [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ]; then
+    local c
+    c=$(fuzz_classify "$rep" 0)
+    if [ "${c%%$'\t'*}" = none ]; then
+      if [ "$rc" -eq 2 ]; then printf 'crash\tmalformed trace\n'; else printf 'crash\texpect mismatch\n'; fi
+      return
+    fi
+    echo "$c"
+    return
+  fi
+  fuzz_classify "$rep" "$rc"
+}
+
+# fuzz_kind_words KIND: how the tools say it.
+fuzz_kind_words() {
+  case "$1" in
+    hang) echo "hang" ;;
+    oom) echo "out of memory" ;;
+    leak) echo "leak" ;;
+    crash) echo "crash" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# ---- findings -----------------------------------------------------------------------------
+# WORK/findings/TARGET-KEY/ (KEY: first 8 hex digits of sha1 of "TARGET SIGNATURE"):
+#   signature kind target  one line each
+#   found                  "COMMIT DATE ENGINE HOST": where and when it was first seen
+#   status                 "open: reproduces at COMMIT (DATE)" or "fixed at COMMIT (DATE)"
+#   inputs/                every distinct input behind it (named by sha1): the count
+#   crash-KEY, report.txt  the smallest input and its replay report
+#   command                how to reproduce, minimise and bisect it
+
+fuzz_finding_key() { printf '%s' "$1 $2" | sha1sum | cut -c1-8; }
+
+# fuzz_finding_add FINDINGS TARGET KIND SIG FILE REPORT COMMIT ENGINE: files FILE under its
+# finding; prints "new" or "known" (and "new-input" when FILE was not there yet).
+fuzz_finding_add() {
+  local fd=$1 t=$2 kind=$3 sig=$4 f=$5 rep=$6 commit=$7 engine=$8 key d h new=known
+  key=$(fuzz_finding_key "$t" "$sig")
+  d="$fd/$t-$key"
+  h=$(sha1sum "$f" | cut -c1-40)
+  if [ ! -d "$d" ]; then
+    new=new
+    mkdir -p "$d/inputs"
+    printf '%s\n' "$sig" >"$d/signature"
+    printf '%s\n' "$kind" >"$d/kind"
+    printf '%s\n' "$t" >"$d/target"
+    printf '%s %s %s %s\n' "$commit" "$(fuzz_now)" "$engine" "${FUZZ_HOST:-$(hostname -s 2>/dev/null || echo host)}" >"$d/found"
+    cp "$f" "$d/crash-$key"
+    cp "$rep" "$d/report.txt"
+    cat >"$d/command" <<EOF
+# reproduce (decoded trace, every operation, the failure in words, the sanitizer report):
+fuzz/repro $d/crash-$key
+# every input behind this finding:
+fuzz/repro $d/inputs
+# minimise (keeps the signature "$sig") into a regression case:
+fuzz/repro --minimize $d/crash-$key
+# the first commit where it reproduces:
+fuzz/bisect $d
+EOF
+  elif [ "$(wc -c <"$f")" -lt "$(wc -c <"$d/crash-$key")" ]; then
+    cp "$f" "$d/crash-$key"    # keep the smallest input as the representative
+    cp "$rep" "$d/report.txt"
+  fi
+  printf 'open: reproduces at %s (%s)\n' "$commit" "$(fuzz_now)" >"$d/status"
+  if [ ! -f "$d/inputs/$h" ]; then
+    cp "$f" "$d/inputs/$h"
+    [ "$new" = new ] || new=new-input
+  fi
+  echo "$new"
+}
+
+# fuzz_finding_line DIR [EXTRA]: one line for listings (fuzz_finding_header names the
+# columns): id, kind, inputs behind it (EXTRA: e.g. "+3" this session), the commit it was
+# found at, its status in short (the full one is in DIR/status), the signature.
+fuzz_finding_header() {
+  printf '%-14s %-6s %-14s %-16s %-22s %s\n' finding kind inputs "found at" status signature
+}
+fuzz_finding_line() {
+  local d=$1 n st
+  n=$(find "$d/inputs" -type f 2>/dev/null | wc -l)
+  st=$(cat "$d/status" 2>/dev/null)
+  case "$st" in
+    open*again*) st="open (again)" ;;
+    open*) st=open ;;
+    fixed*) st=$(awk '{print $1, $2, $3}' <<<"$st") ;;
+  esac
+  [ "$(cat "$d/kind")" = flaky ] && st="flaky"
+  printf '%-14s %-6s %-14s %-16s %-22s %s\n' "$(basename "$d")" "$(cat "$d/kind")" \
+    "$n${2:+ ($2)}" "$(awk '{print $1}' "$d/found")" "$st" "$(cat "$d/signature")"
+}
+
+# fuzz_finding_recheck DIR BDIR COMMIT TIMEOUT RSS: replays the finding's input on BDIR and
+# updates its status; prints "open", "fixed" or "changed".
+fuzz_finding_recheck() {
+  local d=$1 bdir=$2 commit=$3 to=$4 rss=$5 t key sig rep got old
+  t=$(cat "$d/target"); sig=$(cat "$d/signature")
+  key=$(basename "$d"); key=${key#"$t"-}
+  rep=$(mktemp)
+  got=$(fuzz_replay "$bdir" "$t" "$d/crash-$key" "$rep" "$to" "$rss" | cut -f2)
+  rm -f "$rep"
+  old=$(cat "$d/status" 2>/dev/null || true)
+  if [ "$got" = "$sig" ]; then
+    case "$old" in
+      fixed*) printf 'open: reproduces again at %s (%s; was %s)\n' "$commit" "$(fuzz_now)" "$old" >"$d/status" ;;
+      *) printf 'open: reproduces at %s (%s)\n' "$commit" "$(fuzz_now)" >"$d/status" ;;
+    esac
+    echo open
+    return
+  fi
+  case "$old" in
+    fixed*) ;;   # keep the first commit where it was seen fixed
+    *) printf 'fixed at %s (%s)%s\n' "$commit" "$(fuzz_now)" \
+         "$([ -n "$got" ] && echo "; the input now fails differently: $got")" >"$d/status" ;;
+  esac
+  if [ -n "$got" ]; then echo changed; else echo fixed; fi
 }

@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+# common.bash - sourced by the tests of the campaign tools (fuzz/tests/*.sh, run by fuzz/smoke):
+# pass/fail counting, a work directory under out/tests/ (not /tmp: afl-cmin refuses it), a
+# copy of the tree made into a scratch git repository for planted bugs (the working tree is
+# never patched), and a tag in the environment of everything a test starts, so "no process
+# left behind" is checked exactly (and whatever is left is ended by pid at the end).
+
+T_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+T_NAME=$(basename "$0" .sh)
+T_WORK="$T_TOP/out/tests/$T_NAME"
+T_TAG="MEMDEV_TEST_TAG_${T_NAME//[^A-Za-z0-9]/_}_$$"
+export "$T_TAG=1"
+t_pass=0
+t_fail=0
+t_start=$(date +%s)
+rm -rf "$T_WORK"
+mkdir -p "$T_WORK"
+
+case "${1:-}" in
+  -h|--help) sed -n '3,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
+  ?*) echo "$T_NAME: no arguments expected (got '$1')" >&2; exit 2 ;;
+esac
+
+ok() { t_pass=$((t_pass + 1)); echo "ok    $*"; }
+bad() { t_fail=$((t_fail + 1)); echo "FAIL  $*"; }
+# check DESCRIPTION COMMAND...: counts the command's success
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+# log_has FILE ERE
+log_has() { grep -qE -- "$2" "$1"; }
+
+# t_leftovers: processes started by this test that are still alive (not zombies, not this
+# shell's own pipeline helpers), seen alive in two scans 0.3 s apart
+# (t_scan children: also the test's own descendants, e.g. a campaign still running)
+t_mine() { # t_mine PID: PID descends from this test shell
+  local p=$1 i
+  for ((i = 0; i < 12; i++)); do
+    p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || return 1
+    [ "$p" = "$$" ] && return 0
+    [ -z "$p" ] || [ "$p" -le 1 ] && return 1
+  done
+  return 1
+}
+t_scan() {
+  local f p st
+  for f in $(grep -lsz -- "^$T_TAG=" /proc/[0-9]*/environ 2>/dev/null); do
+    p=${f#/proc/}; p=${p%/environ}
+    [ "$p" = "$$" ] && continue
+    st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) || continue
+    [ "$st" = Z ] && continue
+    [ "${1:-}" != children ] && t_mine "$p" && continue
+    echo "$p"
+  done
+}
+t_leftovers() {
+  local a b p
+  a=" $(t_scan "$@" | tr '\n' ' ') "
+  [ "$a" = "  " ] && return 0
+  sleep 0.3
+  b=" $(t_scan "$@" | tr '\n' ' ') "
+  for p in $a; do [[ "$b" == *" $p "* ]] && echo "$p"; done
+  return 0
+}
+t_cmd() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
+# no_leftovers DESCRIPTION: nothing this test started is still running (after a short grace)
+no_leftovers() {
+  local left i
+  for ((i = 0; i < 6; i++)); do
+    left=$(t_leftovers | tr '\n' ' ')
+    [ -z "${left// /}" ] && { ok "$1: no process left behind"; return 0; }
+    sleep 0.5
+  done
+  bad "$1: processes left behind: $(for p in $left; do echo -n "$p($(t_cmd "$p" | cut -c1-70)) "; done)"
+  # shellcheck disable=SC2086
+  kill -KILL $left 2>/dev/null
+  return 1
+}
+
+# scratch_repo DIR: the working tree (tracked and new files, no build/ or out/) copied into
+# DIR as a git repository with one commit "base"
+scratch_repo() {
+  local d=$1
+  rm -rf "$d" && mkdir -p "$d"
+  (cd "$T_TOP" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$d") &&
+    git -C "$d" init -q && git -C "$d" add -A &&
+    git -C "$d" -c user.name=test -c user.email=test@example.org commit -qm base
+}
+t_commit() { # t_commit DIR MESSAGE: commits everything in the scratch repository
+  git -C "$1" add -A && git -C "$1" -c user.name=test -c user.email=test@example.org commit -qm "$2"
+}
+
+# field FILE TARGET COLUMN: a column of the campaign's summary row for TARGET
+#   (target engine time total execs exec/s cov corpus failing findings...)
+field() { awk -v t="$2" -v c="$3" '$1 == t && ($2 == "libfuzzer" || $2 == "afl") { v = $c } END { print v }' "$1"; }
+
+t_finish() {
+  local left
+  left=$(t_leftovers | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  [ -n "${left// /}" ] && kill -KILL $left 2>/dev/null
+  echo "$T_NAME: $t_pass passed, $t_fail failed ($(( $(date +%s) - t_start ))s)"
+  [ "$t_fail" -eq 0 ]
+}

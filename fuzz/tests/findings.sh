@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# findings.sh - findings a team can work with, on a scratch repository made here with the
+# history  base -> "bug" (the planted bug lookup-last-byte of fuzz/mutants.d) -> "docs":
+#   - one bug, one finding: every failing input of the campaign is filed under one
+#     signature, with the count of inputs behind it and the commit it was found at;
+#   - fuzz/repro takes the directory of those inputs: all reproduce, one signature;
+#   - fuzz/repro --minimize keeps the signature and leaves a trace where every operation is
+#     needed (removing any one line makes `memdev run --check` pass or fail differently);
+#   - fuzz/bisect names "bug" as the first commit where the finding reproduces;
+#   - after the fix is committed, fuzz/findings --recheck says "fixed at <that commit>";
+#   - an oom crash (allocation failures injected, the planted bug auto-slot-claimed-early)
+#     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
+#   - fuzz/promote copies new coverage into corpus/ops, each input running cleanly.
+set -uo pipefail
+. "$(dirname "$0")/common.bash"
+cd "$T_TOP"
+
+R="$T_WORK/repo"
+W="$T_WORK/w"
+scratch_repo "$R" || { bad "scratch repository"; t_finish; exit 1; }
+base=$(git -C "$R" rev-parse --short=10 HEAD)
+patch -s -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch && rm -f "$R"/core/src/*.orig
+t_commit "$R" "bug: lookup misses the last byte of a device"
+bug=$(git -C "$R" rev-parse --short=10 HEAD)
+echo "scratch history" >>"$R/README.md"
+t_commit "$R" "docs"
+docs=$(git -C "$R" rev-parse --short=10 HEAD)
+
+# -- one bug, one finding -----------------------------------------------------------------
+"$R/fuzz/campaign" --work "$W" --time 10 --jobs 2 ops >"$T_WORK/campaign.log" 2>&1
+rc=$?
+check "the campaign on the planted bug exits 1 (got $rc)" [ "$rc" = 1 ]
+mapfile -t found < <(grep -Lx flaky "$W"/findings/ops-*/kind 2>/dev/null | xargs -r -n1 dirname)
+n_in=$(find "${found[0]:-/nonexistent}/inputs" -type f 2>/dev/null | wc -l)
+n_fail=$(field "$T_WORK/campaign.log" ops 9)
+check "one bug, one finding (${#found[@]}: $(cat "${found[0]:-/dev/null}/signature" 2>/dev/null)), $n_in inputs behind it of $n_fail failing" \
+  test "${#found[@]}" = 1 -a "$n_in" -ge 2
+F=${found[0]:-/nonexistent}
+check "... the summary shows the count of inputs behind it" log_has "$T_WORK/campaign.log" "^$(basename "$F") +crash +$n_in "
+check "... found at the commit the campaign ran on ($docs)" bash -c "[ \"\$(cut -d' ' -f1 '$F/found')\" = '$docs' ]"
+"$R/fuzz/repro" "$F/inputs" >"$T_WORK/repro-dir.log" 2>&1; rc=$?
+check "fuzz/repro on the directory of its $n_in inputs: exit 1, every one with the same signature" \
+  log_has "$T_WORK/repro-dir.log" "^ +$n_in +ops +crash +$(cat "$F/signature" 2>/dev/null)\$"
+
+# -- minimising keeps the failure ----------------------------------------------------------
+# the largest input behind the finding: many operations, most of them beside the point
+big=$(ls -S "$F"/inputs/* 2>/dev/null | head -n 1)
+"$R/fuzz/repro" --target ops --minimize --time 1 --out "$T_WORK/min" "$big" >"$T_WORK/minimize.log" 2>&1; rc=$?
+sig=$(cat "$F/signature" 2>/dev/null)
+read -r ops_in ops_bytes ops_out < <(sed -n 's/.*trace: \([0-9]*\) operations in the input, \([0-9]*\) after the bytes, \([0-9]*\) after the lines.*/\1 \2 \3/p' "$T_WORK/minimize.log")
+check "fuzz/repro --minimize on the largest input ($(wc -c <"$big") bytes) drops the operations that do not matter ($ops_in -> $ops_out)" \
+  test "${ops_in:-0}" -ge 4 -a "${ops_out:-99}" -le 2
+# with one second for the bytes, the trace stage (delta debugging over the lines) does the rest
+check "... the trace stage drops operations the byte stage left ($ops_bytes -> $ops_out)" test "${ops_bytes:-0}" -gt "${ops_out:-99}"
+min=$(ls "$T_WORK"/min/*.min 2>/dev/null | head -n 1)
+trace=${min%.min}.trace
+check "fuzz/repro --minimize reproduces and writes the input and the trace (exit $rc)" test "$rc" = 1 -a -s "$min" -a -s "$trace"
+. fuzz/lib.sh
+lfb="$R/build/fuzz-libfuzzer"
+got=$(fuzz_replay "$lfb" ops "$min" "$T_WORK/min-replay.txt" 5 2048 | cut -f2)
+check "... the minimal input fails with the original signature ($got)" [ "$got" = "$sig" ]
+got=$(fuzz_run_trace "$lfb" "$trace" "$T_WORK/trace-run.txt" 5 2048 | cut -f2)
+check "... memdev run --check fails on the minimal trace with that signature too ($got)" [ "$got" = "$sig" ]
+mapfile -t lines < <(grep -vE '^[[:space:]]*(#|$|expect)' "$trace")
+needed=0
+for ((i = 1; i < ${#lines[@]}; i++)); do   # line 0 is the space
+  { for ((j = 0; j < ${#lines[@]}; j++)); do [ "$j" = "$i" ] || echo "${lines[$j]}"; done; } >"$T_WORK/drop.trace"
+  [ "$(fuzz_run_trace "$lfb" "$T_WORK/drop.trace" "$T_WORK/drop.txt" 5 2048 | cut -f2)" != "$sig" ] && needed=$((needed + 1))
+done
+check "... every one of its $(( ${#lines[@]} - 1 )) operations is needed ($needed are: without it the failure goes or changes)" \
+  test "$needed" = $(( ${#lines[@]} - 1 )) -a "${#lines[@]}" -ge 2
+check "... and it says how to commit the regression case (corpus/ops/crash-KEY, tests/traces/)" \
+  log_has "$T_WORK/minimize.log" "cp .* corpus/ops/crash-$(basename "$F" | sed 's/^ops-//')\$"
+
+# -- the regression range --------------------------------------------------------------------
+"$R/fuzz/bisect" --work "$W" "$F" >"$T_WORK/bisect.log" 2>&1; rc=$?
+check "fuzz/bisect names the commit that planted the bug ($bug; exit $rc)" \
+  log_has "$T_WORK/bisect.log" "first commit where it reproduces: ${bug:0:7}"
+check "... and records it with the finding" grep -q "^introduced at $bug" "$F/introduced"
+check "... without touching the repository's checkout" bash -c "[ \"\$(git -C '$R' rev-parse --short=10 HEAD)\" = '$docs' ] && [ -z \"\$(git -C '$R' status --porcelain --untracked-files=no)\" ]"
+
+# -- status over time ------------------------------------------------------------------------
+patch -s -R -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch && rm -f "$R"/core/src/*.orig
+t_commit "$R" "fix: the last byte of a device is found"
+fix=$(git -C "$R" rev-parse --short=10 HEAD)
+"$R/fuzz/findings" --work "$W" --recheck ops >"$T_WORK/recheck.log" 2>&1; rc=$?
+check "after the fix, fuzz/findings --recheck exits 0 (got $rc) and says 'fixed at $fix'" \
+  test "$rc" = 0 -a "$(cut -d' ' -f1-3 "$F/status")" = "fixed at $fix"
+check "... in its listing" log_has "$T_WORK/recheck.log" "$(basename "$F") .* fixed at $fix"
+
+# -- corpus hygiene: promote new coverage ------------------------------------------------------
+before=$(ls "$R/corpus/ops" | wc -l)
+"$R/fuzz/promote" --work "$W" --max 3 ops >"$T_WORK/promote.log" 2>&1; rc=$?
+added=$(ls "$R"/corpus/ops/cov-* 2>/dev/null | wc -l)
+check "fuzz/promote copies new coverage into corpus/ops ($added of at most 3, exit $rc)" test "$rc" = 0 -a "$added" -ge 1 -a "$added" -le 3
+check "... and the corpus still replays cleanly (CTest's corpus.ops driver)" \
+  bash -c "'$R/build/fuzz-libfuzzer/fuzz/fuzz_ops_replay' '$R/corpus/ops' >/dev/null 2>&1"
+check "... it added only cov-* files ($before -> $(ls "$R/corpus/ops" | wc -l))" test "$(ls "$R/corpus/ops" | wc -l)" = $((before + added))
+
+# -- an oom crash decodes to a trace that reproduces it -----------------------------------------
+patch -s -p1 -d "$R" <fuzz/mutants.d/17-auto-slot-claimed-early.patch && rm -f "$R"/core/src/*.orig
+# the first 8 bytes: allocation failures for operations 1-7 (none at space creation), then
+# an ops seed that plugs DIMMs
+(printf '\000\377\377\377\377\377\377\377'; cat corpus/ops/seed-q35-dimms) >"$T_WORK/oom-input"
+"$R/fuzz/repro" --target oom "$T_WORK/oom-input" >"$T_WORK/oom-repro.log" 2>&1; rc=$?
+osig=$(sed -n 's/^--- result: REPRODUCES: crash: //p' "$T_WORK/oom-repro.log")
+check "an oom input reproduces on the planted auto-slot-claimed-early (exit $rc: $osig)" test "$rc" = 1 -a -n "$osig"
+"$lfb/fuzz/memdev-decode" --target oom "$T_WORK/oom-input" >"$T_WORK/oom.trace" 2>/dev/null
+check "... it decodes with fail-alloc lines" grep -q '^fail-alloc' "$T_WORK/oom.trace"
+got=$(fuzz_run_trace "$lfb" "$T_WORK/oom.trace" "$T_WORK/oom-run.txt" 5 2048 | cut -f2)
+check "... and memdev run --check on the trace fails the same way ($got)" [ "$got" = "$osig" ]
+no_leftovers "findings"
+
+t_finish

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# hangs.sh - hangs, slow inputs and out-of-memory are findings like crashes. A copy of the
+# tree (a scratch git repository: the working tree is never patched) gets planted bugs in
+# memdev_plug, chosen by MEMDEV_PLANT in the environment so one build serves every case:
+# hang (an NVDIMM plug never returns), slow (an NVDIMM plug takes 1.1 s: one or two in an
+# input make a slow unit at --timeout 3) and oom (a virtio-pmem plug allocates 6 GiB).
+#   - libFuzzer: timeout-*, slow-unit-* and oom-* become findings of kinds hang, slow and
+#     oom; the campaign exits 1 (it said "no findings", exit 0, before);
+#   - AFL++: its hangs/ (and the seeds its dry run skips as timeouts) are findings too;
+#   - fuzz/repro says "hang" and "out of memory" for a finding directory and for each input
+#     of AFL++'s hangs/ directory.
+set -uo pipefail
+. "$(dirname "$0")/common.bash"
+cd "$T_TOP"
+
+T="$T_WORK/tree"
+scratch_repo "$T" || { bad "scratch repository"; t_finish; exit 1; }
+sed -i '/^int memdev_plug(memdev_space \*sp/a\
+    { const char *plant = getenv("MEMDEV_PLANT"); /* planted by fuzz/tests/hangs.sh */\
+      if (plant \&\& d \&\& d->kind == MEMDEV_NVDIMM \&\& strstr(plant, "hang")) for (volatile int spin = 1; spin;) {}\
+      if (plant \&\& d \&\& d->kind == MEMDEV_NVDIMM \&\& strstr(plant, "slow")) usleep(1100000);\
+      if (plant \&\& d \&\& d->kind == MEMDEV_VIRTIO_PMEM \&\& strstr(plant, "oom")) { volatile char *big = malloc((size_t)6 << 30); if (big) big[0] = 1; } }' \
+  "$T/core/src/space.c"
+sed -i '0,/^#include <string.h>/s//#include <string.h>\n#include <unistd.h>/' "$T/core/src/space.c"
+check "the planted bugs are in the copy" grep -q 'planted by fuzz/tests/hangs.sh' "$T/core/src/space.c"
+t_commit "$T" "planted: hang, slow and out-of-memory plugs (MEMDEV_PLANT)"
+
+# -- libFuzzer, one session per planted bug -------------------------------------------------
+lf() { # lf KIND: a libFuzzer session with MEMDEV_PLANT=KIND; the finding of that kind
+  local k=$1 w="$T_WORK/lf-$1" f rc
+  MEMDEV_PLANT=$k "$T/fuzz/campaign" --work "$w" --time 8 --jobs 1 --timeout 3 --no-merge ops \
+    >"$T_WORK/lf-$k.log" 2>&1
+  rc=$?
+  check "libFuzzer with a planted $k: the campaign exits 1 (got $rc; it said 'no findings' before)" [ "$rc" = 1 ]
+  f=$(grep -lx "$k" "$w"/findings/ops-*/kind 2>/dev/null | head -n 1)
+  f=${f%/kind}
+  check "... a finding of kind $k${f:+: $(basename "$f"): $(cat "$f/signature")}" [ -n "$f" ]
+  eval "dir_$k=\$f"
+}
+lf hang
+lf slow
+lf oom
+# shellcheck disable=SC2154
+MEMDEV_PLANT=hang "$T/fuzz/repro" --timeout 3 "$dir_hang" >"$T_WORK/repro-hang.log" 2>&1; rc=$?
+check "fuzz/repro on the hang finding says hang (exit $rc)" log_has "$T_WORK/repro-hang.log" '^--- result: REPRODUCES: hang \(still running after 3s\)'
+# shellcheck disable=SC2154
+MEMDEV_PLANT=oom "$T/fuzz/repro" --timeout 3 "$dir_oom" >"$T_WORK/repro-oom.log" 2>&1; rc=$?
+check "fuzz/repro on the oom finding says out of memory (exit $rc)" \
+  log_has "$T_WORK/repro-oom.log" '^--- result: REPRODUCES: out of memory .*: out-of-memory memdev_plug'
+no_leftovers "libFuzzer"
+
+# -- AFL++: hangs (out-of-memory under AFL++ is an ASan abort, a crash: the same path as any
+# crash, left out here to keep the test short) ------------------------------------------------
+w="$T_WORK/afl"
+MEMDEV_PLANT=hang "$T/fuzz/campaign" --work "$w" --engine afl --host h --jobs 1 --no-cmplog \
+  --time 15 --timeout 2 --no-merge ops >"$T_WORK/afl.log" 2>&1
+rc=$?
+check "AFL++ with a planted hang: the campaign exits 1 (got $rc; it said 'no findings' before)" [ "$rc" = 1 ]
+hangs="$w/campaign/afl/ops/sync/main-h/hangs"
+nh=$(find "$hangs" -name 'id:*' 2>/dev/null | wc -l)
+hf=$(grep -lx hang "$w"/findings/ops-*/kind 2>/dev/null | head -n 1)
+hf=${hf%/kind}
+check "... a finding of kind hang (AFL++ saved $nh in hangs/; the seeds it skipped as timeouts count too)" [ -n "$hf" ]
+# fuzz/repro on (two of) the hangs AFL++ saved, or else on the finding's inputs
+rm -rf "$T_WORK/some-hangs" && mkdir -p "$T_WORK/some-hangs"
+if [ "$nh" -gt 0 ]; then src=$hangs; else src=${hf:-/nonexistent}/inputs; fi
+find "$src" -type f -name 'id:*' -o -type f -path '*/inputs/*' 2>/dev/null | head -n 2 | xargs -r cp -t "$T_WORK/some-hangs"
+n=$(find "$T_WORK/some-hangs" -type f | wc -l)
+MEMDEV_PLANT=hang "$T/fuzz/repro" --timeout 2 "$T_WORK/some-hangs" >"$T_WORK/repro-afl-hangs.log" 2>&1; rc=$?
+check "... fuzz/repro on $n of them ($([ "$nh" -gt 0 ] && echo "AFL++'s hangs/" || echo "the finding's inputs")) says hang for each (exit $rc)" \
+  test "$n" -gt 0 -a "$(grep -c 'REPRODUCES: hang' "$T_WORK/repro-afl-hangs.log")" = "$n" -a "$rc" = 1
+no_leftovers "AFL++"
+
+t_finish

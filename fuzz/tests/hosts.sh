@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# hosts.sh - a campaign over several machines, played on this one as two "hosts" (two
+# campaigns with separate work directories) that join through one shared directory
+# (fuzz/campaign --join, the rsync exchange of AFL++'s utils/distributed_fuzzing):
+#   - AFL++: each host runs its own main instance; each host's queue reaches the share, and
+#     each main imports the other's inputs (queue entries named "sync:<other host>");
+#   - the progress of AFL++ is live while it starts (calibration count, then executions);
+#   - the budget is honoured; the AFL++ corpus is merged (afl-cmin) at the end;
+#   - a second, short session of the same host reports its own executions, not the sum;
+#   - libFuzzer: each host imports the other's corpus during the session.
+set -uo pipefail
+. "$(dirname "$0")/common.bash"
+cd "$T_TOP"
+
+S="$T_WORK/share"
+stamp() { echo "[$(( $(date +%s) - t_start ))s] $*"; }
+# -- AFL++, two hosts at once -------------------------------------------------------------
+for h in a b; do
+  merge=""; [ "$h" = b ] && merge=--no-merge   # one merge is enough to check (and quicker)
+  fuzz/campaign --work "$T_WORK/$h" --engine afl --host "host$h" --jobs 1 --no-cmplog --time 38 \
+    --join "$S" --sync-every 3 --progress 2 $merge ops >"$T_WORK/afl-$h.log" 2>&1 &
+  eval "pid_$h=\$!"
+done
+# shellcheck disable=SC2154
+wait "$pid_a"; rc_a=$?
+# shellcheck disable=SC2154
+wait "$pid_b"; rc_b=$?
+check "AFL++ host a and host b end cleanly (exit $rc_a, $rc_b)" test "$rc_a" = 0 -a "$rc_b" = 0
+for h in a b; do
+  o=$([ "$h" = a ] && echo b || echo a)
+  n_push=$(find "$S"/ops/host$h-*/queue -type f -name 'id:*' 2>/dev/null | wc -l)
+  check "host $h's main queue is in the share ($n_push inputs)" [ "$n_push" -gt 0 ]
+  n_sync=$(find "$T_WORK/$h/campaign/afl/ops/sync/main-host$h/queue" -name "*sync:host$o-*" 2>/dev/null | wc -l)
+  check "host $h's main imported inputs of host $o ($n_sync queue entries named sync:host$o-...)" [ "$n_sync" -gt 0 ]
+  fz=$(field "$T_WORK/afl-$h.log" ops 3); fz=${fz%s}
+  check "host $h fuzzed for the budget of 38 s, within 3 s (${fz}s)" test "${fz:-99}" -le 41 -a "${fz:-0}" -ge 37
+  [ "$h" = a ] && check "host $h merged its AFL++ corpus (afl-cmin)" log_has "$T_WORK/afl-$h.log" 'working corpus of ops merged: [0-9]+ -> [0-9]+'
+  # live progress: consecutive progress lines (every 2 s) change while AFL++ starts and fuzzes
+  awk '/^campaign: ops +afl +[0-9]+s\/38s/ { sub(/.*\/38s +/, ""); print }' "$T_WORK/afl-$h.log" >"$T_WORK/progress-$h"
+  same=$(awk 'NR > 1 && $0 == prev { n++ } { prev = $0 } END { print n + 0 }' "$T_WORK/progress-$h")
+  lines=$(wc -l <"$T_WORK/progress-$h")
+  check "host $h's progress is live: $lines lines, $same unchanged from the one before" \
+    test "$lines" -ge 10 -a "$same" -le $((lines / 4))
+done
+no_leftovers "two AFL++ hosts"
+
+stamp "AFL++ hosts done"
+# -- a second session of host a: this session's executions only -----------------------------
+e1=$(field "$T_WORK/afl-a.log" ops 5)
+fuzz/campaign --work "$T_WORK/a" --engine afl --host hosta --jobs 1 --no-cmplog --time 3 \
+  --progress 1 --no-merge ops >"$T_WORK/afl-a2.log" 2>&1
+rc=$?
+e2=$(field "$T_WORK/afl-a2.log" ops 5); r2=$(field "$T_WORK/afl-a2.log" ops 6); t2=$(field "$T_WORK/afl-a2.log" ops 3)
+check "a 3-second second session reports its own executions ($e2 after $e1 in 38 s; exit $rc)" \
+  [ "${e2:-0}" -lt $(( ${e1:-0} / 2 )) ]
+check "... and its exec/s is its executions over its time ($e2 / $t2 = $r2)" \
+  awk -v e="$e2" -v t="${t2%s}" -v r="$r2" 'BEGIN { exit !(t > 0 && (r - e / t) ^ 2 <= 1) }'
+no_leftovers "second session"
+
+stamp "second session done"
+# -- libFuzzer, two hosts at once (a share of their own: only libFuzzer corpora) -----------
+S="$T_WORK/share-libfuzzer"
+for h in a b; do
+  fuzz/campaign --work "$T_WORK/$h" --host "host$h" --jobs 1 --time 10 --join "$S" --sync-every 2 \
+    ops >"$T_WORK/lf-$h.log" 2>&1 &
+  eval "pid_$h=\$!"
+done
+wait "$pid_a"; rc_a=$?
+wait "$pid_b"; rc_b=$?
+check "libFuzzer host a and host b end cleanly (exit $rc_a, $rc_b)" test "$rc_a" = 0 -a "$rc_b" = 0
+for h in a b; do
+  o=$([ "$h" = a ] && echo b || echo a)
+  n=$(sed -n 's/.*imported \([0-9]*\) inputs from the other machines.*/\1/p' "$T_WORK/lf-$h.log")
+  from=$(awk -v o="libfuzzer-host$o" '$2 == o' "$T_WORK/$h/campaign/libfuzzer/ops/imported" 2>/dev/null | wc -l)
+  check "libFuzzer host $h imported $n inputs, $from of them from host $o's corpus" test "${n:-0}" -gt 0 -a "$from" -gt 0
+  first=$(awk -v o="libfuzzer-host$o" '$2 == o { print $1; exit }' "$T_WORK/$h/campaign/libfuzzer/ops/imported" 2>/dev/null)
+  check "... an imported input is byte for byte one of host $o's" \
+    bash -c "[ -n '$first' ] || exit 1; for f in '$S'/ops/libfuzzer-host$o/*; do [ \"\$(sha1sum <\"\$f\" | cut -c1-40)\" = '$first' ] && exit 0; done; exit 1"
+done
+no_leftovers "two libFuzzer hosts"
+
+t_finish

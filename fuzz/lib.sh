@@ -127,7 +127,7 @@ fuzz_afl_env() {
   local rss=${FUZZ_RSS_MB:-2048}
   export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
   export AFL_TRY_AFFINITY=1 AFL_NO_AFFINITY=${AFL_NO_AFFINITY:-} AFL_QUIET=1
-  export ASAN_OPTIONS=${FUZZ_AFL_ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=0:max_allocation_size_mb=$rss:hard_rss_limit_mb=$rss}
+  export ASAN_OPTIONS=${FUZZ_AFL_ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=0:malloc_context_size=0:max_allocation_size_mb=$rss:hard_rss_limit_mb=$rss}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1}
 }
 
@@ -258,6 +258,14 @@ fuzz_reap() {
 #               "out-of-memory (rss limit)"
 
 FUZZ_REPLAY_ASAN="symbolize=1:dedup_token_length=3:detect_leaks=1:allocator_may_return_null=0"
+# The engines fuzz without allocation stacks (a fifth of the time under ASan went to
+# unwinding at every malloc); every finding is replayed with FUZZ_REPLAY_ASAN for its report.
+FUZZ_ENGINE_ASAN="$FUZZ_REPLAY_ASAN:malloc_context_size=0"
+
+# fuzz_max_len TARGET: the target's max_len from fuzz/options/TARGET.options (empty if none).
+fuzz_max_len() {
+  sed -n 's/^max_len *= *//p' "$TOP/fuzz/options/$1.options" 2>/dev/null | head -n 1
+}
 FUZZ_REPLAY_UBSAN="print_stacktrace=1:halt_on_error=1:dedup_token_length=3"
 
 # fuzz_classify REPORT [EXIT]: prints "KIND<TAB>SIGNATURE" for a replay report; "none" when

@@ -42,6 +42,8 @@ struct parser {
     char *msg;
     size_t cap;
     bool bad;
+    char *sval; /* a decoded string value: as long as the whole text (ids, memdev names) */
+    size_t scap;
 };
 
 __attribute__((format(printf, 2, 3))) static void perr(struct parser *ps, const char *fmt, ...)
@@ -235,7 +237,7 @@ static void element(struct cmp *c, const memdev_device_info *d)
     struct field want[MAX_KEYS];
     size_t nwant = expected(d, want);
     bool seen[MAX_KEYS] = {false};
-    char key[64], sval[MEMDEV_MAX_ID_LEN + 64], type[32];
+    char key[64], type[32];
     bool have_type = false, have_data = false;
     need(ps, '{', "at an element");
     for (int member = 0; !ps->bad && member < 2; member++) {
@@ -266,7 +268,7 @@ static void element(struct cmp *c, const memdev_device_info *d)
             struct field got = {0};
             string(ps, key, sizeof key);
             need(ps, ':', "after a key");
-            value(ps, &got, sval, sizeof sval);
+            value(ps, &got, ps->sval, ps->scap);
             if (ps->bad)
                 return;
             size_t i = 0;
@@ -318,7 +320,11 @@ static int visit(void *ctx, const memdev_device_info *d)
 int lockstep_compare_info_text(const model_space *m, const char *json, size_t len, char *msg,
                                size_t cap)
 {
-    struct cmp c = {{json, json + len, msg, cap, false}, 0};
+    struct cmp c = {{json, json + len, msg, cap, false, malloc(len + 1), len + 1}, 0};
+    if (!c.ps.sval) {
+        snprintf(msg, cap, "cannot allocate %zu bytes to decode the JSON's strings", len + 1);
+        return -1;
+    }
     need(&c.ps, '[', "at the start");
     model_foreach(m, visit, &c);
     if (!c.ps.bad && !eat(&c.ps, ']'))
@@ -326,6 +332,7 @@ int lockstep_compare_info_text(const model_space *m, const char *json, size_t le
     ws(&c.ps);
     if (!c.ps.bad && c.ps.p != c.ps.end)
         perr(&c.ps, "trailing bytes after the array");
+    free(c.ps.sval);
     return c.ps.bad ? -1 : 0;
 }
 

@@ -41,7 +41,8 @@ static int format_plug(struct sbuf *sb, const struct trace_op *op)
     const char *kind = memdev_kind_name(d->kind);
     if (!kind && d->kind == MEMDEV_KIND_COUNT && token_ok(op->kind_text, false))
         kind = op->kind_text;
-    if (!kind || !token_ok(d->id, false))
+    /* a field bit the API does not define has no trace syntax (the fuzz decoder makes them) */
+    if (!kind || !token_ok(d->id, false) || (d->fields & ~((unsigned)MEMDEV_F_MEMDEV * 2 - 1)))
         return -1;
     sb_addf(sb, "plug %s %s", d->id, kind);
     if (!(d->fields & MEMDEV_F_EMPTY) || d->size)

@@ -124,7 +124,7 @@ static void print_result(const run *r, const lockstep_result *res, bool injected
         fprintf(stderr, " addr=0x%llx slot=%d memslots=%u%s", (unsigned long long)res->plug.addr,
                 res->plug.slot, res->plug.memslots, res->plug.empty ? " empty" : "");
     if (r->op.type == TRACE_OP_LOOKUP)
-        fprintf(stderr, " %s offset=0x%llx memslot=%u", res->lookup.found ? res->id : "none",
+        fprintf(stderr, " %s offset=0x%llx memslot=%u", res->lookup.found ? res->lookup.id : "none",
                 (unsigned long long)res->lookup.offset, res->lookup.memslot);
     if (res->rc == 0 && r->op.type == TRACE_OP_FREE)
         fprintf(stderr, " addr=0x%llx", (unsigned long long)res->addr);

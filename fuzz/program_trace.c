@@ -38,7 +38,6 @@ static int print_expect(FILE *out, const struct trace_op *op, const lockstep_res
 {
     char line[1024]; /* an expect for a lookup names the id: up to 255 bytes */
     memdev_lookup_result lk = res->lookup;
-    lk.id = res->id;
     if (!has_expect(op) ||
         program_format_expect(op, res->rc, &res->plug, &lk, res->addr, line, sizeof(line)) <= 0)
         return 0;

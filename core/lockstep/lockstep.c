@@ -29,7 +29,8 @@ struct lockstep {
     uint32_t steps, last_full; /* steps so far; steps at the last full check */
     struct json_bufs json;     /* the info JSON buffers, kept between checks */
     bool failed;
-    lockstep_failure fail;
+    lockstep_failure *fail_; /* allocated at the first failure (a checker is set up per fuzz
+                                input: it stays small) */
     /* plug then unplug of the same device restores the state */
     char rt_id[MEMDEV_MAX_ID_LEN + 1]; /* last op was a successful plug of this id ("" none) */
     memdev_stats rt_stats;
@@ -43,20 +44,28 @@ __attribute__((format(printf, 4, 5))) static int fail(lockstep *ls, const char *
                                                       const struct trace_op *op, const char *fmt,
                                                       ...)
 {
+    static lockstep_failure oom_failure; /* when even the report cannot be allocated */
     va_list ap;
     ls->failed = true;
-    ls->fail.check = check;
-    ls->fail.opno = ls->steps;
-    ls->fail.op_type = op ? op->type : TRACE_OP_NONE;
+    if (!ls->fail_)
+        ls->fail_ = calloc(1, sizeof *ls->fail_);
+    lockstep_failure *f = ls->fail_ ? ls->fail_ : &oom_failure;
+    f->check = check;
+    f->opno = ls->steps;
+    f->op_type = op ? op->type : TRACE_OP_NONE;
     va_start(ap, fmt);
-    vsnprintf(ls->fail.msg, sizeof ls->fail.msg, fmt, ap);
+    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
     va_end(ap);
     return -1;
 }
 
 const lockstep_failure *lockstep_failed(const lockstep *ls)
 {
-    return ls && ls->failed ? &ls->fail : NULL;
+    static lockstep_failure none = {"failure report not allocated", 0, TRACE_OP_NONE, false,
+                                    false, {0}, {0}, "out of memory for the failure report"};
+    if (!ls || !ls->failed)
+        return NULL;
+    return ls->fail_ ? ls->fail_ : &none;
 }
 
 uint32_t lockstep_steps(const lockstep *ls)
@@ -181,6 +190,7 @@ void lockstep_destroy(lockstep *ls)
     model_space_destroy(ls->m);
     free(ls->json.buf);
     free(ls->json.cut);
+    free(ls->fail_);
     free(ls);
 }
 
@@ -196,18 +206,14 @@ const model_space *lockstep_model(const lockstep *ls)
 
 /* ---- running one operation ------------------------------------------------------------------ */
 
-static void take_lookup(lockstep_result *res, const memdev_lookup_result *lk)
+static void result_init(lockstep_result *res)
 {
-    res->lookup = *lk;
-    if (lk->found && lk->id)
-        snprintf(res->id, sizeof res->id, "%s", lk->id);
-    res->lookup.id = NULL; /* the id is in res->id: results are copied around */
+    memset(res, 0, sizeof *res);
 }
 
 void lockstep_exec_library(memdev_space *sp, const struct trace_op *op, lockstep_result *res)
 {
-    memdev_lookup_result lk = {0};
-    memset(res, 0, sizeof *res);
+    result_init(res);
     switch (op->type) {
     case TRACE_OP_PLUG: res->rc = memdev_plug(sp, &op->desc, &res->plug); break;
     case TRACE_OP_UNPLUG: res->rc = memdev_unplug(sp, op->id); break;
@@ -221,8 +227,7 @@ void lockstep_exec_library(memdev_space *sp, const struct trace_op *op, lockstep
         break;
     case TRACE_OP_VHOST_ADD: res->rc = memdev_vhost_add(sp, op->limit); break;
     case TRACE_OP_LOOKUP:
-        res->rc = memdev_lookup(sp, op->gpa, &lk);
-        take_lookup(res, &lk);
+        res->rc = memdev_lookup(sp, op->gpa, &res->lookup);
         break;
     case TRACE_OP_FREE: res->rc = memdev_free(sp, op->size, op->align, &res->addr); break;
     case TRACE_OP_STATS: res->rc = memdev_stats_get(sp, &res->stats); break;
@@ -232,8 +237,7 @@ void lockstep_exec_library(memdev_space *sp, const struct trace_op *op, lockstep
 
 void lockstep_exec_model(model_space *m, const struct trace_op *op, lockstep_result *res)
 {
-    memdev_lookup_result lk = {0};
-    memset(res, 0, sizeof *res);
+    result_init(res);
     switch (op->type) {
     case TRACE_OP_PLUG: res->rc = model_plug(m, &op->desc, &res->plug); break;
     case TRACE_OP_UNPLUG: res->rc = model_unplug(m, op->id); break;
@@ -247,8 +251,7 @@ void lockstep_exec_model(model_space *m, const struct trace_op *op, lockstep_res
         break;
     case TRACE_OP_VHOST_ADD: res->rc = model_vhost_add(m, op->limit); break;
     case TRACE_OP_LOOKUP:
-        res->rc = model_lookup(m, op->gpa, &lk);
-        take_lookup(res, &lk);
+        res->rc = model_lookup(m, op->gpa, &res->lookup);
         break;
     case TRACE_OP_FREE: res->rc = model_free(m, op->size, op->align, &res->addr); break;
     case TRACE_OP_STATS: res->rc = model_stats_get(m, &res->stats); break;
@@ -336,15 +339,15 @@ static bool results_differ(const struct trace_op *op, const lockstep_result *a,
         return true;
     case TRACE_OP_LOOKUP:
         if (l->found == k->found &&
-            (!l->found || (ls_str_eq(a->id, b->id) && l->addr == k->addr &&
+            (!l->found || (ls_str_eq(l->id, k->id) && l->addr == k->addr &&
                            l->offset == k->offset && l->memslot == k->memslot &&
                            l->mapped == k->mapped)))
             return false;
         snprintf(buf, cap,
                  "lookup: library %s addr=0x%" PRIx64 " offset=0x%" PRIx64 " memslot=%u mapped=%d, "
                  "model %s addr=0x%" PRIx64 " offset=0x%" PRIx64 " memslot=%u mapped=%d",
-                 l->found ? a->id : "none", l->addr, l->offset, l->memslot, l->mapped,
-                 k->found ? b->id : "none", k->addr, k->offset, k->memslot, k->mapped);
+                 l->found ? l->id : "none", l->addr, l->offset, l->memslot, l->mapped,
+                 k->found ? k->id : "none", k->addr, k->offset, k->memslot, k->mapped);
         return true;
     case TRACE_OP_STATS: {
         char d[200];
@@ -397,7 +400,8 @@ int lockstep_check_full(lockstep *ls)
         return 0;
     int rc = full_check(ls, NULL, true);
     if (rc)
-        ls->fail.full = true;
+        if (ls->fail_)
+            ls->fail_->full = true;
     return rc;
 }
 
@@ -499,9 +503,11 @@ static int check_step(lockstep *ls, const struct trace_op *op, const lockstep_re
     memdev_stats ms, ls_stats;
     if (results_differ(op, lib, mod, buf, sizeof buf)) {
         fail(ls, "result", op, "%s (library says: %s)", buf, memdev_last_error(ls->sp));
-        ls->fail.have_results = true;
-        ls->fail.lib = *lib;
-        ls->fail.model = *mod;
+        if (ls->fail_) {
+            ls->fail_->have_results = true;
+            ls->fail_->lib = *lib;
+            ls->fail_->model = *mod;
+        }
         return -1;
     }
     /*
@@ -515,7 +521,13 @@ static int check_step(lockstep *ls, const struct trace_op *op, const lockstep_re
         if (stats_differ(&ls_stats, &ms, buf, sizeof buf))
             return fail(ls, "stats", op, "counters differ after the operation: %s (library vs "
                         "model)", buf);
-        if (id && model_compare_device(ls->m, ls->sp, id, buf, sizeof buf) != 0)
+        /* the memslots a guest request touched, all of them otherwise */
+        uint64_t lo = 0, hi = UINT64_MAX;
+        if (op->type == TRACE_OP_VMEM) {
+            lo = op->offset;
+            hi = op->length > UINT64_MAX - op->offset ? UINT64_MAX : op->offset + op->length;
+        }
+        if (id && model_compare_device(ls->m, ls->sp, id, lo, hi, buf, sizeof buf) != 0)
             return fail(ls, "device", op, "%s", buf);
     } else if (check_unchanged(ls, op, b, full)) {
         return -1;
@@ -527,7 +539,8 @@ static int check_step(lockstep *ls, const struct trace_op *op, const lockstep_re
     if (op->type == TRACE_OP_INFO && lockstep_info_check(ls->m, ls->sp, &ls->json, buf, sizeof buf))
         return fail(ls, "info", op, "info JSON: %s", buf);
     if (full && full_check(ls, op, false)) {
-        ls->fail.full = true;
+        if (ls->fail_)
+            ls->fail_->full = true;
         return -1;
     }
     return 0;
@@ -587,9 +600,11 @@ int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, locks
         if (!results_differ(op, &lib, &mod, buf, sizeof buf))
             return 0;
         fail(ls, "result", op, "%s (library says: %s)", buf, memdev_last_error(ls->sp));
-        ls->fail.have_results = true;
-        ls->fail.lib = lib;
-        ls->fail.model = mod;
+        if (ls->fail_) {
+            ls->fail_->have_results = true;
+            ls->fail_->lib = lib;
+            ls->fail_->model = mod;
+        }
         return -1;
     }
     return check_step(ls, op, &lib, &mod, &b, full);

@@ -63,14 +63,17 @@
 extern "C" {
 #endif
 
-/* What one operation returned (library or model). Only the member of the op's type counts. */
+/*
+ * What one operation returned (library or model). Only the member of the op's type counts.
+ * A lookup's id points into the side that answered (the space or the model) and stays valid
+ * until the next operation that changes it, as memdev_lookup's does.
+ */
 typedef struct lockstep_result {
     int rc;
     memdev_plug_result plug;     /* TRACE_OP_PLUG */
-    memdev_lookup_result lookup; /* TRACE_OP_LOOKUP; lookup.id points at id[] */
-    char id[MEMDEV_MAX_ID_LEN + 1];
-    uint64_t addr;      /* TRACE_OP_FREE */
-    memdev_stats stats; /* TRACE_OP_STATS */
+    memdev_lookup_result lookup; /* TRACE_OP_LOOKUP */
+    uint64_t addr;               /* TRACE_OP_FREE */
+    memdev_stats stats;          /* TRACE_OP_STATS */
 } lockstep_result;
 
 typedef struct lockstep_options {

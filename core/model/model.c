@@ -38,6 +38,7 @@ typedef struct model_ext {
 
 typedef struct model_dev {
     char *id;
+    uint32_t id_hash;        /* id_hash(id): the id scans compare it first */
     memdev_kind kind;
     bool empty;
     uint64_t addr;
@@ -128,12 +129,22 @@ static bool str_eq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* FNV-1a of an id: equal ids have equal hashes, so a differing hash skips the string. */
+static uint32_t id_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
 static const model_dev *find_dev(const model_space *m, const char *id)
 {
     if (!id)
         return NULL;
+    uint32_t h = id_hash(id);
     for (size_t i = 0; i < m->n_devs; i++)
-        if (str_eq(m->devs[i].id, id))
+        if (m->devs[i].id_hash == h && str_eq(m->devs[i].id, id))
             return &m->devs[i];
     return NULL;
 }
@@ -214,6 +225,16 @@ static void count(const model_space *m, model_counts *c)
             c->slots_used++;
     }
     c->reserved = c->required - c->used;
+}
+
+/* The sum of the plugged sizes alone (the budget check needs nothing else of count()). */
+static u128 used_size(const model_space *m)
+{
+    u128 sum = 0;
+    for (size_t i = 0; i < m->n_devs; i++)
+        if (!m->devs[i].empty)
+            sum += m->devs[i].size;
+    return sum;
 }
 
 /* max_slots: minimum of kvm.max and every vhost max; false when unbounded. */
@@ -487,6 +508,8 @@ static int admit(const model_space *m, uint32_t n)
     model_counts c;
     int64_t need;
 
+    if (!m->has_kvm && m->n_vhost == 0)
+        return 0; /* no hypervisor or vhost limit to admit against */
     count(m, &c);
     need = (int64_t)n + (int64_t)c.reserved;
     if (m->has_kvm && limit_free(m->kvm, c.used) < need)
@@ -545,6 +568,7 @@ static int build_dev(const memdev_device_desc *d, const model_prep *p, uint32_t 
 {
     memset(nd, 0, sizeof *nd);
     nd->id = dup_str(d->id);
+    nd->id_hash = nd->id ? id_hash(nd->id) : 0;
     if ((d->fields & MEMDEV_F_MEMDEV) && d->memdev)
         nd->memdev = dup_str(d->memdev);
     nd->mapped = calloc(n > 0 ? n : 1, sizeof *nd->mapped);
@@ -589,7 +613,6 @@ static void insert_dev(model_space *m, const model_dev *nd)
 static int plug_checks(const model_space *m, const memdev_device_desc *d, const model_prep *p,
                        int32_t *slot, uint32_t *n, uint64_t *ms, uint64_t *addr)
 {
-    model_counts c;
     int rc = pick_slot(m, d, slot);
     if (rc)
         return rc;
@@ -597,8 +620,7 @@ static int plug_checks(const model_space *m, const memdev_device_desc *d, const 
     rc = admit(m, *n);
     if (rc)
         return rc;
-    count(m, &c);
-    if (c.used_size + p->size > m->budget)
+    if (used_size(m) + p->size > m->budget)
         return MEMDEV_ENOSPACE;
     if (p->size % d->align != 0)
         return MEMDEV_ESIZEALIGN;
@@ -1126,11 +1148,21 @@ static int cmp_list(const model_space *m, const memdev_space *sp, char *msg, siz
     return 0;
 }
 
-static int cmp_memslots(const model_dev *d, const memdev_space *sp, char *msg, size_t cap)
+/*
+ * The mapped state of the memslots of d: every one, or with [lo, hi) a byte range of the
+ * device, those of a device with at most 16 and else the ones that overlap the range and
+ * the first, the middle and the last (an operation changes only the memslots of its range;
+ * model_compare passes the whole device).
+ */
+static int cmp_memslots(const model_dev *d, const memdev_space *sp, uint64_t lo, uint64_t hi,
+                        char *msg, size_t cap)
 {
     bool b = false;
     int rc;
     for (uint32_t i = 0; i < d->n; i++) {
+        u128 s0 = (u128)i * d->ms_size, s1 = s0 + memslot_len(d, i);
+        if (d->n > 16 && i != 0 && i != d->n / 2 && i + 1 != d->n && (s1 <= lo || s0 >= hi))
+            continue;
         rc = memdev_memslot_mapped(sp, d->id, i, &b);
         if (rc != 0)
             return diff(msg, cap, "memslot_mapped('%s', %u): model=ok library=%s", d->id, i,
@@ -1256,10 +1288,10 @@ int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_
     for (size_t i = 0; !rc && i < m->n_devs; i++) {
         const model_dev *d = &m->devs[i];
         if (d->empty) {
-            rc = cmp_memslots(d, sp, msg, cap);
+            rc = cmp_memslots(d, sp, 0, UINT64_MAX, msg, cap);
             continue;
         }
-        rc = cmp_memslots(d, sp, msg, cap);
+        rc = cmp_memslots(d, sp, 0, UINT64_MAX, msg, cap);
         if (!rc && d->kind == MEMDEV_VIRTIO_MEM)
             rc = cmp_extents(d, sp, msg, cap);
         if (!rc)
@@ -1279,7 +1311,8 @@ int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_
 }
 
 /* Everything of one device, then lookups around it: O(memslots + extents + devices). */
-static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, char *msg, size_t cap)
+static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, uint64_t lo,
+                   uint64_t hi, char *msg, size_t cap)
 {
     const model_dev *d = &m->devs[i];
     memdev_device_info mine, lib;
@@ -1290,7 +1323,7 @@ static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, char 
     fill_info(d, &mine);
     rc = cmp_info(&mine, &lib, i, msg, cap);
     if (!rc)
-        rc = cmp_memslots(d, sp, msg, cap);
+        rc = cmp_memslots(d, sp, lo, hi, msg, cap);
     if (!rc && !d->empty && d->kind == MEMDEV_VIRTIO_MEM)
         rc = cmp_extents(d, sp, msg, cap);
     if (!rc && !d->empty)
@@ -1298,14 +1331,14 @@ static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, char 
     return rc;
 }
 
-int model_compare_device(const model_space *m, const memdev_space *sp, const char *id, char *msg,
-                         size_t cap)
+int model_compare_device(const model_space *m, const memdev_space *sp, const char *id,
+                         uint64_t lo, uint64_t hi, char *msg, size_t cap)
 {
     if (msg && cap > 0)
         msg[0] = '\0';
-    for (size_t i = 0; i < m->n_devs; i++)
-        if (str_eq(m->devs[i].id, id))
-            return cmp_one(m, i, sp, msg, cap);
+    const model_dev *d = find_dev(m, id);
+    if (d)
+        return cmp_one(m, (size_t)(d - m->devs), sp, lo, hi, msg, cap);
     memdev_device_info lib;
     bool mapped;
     int state;

@@ -66,12 +66,14 @@ int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_
 
 /*
  * The part of model_compare that concerns one id: the device exists in both or in neither;
- * when it exists, every field of memdev_device_info, every memslot's mapped state, its exact
- * plugged extents (virtio-mem) and lookups at its edges and memslot boundaries agree.
+ * when it exists, every field of memdev_device_info, its exact plugged extents (virtio-mem),
+ * lookups at its edges and memslot boundaries, and the mapped state of its memslots: all of
+ * them for a device with at most 16, else those overlapping the bytes [lo, hi) of the device
+ * (what an operation touched; 0, UINT64_MAX for all) and the first, middle and last.
  * O(memslots + extents) plus the model's scans. 0, or MEMDEV_EINVARIANT with msg.
  */
-int model_compare_device(const model_space *m, const memdev_space *sp, const char *id, char *msg,
-                         size_t cap);
+int model_compare_device(const model_space *m, const memdev_space *sp, const char *id,
+                         uint64_t lo, uint64_t hi, char *msg, size_t cap);
 
 /* Human-readable dump of the model state (config, counters, devices) for divergence reports. */
 void model_dump(const model_space *m, FILE *f);

@@ -169,9 +169,7 @@ static void from_lockstep(const struct trace_op *op, const lockstep_result *l, s
     switch (op->type) {
     case TRACE_OP_PLUG: take_plug(res, &l->plug); break;
     case TRACE_OP_LOOKUP: {
-        memdev_lookup_result lk = l->lookup;
-        lk.id = l->id;
-        take_lookup(res, &lk);
+        take_lookup(res, &l->lookup);
         break;
     }
     case TRACE_OP_FREE: take_free(res, l->addr); break;

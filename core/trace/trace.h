@@ -136,9 +136,6 @@ struct trace_op {
      * hand-built op; the runner then prints the id or the value in hex.
      */
     const char *operand;
-    /* space: config.vhost is NULL; the backends are vhost[0 .. config.n_vhost). */
-    memdev_config config;
-    memdev_limit vhost[TRACE_MAX_VHOST];
     /*
      * plug: desc.id is the id, desc.memdev the memdev= name or NULL. An unknown KIND is not
      * malformed (spec check 0 makes it invalid-argument): desc.kind is then MEMDEV_KIND_COUNT
@@ -156,11 +153,22 @@ struct trace_op {
     memdev_limit limit;      /* vhost-add */
     uint64_t gpa;            /* lookup */
     uint64_t size, align;    /* free (align defaults to 2 MiB) */
+    /*
+     * The members below are read only for `space` and `expect` lines (and the parser's own
+     * storage): a decoder that builds other operations may clear the op up to
+     * TRACE_OP_COMMON_SIZE only (they are most of its size).
+     */
+    /* space: config.vhost is NULL; the backends are vhost[0 .. config.n_vhost). */
+    memdev_config config;
+    memdev_limit vhost[TRACE_MAX_VHOST];
     struct trace_expect expect;
     /* parser storage, owned by the op */
     char *store_;
     size_t store_cap_;
 };
+
+/* Bytes of struct trace_op that every operation but `space` and `expect` uses. */
+#define TRACE_OP_COMMON_SIZE offsetof(struct trace_op, config)
 
 /* Where and why a line is malformed. */
 struct trace_diag {

@@ -110,15 +110,41 @@ static uint32_t hash_bytes(const char *s, size_t len) {
     return (uint32_t)(h >> 32);
 }
 
-static void key_of(const char *id, size_t len, struct idkey *k) {
-    k->s = id;
-    k->len = len;
-    k->hash = hash_bytes(id, len);
-    k->tag = id_tag(k->hash);
-    if (len < ID_INLINE) {
-        memset(k->inl, 0, sizeof k->inl);
-        memcpy(k->inl, id, len);
+/*
+ * Scans an id once: its length (counting up to MEMDEV_MAX_ID_LEN + 1 bytes), the NUL-padded
+ * inline copy of a short one and its hash (hash_bytes, from the copy's two words).
+ */
+static void key_of(const char *id, struct idkey *k) {
+    size_t n = 0;
+    memset(k->inl, 0, sizeof k->inl);
+    while (n < ID_INLINE && id[n]) {
+        k->inl[n] = id[n];
+        n++;
     }
+    k->s = id;
+    if (n == ID_INLINE) {
+        while (n <= MEMDEV_MAX_ID_LEN && id[n])
+            n++;
+        k->len = n;
+        k->hash = hash_bytes(id, n);
+    } else {
+        uint64_t w0, w1, h = 0x9e3779b97f4a7c15ull ^ n;
+        memcpy(&w0, k->inl, 8);
+        memcpy(&w1, k->inl + 8, 8);
+        if (n >= 8) {
+            h = (h ^ w0) * 0xff51afd7ed558ccdull;
+            h ^= h >> 32;
+            w0 = w1;
+        }
+        if (n % 8) {
+            h = (h ^ w0) * 0xc4ceb9fe1a85ec53ull;
+            h ^= h >> 32;
+        }
+        h *= 0xbf58476d1ce4e5b9ull;
+        k->len = n;
+        k->hash = (uint32_t)(h >> 32);
+    }
+    k->tag = id_tag(k->hash);
 }
 
 /* Slots of bucket b whose tag is t (t = 0: the free slots), as a bit mask. */
@@ -159,22 +185,13 @@ static uint32_t id_lookup(const memdev_space *sp, const struct idkey *k) {
     return di != DEV_NIL ? di : bucket_find(sp, id_bucket_alt(b, k->tag, sp->nbuckets), k);
 }
 
-/* Length of an id, looking at MEMDEV_MAX_ID_LEN + 1 bytes at most. */
-static size_t id_len(const char *id) {
-    size_t n = 0;
-    while (n <= MEMDEV_MAX_ID_LEN && id[n])
-        n++;
-    return n;
-}
-
 uint32_t space_find(const memdev_space *sp, const char *id) {
     if (!id)
         return DEV_NIL;
-    size_t len = id_len(id);
-    if (len == 0 || len > MEMDEV_MAX_ID_LEN)
-        return DEV_NIL;
     struct idkey k;
-    key_of(id, len, &k);
+    key_of(id, &k);
+    if (k.len == 0 || k.len > MEMDEV_MAX_ID_LEN)
+        return DEV_NIL;
     return id_lookup(sp, &k);
 }
 
@@ -492,11 +509,10 @@ static const char *const field_names[] = {
 static int check_form(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     if (!d->id || !d->id[0])
         return space_fail(sp, MEMDEV_EINVAL, "the device id is empty");
-    size_t idlen = id_len(d->id);
-    if (idlen > MEMDEV_MAX_ID_LEN)
+    key_of(d->id, &p->key);
+    if (p->key.len > MEMDEV_MAX_ID_LEN)
         return space_fail(sp, MEMDEV_EINVAL, "the device id is longer than %u bytes",
                           MEMDEV_MAX_ID_LEN);
-    key_of(d->id, idlen, &p->key);
     if (sp->nbuckets) {
         uint32_t b = id_bucket1(p->key.hash, sp->nbuckets);
         __builtin_prefetch(&sp->itab[b]);
@@ -539,10 +555,10 @@ static int check_kind(memdev_space *sp, const memdev_device_desc *d, struct plan
             return space_fail(sp, MEMDEV_EINVAL,
                               "block 0x%llx is not a power of two of at least 1 MiB",
                               (unsigned long long)p->block);
-        if (d->size % p->block)
+        if (d->size & (p->block - 1))
             return space_fail(sp, MEMDEV_EINVAL, "size 0x%llx is not a multiple of block 0x%llx",
                               (unsigned long long)d->size, (unsigned long long)p->block);
-        if (p->requested % p->block || p->requested > d->size)
+        if ((p->requested & (p->block - 1)) || p->requested > d->size)
             return space_fail(sp, MEMDEV_EINVAL,
                               "requested 0x%llx is not a multiple of block 0x%llx up to size",
                               (unsigned long long)p->requested, (unsigned long long)p->block);

@@ -43,6 +43,14 @@ void space_release(memdev_space *sp, void *p) {
         sp->al.free(sp->al.ctx, p);
 }
 
+/* A block of size bytes at a 64-byte boundary (a record or a bucket is one cache line, not
+   two): *raw is what to give back. NULL when the allocator fails. */
+static void *alloc_lines(memdev_space *sp, size_t size, void **raw) {
+    if (size > SIZE_MAX - 63 || !(*raw = space_alloc(sp, size + 63)))
+        return NULL;
+    return (void *)(((uintptr_t)*raw + 63) & ~(uintptr_t)63);
+}
+
 int space_fail(memdev_space *sp, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -257,7 +265,8 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
     for (;; nb *= 2) {
         if (nb > UINT32_MAX / 2 || (uint64_t)nb * sizeof(struct id_bucket) > SIZE_MAX / 2)
             return MEMDEV_ENOMEM;
-        struct id_bucket *tab = space_alloc(sp, (size_t)nb * sizeof *tab);
+        void *raw;
+        struct id_bucket *tab = alloc_lines(sp, (size_t)nb * sizeof *tab, &raw);
         if (!tab)
             return MEMDEV_ENOMEM;
         memset(tab, 0, (size_t)nb * sizeof *tab);
@@ -268,12 +277,13 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
                 ok = tab_insert(tab, nb, v->hash, i);
         }
         if (ok) {
-            space_release(sp, sp->itab);
+            space_release(sp, sp->itab_raw);
             sp->itab = tab;
+            sp->itab_raw = raw;
             sp->nbuckets = nb;
             return 0;
         }
-        space_release(sp, tab); /* a walk got stuck: a larger table */
+        space_release(sp, raw); /* a walk got stuck: a larger table */
     }
 }
 
@@ -317,26 +327,37 @@ static int reserve_record(memdev_space *sp) {
     uint32_t from = sp->dev_used, to;
     if (sp->dpages == sp->dpage_cap) {
         uint32_t ncap = sp->dpage_cap ? sp->dpage_cap * 2 : 4;
-        struct dev **np = ncap > UINT32_MAX / DEV_PAGE - 1
-                              ? NULL
-                              : sp->al.realloc(sp->al.ctx, sp->dpage, ncap * sizeof *np);
+        if (ncap > UINT32_MAX / DEV_PAGE - 1)
+            return MEMDEV_ENOMEM;
+        struct dev **np = sp->al.realloc(sp->al.ctx, sp->dpage, ncap * sizeof *np);
         if (!np)
             return MEMDEV_ENOMEM;
         sp->dpage = np;
+        void **nr = sp->al.realloc(sp->al.ctx, sp->draw, ncap * sizeof *nr);
+        if (!nr)
+            return MEMDEV_ENOMEM; /* dpage grew, harmlessly */
+        sp->draw = nr;
         sp->dpage_cap = ncap;
     }
-    if (from < DEV_PAGE) {
+    void *raw;
+    if (from < DEV_PAGE) { /* the first page grows: records move (indices do not) */
         to = from ? from * 2 : 16;
-        struct dev *pg = sp->al.realloc(sp->al.ctx, from ? sp->dpage[0] : NULL, to * sizeof *pg);
+        struct dev *pg = alloc_lines(sp, to * sizeof *pg, &raw);
         if (!pg)
             return MEMDEV_ENOMEM;
+        if (from) {
+            memcpy(pg, sp->dpage[0], from * sizeof *pg);
+            space_release(sp, sp->draw[0]);
+        }
         sp->dpage[0] = pg;
+        sp->draw[0] = raw;
         sp->dpages = 1;
     } else {
         to = from + DEV_PAGE;
-        struct dev *pg = space_alloc(sp, DEV_PAGE * sizeof *pg);
+        struct dev *pg = alloc_lines(sp, DEV_PAGE * sizeof *pg, &raw);
         if (!pg)
             return MEMDEV_ENOMEM;
+        sp->draw[sp->dpages] = raw;
         sp->dpage[sp->dpages++] = pg;
     }
     for (uint32_t di = to; di-- > from;) {
@@ -470,9 +491,10 @@ void memdev_space_destroy(memdev_space *sp) {
             dev_free_fields(sp, v);
     }
     for (uint32_t i = 0; i < sp->dpages; i++)
-        space_release(sp, sp->dpage[i]);
+        space_release(sp, sp->draw[i]);
     space_release(sp, sp->dpage);
-    space_release(sp, sp->itab);
+    space_release(sp, sp->draw);
+    space_release(sp, sp->itab_raw);
     space_release(sp, sp->empties);
     space_release(sp, sp->vhost);
     wtree_fini(&sp->tree);

@@ -259,7 +259,7 @@ AVX2 static bool row_update_avx2(struct wt_inner *p, uint32_t r, const struct wt
  * The AVX-512 kernels: a summary is one register (seven classes and the mask lane, which a
  * lane mask keeps out of the maxima), with unsigned compares and maxima of their own.
  */
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX512 __attribute__((target("avx512f,avx512bw")))
 #define CLASSES ((__mmask8)0x7f)
 
 AVX512 static inline __m512i gap_max512(__m512i acc, uint64_t g0, uint64_t len) {
@@ -325,7 +325,7 @@ uint8_t wtree_simd_available(void) {
 #ifdef WT_AVX2
     __builtin_cpu_init();
 #ifndef WT_NO_AVX512
-    if (__builtin_cpu_supports("avx512f"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
         return WT_AVX512;
 #endif
     if (__builtin_cpu_supports("avx2"))
@@ -574,39 +574,47 @@ static bool row_update(const wtree *t, struct wt_inner *p, uint32_t r, const str
  */
 #ifdef WT_AVX2
 AVX512 static inline uint32_t child_for_avx512(const struct wt_inner *p, uint64_t key) {
-    __mmask8 le = _mm512_cmple_epu64_mask(_mm512_loadu_si512((const void *)p->sep),
-                                          _mm512_set1_epi64((long long)key));
-    return (uint32_t)__builtin_popcount((uint32_t)le | 1u) - 1; /* a key below row 0: row 0 */
+    __m512i k = _mm512_set1_epi64((long long)key);
+    uint32_t r = 0; /* rows 1.. with sep <= key (a key below row 0: row 0) */
+    for (uint32_t j = 0; j < WT_IB; j += 8)
+        r += (uint32_t)__builtin_popcount(_mm512_mask_cmple_epu64_mask(
+            j ? 0xff : 0xfe, _mm512_loadu_si512((const void *)&p->sep[j]), k));
+    return r;
 }
 
 AVX2 static inline uint32_t child_for_avx2(const struct wt_inner *p, uint64_t key) {
     __m256i k = _mm256_set1_epi64x((long long)(key ^ (1ull << 63)));
-    __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p->sep), bias_v());
-    __m256i b = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p->sep + 4)), bias_v());
-    uint32_t gt = (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, k))) |
-                  (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(b, k))) << 4;
+    uint32_t gt = 0;
+    for (uint32_t j = 0; j < WT_IB; j += 4) {
+        __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&p->sep[j]), bias_v());
+        gt |= (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, k))) << j;
+    }
     return WT_IB - 1 - (uint32_t)__builtin_popcount(gt & ~1u); /* a key below row 0: row 0 */
 }
 
-/* A leaf's entries with first <= key: the e[] lines compared four entries at a time. */
+/* A leaf's entries with first <= key: the e[] lines compared four entries at a time, the
+   seven masks joined into one word and counted once. */
 AVX512 static inline uint32_t leaf_rank_avx512(const struct wt_leaf *l, uint64_t key) {
     __m512i k = _mm512_set1_epi64((long long)key);
-    uint32_t n = 0;
-    for (uint32_t j = 0; j < WT_LB; j += 4) {
-        __mmask8 le = _mm512_mask_cmple_epu64_mask(0x55, _mm512_loadu_si512((const void *)&l->e[j]), k);
-        n += (uint32_t)__builtin_popcount(le);
-    }
-    return n;
+    __mmask16 m[WT_LB / 4];
+    for (uint32_t j = 0; j < WT_LB / 4; j++)
+        m[j] = _mm512_mask_cmple_epu64_mask(0x55, _mm512_loadu_si512((const void *)&l->e[4 * j]), k);
+    __mmask32 lo = _mm512_kunpackw(_mm512_kunpackb(m[3], m[2]), _mm512_kunpackb(m[1], m[0]));
+    __mmask32 hi = _mm512_kunpackw(m[6], _mm512_kunpackb(m[5], m[4]));
+    return (uint32_t)__builtin_popcountll(_cvtmask64_u64(_mm512_kunpackd(hi, lo)));
 }
+
+_Static_assert(WT_LB == 28, "leaf_rank_avx512 joins seven lines");
 #endif
 
 static inline uint32_t child_for_scalar(const struct wt_inner *p, uint64_t key) {
-    uint32_t r = (uint32_t)(p->sep[4] <= key) << 2;
-    r |= (uint32_t)(p->sep[r | 2] <= key) << 1;
-    return r | (uint32_t)(p->sep[r | 1] <= key);
+    uint32_t r = 0;
+    for (uint32_t step = WT_IB / 2; step; step >>= 1)
+        r |= (uint32_t)(p->sep[r | step] <= key) * step;
+    return r;
 }
 
-_Static_assert(WT_IB == 8, "child_for_scalar takes three steps");
+_Static_assert((WT_IB & (WT_IB - 1)) == 0 && WT_IB >= 8, "WT_IB is a power of two, 8 or more");
 
 static inline uint32_t child_for(const wtree *t, const struct wt_inner *p, uint64_t key) {
     uint32_t r;
@@ -1312,10 +1320,9 @@ int wtree_first_fit(const wtree *t, uint64_t size, uint64_t align, uint64_t *add
 
 /* ---- queries -------------------------------------------------------------------------------- */
 
-bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
+/* The leaf whose range holds gpa (the tree is not empty). */
+static const struct wt_leaf *find_leaf(const wtree *t, uint64_t gpa) {
     const void *cur = t->root;
-    if (!cur)
-        return false;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         const struct wt_inner *p = cur;
         cur = p->child[child_for(t, p, gpa)];
@@ -1323,8 +1330,46 @@ bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, ui
             prefetch_inner(cur);
     }
     prefetch_leaf(cur, false);
+    return cur;
+}
+
+#ifdef WT_AVX2
+/* The same with the AVX-512 compares inlined, and the leaf's rank (a lookup is the VMM's hot
+   path): the leaf and the entries of it with first <= gpa. */
+AVX512 static const struct wt_leaf *find_avx512(const wtree *t, uint64_t gpa, uint32_t *rank) {
+    const void *cur = t->root;
+    for (uint32_t lvl = 0; lvl < t->height; lvl++) {
+        const struct wt_inner *p = cur;
+        uint32_t r = child_for_avx512(p, gpa);
+        if (gpa == NONE && r >= p->n)
+            r = p->n - 1;
+        cur = p->child[r];
+        if (lvl + 1 < t->height) /* its separators are read next, its children after them */
+            __builtin_prefetch(((const struct wt_inner *)cur)->child);
+    }
     const struct wt_leaf *l = cur;
-    uint32_t i = leaf_rank(t, l, gpa);
+    uint32_t i = leaf_rank_avx512(l, gpa);
+    if (gpa == NONE && i > l->n)
+        i = l->n;
+    *rank = i;
+    return l;
+}
+#endif
+
+bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
+    if (!t->root)
+        return false;
+    const struct wt_leaf *l;
+    uint32_t i;
+#ifdef WT_AVX2
+    if (t->simd == WT_AVX512) {
+        l = find_avx512(t, gpa, &i);
+    } else
+#endif
+    {
+        l = find_leaf(t, gpa);
+        i = leaf_rank(t, l, gpa);
+    }
     if (i == 0 || l->e[i - 1].last < gpa)
         return false;
     *dev = l->dev[i - 1];

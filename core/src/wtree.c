@@ -614,7 +614,8 @@ static inline uint32_t child_for_scalar(const struct wt_inner *p, uint64_t key) 
     return r;
 }
 
-_Static_assert((WT_IB & (WT_IB - 1)) == 0 && WT_IB >= 8, "WT_IB is a power of two, 8 or more");
+_Static_assert((WT_IB & (WT_IB - 1)) == 0 && WT_IB >= 8 && WT_IB <= 16,
+               "WT_IB is 8 or 16 (row masks are 32-bit)");
 
 static inline uint32_t child_for(const wtree *t, const struct wt_inner *p, uint64_t key) {
     uint32_t r;

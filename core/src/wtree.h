@@ -17,7 +17,10 @@
 
 #define WT_LB 28   /* entries per leaf: 28 * 20 + 16 = 576 bytes, nine cache lines */
 _Static_assert(WT_LB <= 32, "a leaf's holes fit a 32-bit mask");
-#define WT_IB 8    /* children per inner node: sep[] and child[] are one line each */
+#ifndef WT_IB
+#define WT_IB 8 /* children per inner node: sep[] and child[] are one line each (16 for fewer
+                   levels; see bench/README.md: the fuzzer then rarely reaches an inner split) */
+#endif
 #define WT_K 7     /* alignment classes with exact per-row summaries (with the mask: one line) */
 #define WT_MAXH 24 /* bound on the height: 8^22 leaves is far beyond 2^32 entries */
 

@@ -20,7 +20,7 @@
 #define GiB (1ull << 30)
 #define BASE (4 * GiB)
 #define WINDOW (1ull << 56)
-#define ID_STRIDE 12 /* "d" + up to 10 digits + NUL */
+#define ID_STRIDE 16 /* an id of up to 15 bytes + NUL */
 #define NGPA 65536   /* random lookup addresses, cycled */
 
 struct bench_ctx {
@@ -39,6 +39,7 @@ struct bench_ctx {
     uint64_t seed;      /* the scenario's seed, to rebuild a used-up state */
     bool hook_measured;
     double hook_index, hook_records, hook_total;
+    char idbuf[ID_STRIDE]; /* the id of the current operation (id_of) */
     memdev_device_desc *specs;
     uint64_t *gpas;
     size_t pos;
@@ -65,7 +66,40 @@ static size_t heap_bytes(void)
     return mi.uordblks + mi.hblkhd;
 }
 
-static const char *id_of(const bench_ctx *c, size_t i)
+/*
+ * Device i's id, as a VMM names its devices: "vmem-n<node>-<i>" (virtio-mem) or
+ * "pmem-n<node>-<i>" (every 8th, virtio-pmem), 15 bytes at most for i < 2^20. Written into
+ * out (ID_STRIDE bytes).
+ */
+static void format_id(char *out, size_t i)
+{
+    char digits[24];
+    size_t nd = 0, x = i;
+    do {
+        digits[nd++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    memcpy(out, i % 8 == 7 ? "pmem-n" : "vmem-n", 6);
+    out[6] = (char)('0' + (i / 8) % 4);
+    out[7] = '-';
+    size_t o = 8;
+    while (nd && o < ID_STRIDE - 1)
+        out[o++] = digits[--nd];
+    out[o] = '\0';
+}
+
+/*
+ * The id of the device an operation names, made on the spot: a VMM passes an id it has at
+ * hand (a QMP request it just parsed), not one from a cold table of a million ids.
+ */
+static const char *id_of(bench_ctx *c, size_t i)
+{
+    format_id(c->idbuf, i);
+    return c->idbuf;
+}
+
+/* The same ids kept for the life of a setup (fill keeps every device's description). */
+static const char *id_kept(const bench_ctx *c, size_t i)
 {
     return c->ids + i * ID_STRIDE;
 }
@@ -101,7 +135,7 @@ static int alloc_arrays(bench_ctx *c, size_t n)
         return -1;
     }
     for (size_t i = 0; i < n; i++)
-        snprintf(c->ids + i * ID_STRIDE, ID_STRIDE, "d%u", (unsigned)i);
+        format_id(c->ids + i * ID_STRIDE, i);
     return 0;
 }
 
@@ -461,9 +495,9 @@ static int setup_fill(bench_ctx *c)
         return fail(c, "calloc", MEMDEV_ENOMEM, n);
     for (size_t i = 0; i < n; i++) {
         if (i % 2)
-            spec_pmem(c, &c->specs[i], id_of(c, i));
+            spec_pmem(c, &c->specs[i], id_kept(c, i));
         else
-            spec_vmem(c, &c->specs[i], id_of(c, i));
+            spec_vmem(c, &c->specs[i], id_kept(c, i));
         if (i % 64 == 3) /* now and then a 1 GiB-aligned pmem (hugetlbfs) */
             c->specs[i].align = GiB, c->specs[i].size = GiB;
     }

@@ -237,8 +237,8 @@ typedef struct memdev_plug_result {
  * Plugs a device: checks 0..9 of spec section 3 in that order, the first failure is returned;
  * on success the device is placed (first fit, or at the hint), counted and its initial
  * memslots mapped. Errors: every plug code of spec section 3, MEMDEV_ENOMEM.
- * out may be NULL. O(log n) (plus O(n) once per new alignment class, at most
- * MEMDEV_MAX_CLASSES - 1 times in the life of a space).
+ * out may be NULL. O(log n) for the alignments with exact per-node summaries; any other
+ * power of two is searched exactly without building anything (no O(n) step, ever).
  */
 MEMDEV_API int memdev_plug(memdev_space *sp, const memdev_device_desc *desc,
                            memdev_plug_result *out);
@@ -394,7 +394,11 @@ MEMDEV_API size_t memdev_memory_bytes(const memdev_space *sp);
  */
 MEMDEV_API const char *memdev_last_error(const memdev_space *sp);
 
-/* Number of alignment classes the window tree keeps exact summaries for (class 0 = 1 byte). */
+/*
+ * Upper bound on the alignment classes the window tree keeps exact per-node summaries for
+ * (today 7 fixed ones: 1 B, 4 KiB, 1 MiB, 2 MiB, 128 MiB, 1 GiB, 32 GiB). Other alignments
+ * need no class: first fit answers them exactly from those summaries and a start mask.
+ */
 #define MEMDEV_MAX_CLASSES 8
 
 #ifdef __cplusplus

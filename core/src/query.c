@@ -389,9 +389,10 @@ static size_t dev_heap_bytes(const struct dev *v) {
 }
 
 size_t memdev_memory_bytes(const memdev_space *sp) {
-    size_t n = sizeof *sp + wtree_memory(&sp->tree) + (size_t)sp->dev_used * sizeof(struct dev) +
-               (size_t)sp->dpage_cap * sizeof sp->dpage[0] +
-               (size_t)sp->nbuckets * sizeof(struct id_bucket) +
+    size_t n = sizeof *sp + wtree_memory(&sp->tree) +
+               (size_t)sp->dev_used * sizeof(struct dev) + (size_t)sp->dpages * 63 +
+               (size_t)sp->dpage_cap * 2 * sizeof sp->dpage[0] +
+               (sp->nbuckets ? (size_t)sp->nbuckets * sizeof(struct id_bucket) + 63 : 0) +
                (size_t)sp->empty_cap * sizeof(uint32_t) +
                (size_t)sp->vhost_cap * sizeof sp->vhost[0];
     for (uint32_t di = 0; di < sp->dev_used; di++) {
@@ -418,12 +419,14 @@ void space_blocks(const memdev_space *sp, space_block_fn fn, void *ctx) {
         fn(ctx, sp->vhost, OWNER_OTHER);
     struct tree_blocks tb = {fn, ctx};
     wtree_blocks(&sp->tree, tree_block, &tb);
-    if (sp->itab)
-        fn(ctx, sp->itab, OWNER_INDEX);
+    if (sp->itab_raw)
+        fn(ctx, sp->itab_raw, OWNER_INDEX);
     if (sp->dpage)
         fn(ctx, sp->dpage, OWNER_RECORDS);
+    if (sp->draw)
+        fn(ctx, sp->draw, OWNER_RECORDS);
     for (uint32_t i = 0; i < sp->dpages; i++)
-        fn(ctx, sp->dpage[i], OWNER_RECORDS);
+        fn(ctx, sp->draw[i], OWNER_RECORDS);
     if (sp->empties)
         fn(ctx, sp->empties, OWNER_RECORDS);
     for (uint32_t di = 0; di < sp->dev_used; di++) {

@@ -43,6 +43,14 @@ void space_release(memdev_space *sp, void *p) {
         sp->al.free(sp->al.ctx, p);
 }
 
+/* A block of size bytes at a 64-byte boundary (a record or a bucket is one cache line, not
+   two): *raw is what to give back. NULL when the allocator fails. */
+static void *alloc_lines(memdev_space *sp, size_t size, void **raw) {
+    if (size > SIZE_MAX - 63 || !(*raw = space_alloc(sp, size + 63)))
+        return NULL;
+    return (void *)(((uintptr_t)*raw + 63) & ~(uintptr_t)63);
+}
+
 int space_fail(memdev_space *sp, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -110,15 +118,41 @@ static uint32_t hash_bytes(const char *s, size_t len) {
     return (uint32_t)(h >> 32);
 }
 
-static void key_of(const char *id, size_t len, struct idkey *k) {
-    k->s = id;
-    k->len = len;
-    k->hash = hash_bytes(id, len);
-    k->tag = id_tag(k->hash);
-    if (len < ID_INLINE) {
-        memset(k->inl, 0, sizeof k->inl);
-        memcpy(k->inl, id, len);
+/*
+ * Scans an id once: its length (counting up to MEMDEV_MAX_ID_LEN + 1 bytes), the NUL-padded
+ * inline copy of a short one and its hash (hash_bytes, from the copy's two words).
+ */
+static void key_of(const char *id, struct idkey *k) {
+    size_t n = 0;
+    memset(k->inl, 0, sizeof k->inl);
+    while (n < ID_INLINE && id[n]) {
+        k->inl[n] = id[n];
+        n++;
     }
+    k->s = id;
+    if (n == ID_INLINE) {
+        while (n <= MEMDEV_MAX_ID_LEN && id[n])
+            n++;
+        k->len = n;
+        k->hash = hash_bytes(id, n);
+    } else {
+        uint64_t w0, w1, h = 0x9e3779b97f4a7c15ull ^ n;
+        memcpy(&w0, k->inl, 8);
+        memcpy(&w1, k->inl + 8, 8);
+        if (n >= 8) {
+            h = (h ^ w0) * 0xff51afd7ed558ccdull;
+            h ^= h >> 32;
+            w0 = w1;
+        }
+        if (n % 8) {
+            h = (h ^ w0) * 0xc4ceb9fe1a85ec53ull;
+            h ^= h >> 32;
+        }
+        h *= 0xbf58476d1ce4e5b9ull;
+        k->len = n;
+        k->hash = (uint32_t)(h >> 32);
+    }
+    k->tag = id_tag(k->hash);
 }
 
 /* Slots of bucket b whose tag is t (t = 0: the free slots), as a bit mask. */
@@ -159,22 +193,13 @@ static uint32_t id_lookup(const memdev_space *sp, const struct idkey *k) {
     return di != DEV_NIL ? di : bucket_find(sp, id_bucket_alt(b, k->tag, sp->nbuckets), k);
 }
 
-/* Length of an id, looking at MEMDEV_MAX_ID_LEN + 1 bytes at most. */
-static size_t id_len(const char *id) {
-    size_t n = 0;
-    while (n <= MEMDEV_MAX_ID_LEN && id[n])
-        n++;
-    return n;
-}
-
 uint32_t space_find(const memdev_space *sp, const char *id) {
     if (!id)
         return DEV_NIL;
-    size_t len = id_len(id);
-    if (len == 0 || len > MEMDEV_MAX_ID_LEN)
-        return DEV_NIL;
     struct idkey k;
-    key_of(id, len, &k);
+    key_of(id, &k);
+    if (k.len == 0 || k.len > MEMDEV_MAX_ID_LEN)
+        return DEV_NIL;
     return id_lookup(sp, &k);
 }
 
@@ -240,7 +265,8 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
     for (;; nb *= 2) {
         if (nb > UINT32_MAX / 2 || (uint64_t)nb * sizeof(struct id_bucket) > SIZE_MAX / 2)
             return MEMDEV_ENOMEM;
-        struct id_bucket *tab = space_alloc(sp, (size_t)nb * sizeof *tab);
+        void *raw;
+        struct id_bucket *tab = alloc_lines(sp, (size_t)nb * sizeof *tab, &raw);
         if (!tab)
             return MEMDEV_ENOMEM;
         memset(tab, 0, (size_t)nb * sizeof *tab);
@@ -251,12 +277,13 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
                 ok = tab_insert(tab, nb, v->hash, i);
         }
         if (ok) {
-            space_release(sp, sp->itab);
+            space_release(sp, sp->itab_raw);
             sp->itab = tab;
+            sp->itab_raw = raw;
             sp->nbuckets = nb;
             return 0;
         }
-        space_release(sp, tab); /* a walk got stuck: a larger table */
+        space_release(sp, raw); /* a walk got stuck: a larger table */
     }
 }
 
@@ -300,26 +327,37 @@ static int reserve_record(memdev_space *sp) {
     uint32_t from = sp->dev_used, to;
     if (sp->dpages == sp->dpage_cap) {
         uint32_t ncap = sp->dpage_cap ? sp->dpage_cap * 2 : 4;
-        struct dev **np = ncap > UINT32_MAX / DEV_PAGE - 1
-                              ? NULL
-                              : sp->al.realloc(sp->al.ctx, sp->dpage, ncap * sizeof *np);
+        if (ncap > UINT32_MAX / DEV_PAGE - 1)
+            return MEMDEV_ENOMEM;
+        struct dev **np = sp->al.realloc(sp->al.ctx, sp->dpage, ncap * sizeof *np);
         if (!np)
             return MEMDEV_ENOMEM;
         sp->dpage = np;
+        void **nr = sp->al.realloc(sp->al.ctx, sp->draw, ncap * sizeof *nr);
+        if (!nr)
+            return MEMDEV_ENOMEM; /* dpage grew, harmlessly */
+        sp->draw = nr;
         sp->dpage_cap = ncap;
     }
-    if (from < DEV_PAGE) {
+    void *raw;
+    if (from < DEV_PAGE) { /* the first page grows: records move (indices do not) */
         to = from ? from * 2 : 16;
-        struct dev *pg = sp->al.realloc(sp->al.ctx, from ? sp->dpage[0] : NULL, to * sizeof *pg);
+        struct dev *pg = alloc_lines(sp, to * sizeof *pg, &raw);
         if (!pg)
             return MEMDEV_ENOMEM;
+        if (from) {
+            memcpy(pg, sp->dpage[0], from * sizeof *pg);
+            space_release(sp, sp->draw[0]);
+        }
         sp->dpage[0] = pg;
+        sp->draw[0] = raw;
         sp->dpages = 1;
     } else {
         to = from + DEV_PAGE;
-        struct dev *pg = space_alloc(sp, DEV_PAGE * sizeof *pg);
+        struct dev *pg = alloc_lines(sp, DEV_PAGE * sizeof *pg, &raw);
         if (!pg)
             return MEMDEV_ENOMEM;
+        sp->draw[sp->dpages] = raw;
         sp->dpage[sp->dpages++] = pg;
     }
     for (uint32_t di = to; di-- > from;) {
@@ -453,9 +491,10 @@ void memdev_space_destroy(memdev_space *sp) {
             dev_free_fields(sp, v);
     }
     for (uint32_t i = 0; i < sp->dpages; i++)
-        space_release(sp, sp->dpage[i]);
+        space_release(sp, sp->draw[i]);
     space_release(sp, sp->dpage);
-    space_release(sp, sp->itab);
+    space_release(sp, sp->draw);
+    space_release(sp, sp->itab_raw);
     space_release(sp, sp->empties);
     space_release(sp, sp->vhost);
     wtree_fini(&sp->tree);
@@ -492,11 +531,10 @@ static const char *const field_names[] = {
 static int check_form(memdev_space *sp, const memdev_device_desc *d, struct plan *p) {
     if (!d->id || !d->id[0])
         return space_fail(sp, MEMDEV_EINVAL, "the device id is empty");
-    size_t idlen = id_len(d->id);
-    if (idlen > MEMDEV_MAX_ID_LEN)
+    key_of(d->id, &p->key);
+    if (p->key.len > MEMDEV_MAX_ID_LEN)
         return space_fail(sp, MEMDEV_EINVAL, "the device id is longer than %u bytes",
                           MEMDEV_MAX_ID_LEN);
-    key_of(d->id, idlen, &p->key);
     if (sp->nbuckets) {
         uint32_t b = id_bucket1(p->key.hash, sp->nbuckets);
         __builtin_prefetch(&sp->itab[b]);
@@ -539,10 +577,10 @@ static int check_kind(memdev_space *sp, const memdev_device_desc *d, struct plan
             return space_fail(sp, MEMDEV_EINVAL,
                               "block 0x%llx is not a power of two of at least 1 MiB",
                               (unsigned long long)p->block);
-        if (d->size % p->block)
+        if (d->size & (p->block - 1))
             return space_fail(sp, MEMDEV_EINVAL, "size 0x%llx is not a multiple of block 0x%llx",
                               (unsigned long long)d->size, (unsigned long long)p->block);
-        if (p->requested % p->block || p->requested > d->size)
+        if ((p->requested & (p->block - 1)) || p->requested > d->size)
             return space_fail(sp, MEMDEV_EINVAL,
                               "requested 0x%llx is not a multiple of block 0x%llx up to size",
                               (unsigned long long)p->requested, (unsigned long long)p->block);

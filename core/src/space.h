@@ -159,10 +159,12 @@ struct memdev_space {
     uint64_t vhost_min_max; /* minimum vhost max (UNBOUNDED when none) */
     uint64_t vhost_min_cap; /* minimum vhost max - other (UNBOUNDED when none) */
 
-    struct dev **dpage; /* records, DEV_PAGE per page */
+    struct dev **dpage; /* records, DEV_PAGE per page, 64-byte aligned */
+    void **draw;        /* what the allocator returned for each page */
     uint32_t dpages, dpage_cap;
     uint32_t dev_used, dev_free; /* records handed out; free list (DEV_NIL) */
-    struct id_bucket *itab;      /* nbuckets buckets */
+    struct id_bucket *itab;      /* nbuckets buckets, 64-byte aligned */
+    void *itab_raw;              /* what the allocator returned for them */
     uint32_t nbuckets;
     uint32_t *empties; /* empty devices in plug order */
     uint32_t n_empty, empty_cap;

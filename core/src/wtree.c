@@ -110,7 +110,7 @@ static inline uint64_t usable_incl(uint64_t g0, uint64_t glast, uint64_t m) {
 }
 
 static inline uint64_t gap_start(const struct wt_leaf *l, uint32_t i) {
-    return i ? l->last[i - 1] + 1 : l->gs;
+    return i ? l->e[i - 1].last + 1 : l->gs;
 }
 
 static void sum_zero(struct wt_sum *s) {
@@ -193,7 +193,7 @@ AVX2 static void leaf_summary_avx2(const struct wt_leaf *l, struct wt_sum *s) {
     uint64_t a = NONE;
     for (uint32_t h = l->holes; h; h &= h - 1) {
         uint32_t i = ctz32(h);
-        uint64_t g0 = gap_start(l, i), len = l->first[i] - g0;
+        uint64_t g0 = gap_start(l, i), len = l->e[i].first - g0;
         __m256i negv = _mm256_set1_epi64x((long long)(0 - g0));
         __m256i lenv = _mm256_set1_epi64x((long long)len), lenb = _mm256_xor_si256(lenv, bias_v());
         a &= 0 - g0;
@@ -254,18 +254,93 @@ AVX2 static bool row_update_avx2(struct wt_inner *p, uint32_t r, const struct wt
 }
 #endif
 
-bool wtree_simd_available(void) {
+#ifdef WT_AVX2
+/*
+ * The AVX-512 kernels: a summary is one register (seven classes and the mask lane, which a
+ * lane mask keeps out of the maxima), with unsigned compares and maxima of their own.
+ */
+#define AVX512 __attribute__((target("avx512f,avx512bw")))
+#define CLASSES ((__mmask8)0x7f)
+
+AVX512 static inline __m512i gap_max512(__m512i acc, uint64_t g0, uint64_t len) {
+    __m512i negv = _mm512_set1_epi64((long long)(0 - g0)), lenv = _mm512_set1_epi64((long long)len);
+    __m512i pad = _mm512_and_si512(negv, _mm512_loadu_si512((const void *)cls_mask));
+    __mmask8 ok = _mm512_mask_cmplt_epu64_mask(CLASSES, pad, lenv);
+    return _mm512_mask_max_epu64(acc, ok, acc, _mm512_sub_epi64(lenv, pad));
+}
+
+AVX512 static void sum_add_gap_avx512(struct wt_sum *s, uint64_t g0, uint64_t len) {
+    uint64_t a = s->a & (0 - g0);
+    _mm512_storeu_si512((void *)s, gap_max512(_mm512_loadu_si512((const void *)s), g0, len));
+    s->a = a;
+}
+
+AVX512 static void leaf_summary_avx512(const struct wt_leaf *l, struct wt_sum *s) {
+    __m512i acc = _mm512_setzero_si512();
+    uint64_t a = NONE;
+    for (uint32_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz32(h);
+        uint64_t g0 = gap_start(l, i);
+        a &= 0 - g0;
+        acc = gap_max512(acc, g0, l->e[i].first - g0);
+    }
+    _mm512_storeu_si512((void *)s, acc);
+    s->a = a;
+}
+
+AVX512 static __m512i rows_max512(const struct wt_inner *p) {
+    __m512i m = _mm512_setzero_si512();
+    for (uint32_t r = 0; r < p->n; r++)
+        m = _mm512_max_epu64(m, _mm512_loadu_si512((const void *)&p->row[r]));
+    return m;
+}
+
+AVX512 static void inner_summary_avx512(const struct wt_inner *p, struct wt_sum *s) {
+    uint64_t a = NONE;
+    for (uint32_t r = 0; r < p->n; r++)
+        a &= p->row[r].a;
+    _mm512_storeu_si512((void *)s, rows_max512(p));
+    s->a = a;
+}
+
+AVX512 static bool row_update_avx512(struct wt_inner *p, uint32_t r, const struct wt_sum *ns,
+                                     struct wt_sum *ps) {
+    __m512i nv = _mm512_loadu_si512((const void *)ns), ov = _mm512_loadu_si512((void *)&p->row[r]);
+    __m512i pv = _mm512_loadu_si512((const void *)ps);
+    _mm512_storeu_si512((void *)&p->row[r], nv);
+    __mmask8 redo = _mm512_mask_cmpgt_epu64_mask(CLASSES, ov, nv) &
+                    _mm512_mask_cmpeq_epu64_mask(CLASSES, ov, pv);
+    __m512i qv = _mm512_max_epu64(pv, nv);
+    if (redo)
+        qv = _mm512_mask_mov_epi64(qv, redo, rows_max512(p));
+    uint64_t a = ps->a & ns->a;
+    bool changed = _mm512_mask_cmpneq_epu64_mask(CLASSES, qv, pv) || a != ps->a;
+    _mm512_storeu_si512((void *)ps, qv);
+    ps->a = a;
+    return changed;
+}
+#endif
+
+uint8_t wtree_simd_available(void) {
 #ifdef WT_AVX2
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-#else
-    return false;
+#ifndef WT_NO_AVX512
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+        return WT_AVX512;
 #endif
+    if (__builtin_cpu_supports("avx2"))
+        return WT_AVX2;
+#endif
+    return WT_SCALAR;
 }
 
 static inline void sum_add_gap(const wtree *t, struct wt_sum *s, uint64_t g0, uint64_t len) {
 #ifdef WT_AVX2
-    if (t->simd) {
+    if (t->simd == WT_AVX512) {
+        sum_add_gap_avx512(s, g0, len);
+        return;
+    }
+    if (t->simd == WT_AVX2) {
         sum_add_gap_avx2(s, g0, len);
         return;
     }
@@ -279,8 +354,8 @@ static uint32_t leaf_holes(const struct wt_leaf *l) {
     uint32_t h = 0;
     uint64_t g0 = l->gs;
     for (uint32_t i = 0; i < l->n; i++) {
-        h |= (uint32_t)(l->first[i] != g0) << i;
-        g0 = l->last[i] + 1;
+        h |= (uint32_t)(l->e[i].first != g0) << i;
+        g0 = l->e[i].last + 1;
     }
     return h;
 }
@@ -288,7 +363,11 @@ static uint32_t leaf_holes(const struct wt_leaf *l) {
 /* A leaf's summary from scratch: only its non-empty gaps count. */
 static void leaf_summary(const wtree *t, const struct wt_leaf *l, struct wt_sum *s) {
 #ifdef WT_AVX2
-    if (t->simd) {
+    if (t->simd == WT_AVX512) {
+        leaf_summary_avx512(l, s);
+        return;
+    }
+    if (t->simd == WT_AVX2) {
         leaf_summary_avx2(l, s);
         return;
     }
@@ -298,14 +377,18 @@ static void leaf_summary(const wtree *t, const struct wt_leaf *l, struct wt_sum 
     for (uint32_t h = l->holes; h; h &= h - 1) {
         uint32_t i = ctz32(h);
         uint64_t g0 = gap_start(l, i);
-        sum_add_gap_scalar(s, g0, l->first[i] - g0);
+        sum_add_gap_scalar(s, g0, l->e[i].first - g0);
     }
 }
 
 /* An inner node's summary from its rows. */
 static void inner_summary(const wtree *t, const struct wt_inner *p, struct wt_sum *s) {
 #ifdef WT_AVX2
-    if (t->simd) {
+    if (t->simd == WT_AVX512) {
+        inner_summary_avx512(p, s);
+        return;
+    }
+    if (t->simd == WT_AVX2) {
         inner_summary_avx2(p, s);
         return;
     }
@@ -379,7 +462,7 @@ int wtree_reserve(wtree *t) {
     return rc;
 }
 
-/* A free node's first word (a leaf's first[0], a node's sep[0]) links the free list. */
+/* A free node's first word (a leaf's e[0].first, a node's sep[0]) links the free list. */
 static void *pool_take(struct wt_pool *p) {
     void *node = p->free, *next;
     memcpy(&next, node, sizeof next);
@@ -398,7 +481,7 @@ static void pool_give(struct wt_pool *p, void *node) {
 
 static struct wt_leaf *leaf_alloc(wtree *t) {
     struct wt_leaf *l = pool_take(&t->leaves);
-    memset(l->first, 0xff, sizeof l->first);
+    memset(l->e, 0xff, sizeof l->e);
     l->n = 0;
     l->holes = 0;
     return l;
@@ -436,7 +519,7 @@ static void rows_clear_tail(struct wt_inner *p) {
 
 static void entries_clear_tail(struct wt_leaf *l) {
     for (uint32_t i = l->n; i < WT_LB; i++)
-        l->first[i] = NONE;
+        l->e[i].first = NONE;
 }
 
 /*
@@ -447,7 +530,9 @@ static void entries_clear_tail(struct wt_leaf *l) {
 static bool row_update(const wtree *t, struct wt_inner *p, uint32_t r, const struct wt_sum *ns,
                        struct wt_sum *ps) {
 #ifdef WT_AVX2
-    if (t->simd)
+    if (t->simd == WT_AVX512)
+        return row_update_avx512(p, r, ns, ps);
+    if (t->simd == WT_AVX2)
         return row_update_avx2(p, r, ns, ps);
 #endif
     (void)t;
@@ -481,33 +566,101 @@ static bool row_update(const wtree *t, struct wt_inner *p, uint32_t r, const str
 
 /*
  * Last row whose sep <= key (0 if none): the child where key belongs. Separators of rows
- * 1..n-1 are sorted and unused rows hold UINT64_MAX, so binary lifting over all WT_IB rows
- * needs neither n nor a branch on the data (three steps); only key = 2^64 - 1 can pass a
- * sentinel, and is clamped.
+ * 1..n-1 are sorted and unused rows hold UINT64_MAX, so counting the separators <= key over
+ * all WT_IB rows needs neither n nor a branch on the data: one vector compare of the line
+ * (AVX-512, AVX2) or three dependent steps of arithmetic. Only key = 2^64 - 1 can pass a
+ * sentinel, and is clamped. (A compiler turns `if (c) r += step` into jumps: mispredicted
+ * half the time, which costs more than the search.)
  */
-static inline uint32_t child_for(const struct wt_inner *p, uint64_t key) {
+#ifdef WT_AVX2
+AVX512 static inline uint32_t child_for_avx512(const struct wt_inner *p, uint64_t key) {
+    __m512i k = _mm512_set1_epi64((long long)key);
+    uint32_t r = 0; /* rows 1.. with sep <= key (a key below row 0: row 0) */
+    for (uint32_t j = 0; j < WT_IB; j += 8)
+        r += (uint32_t)__builtin_popcount(_mm512_mask_cmple_epu64_mask(
+            j ? 0xff : 0xfe, _mm512_loadu_si512((const void *)&p->sep[j]), k));
+    return r;
+}
+
+AVX2 static inline uint32_t child_for_avx2(const struct wt_inner *p, uint64_t key) {
+    __m256i k = _mm256_set1_epi64x((long long)(key ^ (1ull << 63)));
+    uint32_t gt = 0;
+    for (uint32_t j = 0; j < WT_IB; j += 4) {
+        __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&p->sep[j]), bias_v());
+        gt |= (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, k))) << j;
+    }
+    return WT_IB - 1 - (uint32_t)__builtin_popcount(gt & ~1u); /* a key below row 0: row 0 */
+}
+
+/* A leaf's entries with first <= key: the e[] lines compared four entries at a time, the
+   seven masks joined into one word and counted once. */
+AVX512 static inline uint32_t leaf_rank_avx512(const struct wt_leaf *l, uint64_t key) {
+    __m512i k = _mm512_set1_epi64((long long)key);
+    __mmask16 m[WT_LB / 4];
+    for (uint32_t j = 0; j < WT_LB / 4; j++)
+        m[j] = _mm512_mask_cmple_epu64_mask(0x55, _mm512_loadu_si512((const void *)&l->e[4 * j]), k);
+    __mmask32 lo = _mm512_kunpackw(_mm512_kunpackb(m[3], m[2]), _mm512_kunpackb(m[1], m[0]));
+    __mmask32 hi = _mm512_kunpackw(m[6], _mm512_kunpackb(m[5], m[4]));
+    return (uint32_t)__builtin_popcountll(_cvtmask64_u64(_mm512_kunpackd(hi, lo)));
+}
+
+_Static_assert(WT_LB == 28, "leaf_rank_avx512 joins seven lines");
+#endif
+
+static inline uint32_t child_for_scalar(const struct wt_inner *p, uint64_t key) {
     uint32_t r = 0;
     for (uint32_t step = WT_IB / 2; step; step >>= 1)
-        if (r + step < WT_IB && p->sep[r + step] <= key)
-            r += step;
+        r |= (uint32_t)(p->sep[r | step] <= key) * step;
+    return r;
+}
+
+_Static_assert((WT_IB & (WT_IB - 1)) == 0 && WT_IB >= 8 && WT_IB <= 16,
+               "WT_IB is 8 or 16 (row masks are 32-bit)");
+
+static inline uint32_t child_for(const wtree *t, const struct wt_inner *p, uint64_t key) {
+    uint32_t r;
+#ifdef WT_AVX2
+    if (t->simd == WT_AVX512)
+        r = child_for_avx512(p, key);
+    else if (t->simd == WT_AVX2)
+        r = child_for_avx2(p, key);
+    else
+#endif
+        r = child_for_scalar(p, key);
+    (void)t;
     if (key == NONE && r >= p->n)
         r = p->n - 1;
     return r;
 }
 
-/* Entries of l with first <= key: the same over the sorted entries and sentinels. */
-static inline uint32_t leaf_rank(const struct wt_leaf *l, uint64_t key) {
-    uint32_t i = 0;
-    for (uint32_t step = 16; step; step >>= 1)
-        if (i + step <= WT_LB && l->first[i + step - 1] <= key)
-            i += step;
+/*
+ * Entries of l with first <= key. Binary lifting over the sorted entries and sentinels, each
+ * step a compare turned into arithmetic (an index past the array is clamped, and its compare
+ * masked out), or one compare per line (AVX-512).
+ */
+static inline uint32_t leaf_rank(const wtree *t, const struct wt_leaf *l, uint64_t key) {
+    uint32_t i;
+#ifdef WT_AVX2
+    if (t->simd == WT_AVX512) {
+        i = leaf_rank_avx512(l, key);
+    } else
+#endif
+    {
+        i = 0;
+        for (uint32_t step = 16; step; step >>= 1) {
+            uint32_t j = i + step - 1, in = j < WT_LB;
+            j = in ? j : WT_LB - 1;
+            i += step & (0u - (in & (uint32_t)(l->e[j].first <= key)));
+        }
+    }
+    (void)t;
     if (key == NONE && i > l->n)
         i = l->n;
     return i;
 }
 
 /* The lines of a node a descent reads next: a node's separators and children, a leaf's
-   starts (lookups), or the whole leaf (updates), fetched together instead of one by one. */
+   entries (lookups), or the whole leaf (updates), fetched together instead of one by one. */
 static inline void prefetch_inner(const struct wt_inner *p) {
     __builtin_prefetch(p->sep);
     __builtin_prefetch(p->child);
@@ -515,17 +668,21 @@ static inline void prefetch_inner(const struct wt_inner *p) {
 
 static inline void prefetch_leaf(const struct wt_leaf *l, bool whole) {
     const char *c = (const char *)l;
-    uint32_t lines = whole ? sizeof *l / 64 : (WT_LB * 8 + 63) / 64;
+    uint32_t lines = whole ? sizeof *l / 64 : (WT_LB * sizeof l->e[0] + 63) / 64;
     for (uint32_t i = 0; i < lines; i++)
         __builtin_prefetch(c + 64 * i);
 }
 
-/* Records the path to the leaf where key belongs (fetching that leaf); pos is the caller's. */
+/*
+ * Records the path to the leaf where key belongs, for an update: the leaf and the rows on
+ * the path (which the update rewrites) are fetched on the way down. pos is the caller's.
+ */
 static void descend(const wtree *t, uint64_t key, wt_pos *path) {
     void *cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         struct wt_inner *p = cur;
-        uint32_t r = child_for(p, key);
+        uint32_t r = child_for(t, p, key);
+        __builtin_prefetch(&p->row[r]);
         path->node[lvl] = p;
         path->idx[lvl] = r;
         cur = p->child[r];
@@ -579,14 +736,13 @@ static void set_sep(const wt_pos *path, uint32_t lvl, uint64_t gs) {
  */
 static void leaf_put(struct wt_leaf *l, uint32_t i, uint64_t first, uint64_t last, uint32_t dev) {
     uint32_t m = l->n - i, low = (1u << i) - 1;
-    uint32_t front = first != gap_start(l, i), behind = m && l->first[i] != last + 1;
+    uint32_t front = first != gap_start(l, i), behind = m && l->e[i].first != last + 1;
     l->holes = (l->holes & low) | ((l->holes >> i >> 1) << (i + 2)) | front << i |
                behind << (i + 1);
-    memmove(&l->first[i + 1], &l->first[i], m * sizeof l->first[0]);
-    memmove(&l->last[i + 1], &l->last[i], m * sizeof l->last[0]);
+    memmove(&l->e[i + 1], &l->e[i], m * sizeof l->e[0]);
     memmove(&l->dev[i + 1], &l->dev[i], m * sizeof l->dev[0]);
-    l->first[i] = first;
-    l->last[i] = last;
+    l->e[i].first = first;
+    l->e[i].last = last;
     l->dev[i] = dev;
     l->n++;
 }
@@ -640,28 +796,25 @@ static uint32_t split_point(uint32_t i, uint32_t cap, uint32_t min_right) {
 
 /* The WT_LB entries of a full leaf with [first, last] at position i: WT_LB + 1 entries. */
 struct wt_run {
-    uint64_t first[WT_LB + 1], last[WT_LB + 1];
+    struct wt_ent e[WT_LB + 1];
     uint32_t dev[WT_LB + 1];
 };
 
 static void run_of(const struct wt_leaf *l, uint32_t i, uint64_t first, uint64_t last,
                    uint32_t dev, struct wt_run *u) {
-    memcpy(u->first, l->first, i * sizeof u->first[0]);
-    memcpy(u->last, l->last, i * sizeof u->last[0]);
+    memcpy(u->e, l->e, i * sizeof u->e[0]);
     memcpy(u->dev, l->dev, i * sizeof u->dev[0]);
-    u->first[i] = first;
-    u->last[i] = last;
+    u->e[i].first = first;
+    u->e[i].last = last;
     u->dev[i] = dev;
-    memcpy(u->first + i + 1, l->first + i, (WT_LB - i) * sizeof u->first[0]);
-    memcpy(u->last + i + 1, l->last + i, (WT_LB - i) * sizeof u->last[0]);
+    memcpy(u->e + i + 1, l->e + i, (WT_LB - i) * sizeof u->e[0]);
     memcpy(u->dev + i + 1, l->dev + i, (WT_LB - i) * sizeof u->dev[0]);
 }
 
 /* Writes m entries of the run from `from` to position `at` of l (l->n is the caller's). */
 static void run_put(struct wt_leaf *l, uint32_t at, const struct wt_run *u, uint32_t from,
                     uint32_t m) {
-    memcpy(&l->first[at], &u->first[from], m * sizeof u->first[0]);
-    memcpy(&l->last[at], &u->last[from], m * sizeof u->last[0]);
+    memcpy(&l->e[at], &u->e[from], m * sizeof u->e[0]);
     memcpy(&l->dev[at], &u->dev[from], m * sizeof u->dev[0]);
 }
 
@@ -677,7 +830,7 @@ static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i, uint6
     entries_clear_tail(l);
     r->n = WT_LB + 1 - keep;
     run_put(r, 0, &u, keep, r->n);
-    r->gs = l->last[keep - 1] + 1;
+    r->gs = l->e[keep - 1].last + 1;
     l->holes = leaf_holes(l);
     r->holes = leaf_holes(r);
     return r;
@@ -704,7 +857,7 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
         l->n = WT_LB + 1 - m;
         run_put(l, 0, &u, m, l->n);
         entries_clear_tail(l);
-        l->gs = s->last[s->n - 1] + 1;
+        l->gs = s->e[s->n - 1].last + 1;
         s->holes = leaf_holes(s);
         leaf_summary(t, s, &ss);
         row_put(p, r - 1, p->sep[r - 1], s, &ss);
@@ -712,15 +865,14 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
     } else if (r + 1 < p->n && (s = p->child[r + 1])->n < WT_LB) {
         uint32_t m = (WT_LB - s->n + 1) / 2;
         run_of(l, i, first, last, dev, &u);
-        memmove(&s->first[m], s->first, s->n * sizeof s->first[0]);
-        memmove(&s->last[m], s->last, s->n * sizeof s->last[0]);
+        memmove(&s->e[m], s->e, s->n * sizeof s->e[0]);
         memmove(&s->dev[m], s->dev, s->n * sizeof s->dev[0]);
         l->n = WT_LB + 1 - m;
         run_put(s, 0, &u, l->n, m);
         s->n += m;
         run_put(l, 0, &u, 0, l->n);
         entries_clear_tail(l);
-        s->gs = l->last[l->n - 1] + 1;
+        s->gs = l->e[l->n - 1].last + 1;
         s->holes = leaf_holes(s);
         leaf_summary(t, s, &ss);
         row_put(p, r + 1, s->gs, s, &ss);
@@ -806,12 +958,12 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
         path = *pos;
     } else {
         descend(t, first, &path);
-        path.pos = leaf_rank(path.leaf, first);
+        path.pos = leaf_rank(t, path.leaf, first);
     }
     struct wt_leaf *l = path.leaf;
     uint32_t i = path.pos;
     bool tail = i == l->n; /* only in the last leaf: the gap after it is the tail */
-    uint64_t g0 = gap_start(l, i), len = tail ? 0 : l->first[i] - g0;
+    uint64_t g0 = gap_start(l, i), len = tail ? 0 : l->e[i].first - g0;
     t->count++;
     if (tail)
         t->max_last = last;
@@ -872,8 +1024,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     uint32_t total = a->n + b->n;
     struct wt_sum s;
     if (total <= WT_LB) {
-        memcpy(&a->first[a->n], b->first, b->n * sizeof a->first[0]);
-        memcpy(&a->last[a->n], b->last, b->n * sizeof a->last[0]);
+        memcpy(&a->e[a->n], b->e, b->n * sizeof a->e[0]);
         memcpy(&a->dev[a->n], b->dev, b->n * sizeof a->dev[0]);
         a->n = total;
         pool_give(&t->leaves, b);
@@ -884,25 +1035,21 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         uint32_t na = (total + 1) / 2;
         if (a->n < na) { /* b's first entries go to a's end */
             uint32_t m = na - a->n;
-            memcpy(&a->first[a->n], b->first, m * sizeof a->first[0]);
-            memcpy(&a->last[a->n], b->last, m * sizeof a->last[0]);
+            memcpy(&a->e[a->n], b->e, m * sizeof a->e[0]);
             memcpy(&a->dev[a->n], b->dev, m * sizeof a->dev[0]);
-            memmove(b->first, b->first + m, (b->n - m) * sizeof b->first[0]);
-            memmove(b->last, b->last + m, (b->n - m) * sizeof b->last[0]);
+            memmove(b->e, b->e + m, (b->n - m) * sizeof b->e[0]);
             memmove(b->dev, b->dev + m, (b->n - m) * sizeof b->dev[0]);
             b->n -= m;
         } else { /* a's last entries go to b's front */
             uint32_t m = a->n - na;
-            memmove(b->first + m, b->first, b->n * sizeof b->first[0]);
-            memmove(b->last + m, b->last, b->n * sizeof b->last[0]);
+            memmove(b->e + m, b->e, b->n * sizeof b->e[0]);
             memmove(b->dev + m, b->dev, b->n * sizeof b->dev[0]);
-            memcpy(b->first, &a->first[na], m * sizeof b->first[0]);
-            memcpy(b->last, &a->last[na], m * sizeof b->last[0]);
+            memcpy(b->e, &a->e[na], m * sizeof b->e[0]);
             memcpy(b->dev, &a->dev[na], m * sizeof b->dev[0]);
             b->n += m;
         }
         a->n = na;
-        b->gs = a->last[na - 1] + 1;
+        b->gs = a->e[na - 1].last + 1;
         entries_clear_tail(b);
         b->holes = leaf_holes(b);
         leaf_summary(t, b, &s);
@@ -1001,7 +1148,7 @@ static void next_leaf_grows(wtree *t, uint64_t old_gs, uint64_t gs) {
     held_sum(t, &path, t->height, &s);
     r->gs = gs;
     r->holes |= 1;
-    sum_add_gap(t, &s, gs, r->first[0] - gs);
+    sum_add_gap(t, &s, gs, r->e[0].first - gs);
     set_sep(&path, t->height, gs);
     propagate(t, &path, t->height, &s);
 }
@@ -1012,25 +1159,24 @@ void wtree_remove(wtree *t, uint64_t first) {
         return;
     descend(t, first, &path);
     struct wt_leaf *l = path.leaf;
-    uint32_t i = leaf_rank(l, first);
-    if (i == 0 || l->first[i - 1] != first)
+    uint32_t i = leaf_rank(t, l, first);
+    if (i == 0 || l->e[i - 1].first != first)
         return; /* not present: callers never do this */
     i--;
     uint64_t g0 = gap_start(l, i);
-    bool last_of_all = l->last[i] == t->max_last;
+    bool last_of_all = l->e[i].last == t->max_last;
     if (i == l->n - 1 && !last_of_all) /* the next leaf takes gap i with its own gap 0 */
-        next_leaf_grows(t, l->last[i] + 1, g0);
+        next_leaf_grows(t, l->e[i].last + 1, g0);
     struct wt_sum s;
     held_sum(t, &path, t->height, &s);
     bool merge = i + 1 < l->n; /* gaps i and i + 1 and the entry become one gap */
-    uint64_t ge = merge ? l->first[i + 1] : 0;
+    uint64_t ge = merge ? l->e[i + 1].first : 0;
     uint32_t m = l->n - i - 1, low = (1u << i) - 1;
     l->holes = (l->holes & low) | (uint32_t)merge << i | ((l->holes >> i >> 2) << (i + 1));
-    memmove(&l->first[i], &l->first[i + 1], m * sizeof l->first[0]);
-    memmove(&l->last[i], &l->last[i + 1], m * sizeof l->last[0]);
+    memmove(&l->e[i], &l->e[i + 1], m * sizeof l->e[0]);
     memmove(&l->dev[i], &l->dev[i + 1], m * sizeof l->dev[0]);
     l->n--;
-    l->first[l->n] = NONE;
+    l->e[l->n].first = NONE;
     t->count--;
     if (last_of_all)
         t->max_last = g0 - 1; /* the previous entry's last byte (meaningless when empty) */
@@ -1067,7 +1213,7 @@ static bool leaf_fit(const struct wt_leaf *l, uint64_t size, uint64_t m, uint64_
                      uint32_t *at) {
     for (uint32_t h = l->holes; h; h &= h - 1) {
         uint32_t i = ctz32(h);
-        uint64_t g0 = gap_start(l, i), len = l->first[i] - g0;
+        uint64_t g0 = gap_start(l, i), len = l->e[i].first - g0;
         if (len >= size && usable(g0, len, m) >= size) {
             *addr = g0 + ((0 - g0) & m);
             *at = i;
@@ -1082,11 +1228,13 @@ static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr,
     void *cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         struct wt_inner *p = cur;
-        uint32_t r = 0;
-        while (r < p->n && p->row[r].s[k] < size)
-            r++;
-        if (r == p->n)
+        uint32_t fits = 0; /* rows whose summary fits, as a mask: no branch per row */
+        for (uint32_t r = 0; r < WT_IB; r++)
+            fits |= (uint32_t)(p->row[r].s[k] >= size) << r;
+        fits &= (1u << p->n) - 1;
+        if (!fits)
             return false; /* summaries disagree with the root: only on corruption */
+        uint32_t r = ctz32(fits);
         pos->node[lvl] = p;
         pos->idx[lvl] = r;
         cur = p->child[r];
@@ -1173,24 +1321,61 @@ int wtree_first_fit(const wtree *t, uint64_t size, uint64_t align, uint64_t *add
 
 /* ---- queries -------------------------------------------------------------------------------- */
 
-bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
+/* The leaf whose range holds gpa (the tree is not empty). */
+static const struct wt_leaf *find_leaf(const wtree *t, uint64_t gpa) {
     const void *cur = t->root;
-    if (!cur)
-        return false;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         const struct wt_inner *p = cur;
-        cur = p->child[child_for(p, gpa)];
+        cur = p->child[child_for(t, p, gpa)];
         if (lvl + 1 < t->height)
             prefetch_inner(cur);
     }
     prefetch_leaf(cur, false);
+    return cur;
+}
+
+#ifdef WT_AVX2
+/* The same with the AVX-512 compares inlined, and the leaf's rank (a lookup is the VMM's hot
+   path): the leaf and the entries of it with first <= gpa. */
+AVX512 static const struct wt_leaf *find_avx512(const wtree *t, uint64_t gpa, uint32_t *rank) {
+    const void *cur = t->root;
+    for (uint32_t lvl = 0; lvl < t->height; lvl++) {
+        const struct wt_inner *p = cur;
+        uint32_t r = child_for_avx512(p, gpa);
+        if (gpa == NONE && r >= p->n)
+            r = p->n - 1;
+        cur = p->child[r];
+        if (lvl + 1 < t->height) /* its separators are read next, its children after them */
+            __builtin_prefetch(((const struct wt_inner *)cur)->child);
+    }
     const struct wt_leaf *l = cur;
-    uint32_t i = leaf_rank(l, gpa);
-    if (i == 0 || l->last[i - 1] < gpa)
+    uint32_t i = leaf_rank_avx512(l, gpa);
+    if (gpa == NONE && i > l->n)
+        i = l->n;
+    *rank = i;
+    return l;
+}
+#endif
+
+bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
+    if (!t->root)
+        return false;
+    const struct wt_leaf *l;
+    uint32_t i;
+#ifdef WT_AVX2
+    if (t->simd == WT_AVX512) {
+        l = find_avx512(t, gpa, &i);
+    } else
+#endif
+    {
+        l = find_leaf(t, gpa);
+        i = leaf_rank(t, l, gpa);
+    }
+    if (i == 0 || l->e[i - 1].last < gpa)
         return false;
     *dev = l->dev[i - 1];
-    *first = l->first[i - 1];
-    *last = l->last[i - 1];
+    *first = l->e[i - 1].first;
+    *last = l->e[i - 1].last;
     return true;
 }
 
@@ -1201,13 +1386,13 @@ bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t
     wt_pos path;
     descend(t, first, &path);
     const struct wt_leaf *l = path.leaf;
-    uint32_t i = leaf_rank(l, first);
+    uint32_t i = leaf_rank(t, l, first);
     /* Entry i - 1 starts at or before `first`, entry i (if any) after it. */
-    if (i > 0 && l->last[i - 1] >= first) {
+    if (i > 0 && l->e[i - 1].last >= first) {
         *dev = l->dev[i - 1];
         return true;
     }
-    if (i < l->n && l->first[i] <= last) {
+    if (i < l->n && l->e[i].first <= last) {
         *dev = l->dev[i];
         return true;
     }
@@ -1264,8 +1449,8 @@ bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *las
         it->idx[lvl - 1]++;
         iter_down(t, it, lvl, it->node[lvl - 1]->child[it->idx[lvl - 1]]);
     }
-    *first = it->leaf->first[it->pos];
-    *last = it->leaf->last[it->pos];
+    *first = it->leaf->e[it->pos].first;
+    *last = it->leaf->e[it->pos].last;
     *dev = it->leaf->dev[it->pos];
     it->pos++;
     return true;
@@ -1310,7 +1495,7 @@ struct wt_vstate {
 static void v_leaf_sum(const struct wt_leaf *l, struct wt_sum *s) {
     sum_zero(s);
     for (uint32_t i = 0; i < l->n; i++) {
-        uint64_t g0 = gap_start(l, i), ge = l->first[i];
+        uint64_t g0 = gap_start(l, i), ge = l->e[i].first;
         if (ge == g0)
             continue;
         s->a &= 0 - g0;
@@ -1349,12 +1534,12 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
     vs->leaves++;
     for (uint32_t i = 0; i < WT_LB; i++) {
         if (i >= l->n) {
-            if (l->first[i] != NONE)
+            if (l->e[i].first != NONE)
                 VFAIL(vs, "window tree: leaf %u slot %u past the end is not a sentinel [I2]", id,
                       i);
             continue;
         }
-        uint64_t f = l->first[i], e = l->last[i];
+        uint64_t f = l->e[i].first, e = l->e[i].last;
         if (f > e || f < t->base || e > t->last)
             VFAIL(vs, "window tree: entry [0x%llx, 0x%llx] is not inside the window [I1]", X(f),
                   X(e));

@@ -17,7 +17,10 @@
 
 #define WT_LB 28   /* entries per leaf: 28 * 20 + 16 = 576 bytes, nine cache lines */
 _Static_assert(WT_LB <= 32, "a leaf's holes fit a 32-bit mask");
-#define WT_IB 8    /* children per inner node: sep[] and child[] are one line each */
+#ifndef WT_IB
+#define WT_IB 8 /* children per inner node: sep[] and child[] are one line each (16 for fewer
+                   levels; see bench/README.md: the fuzzer then rarely reaches an inner split) */
+#endif
 #define WT_K 7     /* alignment classes with exact per-row summaries (with the mask: one line) */
 #define WT_MAXH 24 /* bound on the height: 8^22 leaves is far beyond 2^32 entries */
 
@@ -25,11 +28,14 @@ _Static_assert(WT_LB <= 32, "a leaf's holes fit a 32-bit mask");
  * A leaf: up to WT_LB entries and the gaps in front of them. Gap i lies between entry i - 1
  * and entry i; gap 0 starts at gs (the previous leaf's last entry + 1, or the window base).
  * The gap after the last leaf's last entry (the tail) belongs to no leaf. A lookup reads
- * first[] (lines 0-3), one last[] and one dev[]; n, gs and holes share the last line.
+ * two or three lines of e[] and one of dev[]; n, gs and holes share the last line.
  */
+struct wt_ent {
+    uint64_t first, last; /* unused slots: first = UINT64_MAX */
+};
+
 struct wt_leaf {
-    uint64_t first[WT_LB]; /* unused slots: UINT64_MAX */
-    uint64_t last[WT_LB];
+    struct wt_ent e[WT_LB]; /* sorted by first; an entry and the gap behind it share a line */
     uint32_t dev[WT_LB];
     uint64_t gs; /* start of gap 0 */
     uint32_t n;
@@ -84,7 +90,7 @@ typedef struct wtree {
     uint64_t max_last;   /* last byte of the last entry (count > 0) */
     struct wt_sum root_sum;
     struct wt_pool leaves, inners;
-    bool simd; /* the AVX2 kernels (same results as the scalar ones; tests run both) */
+    uint8_t simd; /* kernels: WT_SCALAR, WT_AVX2, WT_AVX512 (same results; tests run each) */
 } wtree;
 
 /* Where an entry goes: the path to a leaf and a position in it (first fit or descent). */
@@ -147,8 +153,9 @@ void wtree_blocks(const wtree *t, void (*fn)(void *ctx, const void *block), void
 
 /* The alignment of class k (1 << wt_class_log2[k]). */
 extern const uint8_t wt_class_log2[WT_K];
-/* Whether this CPU runs the AVX2 kernels (wtree_init sets t->simd from it). */
-bool wtree_simd_available(void);
+/* The best kernels this CPU runs (wtree_init sets t->simd to it). */
+enum wt_kernels { WT_SCALAR, WT_AVX2, WT_AVX512 };
+uint8_t wtree_simd_available(void);
 
 /* align_up(x, a) for a power of two a; false when it wraps. */
 static inline bool wt_align_up(uint64_t x, uint64_t a, uint64_t *out) {

@@ -96,8 +96,8 @@ static uint64_t pick_align(uint64_t *rng, uint64_t unit) {
     return unit << rng_below(rng, 12); /* many distinct alignments: exercises the fallback */
 }
 
-/* Both kernels: the AVX2 one where the CPU has it, and the portable one. */
-static bool use_simd;
+/* Every kernel tier this CPU runs: portable, AVX2, AVX-512. */
+static uint8_t use_simd;
 
 static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t maxn) {
     const memdev_allocator al = {t_realloc, t_free, NULL};
@@ -277,10 +277,11 @@ int main(int argc, char **argv) {
         {(1ull << 30) + 4096, 1ull << 34, 4096},     /* base not aligned to big alignments */
         {0xfff, 1ull << 30, 1},                      /* byte units, odd base */
     };
-    for (int pass = 0; pass < 2; pass++) {
-        /* The same operations with each kernel (pass 1: AVX2 when this CPU has it). */
-        use_simd = pass == 1 && wtree_simd_available();
-        printf("test_wtree: %s kernels\n", use_simd ? "AVX2" : "portable");
+    static const char *const names[] = {"portable", "AVX2", "AVX-512"};
+    for (uint8_t pass = WT_SCALAR; pass <= wtree_simd_available(); pass++) {
+        /* The same operations with each kernel tier this CPU has. */
+        use_simd = pass;
+        printf("test_wtree: %s kernels\n", names[pass]);
         uint64_t rng = seed;
         for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
             run(rng_next(&rng), &sc[i], 6000, 60);    /* small: dense, shallow */

@@ -18,6 +18,7 @@
 
 #include "lockstep.h"
 #include "program.h"
+#include "space.h" /* white-box: the tree's kernels (below) */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Counting allocator                                                                       */
@@ -194,6 +195,15 @@ static int create(run *r, const memdev_allocator *al, outcome *o)
     }
     if (!r->ls)
         return 1; /* the checker itself could not be allocated: nothing to test */
+    /*
+     * The window tree runs scalar, AVX2 or AVX-512 kernels (the best the CPU has); every one
+     * gives the same results. The input may ask for a lower tier (header h4 bits 4-5), so all
+     * of them are fuzzed on the machine the campaign runs on, not only its best.
+     */
+    memdev_space *sp = lockstep_space(r->ls);
+    unsigned want = r->d.kernels;
+    if (sp && want > 0 && want - 1 <= wtree_simd_available())
+        sp->tree.simd = (uint8_t)(want - 1);
     if (lockstep_failed(r->ls)) {
         take_failure(r, NULL, o);
         return -1;

@@ -11,7 +11,9 @@
  *     h2  DIMM slots (< 0xE0: h2 % 9, else a table up to 256 and beyond)
  *     h3  bit 7: KVM present; bits 0-3: KVM max class; bits 4-6: KVM other class
  *     h4  bits 0-1: vhost backends (0..3); bit 2: keep an invalid configuration as is;
- *         bit 3: the space allocates with the library's own allocator (ops target)
+ *         bit 3: the space allocates with the library's own allocator (ops target);
+ *         bits 4-5: the window tree's kernels (0 the best the CPU has, 1 scalar, 2 AVX2,
+ *         3 AVX-512; one the CPU lacks: the best)
  *     h5..h7  vhost backend i: bits 0-3 max class, bits 4-6 other class
  *     h8..h15 "jitter": a raw little-endian 64-bit value used by the "raw" table entries
  *   records, 8 bytes each: r0 low nibble = operation (op_tab), r0 high nibble = variant,
@@ -197,6 +199,7 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
     d->bulk_next = 0;
     d->prefill_left = d->prefill_i = 0;
     d->in_prefill = d->checkpoint = d->library_allocator = false;
+    d->kernels = 0;
     d->jitter = 0;
     memset(&d->config, 0, sizeof(d->config));
     memset(d->vhost, 0, sizeof(d->vhost));
@@ -216,6 +219,7 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
     d->pos = PROGRAM_HEADER_SIZE;
     for (unsigned i = 0; i < 8; i++)
         d->jitter |= (uint64_t)h[8 + i] << (8 * i);
+    d->kernels = (uint8_t)((h[4] >> 4) & 3u); /* both modes */
     if (mode == PROGRAM_DEEP) {
         deep_config(d, h);
         return;

@@ -82,6 +82,7 @@ typedef struct program_decoder {
     bool in_prefill;          /* the op just decoded is a prefill plug */
     bool checkpoint;          /* the op just decoded asks for the full check after it */
     bool library_allocator;   /* h4 bit 3: the space uses the library's own allocator */
+    uint8_t kernels;          /* h4 bits 4-5: 0 the best, 1 + WT_SCALAR/AVX2/AVX512 */
     uint64_t jitter;          /* header bytes 8..15: raw value for "raw" table entries */
     memdev_config config;     /* config.vhost points to vhost[] */
     memdev_limit vhost[PROGRAM_MAX_VHOST];

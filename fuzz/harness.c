@@ -91,6 +91,8 @@ typedef struct run {
     const uint8_t *sched;
     program_mode mode;
     bool strict, verbose, prefilling;
+    harness_end_fn at_end;
+    void *end_ctx;
     uint32_t opno;
     struct trace_op op;
 } run;
@@ -239,6 +241,8 @@ static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
         take_failure(r, NULL, o);
         bad = -1;
     }
+    if (c == 0 && !bad && r->at_end)
+        r->at_end(r->end_ctx, lockstep_space(r->ls));
     lockstep_destroy(r->ls);
     r->ls = NULL;
     if (!bad && r->al.live != 0) {
@@ -251,11 +255,16 @@ static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
     return bad;
 }
 
+static harness_end_fn end_fn;
+static void *end_ctx;
+
 static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
                     bool strict, outcome *o)
 {
     static run r; /* large (the decoder's shadow); the targets are single-threaded */
     r.ls = NULL;
+    r.at_end = end_fn;
+    r.end_ctx = end_ctx;
     r.al.live = 0;
     r.sched = schedule;
     r.mode = mode;
@@ -267,6 +276,14 @@ static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, p
 
 void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode)
 {
+    harness_run_ex(data, size, schedule, mode, NULL, NULL);
+}
+
+void harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
+                    harness_end_fn at_end, void *ctx)
+{
+    end_fn = at_end;
+    end_ctx = ctx;
     static outcome o, first;
     o.check = NULL;
     /* verbose (fuzz/repro): go straight to the run that checks everything after every op */

@@ -39,6 +39,14 @@
  */
 void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode);
 
+/*
+ * The same, and when the whole program passed, at_end(ctx, space) is called before the space
+ * is destroyed (the corrupt target checks the validator there); NULL: harness_run.
+ */
+typedef void (*harness_end_fn)(void *ctx, memdev_space *sp);
+void harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
+                    harness_end_fn at_end, void *ctx);
+
 /* Allocator that counts live blocks (leak check at the end of a run). */
 typedef struct harness_alloc {
     long live; /* blocks currently allocated */

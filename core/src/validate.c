@@ -301,6 +301,8 @@ int memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
     for (uint32_t di = 0; di < sp->dev_used; di++)
         if ((space_dev(sp, di)->flags & DF_LIVE) && (rc = check_dev(&c, sp, di, &t)))
             return rc;
+    if (sp->n_empty > sp->empty_cap)
+        return bad(&c, "%u empty devices listed in room for %u", sp->n_empty, sp->empty_cap);
     for (uint32_t i = 0; i < sp->n_empty; i++)
         if (sp->empties[i] >= sp->dev_used || !dev_empty(space_dev(sp, sp->empties[i])))
             return bad(&c, "empty-device list entry %u is not an empty device", i);

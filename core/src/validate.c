@@ -141,9 +141,15 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
     t->devices++;
     if (dev_empty(v)) {
         t->empties++;
-        return v->kind == MEMDEV_HV_BALLOON ? 0
-                                            : bad(c, "empty device '%s' is a %s", dev_id(v),
-                                                  memdev_kind_name((memdev_kind)v->kind));
+        if (v->kind != MEMDEV_HV_BALLOON)
+            return bad(c, "empty device '%s' is a %s", dev_id(v),
+                       memdev_kind_name((memdev_kind)v->kind));
+        /* its kind state, if any, holds only the backend name: no memslots, nothing mapped */
+        if (v->x && (v->x->nslots || v->x->nmapped || v->x->plugged || v->x->n_ext ||
+                     dev_decided(v)))
+            return bad(c, "empty hv-balloon '%s' has %u memslots, %u mapped, 0x%llx plugged",
+                       dev_id(v), v->x->nslots, v->x->nmapped, X(v->x->plugged));
+        return 0;
     }
     uint64_t align = dev_align(v);
     if (v->size == 0 || v->align_log2 > 63 || v->addr & (align - 1) || v->addr < sp->cfg.base ||

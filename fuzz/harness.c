@@ -23,21 +23,124 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Counting allocator                                                                       */
 
+#define GONE ((void *)1)
+
+static size_t slot_of(const void *p)
+{
+    uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 50) & (HARNESS_TRACK - 1);
+}
+
+static void track_add(harness_alloc *a, void *p, size_t size)
+{
+    if (!a->track || a->overflow)
+        return;
+    for (size_t i = slot_of(p), n = 0; n < HARNESS_TRACK; i = (i + 1) & (HARNESS_TRACK - 1), n++)
+        if (a->blocks[i].p == NULL || a->blocks[i].p == GONE) {
+            if (a->blocks[i].p == NULL)
+                a->touched[a->n_touched++] = (uint32_t)i; /* at most HARNESS_TRACK */
+            a->blocks[i] = (struct harness_block){p, size, false};
+            return;
+        }
+    a->overflow = true;
+}
+
+/* Forgets block p; returns its size (0 when it was not tracked). */
+static size_t track_del(harness_alloc *a, void *p)
+{
+    if (!a->track || a->overflow)
+        return 0;
+    for (size_t i = slot_of(p), n = 0; n < HARNESS_TRACK && a->blocks[i].p;
+         i = (i + 1) & (HARNESS_TRACK - 1), n++)
+        if (a->blocks[i].p == p) {
+            a->blocks[i].p = GONE;
+            return a->blocks[i].size;
+        }
+    return 0;
+}
+
 static void *al_realloc(void *ctx, void *ptr, size_t size)
 {
     harness_alloc *a = ctx;
+    size_t old = ptr ? track_del(a, ptr) : 0;
     void *p = realloc(ptr, size ? size : 1);
     if (p && !ptr)
         a->live++;
+    if (p)
+        track_add(a, p, size);
+    else if (ptr)
+        track_add(a, ptr, old); /* a failed realloc leaves the block as it was */
     return p;
 }
 
 static void al_free(void *ctx, void *ptr)
 {
     harness_alloc *a = ctx;
-    if (ptr)
+    if (ptr) {
         a->live--;
+        track_del(a, ptr);
+    }
     free(ptr);
+}
+
+/* Tracking on, with the table emptied of the previous run's slots only (it is large). */
+static void track_reset(harness_alloc *a)
+{
+    static struct harness_block blocks[HARNESS_TRACK];
+    static uint32_t touched[HARNESS_TRACK];
+    if (!a->blocks) {
+        a->blocks = blocks;
+        a->touched = touched;
+    }
+    for (size_t i = 0; i < a->n_touched; i++)
+        a->blocks[a->touched[i]].p = NULL;
+    a->n_touched = 0;
+    a->overflow = false;
+    a->track = true;
+}
+
+/* The blocks the space says it holds (space_blocks) against those it does hold. */
+struct claim {
+    harness_alloc *a;
+    const char *bad;
+};
+
+static void claim_one(void *ctx, const void *block, enum space_owner owner)
+{
+    struct claim *c = ctx;
+    (void)owner;
+    for (size_t i = slot_of(block), n = 0; n < HARNESS_TRACK && c->a->blocks[i].p;
+         i = (i + 1) & (HARNESS_TRACK - 1), n++)
+        if (c->a->blocks[i].p == block) {
+            if (c->a->blocks[i].seen && !c->bad)
+                c->bad = "space_blocks names a block twice";
+            c->a->blocks[i].seen = true;
+            return;
+        }
+    if (!c->bad)
+        c->bad = "space_blocks names a block the allocator did not hand out (or took back)";
+}
+
+/* Every live block accounted once (the benchmarks' bytes per device rest on it). */
+static const char *check_accounting(harness_alloc *a, const memdev_space *sp, char *why,
+                                    size_t cap)
+{
+    struct claim c = {a, NULL};
+    long claimed = 0;
+    if (!a->track || a->overflow)
+        return NULL;
+    space_blocks(sp, claim_one, &c);
+    if (c.bad)
+        return c.bad;
+    for (size_t i = 0; i < HARNESS_TRACK; i++)
+        if (a->blocks[i].p && a->blocks[i].p != GONE && a->blocks[i].seen)
+            claimed++;
+    if (claimed != a->live) {
+        snprintf(why, cap, "the space holds %ld blocks, space_blocks names %ld", a->live,
+                 claimed);
+        return why;
+    }
+    return NULL;
 }
 
 memdev_allocator harness_allocator(harness_alloc *a)
@@ -180,6 +283,8 @@ static int create(run *r, const memdev_allocator *al, outcome *o)
     /* the library's own allocator (header bit): no failures to inject, no leak count here
      * (the engine's leak checker still sees a leak) */
     lo.library_allocator = r->d.library_allocator && !r->sched;
+    if (lo.library_allocator)
+        r->al.track = false; /* its blocks do not pass through this allocator */
     int rc = lockstep_create(&r->d.config, al, &lo, &r->ls);
     if (rc == MEMDEV_ENOMEM && lo.create_fail_mask && r->ls && !lockstep_failed(r->ls)) {
         lockstep_destroy(r->ls);
@@ -241,6 +346,16 @@ static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
         take_failure(r, NULL, o);
         bad = -1;
     }
+    const char *acc = c == 0 && !bad ? check_accounting(&r->al, lockstep_space(r->ls), o->msg,
+                                                          sizeof o->msg)
+                                     : NULL;
+    if (acc) {
+        o->check = "accounting";
+        o->opname = "end";
+        if (acc != o->msg)
+            snprintf(o->msg, sizeof o->msg, "accounting: %s", acc);
+        bad = -1;
+    }
     if (c == 0 && !bad && r->at_end)
         r->at_end(r->end_ctx, lockstep_space(r->ls));
     lockstep_destroy(r->ls);
@@ -263,6 +378,7 @@ static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, p
 {
     static run r; /* large (the decoder's shadow); the targets are single-threaded */
     r.ls = NULL;
+    track_reset(&r.al);
     r.at_end = end_fn;
     r.end_ctx = end_ctx;
     r.al.live = 0;

@@ -20,6 +20,7 @@
 #ifndef MEMDEV_FUZZ_HARNESS_H
 #define MEMDEV_FUZZ_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,9 +48,20 @@ typedef void (*harness_end_fn)(void *ctx, memdev_space *sp);
 void harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
                     harness_end_fn at_end, void *ctx);
 
-/* Allocator that counts live blocks (leak check at the end of a run). */
+/* Allocator that counts live blocks (leak check at the end of a run) and, with track set,
+ * remembers each one (the accounting check at the end of a run). */
+#define HARNESS_TRACK 16384u /* blocks remembered; more: the accounting check is skipped */
 typedef struct harness_alloc {
-    long live; /* blocks currently allocated */
+    long live;          /* blocks currently allocated */
+    bool track;         /* remember every live block in blocks[] */
+    bool overflow;      /* more live blocks than blocks[] holds */
+    struct harness_block {
+        void *p;        /* NULL: free slot; (void *)1: deleted */
+        size_t size;
+        bool seen;
+    } *blocks;          /* HARNESS_TRACK slots, open addressing */
+    uint32_t *touched;  /* slots used since the last reset (HARNESS_TRACK of room) */
+    size_t n_touched;
 } harness_alloc;
 
 memdev_allocator harness_allocator(harness_alloc *a);

@@ -121,7 +121,10 @@ static void claim_one(void *ctx, const void *block, enum space_owner owner)
         c->bad = "space_blocks names a block the allocator did not hand out (or took back)";
 }
 
-/* Every live block accounted once (the benchmarks' bytes per device rest on it). */
+/*
+ * Every live block accounted once by space_blocks (the benchmarks' bytes per device rest on
+ * it), and memdev_memory_bytes equal to the bytes the space holds through the allocator.
+ */
 static const char *check_accounting(harness_alloc *a, const memdev_space *sp, char *why,
                                     size_t cap)
 {
@@ -135,6 +138,15 @@ static const char *check_accounting(harness_alloc *a, const memdev_space *sp, ch
     for (size_t i = 0; i < HARNESS_TRACK; i++)
         if (a->blocks[i].p && a->blocks[i].p != GONE && a->blocks[i].seen)
             claimed++;
+    size_t bytes = 0;
+    for (size_t i = 0; i < HARNESS_TRACK; i++)
+        if (a->blocks[i].p && a->blocks[i].p != GONE)
+            bytes += a->blocks[i].size;
+    if (memdev_memory_bytes(sp) != bytes) {
+        snprintf(why, cap, "memdev_memory_bytes says %zu, the space holds %zu bytes",
+                 memdev_memory_bytes(sp), bytes);
+        return why;
+    }
     if (claimed != a->live) {
         snprintf(why, cap, "the space holds %ld blocks, space_blocks names %ld", a->live,
                  claimed);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_deep.c - fuzz target "deep": the first 4 bytes describe a prefill of 256 to 768
+ * fuzz_deep.c - fuzz target "deep": the first 4 bytes describe a prefill of 256 to 1040
  * devices (hinted plugs in address order, with holes and mixed alignments, so the window tree
  * has several inner levels and gaps everywhere), the rest is a program as for "ops" that runs
  * on that deep tree. The prefill is checked by result and then in full once; the records get

@@ -43,18 +43,23 @@ static const char *const id_pool[PROGRAM_ID_POOL] = {ID512("0"), ID512("1"), ID5
                                                      ID512("6"), ID512("7")};
 /*
  * Ids at the edges, plugged when r1 bit 6 is set: the longest the library takes (255 bytes),
- * one byte more (invalid-argument), one byte, and one with the bytes the info JSON must
- * escape (a quote, a backslash, a byte >= 0x80). They are pool entries 4092..4095 (in place
- * of d7774..d7777), so the shadow tracks them like any other id.
+ * one byte more (invalid-argument), one byte, one with the bytes the info JSON must escape
+ * (a quote, a backslash, a byte >= 0x80), VMM-like ones, and the longest id the record holds
+ * inline and the shortest it cannot. They are pool entries 4088..4095 (in place of
+ * d7770..d7777), so the shadow tracks them like any other id.
  */
 #define A32 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define A256 A32 A32 A32 A32 A32 A32 A32 A32
-#define SPECIAL_IDS 4u
+#define SPECIAL_IDS 8u
 static const char *const special_id[SPECIAL_IDS] = {
-    A256 + 1, /* 255 bytes */
-    A256,     /* 256 bytes: invalid-argument */
+    A256 + 1,           /* 255 bytes */
+    A256,               /* 256 bytes: invalid-argument */
     "x",
     "q\"\\\xc3\xa9",
+    "vmem-node1-7",     /* as a VMM names them; 8..15 bytes stay inline in the record */
+    "dimm-0123456789",  /* 15 bytes: the longest inline id */
+    "dimm-01234567890", /* 16 bytes: the shortest on the heap */
+    "pc-dimm3",         /* 8 bytes */
 };
 #undef A32
 #undef A256
@@ -181,7 +186,8 @@ static void deep_config(program_decoder *d, const uint8_t *h)
     c->budget = c->size;
     c->dimm_slots = h[2] % 9u;
     c->vhost = d->vhost;
-    d->prefill_left = 256u + 128u * ((d->deep[0] & 3u) + ((d->deep[0] & 3u) == 3u ? 1u : 0u));
+    static const uint32_t counts[4] = {256, 384, 512, 1040}; /* 1040: a second record page */
+    d->prefill_left = counts[d->deep[0] & 3u];
     d->prefill_next = c->base;
 }
 
@@ -691,7 +697,7 @@ static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
                         struct trace_op *op)
 {
     memdev_device_desc *p = &op->desc;
-    const char *id = (r[1] & 0x40) ? special_id[r[1] & 3u] : id_pool[r[1] & 63u];
+    const char *id = (r[1] & 0x40) ? special_id[r[1] & 7u] : id_pool[r[1] & 63u];
     bool malformed = (r[2] & 0x10) != 0;
     /* which device or free range hints and gap-relative sizes refer to: 9 bits, or 5 when
      * r7's low nibble selects a malformation */
@@ -1001,7 +1007,7 @@ static uint64_t mix64(uint64_t x)
 }
 
 /*
- * Prefill plug i: p0 bits 0-1 the count (256, 384, 512, 768), bits 2-3 the share of virtio-pmem
+ * Prefill plug i: p0 bits 0-1 the count (256, 384, 512, 1040), bits 2-3 the share of virtio-pmem
  * (permanent) among virtio-mem (unpluggable) devices; p1 the size unit (4 KiB, 2 MiB, 64 MiB,
  * 1 GiB) and spread; p2 how often a hole follows and its unit; p3 the alignment mix (4 KiB,
  * 2 MiB, 1 GiB). Addresses ascend, so the model's conflict scan is the only O(n) part.

@@ -104,7 +104,7 @@ typedef struct program_decoder {
  * Decodes the header (zero-padded when the input is shorter) and prepares the records. Clears
  * only what it must (the shadow is rebuilt on the first program_next), so a decoder costs
  * nothing per input to set up. In deep mode the first PROGRAM_DEEP_PREFIX bytes describe a
- * prefill: 256 to 768 devices placed by hinted plugs in address order, with holes and mixed
+ * prefill: 256 to 1040 devices placed by hinted plugs in address order, with holes and mixed
  * alignments, which program_next produces before the records (program_in_prefill says so).
  */
 void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,

@@ -135,13 +135,15 @@ static const char *check_accounting(harness_alloc *a, const memdev_space *sp, ch
     space_blocks(sp, claim_one, &c);
     if (c.bad)
         return c.bad;
-    for (size_t i = 0; i < HARNESS_TRACK; i++)
-        if (a->blocks[i].p && a->blocks[i].p != GONE && a->blocks[i].seen)
-            claimed++;
+    for (size_t t = 0; t < a->n_touched; t++) { /* the slots in use are among these */
+        const struct harness_block *b = &a->blocks[a->touched[t]];
+        claimed += b->p && b->p != GONE && b->seen;
+    }
     size_t bytes = 0;
-    for (size_t i = 0; i < HARNESS_TRACK; i++)
-        if (a->blocks[i].p && a->blocks[i].p != GONE)
-            bytes += a->blocks[i].size;
+    for (size_t t = 0; t < a->n_touched; t++) {
+        const struct harness_block *b = &a->blocks[a->touched[t]];
+        bytes += b->p && b->p != GONE ? b->size : 0;
+    }
     if (memdev_memory_bytes(sp) != bytes) {
         snprintf(why, cap, "memdev_memory_bytes says %zu, the space holds %zu bytes",
                  memdev_memory_bytes(sp), bytes);

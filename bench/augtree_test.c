@@ -4,7 +4,7 @@
  * its timings compare different work. Seeded random operations run on the tree and on two
  * oracles: a brute-force first fit over the spec's candidate set (align_up(base) and
  * align_up(end(D)) for every device D, spec section 3) on a sorted array, and the reference
- * model (tests/model) driven with virtio-mem / virtio-pmem devices. Every result is compared
+ * model (core/model) driven with virtio-mem / virtio-pmem devices. Every result is compared
  * and augtree_validate() runs after every operation. Prints the seed; argv[1] overrides it.
  */
 #include <inttypes.h>

@@ -34,7 +34,7 @@ const char usage[] =
     "                    [--memdev_iterations=K] [--memdev_list] [--benchmark_* ...]\n"
     "\n"
     "Benchmarks of the memdev window tree against two baselines in the same binary: the\n"
-    "reference model (QEMU's linear sweep, tests/model) and a pointer-based AVL tree with\n"
+    "reference model (QEMU's linear sweep, core/model) and a pointer-based AVL tree with\n"
     "subtree max gaps (bench/augtree.c). Names are SCENARIO/BACKEND/N.\n"
     "\n"
     "  --memdev_sizes=LIST   run only these n (comma separated) of each scenario's sizes\n"

@@ -41,6 +41,30 @@ static void add_u32(struct patch *p, uint32_t *f, uint64_t d, const char *what)
     *f += (uint32_t)(d % UINT32_MAX) ? (uint32_t)(d % UINT32_MAX) : 1u;
 }
 
+static void save(struct patch *p, void *f, size_t len, const char *what)
+{
+    p->at = f, p->len = len, p->what = what;
+    memcpy(p->saved, f, len);
+}
+
+static void set_u64(struct patch *p, uint64_t *f, uint64_t v, const char *what)
+{
+    save(p, f, sizeof *f, what);
+    *f = v;
+}
+
+static void set_u32(struct patch *p, uint32_t *f, uint32_t v, const char *what)
+{
+    save(p, f, sizeof *f, what);
+    *f = v;
+}
+
+static void set_u8(struct patch *p, uint8_t *f, uint8_t v, const char *what)
+{
+    save(p, f, sizeof *f, what);
+    *f = v;
+}
+
 /* The k-th live record (k taken modulo their number) that want() accepts, or NULL. */
 static struct dev *pick_dev(const memdev_space *sp, unsigned k, bool (*want)(const struct dev *))
 {
@@ -60,7 +84,52 @@ static struct dev *pick_dev(const memdev_space *sp, unsigned k, bool (*want)(con
     return NULL;
 }
 
+/* The index of record v (records live in pages: space_dev is the only way in). */
+static uint32_t index_of(const memdev_space *sp, const struct dev *v)
+{
+    for (uint32_t di = 0; di < sp->dev_used; di++)
+        if (space_dev(sp, di) == v)
+            return di;
+    return DEV_NIL;
+}
+
+/* The placed device with the lowest address / the highest last byte. */
+static const struct dev *extreme(const memdev_space *sp, bool high)
+{
+    const struct dev *best = NULL;
+    for (uint32_t di = 0; di < sp->dev_used; di++) {
+        const struct dev *v = space_dev(sp, di);
+        if (!(v->flags & DF_LIVE) || dev_empty(v))
+            continue;
+        if (!best || (high ? v->addr + (v->size - 1) > best->addr + (best->size - 1)
+                           : v->addr < best->addr))
+            best = v;
+    }
+    return best;
+}
+
 static bool placed(const struct dev *v) { return !dev_empty(v); }
+static bool empty(const struct dev *v) { return dev_empty(v); }
+static bool empty_x(const struct dev *v) { return dev_empty(v) && v->x; }
+static bool short_id(const struct dev *v) { return !(v->flags & DF_LONG_ID); }
+static bool placed_short(const struct dev *v) { return placed(v) && short_id(v); }
+static bool slotted(const struct dev *v) { return placed(v) && v->slot >= 0; }
+static bool needs_x(const struct dev *v)
+{
+    return placed(v) && v->x &&
+           (dev_decided(v) || v->kind == MEMDEV_NVDIMM || v->kind == MEMDEV_HV_BALLOON);
+}
+static bool placed_x(const struct dev *v) { return placed(v) && v->x && v->x->nslots > 0; }
+static bool misalignable(const struct dev *v)
+{
+    return placed(v) && v->addr != 0 && __builtin_ctzll(v->addr) < 63;
+}
+static bool vmem(const struct dev *v) { return placed(v) && v->kind == MEMDEV_VIRTIO_MEM; }
+static bool balloon_mapped(const struct dev *v)
+{
+    return placed(v) && v->kind == MEMDEV_HV_BALLOON && v->x && dev_decided(v) &&
+           v->x->nmapped > 0;
+}
 static bool with_x(const struct dev *v) { return v->x != NULL; }
 static bool decided(const struct dev *v) { return v->x && dev_decided(v) && v->x->nslots > 0; }
 static bool with_ext(const struct dev *v) { return v->x && v->x->n_ext > 0; }
@@ -127,13 +196,236 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             return false;
         add_u64(p, &v->x->fill[c[2] % v->x->nslots], d, "memslot fill of a device");
         return true;
-    default: {
+    case 18: {
         if (!(v = pick_dev(sp, c[1], with_ext)))
             return false;
         struct extent *e = &v->x->ext[c[2] % v->x->n_ext];
         add_u64(p, &e->end, (uint64_t)1 << v->block_log2, "plugged extent of a virtio-mem");
         return true;
     }
+    /* The configuration the devices must fit: budget [S2], window [S1], memslot limits [S3]. */
+    case 19:
+        if (sp->used_size == 0)
+            return false;
+        set_u64(p, &sp->cfg.budget, sp->used_size - 1, "budget (below the used size)");
+        return true;
+    case 20: {
+        const struct dev *lo = extreme(sp, false);
+        if (!lo || lo->addr == UINT64_MAX)
+            return false;
+        set_u64(p, &sp->cfg.base, lo->addr + 1, "window base (above a device)");
+        return true;
+    }
+    case 21: {
+        const struct dev *hi = extreme(sp, true);
+        if (!hi || hi->addr + (hi->size - 1) == 0)
+            return false;
+        set_u64(p, &sp->wlast, hi->addr + (hi->size - 1) - 1, "window end (below a device)");
+        return true;
+    }
+    case 22: {
+        if (sp->n_vhost == 0 || sp->required == 0)
+            return false;
+        memdev_limit *l = &sp->vhost[c[2] % sp->n_vhost];
+        set_u32(p, &l->other, l->max - sp->required + 1, "vhost memslots used by others");
+        return true;
+    }
+    case 23:
+        if (!sp->cfg.has_kvm || sp->required == 0)
+            return false;
+        set_u32(p, &sp->cfg.kvm.other, sp->cfg.kvm.max - sp->required + 1,
+                "KVM memslots used by others");
+        return true;
+    /* One device record: its alignment, slot, flags, id, kind state. */
+    case 24:
+        if (!(v = pick_dev(sp, c[1], placed)))
+            return false;
+        set_u8(p, &v->align_log2, (uint8_t)(64u + c[2] % 192u), "device alignment (past 2^63)");
+        return true;
+    case 25:
+        if (!(v = pick_dev(sp, c[1], misalignable)))
+            return false;
+        set_u8(p, &v->align_log2, (uint8_t)(__builtin_ctzll(v->addr) + 1),
+               "device alignment (the address no longer meets it)");
+        return true;
+    case 26:
+        if (!(v = pick_dev(sp, c[1], slotted)))
+            return false;
+        save(p, &v->slot, sizeof v->slot, "DIMM slot (past the slots there are)");
+        v->slot = (int16_t)(sp->cfg.dimm_slots + c[2] % 4u);
+        return true;
+    case 27: {
+        struct dev *w;
+        if (!(v = pick_dev(sp, c[1], slotted)) || !(w = pick_dev(sp, c[1] + 1u, slotted)) ||
+            v == w)
+            return false;
+        save(p, &v->slot, sizeof v->slot, "DIMM slot (one held by another device)");
+        v->slot = w->slot;
+        return true;
+    }
+    case 28:
+        if (!(v = pick_dev(sp, c[1], placed_short)))
+            return false;
+        set_u8(p, &v->flags, v->flags ^ DF_DECIDED, "decided flag (the tree's fast mark)");
+        return true;
+    case 29:
+        if (!(v = pick_dev(sp, c[1], placed)))
+            return false;
+        set_u8(p, &v->flags, (uint8_t)(v->flags & ~(unsigned)DF_LIVE), "live flag of a placed device");
+        return true;
+    case 30:
+        if (!(v = pick_dev(sp, c[1], placed)))
+            return false;
+        set_u8(p, &v->flags, v->flags | DF_EMPTY, "empty flag of a placed device");
+        return true;
+    case 31:
+        if (!(v = pick_dev(sp, c[1], placed)))
+            return false;
+        set_u32(p, &sp->dev_used, index_of(sp, v), "record count (below a placed device)");
+        return true;
+    case 32:
+        if (!(v = pick_dev(sp, c[1], short_id)))
+            return false;
+        set_u8(p, (uint8_t *)&v->id[0], v->id[0] == 'x' ? 'y' : 'x',
+               "id of a device (its hash no longer matches)");
+        return true;
+    case 33: {
+        if (!(v = pick_dev(sp, c[1], empty)))
+            return false;
+        uint8_t k = (uint8_t)(c[2] % MEMDEV_KIND_COUNT);
+        set_u8(p, &v->kind, k == MEMDEV_HV_BALLOON ? (uint8_t)((k + 1) % MEMDEV_KIND_COUNT) : k,
+               "kind of an empty device");
+        return true;
+    }
+    case 34:
+        if (!(v = pick_dev(sp, c[1], empty_x)))
+            return false;
+        switch (c[2] % 4u) {
+        case 0: add_u32(p, &v->x->nslots, d, "memslots of an empty hv-balloon"); break;
+        case 1: add_u64(p, &v->x->plugged, d, "mapped bytes of an empty hv-balloon"); break;
+        case 2: add_u32(p, &v->x->n_ext, d, "extents of an empty hv-balloon"); break;
+        default: set_u8(p, &v->flags, v->flags | DF_DECIDED, "decided flag of an empty hv-balloon");
+        }
+        return true;
+    case 35:
+        if (!(v = pick_dev(sp, c[1], needs_x)))
+            return false;
+        save(p, &v->x, sizeof v->x, "kind state of a device that needs it");
+        v->x = NULL;
+        return true;
+    case 36:
+        if (!(v = pick_dev(sp, c[1], placed_x)))
+            return false;
+        set_u32(p, &v->x->nslots, 0, "memslot count of a device (0)");
+        return true;
+    case 37:
+        if (!(v = pick_dev(sp, c[1], placed_x)))
+            return false;
+        if (v->x->nslots == 1)
+            add_u64(p, &v->x->memslot_size, d, "memslot size of a one-memslot device");
+        else
+            set_u64(p, &v->x->memslot_size, (c[2] & 1) ? v->size : 0,
+                    "memslot size of a multi-memslot device");
+        return true;
+    case 38: {
+        if (!(v = pick_dev(sp, c[1], balloon_mapped)))
+            return false;
+        uint32_t i = c[2] % v->x->nslots;
+        while (v->x->fill[i] != 1)
+            i = (i + 1) % v->x->nslots;
+        set_u64(p, &v->x->fill[i], 2u + c[3], "memslot state of an hv-balloon (not 0 or 1)");
+        return true;
+    }
+    case 39: {
+        if (!(v = pick_dev(sp, c[1], vmem)))
+            return false;
+        unsigned ctz = (unsigned)__builtin_ctzll(v->size);
+        if (c[2] % 3u == 0)
+            set_u8(p, &v->block_log2, (uint8_t)(64u + c[3] % 192u), "virtio-mem block (past 2^63)");
+        else if (c[2] % 3u == 1 || ctz >= 63)
+            set_u8(p, &v->block_log2, (uint8_t)(c[3] % 20u), "virtio-mem block (below 1 MiB)");
+        else
+            set_u8(p, &v->block_log2, (uint8_t)(ctz + 1), "virtio-mem block (size not a multiple)");
+        return true;
+    }
+    case 40: {
+        if (!(v = pick_dev(sp, c[1], vmem)))
+            return false;
+        uint64_t block = (uint64_t)1 << v->block_log2;
+        if ((c[2] & 1) && v->size <= UINT64_MAX - block)
+            set_u64(p, &v->requested, v->size + block, "virtio-mem requested size (above the size)");
+        else
+            add_u64(p, &v->requested, block / 2, "virtio-mem requested size (not whole blocks)");
+        return true;
+    }
+    case 41: {
+        if (!(v = pick_dev(sp, c[1], with_ext)))
+            return false;
+        uint32_t i = c[2] % v->x->n_ext;
+        struct extent *e = &v->x->ext[i];
+        uint64_t block = (uint64_t)1 << v->block_log2;
+        switch (c[3] % 4u) {
+        case 1:
+            if (v->size <= UINT64_MAX - block) {
+                set_u64(p, &e->end, v->size + block, "virtio-mem extent end (past the device)");
+                break;
+            }
+            /* fall through */
+        case 2: add_u64(p, &e->start, 1, "virtio-mem extent start (not on a block)"); break;
+        case 3:
+            if (i > 0) {
+                set_u64(p, &e->start, v->x->ext[i - 1].end, "virtio-mem extents (not merged)");
+                break;
+            }
+            /* fall through */
+        default: set_u64(p, &e->start, e->end, "virtio-mem extent (empty)");
+        }
+        return true;
+    }
+    /* The space's own lists: empty devices, the id table, free records. */
+    case 42:
+        set_u32(p, &sp->n_empty, sp->empty_cap + 1u + c[3], "empty-device count (past its room)");
+        return true;
+    case 43: {
+        if (sp->n_empty == 0)
+            return false;
+        uint32_t *e = &sp->empties[c[2] % sp->n_empty];
+        v = pick_dev(sp, c[1], placed);
+        set_u32(p, e, v && (c[3] & 1) ? index_of(sp, v) : sp->dev_used + c[3],
+                "empty-device list entry");
+        return true;
+    }
+    case 44:
+    case 45: {
+        /* 44: a tag on a free slot (or on one of the four tag bytes no slot uses); 45: a used
+         * slot's tag changed */
+        bool used = c[0] % CORRUPT_KINDS == 45;
+        for (uint32_t n = 0; n < sp->nbuckets; n++) {
+            struct id_bucket *bk = &sp->itab[(c[1] * 131u + n) % sp->nbuckets];
+            if (!used && (c[3] & 1)) {
+                uint8_t *t = &bk->tag[ID_SLOTS + c[2] % (16u - ID_SLOTS)];
+                set_u8(p, t, (uint8_t)(1u + c[3] % 255u), "id table tag byte past the slots");
+                return true;
+            }
+            for (uint32_t j = 0; j < ID_SLOTS; j++) {
+                uint8_t *t = &bk->tag[(c[2] + j) % ID_SLOTS];
+                if (used && *t) {
+                    set_u8(p, t, (uint8_t)(*t % 255u + 1u), "id table tag of a device");
+                    return true;
+                }
+                if (!used && !*t) {
+                    set_u8(p, t, (uint8_t)(1u + c[3] % 255u), "id table tag on a free slot");
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    default:
+        if (!(v = pick_dev(sp, c[1], placed)))
+            return false;
+        set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
+        return true;
     }
 }
 

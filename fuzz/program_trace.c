@@ -10,6 +10,7 @@
  * which is what a committed regression case must do.
  */
 #include "program.h"
+#include "corrupt.h"
 
 #include "harness.h"
 #include "lockstep.h"
@@ -149,7 +150,7 @@ out:
 /* memdev-decode                                                                            */
 
 static const char program_decode_help[] =
-    "usage: memdev-decode [--target ops|oom|trace|deep] [--no-expect] FILE...\n"
+    "usage: memdev-decode [--target ops|oom|trace|deep|corrupt] [--no-expect] FILE...\n"
     "\n"
     "Prints a fuzz input (a corpus file, a crash from libFuzzer or AFL++) as the equivalent\n"
     "memdev trace: the space line and one line per decoded operation, each followed by an\n"
@@ -158,11 +159,13 @@ static const char program_decode_help[] =
     "The target decides the layout: ops = the whole input is a program; oom = 8 bytes of\n"
     "allocation-failure schedule, then a program (the schedule becomes fail-alloc lines);\n"
     "trace = the input already is trace text and is printed as it is; deep = 4 bytes that\n"
-    "describe a prefill (printed as its plugs), then a program. Without --target the\n"
+    "describe a prefill (printed as its plugs), then a program; corrupt = 4 bytes that\n"
+    "choose a corruption of the end state (a comment: no trace can corrupt a space; replay\n"
+    "the input with fuzz_corrupt_replay), then a program. Without --target the\n"
     "target is the first directory name in FILE's path that is a target name, else ops.\n"
     "Exit status: 0, 2 on bad usage or an unreadable file.\n";
 
-static const char *const decode_targets[] = {"ops", "oom", "trace", "deep"};
+static const char *const decode_targets[] = {"ops", "oom", "trace", "deep", "corrupt"};
 
 static const char *target_from_path(const char *path)
 {
@@ -221,6 +224,15 @@ static int decode_one(const char *path, const char *target, bool expect)
         memcpy(sched, buf, n);
         printf("# oom schedule: space creation mask 0x%02x\n", sched[0]);
         rc = program_to_trace_oom(buf + n, len - n, sched, stdout, expect);
+    } else if (strcmp(target, "corrupt") == 0) {
+        uint8_t spec[CORRUPT_SPEC_SIZE] = {0};
+        size_t n = len < sizeof(spec) ? len : sizeof(spec);
+        memcpy(spec, buf, n);
+        printf("# corrupt: after the program, corruption %u of %u (bytes %02x %02x %02x %02x, "
+               "fuzz/corrupt.c) and memdev_validate; a trace cannot express it, "
+               "fuzz_corrupt_replay replays it\n",
+               spec[0] % CORRUPT_KINDS, CORRUPT_KINDS, spec[0], spec[1], spec[2], spec[3]);
+        rc = program_to_trace(buf + n, len - n, PROGRAM_OPS, stdout, expect);
     } else {
         rc = program_to_trace(buf, len, strcmp(target, "deep") == 0 ? PROGRAM_DEEP : PROGRAM_OPS,
                               stdout, expect);
@@ -248,7 +260,7 @@ int program_decode_main(int argc, char **argv)
             for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++)
                 known |= strcmp(target, decode_targets[t]) == 0;
             if (!known) {
-                fprintf(stderr, "memdev-decode: unknown target '%s' (ops, oom, trace, deep)\n", target);
+                fprintf(stderr, "memdev-decode: unknown target '%s' (ops, oom, trace, deep, corrupt)\n", target);
                 return 2;
             }
         } else if (a[0] == '-' && a[1]) {

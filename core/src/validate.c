@@ -87,7 +87,7 @@ static int check_memslots(struct vctx *c, const struct dev *d) {
 
 /* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
 static int check_vmem(struct vctx *c, const struct dev *d) {
-    uint64_t block = dev_block(d);
+    uint64_t block = d->block_log2 > 63 ? 0 : dev_block(d); /* no shift past 63 */
     if (d->block_log2 > 63 || block < (1ull << 20) || d->size % block ||
         d->requested % block || d->requested > d->size || dev_align(d) < block)
         return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]",
@@ -151,7 +151,7 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
                        dev_id(v), v->x->nslots, v->x->nmapped, X(v->x->plugged));
         return 0;
     }
-    uint64_t align = dev_align(v);
+    uint64_t align = v->align_log2 > 63 ? 0 : dev_align(v); /* no shift past 63 */
     if (v->size == 0 || v->align_log2 > 63 || v->addr & (align - 1) || v->addr < sp->cfg.base ||
         v->size - 1 > sp->wlast - v->addr)
         return bad(c,

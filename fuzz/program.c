@@ -755,12 +755,44 @@ static void vmem_nudge(const memdev_space *sp, const char *id, uint64_t block, u
 }
 
 /*
+ * The run of blocks in state `want` (0 unplugged, 1 plugged) at or after block idx, at most
+ * 64 blocks looked at each way, as [*s, *e) in blocks; false when none was found. Its edges
+ * are where the device's plugged extents begin and end (or the device's ends).
+ */
+static bool vmem_run(const memdev_space *sp, const char *id, uint64_t block, uint64_t nb,
+                     int want, uint64_t idx, uint64_t *s, uint64_t *e)
+{
+    int st = -1;
+    uint64_t n = 0;
+    if (!sp)
+        return false;
+    while (n < 64 && idx < nb &&
+           !(memdev_vmem_state(sp, id, idx * block, block, &st) == 0 && st == want))
+        idx++, n++;
+    if (n == 64 || idx >= nb)
+        return false;
+    *s = idx, *e = idx + 1;
+    for (n = 0; n < 64 && *s > 0; n++, --*s)
+        if (memdev_vmem_state(sp, id, (*s - 1) * block, block, &st) != 0 || st != want)
+            break;
+    for (n = 0; n < 64 && *e < nb; n++, ++*e)
+        if (memdev_vmem_state(sp, id, *e * block, block, &st) != 0 || st != want)
+            break;
+    return true;
+}
+
+/*
  * A virtio-mem guest request: r1 (and r6) select the device, r2 the first block, r3 the
  * length in blocks, r4 bits 0-2 the form (block runs, memslot-sized runs, what the requested
  * size leaves, the whole device, unaligned, empty, past the end, wrapping), bit 3 keeps the
  * range as decoded instead of nudging it to blocks in the opposite state, bits 4-6 perturb
  * the length and r5 the offset (one byte, 4 KiB, half a block more or less, ranges that end
  * past the device or wrap), so every legal and illegal range is reachable.
+ * r4 bit 7: the range is cut from the run of blocks in the opposite state at or after the
+ * first block (the gap between two plugged extents for a plug, an extent for an unplug):
+ * r3 bits 4-5 take all of it, its last k blocks, its first k, or all but its end blocks
+ * (k = r3 % 16 + 1), so plugs that join the extents on both sides or one side, and
+ * unplugs of an extent's tail or middle (which split it) are made on purpose.
  */
 static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_t *r,
                         bool plug, struct trace_op *op)
@@ -795,8 +827,22 @@ static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_
         break;
     default: break;
     }
-    if ((r[4] & 7) <= 2 && !(r[4] & 8))
+    uint64_t rs, re;
+    if ((r[4] & 0x80) && vmem_run(sp, op->id, b, nb, plug ? 0 : 1, idx, &rs, &re)) {
+        uint64_t k = min_u64((r[3] & 15u) + 1u, re - rs);
+        switch ((r[3] >> 4) & 3) {
+        case 1: rs = re - k; break;
+        case 2: re = rs + k; break;
+        case 3:
+            if (re - rs >= 3)
+                rs++, re--;
+            break;
+        default: break;
+        }
+        off = rs * b, len = (re - rs) * b;
+    } else if ((r[4] & 7) <= 2 && !(r[4] & 8)) {
         vmem_nudge(sp, op->id, b, nb, plug ? 0 : 1, &off, &len);
+    }
     switch ((r[4] >> 4) & 7) {
     case 1: len += 1; break;
     case 2: len -= 1; break;

@@ -131,6 +131,10 @@ MUTANTS = [
      '    if (t->max_last < t->last)\n        m = max64(m, t->last - t->max_last);\n',
      '',
      'stats: the largest free range ignores the gap after the last device'),
+    ('vmem-merge-last-extent', 'core/src/vmem.c',
+     '    bool right = i < v->n_ext && v->ext[i].start == end;',
+     '    bool right = i + 1 < v->n_ext && v->ext[i].start == end;',
+     'off-by-one: a plug that ends where the last plugged extent begins is not joined to it'),
 ]
 
 

@@ -28,11 +28,14 @@ t_commit "$R" "docs"
 docs=$(git -C "$R" rev-parse --short=10 HEAD)
 
 # -- one bug, one finding -----------------------------------------------------------------
-# -max_len=256 (not ops's 64): inputs long enough that one second of byte minimisation leaves
+# -max_len=256 (not ops's 40): inputs long enough that one second of byte minimisation leaves
 # operations for the trace stage to drop
 "$R/fuzz/campaign" --work "$W" --time 10 --jobs 2 --engine-arg -max_len=256 ops >"$T_WORK/campaign.log" 2>&1
 rc=$?
 check "the campaign on the planted bug exits 1 (got $rc)" [ "$rc" = 1 ]
+# the engines cut inputs to max_len, the seeds too: those longer are replayed whole first
+check "... the seeds longer than ops's max_len are replayed whole, and those that fail are filed" \
+  log_has "$T_WORK/campaign.log" "^campaign: ops: [1-9][0-9]* of the [0-9]* seeds longer than max_len [0-9]* fail when replayed whole"
 mapfile -t found < <(grep -Lx flaky "$W"/findings/ops-*/kind 2>/dev/null | xargs -r -n1 dirname)
 n_in=$(find "${found[0]:-/nonexistent}/inputs" -type f 2>/dev/null | wc -l)
 n_fail=$(field "$T_WORK/campaign.log" ops 9)

@@ -1311,6 +1311,33 @@ int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_
 }
 
 /* Everything of one device, then lookups around it: O(memslots + extents + devices). */
+/*
+ * memdev_vmem_state at the edges of its contract, against model_vmem_state: an empty range,
+ * ranges that end past the device or wrap, a range across the first plugged extent's start
+ * (a mixed answer), and any device of another kind (invalid-argument).
+ */
+static int cmp_vmem_queries(const model_space *m, const model_dev *d, const memdev_space *sp,
+                            char *msg, size_t cap)
+{
+    uint64_t probe[][2] = {{0, 0}, {0, d->size + 1}, {d->size, 1}, {UINT64_MAX, 2}, {1, 1},
+                           {0, d->size}};
+    size_t n = sizeof probe / sizeof probe[0];
+    if (d->kind == MEMDEV_VIRTIO_MEM && d->n_ext > 0 && d->ext[0].lo > 0)
+        probe[n - 2][0] = d->ext[0].lo - 1, probe[n - 2][1] = 2;
+    for (size_t k = 0; k < n; k++) {
+        int a = -1, b = -1;
+        int ra = model_vmem_state(m, d->id, probe[k][0], probe[k][1], &a);
+        int rb = memdev_vmem_state(sp, d->id, probe[k][0], probe[k][1], &b);
+        if (ra != rb || (ra == 0 && a != b))
+            return diff(msg, cap, "vmem_state('%s', 0x%" PRIx64 ", 0x%" PRIx64 "): model=%s "
+                        "state %d library=%s state %d", d->id, probe[k][0], probe[k][1],
+                        memdev_error_name(ra), a, memdev_error_name(rb), b);
+        if (d->kind != MEMDEV_VIRTIO_MEM || d->empty)
+            break; /* one probe tells invalid-argument */
+    }
+    return 0;
+}
+
 static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, uint64_t lo,
                    uint64_t hi, char *msg, size_t cap)
 {
@@ -1326,6 +1353,8 @@ static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, uint6
         rc = cmp_memslots(d, sp, lo, hi, msg, cap);
     if (!rc && !d->empty && d->kind == MEMDEV_VIRTIO_MEM)
         rc = cmp_extents(d, sp, msg, cap);
+    if (!rc)
+        rc = cmp_vmem_queries(m, d, sp, msg, cap);
     if (!rc && !d->empty)
         rc = cmp_dev_lookups(m, i, sp, msg, cap);
     return rc;

@@ -135,6 +135,10 @@ MUTANTS = [
      '    bool right = i < v->n_ext && v->ext[i].start == end;',
      '    bool right = i + 1 < v->n_ext && v->ext[i].start == end;',
      'off-by-one: a plug that ends where the last plugged extent begins is not joined to it'),
+    ('vmem-state-wrap', 'core/src/query.c',
+     '    if (len == 0 || len > d->size || off > d->size - len)\n        return MEMDEV_EREMAPRANGE;',
+     '    if (len == 0 || off + len > d->size)\n        return MEMDEV_EREMAPRANGE;',
+     'missing wrap check: a virtio-mem state query whose range wraps past 2^64 is answered'),
 ]
 
 

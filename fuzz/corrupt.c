@@ -293,8 +293,9 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         if (!(v = pick_dev(sp, c[1], empty)))
             return false;
         uint8_t k = (uint8_t)(c[2] % MEMDEV_KIND_COUNT);
-        set_u8(p, &v->kind, k == MEMDEV_HV_BALLOON ? (uint8_t)((k + 1) % MEMDEV_KIND_COUNT) : k,
-               "kind of an empty device");
+        if (k == MEMDEV_HV_BALLOON)
+            k = (uint8_t)((k + 1) % MEMDEV_KIND_COUNT);
+        set_u8(p, &v->kind, k, "kind of an empty device");
         return true;
     }
     case 34:

@@ -108,10 +108,13 @@ fuzz_build() {
   done
   # shellcheck disable=SC2206
   [ -n "${FUZZ_BUILD_TARGETS:-}" ] && tgts=($FUZZ_BUILD_TARGETS)
-  if ! { env "${env[@]}" CC="$cc" cmake -S "$src" -B "$dir" -DMEMDEV_BUILD_TESTS=OFF \
-           "${flags[@]}" &&
-         env "${env[@]}" cmake --build "$dir" -j "$FUZZ_JOBS_BUILD" --target "${tgts[@]}"; } \
-       >"$log" 2>&1; then
+  # one build at a time per build directory: two campaigns started together from one checkout
+  # (two "hosts" on one machine) would otherwise race in make and lose each other's objects
+  if ! ( flock 9 || exit 1
+         { env "${env[@]}" CC="$cc" cmake -S "$src" -B "$dir" -DMEMDEV_BUILD_TESTS=OFF \
+             "${flags[@]}" &&
+           env "${env[@]}" cmake --build "$dir" -j "$FUZZ_JOBS_BUILD" --target "${tgts[@]}"; } \
+           >"$log" 2>&1 ) 9>"$dir/.build.lock"; then
     echo "$FUZZ_PROG: the $engine build failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     return 1

@@ -48,6 +48,9 @@
  *       (it may have fewer than the exact AND: bits come back when a summary is recomputed);
  *       likewise root_sum.a.
  *  [I6] node accounting: live nodes + free-list nodes = nodes handed out, per pool.
+ *  [I7] the unused rows n..WT_IB-1 of an inner node have all-zero class summaries, so a
+ *       first fit, which tests every row's summary against a size >= 1, never takes one and
+ *       need not read n (a line of its own).
  */
 #include "wtree.h"
 
@@ -490,6 +493,7 @@ static struct wt_leaf *leaf_alloc(wtree *t) {
 static struct wt_inner *inner_alloc(wtree *t) {
     struct wt_inner *p = pool_take(&t->inners);
     memset(p->sep, 0xff, sizeof p->sep);
+    memset(p->row, 0, sizeof p->row); /* [I7] */
     p->n = 0;
     return p;
 }
@@ -511,10 +515,12 @@ static void rows_move(struct wt_inner *dst, uint32_t to, const struct wt_inner *
     memmove(&dst->row[to], &src->row[from], m * sizeof dst->row[0]);
 }
 
-/* Marks rows n.. unused (sentinel separators). */
+/* Marks rows n.. unused: sentinel separators [I2], zero summaries [I7]. */
 static void rows_clear_tail(struct wt_inner *p) {
-    for (uint32_t r = p->n; r < WT_IB; r++)
+    for (uint32_t r = p->n; r < WT_IB; r++) {
         p->sep[r] = NONE;
+        memset(p->row[r].s, 0, sizeof p->row[r].s);
+    }
 }
 
 static void entries_clear_tail(struct wt_leaf *l) {
@@ -953,35 +959,35 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
         insert_first(t, first, last, dev);
         return;
     }
-    wt_pos path;
-    if (pos) {
-        path = *pos;
-    } else {
-        descend(t, first, &path);
-        path.pos = leaf_rank(t, path.leaf, first);
+    wt_pos own; /* the caller's path is used in place (a copy is 300 bytes) */
+    const wt_pos *path = pos;
+    if (!pos) {
+        descend(t, first, &own);
+        own.pos = leaf_rank(t, own.leaf, first);
+        path = &own;
     }
-    struct wt_leaf *l = path.leaf;
-    uint32_t i = path.pos;
+    struct wt_leaf *l = path->leaf;
+    uint32_t i = path->pos;
     bool tail = i == l->n; /* only in the last leaf: the gap after it is the tail */
     uint64_t g0 = gap_start(l, i), len = tail ? 0 : l->e[i].first - g0;
     t->count++;
     if (tail)
         t->max_last = last;
     struct wt_sum ls;
-    held_sum(t, &path, t->height, &ls);
+    held_sum(t, path, t->height, &ls);
     if (l->n < WT_LB) {
         leaf_put(l, i, first, last, dev);
         leaf_sum_after_insert(t, l, &ls, g0, len, first, last, tail);
-        propagate(t, &path, t->height, &ls);
+        propagate(t, path, t->height, &ls);
         return;
     }
     if (t->height > 0) {
         uint32_t lvl = t->height - 1;
-        struct wt_inner *p = path.node[lvl];
-        if (leaf_spill(t, p, path.idx[lvl], i, first, last, dev)) {
+        struct wt_inner *p = path->node[lvl];
+        if (leaf_spill(t, p, path->idx[lvl], i, first, last, dev)) {
             struct wt_sum ps;
             inner_summary(t, p, &ps);
-            propagate(t, &path, lvl, &ps);
+            propagate(t, path, lvl, &ps);
             return;
         }
     }
@@ -992,14 +998,14 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
     leaf_summary(t, rl, &rs);
     uint64_t rsep = rl->gs;
     for (uint32_t lvl = t->height; lvl-- > 0;) {
-        struct wt_inner *p = path.node[lvl];
-        uint32_t r = path.idx[lvl];
+        struct wt_inner *p = path->node[lvl];
+        uint32_t r = path->idx[lvl];
         struct wt_sum ps, qs;
-        held_sum(t, &path, lvl, &ps);
+        held_sum(t, path, lvl, &ps);
         row_update(t, p, r, &ls, &ps);
         struct wt_inner *q = inner_add_row(t, p, r, rsep, extra, &rs, &ps, &qs);
         if (!q) {
-            propagate(t, &path, lvl, &ps);
+            propagate(t, path, lvl, &ps);
             return;
         }
         extra = q;
@@ -1228,10 +1234,10 @@ static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr,
     void *cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         struct wt_inner *p = cur;
-        uint32_t fits = 0; /* rows whose summary fits, as a mask: no branch per row */
+        uint32_t fits = 0; /* rows whose summary fits, as a mask: no branch per row, and no
+                              read of n: unused rows fit nothing [I7] */
         for (uint32_t r = 0; r < WT_IB; r++)
             fits |= (uint32_t)(p->row[r].s[k] >= size) << r;
-        fits &= (1u << p->n) - 1;
         if (!fits)
             return false; /* summaries disagree with the root: only on corruption */
         uint32_t r = ctz32(fits);
@@ -1572,6 +1578,12 @@ static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vsta
             if (p->sep[r] != NONE)
                 VFAIL(vs, "window tree: node %u row %u past the end is not a sentinel [I2]", id,
                       r);
+            for (uint32_t k = 0; k < WT_K; k++)
+                if (p->row[r].s[k])
+                    VFAIL(vs,
+                          "window tree: node %u unused row %u has gap summary 0x%llx for "
+                          "alignment 0x%llx [I7]",
+                          id, r, X(p->row[r].s[k]), X(1ull << wt_class_log2[k]));
             continue;
         }
         uint64_t want = r == 0 ? gs : (vs->have_prev ? vs->prev_last + 1 : t->base);

@@ -51,6 +51,8 @@
  *  [I7] the unused rows n..WT_IB-1 of an inner node have all-zero class summaries, so a
  *       first fit, which tests every row's summary against a size >= 1, never takes one and
  *       need not read n (a line of its own).
+ *  [I8] with hints (wtree_set_hints), the owner's hint for every entry's dev word is the
+ *       leaf that holds the entry: every placement and every move between leaves is reported.
  */
 #include "wtree.h"
 
@@ -414,6 +416,18 @@ void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t la
     t->last = last;
     t->simd = wtree_simd_available();
     sum_zero(&t->root_sum);
+}
+
+void wtree_set_hints(wtree *t, wt_placed_fn placed, wt_hint_fn hint, void *ctx) {
+    t->placed = placed;
+    t->hint = hint;
+    t->hint_ctx = ctx;
+}
+
+/* Entries from..from+m-1 of l are now in l: the owner is told [I8]. */
+static void report(const wtree *t, const struct wt_leaf *l, uint32_t from, uint32_t m) {
+    if (t->placed && m)
+        t->placed(t->hint_ctx, &l->dev[from], m, l);
 }
 
 static void pool_fini(wtree *t, struct wt_pool *p) {
@@ -839,6 +853,9 @@ static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i, uint6
     r->gs = l->e[keep - 1].last + 1;
     l->holes = leaf_holes(l);
     r->holes = leaf_holes(r);
+    report(t, r, 0, r->n);
+    if (i < keep)
+        report(t, l, i, 1);
     return r;
 }
 
@@ -859,9 +876,12 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
         uint32_t m = (WT_LB - s->n + 1) / 2;
         run_of(l, i, first, last, dev, &u);
         run_put(s, s->n, &u, 0, m);
+        report(t, s, s->n, m);
         s->n += m;
         l->n = WT_LB + 1 - m;
         run_put(l, 0, &u, m, l->n);
+        if (i >= m)
+            report(t, l, i - m, 1);
         entries_clear_tail(l);
         l->gs = s->e[s->n - 1].last + 1;
         s->holes = leaf_holes(s);
@@ -875,8 +895,11 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
         memmove(&s->dev[m], s->dev, s->n * sizeof s->dev[0]);
         l->n = WT_LB + 1 - m;
         run_put(s, 0, &u, l->n, m);
+        report(t, s, 0, m);
         s->n += m;
         run_put(l, 0, &u, 0, l->n);
+        if (i < l->n)
+            report(t, l, i, 1);
         entries_clear_tail(l);
         s->gs = l->e[l->n - 1].last + 1;
         s->holes = leaf_holes(s);
@@ -947,6 +970,7 @@ static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t dev) 
     struct wt_leaf *l = leaf_alloc(t);
     l->gs = t->base;
     leaf_put(l, 0, first, last, dev);
+    report(t, l, 0, 1);
     t->root = l;
     t->height = 0;
     t->count = 1;
@@ -977,6 +1001,7 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
     held_sum(t, path, t->height, &ls);
     if (l->n < WT_LB) {
         leaf_put(l, i, first, last, dev);
+        report(t, l, i, 1);
         leaf_sum_after_insert(t, l, &ls, g0, len, first, last, tail);
         propagate(t, path, t->height, &ls);
         return;
@@ -1032,6 +1057,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     if (total <= WT_LB) {
         memcpy(&a->e[a->n], b->e, b->n * sizeof a->e[0]);
         memcpy(&a->dev[a->n], b->dev, b->n * sizeof a->dev[0]);
+        report(t, a, a->n, b->n);
         a->n = total;
         pool_give(&t->leaves, b);
         rows_move(p, r + 1, p, r + 2, p->n - r - 2);
@@ -1043,6 +1069,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
             uint32_t m = na - a->n;
             memcpy(&a->e[a->n], b->e, m * sizeof a->e[0]);
             memcpy(&a->dev[a->n], b->dev, m * sizeof a->dev[0]);
+            report(t, a, a->n, m);
             memmove(b->e, b->e + m, (b->n - m) * sizeof b->e[0]);
             memmove(b->dev, b->dev + m, (b->n - m) * sizeof b->dev[0]);
             b->n -= m;
@@ -1052,6 +1079,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
             memmove(b->dev + m, b->dev, b->n * sizeof b->dev[0]);
             memcpy(b->e, &a->e[na], m * sizeof b->e[0]);
             memcpy(b->dev, &a->dev[na], m * sizeof b->dev[0]);
+            report(t, b, 0, m);
             b->n += m;
         }
         a->n = na;
@@ -1555,6 +1583,10 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
         vs->have_prev = true;
         vs->prev_last = e;
         vs->entries++;
+        if (t->hint && t->hint(t->hint_ctx, l->dev[i]) != l)
+            VFAIL(vs, "window tree: entry at 0x%llx (dev 0x%x) is in leaf %u, its hint names "
+                      "another leaf [I8]",
+                  X(f), l->dev[i], id);
     }
     if (l->holes != leaf_holes(l))
         VFAIL(vs, "window tree: leaf %u marks gaps 0x%x non-empty, they are 0x%x [I3]", id,

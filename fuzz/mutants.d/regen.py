@@ -131,6 +131,11 @@ MUTANTS = [
      '    if (t->max_last < t->last)\n        m = max64(m, t->last - t->max_last);\n',
      '',
      'stats: the largest free range ignores the gap after the last device'),
+    # Issue 9, second round: the records' leaf hints [I8].
+    ('leaf-hint-spill', 'core/src/wtree.c',
+     '        run_put(s, 0, &u, l->n, m);\n        report(t, s, 0, m);\n',
+     '        run_put(s, 0, &u, l->n, m);\n',
+     'stale leaf hint: entries a full leaf hands to its right sibling keep naming the old leaf'),
 ]
 
 

@@ -23,7 +23,7 @@
 struct patch {
     void *at;
     size_t len;
-    unsigned char saved[16];
+    unsigned char saved[sizeof(struct dev)];
     const char *what;
 };
 
@@ -45,6 +45,12 @@ static void save(struct patch *p, void *f, size_t len, const char *what)
 {
     p->at = f, p->len = len, p->what = what;
     memcpy(p->saved, f, len);
+}
+
+/* The small fields of a record are bit-fields (no address): the whole record is saved. */
+static void save_dev(struct patch *p, struct dev *v, const char *what)
+{
+    save(p, v, sizeof *v, what);
 }
 
 static void set_u64(struct patch *p, uint64_t *f, uint64_t v, const char *what)
@@ -113,7 +119,7 @@ static bool empty(const struct dev *v) { return dev_empty(v); }
 static bool empty_x(const struct dev *v) { return dev_empty(v) && v->x; }
 static bool short_id(const struct dev *v) { return !(v->flags & DF_LONG_ID); }
 static bool placed_short(const struct dev *v) { return placed(v) && short_id(v); }
-static bool slotted(const struct dev *v) { return placed(v) && v->slot >= 0; }
+static bool slotted(const struct dev *v) { return placed(v) && dev_slot(v) >= 0; }
 static bool needs_x(const struct dev *v)
 {
     return placed(v) && v->x &&
@@ -170,16 +176,14 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 13: /* a slot where none belongs, or none where one does */
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        p->at = &v->slot, p->len = sizeof v->slot, p->what = "device slot";
-        memcpy(p->saved, &v->slot, sizeof v->slot);
-        v->slot = (v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM) ? -1 : 0;
+        save_dev(p, v, "device slot");
+        v->slot1 = (v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM) ? 0 : 1;
         return true;
     case 14:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        p->at = &v->kind, p->len = sizeof v->kind, p->what = "device kind";
-        memcpy(p->saved, &v->kind, sizeof v->kind);
-        v->kind = (uint8_t)(MEMDEV_KIND_COUNT + c[2] % 8u);
+        save_dev(p, v, "device kind");
+        v->kind = (unsigned)(MEMDEV_KIND_COUNT + c[2] % (8u - MEMDEV_KIND_COUNT)) & 7u;
         return true;
     case 15:
         if (!(v = pick_dev(sp, c[1], with_x)))
@@ -237,46 +241,53 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
                 "KVM memslots used by others");
         return true;
     /* One device record: its alignment, slot, flags, id, kind state. */
-    case 24:
+    case 24: { /* (the alignment is a 6-bit field: it cannot go past 2^63 any more) */
+        struct dev *w = pick_dev(sp, c[2], placed);
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        set_u8(p, &v->align_log2, (uint8_t)(64u + c[2] % 192u), "device alignment (past 2^63)");
+        save(p, &v->leaf, sizeof v->leaf, "window tree leaf named by a device [I8]");
+        /* another device's leaf, or a value no leaf has: the validator compares it only */
+        v->leaf = w && w->leaf != v->leaf ? w->leaf : (const void *)((uintptr_t)v->leaf ^ 64u);
         return true;
+    }
     case 25:
         if (!(v = pick_dev(sp, c[1], misalignable)))
             return false;
-        set_u8(p, &v->align_log2, (uint8_t)(__builtin_ctzll(v->addr) + 1),
-               "device alignment (the address no longer meets it)");
+        save_dev(p, v, "device alignment (the address no longer meets it)");
+        v->align_log2 = ((unsigned)__builtin_ctzll(v->addr) + 1u) & 63u;
         return true;
     case 26:
         if (!(v = pick_dev(sp, c[1], slotted)))
             return false;
-        save(p, &v->slot, sizeof v->slot, "DIMM slot (past the slots there are)");
-        v->slot = (int16_t)(sp->cfg.dimm_slots + c[2] % 4u);
+        save_dev(p, v, "DIMM slot (past the slots there are)");
+        v->slot1 = (sp->cfg.dimm_slots + 1u + c[2] % 4u) & 511u;
         return true;
     case 27: {
         struct dev *w;
         if (!(v = pick_dev(sp, c[1], slotted)) || !(w = pick_dev(sp, c[1] + 1u, slotted)) ||
             v == w)
             return false;
-        save(p, &v->slot, sizeof v->slot, "DIMM slot (one held by another device)");
-        v->slot = w->slot;
+        save_dev(p, v, "DIMM slot (one held by another device)");
+        v->slot1 = w->slot1;
         return true;
     }
     case 28:
         if (!(v = pick_dev(sp, c[1], placed_short)))
             return false;
-        set_u8(p, &v->flags, v->flags ^ DF_DECIDED, "decided flag (the tree's fast mark)");
+        save_dev(p, v, "decided flag (the tree's fast mark)");
+        v->flags ^= DF_DECIDED;
         return true;
     case 29:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        set_u8(p, &v->flags, (uint8_t)(v->flags & ~(unsigned)DF_LIVE), "live flag of a placed device");
+        save_dev(p, v, "live flag of a placed device");
+        v->flags = v->flags & ~(unsigned)DF_LIVE & 0xffu;
         return true;
     case 30:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        set_u8(p, &v->flags, v->flags | DF_EMPTY, "empty flag of a placed device");
+        save_dev(p, v, "empty flag of a placed device");
+        v->flags |= DF_EMPTY;
         return true;
     case 31:
         if (!(v = pick_dev(sp, c[1], placed)))
@@ -292,10 +303,11 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 33: {
         if (!(v = pick_dev(sp, c[1], empty)))
             return false;
-        uint8_t k = (uint8_t)(c[2] % MEMDEV_KIND_COUNT);
+        unsigned k = c[2] % MEMDEV_KIND_COUNT;
         if (k == MEMDEV_HV_BALLOON)
-            k = (uint8_t)((k + 1) % MEMDEV_KIND_COUNT);
-        set_u8(p, &v->kind, k, "kind of an empty device");
+            k = (k + 1) % MEMDEV_KIND_COUNT;
+        save_dev(p, v, "kind of an empty device");
+        v->kind = k & 7u;
         return true;
     }
     case 34:
@@ -305,7 +317,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         case 0: add_u32(p, &v->x->nslots, d, "memslots of an empty hv-balloon"); break;
         case 1: add_u64(p, &v->x->plugged, d, "mapped bytes of an empty hv-balloon"); break;
         case 2: add_u32(p, &v->x->n_ext, d, "extents of an empty hv-balloon"); break;
-        default: set_u8(p, &v->flags, v->flags | DF_DECIDED, "decided flag of an empty hv-balloon");
+        default: save_dev(p, v, "decided flag of an empty hv-balloon"); v->flags |= DF_DECIDED;
         }
         return true;
     case 35:
@@ -341,12 +353,14 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         if (!(v = pick_dev(sp, c[1], vmem)))
             return false;
         unsigned ctz = (unsigned)__builtin_ctzll(v->size);
-        if (c[2] % 3u == 0)
-            set_u8(p, &v->block_log2, (uint8_t)(64u + c[3] % 192u), "virtio-mem block (past 2^63)");
-        else if (c[2] % 3u == 1 || ctz >= 63)
-            set_u8(p, &v->block_log2, (uint8_t)(c[3] % 20u), "virtio-mem block (below 1 MiB)");
-        else
-            set_u8(p, &v->block_log2, (uint8_t)(ctz + 1), "virtio-mem block (size not a multiple)");
+        /* (the block exponent is a 6-bit field: it cannot go past 2^63 any more) */
+        if (c[2] % 2u == 0 || ctz >= 63) {
+            save_dev(p, v, "virtio-mem block (below 1 MiB)");
+            v->block_log2 = (c[3] % 20u) & 63u;
+        } else {
+            save_dev(p, v, "virtio-mem block (size not a multiple)");
+            v->block_log2 = (ctz + 1u) & 63u;
+        }
         return true;
     }
     case 40: {

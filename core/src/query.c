@@ -81,7 +81,7 @@ void dev_info(const memdev_space *sp, const struct dev *v, memdev_device_info *o
     o->size = v->size;
     o->requested_size = v->x ? v->x->req_size : v->size;
     o->align = dev_align(v);
-    o->slot = v->slot;
+    o->slot = dev_slot(v);
     o->memslots = dev_nslots(v);
     o->memslot_size = dev_empty(v) ? 0 : dev_memslot_size(v);
     o->mapped = dev_nmapped(v);
@@ -328,7 +328,7 @@ static void digest_dev(uint64_t *h, const struct dev *v) {
                               dev_decided(v),
                               dev_nslots(v),
                               dev_nmapped(v),
-                              (uint64_t)(int64_t)v->slot,
+                              (uint64_t)(int64_t)dev_slot(v),
                               (v->flags & DF_HAS_NODE) != 0,
                               v->node};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)

@@ -122,36 +122,65 @@ static uint32_t hash_bytes(const char *s, size_t len) {
  * Scans an id once: its length (counting up to MEMDEV_MAX_ID_LEN + 1 bytes), the NUL-padded
  * inline copy of a short one and its hash (hash_bytes, from the copy's two words).
  */
-static void key_of(const char *id, struct idkey *k) {
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+/*
+ * The bytes of id before its NUL, at most ID_INLINE, into out (NUL-padded); returns their
+ * number. One 16-byte load when it stays inside id's page, which cannot fault though it may
+ * read past the string (as strlen does): that read is outside the string's object, so the
+ * address sanitizer is told not to check it. Otherwise byte by byte.
+ */
+__attribute__((no_sanitize_address)) static size_t id_prefix(const char *id, char *out) {
+    _Static_assert(ID_INLINE == 16, "one vector");
+    if (((uintptr_t)id & 4095) <= 4096 - 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)id);
+        uint32_t z = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+        uint32_t n = z ? (uint32_t)__builtin_ctz(z) : 16;
+        __m128i at = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        __m128i keep = _mm_cmplt_epi8(at, _mm_set1_epi8((char)n));
+        _mm_storeu_si128((__m128i *)(void *)out, _mm_and_si128(v, keep));
+        return n;
+    }
+#else
+static size_t id_prefix(const char *id, char *out) {
+#endif
     size_t n = 0;
-    memset(k->inl, 0, sizeof k->inl);
+    memset(out, 0, ID_INLINE);
     while (n < ID_INLINE && id[n]) {
-        k->inl[n] = id[n];
+        out[n] = id[n];
         n++;
     }
+    return n;
+}
+
+/* hash_bytes of a short id (n < ID_INLINE bytes) from its NUL-padded copy's two words. */
+static uint32_t inline_hash(const char *inl, size_t n) {
+    uint64_t w0, w1, h = 0x9e3779b97f4a7c15ull ^ n;
+    memcpy(&w0, inl, 8);
+    memcpy(&w1, inl + 8, 8);
+    if (n >= 8) {
+        h = (h ^ w0) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        w0 = w1;
+    }
+    if (n % 8) {
+        h = (h ^ w0) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 32;
+    }
+    h *= 0xbf58476d1ce4e5b9ull;
+    return (uint32_t)(h >> 32);
+}
+
+static void key_of(const char *id, struct idkey *k) {
+    size_t n = id_prefix(id, k->inl);
     k->s = id;
     if (n == ID_INLINE) {
         while (n <= MEMDEV_MAX_ID_LEN && id[n])
             n++;
-        k->len = n;
         k->hash = hash_bytes(id, n);
     } else {
-        uint64_t w0, w1, h = 0x9e3779b97f4a7c15ull ^ n;
-        memcpy(&w0, k->inl, 8);
-        memcpy(&w1, k->inl + 8, 8);
-        if (n >= 8) {
-            h = (h ^ w0) * 0xff51afd7ed558ccdull;
-            h ^= h >> 32;
-            w0 = w1;
-        }
-        if (n % 8) {
-            h = (h ^ w0) * 0xc4ceb9fe1a85ec53ull;
-            h ^= h >> 32;
-        }
-        h *= 0xbf58476d1ce4e5b9ull;
-        k->len = n;
-        k->hash = (uint32_t)(h >> 32);
+        k->hash = inline_hash(k->inl, n);
     }
+    k->len = n;
     k->tag = id_tag(k->hash);
 }
 
@@ -169,8 +198,6 @@ static inline uint32_t tag_match(const struct id_bucket *b, uint8_t t) {
 }
 
 static bool id_equal(const struct dev *v, const struct idkey *k) {
-    if (v->hash != k->hash)
-        return false;
     if (k->len < ID_INLINE)
         return !(v->flags & DF_LONG_ID) && !memcmp(v->id, k->inl, ID_INLINE);
     return (v->flags & DF_LONG_ID) && !strcmp(dev_id(v), k->s);
@@ -193,14 +220,28 @@ static uint32_t id_lookup(const memdev_space *sp, const struct idkey *k) {
     return di != DEV_NIL ? di : bucket_find(sp, id_bucket_alt(b, k->tag, sp->nbuckets), k);
 }
 
-uint32_t space_find(const memdev_space *sp, const char *id) {
+/* The record of id (DEV_NIL: none) and the id's key in *k. */
+static uint32_t find_key(const memdev_space *sp, const char *id, struct idkey *k) {
     if (!id)
         return DEV_NIL;
-    struct idkey k;
-    key_of(id, &k);
-    if (k.len == 0 || k.len > MEMDEV_MAX_ID_LEN)
+    key_of(id, k);
+    if (k->len == 0 || k->len > MEMDEV_MAX_ID_LEN)
         return DEV_NIL;
-    return id_lookup(sp, &k);
+    return id_lookup(sp, k);
+}
+
+uint32_t space_find(const memdev_space *sp, const char *id) {
+    struct idkey k;
+    return find_key(sp, id, &k);
+}
+
+uint32_t space_id_hash(const struct dev *v) {
+    const char *id = dev_id(v);
+    if (v->flags & DF_LONG_ID)
+        return hash_bytes(id, strlen(id));
+    char inl[ID_INLINE];
+    size_t n = id_prefix(v->id, inl); /* the record's 16 bytes, NUL-padded */
+    return inline_hash(inl, n);
 }
 
 /* Places (tag, di) in a free slot of bucket b: false when full. */
@@ -274,7 +315,7 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
         for (uint32_t i = 0; ok && i < sp->dev_used; i++) {
             const struct dev *v = space_dev(sp, i);
             if (v->flags & DF_LIVE)
-                ok = tab_insert(tab, nb, v->hash, i);
+                ok = tab_insert(tab, nb, space_id_hash(v), i);
         }
         if (ok) {
             space_release(sp, sp->itab_raw);
@@ -443,6 +484,21 @@ int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap) {
     return 0;
 }
 
+/* The window tree's leaf hints live in the records [I8]. */
+static void leaf_placed(void *ctx, const uint32_t *dev, uint32_t n, const void *leaf) {
+    const memdev_space *sp = ctx;
+    if (n > 1) /* records of moved entries: their misses overlap */
+        for (uint32_t i = 0; i < n; i++)
+            __builtin_prefetch(space_dev(sp, DEV_INDEX(dev[i])), 1);
+    for (uint32_t i = 0; i < n; i++)
+        space_dev(sp, DEV_INDEX(dev[i]))->leaf = leaf;
+}
+
+static const void *leaf_hint(const void *ctx, uint32_t dev) {
+    const memdev_space *sp = ctx;
+    return DEV_INDEX(dev) < sp->dev_used ? space_dev(sp, DEV_INDEX(dev))->leaf : NULL;
+}
+
 int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
                         memdev_space **out) {
     static const memdev_allocator libc_alloc = {libc_realloc, libc_free, NULL};
@@ -478,6 +534,7 @@ int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
     }
     sp->cfg.vhost = sp->vhost;
     wtree_init(&sp->tree, &sp->al, cfg->base, sp->wlast);
+    wtree_set_hints(&sp->tree, leaf_placed, leaf_hint, sp);
     *out = sp;
     return 0;
 }
@@ -787,13 +844,11 @@ static void fill_record(struct dev *v, const memdev_device_desc *d, const struct
     } else {
         memcpy(v->id, p->key.inl, ID_INLINE);
     }
-    v->hash = p->key.hash;
-    v->kind = (uint8_t)d->kind;
+    v->kind = (unsigned)d->kind & 7;
     v->flags |= DF_LIVE;
     if (d->fields & MEMDEV_F_NODE)
         v->flags |= DF_HAS_NODE;
     v->node = d->node;
-    v->slot = -1;
     v->x = b->x;
     if (b->x)
         b->x->memdev = b->memdev;
@@ -825,16 +880,16 @@ int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_resul
     }
     v->addr = p.addr;
     v->size = p.size;
-    v->align_log2 = (uint8_t)__builtin_ctzll(p.align);
+    v->align_log2 = (unsigned)__builtin_ctzll(p.align) & 63;
     if (d->kind == MEMDEV_VIRTIO_MEM) {
-        v->block_log2 = (uint8_t)__builtin_ctzll(p.block);
+        v->block_log2 = (unsigned)__builtin_ctzll(p.block) & 63;
         v->requested = p.requested;
     }
     if (p.dynamic)
         v->flags |= DF_DYNAMIC;
     if (p.decided)
         v->flags |= DF_DECIDED;
-    v->slot = (int16_t)p.slot;
+    v->slot1 = (unsigned)(p.slot + 1) & 511;
     if (b.x) {
         b.x->req_size = d->size;
         b.x->label = p.label;
@@ -879,10 +934,13 @@ int space_vmem_x(memdev_space *sp, struct dev *d) {
 /* ---- unplug --------------------------------------------------------------------------------- */
 
 int memdev_unplug(memdev_space *sp, const char *id) {
-    uint32_t di = space_find(sp, id);
+    struct idkey k;
+    uint32_t di = find_key(sp, id, &k);
     if (di == DEV_NIL)
         return space_fail(sp, MEMDEV_EUNKNOWNID, "no device '%s' is plugged", id ? id : "");
     struct dev *v = space_dev(sp, di);
+    if (!dev_empty(v)) /* its leaf comes in while the checks and the descent run [I8] */
+        wtree_prefetch_leaf(v->leaf);
     if (v->kind != MEMDEV_DIMM && v->kind != MEMDEV_VIRTIO_MEM)
         return space_fail(sp, MEMDEV_ENOTUNPLUGGABLE, "a %s cannot be unplugged",
                           memdev_kind_name((memdev_kind)v->kind));
@@ -891,8 +949,8 @@ int memdev_unplug(memdev_space *sp, const char *id) {
                           id, (unsigned long long)dev_plugged(v),
                           (unsigned long long)v->requested);
     wtree_remove(&sp->tree, v->addr);
-    if (v->slot >= 0) {
-        sp->slot_map[v->slot / 64] &= ~(1ull << (v->slot % 64));
+    if (dev_slot(v) >= 0) {
+        sp->slot_map[dev_slot(v) / 64] &= ~(1ull << (dev_slot(v) % 64));
         sp->dimm_used--;
     }
     sp->used_size -= v->size;
@@ -902,7 +960,7 @@ int memdev_unplug(memdev_space *sp, const char *id) {
     if (dev_decided(v) && dev_nslots(v) > 1)
         sp->n_multi--;
     sp->ndevices--;
-    id_remove(sp, v->hash, di);
+    id_remove(sp, k.hash, di);
     record_give(sp, di);
     space_ok(sp);
     return 0;

@@ -51,22 +51,28 @@ enum dev_flag {
 
 /*
  * A device record: one cache line, everything a plug, an unplug or a lookup of a dimm,
- * virtio-pmem or plain virtio-mem needs, the id included (up to 15 bytes). While free, `addr`
- * links the free list.
+ * virtio-pmem or plain virtio-mem needs, the id included (up to 15 bytes), and the window
+ * tree leaf that holds its entry, so an unplug fetches the leaf as soon as it has the record
+ * (wtree.c [I8]). The small fields share one word; the id's hash is not kept (it is computed
+ * again from the id where needed: the id table's growth and the validator). While free,
+ * `addr` links the free list.
  */
 struct dev {
     char id[ID_INLINE]; /* NUL-padded; or (DF_LONG_ID) a heap pointer in the first 8 bytes */
     uint64_t addr, size; /* region: placed and budgeted */
     uint64_t requested;  /* virtio-mem requested size */
     struct dev_x *x;     /* NULL unless the kind state above is needed */
-    uint32_t hash;       /* of the id: its buckets and tag in the id table */
+    const void *leaf;    /* placed: the window tree leaf holding the entry [I8] */
     uint32_t node;
-    int16_t slot;
-    uint8_t kind, align_log2; /* placement alignment = 1 << align_log2 */
-    uint8_t block_log2;       /* virtio-mem block = 1 << block_log2 */
-    uint8_t flags;            /* DF_* */
-    uint8_t pad_[2];
+    unsigned slot1 : 9;      /* DIMM slot + 1; 0: none (dev_slot) */
+    unsigned kind : 3;       /* memdev_kind */
+    unsigned align_log2 : 6; /* placement alignment = 1 << align_log2 */
+    unsigned block_log2 : 6; /* virtio-mem block = 1 << block_log2 */
+    unsigned flags : 8;      /* DF_* */
 };
+
+_Static_assert(MEMDEV_MAX_DIMM_SLOTS < 511 && MEMDEV_KIND_COUNT <= 8,
+               "slot + 1 fits 9 bits, a kind 3 bits");
 
 _Static_assert(sizeof(struct dev) == 64, "a device record is one cache line");
 
@@ -79,6 +85,11 @@ static inline const char *dev_id(const struct dev *v) {
         return p;
     }
     return v->id;
+}
+
+/* The DIMM slot, or -1. */
+static inline int dev_slot(const struct dev *v) {
+    return (int)v->slot1 - 1;
 }
 
 static inline bool dev_empty(const struct dev *v) {
@@ -192,6 +203,8 @@ static inline struct dev *space_dev(const memdev_space *sp, uint32_t di) {
 
 /* space.c */
 uint32_t space_find(const memdev_space *sp, const char *id);
+/* The 32-bit hash of a record's id (its buckets and tag in the id table). */
+uint32_t space_id_hash(const struct dev *v);
 /* Each live record in index order. */
 #define SPACE_FOREACH(sp, di, v)                                                                   \
     for (uint32_t di = 0; di < (sp)->dev_used; di++)                                               \

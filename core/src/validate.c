@@ -87,8 +87,8 @@ static int check_memslots(struct vctx *c, const struct dev *d) {
 
 /* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
 static int check_vmem(struct vctx *c, const struct dev *d) {
-    uint64_t block = d->block_log2 > 63 ? 0 : dev_block(d); /* no shift past 63 */
-    if (d->block_log2 > 63 || block < (1ull << 20) || d->size % block ||
+    uint64_t block = dev_block(d); /* block_log2 is a 6-bit field: no shift past 63 */
+    if (block < (1ull << 20) || d->size % block ||
         d->requested % block || d->requested > d->size || dev_align(d) < block)
         return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]",
                    dev_id(d), X(block), X(d->size), X(d->requested));
@@ -151,21 +151,22 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
                        dev_id(v), v->x->nslots, v->x->nmapped, X(v->x->plugged));
         return 0;
     }
-    uint64_t align = v->align_log2 > 63 ? 0 : dev_align(v); /* no shift past 63 */
-    if (v->size == 0 || v->align_log2 > 63 || v->addr & (align - 1) || v->addr < sp->cfg.base ||
+    uint64_t align = dev_align(v); /* align_log2 is a 6-bit field: no shift past 63 */
+    if (v->size == 0 || v->addr & (align - 1) || v->addr < sp->cfg.base ||
         v->size - 1 > sp->wlast - v->addr)
         return bad(c,
                    "device '%s' at [0x%llx, +0x%llx) align 0x%llx is not an aligned range "
                    "inside the window [S1]",
                    dev_id(v), X(v->addr), X(v->size), X(align));
     bool has_slot = v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM;
-    if (has_slot != (v->slot >= 0) || (has_slot && (uint32_t)v->slot >= sp->cfg.dimm_slots))
-        return bad(c, "device '%s' has slot %d of %u [S5]", dev_id(v), v->slot, sp->cfg.dimm_slots);
+    int slot = dev_slot(v);
+    if (has_slot != (slot >= 0) || (has_slot && (uint32_t)slot >= sp->cfg.dimm_slots))
+        return bad(c, "device '%s' has slot %d of %u [S5]", dev_id(v), slot, sp->cfg.dimm_slots);
     if (has_slot) {
-        uint64_t bit = 1ull << (v->slot % 64);
-        if (t->slots[v->slot / 64] & bit)
-            return bad(c, "slot %d is held by two devices, one is '%s' [S5]", v->slot, dev_id(v));
-        t->slots[v->slot / 64] |= bit;
+        uint64_t bit = 1ull << (slot % 64);
+        if (t->slots[slot / 64] & bit)
+            return bad(c, "slot %d is held by two devices, one is '%s' [S5]", slot, dev_id(v));
+        t->slots[slot / 64] |= bit;
         t->dimms++;
     }
     int rc = check_memslots(c, v);
@@ -262,9 +263,9 @@ static int check_id_table(struct vctx *c, const memdev_space *sp) {
             const struct dev *v = i < ID_SLOTS && di < sp->dev_used ? space_dev(sp, di) : NULL;
             if (!v || !(v->flags & DF_LIVE))
                 return bad(c, "id table bucket %u slot %u refers to no device", b, i);
-            uint32_t home = id_bucket1(v->hash, sp->nbuckets);
-            if (bk->tag[i] != id_tag(v->hash) ||
-                (b != home && b != id_bucket_alt(home, id_tag(v->hash), sp->nbuckets)))
+            uint32_t hash = space_id_hash(v), home = id_bucket1(hash, sp->nbuckets);
+            if (bk->tag[i] != id_tag(hash) ||
+                (b != home && b != id_bucket_alt(home, id_tag(hash), sp->nbuckets)))
                 return bad(c, "id table bucket %u slot %u holds '%s' out of its place", b, i,
                            dev_id(v));
             used++;

@@ -48,6 +48,11 @@
  *       (it may have fewer than the exact AND: bits come back when a summary is recomputed);
  *       likewise root_sum.a.
  *  [I6] node accounting: live nodes + free-list nodes = nodes handed out, per pool.
+ *  [I7] the unused rows n..WT_IB-1 of an inner node have all-zero class summaries, so a
+ *       first fit, which tests every row's summary against a size >= 1, never takes one and
+ *       need not read n (a line of its own).
+ *  [I8] with hints (wtree_set_hints), the owner's hint for every entry's dev word is the
+ *       leaf that holds the entry: every placement and every move between leaves is reported.
  */
 #include "wtree.h"
 
@@ -413,6 +418,18 @@ void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t la
     sum_zero(&t->root_sum);
 }
 
+void wtree_set_hints(wtree *t, wt_placed_fn placed, wt_hint_fn hint, void *ctx) {
+    t->placed = placed;
+    t->hint = hint;
+    t->hint_ctx = ctx;
+}
+
+/* Entries from..from+m-1 of l are now in l: the owner is told [I8]. */
+static void report(const wtree *t, const struct wt_leaf *l, uint32_t from, uint32_t m) {
+    if (t->placed && m)
+        t->placed(t->hint_ctx, &l->dev[from], m, l);
+}
+
 static void pool_fini(wtree *t, struct wt_pool *p) {
     for (uint32_t i = 0; i < p->npages; i++)
         t->al.free(t->al.ctx, p->page[i]);
@@ -490,6 +507,7 @@ static struct wt_leaf *leaf_alloc(wtree *t) {
 static struct wt_inner *inner_alloc(wtree *t) {
     struct wt_inner *p = pool_take(&t->inners);
     memset(p->sep, 0xff, sizeof p->sep);
+    memset(p->row, 0, sizeof p->row); /* [I7] */
     p->n = 0;
     return p;
 }
@@ -511,10 +529,12 @@ static void rows_move(struct wt_inner *dst, uint32_t to, const struct wt_inner *
     memmove(&dst->row[to], &src->row[from], m * sizeof dst->row[0]);
 }
 
-/* Marks rows n.. unused (sentinel separators). */
+/* Marks rows n.. unused: sentinel separators [I2], zero summaries [I7]. */
 static void rows_clear_tail(struct wt_inner *p) {
-    for (uint32_t r = p->n; r < WT_IB; r++)
+    for (uint32_t r = p->n; r < WT_IB; r++) {
         p->sep[r] = NONE;
+        memset(p->row[r].s, 0, sizeof p->row[r].s);
+    }
 }
 
 static void entries_clear_tail(struct wt_leaf *l) {
@@ -833,6 +853,9 @@ static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i, uint6
     r->gs = l->e[keep - 1].last + 1;
     l->holes = leaf_holes(l);
     r->holes = leaf_holes(r);
+    report(t, r, 0, r->n);
+    if (i < keep)
+        report(t, l, i, 1);
     return r;
 }
 
@@ -853,9 +876,12 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
         uint32_t m = (WT_LB - s->n + 1) / 2;
         run_of(l, i, first, last, dev, &u);
         run_put(s, s->n, &u, 0, m);
+        report(t, s, s->n, m);
         s->n += m;
         l->n = WT_LB + 1 - m;
         run_put(l, 0, &u, m, l->n);
+        if (i >= m)
+            report(t, l, i - m, 1);
         entries_clear_tail(l);
         l->gs = s->e[s->n - 1].last + 1;
         s->holes = leaf_holes(s);
@@ -869,8 +895,11 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
         memmove(&s->dev[m], s->dev, s->n * sizeof s->dev[0]);
         l->n = WT_LB + 1 - m;
         run_put(s, 0, &u, l->n, m);
+        report(t, s, 0, m);
         s->n += m;
         run_put(l, 0, &u, 0, l->n);
+        if (i < l->n)
+            report(t, l, i, 1);
         entries_clear_tail(l);
         s->gs = l->e[l->n - 1].last + 1;
         s->holes = leaf_holes(s);
@@ -941,6 +970,7 @@ static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t dev) 
     struct wt_leaf *l = leaf_alloc(t);
     l->gs = t->base;
     leaf_put(l, 0, first, last, dev);
+    report(t, l, 0, 1);
     t->root = l;
     t->height = 0;
     t->count = 1;
@@ -953,35 +983,36 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
         insert_first(t, first, last, dev);
         return;
     }
-    wt_pos path;
-    if (pos) {
-        path = *pos;
-    } else {
-        descend(t, first, &path);
-        path.pos = leaf_rank(t, path.leaf, first);
+    wt_pos own; /* the caller's path is used in place (a copy is 300 bytes) */
+    const wt_pos *path = pos;
+    if (!pos) {
+        descend(t, first, &own);
+        own.pos = leaf_rank(t, own.leaf, first);
+        path = &own;
     }
-    struct wt_leaf *l = path.leaf;
-    uint32_t i = path.pos;
+    struct wt_leaf *l = path->leaf;
+    uint32_t i = path->pos;
     bool tail = i == l->n; /* only in the last leaf: the gap after it is the tail */
     uint64_t g0 = gap_start(l, i), len = tail ? 0 : l->e[i].first - g0;
     t->count++;
     if (tail)
         t->max_last = last;
     struct wt_sum ls;
-    held_sum(t, &path, t->height, &ls);
+    held_sum(t, path, t->height, &ls);
     if (l->n < WT_LB) {
         leaf_put(l, i, first, last, dev);
+        report(t, l, i, 1);
         leaf_sum_after_insert(t, l, &ls, g0, len, first, last, tail);
-        propagate(t, &path, t->height, &ls);
+        propagate(t, path, t->height, &ls);
         return;
     }
     if (t->height > 0) {
         uint32_t lvl = t->height - 1;
-        struct wt_inner *p = path.node[lvl];
-        if (leaf_spill(t, p, path.idx[lvl], i, first, last, dev)) {
+        struct wt_inner *p = path->node[lvl];
+        if (leaf_spill(t, p, path->idx[lvl], i, first, last, dev)) {
             struct wt_sum ps;
             inner_summary(t, p, &ps);
-            propagate(t, &path, lvl, &ps);
+            propagate(t, path, lvl, &ps);
             return;
         }
     }
@@ -992,14 +1023,14 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
     leaf_summary(t, rl, &rs);
     uint64_t rsep = rl->gs;
     for (uint32_t lvl = t->height; lvl-- > 0;) {
-        struct wt_inner *p = path.node[lvl];
-        uint32_t r = path.idx[lvl];
+        struct wt_inner *p = path->node[lvl];
+        uint32_t r = path->idx[lvl];
         struct wt_sum ps, qs;
-        held_sum(t, &path, lvl, &ps);
+        held_sum(t, path, lvl, &ps);
         row_update(t, p, r, &ls, &ps);
         struct wt_inner *q = inner_add_row(t, p, r, rsep, extra, &rs, &ps, &qs);
         if (!q) {
-            propagate(t, &path, lvl, &ps);
+            propagate(t, path, lvl, &ps);
             return;
         }
         extra = q;
@@ -1026,6 +1057,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     if (total <= WT_LB) {
         memcpy(&a->e[a->n], b->e, b->n * sizeof a->e[0]);
         memcpy(&a->dev[a->n], b->dev, b->n * sizeof a->dev[0]);
+        report(t, a, a->n, b->n);
         a->n = total;
         pool_give(&t->leaves, b);
         rows_move(p, r + 1, p, r + 2, p->n - r - 2);
@@ -1037,6 +1069,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
             uint32_t m = na - a->n;
             memcpy(&a->e[a->n], b->e, m * sizeof a->e[0]);
             memcpy(&a->dev[a->n], b->dev, m * sizeof a->dev[0]);
+            report(t, a, a->n, m);
             memmove(b->e, b->e + m, (b->n - m) * sizeof b->e[0]);
             memmove(b->dev, b->dev + m, (b->n - m) * sizeof b->dev[0]);
             b->n -= m;
@@ -1046,6 +1079,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
             memmove(b->dev + m, b->dev, b->n * sizeof b->dev[0]);
             memcpy(b->e, &a->e[na], m * sizeof b->e[0]);
             memcpy(b->dev, &a->dev[na], m * sizeof b->dev[0]);
+            report(t, b, 0, m);
             b->n += m;
         }
         a->n = na;
@@ -1228,10 +1262,10 @@ static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr,
     void *cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         struct wt_inner *p = cur;
-        uint32_t fits = 0; /* rows whose summary fits, as a mask: no branch per row */
+        uint32_t fits = 0; /* rows whose summary fits, as a mask: no branch per row, and no
+                              read of n: unused rows fit nothing [I7] */
         for (uint32_t r = 0; r < WT_IB; r++)
             fits |= (uint32_t)(p->row[r].s[k] >= size) << r;
-        fits &= (1u << p->n) - 1;
         if (!fits)
             return false; /* summaries disagree with the root: only on corruption */
         uint32_t r = ctz32(fits);
@@ -1549,6 +1583,10 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
         vs->have_prev = true;
         vs->prev_last = e;
         vs->entries++;
+        if (t->hint && t->hint(t->hint_ctx, l->dev[i]) != l)
+            VFAIL(vs, "window tree: entry at 0x%llx (dev 0x%x) is in leaf %u, its hint names "
+                      "another leaf [I8]",
+                  X(f), l->dev[i], id);
     }
     if (l->holes != leaf_holes(l))
         VFAIL(vs, "window tree: leaf %u marks gaps 0x%x non-empty, they are 0x%x [I3]", id,
@@ -1572,6 +1610,12 @@ static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vsta
             if (p->sep[r] != NONE)
                 VFAIL(vs, "window tree: node %u row %u past the end is not a sentinel [I2]", id,
                       r);
+            for (uint32_t k = 0; k < WT_K; k++)
+                if (p->row[r].s[k])
+                    VFAIL(vs,
+                          "window tree: node %u unused row %u has gap summary 0x%llx for "
+                          "alignment 0x%llx [I7]",
+                          id, r, X(p->row[r].s[k]), X(1ull << wt_class_log2[k]));
             continue;
         }
         uint64_t want = r == 0 ? gs : (vs->have_prev ? vs->prev_last + 1 : t->base);

@@ -81,6 +81,16 @@ struct wt_pool {
     void *free;     /* free list */
 };
 
+/*
+ * Where the owner keeps each entry's leaf ([I8]): placed(ctx, dev, n, leaf) is called for the
+ * n entries (dev words) an insert puts into a leaf or moves to another one (splits, spills,
+ * merges, borrows), a run at a time so the owner can fetch its records together;
+ * hint(ctx, dev) returns what the owner holds, for the validator. An unplug then fetches the
+ * leaf straight from its record, while the descent to it runs.
+ */
+typedef void (*wt_placed_fn)(void *ctx, const uint32_t *dev, uint32_t n, const void *leaf);
+typedef const void *(*wt_hint_fn)(const void *ctx, uint32_t dev);
+
 typedef struct wtree {
     memdev_allocator al;
     uint64_t base, last; /* the window, inclusive */
@@ -90,6 +100,9 @@ typedef struct wtree {
     uint64_t max_last;   /* last byte of the last entry (count > 0) */
     struct wt_sum root_sum;
     struct wt_pool leaves, inners;
+    wt_placed_fn placed; /* NULL: no hints */
+    wt_hint_fn hint;
+    void *hint_ctx;
     uint8_t simd; /* kernels: WT_SCALAR, WT_AVX2, WT_AVX512 (same results; tests run each) */
 } wtree;
 
@@ -103,6 +116,13 @@ typedef struct wt_pos {
 
 void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last);
 void wtree_fini(wtree *t);
+/* The owner's leaf hints ([I8]), set once before the first insert. */
+void wtree_set_hints(wtree *t, wt_placed_fn placed, wt_hint_fn hint, void *ctx);
+/* Fetches the lines of a leaf a hint names, ahead of wtree_remove(). */
+static inline void wtree_prefetch_leaf(const void *leaf) {
+    for (uint32_t i = 0; i < sizeof(struct wt_leaf) / 64; i++)
+        __builtin_prefetch((const char *)leaf + 64 * i);
+}
 
 /* Makes sure the next wtree_insert() cannot fail: 0 or MEMDEV_ENOMEM. */
 int wtree_reserve(wtree *t);

@@ -139,6 +139,11 @@ MUTANTS = [
      '    if (len == 0 || len > d->size || off > d->size - len)\n        return MEMDEV_EREMAPRANGE;',
      '    if (len == 0 || off + len > d->size)\n        return MEMDEV_EREMAPRANGE;',
      'missing wrap check: a virtio-mem state query whose range wraps past 2^64 is answered'),
+    # Issue 9, second round: the records' leaf hints [I8].
+    ('leaf-hint-spill', 'core/src/wtree.c',
+     '        run_put(s, 0, &u, l->n, m);\n        report(t, s, 0, m);\n',
+     '        run_put(s, 0, &u, l->n, m);\n',
+     'stale leaf hint: entries a full leaf hands to its right sibling keep naming the old leaf'),
 ]
 
 

@@ -99,13 +99,36 @@ static uint64_t pick_align(uint64_t *rng, uint64_t unit) {
 /* Every kernel tier this CPU runs: portable, AVX2, AVX-512. */
 static uint8_t use_simd;
 
+/* The owner's side of the leaf hints [I8]: one per dev word, checked by wtree_validate. */
+struct hints {
+    const void **leaf;
+    uint32_t n;
+};
+
+static void hint_placed(void *ctx, const uint32_t *dev, uint32_t n, const void *leaf) {
+    struct hints *h = ctx;
+    for (uint32_t i = 0; i < n; i++) {
+        if (dev[i] < h->n)
+            h->leaf[dev[i]] = leaf;
+        else
+            check_failures++;
+    }
+}
+
+static const void *hint_get(const void *ctx, uint32_t dev) {
+    const struct hints *h = ctx;
+    return dev < h->n ? h->leaf[dev] : NULL;
+}
+
 static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t maxn) {
     const memdev_allocator al = {t_realloc, t_free, NULL};
     uint64_t rng = seed | 1, wlast = sc->base + (sc->size - 1);
     wtree t;
     struct ref f = {calloc(maxn + 1, sizeof(struct range)), 0};
     char msg[512];
+    struct hints h = {calloc(ops, sizeof(void *)), ops}; /* dev word: the op's number */
     wtree_init(&t, &al, sc->base, wlast);
+    wtree_set_hints(&t, hint_placed, hint_get, &h);
     t.simd = use_simd;
     for (uint32_t op = 0; op < ops && !check_failures; op++) {
         uint32_t kind = (uint32_t)rng_below(&rng, 100);
@@ -124,7 +147,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
                 if (wtree_reserve(&t) == 0) {
                     /* half the inserts reuse the search's position, half descend again */
                     wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, got, got + (size - 1),
-                                 f.n);
+                                 op);
                     ref_insert(&f, got, got + (size - 1));
                 }
             }
@@ -140,7 +163,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             bool got = wtree_first_overlap(&t, at, at + (size - 1), &got_dev, &pos);
             CHECK(want == got);
             if (!want && wtree_reserve(&t) == 0) {
-                wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, at, at + (size - 1), f.n);
+                wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, at, at + (size - 1), op);
                 ref_insert(&f, at, at + (size - 1));
             } else if (want && got) {
                 uint64_t first, last;
@@ -203,6 +226,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
     CHECK_U64(t.count, 0);
     wtree_fini(&t);
     free(f.r);
+    free(h.leaf);
 }
 
 /*
@@ -219,7 +243,9 @@ static void phased(uint64_t seed, uint32_t rounds) {
     wtree t;
     uint32_t since = 0;
     struct ref f = {calloc(slots + 1, sizeof(struct range)), 0};
+    struct hints h = {calloc(slots, sizeof(void *)), (uint32_t)slots}; /* dev word: the slot */
     wtree_init(&t, &al, base, base + 4 * slots - 1);
+    wtree_set_hints(&t, hint_placed, hint_get, &h);
     t.simd = use_simd;
     for (uint32_t round = 0; round < rounds && !check_failures; round++) {
         uint64_t lo = rng_below(&rng, slots), len = 64 + rng_below(&rng, 4096);
@@ -264,6 +290,7 @@ static void phased(uint64_t seed, uint32_t rounds) {
     }
     wtree_fini(&t);
     free(f.r);
+    free(h.leaf);
 }
 
 int main(int argc, char **argv) {

@@ -140,6 +140,176 @@ static bool with_x(const struct dev *v) { return v->x != NULL; }
 static bool decided(const struct dev *v) { return v->x && dev_decided(v) && v->x->nslots > 0; }
 static bool with_ext(const struct dev *v) { return v->x && v->x->n_ext > 0; }
 
+/* ---- the window tree (wtree.c [I1]-[I7]): its counters, summaries, separators and leaves ---- */
+
+/* A leaf, the inner node above it and the row that leads to it (parent NULL: the root). */
+struct tleaf {
+    struct wt_leaf *leaf;
+    struct wt_inner *parent;
+    uint32_t row;
+};
+
+/* The k-th leaf in address order (*k counts down); true when found. */
+static bool nth_leaf(void *node, uint32_t lvl, uint32_t height, uint32_t *k,
+                     struct wt_inner *parent, uint32_t row, struct tleaf *out)
+{
+    if (lvl == height) {
+        if ((*k)-- == 0) {
+            *out = (struct tleaf){node, parent, row};
+            return true;
+        }
+        return false;
+    }
+    struct wt_inner *in = node;
+    for (uint32_t r = 0; r < in->n && r < WT_IB; r++)
+        if (nth_leaf(in->child[r], lvl + 1, height, k, in, r, out))
+            return true;
+    return false;
+}
+
+/* The k-th inner node in pre-order (*k counts down), or NULL. */
+static struct wt_inner *nth_inner(void *node, uint32_t lvl, uint32_t height, uint32_t *k)
+{
+    if (lvl == height)
+        return NULL;
+    struct wt_inner *in = node;
+    if ((*k)-- == 0)
+        return in;
+    for (uint32_t r = 0; r < in->n && r < WT_IB; r++) {
+        struct wt_inner *got = nth_inner(in->child[r], lvl + 1, height, k);
+        if (got)
+            return got;
+    }
+    return NULL;
+}
+
+/*
+ * A leaf from the k-th on (round the tree) with a non-empty gap whose start g has a zero bit
+ * in -g (every start but 1); the lowest such bit goes to *bit. A summary's start mask with that
+ * bit set claims it is set in -(start) of every gap below: false for this gap [I5].
+ */
+static bool leaf_with_mask_gap(const wtree *t, uint32_t k, struct tleaf *out, uint64_t *bit)
+{
+    uint32_t nl = t->leaves.live;
+    for (uint32_t j = 0; j < nl; j++) {
+        uint32_t i = (k + j) % nl;
+        if (!nth_leaf(t->root, 0, t->height, &i, NULL, 0, out))
+            return false;
+        const struct wt_leaf *l = out->leaf;
+        for (uint32_t g = 0; g < l->n && g < WT_LB; g++) {
+            uint64_t g0 = g ? l->e[g - 1].last + 1 : l->gs;
+            uint64_t m = 0 - g0;
+            if (!(l->holes & (1u << g)) || l->e[g].first == g0 || m == UINT64_MAX)
+                continue;
+            *bit = ~m & (0 - ~m); /* the lowest zero bit of -g0 */
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
+                         struct patch *p)
+{
+    struct tleaf tl;
+    uint64_t bit;
+    uint32_t k = c[1];
+    if (!t->root)
+        return false; /* an empty window: nothing below the counters to disagree with */
+    switch (c[0] % CORRUPT_KINDS) {
+    case 47: add_u32(p, &t->count, d, "window tree entry count [I1]"); return true;
+    case 48: add_u64(p, &t->max_last, d, "window tree last byte of the last entry [I1]"); return true;
+    case 49:
+        add_u64(p, &t->root_sum.s[c[2] % WT_K], d, "window tree root gap summary [I4]");
+        return true;
+    case 50:
+        if (!leaf_with_mask_gap(t, k % t->leaves.live, &tl, &bit))
+            return false;
+        set_u64(p, &t->root_sum.a, t->root_sum.a | bit, "window tree root start mask [I5]");
+        return true;
+    case 51:
+        set_u32(p, &t->height, WT_MAXH + c[2] % 8u, "window tree height (past its bound) [I2]");
+        return true;
+    case 52:
+        switch (c[2] % 4u) {
+        case 0: add_u32(p, &t->leaves.live, d, "live leaf count [I6]"); break;
+        case 1: add_u32(p, &t->leaves.nfree, d, "free leaf count [I6]"); break;
+        case 2: add_u32(p, &t->inners.live, d, "live inner node count [I6]"); break;
+        default: add_u32(p, &t->inners.nfree, d, "free inner node count [I6]");
+        }
+        return true;
+    }
+    /* one leaf */
+    if (c[0] % CORRUPT_KINDS <= 57) {
+        uint32_t i = k % t->leaves.live;
+        if (!nth_leaf(t->root, 0, t->height, &i, NULL, 0, &tl))
+            return false;
+        struct wt_leaf *l = tl.leaf;
+        uint32_t e = c[2] % l->n;
+        switch (c[0] % CORRUPT_KINDS) {
+        case 53:
+            set_u32(p, &l->n, (c[2] & 1) ? 0 : WT_LB + 1u + c[3] % 4u,
+                    "entry count of a leaf (out of range) [I2]");
+            return true;
+        case 54: add_u64(p, &l->gs, d, "gap start of a leaf [I3]"); return true;
+        case 55:
+            if (l->n >= WT_LB)
+                return false;
+            set_u64(p, &l->e[l->n + c[2] % (WT_LB - l->n)].first, c[3],
+                    "unused slot of a leaf (not a sentinel) [I2]");
+            return true;
+        case 56:
+            if (e > 0 && (c[3] & 1))
+                set_u64(p, &l->e[e].first, l->e[e - 1].last,
+                        "leaf entry (overlaps the one before) [I1]");
+            else if (l->e[e].last != UINT64_MAX)
+                set_u64(p, &l->e[e].first, l->e[e].last + 1u, "leaf entry (first > last) [I1]");
+            else if (l->e[e].first > 0)
+                set_u64(p, &l->e[e].last, l->e[e].first - 1u, "leaf entry (last < first) [I1]");
+            else
+                return false; /* the entry is the whole 64-bit space */
+            return true;
+        default:
+            set_u32(p, &l->holes, l->holes ^ (1u << e), "gaps a leaf marks non-empty [I3]");
+            return true;
+        }
+    }
+    /* one inner node */
+    if (t->height == 0)
+        return false;
+    if (c[0] % CORRUPT_KINDS == 61) {
+        if (!leaf_with_mask_gap(t, k % t->leaves.live, &tl, &bit))
+            return false;
+        uint64_t *a = &tl.parent->row[tl.row].a;
+        set_u64(p, a, *a | bit, "start mask of an inner row [I5]");
+        return true;
+    }
+    uint32_t i = k % t->inners.live;
+    struct wt_inner *in = nth_inner(t->root, 0, t->height, &i);
+    if (!in)
+        return false;
+    uint32_t r = c[2] % WT_IB;
+    bool used = r < in->n;
+    switch (c[0] % CORRUPT_KINDS) {
+    case 58:
+        set_u32(p, &in->n, (c[2] & 1) ? 1u : WT_IB + 1u + c[3] % 4u,
+                "child count of an inner node (out of range) [I2]");
+        return true;
+    case 59:
+        if (used)
+            add_u64(p, &in->sep[r], d, "separator of an inner row [I3]");
+        else
+            set_u64(p, &in->sep[r], c[3], "separator of an unused inner row (not a sentinel) [I2]");
+        return true;
+    default:
+        if (used)
+            add_u64(p, &in->row[r].s[c[3] % WT_K], d, "gap summary of an inner row [I4]");
+        else
+            set_u64(p, &in->row[r].s[c[3] % WT_K], d, "gap summary of an unused inner row [I7]");
+        return true;
+    }
+}
+
 /* Applies corruption c to sp; false when it does not apply to this state. */
 static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct patch *p)
 {
@@ -436,11 +606,13 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         }
         return false;
     }
-    default:
+    case 46:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
         set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
         return true;
+    default:
+        return corrupt_tree(&sp->tree, c, d, p);
     }
 }
 

@@ -13,7 +13,7 @@
 #include "memdev.h"
 
 #define CORRUPT_SPEC_SIZE 4u /* kind, which record or bit, where, how much */
-#define CORRUPT_KINDS 47u
+#define CORRUPT_KINDS 62u
 
 /*
  * Applies the corruption spec describes to sp (which must be valid), checks the validator

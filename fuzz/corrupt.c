@@ -259,9 +259,13 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
                     "unused slot of a leaf (not a sentinel) [I2]");
             return true;
         case 56:
-            if (e > 0 && (c[3] & 1))
+            if (e > 0 && c[3] % 4u == 1)
                 set_u64(p, &l->e[e].first, l->e[e - 1].last,
                         "leaf entry (overlaps the one before) [I1]");
+            else if (c[3] % 4u == 2 && t->base > 0 && l->e[e].first >= t->base)
+                set_u64(p, &l->e[e].first, t->base - 1u, "leaf entry (below the window) [I1]");
+            else if (c[3] % 4u == 3 && t->last < UINT64_MAX && l->e[e].last <= t->last)
+                set_u64(p, &l->e[e].last, t->last + 1u, "leaf entry (past the window) [I1]");
             else if (l->e[e].last != UINT64_MAX)
                 set_u64(p, &l->e[e].first, l->e[e].last + 1u, "leaf entry (first > last) [I1]");
             else if (l->e[e].first > 0)
@@ -524,7 +528,10 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             return false;
         unsigned ctz = (unsigned)__builtin_ctzll(v->size);
         /* (the block exponent is a 6-bit field: it cannot go past 2^63 any more) */
-        if (c[2] % 2u == 0 || ctz >= 63) {
+        if (c[2] % 3u == 2 && v->block_log2 > 0) {
+            save_dev(p, v, "virtio-mem alignment (below its block)");
+            v->align_log2 = (v->block_log2 - 1u) & 63u;
+        } else if (c[2] % 3u == 0 || ctz >= 63) {
             save_dev(p, v, "virtio-mem block (below 1 MiB)");
             v->block_log2 = (c[3] % 20u) & 63u;
         } else {
@@ -549,7 +556,8 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         uint32_t i = c[2] % v->x->n_ext;
         struct extent *e = &v->x->ext[i];
         uint64_t block = (uint64_t)1 << v->block_log2;
-        switch (c[3] % 4u) {
+        switch (c[3] % 5u) {
+        case 4: set_u64(p, &e->end, e->end - block / 2, "virtio-mem extent end (not on a block)"); break;
         case 1:
             if (v->size <= UINT64_MAX - block) {
                 set_u64(p, &e->end, v->size + block, "virtio-mem extent end (past the device)");

@@ -1136,15 +1136,48 @@ static int cmp_visit(void *vctx, const memdev_device_info *lib)
     return c->rc ? 1 : 0;
 }
 
+/* memdev_foreach's early stop: fn returns non-zero at device #at, the walk ends there. */
+typedef struct stop_ctx {
+    const model_space *m;
+    size_t at, seen;
+    bool wrong;
+} stop_ctx;
+
+static int stop_visit(void *vctx, const memdev_device_info *lib)
+{
+    stop_ctx *s = vctx;
+    if (s->seen >= s->m->n_devs || !lib->id || !str_eq(lib->id, s->m->devs[s->seen].id))
+        s->wrong = true;
+    return s->seen++ == s->at ? 17 + (int)(s->at % 1000) : 0;
+}
+
+static int cmp_stop(const model_space *m, const memdev_space *sp, size_t at, char *msg,
+                    size_t cap)
+{
+    stop_ctx s = {m, at, 0, false};
+    int rc = memdev_foreach(sp, stop_visit, &s), want = 17 + (int)(at % 1000);
+    if (rc != want || s.seen != at + 1 || s.wrong)
+        return diff(msg, cap, "memdev_foreach stopped at device #%zu: returned %d (want %d), "
+                    "%zu devices visited (want %zu)%s", at, rc, want, s.seen, at + 1,
+                    s.wrong ? ", not in list order" : "");
+    return 0;
+}
+
 static int cmp_list(const model_space *m, const memdev_space *sp, char *msg, size_t cap)
 {
     cmp_ctx c = {m, 0, msg, cap, 0};
-    memdev_foreach(sp, cmp_visit, &c);
+    int rc = memdev_foreach(sp, cmp_visit, &c);
     if (c.rc)
         return c.rc;
     if (c.idx != m->n_devs)
         return diff(msg, cap, "device list: model has %zu devices, library listed %zu (first "
                     "missing: '%s')", m->n_devs, c.idx, m->devs[c.idx].id);
+    if (rc != 0)
+        return diff(msg, cap, "memdev_foreach returned %d, its callback always 0", rc);
+    /* the first device (an empty one when there is one) and the last (placed, if any) */
+    if (m->n_devs && ((rc = cmp_stop(m, sp, 0, msg, cap)) ||
+                      (rc = cmp_stop(m, sp, m->n_devs - 1, msg, cap))))
+        return rc;
     return 0;
 }
 

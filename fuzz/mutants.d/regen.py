@@ -144,6 +144,11 @@ MUTANTS = [
      '        run_put(s, 0, &u, l->n, m);\n        report(t, s, 0, m);\n',
      '        run_put(s, 0, &u, l->n, m);\n',
      'stale leaf hint: entries a full leaf hands to its right sibling keep naming the old leaf'),
+    # the oracle's check of memdev_foreach's early stop
+    ('foreach-stop-empty', 'core/src/query.c',
+     '        int rc = fn(ctx, sp, space_dev(sp, sp->empties[i]));\n        if (rc)\n            return rc;',
+     '        int rc = fn(ctx, sp, space_dev(sp, sp->empties[i]));\n        if (rc)\n            break;',
+     'memdev_foreach does not stop when its callback returns non-zero at an empty device'),
 ]
 
 

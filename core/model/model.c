@@ -1174,9 +1174,14 @@ static int cmp_list(const model_space *m, const memdev_space *sp, char *msg, siz
                     "missing: '%s')", m->n_devs, c.idx, m->devs[c.idx].id);
     if (rc != 0)
         return diff(msg, cap, "memdev_foreach returned %d, its callback always 0", rc);
-    /* the first device (an empty one when there is one) and the last (placed, if any) */
-    if (m->n_devs && ((rc = cmp_stop(m, sp, 0, msg, cap)) ||
-                      (rc = cmp_stop(m, sp, m->n_devs - 1, msg, cap))))
+    /* at the first device (an empty one when there is one) and at the first placed one (the
+     * walk's two loops), each in O(its index): the full walk above is the only O(n) one */
+    size_t placed = 0;
+    while (placed < m->n_devs && m->devs[placed].empty)
+        placed++;
+    if (m->n_devs && (rc = cmp_stop(m, sp, 0, msg, cap)))
+        return rc;
+    if (placed > 0 && placed < m->n_devs && (rc = cmp_stop(m, sp, placed, msg, cap)))
         return rc;
     return 0;
 }

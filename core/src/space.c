@@ -213,11 +213,15 @@ static uint32_t bucket_find(const memdev_space *sp, uint32_t b, const struct idk
     return DEV_NIL;
 }
 
+/* Both buckets are fetched at once: the second is not behind the first's miss (and its
+   record's) when the id lives there. */
 static uint32_t id_lookup(const memdev_space *sp, const struct idkey *k) {
     if (!sp->nbuckets)
         return DEV_NIL;
-    uint32_t b = id_bucket1(k->hash, sp->nbuckets), di = bucket_find(sp, b, k);
-    return di != DEV_NIL ? di : bucket_find(sp, id_bucket_alt(b, k->tag, sp->nbuckets), k);
+    uint32_t b = id_bucket1(k->hash, sp->nbuckets), b2 = id_bucket_alt(b, k->tag, sp->nbuckets);
+    __builtin_prefetch(&sp->itab[b2]);
+    uint32_t di = bucket_find(sp, b, k);
+    return di != DEV_NIL ? di : bucket_find(sp, b2, k);
 }
 
 /* The record of id (DEV_NIL: none) and the id's key in *k. */

@@ -1262,6 +1262,7 @@ static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr,
     void *cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         struct wt_inner *p = cur;
+        __builtin_prefetch(p->child); /* comes in with the rows, not after them */
         uint32_t fits = 0; /* rows whose summary fits, as a mask: no branch per row, and no
                               read of n: unused rows fit nothing [I7] */
         for (uint32_t r = 0; r < WT_IB; r++)

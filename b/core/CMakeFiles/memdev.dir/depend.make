@@ -1,2 +1,0 @@
-# Empty dependencies file for memdev.
-# This may be replaced when dependencies are built.

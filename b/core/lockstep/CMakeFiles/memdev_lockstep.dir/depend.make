@@ -1,2 +1,0 @@
-# Empty dependencies file for memdev_lockstep.
-# This may be replaced when dependencies are built.

@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libmemdev_fuzz_program.a"
-)

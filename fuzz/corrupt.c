@@ -149,20 +149,28 @@ struct tleaf {
     uint32_t row;
 };
 
-/* The k-th leaf in address order (*k counts down); true when found. */
-static bool nth_leaf(void *node, uint32_t lvl, uint32_t height, uint32_t *k,
-                     struct wt_inner *parent, uint32_t row, struct tleaf *out)
+/*
+ * Leaves in address order: the first one from the k-th on (*k counts down) that want()
+ * accepts (want NULL: any), with its parent; true when found.
+ */
+typedef bool (*leaf_want_fn)(const struct wt_leaf *l, uint64_t *bit);
+static bool find_leaf(void *node, uint32_t lvl, uint32_t height, uint32_t *k,
+                      struct wt_inner *parent, uint32_t row, leaf_want_fn want, uint64_t *bit,
+                      struct tleaf *out)
 {
     if (lvl == height) {
-        if ((*k)-- == 0) {
-            *out = (struct tleaf){node, parent, row};
-            return true;
+        if (*k > 0) {
+            (*k)--;
+            return false;
         }
-        return false;
+        if (want && !want(node, bit))
+            return false;
+        *out = (struct tleaf){node, parent, row};
+        return true;
     }
     struct wt_inner *in = node;
     for (uint32_t r = 0; r < in->n && r < WT_IB; r++)
-        if (nth_leaf(in->child[r], lvl + 1, height, k, in, r, out))
+        if (find_leaf(in->child[r], lvl + 1, height, k, in, r, want, bit, out))
             return true;
     return false;
 }
@@ -184,28 +192,29 @@ static struct wt_inner *nth_inner(void *node, uint32_t lvl, uint32_t height, uin
 }
 
 /*
- * A leaf from the k-th on (round the tree) with a non-empty gap whose start g has a zero bit
- * in -g (every start but 1); the lowest such bit goes to *bit. A summary's start mask with that
- * bit set claims it is set in -(start) of every gap below: false for this gap [I5].
+ * A leaf with a non-empty gap whose start g has a zero bit in -g (every start but 1); the
+ * lowest such bit goes to *bit. A summary's start mask with that bit set claims it is set in
+ * -(start) of every gap below: false for this gap [I5].
  */
-static bool leaf_with_mask_gap(const wtree *t, uint32_t k, struct tleaf *out, uint64_t *bit)
+static bool mask_gap(const struct wt_leaf *l, uint64_t *bit)
 {
-    uint32_t nl = t->leaves.live;
-    for (uint32_t j = 0; j < nl; j++) {
-        uint32_t i = (k + j) % nl;
-        if (!nth_leaf(t->root, 0, t->height, &i, NULL, 0, out))
-            return false;
-        const struct wt_leaf *l = out->leaf;
-        for (uint32_t g = 0; g < l->n && g < WT_LB; g++) {
-            uint64_t g0 = g ? l->e[g - 1].last + 1 : l->gs;
-            uint64_t m = 0 - g0;
-            if (!(l->holes & (1u << g)) || l->e[g].first == g0 || m == UINT64_MAX)
-                continue;
+    for (uint32_t h = l->holes; h; h &= h - 1) { /* the non-empty gaps [I3] */
+        uint32_t g = (uint32_t)__builtin_ctz(h);
+        uint64_t m = 0 - (g ? l->e[g - 1].last + 1 : l->gs);
+        if (m != UINT64_MAX) {
             *bit = ~m & (0 - ~m); /* the lowest zero bit of -g0 */
             return true;
         }
     }
     return false;
+}
+
+/* From the k-th leaf on, round the tree: one with a mask_gap(). */
+static bool leaf_with_mask_gap(const wtree *t, uint32_t k, struct tleaf *out, uint64_t *bit)
+{
+    uint32_t i = k, z = 0;
+    return find_leaf(t->root, 0, t->height, &i, NULL, 0, mask_gap, bit, out) ||
+           find_leaf(t->root, 0, t->height, &z, NULL, 0, mask_gap, bit, out);
 }
 
 static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
@@ -242,7 +251,7 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
     /* one leaf */
     if (c[0] % CORRUPT_KINDS <= 57) {
         uint32_t i = k % t->leaves.live;
-        if (!nth_leaf(t->root, 0, t->height, &i, NULL, 0, &tl))
+        if (!find_leaf(t->root, 0, t->height, &i, NULL, 0, NULL, NULL, &tl))
             return false;
         struct wt_leaf *l = tl.leaf;
         uint32_t e = c[2] % l->n;

@@ -213,15 +213,21 @@ static uint32_t bucket_find(const memdev_space *sp, uint32_t b, const struct idk
     return DEV_NIL;
 }
 
-/* Both buckets are fetched at once: the second is not behind the first's miss (and its
+/* Fetches both buckets of k at once: the second is not behind the first's miss (and its
    record's) when the id lives there. */
+static void id_prefetch(const memdev_space *sp, const struct idkey *k) {
+    if (!sp->nbuckets)
+        return;
+    uint32_t b = id_bucket1(k->hash, sp->nbuckets);
+    __builtin_prefetch(&sp->itab[b]);
+    __builtin_prefetch(&sp->itab[id_bucket_alt(b, k->tag, sp->nbuckets)]);
+}
+
 static uint32_t id_lookup(const memdev_space *sp, const struct idkey *k) {
     if (!sp->nbuckets)
         return DEV_NIL;
-    uint32_t b = id_bucket1(k->hash, sp->nbuckets), b2 = id_bucket_alt(b, k->tag, sp->nbuckets);
-    __builtin_prefetch(&sp->itab[b2]);
-    uint32_t di = bucket_find(sp, b, k);
-    return di != DEV_NIL ? di : bucket_find(sp, b2, k);
+    uint32_t b = id_bucket1(k->hash, sp->nbuckets), di = bucket_find(sp, b, k);
+    return di != DEV_NIL ? di : bucket_find(sp, id_bucket_alt(b, k->tag, sp->nbuckets), k);
 }
 
 /* The record of id (DEV_NIL: none) and the id's key in *k. */
@@ -231,6 +237,7 @@ static uint32_t find_key(const memdev_space *sp, const char *id, struct idkey *k
     key_of(id, k);
     if (k->len == 0 || k->len > MEMDEV_MAX_ID_LEN)
         return DEV_NIL;
+    id_prefetch(sp, k);
     return id_lookup(sp, k);
 }
 
@@ -596,11 +603,7 @@ static int check_form(memdev_space *sp, const memdev_device_desc *d, struct plan
     if (p->key.len > MEMDEV_MAX_ID_LEN)
         return space_fail(sp, MEMDEV_EINVAL, "the device id is longer than %u bytes",
                           MEMDEV_MAX_ID_LEN);
-    if (sp->nbuckets) {
-        uint32_t b = id_bucket1(p->key.hash, sp->nbuckets);
-        __builtin_prefetch(&sp->itab[b]);
-        __builtin_prefetch(&sp->itab[id_bucket_alt(b, p->key.tag, sp->nbuckets)]);
-    }
+    id_prefetch(sp, &p->key);
     if ((unsigned)d->kind >= MEMDEV_KIND_COUNT)
         return space_fail(sp, MEMDEV_EINVAL, "unknown device kind %d", (int)d->kind);
     uint32_t allowed = kind_fields[d->kind] | MEMDEV_F_NODE | MEMDEV_F_MEMDEV;

@@ -22,8 +22,11 @@ extern "C" {
 /*
  * bsearch is the lookup floor: sorted arrays of starts and ends searched by a branch-free
  * binary search (it only takes devices at fixed addresses and lookups; nothing else applies).
+ * wtree is memdev's window tree alone (core/src/wtree, white-box), driven like augtree: by
+ * address, with no ids, records, budget or memslots. Not a baseline: it shows, in the same
+ * run, how much of memdev's time is the tree and how much the API around it.
  */
-enum bench_backend_id { BK_MEMDEV, BK_MODEL, BK_AUGTREE, BK_BSEARCH, BK_COUNT };
+enum bench_backend_id { BK_MEMDEV, BK_MODEL, BK_AUGTREE, BK_BSEARCH, BK_WTREE, BK_COUNT };
 
 /*
  * One structure under test. Devices are named both by id (memdev, model) and by address

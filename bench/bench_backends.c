@@ -6,7 +6,8 @@
  * alignment the way spec section 2 does (max of the kind's minimum and the region's align).
  * A fourth structure, bsearch, is the floor for address lookup: the devices' starts and
  * ends in sorted arrays and a branch-free binary search; it takes devices at fixed addresses
- * (the lookup scenarios' setups) and nothing else.
+ * (the lookup scenarios' setups) and nothing else. A fifth, wtree, is memdev's window tree
+ * alone (white-box), driven exactly like the augtree: the same placements, none of the API.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "augtree.h"
 #include "bench.h"
 #include "model.h"
+#include "wtree.h"
 
 /* ---- memdev ----------------------------------------------------------------------------- */
 
@@ -274,6 +276,96 @@ static size_t bs_memory(const void *s)
     return sizeof *a + a->cap * 2 * sizeof(uint64_t);
 }
 
+/* ---- memdev's window tree alone (white-box) ----------------------------------------------- */
+
+static void *wt_realloc(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    return realloc(p, n);
+}
+
+static void wt_free_block(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+static int wt_create(const memdev_config *cfg, void **out)
+{
+    static const memdev_allocator al = {wt_realloc, wt_free_block, NULL};
+    wtree *t = calloc(1, sizeof *t);
+    *out = t;
+    if (!t)
+        return MEMDEV_ENOMEM;
+    wtree_init(t, &al, cfg->base, cfg->base + (cfg->size - 1));
+    return 0;
+}
+
+static void wt_destroy(void *s)
+{
+    if (s)
+        wtree_fini(s);
+    free(s);
+}
+
+/* As the augtree adapter: placement by spec section 2's alignment, or at the given address. */
+static int wt_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr)
+{
+    wtree *t = s;
+    wt_pos pos;
+    uint64_t a;
+    if (wtree_reserve(t))
+        return MEMDEV_ENOMEM;
+    if (d->fields & MEMDEV_F_ADDR) {
+        uint32_t other;
+        if (d->size == 0 || d->addr < t->base || d->addr > t->last ||
+            d->size - 1 > t->last - d->addr)
+            return MEMDEV_EHINTRANGE;
+        if (wtree_first_overlap(t, d->addr, d->addr + (d->size - 1), &other, &pos))
+            return MEMDEV_ECONFLICT;
+        a = d->addr;
+    } else {
+        int rc = wtree_first_fit(t, d->size, placement_align(d), &a, &pos);
+        if (rc)
+            return rc;
+    }
+    wtree_insert(t, &pos, a, a + (d->size - 1), handle);
+    if (addr)
+        *addr = a;
+    return 0;
+}
+
+static int wt_unplug(void *s, const char *id, uint64_t addr)
+{
+    (void)id;
+    wtree *t = s;
+    uint32_t before = t->count;
+    wtree_remove(t, addr); /* removes nothing unless a device starts at addr */
+    return t->count < before ? 0 : MEMDEV_EUNKNOWNID;
+}
+
+static int wt_lookup(void *s, uint64_t gpa, uint64_t *start)
+{
+    uint32_t dev;
+    uint64_t last;
+    return wtree_find(s, gpa, &dev, start, &last) ? 1 : 0;
+}
+
+static int wt_free(void *s, uint64_t size, uint64_t align, uint64_t *addr)
+{
+    return wtree_first_fit(s, size, align, addr, NULL);
+}
+
+static int wt_validate(void *s, char *msg, size_t cap)
+{
+    return wtree_validate(s, msg, cap);
+}
+
+static size_t wt_memory(const void *s)
+{
+    return sizeof(wtree) + wtree_memory(s);
+}
+
 const bench_backend bench_backends[BK_COUNT] = {
     [BK_MEMDEV] = {"memdev", md_create, md_destroy, md_plug, md_unplug, md_lookup, md_free,
                    md_vmem, md_validate, md_memory},
@@ -283,4 +375,6 @@ const bench_backend bench_backends[BK_COUNT] = {
                     NULL, at_validate, at_memory},
     [BK_BSEARCH] = {"bsearch", bs_create, bs_destroy, bs_plug, NULL, bs_lookup, NULL, NULL, NULL,
                     bs_memory},
+    [BK_WTREE] = {"wtree", wt_create, wt_destroy, wt_plug, wt_unplug, wt_lookup, wt_free, NULL,
+                  wt_validate, wt_memory},
 };

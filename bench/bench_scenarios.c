@@ -700,6 +700,7 @@ static const int64_t sizes_lookup[] = {1 << 10, 1 << 12, 1 << 14, 1 << 15, 1 << 
 static const int64_t sizes_align[] = {1 << 12, 1 << 16, 1 << 20};
 
 #define SIZES(a) a, sizeof a / sizeof a[0]
+#define WT "n/a: the window tree alone runs where the headline compares structures"
 #define SQ "skipped: the model's setup is O(n^2) (linear work per plug): 10 s to minutes at this n"
 #define BS "n/a: bsearch only answers lookups (devices at fixed addresses)"
 #define SQ4 "skipped: the model's O(n^2) setup; churn compares it at larger n"
@@ -707,61 +708,63 @@ static const int64_t sizes_align[] = {1 << 12, 1 << 16, 1 << 20};
 const bench_scenario bench_scenarios[] = {
     {"churn", "unplug a random virtio-mem device and first-fit plug a new one (mixed sizes, "
               "4K/1M/2M/128M/1G alignments), steady population n; 2 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_two,
-     setup_population, step_churn, NULL, 0},
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 1 << 20}, {NULL, SQ, NULL, BS, NULL},
+     ops_two, setup_population, step_churn, NULL, 0},
     {"plug", "first-fit plug of a new virtio-mem device into the churn population with 64 "
              "devices out (64 random unplugs between steps, untimed); 64 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_batch,
-     setup_plug, step_plug, after_plug, 0},
+     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
+     ops_batch, setup_plug, step_plug, after_plug, 0},
     {"unplug", "unplug of a random virtio-mem device of the churn population (64 plugs "
                "between steps, untimed); 64 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_batch,
-     setup_unplug, step_unplug, after_unplug, 0},
+     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
+     ops_batch, setup_unplug, step_unplug, after_unplug, 0},
     {"lookup_pop", "lookup of a random gpa inside a random device of the churn population "
                    "(same n as plug and unplug); 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0},
-     {NULL, SQ4, NULL, "n/a: bsearch cannot build a first-fit population"}, ops_one,
+     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20},
+     {NULL, SQ4, NULL, "n/a: bsearch cannot build a first-fit population", NULL}, ops_one,
      setup_lookup_pop, step_lookup_rand, NULL, 0},
     {"fill", "n first-fit plugs (mixed kinds, sizes, alignments) into an empty window; "
              "n ops/step (create + plugs; destroy untimed)",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20, 0},
-     {NULL, "skipped: one fill is O(n^2) for the model: seconds per iteration", NULL, BS}, ops_n,
-     setup_fill, step_fill, after_fill, 0},
+     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20, 0, 1 << 20},
+     {NULL, "skipped: one fill is O(n^2) for the model: seconds per iteration", NULL, BS, NULL},
+     ops_n, setup_fill, step_fill, after_fill, 0},
     {"frag_seen", "first fit (free query) for 2M+4K at 2M in a window of n gaps that all pass "
                   "the length filter and fail the alignment; 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_one,
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 0}, {NULL, SQ, NULL, BS, WT}, ops_one,
      setup_frag, step_frag_seen, NULL, 0},
     {"frag_unseen", "as frag_seen with 2M at 19 cycling alignments 4M..1T that no device "
                     "uses; 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_one,
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 0}, {NULL, SQ, NULL, BS, WT}, ops_one,
      setup_frag, step_frag_unseen, NULL, 0},
     {"align_new", "first-fit plug of a virtio-mem device whose block (alignment, 4M..512G) the "
                   "space has never seen, into the churn population with every other "
                   "virtio-mem out; unplugged untimed; 1 op/step, 64 steps",
-     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_one,
-     setup_fragpop, step_align_new, after_align, 4 * NEW_ALIGNS},
+     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
+     ops_one, setup_fragpop, step_align_new, after_align, 4 * NEW_ALIGNS},
     {"align_known", "as align_new with the 2M block the population uses; 1 op/step",
-     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0}, {NULL, SQ4, NULL, BS}, ops_one,
-     setup_fragpop, step_align_known, after_align, 0},
+     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
+     ops_one, setup_fragpop, step_align_known, after_align, 0},
     {"fixed", "plug a 1G virtio-mem at a hint into one of n holes, then unplug it; 2 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0}, {NULL, SQ, NULL, BS}, ops_two,
+     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 0}, {NULL, SQ, NULL, BS, WT}, ops_two,
      setup_fixed, step_fixed, NULL, 0},
     {"lookup_rand", "lookup of a random gpa inside one of n devices (n mapped memslots); "
                     "1 op/step",
-     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20}, {NULL, SQ, NULL, NULL}, ops_one,
-     setup_lookup, step_lookup_rand, NULL, 0},
+     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20, 1 << 20},
+     {NULL, SQ, NULL, NULL, NULL},
+     ops_one, setup_lookup, step_lookup_rand, NULL, 0},
     {"lookup_seq", "lookup of ascending gpas, one per device, wrapping; 1 op/step",
-     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20}, {NULL, SQ, NULL, NULL}, ops_one,
-     setup_lookup, step_lookup_seq, NULL, 0},
+     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20, 0}, {NULL, SQ, NULL, NULL, WT},
+     ops_one, setup_lookup, step_lookup_seq, NULL, 0},
     {"vmem_churn", "toggle a random 2M block of one dynamic-memslot virtio-mem device of n "
                    "blocks (about half plugged, scattered); 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 0, 0},
+     SIZES(sizes_pow4), {1 << 20, 1 << 14, 0, 0, 0},
      {NULL, "skipped: the model's setup (n requests, each O(n)) takes minutes at this n",
-      "n/a: the augtree baseline has no virtio-mem blocks", BS},
+      "n/a: the augtree baseline has no virtio-mem blocks", BS, WT},
      ops_one, setup_vmem_half, step_vmem, NULL, 0},
-    {"validate", "memdev_validate() (augtree: its own full check) on a churn population of n",
-     SIZES(sizes_pow4), {1 << 20, 0, 1 << 20, 0},
-     {NULL, "n/a: the model has no validate", NULL, BS}, ops_one, setup_population,
+    {"validate", "memdev_validate() (augtree, wtree: their own full check) on a churn "
+                 "population of n",
+     SIZES(sizes_pow4), {1 << 20, 0, 1 << 20, 0, 1 << 20},
+     {NULL, "n/a: the model has no validate", NULL, BS, NULL}, ops_one, setup_population,
      step_validate, NULL, 0},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];

@@ -975,8 +975,9 @@ static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *o
  * alignment r4); r5 bit 0: every other one twice as large; bit 1: placed by hints, each
  * r6-selected hole after the previous one (holes anywhere, not only alignment holes); bit 2:
  * every other one aligned to 1 GiB; ids from d0100 on. v odd: r1 % 64 + 1 unplugs of every
- * (r2 % 8)-th device of the list (0: the same index, so a run of neighbours), starting at r3
- * (and r4 for deep trees). Each expanded
+ * (r2 % 8)-th device of the list, starting at r3 (and r4 for deep trees); the shadow loses an
+ * unplugged device by moving its last one into the place, so stride 1 is a run of neighbours
+ * in address order and stride 0 takes the device at r3, then the highest ones. Each expanded
  * operation is decoded from the state at that moment, like any other.
  */
 static uint32_t bulk_count(const program_decoder *d, const uint8_t *r)

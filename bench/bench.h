@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.h - the C side of the benchmarks: three backends behind one table of function
- * pointers (memdev itself, the reference model, the augmented-tree baseline) and the
+ * bench.h - the C side of the benchmarks: five structures behind one table of function
+ * pointers (memdev itself, the reference model, the augmented-tree baseline, the sorted
+ * arrays of the lookup floor, memdev's window tree alone) and the
  * scenarios of issue 4, each a setup (untimed) and a step (timed) written in C. The C++ shim
  * (bench_main.cc) only registers scenario x backend x size with google-benchmark, so every
  * headline figure is a ratio of structures measured in one binary, one run.

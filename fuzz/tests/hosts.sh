@@ -8,7 +8,9 @@
 #   - the progress of AFL++ is live while it starts (calibration count, then executions);
 #   - the budget is honoured; the AFL++ corpus is merged (afl-cmin) at the end;
 #   - a second, short session of the same host reports its own executions, not the sum;
-#   - libFuzzer: each host imports the other's corpus during the session.
+#   - libFuzzer: each host imports the other's corpus during the session, and once more
+#     when its engine stops (before its merge), so hosts that start a few seconds apart
+#     still exchange.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP"

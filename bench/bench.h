@@ -50,6 +50,9 @@ typedef struct bench_backend {
 
 extern const bench_backend bench_backends[BK_COUNT];
 
+/* realloc and free as a memdev_allocator (the wtree structure and tree_vs_tree use it). */
+const memdev_allocator *bench_libc_allocator(void);
+
 typedef struct bench_ctx bench_ctx;
 
 typedef struct bench_scenario {

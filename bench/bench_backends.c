@@ -278,26 +278,31 @@ static size_t bs_memory(const void *s)
 
 /* ---- memdev's window tree alone (white-box) ----------------------------------------------- */
 
-static void *wt_realloc(void *ctx, void *p, size_t n)
+static void *libc_realloc(void *ctx, void *p, size_t n)
 {
     (void)ctx;
     return realloc(p, n);
 }
 
-static void wt_free_block(void *ctx, void *p)
+static void libc_free(void *ctx, void *p)
 {
     (void)ctx;
     free(p);
 }
 
+const memdev_allocator *bench_libc_allocator(void)
+{
+    static const memdev_allocator al = {libc_realloc, libc_free, NULL};
+    return &al;
+}
+
 static int wt_create(const memdev_config *cfg, void **out)
 {
-    static const memdev_allocator al = {wt_realloc, wt_free_block, NULL};
     wtree *t = calloc(1, sizeof *t);
     *out = t;
     if (!t)
         return MEMDEV_ENOMEM;
-    wtree_init(t, &al, cfg->base, cfg->base + (cfg->size - 1));
+    wtree_init(t, bench_libc_allocator(), cfg->base, cfg->base + (cfg->size - 1));
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "augtree.h"
+#include "bench.h"
 #include "wtree.h"
 
 static double now(void)
@@ -20,18 +21,6 @@ static double now(void)
     struct timespec t;
     timespec_get(&t, TIME_UTC); /* C11; the runs are short enough for wall-clock time */
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static void *t_realloc(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    return realloc(p, n);
-}
-
-static void t_free(void *ctx, void *p)
-{
-    (void)ctx;
-    free(p);
 }
 
 static uint64_t rng;
@@ -62,13 +51,12 @@ int main(int argc, char **argv)
     uint32_t n = (uint32_t)strtoul(argv[1], NULL, 0);
     uint32_t ops = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 100000;
     const uint64_t base = 1ull << 32, size = 1ull << 50;
-    const memdev_allocator al = {t_realloc, t_free, NULL};
     wtree t;
     augtree *a = NULL;
     uint64_t *wa = calloc(n, sizeof *wa), *aa = calloc(n, sizeof *aa), sz, align;
     if (!n || !wa || !aa || augtree_create(base, size, &a))
         return 2;
-    wtree_init(&t, &al, base, base + size - 1);
+    wtree_init(&t, bench_libc_allocator(), base, base + size - 1);
     rng = 12345;
     for (uint32_t i = 0; i < n; i++) {
         spec(&sz, &align);

@@ -750,8 +750,7 @@ const bench_scenario bench_scenarios[] = {
     {"lookup_rand", "lookup of a random gpa inside one of n devices (n mapped memslots); "
                     "1 op/step",
      SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20, 1 << 20},
-     {NULL, SQ, NULL, NULL, NULL},
-     ops_one, setup_lookup, step_lookup_rand, NULL, 0},
+     {NULL, SQ, NULL, NULL, NULL}, ops_one, setup_lookup, step_lookup_rand, NULL, 0},
     {"lookup_seq", "lookup of ascending gpas, one per device, wrapping; 1 op/step",
      SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20, 0}, {NULL, SQ, NULL, NULL, WT},
      ops_one, setup_lookup, step_lookup_seq, NULL, 0},

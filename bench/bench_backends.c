@@ -319,7 +319,7 @@ static int wt_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
     wtree *t = s;
     wt_pos pos;
     uint64_t a;
-    if (wtree_reserve(t))
+    if (wtree_reserve(t, d->size))
         return MEMDEV_ENOMEM;
     if (d->fields & MEMDEV_F_ADDR) {
         uint32_t other;

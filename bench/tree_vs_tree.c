@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < n; i++) {
         spec(&sz, &align);
         wt_pos pos;
-        if (wtree_reserve(&t) || wtree_first_fit(&t, sz, align, &wa[i], &pos))
+        if (wtree_reserve(&t, sz) || wtree_first_fit(&t, sz, align, &wa[i], &pos))
             return 2;
         wtree_insert(&t, &pos, wa[i], wa[i] + sz - 1, i);
     }
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
             wtree_remove(&t, wa[i]);
             spec(&sz, &align);
             wt_pos pos;
-            if (wtree_reserve(&t) || wtree_first_fit(&t, sz, align, &wa[i], &pos))
+            if (wtree_reserve(&t, sz) || wtree_first_fit(&t, sz, align, &wa[i], &pos))
                 return 2;
             wtree_insert(&t, &pos, wa[i], wa[i] + sz - 1, i);
         }

@@ -140,7 +140,7 @@ static bool with_x(const struct dev *v) { return v->x != NULL; }
 static bool decided(const struct dev *v) { return v->x && dev_decided(v) && v->x->nslots > 0; }
 static bool with_ext(const struct dev *v) { return v->x && v->x->n_ext > 0; }
 
-/* ---- the window tree (wtree.c [I1]-[I7]): its counters, summaries, separators and leaves ---- */
+/* ---- the window tree (wtree.c [I1]-[I9]): its counters, summaries, separators and leaves ---- */
 
 /* A leaf, the inner node above it and the row that leads to it (parent NULL: the root). */
 struct tleaf {
@@ -153,24 +153,24 @@ struct tleaf {
  * Leaves in address order: the first one from the k-th on (*k counts down) that want()
  * accepts (want NULL: any), with its parent; true when found.
  */
-typedef bool (*leaf_want_fn)(const struct wt_leaf *l, uint64_t *bit);
-static bool find_leaf(void *node, uint32_t lvl, uint32_t height, uint32_t *k,
+typedef bool (*leaf_want_fn)(const wtree *t, const struct wt_leaf *l, uint64_t *bit);
+static bool find_leaf(const wtree *t, void *node, uint32_t lvl, uint32_t *k,
                       struct wt_inner *parent, uint32_t row, leaf_want_fn want, uint64_t *bit,
                       struct tleaf *out)
 {
-    if (lvl == height) {
+    if (lvl == t->height) {
         if (*k > 0) {
             (*k)--;
             return false;
         }
-        if (want && !want(node, bit))
+        if (want && !want(t, node, bit))
             return false;
         *out = (struct tleaf){node, parent, row};
         return true;
     }
     struct wt_inner *in = node;
     for (uint32_t r = 0; r < in->n && r < WT_IB; r++)
-        if (find_leaf(in->child[r], lvl + 1, height, k, in, r, want, bit, out))
+        if (find_leaf(t, in->child[r], lvl + 1, k, in, r, want, bit, out))
             return true;
     return false;
 }
@@ -191,16 +191,34 @@ static struct wt_inner *nth_inner(void *node, uint32_t lvl, uint32_t height, uin
     return NULL;
 }
 
+/* The wide table's slot of the wide entry at `first` ([I9]), or NULL. */
+static struct wt_wide_slot *wide_slot(const wtree *t, uint64_t first)
+{
+    for (uint32_t s = 0; s < t->wide.cap; s++)
+        if (t->wide.slot[s].first == first && t->wide.slot[s].last >= first)
+            return &t->wide.slot[s];
+    return NULL;
+}
+
+/* The last byte of entry i of l, as wtree.c reads it. */
+static uint64_t leaf_last(const wtree *t, const struct wt_leaf *l, uint32_t i)
+{
+    if (l->pages[i])
+        return l->first[i] + (((uint64_t)l->pages[i] << WT_PAGE_SHIFT) - 1);
+    const struct wt_wide_slot *w = wide_slot(t, l->first[i]);
+    return w ? w->last : l->first[i];
+}
+
 /*
  * A leaf with a non-empty gap whose start g has a zero bit in -g (every start but 1); the
  * lowest such bit goes to *bit. A summary's start mask with that bit set claims it is set in
  * -(start) of every gap below: false for this gap [I5].
  */
-static bool mask_gap(const struct wt_leaf *l, uint64_t *bit)
+static bool mask_gap(const wtree *t, const struct wt_leaf *l, uint64_t *bit)
 {
-    for (uint32_t h = l->holes; h; h &= h - 1) { /* the non-empty gaps [I3] */
-        uint32_t g = (uint32_t)__builtin_ctz(h);
-        uint64_t m = 0 - (g ? l->e[g - 1].last + 1 : l->gs);
+    for (uint64_t h = l->holes; h; h &= h - 1) { /* the non-empty gaps [I3] */
+        uint32_t g = (uint32_t)__builtin_ctzll(h);
+        uint64_t m = 0 - (g ? leaf_last(t, l, g - 1) + 1 : l->gs);
         if (m != UINT64_MAX) {
             *bit = ~m & (0 - ~m); /* the lowest zero bit of -g0 */
             return true;
@@ -213,8 +231,8 @@ static bool mask_gap(const struct wt_leaf *l, uint64_t *bit)
 static bool leaf_with_mask_gap(const wtree *t, uint32_t k, struct tleaf *out, uint64_t *bit)
 {
     uint32_t i = k, z = 0;
-    return find_leaf(t->root, 0, t->height, &i, NULL, 0, mask_gap, bit, out) ||
-           find_leaf(t->root, 0, t->height, &z, NULL, 0, mask_gap, bit, out);
+    return find_leaf(t, t->root, 0, &i, NULL, 0, mask_gap, bit, out) ||
+           find_leaf(t, t->root, 0, &z, NULL, 0, mask_gap, bit, out);
 }
 
 static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
@@ -251,7 +269,7 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
     /* one leaf */
     if (c[0] % CORRUPT_KINDS <= 57) {
         uint32_t i = k % t->leaves.live;
-        if (!find_leaf(t->root, 0, t->height, &i, NULL, 0, NULL, NULL, &tl))
+        if (!find_leaf(t, t->root, 0, &i, NULL, 0, NULL, NULL, &tl))
             return false;
         struct wt_leaf *l = tl.leaf;
         uint32_t e = c[2] % l->n;
@@ -264,26 +282,29 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
         case 55:
             if (l->n >= WT_LB)
                 return false;
-            set_u64(p, &l->e[l->n + c[2] % (WT_LB - l->n)].first, c[3],
+            set_u64(p, &l->first[l->n + c[2] % (WT_LB - l->n)], c[3],
                     "unused slot of a leaf (not a sentinel) [I2]");
             return true;
-        case 56:
+        case 56: {
+            struct wt_wide_slot *w = l->pages[e] ? NULL : wide_slot(t, l->first[e]);
             if (e > 0 && c[3] % 4u == 1)
-                set_u64(p, &l->e[e].first, l->e[e - 1].last,
+                set_u64(p, &l->first[e], leaf_last(t, l, e - 1),
                         "leaf entry (overlaps the one before) [I1]");
-            else if (c[3] % 4u == 2 && t->base > 0 && l->e[e].first >= t->base)
-                set_u64(p, &l->e[e].first, t->base - 1u, "leaf entry (below the window) [I1]");
-            else if (c[3] % 4u == 3 && t->last < UINT64_MAX && l->e[e].last <= t->last)
-                set_u64(p, &l->e[e].last, t->last + 1u, "leaf entry (past the window) [I1]");
-            else if (l->e[e].last != UINT64_MAX)
-                set_u64(p, &l->e[e].first, l->e[e].last + 1u, "leaf entry (first > last) [I1]");
-            else if (l->e[e].first > 0)
-                set_u64(p, &l->e[e].last, l->e[e].first - 1u, "leaf entry (last < first) [I1]");
+            else if (c[3] % 4u == 2 && t->base > 0 && l->first[e] >= t->base)
+                set_u64(p, &l->first[e], t->base - 1u, "leaf entry (below the window) [I1]");
+            else if (c[3] % 4u == 3 && l->pages[e])
+                set_u32(p, &l->pages[e], l->pages[e] == UINT32_MAX ? 1u : l->pages[e] + 1u,
+                        "size of a leaf entry (not its device's) [I1]");
+            else if (c[3] % 4u == 3 && w && t->last < UINT64_MAX)
+                set_u64(p, &w->last, t->last + 1u, "wide leaf entry (past the window) [I1]");
+            else if (l->pages[e])
+                set_u32(p, &l->pages[e], 0, "leaf entry marked wide, not in the wide table [I9]");
             else
-                return false; /* the entry is the whole 64-bit space */
+                set_u32(p, &l->pages[e], 1, "wide leaf entry marked paged [I9]");
             return true;
+        }
         default:
-            set_u32(p, &l->holes, l->holes ^ (1u << e), "gaps a leaf marks non-empty [I3]");
+            set_u64(p, &l->holes, l->holes ^ (1ull << e), "gaps a leaf marks non-empty [I3]");
             return true;
         }
     }

@@ -823,7 +823,7 @@ static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const str
     int rc = reserve_record(sp);
     if (rc || (rc = id_reserve(sp, p->key.hash, sp->dev_free)))
         return rc;
-    rc = empty ? reserve_empty(sp) : wtree_reserve(&sp->tree);
+    rc = empty ? reserve_empty(sp) : wtree_reserve(&sp->tree, p->size);
     if (!rc && p->key.len >= ID_INLINE && !(b->long_id = dup_str(sp, d->id)))
         rc = MEMDEV_ENOMEM;
     if (!rc && (d->fields & MEMDEV_F_MEMDEV) && d->memdev && !(b->memdev = dup_str(sp, d->memdev)))

@@ -53,6 +53,10 @@
  *       need not read n (a line of its own).
  *  [I8] with hints (wtree_set_hints), the owner's hint for every entry's dev word is the
  *       leaf that holds the entry: every placement and every move between leaves is reported.
+ *  [I9] an entry's pages[] is its size in pages when that is a whole number below 2^32, else
+ *       0 ("wide"), and then the wide table holds its first and last byte; the table holds
+ *       exactly the wide entries (n of them) and is at most half full. Sizes of pages, the
+ *       common case, keep an entry to 16 bytes; any other size costs a table probe.
  */
 #include "wtree.h"
 
@@ -96,6 +100,10 @@ static inline uint32_t ctz32(uint32_t x) {
     return (uint32_t)__builtin_ctz(x);
 }
 
+static inline uint32_t ctz64(uint64_t x) {
+    return (uint32_t)__builtin_ctzll(x);
+}
+
 /* ---- gaps ------------------------------------------------------------------------------ */
 
 /*
@@ -114,8 +122,99 @@ static inline uint64_t usable_incl(uint64_t g0, uint64_t glast, uint64_t m) {
     return a < g0 || a > glast ? 0 : glast - a + 1;
 }
 
-static inline uint64_t gap_start(const struct wt_leaf *l, uint32_t i) {
-    return i ? l->e[i - 1].last + 1 : l->gs;
+/* ---- entries ----------------------------------------------------------------------------- */
+
+/* pages[] of the entry [first, last]: its size in pages, or 0 when it is wide. */
+static inline uint32_t pages_of(uint64_t first, uint64_t last) {
+    uint64_t size = last - first + 1; /* 0: the whole 2^64 */
+    uint64_t pages = size >> WT_PAGE_SHIFT;
+    return (size & ((1ull << WT_PAGE_SHIFT) - 1)) || pages > UINT32_MAX ? 0 : (uint32_t)pages;
+}
+
+static inline uint32_t wide_home(const struct wt_wide *w, uint64_t first) {
+    return (uint32_t)((first * 0x9e3779b97f4a7c15ull) >> 32) & (w->cap - 1);
+}
+
+static inline bool wide_free(const struct wt_wide_slot *s) {
+    return s->last < s->first;
+}
+
+/* The slot of the wide entry at `first`, or NULL. */
+static const struct wt_wide_slot *wide_find(const struct wt_wide *w, uint64_t first) {
+    for (uint32_t i = w->cap ? wide_home(w, first) : 0, k = 0; k < w->cap;
+         i = (i + 1) & (w->cap - 1), k++) {
+        const struct wt_wide_slot *s = &w->slot[i];
+        if (wide_free(s))
+            break;
+        if (s->first == first)
+            return s;
+    }
+    return NULL;
+}
+
+/* The last byte of the wide entry at `first` (itself when missing: only on corruption, which
+   the validator reports [I9]). */
+static uint64_t wide_last(const wtree *t, uint64_t first) {
+    const struct wt_wide_slot *s = wide_find(&t->wide, first);
+    return s ? s->last : first;
+}
+
+static void wide_put(struct wt_wide *w, uint64_t first, uint64_t last) {
+    uint32_t i = wide_home(w, first);
+    while (!wide_free(&w->slot[i]))
+        i = (i + 1) & (w->cap - 1);
+    w->slot[i] = (struct wt_wide_slot){first, last};
+    w->n++;
+}
+
+/* Removes the entry at `first` (present), shifting back the ones its slot displaced. */
+static void wide_del(struct wt_wide *w, uint64_t first) {
+    const struct wt_wide_slot *at = wide_find(w, first);
+    if (!at)
+        return; /* only on corruption */
+    uint32_t mask = w->cap - 1, i = (uint32_t)(at - w->slot);
+    for (uint32_t j = (i + 1) & mask; !wide_free(&w->slot[j]); j = (j + 1) & mask) {
+        uint32_t h = wide_home(w, w->slot[j].first);
+        if (((j - h) & mask) >= ((j - i) & mask)) { /* its home is at or before the hole */
+            w->slot[i] = w->slot[j];
+            i = j;
+        }
+    }
+    w->slot[i] = (struct wt_wide_slot){1, 0};
+    w->n--;
+}
+
+/* Room for one more wide entry, the table at most half full: 0 or MEMDEV_ENOMEM. */
+static int wide_reserve(wtree *t) {
+    struct wt_wide *w = &t->wide;
+    if ((uint64_t)(w->n + 1) * 2 <= w->cap)
+        return 0;
+    if (w->cap > UINT32_MAX / 4)
+        return MEMDEV_ENOMEM;
+    uint32_t cap = w->cap ? w->cap * 2 : 8;
+    struct wt_wide_slot *slot = t->al.realloc(t->al.ctx, NULL, cap * sizeof *slot);
+    if (!slot)
+        return MEMDEV_ENOMEM;
+    struct wt_wide old = *w;
+    for (uint32_t i = 0; i < cap; i++)
+        slot[i] = (struct wt_wide_slot){1, 0};
+    *w = (struct wt_wide){slot, cap, 0};
+    for (uint32_t i = 0; i < old.cap; i++)
+        if (!wide_free(&old.slot[i]))
+            wide_put(w, old.slot[i].first, old.slot[i].last);
+    if (old.slot)
+        t->al.free(t->al.ctx, old.slot);
+    return 0;
+}
+
+/* The last byte of entry i of l. */
+static inline uint64_t ent_last(const wtree *t, const struct wt_leaf *l, uint32_t i) {
+    uint32_t p = l->pages[i];
+    return p ? l->first[i] + ((uint64_t)p << WT_PAGE_SHIFT) - 1 : wide_last(t, l->first[i]);
+}
+
+static inline uint64_t gap_start(const wtree *t, const struct wt_leaf *l, uint32_t i) {
+    return i ? ent_last(t, l, i - 1) + 1 : l->gs;
 }
 
 static void sum_zero(struct wt_sum *s) {
@@ -193,12 +292,12 @@ AVX2 static void sum_add_gap_avx2(struct wt_sum *s, uint64_t g0, uint64_t len) {
     sum_store_b(s, lo, hi, s->a & (0 - g0));
 }
 
-AVX2 static void leaf_summary_avx2(const struct wt_leaf *l, struct wt_sum *s) {
+AVX2 static void leaf_summary_avx2(const wtree *t, const struct wt_leaf *l, struct wt_sum *s) {
     __m256i lo = bias_v(), hi = bias_v(), ml = mask_lo(), mh = mask_hi();
     uint64_t a = NONE;
-    for (uint32_t h = l->holes; h; h &= h - 1) {
-        uint32_t i = ctz32(h);
-        uint64_t g0 = gap_start(l, i), len = l->e[i].first - g0;
+    for (uint64_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz64(h);
+        uint64_t g0 = gap_start(t, l, i), len = l->first[i] - g0;
         __m256i negv = _mm256_set1_epi64x((long long)(0 - g0));
         __m256i lenv = _mm256_set1_epi64x((long long)len), lenb = _mm256_xor_si256(lenv, bias_v());
         a &= 0 - g0;
@@ -280,14 +379,15 @@ AVX512 static void sum_add_gap_avx512(struct wt_sum *s, uint64_t g0, uint64_t le
     s->a = a;
 }
 
-AVX512 static void leaf_summary_avx512(const struct wt_leaf *l, struct wt_sum *s) {
+AVX512 static void leaf_summary_avx512(const wtree *t, const struct wt_leaf *l,
+                                       struct wt_sum *s) {
     __m512i acc = _mm512_setzero_si512();
     uint64_t a = NONE;
-    for (uint32_t h = l->holes; h; h &= h - 1) {
-        uint32_t i = ctz32(h);
-        uint64_t g0 = gap_start(l, i);
+    for (uint64_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz64(h);
+        uint64_t g0 = gap_start(t, l, i);
         a &= 0 - g0;
-        acc = gap_max512(acc, g0, l->e[i].first - g0);
+        acc = gap_max512(acc, g0, l->first[i] - g0);
     }
     _mm512_storeu_si512((void *)s, acc);
     s->a = a;
@@ -355,12 +455,11 @@ static inline void sum_add_gap(const wtree *t, struct wt_sum *s, uint64_t g0, ui
 }
 
 /* Which gaps of a leaf are not empty (leaf->holes), from scratch. */
-static uint32_t leaf_holes(const struct wt_leaf *l) {
-    uint32_t h = 0;
-    uint64_t g0 = l->gs;
+static uint64_t leaf_holes(const wtree *t, const struct wt_leaf *l) {
+    uint64_t h = 0, g0 = l->gs;
     for (uint32_t i = 0; i < l->n; i++) {
-        h |= (uint32_t)(l->e[i].first != g0) << i;
-        g0 = l->e[i].last + 1;
+        h |= (uint64_t)(l->first[i] != g0) << i;
+        g0 = ent_last(t, l, i) + 1;
     }
     return h;
 }
@@ -369,20 +468,19 @@ static uint32_t leaf_holes(const struct wt_leaf *l) {
 static void leaf_summary(const wtree *t, const struct wt_leaf *l, struct wt_sum *s) {
 #ifdef WT_AVX2
     if (t->simd == WT_AVX512) {
-        leaf_summary_avx512(l, s);
+        leaf_summary_avx512(t, l, s);
         return;
     }
     if (t->simd == WT_AVX2) {
-        leaf_summary_avx2(l, s);
+        leaf_summary_avx2(t, l, s);
         return;
     }
 #endif
-    (void)t;
     sum_zero(s);
-    for (uint32_t h = l->holes; h; h &= h - 1) {
-        uint32_t i = ctz32(h);
-        uint64_t g0 = gap_start(l, i);
-        sum_add_gap_scalar(s, g0, l->e[i].first - g0);
+    for (uint64_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz64(h);
+        uint64_t g0 = gap_start(t, l, i);
+        sum_add_gap_scalar(s, g0, l->first[i] - g0);
     }
 }
 
@@ -440,6 +538,9 @@ static void pool_fini(wtree *t, struct wt_pool *p) {
 void wtree_fini(wtree *t) {
     pool_fini(t, &t->leaves);
     pool_fini(t, &t->inners);
+    if (t->wide.slot)
+        t->al.free(t->al.ctx, t->wide.slot);
+    memset(&t->wide, 0, sizeof t->wide);
 }
 
 /* Makes `need` nodes available on the free list: 0 or MEMDEV_ENOMEM. */
@@ -469,17 +570,20 @@ static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, uint32_t per
     return 0;
 }
 
-int wtree_reserve(wtree *t) {
-    /* An insert needs at most one leaf, one inner node per level and a new root. */
+int wtree_reserve(wtree *t, uint64_t size) {
+    /* An insert needs at most one leaf, one inner node per level and a new root, and a wide
+       entry a slot in the wide table. */
     if (t->height + 2 >= WT_MAXH)
         return MEMDEV_ENOMEM;
     int rc = pool_reserve(t, &t->leaves, 1, WT_LPAGE, sizeof(struct wt_leaf));
     if (!rc)
         rc = pool_reserve(t, &t->inners, t->height + 1, WT_IPAGE, sizeof(struct wt_inner));
+    if (!rc && pages_of(0, size - 1) == 0)
+        rc = wide_reserve(t);
     return rc;
 }
 
-/* A free node's first word (a leaf's e[0].first, a node's sep[0]) links the free list. */
+/* A free node's first word (a leaf's first[0], a node's sep[0]) links the free list. */
 static void *pool_take(struct wt_pool *p) {
     void *node = p->free, *next;
     memcpy(&next, node, sizeof next);
@@ -498,7 +602,7 @@ static void pool_give(struct wt_pool *p, void *node) {
 
 static struct wt_leaf *leaf_alloc(wtree *t) {
     struct wt_leaf *l = pool_take(&t->leaves);
-    memset(l->e, 0xff, sizeof l->e);
+    memset(l->first, 0xff, sizeof l->first);
     l->n = 0;
     l->holes = 0;
     return l;
@@ -539,7 +643,7 @@ static void rows_clear_tail(struct wt_inner *p) {
 
 static void entries_clear_tail(struct wt_leaf *l) {
     for (uint32_t i = l->n; i < WT_LB; i++)
-        l->e[i].first = NONE;
+        l->first[i] = NONE;
 }
 
 /*
@@ -612,19 +716,23 @@ AVX2 static inline uint32_t child_for_avx2(const struct wt_inner *p, uint64_t ke
     return WT_IB - 1 - (uint32_t)__builtin_popcount(gt & ~1u); /* a key below row 0: row 0 */
 }
 
-/* A leaf's entries with first <= key: the e[] lines compared four entries at a time, the
-   seven masks joined into one word and counted once. */
+/* A leaf's entries with first <= key: first[] compared eight entries at a time, the five
+   masks joined into one word and counted once. */
 AVX512 static inline uint32_t leaf_rank_avx512(const struct wt_leaf *l, uint64_t key) {
     __m512i k = _mm512_set1_epi64((long long)key);
-    __mmask16 m[WT_LB / 4];
-    for (uint32_t j = 0; j < WT_LB / 4; j++)
-        m[j] = _mm512_mask_cmple_epu64_mask(0x55, _mm512_loadu_si512((const void *)&l->e[4 * j]), k);
-    __mmask32 lo = _mm512_kunpackw(_mm512_kunpackb(m[3], m[2]), _mm512_kunpackb(m[1], m[0]));
-    __mmask32 hi = _mm512_kunpackw(m[6], _mm512_kunpackb(m[5], m[4]));
-    return (uint32_t)__builtin_popcountll(_cvtmask64_u64(_mm512_kunpackd(hi, lo)));
+    uint64_t m = 0;
+    for (uint32_t j = 0; j < WT_LB / 8; j++)
+        m |= (uint64_t)_mm512_cmple_epu64_mask(_mm512_loadu_si512((const void *)&l->first[8 * j]),
+                                               k)
+             << (8 * j);
+    const __mmask8 rest = (__mmask8)((1u << (WT_LB % 8)) - 1);
+    m |= (uint64_t)_mm512_mask_cmple_epu64_mask(
+             rest, _mm512_maskz_loadu_epi64(rest, &l->first[WT_LB / 8 * 8]), k)
+         << (WT_LB / 8 * 8);
+    return (uint32_t)__builtin_popcountll(m);
 }
 
-_Static_assert(WT_LB == 28, "leaf_rank_avx512 joins seven lines");
+_Static_assert(WT_LB % 8 != 0 && WT_LB < 64, "leaf_rank_avx512 reads a partial last line");
 #endif
 
 static inline uint32_t child_for_scalar(const struct wt_inner *p, uint64_t key) {
@@ -667,10 +775,10 @@ static inline uint32_t leaf_rank(const wtree *t, const struct wt_leaf *l, uint64
 #endif
     {
         i = 0;
-        for (uint32_t step = 16; step; step >>= 1) {
+        for (uint32_t step = 32; step; step >>= 1) {
             uint32_t j = i + step - 1, in = j < WT_LB;
             j = in ? j : WT_LB - 1;
-            i += step & (0u - (in & (uint32_t)(l->e[j].first <= key)));
+            i += step & (0u - (in & (uint32_t)(l->first[j] <= key)));
         }
     }
     (void)t;
@@ -688,7 +796,7 @@ static inline void prefetch_inner(const struct wt_inner *p) {
 
 static inline void prefetch_leaf(const struct wt_leaf *l, bool whole) {
     const char *c = (const char *)l;
-    uint32_t lines = whole ? sizeof *l / 64 : (WT_LB * sizeof l->e[0] + 63) / 64;
+    uint32_t lines = whole ? sizeof *l / 64 : (WT_LB * sizeof l->first[0] + 63) / 64;
     for (uint32_t i = 0; i < lines; i++)
         __builtin_prefetch(c + 64 * i);
 }
@@ -754,15 +862,18 @@ static void set_sep(const wt_pos *path, uint32_t lvl, uint64_t gs) {
  * front keeps bit i, the part behind becomes gap i + 1 (none when the entry goes last: the
  * gap behind it is the tail or the next leaf's gap 0).
  */
-static void leaf_put(struct wt_leaf *l, uint32_t i, uint64_t first, uint64_t last, uint32_t dev) {
-    uint32_t m = l->n - i, low = (1u << i) - 1;
-    uint32_t front = first != gap_start(l, i), behind = m && l->e[i].first != last + 1;
+static void leaf_put(const wtree *t, struct wt_leaf *l, uint32_t i, uint64_t first,
+                     uint64_t last, uint32_t pages, uint32_t dev) {
+    uint32_t m = l->n - i;
+    uint64_t low = (1ull << i) - 1;
+    uint64_t front = first != gap_start(t, l, i), behind = m && l->first[i] != last + 1;
     l->holes = (l->holes & low) | ((l->holes >> i >> 1) << (i + 2)) | front << i |
                behind << (i + 1);
-    memmove(&l->e[i + 1], &l->e[i], m * sizeof l->e[0]);
+    memmove(&l->first[i + 1], &l->first[i], m * sizeof l->first[0]);
+    memmove(&l->pages[i + 1], &l->pages[i], m * sizeof l->pages[0]);
     memmove(&l->dev[i + 1], &l->dev[i], m * sizeof l->dev[0]);
-    l->e[i].first = first;
-    l->e[i].last = last;
+    l->first[i] = first;
+    l->pages[i] = pages;
     l->dev[i] = dev;
     l->n++;
 }
@@ -816,43 +927,52 @@ static uint32_t split_point(uint32_t i, uint32_t cap, uint32_t min_right) {
 
 /* The WT_LB entries of a full leaf with [first, last] at position i: WT_LB + 1 entries. */
 struct wt_run {
-    struct wt_ent e[WT_LB + 1];
+    uint64_t first[WT_LB + 1];
+    uint32_t pages[WT_LB + 1];
     uint32_t dev[WT_LB + 1];
 };
 
-static void run_of(const struct wt_leaf *l, uint32_t i, uint64_t first, uint64_t last,
-                   uint32_t dev, struct wt_run *u) {
-    memcpy(u->e, l->e, i * sizeof u->e[0]);
+/* The new entry: its first byte, pages[] and dev word. */
+struct wt_new {
+    uint64_t first;
+    uint32_t pages, dev;
+};
+
+static void run_of(const struct wt_leaf *l, uint32_t i, const struct wt_new *x, struct wt_run *u) {
+    memcpy(u->first, l->first, i * sizeof u->first[0]);
+    memcpy(u->pages, l->pages, i * sizeof u->pages[0]);
     memcpy(u->dev, l->dev, i * sizeof u->dev[0]);
-    u->e[i].first = first;
-    u->e[i].last = last;
-    u->dev[i] = dev;
-    memcpy(u->e + i + 1, l->e + i, (WT_LB - i) * sizeof u->e[0]);
+    u->first[i] = x->first;
+    u->pages[i] = x->pages;
+    u->dev[i] = x->dev;
+    memcpy(u->first + i + 1, l->first + i, (WT_LB - i) * sizeof u->first[0]);
+    memcpy(u->pages + i + 1, l->pages + i, (WT_LB - i) * sizeof u->pages[0]);
     memcpy(u->dev + i + 1, l->dev + i, (WT_LB - i) * sizeof u->dev[0]);
 }
 
 /* Writes m entries of the run from `from` to position `at` of l (l->n is the caller's). */
 static void run_put(struct wt_leaf *l, uint32_t at, const struct wt_run *u, uint32_t from,
                     uint32_t m) {
-    memcpy(&l->e[at], &u->e[from], m * sizeof u->e[0]);
+    memcpy(&l->first[at], &u->first[from], m * sizeof u->first[0]);
+    memcpy(&l->pages[at], &u->pages[from], m * sizeof u->pages[0]);
     memcpy(&l->dev[at], &u->dev[from], m * sizeof u->dev[0]);
 }
 
 /* Splits the full leaf l, the new entry going to position i; returns the new right leaf. */
-static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i, uint64_t first,
-                                  uint64_t last, uint32_t dev) {
+static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i,
+                                  const struct wt_new *x) {
     uint32_t keep = split_point(i, WT_LB, 1);
     struct wt_leaf *r = leaf_alloc(t);
     struct wt_run u;
-    run_of(l, i, first, last, dev, &u);
+    run_of(l, i, x, &u);
     run_put(l, 0, &u, 0, keep);
     l->n = keep;
     entries_clear_tail(l);
     r->n = WT_LB + 1 - keep;
     run_put(r, 0, &u, keep, r->n);
-    r->gs = l->e[keep - 1].last + 1;
-    l->holes = leaf_holes(l);
-    r->holes = leaf_holes(r);
+    r->gs = ent_last(t, l, keep - 1) + 1;
+    l->holes = leaf_holes(t, l);
+    r->holes = leaf_holes(t, r);
     report(t, r, 0, r->n);
     if (i < keep)
         report(t, l, i, 1);
@@ -867,14 +987,14 @@ static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i, uint6
  *
  *    [a b] [c d e f] + x at 1  ->  [a b c x] [d e f]
  */
-static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uint64_t first,
-                       uint64_t last, uint32_t dev) {
+static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i,
+                       const struct wt_new *x) {
     struct wt_leaf *l = p->child[r], *s;
     struct wt_run u;
     struct wt_sum ss;
     if (r > 0 && (s = p->child[r - 1])->n < WT_LB) {
         uint32_t m = (WT_LB - s->n + 1) / 2;
-        run_of(l, i, first, last, dev, &u);
+        run_of(l, i, x, &u);
         run_put(s, s->n, &u, 0, m);
         report(t, s, s->n, m);
         s->n += m;
@@ -883,15 +1003,16 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
         if (i >= m)
             report(t, l, i - m, 1);
         entries_clear_tail(l);
-        l->gs = s->e[s->n - 1].last + 1;
-        s->holes = leaf_holes(s);
+        l->gs = ent_last(t, s, s->n - 1) + 1;
+        s->holes = leaf_holes(t, s);
         leaf_summary(t, s, &ss);
         row_put(p, r - 1, p->sep[r - 1], s, &ss);
         p->sep[r] = l->gs;
     } else if (r + 1 < p->n && (s = p->child[r + 1])->n < WT_LB) {
         uint32_t m = (WT_LB - s->n + 1) / 2;
-        run_of(l, i, first, last, dev, &u);
-        memmove(&s->e[m], s->e, s->n * sizeof s->e[0]);
+        run_of(l, i, x, &u);
+        memmove(&s->first[m], s->first, s->n * sizeof s->first[0]);
+        memmove(&s->pages[m], s->pages, s->n * sizeof s->pages[0]);
         memmove(&s->dev[m], s->dev, s->n * sizeof s->dev[0]);
         l->n = WT_LB + 1 - m;
         run_put(s, 0, &u, l->n, m);
@@ -901,14 +1022,14 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i, uin
         if (i < l->n)
             report(t, l, i, 1);
         entries_clear_tail(l);
-        s->gs = l->e[l->n - 1].last + 1;
-        s->holes = leaf_holes(s);
+        s->gs = ent_last(t, l, l->n - 1) + 1;
+        s->holes = leaf_holes(t, s);
         leaf_summary(t, s, &ss);
         row_put(p, r + 1, s->gs, s, &ss);
     } else {
         return false;
     }
-    l->holes = leaf_holes(l);
+    l->holes = leaf_holes(t, l);
     leaf_summary(t, l, &ss);
     row_put(p, r, p->sep[r], l, &ss);
     return true;
@@ -966,10 +1087,10 @@ static void new_root(wtree *t, void *right, uint64_t rsep, const struct wt_sum *
     inner_summary(t, p, &t->root_sum);
 }
 
-static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t dev) {
+static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t pages, uint32_t dev) {
     struct wt_leaf *l = leaf_alloc(t);
     l->gs = t->base;
-    leaf_put(l, 0, first, last, dev);
+    leaf_put(t, l, 0, first, last, pages, dev);
     report(t, l, 0, 1);
     t->root = l;
     t->height = 0;
@@ -979,8 +1100,11 @@ static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t dev) 
 }
 
 void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, uint32_t dev) {
+    const struct wt_new x = {first, pages_of(first, last), dev};
+    if (!x.pages)
+        wide_put(&t->wide, first, last); /* before the entry's last byte is read */
     if (!t->root) {
-        insert_first(t, first, last, dev);
+        insert_first(t, first, last, x.pages, dev);
         return;
     }
     wt_pos own; /* the caller's path is used in place (a copy is 300 bytes) */
@@ -993,14 +1117,14 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
     struct wt_leaf *l = path->leaf;
     uint32_t i = path->pos;
     bool tail = i == l->n; /* only in the last leaf: the gap after it is the tail */
-    uint64_t g0 = gap_start(l, i), len = tail ? 0 : l->e[i].first - g0;
+    uint64_t g0 = gap_start(t, l, i), len = tail ? 0 : l->first[i] - g0;
     t->count++;
     if (tail)
         t->max_last = last;
     struct wt_sum ls;
     held_sum(t, path, t->height, &ls);
     if (l->n < WT_LB) {
-        leaf_put(l, i, first, last, dev);
+        leaf_put(t, l, i, first, last, x.pages, dev);
         report(t, l, i, 1);
         leaf_sum_after_insert(t, l, &ls, g0, len, first, last, tail);
         propagate(t, path, t->height, &ls);
@@ -1009,14 +1133,14 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
     if (t->height > 0) {
         uint32_t lvl = t->height - 1;
         struct wt_inner *p = path->node[lvl];
-        if (leaf_spill(t, p, path->idx[lvl], i, first, last, dev)) {
+        if (leaf_spill(t, p, path->idx[lvl], i, &x)) {
             struct wt_sum ps;
             inner_summary(t, p, &ps);
             propagate(t, path, lvl, &ps);
             return;
         }
     }
-    struct wt_leaf *rl = leaf_split(t, l, i, first, last, dev);
+    struct wt_leaf *rl = leaf_split(t, l, i, &x);
     void *extra = rl;
     struct wt_sum rs;
     leaf_summary(t, l, &ls);
@@ -1055,7 +1179,8 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     uint32_t total = a->n + b->n;
     struct wt_sum s;
     if (total <= WT_LB) {
-        memcpy(&a->e[a->n], b->e, b->n * sizeof a->e[0]);
+        memcpy(&a->first[a->n], b->first, b->n * sizeof a->first[0]);
+        memcpy(&a->pages[a->n], b->pages, b->n * sizeof a->pages[0]);
         memcpy(&a->dev[a->n], b->dev, b->n * sizeof a->dev[0]);
         report(t, a, a->n, b->n);
         a->n = total;
@@ -1067,30 +1192,34 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         uint32_t na = (total + 1) / 2;
         if (a->n < na) { /* b's first entries go to a's end */
             uint32_t m = na - a->n;
-            memcpy(&a->e[a->n], b->e, m * sizeof a->e[0]);
+            memcpy(&a->first[a->n], b->first, m * sizeof a->first[0]);
+            memcpy(&a->pages[a->n], b->pages, m * sizeof a->pages[0]);
             memcpy(&a->dev[a->n], b->dev, m * sizeof a->dev[0]);
             report(t, a, a->n, m);
-            memmove(b->e, b->e + m, (b->n - m) * sizeof b->e[0]);
+            memmove(b->first, b->first + m, (b->n - m) * sizeof b->first[0]);
+            memmove(b->pages, b->pages + m, (b->n - m) * sizeof b->pages[0]);
             memmove(b->dev, b->dev + m, (b->n - m) * sizeof b->dev[0]);
             b->n -= m;
         } else { /* a's last entries go to b's front */
             uint32_t m = a->n - na;
-            memmove(b->e + m, b->e, b->n * sizeof b->e[0]);
+            memmove(b->first + m, b->first, b->n * sizeof b->first[0]);
+            memmove(b->pages + m, b->pages, b->n * sizeof b->pages[0]);
             memmove(b->dev + m, b->dev, b->n * sizeof b->dev[0]);
-            memcpy(b->e, &a->e[na], m * sizeof b->e[0]);
+            memcpy(b->first, &a->first[na], m * sizeof b->first[0]);
+            memcpy(b->pages, &a->pages[na], m * sizeof b->pages[0]);
             memcpy(b->dev, &a->dev[na], m * sizeof b->dev[0]);
             report(t, b, 0, m);
             b->n += m;
         }
         a->n = na;
-        b->gs = a->e[na - 1].last + 1;
+        b->gs = ent_last(t, a, na - 1) + 1;
         entries_clear_tail(b);
-        b->holes = leaf_holes(b);
+        b->holes = leaf_holes(t, b);
         leaf_summary(t, b, &s);
         row_put(p, r + 1, b->gs, b, &s);
     }
     entries_clear_tail(a);
-    a->holes = leaf_holes(a);
+    a->holes = leaf_holes(t, a);
     leaf_summary(t, a, &s);
     row_put(p, r, p->sep[r], a, &s);
 }
@@ -1182,7 +1311,7 @@ static void next_leaf_grows(wtree *t, uint64_t old_gs, uint64_t gs) {
     held_sum(t, &path, t->height, &s);
     r->gs = gs;
     r->holes |= 1;
-    sum_add_gap(t, &s, gs, r->e[0].first - gs);
+    sum_add_gap(t, &s, gs, r->first[0] - gs);
     set_sep(&path, t->height, gs);
     propagate(t, &path, t->height, &s);
 }
@@ -1194,23 +1323,27 @@ void wtree_remove(wtree *t, uint64_t first) {
     descend(t, first, &path);
     struct wt_leaf *l = path.leaf;
     uint32_t i = leaf_rank(t, l, first);
-    if (i == 0 || l->e[i - 1].first != first)
+    if (i == 0 || l->first[i - 1] != first)
         return; /* not present: callers never do this */
     i--;
-    uint64_t g0 = gap_start(l, i);
-    bool last_of_all = l->e[i].last == t->max_last;
+    uint64_t g0 = gap_start(t, l, i), last = ent_last(t, l, i);
+    bool last_of_all = last == t->max_last;
     if (i == l->n - 1 && !last_of_all) /* the next leaf takes gap i with its own gap 0 */
-        next_leaf_grows(t, l->e[i].last + 1, g0);
+        next_leaf_grows(t, last + 1, g0);
+    if (!l->pages[i])
+        wide_del(&t->wide, first);
     struct wt_sum s;
     held_sum(t, &path, t->height, &s);
     bool merge = i + 1 < l->n; /* gaps i and i + 1 and the entry become one gap */
-    uint64_t ge = merge ? l->e[i + 1].first : 0;
-    uint32_t m = l->n - i - 1, low = (1u << i) - 1;
-    l->holes = (l->holes & low) | (uint32_t)merge << i | ((l->holes >> i >> 2) << (i + 1));
-    memmove(&l->e[i], &l->e[i + 1], m * sizeof l->e[0]);
+    uint64_t ge = merge ? l->first[i + 1] : 0;
+    uint32_t m = l->n - i - 1;
+    uint64_t low = (1ull << i) - 1;
+    l->holes = (l->holes & low) | (uint64_t)merge << i | ((l->holes >> i >> 2) << (i + 1));
+    memmove(&l->first[i], &l->first[i + 1], m * sizeof l->first[0]);
+    memmove(&l->pages[i], &l->pages[i + 1], m * sizeof l->pages[0]);
     memmove(&l->dev[i], &l->dev[i + 1], m * sizeof l->dev[0]);
     l->n--;
-    l->e[l->n].first = NONE;
+    l->first[l->n] = NONE;
     t->count--;
     if (last_of_all)
         t->max_last = g0 - 1; /* the previous entry's last byte (meaningless when empty) */
@@ -1243,11 +1376,11 @@ static int class_of(uint64_t align) {
 }
 
 /* Exact scan of a leaf's gaps for the lowest fit: true and *addr, *at (the gap). */
-static bool leaf_fit(const struct wt_leaf *l, uint64_t size, uint64_t m, uint64_t *addr,
-                     uint32_t *at) {
-    for (uint32_t h = l->holes; h; h &= h - 1) {
-        uint32_t i = ctz32(h);
-        uint64_t g0 = gap_start(l, i), len = l->e[i].first - g0;
+static bool leaf_fit(const wtree *t, const struct wt_leaf *l, uint64_t size, uint64_t m,
+                     uint64_t *addr, uint32_t *at) {
+    for (uint64_t h = l->holes; h; h &= h - 1) {
+        uint32_t i = ctz64(h);
+        uint64_t g0 = gap_start(t, l, i), len = l->first[i] - g0;
         if (len >= size && usable(g0, len, m) >= size) {
             *addr = g0 + ((0 - g0) & m);
             *at = i;
@@ -1276,7 +1409,7 @@ static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr,
     }
     prefetch_leaf(cur, true);
     pos->leaf = cur;
-    return leaf_fit(cur, size, cls_mask[k], addr, &pos->pos);
+    return leaf_fit(t, cur, size, cls_mask[k], addr, &pos->pos);
 }
 
 /* A request for an alignment that is no class: see the file comment. */
@@ -1300,7 +1433,7 @@ static bool fit_bounded(const wtree *t, const struct fit_req *q, void *node, uin
                         uint64_t *addr, wt_pos *pos) {
     if (lvl == t->height) {
         pos->leaf = node;
-        return leaf_fit(node, q->size, q->m, addr, &pos->pos);
+        return leaf_fit(t, node, q->size, q->m, addr, &pos->pos);
     }
     struct wt_inner *p = node;
     for (uint32_t r = 0; r < p->n; r++) {
@@ -1406,11 +1539,14 @@ bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, ui
         l = find_leaf(t, gpa);
         i = leaf_rank(t, l, gpa);
     }
-    if (i == 0 || l->e[i - 1].last < gpa)
+    if (i == 0)
+        return false;
+    uint64_t e = ent_last(t, l, i - 1);
+    if (e < gpa)
         return false;
     *dev = l->dev[i - 1];
-    *first = l->e[i - 1].first;
-    *last = l->e[i - 1].last;
+    *first = l->first[i - 1];
+    *last = e;
     return true;
 }
 
@@ -1423,11 +1559,11 @@ bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t
     const struct wt_leaf *l = path.leaf;
     uint32_t i = leaf_rank(t, l, first);
     /* Entry i - 1 starts at or before `first`, entry i (if any) after it. */
-    if (i > 0 && l->e[i - 1].last >= first) {
+    if (i > 0 && ent_last(t, l, i - 1) >= first) {
         *dev = l->dev[i - 1];
         return true;
     }
-    if (i < l->n && l->e[i].first <= last) {
+    if (i < l->n && l->first[i] <= last) {
         *dev = l->dev[i];
         return true;
     }
@@ -1484,8 +1620,8 @@ bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *las
         it->idx[lvl - 1]++;
         iter_down(t, it, lvl, it->node[lvl - 1]->child[it->idx[lvl - 1]]);
     }
-    *first = it->leaf->e[it->pos].first;
-    *last = it->leaf->e[it->pos].last;
+    *first = it->leaf->first[it->pos];
+    *last = ent_last(t, it->leaf, it->pos);
     *dev = it->leaf->dev[it->pos];
     it->pos++;
     return true;
@@ -1494,7 +1630,8 @@ bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *las
 size_t wtree_memory(const wtree *t) {
     return (size_t)t->leaves.npages * (WT_LPAGE * sizeof(struct wt_leaf) + 63) +
            (size_t)t->inners.npages * (WT_IPAGE * sizeof(struct wt_inner) + 63) +
-           (size_t)(t->leaves.cap + t->inners.cap) * sizeof(void *);
+           (size_t)(t->leaves.cap + t->inners.cap) * sizeof(void *) +
+           (size_t)t->wide.cap * sizeof(struct wt_wide_slot);
 }
 
 void wtree_blocks(const wtree *t, void (*fn)(void *ctx, const void *block), void *ctx) {
@@ -1505,6 +1642,8 @@ void wtree_blocks(const wtree *t, void (*fn)(void *ctx, const void *block), void
         if (pools[j]->page)
             fn(ctx, pools[j]->page);
     }
+    if (t->wide.slot)
+        fn(ctx, t->wide.slot);
 }
 
 /* ---- validation ------------------------------------------------------------------------------ */
@@ -1512,7 +1651,7 @@ void wtree_blocks(const wtree *t, void (*fn)(void *ctx, const void *block), void
 struct wt_vstate {
     char *msg;
     size_t cap;
-    uint32_t entries, leaves, inners, nodes;
+    uint32_t entries, leaves, inners, nodes, wide;
     bool have_prev;
     uint64_t prev_last;
 };
@@ -1527,10 +1666,10 @@ struct wt_vstate {
 #define X(v) ((unsigned long long)(v))
 
 /* The exact summary of a leaf, computed from its entries alone (not from holes). */
-static void v_leaf_sum(const struct wt_leaf *l, struct wt_sum *s) {
+static void v_leaf_sum(const wtree *t, const struct wt_leaf *l, struct wt_sum *s) {
     sum_zero(s);
     for (uint32_t i = 0; i < l->n; i++) {
-        uint64_t g0 = gap_start(l, i), ge = l->e[i].first;
+        uint64_t g0 = gap_start(t, l, i), ge = l->first[i];
         if (ge == g0)
             continue;
         s->a &= 0 - g0;
@@ -1569,12 +1708,31 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
     vs->leaves++;
     for (uint32_t i = 0; i < WT_LB; i++) {
         if (i >= l->n) {
-            if (l->e[i].first != NONE)
+            if (l->first[i] != NONE)
                 VFAIL(vs, "window tree: leaf %u slot %u past the end is not a sentinel [I2]", id,
                       i);
             continue;
         }
-        uint64_t f = l->e[i].first, e = l->e[i].last;
+        uint64_t f = l->first[i], e;
+        if (l->pages[i]) {
+            uint64_t bytes = (uint64_t)l->pages[i] << WT_PAGE_SHIFT;
+            if (bytes - 1 > NONE - f)
+                VFAIL(vs, "window tree: entry at 0x%llx of %u pages wraps past 2^64 [I1]", X(f),
+                      l->pages[i]);
+            e = f + (bytes - 1);
+        } else {
+            const struct wt_wide_slot *w = wide_find(&t->wide, f);
+            if (!w)
+                VFAIL(vs, "window tree: wide entry at 0x%llx is not in the wide table [I9]",
+                      X(f));
+            e = w->last;
+            if (e < f || pages_of(f, e))
+                VFAIL(vs,
+                      "window tree: wide entry [0x%llx, 0x%llx] is not wide: its size fits "
+                      "pages[] [I9]",
+                      X(f), X(e));
+            vs->wide++;
+        }
         if (f > e || f < t->base || e > t->last)
             VFAIL(vs, "window tree: entry [0x%llx, 0x%llx] is not inside the window [I1]", X(f),
                   X(e));
@@ -1589,10 +1747,10 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
                       "another leaf [I8]",
                   X(f), l->dev[i], id);
     }
-    if (l->holes != leaf_holes(l))
-        VFAIL(vs, "window tree: leaf %u marks gaps 0x%x non-empty, they are 0x%x [I3]", id,
-              l->holes, leaf_holes(l));
-    v_leaf_sum(l, exact);
+    if (l->holes != leaf_holes(t, l))
+        VFAIL(vs, "window tree: leaf %u marks gaps 0x%llx non-empty, they are 0x%llx [I3]", id,
+              X(l->holes), X(leaf_holes(t, l)));
+    v_leaf_sum(t, l, exact);
     return 0;
 }
 
@@ -1656,6 +1814,14 @@ int wtree_validate(const wtree *t, char *msg, size_t cap) {
     }
     if (vs.entries != t->count)
         VFAIL(&vs, "window tree: %u entries found, count says %u [I1]", vs.entries, t->count);
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < t->wide.cap; i++)
+        used += !wide_free(&t->wide.slot[i]);
+    if (vs.wide != t->wide.n || used != t->wide.n || (uint64_t)used * 2 > t->wide.cap)
+        VFAIL(&vs,
+              "window tree: %u wide entries found, the wide table holds %u in %u slots and "
+              "says %u [I9]",
+              vs.wide, used, t->wide.cap, t->wide.n);
     const struct wt_pool *lp = &t->leaves, *ip = &t->inners;
     if (vs.leaves != lp->live || vs.inners != ip->live ||
         (uint64_t)lp->live + lp->nfree != (uint64_t)lp->npages * WT_LPAGE ||

@@ -15,8 +15,8 @@
 
 #include "memdev.h"
 
-#define WT_LB 28   /* entries per leaf: 28 * 20 + 16 = 576 bytes, nine cache lines */
-_Static_assert(WT_LB <= 32, "a leaf's holes fit a 32-bit mask");
+#define WT_LB 34 /* entries per leaf: 34 * 16 + 20 = 564 bytes in nine cache lines */
+_Static_assert(WT_LB <= 64, "a leaf's holes fit a 64-bit mask");
 #ifndef WT_IB
 #define WT_IB 8 /* children per inner node: sep[] and child[] are one line each (16 for fewer
                    levels; see bench/README.md: the fuzzer then rarely reaches an inner split) */
@@ -27,19 +27,33 @@ _Static_assert(WT_LB <= 32, "a leaf's holes fit a 32-bit mask");
 /*
  * A leaf: up to WT_LB entries and the gaps in front of them. Gap i lies between entry i - 1
  * and entry i; gap 0 starts at gs (the previous leaf's last entry + 1, or the window base).
- * The gap after the last leaf's last entry (the tail) belongs to no leaf. A lookup reads
- * two or three lines of e[] and one of dev[]; n, gs and holes share the last line.
+ * The gap after the last leaf's last entry (the tail) belongs to no leaf. An entry is 16
+ * bytes: its first byte, its size in 4 KiB pages and its dev word, in three arrays. A size
+ * that is no whole number of pages below 2^32 pages (16 TiB) is "wide": pages[i] is 0 and
+ * the entry's last byte is in the tree's wide table (struct wt_wide). A lookup reads the
+ * lines of first[] (compared at once) and one line each of pages[] and dev[].
  */
-struct wt_ent {
-    uint64_t first, last; /* unused slots: first = UINT64_MAX */
-};
+#define WT_PAGE_SHIFT 12
 
 struct wt_leaf {
-    struct wt_ent e[WT_LB]; /* sorted by first; an entry and the gap behind it share a line */
+    uint64_t first[WT_LB]; /* sorted; unused slots: UINT64_MAX */
+    uint32_t pages[WT_LB]; /* size >> WT_PAGE_SHIFT; 0: wide */
     uint32_t dev[WT_LB];
-    uint64_t gs; /* start of gap 0 */
+    uint64_t gs;    /* start of gap 0 */
+    uint64_t holes; /* bit i: gap i is not empty */
     uint32_t n;
-    uint32_t holes; /* bit i: gap i is not empty */
+    uint8_t pad_[12];
+};
+
+/* The last bytes of the wide entries, by first byte: linear probing, at most half full. */
+struct wt_wide_slot {
+    uint64_t first, last; /* a free slot: last < first */
+};
+
+struct wt_wide {
+    struct wt_wide_slot *slot;
+    uint32_t cap; /* 0 or a power of two */
+    uint32_t n;
 };
 
 /* What a subtree shows its parent: per class the largest usable gap, and a start mask. */
@@ -103,6 +117,7 @@ typedef struct wtree {
     wt_placed_fn placed; /* NULL: no hints */
     wt_hint_fn hint;
     void *hint_ctx;
+    struct wt_wide wide; /* last bytes of the entries whose size pages[] cannot hold */
     uint8_t simd; /* kernels: WT_SCALAR, WT_AVX2, WT_AVX512 (same results; tests run each) */
 } wtree;
 
@@ -124,8 +139,8 @@ static inline void wtree_prefetch_leaf(const void *leaf) {
         __builtin_prefetch((const char *)leaf + 64 * i);
 }
 
-/* Makes sure the next wtree_insert() cannot fail: 0 or MEMDEV_ENOMEM. */
-int wtree_reserve(wtree *t);
+/* Makes sure the next wtree_insert() of `size` bytes cannot fail: 0 or MEMDEV_ENOMEM. */
+int wtree_reserve(wtree *t, uint64_t size);
 /*
  * Inserts [first, last] (disjoint from every entry, inside the window). Needs a reserve.
  * pos may be NULL, or what wtree_first_fit() or wtree_first_overlap() returned for exactly
@@ -166,7 +181,7 @@ bool wtree_iter_next(const wtree *t, wt_iter *it, uint64_t *first, uint64_t *las
 
 /* Recomputes every summary and checks the structure; 0 or MEMDEV_EINVARIANT with msg. */
 int wtree_validate(const wtree *t, char *msg, size_t cap);
-/* Bytes of node memory held (pages and page tables). */
+/* Bytes of node memory held (pages, page tables and the wide table). */
 size_t wtree_memory(const wtree *t);
 /* Every block the tree holds (for the benchmarks' memory split). */
 void wtree_blocks(const wtree *t, void (*fn)(void *ctx, const void *block), void *ctx);

@@ -144,7 +144,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             CHECK_RC(rc, ok ? 0 : MEMDEV_EFRAGMENTED);
             if (ok && !rc) {
                 CHECK_U64(got, want);
-                if (wtree_reserve(&t) == 0) {
+                if (wtree_reserve(&t, size) == 0) {
                     /* half the inserts reuse the search's position, half descend again */
                     wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, got, got + (size - 1),
                                  op);
@@ -162,7 +162,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             bool want = ref_overlap(&f, at, at + (size - 1), &idx);
             bool got = wtree_first_overlap(&t, at, at + (size - 1), &got_dev, &pos);
             CHECK(want == got);
-            if (!want && wtree_reserve(&t) == 0) {
+            if (!want && wtree_reserve(&t, size) == 0) {
                 wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, at, at + (size - 1), op);
                 ref_insert(&f, at, at + (size - 1));
             } else if (want && got) {
@@ -254,7 +254,7 @@ static void phased(uint64_t seed, uint32_t rounds) {
             uint64_t at = base + 4 * i;
             uint32_t idx;
             bool present = ref_overlap(&f, at, at, &idx);
-            if (grow && !present && rng_below(&rng, 4) && wtree_reserve(&t) == 0) {
+            if (grow && !present && rng_below(&rng, 4) && wtree_reserve(&t, 2) == 0) {
                 wtree_insert(&t, NULL, at, at + 1, (uint32_t)i);
                 ref_insert(&f, at, at + 1);
             } else if (!grow && present && rng_below(&rng, 8)) {

@@ -862,19 +862,41 @@ static void set_sep(const wt_pos *path, uint32_t lvl, uint64_t gs) {
  * front keeps bit i, the part behind becomes gap i + 1 (none when the entry goes last: the
  * gap behind it is the tail or the next leaf's gap 0).
  */
-static void leaf_put(const wtree *t, struct wt_leaf *l, uint32_t i, uint64_t first,
-                     uint64_t last, uint32_t pages, uint32_t dev) {
-    uint32_t m = l->n - i;
+/* The new entry: its range, pages[] and dev word. */
+struct wt_new {
+    uint64_t first, last;
+    uint32_t pages, dev;
+};
+
+/*
+ * The holes of l's entries with x at position i (l unchanged): bit j for gap j of the n + 1
+ * entries. Gap i splits: the part in front keeps bit i, the part behind becomes gap i + 1
+ * (none when x goes last: the gap behind it is the tail). Splits, spills and borrows cut
+ * such masks apart instead of comparing every entry again: a gap between two entries stays
+ * the gap between them, whichever leaf holds the second.
+ */
+static uint64_t holes_with(const wtree *t, const struct wt_leaf *l, uint32_t i,
+                           const struct wt_new *x) {
     uint64_t low = (1ull << i) - 1;
-    uint64_t front = first != gap_start(t, l, i), behind = m && l->first[i] != last + 1;
-    l->holes = (l->holes & low) | ((l->holes >> i >> 1) << (i + 2)) | front << i |
-               behind << (i + 1);
+    uint64_t front = x->first != gap_start(t, l, i);
+    uint64_t behind = i < l->n && l->first[i] != x->last + 1;
+    return (l->holes & low) | ((l->holes >> i >> 1) << (i + 2)) | front << i | behind << (i + 1);
+}
+
+static inline uint64_t low_bits(uint32_t m) {
+    return (1ull << m) - 1; /* m < 64 */
+}
+
+/* Opens a slot at position i of l and writes x there. */
+static void leaf_put(const wtree *t, struct wt_leaf *l, uint32_t i, const struct wt_new *x) {
+    uint32_t m = l->n - i;
+    l->holes = holes_with(t, l, i, x);
     memmove(&l->first[i + 1], &l->first[i], m * sizeof l->first[0]);
     memmove(&l->pages[i + 1], &l->pages[i], m * sizeof l->pages[0]);
     memmove(&l->dev[i + 1], &l->dev[i], m * sizeof l->dev[0]);
-    l->first[i] = first;
-    l->pages[i] = pages;
-    l->dev[i] = dev;
+    l->first[i] = x->first;
+    l->pages[i] = x->pages;
+    l->dev[i] = x->dev;
     l->n++;
 }
 
@@ -932,12 +954,6 @@ struct wt_run {
     uint32_t dev[WT_LB + 1];
 };
 
-/* The new entry: its first byte, pages[] and dev word. */
-struct wt_new {
-    uint64_t first;
-    uint32_t pages, dev;
-};
-
 static void run_of(const struct wt_leaf *l, uint32_t i, const struct wt_new *x, struct wt_run *u) {
     memcpy(u->first, l->first, i * sizeof u->first[0]);
     memcpy(u->pages, l->pages, i * sizeof u->pages[0]);
@@ -964,6 +980,7 @@ static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i,
     uint32_t keep = split_point(i, WT_LB, 1);
     struct wt_leaf *r = leaf_alloc(t);
     struct wt_run u;
+    uint64_t h = holes_with(t, l, i, x);
     run_of(l, i, x, &u);
     run_put(l, 0, &u, 0, keep);
     l->n = keep;
@@ -971,8 +988,8 @@ static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i,
     r->n = WT_LB + 1 - keep;
     run_put(r, 0, &u, keep, r->n);
     r->gs = ent_last(t, l, keep - 1) + 1;
-    l->holes = leaf_holes(t, l);
-    r->holes = leaf_holes(t, r);
+    l->holes = h & low_bits(keep);
+    r->holes = h >> keep;
     report(t, r, 0, r->n);
     if (i < keep)
         report(t, l, i, 1);
@@ -992,8 +1009,10 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i,
     struct wt_leaf *l = p->child[r], *s;
     struct wt_run u;
     struct wt_sum ss;
+    uint64_t h; /* the run's holes: gap 0 of l is the gap behind the left sibling's last */
     if (r > 0 && (s = p->child[r - 1])->n < WT_LB) {
         uint32_t m = (WT_LB - s->n + 1) / 2;
+        h = holes_with(t, l, i, x);
         run_of(l, i, x, &u);
         run_put(s, s->n, &u, 0, m);
         report(t, s, s->n, m);
@@ -1004,12 +1023,14 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i,
             report(t, l, i - m, 1);
         entries_clear_tail(l);
         l->gs = ent_last(t, s, s->n - 1) + 1;
-        s->holes = leaf_holes(t, s);
+        s->holes |= (h & low_bits(m)) << (s->n - m);
+        l->holes = h >> m;
         leaf_summary(t, s, &ss);
         row_put(p, r - 1, p->sep[r - 1], s, &ss);
         p->sep[r] = l->gs;
     } else if (r + 1 < p->n && (s = p->child[r + 1])->n < WT_LB) {
         uint32_t m = (WT_LB - s->n + 1) / 2;
+        h = holes_with(t, l, i, x);
         run_of(l, i, x, &u);
         memmove(&s->first[m], s->first, s->n * sizeof s->first[0]);
         memmove(&s->pages[m], s->pages, s->n * sizeof s->pages[0]);
@@ -1023,13 +1044,13 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i,
             report(t, l, i, 1);
         entries_clear_tail(l);
         s->gs = ent_last(t, l, l->n - 1) + 1;
-        s->holes = leaf_holes(t, s);
+        s->holes = (h >> l->n) | (s->holes << m); /* its old gap 0 follows the moved ones */
+        l->holes = h & low_bits(l->n);
         leaf_summary(t, s, &ss);
         row_put(p, r + 1, s->gs, s, &ss);
     } else {
         return false;
     }
-    l->holes = leaf_holes(t, l);
     leaf_summary(t, l, &ss);
     row_put(p, r, p->sep[r], l, &ss);
     return true;
@@ -1090,7 +1111,8 @@ static void new_root(wtree *t, void *right, uint64_t rsep, const struct wt_sum *
 static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t pages, uint32_t dev) {
     struct wt_leaf *l = leaf_alloc(t);
     l->gs = t->base;
-    leaf_put(t, l, 0, first, last, pages, dev);
+    const struct wt_new x = {first, last, pages, dev};
+    leaf_put(t, l, 0, &x);
     report(t, l, 0, 1);
     t->root = l;
     t->height = 0;
@@ -1100,7 +1122,7 @@ static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t pages
 }
 
 void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, uint32_t dev) {
-    const struct wt_new x = {first, pages_of(first, last), dev};
+    const struct wt_new x = {first, last, pages_of(first, last), dev};
     if (!x.pages)
         wide_put(&t->wide, first, last); /* before the entry's last byte is read */
     if (!t->root) {
@@ -1124,7 +1146,7 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
     struct wt_sum ls;
     held_sum(t, path, t->height, &ls);
     if (l->n < WT_LB) {
-        leaf_put(t, l, i, first, last, x.pages, dev);
+        leaf_put(t, l, i, &x);
         report(t, l, i, 1);
         leaf_sum_after_insert(t, l, &ls, g0, len, first, last, tail);
         propagate(t, path, t->height, &ls);
@@ -1182,6 +1204,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         memcpy(&a->first[a->n], b->first, b->n * sizeof a->first[0]);
         memcpy(&a->pages[a->n], b->pages, b->n * sizeof a->pages[0]);
         memcpy(&a->dev[a->n], b->dev, b->n * sizeof a->dev[0]);
+        a->holes |= b->holes << a->n; /* b's gap 0 is the gap behind a's last */
         report(t, a, a->n, b->n);
         a->n = total;
         pool_give(&t->leaves, b);
@@ -1195,6 +1218,8 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
             memcpy(&a->first[a->n], b->first, m * sizeof a->first[0]);
             memcpy(&a->pages[a->n], b->pages, m * sizeof a->pages[0]);
             memcpy(&a->dev[a->n], b->dev, m * sizeof a->dev[0]);
+            a->holes |= (b->holes & low_bits(m)) << a->n;
+            b->holes >>= m;
             report(t, a, a->n, m);
             memmove(b->first, b->first + m, (b->n - m) * sizeof b->first[0]);
             memmove(b->pages, b->pages + m, (b->n - m) * sizeof b->pages[0]);
@@ -1208,18 +1233,18 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
             memcpy(b->first, &a->first[na], m * sizeof b->first[0]);
             memcpy(b->pages, &a->pages[na], m * sizeof b->pages[0]);
             memcpy(b->dev, &a->dev[na], m * sizeof b->dev[0]);
+            b->holes = (b->holes << m) | (a->holes >> na);
+            a->holes &= low_bits(na);
             report(t, b, 0, m);
             b->n += m;
         }
         a->n = na;
         b->gs = ent_last(t, a, na - 1) + 1;
         entries_clear_tail(b);
-        b->holes = leaf_holes(t, b);
         leaf_summary(t, b, &s);
         row_put(p, r + 1, b->gs, b, &s);
     }
     entries_clear_tail(a);
-    a->holes = leaf_holes(t, a);
     leaf_summary(t, a, &s);
     row_put(p, r, p->sep[r], a, &s);
 }

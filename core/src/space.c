@@ -86,8 +86,10 @@ static char *dup_str(memdev_space *sp, const char *s) {
  * other bucket follows from its bucket and tag alone, so entries move without their records).
  * A lookup reads b1 and b2, compares the 16 tags of each at once and opens only the records
  * whose tag matches (1 in 255 for another id). The table holds at most 90% of its slots and
- * doubles beyond; an insert that finds both buckets full moves entries along a random walk
- * (undone if it fails, then the table grows). A plug inserts its id in the reserve phase
+ * grows by half beyond (id_grow: not doubling, so that the load, and the bytes per device,
+ * do not jump at each power of two of n; multiply-shift needs no power of two); an insert
+ * that finds both buckets full moves entries along a random walk (undone if it fails, then
+ * the table grows). A plug inserts its id in the reserve phase
  * (under the record index it is about to take) and removes it again if a later reservation
  * fails, so committing cannot fail.
  */
@@ -310,12 +312,17 @@ static bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32
     return false;
 }
 
+/* The bucket count after nb: half as many again (4 to start with). */
+static uint32_t id_grow(uint32_t nb) {
+    return nb ? nb + nb / 2 : 4;
+}
+
 /*
  * A table of nb buckets (or larger) holding every live record and (hash, di): 0, or
  * MEMDEV_ENOMEM with nothing changed.
  */
 static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di) {
-    for (;; nb *= 2) {
+    for (;; nb = id_grow(nb)) {
         if (nb > UINT32_MAX / 2 || (uint64_t)nb * sizeof(struct id_bucket) > SIZE_MAX / 2)
             return MEMDEV_ENOMEM;
         void *raw;
@@ -348,10 +355,10 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
 static int id_reserve(memdev_space *sp, uint32_t hash, uint32_t di) {
     uint64_t room = (uint64_t)sp->nbuckets * ID_SLOTS * 9 / 10;
     if ((uint64_t)sp->ndevices + 1 > room)
-        return id_rebuild(sp, sp->nbuckets ? sp->nbuckets * 2 : 4, hash, di);
+        return id_rebuild(sp, id_grow(sp->nbuckets), hash, di);
     if (tab_insert(sp->itab, sp->nbuckets, hash, di))
         return 0;
-    return id_rebuild(sp, sp->nbuckets * 2, hash, di);
+    return id_rebuild(sp, id_grow(sp->nbuckets), hash, di);
 }
 
 static void id_remove(memdev_space *sp, uint32_t hash, uint32_t di) {

@@ -30,8 +30,7 @@ static void id_of(uint32_t i, char *id, size_t cap) {
 }
 
 static int plug_vmem(memdev_space *sp, const char *id) {
-    memdev_device_desc d = {.id = id, .kind = MEMDEV_VIRTIO_MEM, .size = 2 * MiB,
-                            .align = 2 * MiB};
+    memdev_device_desc d = {.id = id, .kind = MEMDEV_VIRTIO_MEM, .size = 2 * MiB, .align = 2 * MiB};
     return memdev_plug(sp, &d, NULL);
 }
 

@@ -249,13 +249,31 @@ uint32_t space_find(const memdev_space *sp, const char *id) {
     return find_key(sp, id, &k);
 }
 
-uint32_t space_id_hash(const struct dev *v) {
-    const char *id = dev_id(v);
-    if (v->flags & DF_LONG_ID)
+/* The length of an inline id: its record's 16 bytes are NUL-padded, so no copy is needed. */
+static inline size_t inline_len(const char *inl) {
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)inl);
+    uint32_t z = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+    return (size_t)__builtin_ctz(z | 1u << ID_INLINE);
+#else
+    size_t n = 0;
+    while (n < ID_INLINE && inl[n])
+        n++;
+    return n;
+#endif
+}
+
+/* space_id_hash, inlined into id_rebuild, which rehashes every id each time the table grows. */
+static inline uint32_t record_hash(const struct dev *v) {
+    if (v->flags & DF_LONG_ID) {
+        const char *id = dev_id(v);
         return hash_bytes(id, strlen(id));
-    char inl[ID_INLINE];
-    size_t n = id_prefix(v->id, inl); /* the record's 16 bytes, NUL-padded */
-    return inline_hash(inl, n);
+    }
+    return inline_hash(v->id, inline_len(v->id));
+}
+
+uint32_t space_id_hash(const struct dev *v) {
+    return record_hash(v);
 }
 
 /* Places (tag, di) in a free slot of bucket b: false when full. */
@@ -276,15 +294,13 @@ struct cuckoo_move {
 };
 
 /*
- * Inserts (hash, di) into a table: into either of its buckets when one has room, else along
- * a random walk (the entry takes a slot, the evicted one goes to its other bucket, and so on);
- * a walk that does not end within CUCKOO_WALK steps is undone and false returned.
+ * tab_insert when both buckets of (tag, di) are full, cur the first: a random walk (the entry
+ * takes a slot, the evicted one goes to its other bucket, and so on); a walk that does not
+ * end within CUCKOO_WALK steps is undone and false returned. Out of line: its log is a
+ * kilobyte of stack that the common insert should not set up.
  */
-static bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32_t di) {
-    uint8_t tag = id_tag(hash);
-    uint32_t cur = id_bucket1(hash, nb);
-    if (bucket_put(&tab[cur], tag, di) || bucket_put(&tab[id_bucket_alt(cur, tag, nb)], tag, di))
-        return true;
+__attribute__((noinline)) static bool tab_walk(struct id_bucket *tab, uint32_t nb, uint32_t hash,
+                                               uint32_t cur, uint8_t tag, uint32_t di) {
     struct cuckoo_move log[CUCKOO_WALK];
     uint32_t n = 0;
     for (; n < CUCKOO_WALK; n++) {
@@ -312,6 +328,16 @@ static bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32
     return false;
 }
 
+/* Inserts (hash, di) into a table: into either of its buckets when one has room, else by a
+   walk (tab_walk); false when the walk failed and the table is as it was. */
+static inline bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32_t di) {
+    uint8_t tag = id_tag(hash);
+    uint32_t cur = id_bucket1(hash, nb);
+    return bucket_put(&tab[cur], tag, di) ||
+           bucket_put(&tab[id_bucket_alt(cur, tag, nb)], tag, di) ||
+           tab_walk(tab, nb, hash, cur, tag, di);
+}
+
 /* The bucket count after nb: half as many again (4 to start with). */
 static uint32_t id_grow(uint32_t nb) {
     return nb ? nb + nb / 2 : 4;
@@ -334,7 +360,7 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
         for (uint32_t i = 0; ok && i < sp->dev_used; i++) {
             const struct dev *v = space_dev(sp, i);
             if (v->flags & DF_LIVE)
-                ok = tab_insert(tab, nb, space_id_hash(v), i);
+                ok = tab_insert(tab, nb, record_hash(v), i);
         }
         if (ok) {
             space_release(sp, sp->itab_raw);

@@ -620,16 +620,10 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     }
     case 44:
     case 45: {
-        /* 44: a tag on a free slot (or on one of the four tag bytes no slot uses); 45: a used
-         * slot's tag changed */
+        /* 44: a tag on a free slot; 45: a used slot's tag changed */
         bool used = c[0] % CORRUPT_KINDS == 45;
         for (uint32_t n = 0; n < sp->nbuckets; n++) {
             struct id_bucket *bk = &sp->itab[(c[1] * 131u + n) % sp->nbuckets];
-            if (!used && (c[3] & 1)) {
-                uint8_t *t = &bk->tag[ID_SLOTS + c[2] % (16u - ID_SLOTS)];
-                set_u8(p, t, (uint8_t)(1u + c[3] % 255u), "id table tag byte past the slots");
-                return true;
-            }
             for (uint32_t j = 0; j < ID_SLOTS; j++) {
                 uint8_t *t = &bk->tag[(c[2] + j) % ID_SLOTS];
                 if (used && *t) {

@@ -124,6 +124,9 @@ MEMDEV_API int memdev_error_from_name(const char *name, int *code);
 #define MEMDEV_SOFT_MEMSLOTS 256u /* soft limit for all memory devices together */
 #define MEMDEV_SAFE_MEMSLOTS 509u /* "safe" overall maximum */
 #define MEMDEV_MAX_ID_LEN 255u    /* bytes, not counting the NUL */
+/* Devices plugged at once, at most (2^24: the id table keeps 3-byte record indices). A plug
+   beyond it fails with MEMDEV_ENOMEM and changes nothing. */
+#define MEMDEV_MAX_DEVICES 16777216u
 
 /* A hypervisor or vhost memslot limit: `max` slots, `other` of them used by non-devices. */
 typedef struct memdev_limit {
@@ -236,7 +239,8 @@ typedef struct memdev_plug_result {
 /*
  * Plugs a device: checks 0..9 of spec section 3 in that order, the first failure is returned;
  * on success the device is placed (first fit, or at the hint), counted and its initial
- * memslots mapped. Errors: every plug code of spec section 3, MEMDEV_ENOMEM.
+ * memslots mapped. Errors: every plug code of spec section 3, MEMDEV_ENOMEM (also when
+ * MEMDEV_MAX_DEVICES devices are plugged already).
  * out may be NULL. O(log n) for the alignments with exact per-node summaries; any other
  * power of two is searched exactly without building anything (no O(n) step, ever).
  */

@@ -86,8 +86,10 @@ static char *dup_str(memdev_space *sp, const char *s) {
  * other bucket follows from its bucket and tag alone, so entries move without their records).
  * A lookup reads b1 and b2, compares the 16 tags of each at once and opens only the records
  * whose tag matches (1 in 255 for another id). The table holds at most 90% of its slots and
- * doubles beyond; an insert that finds both buckets full moves entries along a random walk
- * (undone if it fails, then the table grows). A plug inserts its id in the reserve phase
+ * grows by half beyond (id_grow: not doubling, so that the load, and the bytes per device,
+ * do not jump at each power of two of n; multiply-shift needs no power of two); an insert
+ * that finds both buckets full moves entries along a random walk (undone if it fails, then
+ * the table grows). A plug inserts its id in the reserve phase
  * (under the record index it is about to take) and removes it again if a later reservation
  * fails, so committing cannot fail.
  */
@@ -188,7 +190,8 @@ static void key_of(const char *id, struct idkey *k) {
 static inline uint32_t tag_match(const struct id_bucket *b, uint8_t t) {
 #ifdef __SSE2__
     __m128i v = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)b->tag), _mm_set1_epi8((char)t));
-    return (uint32_t)_mm_movemask_epi8(v) & ((1u << ID_SLOTS) - 1);
+    _Static_assert(ID_SLOTS == 16, "one vector of tags");
+    return (uint32_t)_mm_movemask_epi8(v);
 #else
     uint32_t m = 0;
     for (uint32_t i = 0; i < ID_SLOTS; i++)
@@ -206,7 +209,7 @@ static bool id_equal(const struct dev *v, const struct idkey *k) {
 static uint32_t bucket_find(const memdev_space *sp, uint32_t b, const struct idkey *k) {
     const struct id_bucket *bk = &sp->itab[b];
     for (uint32_t m = tag_match(bk, k->tag); m; m &= m - 1) {
-        uint32_t di = bk->dev[__builtin_ctz(m)];
+        uint32_t di = id_slot_dev(bk, (uint32_t)__builtin_ctz(m));
         if (id_equal(space_dev(sp, di), k))
             return di;
     }
@@ -246,13 +249,31 @@ uint32_t space_find(const memdev_space *sp, const char *id) {
     return find_key(sp, id, &k);
 }
 
-uint32_t space_id_hash(const struct dev *v) {
-    const char *id = dev_id(v);
-    if (v->flags & DF_LONG_ID)
+/* The length of an inline id: its record's 16 bytes are NUL-padded, so no copy is needed. */
+static inline size_t inline_len(const char *inl) {
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)inl);
+    uint32_t z = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+    return (size_t)__builtin_ctz(z | 1u << ID_INLINE);
+#else
+    size_t n = 0;
+    while (n < ID_INLINE && inl[n])
+        n++;
+    return n;
+#endif
+}
+
+/* space_id_hash, inlined into id_rebuild, which rehashes every id each time the table grows. */
+static inline uint32_t record_hash(const struct dev *v) {
+    if (v->flags & DF_LONG_ID) {
+        const char *id = dev_id(v);
         return hash_bytes(id, strlen(id));
-    char inl[ID_INLINE];
-    size_t n = id_prefix(v->id, inl); /* the record's 16 bytes, NUL-padded */
-    return inline_hash(inl, n);
+    }
+    return inline_hash(v->id, inline_len(v->id));
+}
+
+uint32_t space_id_hash(const struct dev *v) {
+    return record_hash(v);
 }
 
 /* Places (tag, di) in a free slot of bucket b: false when full. */
@@ -262,7 +283,7 @@ static bool bucket_put(struct id_bucket *bk, uint8_t tag, uint32_t di) {
         return false;
     uint32_t i = (uint32_t)__builtin_ctz(m);
     bk->tag[i] = tag;
-    bk->dev[i] = di;
+    id_slot_set(bk, i, di);
     return true;
 }
 
@@ -273,23 +294,21 @@ struct cuckoo_move {
 };
 
 /*
- * Inserts (hash, di) into a table: into either of its buckets when one has room, else along
- * a random walk (the entry takes a slot, the evicted one goes to its other bucket, and so on);
- * a walk that does not end within CUCKOO_WALK steps is undone and false returned.
+ * tab_insert when both buckets of (tag, di) are full, cur the first: a random walk (the entry
+ * takes a slot, the evicted one goes to its other bucket, and so on); a walk that does not
+ * end within CUCKOO_WALK steps is undone and false returned. Out of line: its log is a
+ * kilobyte of stack that the common insert should not set up.
  */
-static bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32_t di) {
-    uint8_t tag = id_tag(hash);
-    uint32_t cur = id_bucket1(hash, nb);
-    if (bucket_put(&tab[cur], tag, di) || bucket_put(&tab[id_bucket_alt(cur, tag, nb)], tag, di))
-        return true;
+__attribute__((noinline)) static bool tab_walk(struct id_bucket *tab, uint32_t nb, uint32_t hash,
+                                               uint32_t cur, uint8_t tag, uint32_t di) {
     struct cuckoo_move log[CUCKOO_WALK];
     uint32_t n = 0;
     for (; n < CUCKOO_WALK; n++) {
         uint32_t i = (hash + n * 7) % ID_SLOTS;
         uint8_t t = tab[cur].tag[i];
-        uint32_t d = tab[cur].dev[i];
+        uint32_t d = id_slot_dev(&tab[cur], i);
         tab[cur].tag[i] = tag;
-        tab[cur].dev[i] = di;
+        id_slot_set(&tab[cur], i, di);
         log[n] = (struct cuckoo_move){cur, i};
         tag = t;
         di = d;
@@ -300,13 +319,28 @@ static bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32
     while (n-- > 0) { /* each slot takes back what was carried out of it */
         struct cuckoo_move mv = log[n];
         uint8_t t = tab[mv.b].tag[mv.slot];
-        uint32_t d = tab[mv.b].dev[mv.slot];
+        uint32_t d = id_slot_dev(&tab[mv.b], mv.slot);
         tab[mv.b].tag[mv.slot] = tag;
-        tab[mv.b].dev[mv.slot] = di;
+        id_slot_set(&tab[mv.b], mv.slot, di);
         tag = t;
         di = d;
     }
     return false;
+}
+
+/* Inserts (hash, di) into a table: into either of its buckets when one has room, else by a
+   walk (tab_walk); false when the walk failed and the table is as it was. */
+static inline bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32_t di) {
+    uint8_t tag = id_tag(hash);
+    uint32_t cur = id_bucket1(hash, nb);
+    return bucket_put(&tab[cur], tag, di) ||
+           bucket_put(&tab[id_bucket_alt(cur, tag, nb)], tag, di) ||
+           tab_walk(tab, nb, hash, cur, tag, di);
+}
+
+/* The bucket count after nb: half as many again (4 to start with). */
+static uint32_t id_grow(uint32_t nb) {
+    return nb ? nb + nb / 2 : 4;
 }
 
 /*
@@ -314,7 +348,7 @@ static bool tab_insert(struct id_bucket *tab, uint32_t nb, uint32_t hash, uint32
  * MEMDEV_ENOMEM with nothing changed.
  */
 static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di) {
-    for (;; nb *= 2) {
+    for (;; nb = id_grow(nb)) {
         if (nb > UINT32_MAX / 2 || (uint64_t)nb * sizeof(struct id_bucket) > SIZE_MAX / 2)
             return MEMDEV_ENOMEM;
         void *raw;
@@ -326,7 +360,7 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
         for (uint32_t i = 0; ok && i < sp->dev_used; i++) {
             const struct dev *v = space_dev(sp, i);
             if (v->flags & DF_LIVE)
-                ok = tab_insert(tab, nb, space_id_hash(v), i);
+                ok = tab_insert(tab, nb, record_hash(v), i);
         }
         if (ok) {
             space_release(sp, sp->itab_raw);
@@ -347,10 +381,10 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
 static int id_reserve(memdev_space *sp, uint32_t hash, uint32_t di) {
     uint64_t room = (uint64_t)sp->nbuckets * ID_SLOTS * 9 / 10;
     if ((uint64_t)sp->ndevices + 1 > room)
-        return id_rebuild(sp, sp->nbuckets ? sp->nbuckets * 2 : 4, hash, di);
+        return id_rebuild(sp, id_grow(sp->nbuckets), hash, di);
     if (tab_insert(sp->itab, sp->nbuckets, hash, di))
         return 0;
-    return id_rebuild(sp, sp->nbuckets * 2, hash, di);
+    return id_rebuild(sp, id_grow(sp->nbuckets), hash, di);
 }
 
 static void id_remove(memdev_space *sp, uint32_t hash, uint32_t di) {
@@ -360,7 +394,7 @@ static void id_remove(memdev_space *sp, uint32_t hash, uint32_t di) {
         struct id_bucket *bk = &sp->itab[b];
         for (uint32_t m = tag_match(bk, tag); m; m &= m - 1) {
             uint32_t i = (uint32_t)__builtin_ctz(m);
-            if (bk->dev[i] == di) {
+            if (id_slot_dev(bk, i) == di) {
                 bk->tag[i] = 0;
                 return;
             }
@@ -372,11 +406,15 @@ static void id_remove(memdev_space *sp, uint32_t hash, uint32_t di) {
  * Room for one more record: 0 or MEMDEV_ENOMEM. The first page starts with 16 records and
  * doubles up to DEV_PAGE (a space of a few devices stays small; records may move then, which
  * only pointers returned before a change may see), later pages are DEV_PAGE records each.
+ * No index reaches DEV_LIMIT: the caller refuses a plug when all DEV_LIMIT records are live,
+ * and the last page holds only the records below it.
  */
 static int reserve_record(memdev_space *sp) {
     if (sp->dev_free != DEV_NIL)
         return 0;
     uint32_t from = sp->dev_used, to;
+    if (from >= DEV_LIMIT)
+        return MEMDEV_ENOMEM;
     if (sp->dpages == sp->dpage_cap) {
         uint32_t ncap = sp->dpage_cap ? sp->dpage_cap * 2 : 4;
         if (ncap > UINT32_MAX / DEV_PAGE - 1)
@@ -394,6 +432,7 @@ static int reserve_record(memdev_space *sp) {
     void *raw;
     if (from < DEV_PAGE) { /* the first page grows: records move (indices do not) */
         to = from ? from * 2 : 16;
+        to = to < DEV_LIMIT ? to : DEV_LIMIT;
         struct dev *pg = alloc_lines(sp, to * sizeof *pg, &raw);
         if (!pg)
             return MEMDEV_ENOMEM;
@@ -405,8 +444,8 @@ static int reserve_record(memdev_space *sp) {
         sp->draw[0] = raw;
         sp->dpages = 1;
     } else {
-        to = from + DEV_PAGE;
-        struct dev *pg = alloc_lines(sp, DEV_PAGE * sizeof *pg, &raw);
+        to = DEV_LIMIT - from > DEV_PAGE ? from + DEV_PAGE : DEV_LIMIT;
+        struct dev *pg = alloc_lines(sp, (to - from) * sizeof *pg, &raw);
         if (!pg)
             return MEMDEV_ENOMEM;
         sp->draw[sp->dpages] = raw;
@@ -815,14 +854,23 @@ static int reserve_empty(memdev_space *sp) {
     return 0;
 }
 
-/* Every allocation of the plug; on failure everything taken is given back. */
+/*
+ * Every allocation of the plug; on failure everything taken is given back and sp->err says
+ * why: out of memory, or DEV_LIMIT devices plugged (their record indices fill the 3 bytes of
+ * an id table slot).
+ */
 static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const struct plan *p,
                         struct plug_blocks *b) {
     bool empty = d->fields & MEMDEV_F_EMPTY;
     memset(b, 0, sizeof *b);
+    if (sp->ndevices >= DEV_LIMIT)
+        return space_fail(sp, MEMDEV_ENOMEM,
+                          "cannot plug '%s': %u devices are plugged, the most a space holds "
+                          "(MEMDEV_MAX_DEVICES)",
+                          d->id, sp->ndevices);
     int rc = reserve_record(sp);
     if (rc || (rc = id_reserve(sp, p->key.hash, sp->dev_free)))
-        return rc;
+        goto out;
     rc = empty ? reserve_empty(sp) : wtree_reserve(&sp->tree, p->size);
     if (!rc && p->key.len >= ID_INLINE && !(b->long_id = dup_str(sp, d->id)))
         rc = MEMDEV_ENOMEM;
@@ -839,7 +887,8 @@ static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const str
         blocks_release(sp, b);
         id_remove(sp, p->key.hash, sp->dev_free);
     }
-    return rc;
+out:
+    return rc ? space_fail(sp, rc, "out of memory while plugging '%s'", d->id) : 0;
 }
 
 /* The record of a new device (commit phase). */
@@ -868,9 +917,7 @@ int memdev_plug(memdev_space *sp, const memdev_device_desc *d, memdev_plug_resul
         return space_fail(sp, MEMDEV_EINVAL, "no device description");
     struct plug_blocks b;
     int rc = run_checks(sp, d, &p);
-    if (!rc && (rc = reserve_plug(sp, d, &p, &b)))
-        space_fail(sp, rc, "out of memory while plugging '%s'", d->id);
-    if (rc)
+    if (rc || (rc = reserve_plug(sp, d, &p, &b)))
         return rc;
 
     uint32_t di = record_take(sp); /* the index id_reserve put in the table */

@@ -7,6 +7,7 @@
 #define MEMDEV_SPACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -132,18 +133,47 @@ static inline const char *dev_memdev(const struct dev *v) {
 }
 
 /*
- * The id table: buckets of one cache line, 12 record indices and their one-byte tags (the
- * 16-byte tag row is compared at once). Each id has two buckets (cuckoo hashing, the second
- * derived from the first and the tag), so a lookup reads at most two lines and a removal
- * moves nothing. Tag 0 marks a free slot.
+ * The id table: buckets of one cache line, 16 one-byte tags (compared at once) and 16 record
+ * indices of 3 bytes each. Each id has two buckets (cuckoo hashing, the second derived from
+ * the first and the tag), so a lookup reads at most two lines and a removal moves nothing.
+ * Tag 0 marks a free slot. The 3-byte indices are why a space holds at most
+ * MEMDEV_MAX_DEVICES records (DEV_LIMIT).
  */
-#define ID_SLOTS 12
+#define ID_SLOTS 16
 struct id_bucket {
-    uint8_t tag[16];
-    uint32_t dev[ID_SLOTS];
+    uint8_t tag[ID_SLOTS];
+    uint8_t dev[ID_SLOTS][3]; /* little-endian record indices */
 };
 
 _Static_assert(sizeof(struct id_bucket) == 64, "an id bucket is one cache line");
+
+/*
+ * Records a space may hand out (indices 0 .. DEV_LIMIT - 1): MEMDEV_MAX_DEVICES, or less in
+ * a test build (tests/unit test_dev_limit) so that the limit is reached in a moment.
+ */
+#ifndef DEV_LIMIT
+#define DEV_LIMIT MEMDEV_MAX_DEVICES
+#endif
+_Static_assert(DEV_LIMIT >= 1 && DEV_LIMIT <= 1u << 24, "a record index fits 3 bytes");
+
+/*
+ * Record index of slot i. One 4-byte load that ends with the slot (the byte before it, a tag
+ * or the previous slot, is still in the bucket) instead of three loads.
+ */
+static inline uint32_t id_slot_dev(const struct id_bucket *bk, uint32_t i) {
+    uint32_t w;
+    memcpy(&w, (const unsigned char *)bk + offsetof(struct id_bucket, dev) + 3 * i - 1, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap32(w);
+#endif
+    return w >> 8;
+}
+
+static inline void id_slot_set(struct id_bucket *bk, uint32_t i, uint32_t di) {
+    bk->dev[i][0] = (uint8_t)di;
+    bk->dev[i][1] = (uint8_t)(di >> 8);
+    bk->dev[i][2] = (uint8_t)(di >> 16);
+}
 
 /* An id's tag (1..255) and its two buckets, from the 32-bit hash of its bytes. */
 static inline uint8_t id_tag(uint32_t h) {
@@ -151,11 +181,12 @@ static inline uint8_t id_tag(uint32_t h) {
     return t ? t : 1;
 }
 
+/* h * nb >> 32: uniform over [0, nb) for any nb, a power of two or not. */
 static inline uint32_t id_bucket1(uint32_t h, uint32_t nb) {
     return (uint32_t)(((uint64_t)h * nb) >> 32);
 }
 
-/* The other bucket: (c(tag) - b) mod nb, its own inverse. */
+/* The other bucket: (c(tag) - b) mod nb with c(tag) in [0, nb), its own inverse for any nb. */
 static inline uint32_t id_bucket_alt(uint32_t b, uint8_t tag, uint32_t nb) {
     uint32_t c = (uint32_t)(((uint64_t)(tag * 0x9e3779b1u) * nb) >> 32);
     return c >= b ? c - b : c + nb - b;

@@ -256,11 +256,11 @@ static int check_id_table(struct vctx *c, const memdev_space *sp) {
     uint64_t used = 0;
     for (uint32_t b = 0; b < sp->nbuckets; b++) {
         const struct id_bucket *bk = &sp->itab[b];
-        for (uint32_t i = 0; i < 16; i++) {
+        for (uint32_t i = 0; i < ID_SLOTS; i++) {
             if (!bk->tag[i])
                 continue;
-            uint32_t di = bk->dev[i < ID_SLOTS ? i : 0];
-            const struct dev *v = i < ID_SLOTS && di < sp->dev_used ? space_dev(sp, di) : NULL;
+            uint32_t di = id_slot_dev(bk, i);
+            const struct dev *v = di < sp->dev_used ? space_dev(sp, di) : NULL;
             if (!v || !(v->flags & DF_LIVE))
                 return bad(c, "id table bucket %u slot %u refers to no device", b, i);
             uint32_t hash = space_id_hash(v), home = id_bucket1(hash, sp->nbuckets);
@@ -279,6 +279,9 @@ static int check_id_table(struct vctx *c, const memdev_space *sp) {
 /* Records: live ones counted by the caller; the free list holds exactly the others. */
 static int check_free_records(struct vctx *c, const memdev_space *sp) {
     uint32_t live = 0, free = 0;
+    if (sp->dev_used > DEV_LIMIT)
+        return bad(c, "%u records, more than the %u a space may hand out", sp->dev_used,
+                   (uint32_t)DEV_LIMIT);
     for (uint32_t di = 0; di < sp->dev_used; di++)
         live += (space_dev(sp, di)->flags & DF_LIVE) != 0;
     for (uint32_t di = sp->dev_free; di != DEV_NIL; free++) {

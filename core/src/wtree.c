@@ -1527,10 +1527,25 @@ static const struct wt_leaf *find_leaf(const wtree *t, uint64_t gpa) {
     return cur;
 }
 
+/* Entry i - 1 of l (i: the entries with first <= gpa) when it holds gpa. */
+static inline bool found_in(const wtree *t, const struct wt_leaf *l, uint32_t i, uint64_t gpa,
+                            uint32_t *dev, uint64_t *first, uint64_t *last) {
+    if (i == 0)
+        return false;
+    uint64_t e = ent_last(t, l, i - 1);
+    if (e < gpa)
+        return false;
+    *dev = l->dev[i - 1];
+    *first = l->first[i - 1];
+    *last = e;
+    return true;
+}
+
 #ifdef WT_AVX2
-/* The same with the AVX-512 compares inlined, and the leaf's rank (a lookup is the VMM's hot
-   path): the leaf and the entries of it with first <= gpa. */
-AVX512 static const struct wt_leaf *find_avx512(const wtree *t, uint64_t gpa, uint32_t *rank) {
+/* The whole lookup in one AVX-512 function (a lookup is the VMM's hot path): the descent
+   with the compares inlined, the leaf's rank, the entry. */
+AVX512 static bool find_avx512(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first,
+                               uint64_t *last) {
     const void *cur = t->root;
     for (uint32_t lvl = 0; lvl < t->height; lvl++) {
         const struct wt_inner *p = cur;
@@ -1545,34 +1560,19 @@ AVX512 static const struct wt_leaf *find_avx512(const wtree *t, uint64_t gpa, ui
     uint32_t i = leaf_rank_avx512(l, gpa);
     if (gpa == NONE && i > l->n)
         i = l->n;
-    *rank = i;
-    return l;
+    return found_in(t, l, i, gpa, dev, first, last);
 }
 #endif
 
 bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
     if (!t->root)
         return false;
-    const struct wt_leaf *l;
-    uint32_t i;
 #ifdef WT_AVX2
-    if (t->simd == WT_AVX512) {
-        l = find_avx512(t, gpa, &i);
-    } else
+    if (t->simd == WT_AVX512)
+        return find_avx512(t, gpa, dev, first, last);
 #endif
-    {
-        l = find_leaf(t, gpa);
-        i = leaf_rank(t, l, gpa);
-    }
-    if (i == 0)
-        return false;
-    uint64_t e = ent_last(t, l, i - 1);
-    if (e < gpa)
-        return false;
-    *dev = l->dev[i - 1];
-    *first = l->first[i - 1];
-    *last = e;
-    return true;
+    const struct wt_leaf *l = find_leaf(t, gpa);
+    return found_in(t, l, leaf_rank(t, l, gpa), gpa, dev, first, last);
 }
 
 bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev,

@@ -646,6 +646,14 @@ static void entries_clear_tail(struct wt_leaf *l) {
         l->first[i] = NONE;
 }
 
+/* Copies m entries of src from `from` to dst from `to` (may overlap; holes are the caller's). */
+static void ents_move(struct wt_leaf *dst, uint32_t to, const struct wt_leaf *src, uint32_t from,
+                      uint32_t m) {
+    memmove(&dst->first[to], &src->first[from], m * sizeof dst->first[0]);
+    memmove(&dst->pages[to], &src->pages[from], m * sizeof dst->pages[0]);
+    memmove(&dst->dev[to], &src->dev[from], m * sizeof dst->dev[0]);
+}
+
 /*
  * Row r of p takes the child's new summary ns; *ps is p's summary before, brought up to date
  * incrementally: a class that rose takes the new value, one whose maximum shrank is
@@ -857,11 +865,6 @@ static void set_sep(const wt_pos *path, uint32_t lvl, uint64_t gs) {
 
 /* ---- insert ------------------------------------------------------------------------------ */
 
-/*
- * Opens a slot at position i of l and writes the entry there. Gap i splits: the part in
- * front keeps bit i, the part behind becomes gap i + 1 (none when the entry goes last: the
- * gap behind it is the tail or the next leaf's gap 0).
- */
 /* The new entry: its range, pages[] and dev word. */
 struct wt_new {
     uint64_t first, last;
@@ -875,25 +878,23 @@ struct wt_new {
  * such masks apart instead of comparing every entry again: a gap between two entries stays
  * the gap between them, whichever leaf holds the second.
  */
+static inline uint64_t low_bits(uint32_t m) {
+    return (1ull << m) - 1; /* m < 64 */
+}
+
 static uint64_t holes_with(const wtree *t, const struct wt_leaf *l, uint32_t i,
                            const struct wt_new *x) {
-    uint64_t low = (1ull << i) - 1;
+    uint64_t low = low_bits(i);
     uint64_t front = x->first != gap_start(t, l, i);
     uint64_t behind = i < l->n && l->first[i] != x->last + 1;
     return (l->holes & low) | ((l->holes >> i >> 1) << (i + 2)) | front << i | behind << (i + 1);
-}
-
-static inline uint64_t low_bits(uint32_t m) {
-    return (1ull << m) - 1; /* m < 64 */
 }
 
 /* Opens a slot at position i of l and writes x there. */
 static void leaf_put(const wtree *t, struct wt_leaf *l, uint32_t i, const struct wt_new *x) {
     uint32_t m = l->n - i;
     l->holes = holes_with(t, l, i, x);
-    memmove(&l->first[i + 1], &l->first[i], m * sizeof l->first[0]);
-    memmove(&l->pages[i + 1], &l->pages[i], m * sizeof l->pages[0]);
-    memmove(&l->dev[i + 1], &l->dev[i], m * sizeof l->dev[0]);
+    ents_move(l, i + 1, l, i, m);
     l->first[i] = x->first;
     l->pages[i] = x->pages;
     l->dev[i] = x->dev;
@@ -1032,9 +1033,7 @@ static bool leaf_spill(wtree *t, struct wt_inner *p, uint32_t r, uint32_t i,
         uint32_t m = (WT_LB - s->n + 1) / 2;
         h = holes_with(t, l, i, x);
         run_of(l, i, x, &u);
-        memmove(&s->first[m], s->first, s->n * sizeof s->first[0]);
-        memmove(&s->pages[m], s->pages, s->n * sizeof s->pages[0]);
-        memmove(&s->dev[m], s->dev, s->n * sizeof s->dev[0]);
+        ents_move(s, m, s, 0, s->n);
         l->n = WT_LB + 1 - m;
         run_put(s, 0, &u, l->n, m);
         report(t, s, 0, m);
@@ -1108,16 +1107,15 @@ static void new_root(wtree *t, void *right, uint64_t rsep, const struct wt_sum *
     inner_summary(t, p, &t->root_sum);
 }
 
-static void insert_first(wtree *t, uint64_t first, uint64_t last, uint32_t pages, uint32_t dev) {
+static void insert_first(wtree *t, const struct wt_new *x) {
     struct wt_leaf *l = leaf_alloc(t);
     l->gs = t->base;
-    const struct wt_new x = {first, last, pages, dev};
-    leaf_put(t, l, 0, &x);
+    leaf_put(t, l, 0, x);
     report(t, l, 0, 1);
     t->root = l;
     t->height = 0;
     t->count = 1;
-    t->max_last = last;
+    t->max_last = x->last;
     leaf_summary(t, l, &t->root_sum);
 }
 
@@ -1126,7 +1124,7 @@ void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, ui
     if (!x.pages)
         wide_put(&t->wide, first, last); /* before the entry's last byte is read */
     if (!t->root) {
-        insert_first(t, first, last, x.pages, dev);
+        insert_first(t, &x);
         return;
     }
     wt_pos own; /* the caller's path is used in place (a copy is 300 bytes) */
@@ -1201,9 +1199,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     uint32_t total = a->n + b->n;
     struct wt_sum s;
     if (total <= WT_LB) {
-        memcpy(&a->first[a->n], b->first, b->n * sizeof a->first[0]);
-        memcpy(&a->pages[a->n], b->pages, b->n * sizeof a->pages[0]);
-        memcpy(&a->dev[a->n], b->dev, b->n * sizeof a->dev[0]);
+        ents_move(a, a->n, b, 0, b->n);
         a->holes |= b->holes << a->n; /* b's gap 0 is the gap behind a's last */
         report(t, a, a->n, b->n);
         a->n = total;
@@ -1215,24 +1211,16 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         uint32_t na = (total + 1) / 2;
         if (a->n < na) { /* b's first entries go to a's end */
             uint32_t m = na - a->n;
-            memcpy(&a->first[a->n], b->first, m * sizeof a->first[0]);
-            memcpy(&a->pages[a->n], b->pages, m * sizeof a->pages[0]);
-            memcpy(&a->dev[a->n], b->dev, m * sizeof a->dev[0]);
+            ents_move(a, a->n, b, 0, m);
             a->holes |= (b->holes & low_bits(m)) << a->n;
             b->holes >>= m;
             report(t, a, a->n, m);
-            memmove(b->first, b->first + m, (b->n - m) * sizeof b->first[0]);
-            memmove(b->pages, b->pages + m, (b->n - m) * sizeof b->pages[0]);
-            memmove(b->dev, b->dev + m, (b->n - m) * sizeof b->dev[0]);
+            ents_move(b, 0, b, m, b->n - m);
             b->n -= m;
         } else { /* a's last entries go to b's front */
             uint32_t m = a->n - na;
-            memmove(b->first + m, b->first, b->n * sizeof b->first[0]);
-            memmove(b->pages + m, b->pages, b->n * sizeof b->pages[0]);
-            memmove(b->dev + m, b->dev, b->n * sizeof b->dev[0]);
-            memcpy(b->first, &a->first[na], m * sizeof b->first[0]);
-            memcpy(b->pages, &a->pages[na], m * sizeof b->pages[0]);
-            memcpy(b->dev, &a->dev[na], m * sizeof b->dev[0]);
+            ents_move(b, m, b, 0, b->n);
+            ents_move(b, 0, a, na, m);
             b->holes = (b->holes << m) | (a->holes >> na);
             a->holes &= low_bits(na);
             report(t, b, 0, m);
@@ -1361,12 +1349,8 @@ void wtree_remove(wtree *t, uint64_t first) {
     held_sum(t, &path, t->height, &s);
     bool merge = i + 1 < l->n; /* gaps i and i + 1 and the entry become one gap */
     uint64_t ge = merge ? l->first[i + 1] : 0;
-    uint32_t m = l->n - i - 1;
-    uint64_t low = (1ull << i) - 1;
-    l->holes = (l->holes & low) | (uint64_t)merge << i | ((l->holes >> i >> 2) << (i + 1));
-    memmove(&l->first[i], &l->first[i + 1], m * sizeof l->first[0]);
-    memmove(&l->pages[i], &l->pages[i + 1], m * sizeof l->pages[0]);
-    memmove(&l->dev[i], &l->dev[i + 1], m * sizeof l->dev[0]);
+    l->holes = (l->holes & low_bits(i)) | (uint64_t)merge << i | ((l->holes >> i >> 2) << (i + 1));
+    ents_move(l, i, l, i + 1, l->n - i - 1);
     l->n--;
     l->first[l->n] = NONE;
     t->count--;

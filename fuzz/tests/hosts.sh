@@ -10,7 +10,9 @@
 #   - a second, short session of the same host reports its own executions, not the sum;
 #   - libFuzzer: each host imports the other's corpus during the session, and once more
 #     when its engine stops (before its merge), so hosts that start a few seconds apart
-#     still exchange.
+#     still exchange;
+#   - a share that cannot be reached stops the campaign before it fuzzes (exit 2), and a
+#     share lost during the campaign is told once, counted, and ends it with exit 2.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP"
@@ -92,5 +94,33 @@ for h in a b; do
     bash -c "[ -n '$first' ] || exit 1; for f in '$S'/ops/libfuzzer-host$o/*; do [ \"\$(sha1sum <\"\$f\" | cut -c1-40)\" = '$first' ] && exit 0; done; exit 1"
 done
 no_leftovers "two libFuzzer hosts"
+
+stamp "libFuzzer hosts done"
+# -- a share that cannot be reached, or that is lost during the campaign --------------------
+t0=$(date +%s)
+fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 30 --join nosuchhost.invalid:/srv/share \
+  ops >"$T_WORK/unreachable.log" 2>&1
+rc=$?; dt=$(( $(date +%s) - t0 ))
+check "a share on a machine that cannot be reached: exit 2 before any fuzzing (exit $rc, ${dt}s)" \
+  test "$rc" = 2 -a "$dt" -lt 25
+check "... with one line naming the share" log_has "$T_WORK/unreachable.log" \
+  "^campaign: cannot reach the shared directory 'nosuchhost.invalid:/srv/share': "
+check "... and no fuzzing started" bash -c "! grep -q 'campaign: fuzzing' '$T_WORK/unreachable.log'"
+S="$T_WORK/share-lost"
+mkdir -p "$S"
+fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 8 --join "$S" --sync-every 1 --progress 2 \
+  ops >"$T_WORK/lost.log" 2>&1 &
+pid=$!
+sleep 4
+rm -rf "$S"; echo "not a directory" >"$S"   # the shared directory is gone: every exchange fails
+wait "$pid"; rc=$?
+check "a share lost during the campaign: exit 2 (exit $rc)" test "$rc" = 2
+check "... the first failure is told when it happens, once" \
+  test "$(grep -c '^campaign: .* failed (see .*share.log; further failures are counted' "$T_WORK/lost.log")" = 1
+check "... and the count at the end" log_has "$T_WORK/lost.log" \
+  '^campaign: no findings, but [0-9]+ exchanges through .* failed.*; exit 2$'
+check "... the campaign itself still ran to its end (summary line, corpus merged)" \
+  bash -c "grep -q '^ops  *libfuzzer ' '$T_WORK/lost.log' && grep -q 'working corpus of ops merged' '$T_WORK/lost.log'"
+no_leftovers "lost share"
 
 t_finish

@@ -287,7 +287,9 @@ static bool bucket_put(struct id_bucket *bk, uint8_t tag, uint32_t di) {
     return true;
 }
 
+#ifndef CUCKOO_WALK /* (tests/unit/test_id_walk builds the library with a walk of 2) */
 #define CUCKOO_WALK 128
+#endif
 
 struct cuckoo_move {
     uint32_t b, slot;

@@ -223,6 +223,14 @@ MUTANTS = [
      '    return p ? l->first[i] + ((uint64_t)p << WT_PAGE_SHIFT) - 1 : wide_last(t, l->first[i]);',
      '    return p ? l->first[i] + ((uint64_t)p << WT_PAGE_SHIFT) - 1 : wide_last(t, l->first[i]) - 1;',
      'off-by-one in the rare path: a wide entry (a size of no whole number of pages) ends a byte early'),
+    ('bounded-no-backtrack', 'core/src/wtree.c',
+     '        if (fit_bounded(t, q, p->child[r], lvl + 1, addr, pos))\n            return true;\n    }\n    return false;',
+     '        return fit_bounded(t, q, p->child[r], lvl + 1, addr, pos);\n    }\n    return false;',
+     'no backtracking for an alignment that is no class: the first row whose bound passes is the only one searched'),
+    ('bounded-stale-path', 'core/src/wtree.c',
+     '    struct wt_inner *p = node;\n    for (uint32_t r = 0; r < p->n; r++) {\n        if (upper(q, p->row[r].s, p->row[r].a) < q->size)\n            continue;\n        pos->node[lvl] = p;\n        pos->idx[lvl] = r;',
+     '    struct wt_inner *p = node;\n    uint32_t searched = 0;\n    for (uint32_t r = 0; r < p->n; r++) {\n        if (upper(q, p->row[r].s, p->row[r].a) < q->size)\n            continue;\n        pos->node[lvl] = p;\n        if (!searched++)\n            pos->idx[lvl] = r;',
+     'stale path after backtracking: the row index is recorded for the first row searched only, so the plug goes in at the wrong row'),
 ]
 
 

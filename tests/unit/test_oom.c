@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_oom.c - allocation-failure test. Every operation of a seeded sequence (plugs of every
- * kind growing the device table, id hash and tree through many splits; virtio-mem requests
+ * kind growing the device table, id hash and tree through many splits, a quarter of the
+ * dimms, nvdimms and virtio-pmem devices of sizes that are no whole number of pages, which go
+ * through the tree's wide table [I9]; virtio-mem requests
  * that split extents; vhost backends; unplugs) is first run with the k-th allocation failing,
  * for k = 1, 2, ... until it no longer fails with no-memory. Each failure must return
  * MEMDEV_ENOMEM, must actually have been injected, and must leave the digest unchanged and
@@ -81,6 +83,11 @@ static void make_op(uint64_t *rng, struct op *o, uint32_t i) {
         } else if (o->d.kind == MEMDEV_HV_BALLOON) {
             o->d.fields |= rng_below(rng, 2) ? MEMDEV_F_EMPTY : 0;
             o->d.size = 128 * MiB * (1 + rng_below(rng, 8));
+        } else if (rng_below(rng, 4) == 0) {
+            /* a size of no whole number of pages, at alignment 1: the window tree keeps its
+               last byte in the wide table, allocated with the first such plug [I9] */
+            o->d.size += 4096 * rng_below(rng, 16) + 1 + rng_below(rng, 4095);
+            o->d.align = 1;
         }
     } else if (r < 70) {
         o->type = 1;
@@ -110,7 +117,7 @@ int main(int argc, char **argv) {
     struct inject in = {0};
     const memdev_allocator al = {inj_realloc, inj_free, &in};
     memdev_space *sp = NULL, *ref = NULL;
-    long fired_create = 0, failures_checked = 0, ops = 0;
+    long fired_create = 0, failures_checked = 0, ops = 0, wide_checked = 0;
     char msg[512];
 
     for (in.fail_at = 1;; in.fail_at++) {
@@ -140,6 +147,7 @@ int main(int argc, char **argv) {
             if (rc != MEMDEV_ENOMEM || in.fired == 0)
                 break;
             failures_checked++;
+            wide_checked += o.type == 0 && (o.d.size & 4095);
             CHECK_U64(memdev_digest(sp), before);
             if (memdev_validate(sp, msg, sizeof msg)) {
                 fprintf(stderr, "op %u, allocation %ld failed: %s\n", i, in.fail_at, msg);
@@ -155,8 +163,10 @@ int main(int argc, char **argv) {
     }
     in.fail_at = 0;
     CHECK(failures_checked > 1000);
-    printf("test_oom: %ld operations, %ld injected allocation failures checked (%ld at create)\n",
-           ops, failures_checked, fired_create);
+    CHECK(wide_checked > 20);
+    printf("test_oom: %ld operations, %ld injected allocation failures checked (%ld at create, "
+           "%ld in plugs of wide sizes)\n",
+           ops, failures_checked, fired_create, wide_checked);
     memdev_space_destroy(sp);
     memdev_space_destroy(ref);
     return check_report("test_oom");

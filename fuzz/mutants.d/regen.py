@@ -231,6 +231,10 @@ MUTANTS = [
      '    struct wt_inner *p = node;\n    for (uint32_t r = 0; r < p->n; r++) {\n        if (upper(q, p->row[r].s, p->row[r].a) < q->size)\n            continue;\n        pos->node[lvl] = p;\n        pos->idx[lvl] = r;',
      '    struct wt_inner *p = node;\n    uint32_t searched = 0;\n    for (uint32_t r = 0; r < p->n; r++) {\n        if (upper(q, p->row[r].s, p->row[r].a) < q->size)\n            continue;\n        pos->node[lvl] = p;\n        if (!searched++)\n            pos->idx[lvl] = r;',
      'stale path after backtracking: the row index is recorded for the first row searched only, so the plug goes in at the wrong row'),
+    ('wide-alloc-unchecked', 'core/src/wtree.c',
+     '    struct wt_wide_slot *slot = t->al.realloc(t->al.ctx, NULL, cap * sizeof *slot);\n    if (!slot)\n        return MEMDEV_ENOMEM;\n',
+     '    struct wt_wide_slot *slot = t->al.realloc(t->al.ctx, NULL, cap * sizeof *slot);\n',
+     'a failed allocation of the wide table not checked (the oom seeds had never plugged a wide size)'),
 ]
 
 

@@ -11,7 +11,8 @@
 #   - after the fix is committed, fuzz/findings --recheck says "fixed at <that commit>";
 #   - an oom crash (allocation failures injected, the planted bug auto-slot-claimed-early)
 #     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
-#   - fuzz/promote copies new coverage into corpus/ops, each input running cleanly.
+#   - fuzz/promote copies inputs that reach new branch directions into corpus/deep, each
+#     running cleanly, and nothing when there is nothing new.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP"
@@ -95,13 +96,30 @@ check "after the fix, fuzz/findings --recheck exits 0 (got $rc) and says 'fixed 
 check "... in its listing" log_has "$T_WORK/recheck.log" "$(basename "$F") .* fixed at $fix"
 
 # -- corpus hygiene: promote new coverage ------------------------------------------------------
-before=$(ls "$R/corpus/ops" | wc -l)
-"$R/fuzz/promote" --work "$W" --max 3 ops >"$T_WORK/promote.log" 2>&1; rc=$?
-added=$(ls "$R"/corpus/ops/cov-* 2>/dev/null | wc -l)
-check "fuzz/promote copies new coverage into corpus/ops ($added of at most 3, exit $rc)" test "$rc" = 0 -a "$added" -ge 1 -a "$added" -le 3
-check "... and the corpus still replays cleanly (CTest's corpus.ops driver)" \
-  bash -c "'$R/build/fuzz-libfuzzer/fuzz/fuzz_ops_replay' '$R/corpus/ops' >/dev/null 2>&1"
-check "... it added only cov-* files ($before -> $(ls "$R/corpus/ops" | wc -l))" test "$(ls "$R/corpus/ops" | wc -l)" = $((before + added))
+# The deep seeds bounded-backtrack-* are the only inputs that reach the bounded search's
+# backtracking: taken out of the corpus into a "campaign corpus", promote must bring back
+# what they reach, as cov-* files; a campaign corpus of inputs the corpus already has
+# reaches nothing new.
+mkdir -p "$T_WORK/from-deep" "$T_WORK/from-same"
+mv "$R"/corpus/deep/seed-bounded-backtrack-* "$T_WORK/from-deep/"
+cp "$R"/corpus/deep/seed-thin-runs* "$T_WORK/from-same/"
+before=$(ls "$R/corpus/deep" | wc -l)
+ls "$R/corpus/deep" >"$T_WORK/deep-before"
+"$R/fuzz/promote" --from "$T_WORK/from-deep" --from "$T_WORK/from-same" --max 3 deep >"$T_WORK/promote.log" 2>&1; rc=$?
+ls "$R/corpus/deep" | grep -vxFf "$T_WORK/deep-before" | sed "s|^|$R/corpus/deep/|" >"$T_WORK/deep-added"
+added=$(wc -l <"$T_WORK/deep-added")
+check "fuzz/promote brings back what the corpus no longer reaches ($added input(s), exit $rc)" \
+  test "$rc" = 0 -a "$added" -ge 1 -a "$added" -le 2
+check "... they are the taken-out seeds, byte for byte" bash -c "while read -r f; do case \"\$f\" in */cov-*) ;; *) exit 1 ;; esac
+  cmp -s \"\$f\" '$T_WORK/from-deep/seed-bounded-backtrack-free' || cmp -s \"\$f\" '$T_WORK/from-deep/seed-bounded-backtrack-plug' || exit 1; done <'$T_WORK/deep-added'"
+check "... with the branch directions each adds" log_has "$T_WORK/promote.log" \
+  'promote: deep: added corpus/deep/cov-[0-9a-f]{12} \([0-9]+ bytes, \+[0-9]+ branch directions\)'
+check "... and the corpus still replays cleanly (CTest's corpus.deep driver)" \
+  bash -c "'$R/build/fuzz-libfuzzer/fuzz/fuzz_deep_replay' '$R/corpus/deep' >/dev/null 2>&1"
+check "... it added only cov-* files ($before -> $(ls "$R/corpus/deep" | wc -l))" test "$(ls "$R/corpus/deep" | wc -l)" = $((before + added))
+"$R/fuzz/promote" --from "$T_WORK/from-same" deep >"$T_WORK/promote2.log" 2>&1; rc=$?
+check "inputs the corpus has already: nothing promoted (exit $rc)" \
+  bash -c "[ $rc = 0 ] && grep -q '^promote: deep: 0 input(s) reach 0 branch directions' '$T_WORK/promote2.log'"
 
 # -- an oom crash decodes to a trace that reproduces it -----------------------------------------
 patch -s -p1 -d "$R" <fuzz/mutants.d/17-auto-slot-claimed-early.patch && rm -f "$R"/core/src/*.orig

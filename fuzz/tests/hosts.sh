@@ -112,7 +112,9 @@ fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 8 --join "$S" --sy
   ops >"$T_WORK/lost.log" 2>&1 &
 pid=$!
 sleep 4
-rm -rf "$S"; echo "not a directory" >"$S"   # the shared directory is gone: every exchange fails
+# The shared directory is gone: every exchange fails. It is renamed away, not removed: an
+# exchange running at this moment may still be writing into it, and rm -rf then races it.
+mv "$S" "$S.gone"; echo "not a directory" >"$S"
 wait "$pid"; rc=$?
 check "a share lost during the campaign: exit 2 (exit $rc)" test "$rc" = 2
 check "... the first failure is told when it happens, once" \

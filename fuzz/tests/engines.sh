@@ -38,7 +38,10 @@ h=testhost
 mkdir -p "$W/campaign/afl/ops/sync/main-$h"
 setsid flock "$W/campaign/afl/ops/sync/main-$h" sleep 60 &
 holder=$!
-sleep 0.5
+for ((i = 0; i < 100; i++)); do   # until the holder has the lock (not a fixed sleep)
+  flock -n "$W/campaign/afl/ops/sync/main-$h" true || break
+  sleep 0.1
+done
 run "$T_WORK/inuse.log" --engine afl --host "$h" --time 20 --jobs 2 ops
 kill -- "-$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 check "AFL++ sync directory in use fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]

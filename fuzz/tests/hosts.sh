@@ -111,7 +111,13 @@ mkdir -p "$S"
 fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 8 --join "$S" --sync-every 1 --progress 2 \
   ops >"$T_WORK/lost.log" 2>&1 &
 pid=$!
-sleep 4
+# Wait for a first exchange to reach the share (not a fixed sleep: a slow start would lose the
+# share before the campaign's probe, a different path), then take the share away.
+for _ in $(seq 1 300); do
+  [ -n "$(ls -A "$S/ops/libfuzzer-hosta" 2>/dev/null)" ] && break
+  sleep 0.1
+done
+sleep 1
 # The shared directory is gone: every exchange fails. It is renamed away, not removed: an
 # exchange running at this moment may still be writing into it, and rm -rf then races it.
 mv "$S" "$S.gone"; echo "not a directory" >"$S"

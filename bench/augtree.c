@@ -41,31 +41,26 @@ struct augtree {
     size_t count;
 };
 
-static int32_t height_of(const aug_node *x)
-{
+static int32_t height_of(const aug_node *x) {
     return x ? x->height : 0;
 }
 
-static uint64_t max_gap_of(const aug_node *x)
-{
+static uint64_t max_gap_of(const aug_node *x) {
     return x ? x->max_gap : 0;
 }
 
-static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
-{
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c) {
     uint64_t m = a > b ? a : b;
     return m > c ? m : c;
 }
 
-static void update(aug_node *x)
-{
+static void update(aug_node *x) {
     int32_t hl = height_of(x->left), hr = height_of(x->right);
     x->height = 1 + (hl > hr ? hl : hr);
     x->max_gap = max3(x->gap, max_gap_of(x->left), max_gap_of(x->right));
 }
 
-static aug_node *rotate_right(aug_node *x)
-{
+static aug_node *rotate_right(aug_node *x) {
     aug_node *l = x->left;
     x->left = l->right;
     l->right = x;
@@ -74,8 +69,7 @@ static aug_node *rotate_right(aug_node *x)
     return l;
 }
 
-static aug_node *rotate_left(aug_node *x)
-{
+static aug_node *rotate_left(aug_node *x) {
     aug_node *r = x->right;
     x->right = r->left;
     r->left = x;
@@ -85,8 +79,7 @@ static aug_node *rotate_left(aug_node *x)
 }
 
 /* Restores I3/I4 at x after one of its subtrees changed height by at most one. */
-static aug_node *balance(aug_node *x)
-{
+static aug_node *balance(aug_node *x) {
     int32_t d = height_of(x->left) - height_of(x->right);
     if (d > 1) {
         if (height_of(x->left->left) < height_of(x->left->right))
@@ -102,8 +95,7 @@ static aug_node *balance(aug_node *x)
     return x;
 }
 
-int augtree_create(uint64_t base, uint64_t size, augtree **out)
-{
+int augtree_create(uint64_t base, uint64_t size, augtree **out) {
     if (!out || size == 0 || base + (size - 1) < base)
         return MEMDEV_EINVAL;
     augtree *t = calloc(1, sizeof *t);
@@ -115,8 +107,7 @@ int augtree_create(uint64_t base, uint64_t size, augtree **out)
     return 0;
 }
 
-static void free_rec(aug_node *x)
-{
+static void free_rec(aug_node *x) {
     while (x) {
         aug_node *r = x->right;
         free_rec(x->left);
@@ -125,8 +116,7 @@ static void free_rec(aug_node *x)
     }
 }
 
-void augtree_destroy(augtree *t)
-{
+void augtree_destroy(augtree *t) {
     if (!t)
         return;
     free_rec(t->root);
@@ -134,8 +124,7 @@ void augtree_destroy(augtree *t)
 }
 
 /* Lowest aligned address in the free range [g0, g1] that hosts size bytes. */
-static bool gap_fits(uint64_t g0, uint64_t g1, uint64_t size, uint64_t align, uint64_t *addr)
-{
+static bool gap_fits(uint64_t g0, uint64_t g1, uint64_t size, uint64_t align, uint64_t *addr) {
     uint64_t a = (g0 + (align - 1)) & ~(align - 1);
     if (a < g0 || a > g1 || g1 - a < size - 1)
         return false;
@@ -143,8 +132,7 @@ static bool gap_fits(uint64_t g0, uint64_t g1, uint64_t size, uint64_t align, ui
     return true;
 }
 
-int augtree_first_fit(const augtree *t, uint64_t size, uint64_t align, uint64_t *addr)
-{
+int augtree_first_fit(const augtree *t, uint64_t size, uint64_t align, uint64_t *addr) {
     if (size == 0 || align == 0 || (align & (align - 1)) != 0)
         return MEMDEV_EINVAL;
     const aug_node *stack[AUG_MAXH];
@@ -172,8 +160,7 @@ int augtree_first_fit(const augtree *t, uint64_t size, uint64_t align, uint64_t 
 
 /* Predecessor (largest start < key) and successor (smallest start > key) by one descent. */
 static void neighbours(const augtree *t, uint64_t key, aug_node **pred, aug_node **succ,
-                       aug_node **match)
-{
+                       aug_node **match) {
     *pred = *succ = NULL;
     if (match)
         *match = NULL;
@@ -198,8 +185,7 @@ static void neighbours(const augtree *t, uint64_t key, aug_node **pred, aug_node
     }
 }
 
-static aug_node *insert_rec(aug_node *x, aug_node *n)
-{
+static aug_node *insert_rec(aug_node *x, aug_node *n) {
     if (!x)
         return n;
     if (n->start < x->start)
@@ -210,8 +196,7 @@ static aug_node *insert_rec(aug_node *x, aug_node *n)
 }
 
 /* Inserts the free range [start, last] (caller checked it is free and inside the window). */
-static int insert_range(augtree *t, uint64_t start, uint64_t last, uint32_t dev)
-{
+static int insert_range(augtree *t, uint64_t start, uint64_t last, uint32_t dev) {
     aug_node *n = malloc(sizeof *n);
     if (!n)
         return MEMDEV_ENOMEM;
@@ -234,8 +219,7 @@ static int insert_range(augtree *t, uint64_t start, uint64_t last, uint32_t dev)
     return 0;
 }
 
-int augtree_plug(augtree *t, uint64_t size, uint64_t align, uint32_t dev, uint64_t *addr)
-{
+int augtree_plug(augtree *t, uint64_t size, uint64_t align, uint32_t dev, uint64_t *addr) {
     uint64_t a;
     int rc = augtree_first_fit(t, size, align, &a);
     if (rc != 0)
@@ -246,8 +230,7 @@ int augtree_plug(augtree *t, uint64_t size, uint64_t align, uint32_t dev, uint64
     return rc;
 }
 
-int augtree_plug_at(augtree *t, uint64_t addr, uint64_t size, uint32_t dev)
-{
+int augtree_plug_at(augtree *t, uint64_t addr, uint64_t size, uint32_t dev) {
     if (size == 0)
         return MEMDEV_EINVAL;
     uint64_t last = addr + (size - 1);
@@ -268,16 +251,14 @@ int augtree_plug_at(augtree *t, uint64_t addr, uint64_t size, uint32_t dev)
     return insert_range(t, addr, last, dev);
 }
 
-static aug_node *remove_min(aug_node *x)
-{
+static aug_node *remove_min(aug_node *x) {
     if (!x->left)
         return x->right;
     x->left = remove_min(x->left);
     return balance(x);
 }
 
-static aug_node *delete_rec(aug_node *x, uint64_t key)
-{
+static aug_node *delete_rec(aug_node *x, uint64_t key) {
     if (key < x->start) {
         x->left = delete_rec(x->left, key);
     } else if (key > x->start) {
@@ -301,8 +282,7 @@ static aug_node *delete_rec(aug_node *x, uint64_t key)
     return balance(x);
 }
 
-int augtree_unplug(augtree *t, uint64_t addr)
-{
+int augtree_unplug(augtree *t, uint64_t addr) {
     aug_node *pred, *succ, *x;
     neighbours(t, addr, &pred, &succ, &x);
     if (!x)
@@ -318,8 +298,7 @@ int augtree_unplug(augtree *t, uint64_t addr)
     return 0;
 }
 
-bool augtree_lookup(const augtree *t, uint64_t gpa, uint32_t *dev, uint64_t *start)
-{
+bool augtree_lookup(const augtree *t, uint64_t gpa, uint32_t *dev, uint64_t *start) {
     const aug_node *x = t->root;
     while (x) {
         if (gpa < x->start) {
@@ -335,13 +314,11 @@ bool augtree_lookup(const augtree *t, uint64_t gpa, uint32_t *dev, uint64_t *sta
     return false;
 }
 
-size_t augtree_count(const augtree *t)
-{
+size_t augtree_count(const augtree *t) {
     return t->count;
 }
 
-uint64_t augtree_largest_gap(const augtree *t)
-{
+uint64_t augtree_largest_gap(const augtree *t) {
     if (t->count == 0)
         return t->wlast - t->base + 1;
     uint64_t tail = t->wlast - t->max_last;
@@ -349,8 +326,7 @@ uint64_t augtree_largest_gap(const augtree *t)
     return m > tail ? m : tail;
 }
 
-size_t augtree_memory(const augtree *t)
-{
+size_t augtree_memory(const augtree *t) {
     return sizeof *t + t->count * sizeof(aug_node);
 }
 
@@ -362,8 +338,7 @@ struct vstate {
     size_t cap;
 };
 
-static int vfail(struct vstate *v, const aug_node *x, const char *what)
-{
+static int vfail(struct vstate *v, const aug_node *x, const char *what) {
     if (v->msg && v->cap)
         snprintf(v->msg, v->cap, "augtree: %s at device [0x%llx, 0x%llx]", what,
                  (unsigned long long)x->start, (unsigned long long)x->last);
@@ -371,8 +346,7 @@ static int vfail(struct vstate *v, const aug_node *x, const char *what)
 }
 
 /* In-order walk; recursion depth is the tree height (bounded by I4). */
-static int validate_rec(struct vstate *v, const aug_node *x)
-{
+static int validate_rec(struct vstate *v, const aug_node *x) {
     if (!x)
         return 0;
     int rc = validate_rec(v, x->left);
@@ -397,8 +371,7 @@ static int validate_rec(struct vstate *v, const aug_node *x)
     return 0;
 }
 
-int augtree_validate(const augtree *t, char *msg, size_t cap)
-{
+int augtree_validate(const augtree *t, char *msg, size_t cap) {
     struct vstate v = {t, NULL, 0, msg, cap};
     int rc = validate_rec(&v, t->root);
     if (rc)

@@ -28,8 +28,7 @@ static struct dev devs[MAXDEV]; /* sorted by start */
 static size_t ndev;
 static uint64_t rng_state;
 
-static uint64_t rnd(void)
-{
+static uint64_t rnd(void) {
     rng_state ^= rng_state << 13;
     rng_state ^= rng_state >> 7;
     rng_state ^= rng_state << 17;
@@ -38,8 +37,7 @@ static uint64_t rnd(void)
 
 /* The spec's brute-force oracle: the minimum feasible candidate, or false. */
 static bool oracle_fit(uint64_t base, uint64_t wlast, uint64_t size, uint64_t align,
-                       uint64_t *out)
-{
+                       uint64_t *out) {
     bool found = false;
     for (size_t c = 0; c <= ndev; c++) {
         uint64_t from = c == 0 ? base : devs[c - 1].start + devs[c - 1].size;
@@ -59,8 +57,7 @@ static bool oracle_fit(uint64_t base, uint64_t wlast, uint64_t size, uint64_t al
     return found;
 }
 
-static void add_dev(uint64_t start, uint64_t size, bool unpluggable, const char *id)
-{
+static void add_dev(uint64_t start, uint64_t size, bool unpluggable, const char *id) {
     size_t i = ndev;
     while (i > 0 && devs[i - 1].start > start) {
         devs[i] = devs[i - 1];
@@ -71,18 +68,16 @@ static void add_dev(uint64_t start, uint64_t size, bool unpluggable, const char 
     ndev++;
 }
 
-static int fail(const char *what, uint64_t a, uint64_t b, unsigned step)
-{
-    fprintf(stderr, "FAIL step %u seed %" PRIu64 ": %s: tree 0x%" PRIx64 " oracle 0x%" PRIx64
-                    "\n", step, rng_state, what, a, b);
+static int fail(const char *what, uint64_t a, uint64_t b, unsigned step) {
+    fprintf(stderr, "FAIL step %u seed %" PRIu64 ": %s: tree 0x%" PRIx64 " oracle 0x%" PRIx64 "\n",
+            step, rng_state, what, a, b);
     return 1;
 }
 
 static const uint64_t K4 = 4096, M1 = 1ull << 20, G1 = 1ull << 30;
 
 /* One random plug through first fit; small alignments only on non-unpluggable pmem. */
-static int step_plug(augtree *t, model_space *m, uint64_t base, uint64_t wlast, unsigned step)
-{
+static int step_plug(augtree *t, model_space *m, uint64_t base, uint64_t wlast, unsigned step) {
     static const uint64_t aligns[] = {4096, 65536, 1ull << 20, 2ull << 20, 1ull << 30};
     uint64_t align = aligns[rnd() % 5];
     bool vmem = align >= M1;
@@ -94,8 +89,10 @@ static int step_plug(augtree *t, model_space *m, uint64_t base, uint64_t wlast, 
         size = align * (1 + rnd() % 3);
     char id[16];
     snprintf(id, sizeof id, "d%u", step);
-    memdev_device_desc d = {.id = id, .kind = vmem ? MEMDEV_VIRTIO_MEM : MEMDEV_VIRTIO_PMEM,
-                            .size = size, .align = align};
+    memdev_device_desc d = {.id = id,
+                            .kind = vmem ? MEMDEV_VIRTIO_MEM : MEMDEV_VIRTIO_PMEM,
+                            .size = size,
+                            .align = align};
     if (vmem) {
         d.fields = MEMDEV_F_BLOCK;
         d.block = M1;
@@ -106,8 +103,8 @@ static int step_plug(augtree *t, model_space *m, uint64_t base, uint64_t wlast, 
     int mrc = model_plug(m, &d, &mr);
     bool ok = oracle_fit(base, wlast, size, align, &oa);
     if ((trc == 0) != ok || (mrc == 0) != ok)
-        return fail("plug success differs (model rc in low bits)", (uint64_t)trc,
-                    (uint64_t)mrc, step);
+        return fail("plug success differs (model rc in low bits)", (uint64_t)trc, (uint64_t)mrc,
+                    step);
     if (!ok)
         return trc == MEMDEV_EFRAGMENTED ? 0 : fail("plug error", (uint64_t)trc, 0, step);
     if (ta != oa || mr.addr != oa)
@@ -117,8 +114,7 @@ static int step_plug(augtree *t, model_space *m, uint64_t base, uint64_t wlast, 
     return 0;
 }
 
-static int step_other(augtree *t, model_space *m, uint64_t base, uint64_t wlast, unsigned step)
-{
+static int step_other(augtree *t, model_space *m, uint64_t base, uint64_t wlast, unsigned step) {
     unsigned op = (unsigned)(rnd() % 3);
     if (op == 0 && ndev > 0) { /* unplug an unpluggable device */
         size_t i = (size_t)(rnd() % ndev);
@@ -140,8 +136,12 @@ static int step_other(augtree *t, model_space *m, uint64_t base, uint64_t wlast,
             clash |= devs[i].start <= a + size - 1 && a <= devs[i].start + devs[i].size - 1;
         char id[16];
         snprintf(id, sizeof id, "f%u", step);
-        memdev_device_desc d = {.id = id, .kind = MEMDEV_VIRTIO_PMEM, .size = size,
-                                .align = M1, .fields = MEMDEV_F_ADDR, .addr = a};
+        memdev_device_desc d = {.id = id,
+                                .kind = MEMDEV_VIRTIO_PMEM,
+                                .size = size,
+                                .align = M1,
+                                .fields = MEMDEV_F_ADDR,
+                                .addr = a};
         int rc = augtree_plug_at(t, a, size, step);
         int mrc = model_plug(m, &d, NULL);
         if (rc != (clash ? MEMDEV_ECONFLICT : 0) || mrc != rc)
@@ -162,8 +162,7 @@ static int step_other(augtree *t, model_space *m, uint64_t base, uint64_t wlast,
     return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20261124;
     printf("augtree_test seed %" PRIu64 "\n", seed);
     rng_state = seed | 1;

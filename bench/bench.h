@@ -67,7 +67,7 @@ typedef struct bench_scenario {
     int (*setup)(bench_ctx *c);      /* untimed; builds the state for c->n */
     int (*step)(bench_ctx *c);       /* timed */
     int (*after_step)(bench_ctx *c); /* untimed, may be NULL */
-    int64_t iterations; /* > 0: fixed step count (scenarios whose state is used up) */
+    int64_t iterations;              /* > 0: fixed step count (scenarios whose state is used up) */
 } bench_scenario;
 
 extern const bench_scenario bench_scenarios[];

@@ -19,21 +19,18 @@
 
 /* ---- memdev ----------------------------------------------------------------------------- */
 
-static int md_create(const memdev_config *cfg, void **out)
-{
+static int md_create(const memdev_config *cfg, void **out) {
     memdev_space *sp = NULL;
     int rc = memdev_space_create(cfg, NULL, &sp);
     *out = sp;
     return rc;
 }
 
-static void md_destroy(void *s)
-{
+static void md_destroy(void *s) {
     memdev_space_destroy(s);
 }
 
-static int md_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr)
-{
+static int md_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr) {
     (void)handle;
     memdev_plug_result r;
     int rc = memdev_plug(s, d, &r);
@@ -42,57 +39,48 @@ static int md_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
     return rc;
 }
 
-static int md_unplug(void *s, const char *id, uint64_t addr)
-{
+static int md_unplug(void *s, const char *id, uint64_t addr) {
     (void)addr;
     return memdev_unplug(s, id);
 }
 
-static int md_lookup(void *s, uint64_t gpa, uint64_t *start)
-{
+static int md_lookup(void *s, uint64_t gpa, uint64_t *start) {
     memdev_lookup_result r;
     memdev_lookup(s, gpa, &r);
     *start = r.addr;
     return r.found;
 }
 
-static int md_free(void *s, uint64_t size, uint64_t align, uint64_t *addr)
-{
+static int md_free(void *s, uint64_t size, uint64_t align, uint64_t *addr) {
     return memdev_free(s, size, align, addr);
 }
 
-static int md_vmem(void *s, const char *id, bool plug, uint64_t off, uint64_t len)
-{
+static int md_vmem(void *s, const char *id, bool plug, uint64_t off, uint64_t len) {
     return memdev_vmem_request(s, id, plug, off, len);
 }
 
-static int md_validate(void *s, char *msg, size_t cap)
-{
+static int md_validate(void *s, char *msg, size_t cap) {
     return memdev_validate(s, msg, cap);
 }
 
-static size_t md_memory(const void *s)
-{
+static size_t md_memory(const void *s) {
     return memdev_memory_bytes(s);
 }
 
 /* ---- reference model -------------------------------------------------------------------- */
 
-static int mo_create(const memdev_config *cfg, void **out)
-{
+static int mo_create(const memdev_config *cfg, void **out) {
     model_space *m = NULL;
     int rc = model_space_create(cfg, &m);
     *out = m;
     return rc;
 }
 
-static void mo_destroy(void *s)
-{
+static void mo_destroy(void *s) {
     model_space_destroy(s);
 }
 
-static int mo_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr)
-{
+static int mo_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr) {
     (void)handle;
     memdev_plug_result r;
     int rc = model_plug(s, d, &r);
@@ -101,47 +89,40 @@ static int mo_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
     return rc;
 }
 
-static int mo_unplug(void *s, const char *id, uint64_t addr)
-{
+static int mo_unplug(void *s, const char *id, uint64_t addr) {
     (void)addr;
     return model_unplug(s, id);
 }
 
-static int mo_lookup(void *s, uint64_t gpa, uint64_t *start)
-{
+static int mo_lookup(void *s, uint64_t gpa, uint64_t *start) {
     memdev_lookup_result r;
     model_lookup(s, gpa, &r);
     *start = r.addr;
     return r.found;
 }
 
-static int mo_free(void *s, uint64_t size, uint64_t align, uint64_t *addr)
-{
+static int mo_free(void *s, uint64_t size, uint64_t align, uint64_t *addr) {
     return model_free(s, size, align, addr);
 }
 
-static int mo_vmem(void *s, const char *id, bool plug, uint64_t off, uint64_t len)
-{
+static int mo_vmem(void *s, const char *id, bool plug, uint64_t off, uint64_t len) {
     return model_vmem_request(s, id, plug, off, len);
 }
 
 /* ---- augmented AVL tree ----------------------------------------------------------------- */
 
-static int at_create(const memdev_config *cfg, void **out)
-{
+static int at_create(const memdev_config *cfg, void **out) {
     augtree *t = NULL;
     int rc = augtree_create(cfg->base, cfg->size, &t);
     *out = t;
     return rc;
 }
 
-static void at_destroy(void *s)
-{
+static void at_destroy(void *s) {
     augtree_destroy(s);
 }
 
-static uint64_t placement_align(const memdev_device_desc *d)
-{
+static uint64_t placement_align(const memdev_device_desc *d) {
     uint64_t a = d->align;
     if (d->kind == MEMDEV_VIRTIO_MEM) {
         uint64_t b = (d->fields & MEMDEV_F_BLOCK) ? d->block : MEMDEV_DEFAULT_BLOCK;
@@ -152,8 +133,7 @@ static uint64_t placement_align(const memdev_device_desc *d)
     return a;
 }
 
-static int at_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr)
-{
+static int at_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr) {
     if (d->fields & MEMDEV_F_ADDR) {
         int rc = augtree_plug_at(s, d->addr, d->size, handle);
         if (rc == 0 && addr)
@@ -163,30 +143,25 @@ static int at_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
     return augtree_plug(s, d->size, placement_align(d), handle, addr);
 }
 
-static int at_unplug(void *s, const char *id, uint64_t addr)
-{
+static int at_unplug(void *s, const char *id, uint64_t addr) {
     (void)id;
     return augtree_unplug(s, addr);
 }
 
-static int at_lookup(void *s, uint64_t gpa, uint64_t *start)
-{
+static int at_lookup(void *s, uint64_t gpa, uint64_t *start) {
     uint32_t dev;
     return augtree_lookup(s, gpa, &dev, start) ? 1 : 0;
 }
 
-static int at_free(void *s, uint64_t size, uint64_t align, uint64_t *addr)
-{
+static int at_free(void *s, uint64_t size, uint64_t align, uint64_t *addr) {
     return augtree_first_fit(s, size, align, addr);
 }
 
-static int at_validate(void *s, char *msg, size_t cap)
-{
+static int at_validate(void *s, char *msg, size_t cap) {
     return augtree_validate(s, msg, cap);
 }
 
-static size_t at_memory(const void *s)
-{
+static size_t at_memory(const void *s) {
     return augtree_memory(s);
 }
 
@@ -197,16 +172,14 @@ typedef struct bsearch_arr {
     size_t n, cap;
 } bsearch_arr;
 
-static int bs_create(const memdev_config *cfg, void **out)
-{
+static int bs_create(const memdev_config *cfg, void **out) {
     (void)cfg;
     bsearch_arr *a = calloc(1, sizeof *a);
     *out = a;
     return a ? 0 : MEMDEV_ENOMEM;
 }
 
-static void bs_destroy(void *s)
-{
+static void bs_destroy(void *s) {
     bsearch_arr *a = s;
     free(a->start);
     free(a->last);
@@ -215,8 +188,7 @@ static void bs_destroy(void *s)
 
 /* Index of the last start <= gpa, or 0 (the caller checks). No branch on the data: the
    compiler turns the conditional into a cmov (Khuong and Morin's branch-free search). */
-static size_t bs_floor(const bsearch_arr *a, uint64_t gpa)
-{
+static size_t bs_floor(const bsearch_arr *a, uint64_t gpa) {
     const uint64_t *base = a->start;
     size_t len = a->n;
     while (len > 1) {
@@ -227,8 +199,7 @@ static size_t bs_floor(const bsearch_arr *a, uint64_t gpa)
     return (size_t)(base - a->start);
 }
 
-static int bs_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr)
-{
+static int bs_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr) {
     (void)handle;
     bsearch_arr *a = s;
     if (!(d->fields & MEMDEV_F_ADDR) || d->size == 0)
@@ -246,7 +217,8 @@ static int bs_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
         a->cap = ncap;
     }
     size_t i = a->n && a->start[0] <= d->addr ? bs_floor(a, d->addr) + 1 : 0;
-    if ((i > 0 && a->last[i - 1] >= d->addr) || (i < a->n && a->start[i] <= d->addr + (d->size - 1)))
+    if ((i > 0 && a->last[i - 1] >= d->addr) ||
+        (i < a->n && a->start[i] <= d->addr + (d->size - 1)))
         return MEMDEV_ECONFLICT;
     memmove(&a->start[i + 1], &a->start[i], (a->n - i) * sizeof a->start[0]);
     memmove(&a->last[i + 1], &a->last[i], (a->n - i) * sizeof a->last[0]);
@@ -258,8 +230,7 @@ static int bs_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
     return 0;
 }
 
-static int bs_lookup(void *s, uint64_t gpa, uint64_t *start)
-{
+static int bs_lookup(void *s, uint64_t gpa, uint64_t *start) {
     const bsearch_arr *a = s;
     if (a->n == 0)
         return 0;
@@ -270,34 +241,29 @@ static int bs_lookup(void *s, uint64_t gpa, uint64_t *start)
     return 1;
 }
 
-static size_t bs_memory(const void *s)
-{
+static size_t bs_memory(const void *s) {
     const bsearch_arr *a = s;
     return sizeof *a + a->cap * 2 * sizeof(uint64_t);
 }
 
 /* ---- memdev's window tree alone (white-box) ----------------------------------------------- */
 
-static void *libc_realloc(void *ctx, void *p, size_t n)
-{
+static void *libc_realloc(void *ctx, void *p, size_t n) {
     (void)ctx;
     return realloc(p, n);
 }
 
-static void libc_free(void *ctx, void *p)
-{
+static void libc_free(void *ctx, void *p) {
     (void)ctx;
     free(p);
 }
 
-const memdev_allocator *bench_libc_allocator(void)
-{
+const memdev_allocator *bench_libc_allocator(void) {
     static const memdev_allocator al = {libc_realloc, libc_free, NULL};
     return &al;
 }
 
-static int wt_create(const memdev_config *cfg, void **out)
-{
+static int wt_create(const memdev_config *cfg, void **out) {
     wtree *t = calloc(1, sizeof *t);
     *out = t;
     if (!t)
@@ -306,16 +272,14 @@ static int wt_create(const memdev_config *cfg, void **out)
     return 0;
 }
 
-static void wt_destroy(void *s)
-{
+static void wt_destroy(void *s) {
     if (s)
         wtree_fini(s);
     free(s);
 }
 
 /* As the augtree adapter: placement by spec section 2's alignment, or at the given address. */
-static int wt_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr)
-{
+static int wt_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr) {
     wtree *t = s;
     wt_pos pos;
     uint64_t a;
@@ -340,8 +304,7 @@ static int wt_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
     return 0;
 }
 
-static int wt_unplug(void *s, const char *id, uint64_t addr)
-{
+static int wt_unplug(void *s, const char *id, uint64_t addr) {
     (void)id;
     wtree *t = s;
     uint32_t before = t->count;
@@ -349,35 +312,31 @@ static int wt_unplug(void *s, const char *id, uint64_t addr)
     return t->count < before ? 0 : MEMDEV_EUNKNOWNID;
 }
 
-static int wt_lookup(void *s, uint64_t gpa, uint64_t *start)
-{
+static int wt_lookup(void *s, uint64_t gpa, uint64_t *start) {
     uint32_t dev;
     uint64_t last;
     return wtree_find(s, gpa, &dev, start, &last) ? 1 : 0;
 }
 
-static int wt_free(void *s, uint64_t size, uint64_t align, uint64_t *addr)
-{
+static int wt_free(void *s, uint64_t size, uint64_t align, uint64_t *addr) {
     return wtree_first_fit(s, size, align, addr, NULL);
 }
 
-static int wt_validate(void *s, char *msg, size_t cap)
-{
+static int wt_validate(void *s, char *msg, size_t cap) {
     return wtree_validate(s, msg, cap);
 }
 
-static size_t wt_memory(const void *s)
-{
+static size_t wt_memory(const void *s) {
     return sizeof(wtree) + wtree_memory(s);
 }
 
 const bench_backend bench_backends[BK_COUNT] = {
-    [BK_MEMDEV] = {"memdev", md_create, md_destroy, md_plug, md_unplug, md_lookup, md_free,
-                   md_vmem, md_validate, md_memory},
-    [BK_MODEL] = {"model", mo_create, mo_destroy, mo_plug, mo_unplug, mo_lookup, mo_free,
-                  mo_vmem, NULL, NULL},
-    [BK_AUGTREE] = {"augtree", at_create, at_destroy, at_plug, at_unplug, at_lookup, at_free,
-                    NULL, at_validate, at_memory},
+    [BK_MEMDEV] = {"memdev", md_create, md_destroy, md_plug, md_unplug, md_lookup, md_free, md_vmem,
+                   md_validate, md_memory},
+    [BK_MODEL] = {"model", mo_create, mo_destroy, mo_plug, mo_unplug, mo_lookup, mo_free, mo_vmem,
+                  NULL, NULL},
+    [BK_AUGTREE] = {"augtree", at_create, at_destroy, at_plug, at_unplug, at_lookup, at_free, NULL,
+                    at_validate, at_memory},
     [BK_BSEARCH] = {"bsearch", bs_create, bs_destroy, bs_plug, NULL, bs_lookup, NULL, NULL, NULL,
                     bs_memory},
     [BK_WTREE] = {"wtree", wt_create, wt_destroy, wt_plug, wt_unplug, wt_lookup, wt_free, NULL,

@@ -23,9 +23,9 @@
 namespace {
 
 struct options {
-    long long max_n = 0;        // 0: no cap
-    std::set<long long> sizes;  // empty: the scenario's own sizes
-    long long iterations = 0;   // 0: google-benchmark decides
+    long long max_n = 0;       // 0: no cap
+    std::set<long long> sizes; // empty: the scenario's own sizes
+    long long iterations = 0;  // 0: google-benchmark decides
     bool list = false;
 };
 
@@ -51,8 +51,7 @@ const char usage[] =
     "Skipped runs "
     "carry their reason as the error message. google-benchmark's own flags follow:\n\n";
 
-bool parse_ll(const char *s, long long *out)
-{
+bool parse_ll(const char *s, long long *out) {
     char *end = nullptr;
     long long v = std::strtoll(s, &end, 0);
     if (end == s || (*end != '\0' && *end != ','))
@@ -62,8 +61,7 @@ bool parse_ll(const char *s, long long *out)
 }
 
 // Removes our flags from argv; returns false (with a message) on a malformed one.
-bool parse_args(int *argc, char **argv, options *o)
-{
+bool parse_args(int *argc, char **argv, options *o) {
     int w = 1;
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
@@ -104,8 +102,7 @@ bool parse_args(int *argc, char **argv, options *o)
     return true;
 }
 
-void run_one(benchmark::State &st, const bench_scenario *s, int bk)
-{
+void run_one(benchmark::State &st, const bench_scenario *s, int bk) {
     const int64_t n = st.range(0);
     char err[512];
     bench_ctx *c = bench_ctx_get(s, bk, n, err, sizeof err);
@@ -141,13 +138,11 @@ void run_one(benchmark::State &st, const bench_scenario *s, int bk)
     st.SetComplexityN(n);
 }
 
-void run_skipped(benchmark::State &st, const char *why)
-{
+void run_skipped(benchmark::State &st, const char *why) {
     st.SkipWithError(why);
 }
 
-void register_all(const options &o)
-{
+void register_all(const options &o) {
     for (size_t si = 0; si < bench_nscenarios; si++) {
         const bench_scenario *s = &bench_scenarios[si];
         for (int bk = 0; bk < BK_COUNT; bk++) {
@@ -192,8 +187,7 @@ void register_all(const options &o)
     }
 }
 
-void list_scenarios()
-{
+void list_scenarios() {
     for (size_t si = 0; si < bench_nscenarios; si++) {
         const bench_scenario *s = &bench_scenarios[si];
         std::printf("%-12s %s\n", s->name, s->what);
@@ -213,8 +207,7 @@ void list_scenarios()
 
 } // namespace
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     options o;
     if (!parse_args(&argc, argv, &o))
         return 2;

@@ -51,8 +51,7 @@ struct bench_ctx {
     char err[256];
 };
 
-static uint64_t rnd(bench_ctx *c)
-{
+static uint64_t rnd(bench_ctx *c) {
     /* xorshift64*: fast, and the same sequence for every backend. */
     c->rng ^= c->rng >> 12;
     c->rng ^= c->rng << 25;
@@ -60,8 +59,7 @@ static uint64_t rnd(bench_ctx *c)
     return c->rng * 2685821657736338717ull;
 }
 
-static size_t heap_bytes(void)
-{
+static size_t heap_bytes(void) {
     struct mallinfo2 mi = mallinfo2();
     return mi.uordblks + mi.hblkhd;
 }
@@ -71,8 +69,7 @@ static size_t heap_bytes(void)
  * "pmem-n<node>-<i>" (every 8th, virtio-pmem), 15 bytes at most for i < 2^20. Written into
  * out (ID_STRIDE bytes).
  */
-static void format_id(char *out, size_t i)
-{
+static void format_id(char *out, size_t i) {
     char digits[24];
     size_t nd = 0, x = i;
     do {
@@ -92,21 +89,18 @@ static void format_id(char *out, size_t i)
  * The id of the device an operation names, made on the spot: a VMM passes an id it has at
  * hand (a QMP request it just parsed), not one from a cold table of a million ids.
  */
-static const char *id_of(bench_ctx *c, size_t i)
-{
+static const char *id_of(bench_ctx *c, size_t i) {
     format_id(c->idbuf, i);
     return c->idbuf;
 }
 
 /* The same ids kept for the life of a setup (fill keeps every device's description). */
-static const char *id_kept(const bench_ctx *c, size_t i)
-{
+static const char *id_kept(const bench_ctx *c, size_t i) {
     return c->ids + i * ID_STRIDE;
 }
 
 /* Records why a step or setup failed (x: the address, size or index involved). */
-static int fail(bench_ctx *c, const char *op, int rc, uint64_t x)
-{
+static int fail(bench_ctx *c, const char *op, int rc, uint64_t x) {
     if (rc == 0)
         snprintf(c->err, sizeof c->err, "%s (%s) failed at 0x%llx", op, c->b->name,
                  (unsigned long long)x);
@@ -116,16 +110,14 @@ static int fail(bench_ctx *c, const char *op, int rc, uint64_t x)
     return -1;
 }
 
-static int make_space(bench_ctx *c, uint64_t budget)
-{
+static int make_space(bench_ctx *c, uint64_t budget) {
     memdev_config cfg = {.base = BASE, .size = WINDOW, .budget = budget};
     int rc = c->b->create(&cfg, &c->sp);
     return rc ? fail(c, "create", rc, 0) : 0;
 }
 
 /* Ids "d0".."d<n-1>" plus per-device arrays; allocated before the heap snapshot. */
-static int alloc_arrays(bench_ctx *c, size_t n)
-{
+static int alloc_arrays(bench_ctx *c, size_t n) {
     c->ids = malloc(n * ID_STRIDE);
     c->addr = calloc(n, sizeof *c->addr);
     c->size = calloc(n, sizeof *c->size);
@@ -143,8 +135,7 @@ static int alloc_arrays(bench_ctx *c, size_t n)
  * An unpluggable device as VMMs hot-plug them: virtio-mem with 1 MiB, 2 MiB and 128 MiB
  * blocks (placement alignment = block), sometimes 1 GiB aligned (hugetlbfs 1G backend).
  */
-static void spec_vmem(bench_ctx *c, memdev_device_desc *d, const char *id)
-{
+static void spec_vmem(bench_ctx *c, memdev_device_desc *d, const char *id) {
     uint64_t r = rnd(c), pick = r % 16, k = (r >> 8) % 32 + 1;
     *d = (memdev_device_desc){.id = id, .kind = MEMDEV_VIRTIO_MEM, .fields = MEMDEV_F_BLOCK};
     if (pick < 8) {
@@ -159,37 +150,36 @@ static void spec_vmem(bench_ctx *c, memdev_device_desc *d, const char *id)
 }
 
 /* A permanent 4 KiB-aligned device (virtio-pmem on a memfd): odd sizes, alignment holes. */
-static void spec_pmem(bench_ctx *c, memdev_device_desc *d, const char *id)
-{
+static void spec_pmem(bench_ctx *c, memdev_device_desc *d, const char *id) {
     uint64_t r = rnd(c);
-    *d = (memdev_device_desc){.id = id, .kind = MEMDEV_VIRTIO_PMEM, .align = 4 * KiB,
-                              .size = (r % 512 + 1) * 4 * KiB};
+    *d = (memdev_device_desc){
+        .id = id, .kind = MEMDEV_VIRTIO_PMEM, .align = 4 * KiB, .size = (r % 512 + 1) * 4 * KiB};
     if ((r >> 16) % 8 == 0)
         d->align = 2 * MiB, d->size = ((r >> 20) % 16 + 1) * 2 * MiB;
 }
 
-static int fixed_pmem(bench_ctx *c, size_t i, uint64_t addr, uint64_t size)
-{
-    memdev_device_desc d = {.id = id_of(c, i), .kind = MEMDEV_VIRTIO_PMEM, .size = size,
-                            .align = 4 * KiB, .fields = MEMDEV_F_ADDR, .addr = addr};
+static int fixed_pmem(bench_ctx *c, size_t i, uint64_t addr, uint64_t size) {
+    memdev_device_desc d = {.id = id_of(c, i),
+                            .kind = MEMDEV_VIRTIO_PMEM,
+                            .size = size,
+                            .align = 4 * KiB,
+                            .fields = MEMDEV_F_ADDR,
+                            .addr = addr};
     int rc = c->b->plug(c->sp, &d, (uint32_t)i, &c->addr[i]);
     return rc ? fail(c, "fixed plug", rc, addr) : 0;
 }
 
-static double ops_one(int64_t n)
-{
+static double ops_one(int64_t n) {
     (void)n;
     return 1;
 }
 
-static double ops_two(int64_t n)
-{
+static double ops_two(int64_t n) {
     (void)n;
     return 2;
 }
 
-static double ops_n(int64_t n)
-{
+static double ops_n(int64_t n) {
     return (double)n;
 }
 
@@ -198,8 +188,7 @@ static double ops_n(int64_t n)
 static int step_churn(bench_ctx *c);
 
 /* Device i of the churn population: 1 in 8 a permanent pmem, the others virtio-mem. */
-static void pop_spec(bench_ctx *c, size_t i, memdev_device_desc *d)
-{
+static void pop_spec(bench_ctx *c, size_t i, memdev_device_desc *d) {
     if (i % 8 == 7)
         spec_pmem(c, d, id_of(c, i));
     else
@@ -210,8 +199,7 @@ static void pop_spec(bench_ctx *c, size_t i, memdev_device_desc *d)
  * memdev only: the same population again in a space whose allocator hook counts every block
  * (bench_mem.c), split by owner. Untimed and thrown away; the timed space uses malloc.
  */
-static int measure_hook(bench_ctx *c, uint64_t rng_before)
-{
+static int measure_hook(bench_ctx *c, uint64_t rng_before) {
     size_t n = (size_t)c->n, split[3];
     uint64_t rng_after = c->rng;
     bench_mem *m = bench_mem_new();
@@ -241,8 +229,7 @@ static int measure_hook(bench_ctx *c, uint64_t rng_before)
     return rc ? fail(c, "memory pass", rc, n) : 0;
 }
 
-static int setup_population(bench_ctx *c)
-{
+static int setup_population(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n))
         return -1;
@@ -265,8 +252,7 @@ static int setup_population(bench_ctx *c)
     return c->bk == BK_MEMDEV && c->sc->step == step_churn ? measure_hook(c, rng_before) : 0;
 }
 
-static int step_churn(bench_ctx *c)
-{
+static int step_churn(bench_ctx *c) {
     uint32_t i = c->churn[rnd(c) % c->nchurn];
     int rc = c->b->unplug(c->sp, id_of(c, i), c->addr[i]);
     if (rc)
@@ -288,8 +274,7 @@ static int step_churn(bench_ctx *c)
 #define BATCH 64
 
 /* Picks BATCH distinct churnable devices into c->batch (partial Fisher-Yates). */
-static void pick_batch(bench_ctx *c)
-{
+static void pick_batch(bench_ctx *c) {
     for (size_t k = 0; k < BATCH; k++) {
         size_t last = c->nchurn - 1 - k, j = rnd(c) % (last + 1);
         uint32_t t = c->churn[j];
@@ -299,8 +284,7 @@ static void pick_batch(bench_ctx *c)
     }
 }
 
-static int unplug_batch(bench_ctx *c)
-{
+static int unplug_batch(bench_ctx *c) {
     for (size_t k = 0; k < BATCH; k++) {
         uint32_t i = c->batch[k];
         int rc = c->b->unplug(c->sp, id_of(c, i), c->addr[i]);
@@ -310,8 +294,7 @@ static int unplug_batch(bench_ctx *c)
     return 0;
 }
 
-static int plug_batch(bench_ctx *c)
-{
+static int plug_batch(bench_ctx *c) {
     for (size_t k = 0; k < BATCH; k++) {
         uint32_t i = c->batch[k];
         memdev_device_desc d;
@@ -324,56 +307,48 @@ static int plug_batch(bench_ctx *c)
     return 0;
 }
 
-static int setup_plug(bench_ctx *c)
-{
+static int setup_plug(bench_ctx *c) {
     if (setup_population(c))
         return -1;
     pick_batch(c);
     return unplug_batch(c);
 }
 
-static int step_plug(bench_ctx *c)
-{
+static int step_plug(bench_ctx *c) {
     return plug_batch(c);
 }
 
-static int after_plug(bench_ctx *c)
-{
+static int after_plug(bench_ctx *c) {
     pick_batch(c);
     return unplug_batch(c);
 }
 
-static int setup_unplug(bench_ctx *c)
-{
+static int setup_unplug(bench_ctx *c) {
     if (setup_population(c))
         return -1;
     pick_batch(c);
     return 0;
 }
 
-static int step_unplug(bench_ctx *c)
-{
+static int step_unplug(bench_ctx *c) {
     return unplug_batch(c);
 }
 
-static int after_unplug(bench_ctx *c)
-{
+static int after_unplug(bench_ctx *c) {
     if (plug_batch(c))
         return -1;
     pick_batch(c);
     return 0;
 }
 
-static double ops_batch(int64_t n)
-{
+static double ops_batch(int64_t n) {
     (void)n;
     return BATCH;
 }
 
 /* ---- lookup_pop: lookups in the churn population (same n as plug and unplug) -------------- */
 
-static int setup_lookup_pop(bench_ctx *c)
-{
+static int setup_lookup_pop(bench_ctx *c) {
     if (setup_population(c))
         return -1;
     c->gpas = calloc(NGPA, sizeof *c->gpas);
@@ -398,15 +373,13 @@ static int setup_lookup_pop(bench_ctx *c)
  */
 #define NEW_ALIGNS 16
 
-static uint64_t new_align(size_t k)
-{
+static uint64_t new_align(size_t k) {
     static const uint8_t log2s[NEW_ALIGNS] = {22, 23, 24, 25, 26, 28, 29, 31,
                                               32, 33, 34, 35, 36, 37, 38, 39};
     return 1ull << log2s[k % NEW_ALIGNS];
 }
 
-static int setup_fragpop(bench_ctx *c)
-{
+static int setup_fragpop(bench_ctx *c) {
     if (setup_population(c))
         return -1;
     size_t w = 0;
@@ -425,29 +398,29 @@ static int setup_fragpop(bench_ctx *c)
     return 0;
 }
 
-static int plug_aligned(bench_ctx *c, uint64_t block)
-{
+static int plug_aligned(bench_ctx *c, uint64_t block) {
     uint64_t size = block > 512 * MiB ? block : 512 * MiB;
-    memdev_device_desc d = {.id = "new", .kind = MEMDEV_VIRTIO_MEM, .size = size,
-                            .align = 2 * MiB, .block = block, .fields = MEMDEV_F_BLOCK};
+    memdev_device_desc d = {.id = "new",
+                            .kind = MEMDEV_VIRTIO_MEM,
+                            .size = size,
+                            .align = 2 * MiB,
+                            .block = block,
+                            .fields = MEMDEV_F_BLOCK};
     int rc = c->b->plug(c->sp, &d, (uint32_t)c->n, &c->expect);
     return rc ? fail(c, "plug", rc, block) : 0;
 }
 
-static int step_align_new(bench_ctx *c)
-{
+static int step_align_new(bench_ctx *c) {
     return plug_aligned(c, new_align(c->pos));
 }
 
-static int step_align_known(bench_ctx *c)
-{
+static int step_align_known(bench_ctx *c) {
     return plug_aligned(c, 2 * MiB);
 }
 
 static void ctx_reset(bench_ctx *c);
 
-static int after_align(bench_ctx *c)
-{
+static int after_align(bench_ctx *c) {
     int rc = c->b->unplug(c->sp, "new", c->expect);
     if (rc)
         return fail(c, "unplug", rc, c->expect);
@@ -460,8 +433,7 @@ static int after_align(bench_ctx *c)
 
 /* ---- fill: n first-fit plugs into an empty window ---------------------------------------- */
 
-static int do_fill(bench_ctx *c)
-{
+static int do_fill(bench_ctx *c) {
     int rc = make_space(c, WINDOW);
     for (size_t i = 0; rc == 0 && i < (size_t)c->n; i++) {
         rc = c->b->plug(c->sp, &c->specs[i], (uint32_t)i, NULL);
@@ -473,20 +445,17 @@ static int do_fill(bench_ctx *c)
 
 /* Steps are separate functions from what setups call, so instruction counts can be
    collected on step_* alone (bench/compare --mode instr, callgrind --toggle-collect). */
-static int step_fill(bench_ctx *c)
-{
+static int step_fill(bench_ctx *c) {
     return do_fill(c);
 }
 
-static int after_fill(bench_ctx *c)
-{
+static int after_fill(bench_ctx *c) {
     c->b->destroy(c->sp);
     c->sp = NULL;
     return 0;
 }
 
-static int setup_fill(bench_ctx *c)
-{
+static int setup_fill(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n))
         return -1;
@@ -516,8 +485,7 @@ static int setup_fill(bench_ctx *c)
  * the tail; so does 2 MiB at any alignment >= 4 MiB (frag_unseen, 19 alignments that no
  * device has, more than memdev's MEMDEV_MAX_CLASSES). Exact first fit must reject all n.
  */
-static int setup_frag(bench_ctx *c)
-{
+static int setup_frag(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n))
         return -1;
@@ -534,8 +502,7 @@ static int setup_frag(bench_ctx *c)
     return c->b->free_fit(c->sp, 2 * MiB + 4 * KiB, 2 * MiB, &a) ? -1 : 0;
 }
 
-static int step_frag_seen(bench_ctx *c)
-{
+static int step_frag_seen(bench_ctx *c) {
     uint64_t a = 0;
     int rc = c->b->free_fit(c->sp, 2 * MiB + 4 * KiB, 2 * MiB, &a);
     if (rc || a != c->expect)
@@ -543,8 +510,7 @@ static int step_frag_seen(bench_ctx *c)
     return 0;
 }
 
-static int step_frag_unseen(bench_ctx *c)
-{
+static int step_frag_unseen(bench_ctx *c) {
     uint64_t align = 4 * MiB << (c->pos++ % 19), a = 0;
     uint64_t tail = BASE + 4 * MiB * ((uint64_t)c->n - 1) + 8 * KiB;
     int rc = c->b->free_fit(c->sp, 2 * MiB, align, &a);
@@ -555,13 +521,16 @@ static int step_frag_unseen(bench_ctx *c)
 
 /* ---- fixed: plug at a hint into one of n holes, then unplug -------------------------------- */
 
-static int do_fixed(bench_ctx *c)
-{
+static int do_fixed(bench_ctx *c) {
     size_t n = (size_t)c->n;
     uint64_t at = BASE + 2 * GiB * (rnd(c) % n) + GiB;
-    memdev_device_desc d = {.id = id_of(c, n), .kind = MEMDEV_VIRTIO_MEM, .size = GiB,
-                            .align = 2 * MiB, .fields = MEMDEV_F_ADDR | MEMDEV_F_BLOCK,
-                            .addr = at, .block = 2 * MiB};
+    memdev_device_desc d = {.id = id_of(c, n),
+                            .kind = MEMDEV_VIRTIO_MEM,
+                            .size = GiB,
+                            .align = 2 * MiB,
+                            .fields = MEMDEV_F_ADDR | MEMDEV_F_BLOCK,
+                            .addr = at,
+                            .block = 2 * MiB};
     int rc = c->b->plug(c->sp, &d, (uint32_t)n, NULL);
     if (rc)
         return fail(c, "plug at hint", rc, at);
@@ -569,8 +538,7 @@ static int do_fixed(bench_ctx *c)
     return rc ? fail(c, "unplug", rc, at) : 0;
 }
 
-static int setup_fixed(bench_ctx *c)
-{
+static int setup_fixed(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n + 1))
         return -1;
@@ -585,15 +553,13 @@ static int setup_fixed(bench_ctx *c)
     return do_fixed(c);
 }
 
-static int step_fixed(bench_ctx *c)
-{
+static int step_fixed(bench_ctx *c) {
     return do_fixed(c);
 }
 
 /* ---- lookup: n single-memslot devices (n mapped memslots), random / sequential gpa -------- */
 
-static int setup_lookup(bench_ctx *c)
-{
+static int setup_lookup(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n))
         return -1;
@@ -612,16 +578,14 @@ static int setup_lookup(bench_ctx *c)
     return 0;
 }
 
-static int step_lookup_rand(bench_ctx *c)
-{
+static int step_lookup_rand(bench_ctx *c) {
     uint64_t gpa = c->gpas[c->pos++ % NGPA], start;
     if (c->b->lookup(c->sp, gpa, &start) != 1)
         return fail(c, "lookup (miss)", 0, gpa);
     return 0;
 }
 
-static int step_lookup_seq(bench_ctx *c)
-{
+static int step_lookup_seq(bench_ctx *c) {
     if (c->pos >= (size_t)c->n)
         c->pos = 0;
     uint64_t gpa = BASE + GiB * c->pos + (c->pos & 0xffff) * 4 * KiB, start;
@@ -633,8 +597,7 @@ static int step_lookup_seq(bench_ctx *c)
 
 /* ---- vmem_churn: one virtio-mem device of n 2 MiB blocks, dynamic memslots ---------------- */
 
-static int setup_vmem(bench_ctx *c)
-{
+static int setup_vmem(bench_ctx *c) {
     size_t n = (size_t)c->n;
     uint64_t size = (uint64_t)n * 2 * MiB;
     c->bits = calloc(n / 8 + 1, 1);
@@ -644,8 +607,12 @@ static int setup_vmem(bench_ctx *c)
     /* budget == size: the decision gives the soft limit's 256 memslots (>= 1 GiB each). */
     if (make_space(c, size))
         return -1;
-    memdev_device_desc d = {.id = "vm", .kind = MEMDEV_VIRTIO_MEM, .size = size,
-                            .align = 2 * MiB, .block = 2 * MiB, .requested = size,
+    memdev_device_desc d = {.id = "vm",
+                            .kind = MEMDEV_VIRTIO_MEM,
+                            .size = size,
+                            .align = 2 * MiB,
+                            .block = 2 * MiB,
+                            .requested = size,
                             .dynamic = true,
                             .fields = MEMDEV_F_BLOCK | MEMDEV_F_REQUESTED | MEMDEV_F_DYNAMIC};
     int rc = c->b->plug(c->sp, &d, 0, NULL);
@@ -655,8 +622,7 @@ static int setup_vmem(bench_ctx *c)
     return 0;
 }
 
-static int do_vmem(bench_ctx *c)
-{
+static int do_vmem(bench_ctx *c) {
     uint64_t blk = rnd(c) % (uint64_t)c->n;
     uint8_t m = (uint8_t)(1u << (blk % 8));
     bool plug = !(c->bits[blk / 8] & m);
@@ -667,14 +633,12 @@ static int do_vmem(bench_ctx *c)
     return 0;
 }
 
-static int step_vmem(bench_ctx *c)
-{
+static int step_vmem(bench_ctx *c) {
     return do_vmem(c);
 }
 
 /* Setup plus n random toggles, so the device is about half plugged in scattered extents. */
-static int setup_vmem_half(bench_ctx *c)
-{
+static int setup_vmem_half(bench_ctx *c) {
     if (setup_vmem(c))
         return -1;
     for (int64_t i = 0; i < c->n; i++)
@@ -687,8 +651,7 @@ static int setup_vmem_half(bench_ctx *c)
 
 /* ---- validate: the full invariant check on a churn population ------------------------------ */
 
-static int step_validate(bench_ctx *c)
-{
+static int step_validate(bench_ctx *c) {
     int rc = c->b->validate(c->sp, c->err, sizeof c->err);
     return rc ? -1 : 0;
 }
@@ -706,65 +669,159 @@ static const int64_t sizes_align[] = {1 << 12, 1 << 16, 1 << 20};
 #define SQ4 "skipped: the model's O(n^2) setup; churn compares it at larger n"
 
 const bench_scenario bench_scenarios[] = {
-    {"churn", "unplug a random virtio-mem device and first-fit plug a new one (mixed sizes, "
-              "4K/1M/2M/128M/1G alignments), steady population n; 2 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 1 << 20}, {NULL, SQ, NULL, BS, NULL},
-     ops_two, setup_population, step_churn, NULL, 0},
-    {"plug", "first-fit plug of a new virtio-mem device into the churn population with 64 "
-             "devices out (64 random unplugs between steps, untimed); 64 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
-     ops_batch, setup_plug, step_plug, after_plug, 0},
-    {"unplug", "unplug of a random virtio-mem device of the churn population (64 plugs "
-               "between steps, untimed); 64 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
-     ops_batch, setup_unplug, step_unplug, after_unplug, 0},
-    {"lookup_pop", "lookup of a random gpa inside a random device of the churn population "
-                   "(same n as plug and unplug); 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20},
-     {NULL, SQ4, NULL, "n/a: bsearch cannot build a first-fit population", NULL}, ops_one,
-     setup_lookup_pop, step_lookup_rand, NULL, 0},
-    {"fill", "n first-fit plugs (mixed kinds, sizes, alignments) into an empty window; "
-             "n ops/step (create + plugs; destroy untimed)",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 1 << 20, 0, 1 << 20},
+    {"churn",
+     "unplug a random virtio-mem device and first-fit plug a new one (mixed sizes, "
+     "4K/1M/2M/128M/1G alignments), steady population n; 2 ops/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 16, 1 << 20, 0, 1 << 20},
+     {NULL, SQ, NULL, BS, NULL},
+     ops_two,
+     setup_population,
+     step_churn,
+     NULL,
+     0},
+    {"plug",
+     "first-fit plug of a new virtio-mem device into the churn population with 64 "
+     "devices out (64 random unplugs between steps, untimed); 64 ops/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20},
+     {NULL, SQ4, NULL, BS, NULL},
+     ops_batch,
+     setup_plug,
+     step_plug,
+     after_plug,
+     0},
+    {"unplug",
+     "unplug of a random virtio-mem device of the churn population (64 plugs "
+     "between steps, untimed); 64 ops/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20},
+     {NULL, SQ4, NULL, BS, NULL},
+     ops_batch,
+     setup_unplug,
+     step_unplug,
+     after_unplug,
+     0},
+    {"lookup_pop",
+     "lookup of a random gpa inside a random device of the churn population "
+     "(same n as plug and unplug); 1 op/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20},
+     {NULL, SQ4, NULL, "n/a: bsearch cannot build a first-fit population", NULL},
+     ops_one,
+     setup_lookup_pop,
+     step_lookup_rand,
+     NULL,
+     0},
+    {"fill",
+     "n first-fit plugs (mixed kinds, sizes, alignments) into an empty window; "
+     "n ops/step (create + plugs; destroy untimed)",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 14, 1 << 20, 0, 1 << 20},
      {NULL, "skipped: one fill is O(n^2) for the model: seconds per iteration", NULL, BS, NULL},
-     ops_n, setup_fill, step_fill, after_fill, 0},
-    {"frag_seen", "first fit (free query) for 2M+4K at 2M in a window of n gaps that all pass "
-                  "the length filter and fail the alignment; 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 0}, {NULL, SQ, NULL, BS, WT}, ops_one,
-     setup_frag, step_frag_seen, NULL, 0},
-    {"frag_unseen", "as frag_seen with 2M at 19 cycling alignments 4M..1T that no device "
-                    "uses; 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 0}, {NULL, SQ, NULL, BS, WT}, ops_one,
-     setup_frag, step_frag_unseen, NULL, 0},
-    {"align_new", "first-fit plug of a virtio-mem device whose block (alignment, 4M..512G) the "
-                  "space has never seen, into the churn population with every other "
-                  "virtio-mem out; unplugged untimed; 1 op/step, 64 steps",
-     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
-     ops_one, setup_fragpop, step_align_new, after_align, 4 * NEW_ALIGNS},
-    {"align_known", "as align_new with the 2M block the population uses; 1 op/step",
-     SIZES(sizes_align), {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20}, {NULL, SQ4, NULL, BS, NULL},
-     ops_one, setup_fragpop, step_align_known, after_align, 0},
-    {"fixed", "plug a 1G virtio-mem at a hint into one of n holes, then unplug it; 2 ops/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 0}, {NULL, SQ, NULL, BS, WT}, ops_two,
-     setup_fixed, step_fixed, NULL, 0},
-    {"lookup_rand", "lookup of a random gpa inside one of n devices (n mapped memslots); "
-                    "1 op/step",
-     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20, 1 << 20},
-     {NULL, SQ, NULL, NULL, NULL}, ops_one, setup_lookup, step_lookup_rand, NULL, 0},
-    {"lookup_seq", "lookup of ascending gpas, one per device, wrapping; 1 op/step",
-     SIZES(sizes_lookup), {1 << 20, 1 << 15, 1 << 20, 1 << 20, 0}, {NULL, SQ, NULL, NULL, WT},
-     ops_one, setup_lookup, step_lookup_seq, NULL, 0},
-    {"vmem_churn", "toggle a random 2M block of one dynamic-memslot virtio-mem device of n "
-                   "blocks (about half plugged, scattered); 1 op/step",
-     SIZES(sizes_pow4), {1 << 20, 1 << 14, 0, 0, 0},
+     ops_n,
+     setup_fill,
+     step_fill,
+     after_fill,
+     0},
+    {"frag_seen",
+     "first fit (free query) for 2M+4K at 2M in a window of n gaps that all pass "
+     "the length filter and fail the alignment; 1 op/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 16, 1 << 20, 0, 0},
+     {NULL, SQ, NULL, BS, WT},
+     ops_one,
+     setup_frag,
+     step_frag_seen,
+     NULL,
+     0},
+    {"frag_unseen",
+     "as frag_seen with 2M at 19 cycling alignments 4M..1T that no device "
+     "uses; 1 op/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 16, 1 << 20, 0, 0},
+     {NULL, SQ, NULL, BS, WT},
+     ops_one,
+     setup_frag,
+     step_frag_unseen,
+     NULL,
+     0},
+    {"align_new",
+     "first-fit plug of a virtio-mem device whose block (alignment, 4M..512G) the "
+     "space has never seen, into the churn population with every other "
+     "virtio-mem out; unplugged untimed; 1 op/step, 64 steps",
+     SIZES(sizes_align),
+     {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20},
+     {NULL, SQ4, NULL, BS, NULL},
+     ops_one,
+     setup_fragpop,
+     step_align_new,
+     after_align,
+     4 * NEW_ALIGNS},
+    {"align_known",
+     "as align_new with the 2M block the population uses; 1 op/step",
+     SIZES(sizes_align),
+     {1 << 20, 1 << 12, 1 << 20, 0, 1 << 20},
+     {NULL, SQ4, NULL, BS, NULL},
+     ops_one,
+     setup_fragpop,
+     step_align_known,
+     after_align,
+     0},
+    {"fixed",
+     "plug a 1G virtio-mem at a hint into one of n holes, then unplug it; 2 ops/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 16, 1 << 20, 0, 0},
+     {NULL, SQ, NULL, BS, WT},
+     ops_two,
+     setup_fixed,
+     step_fixed,
+     NULL,
+     0},
+    {"lookup_rand",
+     "lookup of a random gpa inside one of n devices (n mapped memslots); "
+     "1 op/step",
+     SIZES(sizes_lookup),
+     {1 << 20, 1 << 15, 1 << 20, 1 << 20, 1 << 20},
+     {NULL, SQ, NULL, NULL, NULL},
+     ops_one,
+     setup_lookup,
+     step_lookup_rand,
+     NULL,
+     0},
+    {"lookup_seq",
+     "lookup of ascending gpas, one per device, wrapping; 1 op/step",
+     SIZES(sizes_lookup),
+     {1 << 20, 1 << 15, 1 << 20, 1 << 20, 0},
+     {NULL, SQ, NULL, NULL, WT},
+     ops_one,
+     setup_lookup,
+     step_lookup_seq,
+     NULL,
+     0},
+    {"vmem_churn",
+     "toggle a random 2M block of one dynamic-memslot virtio-mem device of n "
+     "blocks (about half plugged, scattered); 1 op/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 14, 0, 0, 0},
      {NULL, "skipped: the model's setup (n requests, each O(n)) takes minutes at this n",
       "n/a: the augtree baseline has no virtio-mem blocks", BS, WT},
-     ops_one, setup_vmem_half, step_vmem, NULL, 0},
-    {"validate", "memdev_validate() (augtree, wtree: their own full check) on a churn "
-                 "population of n",
-     SIZES(sizes_pow4), {1 << 20, 0, 1 << 20, 0, 1 << 20},
-     {NULL, "n/a: the model has no validate", NULL, BS, NULL}, ops_one, setup_population,
-     step_validate, NULL, 0},
+     ops_one,
+     setup_vmem_half,
+     step_vmem,
+     NULL,
+     0},
+    {"validate",
+     "memdev_validate() (augtree, wtree: their own full check) on a churn "
+     "population of n",
+     SIZES(sizes_pow4),
+     {1 << 20, 0, 1 << 20, 0, 1 << 20},
+     {NULL, "n/a: the model has no validate", NULL, BS, NULL},
+     ops_one,
+     setup_population,
+     step_validate,
+     NULL,
+     0},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];
 
@@ -779,13 +836,11 @@ const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[
 
 static bench_ctx *cache[CACHE_SLOTS];
 
-static bool keep(const bench_ctx *c)
-{
+static bool keep(const bench_ctx *c) {
     return c->bk == BK_MODEL && c->n <= (1 << 16);
 }
 
-static void ctx_free(bench_ctx *c)
-{
+static void ctx_free(bench_ctx *c) {
     if (!c)
         return;
     if (c->sp)
@@ -801,8 +856,7 @@ static void ctx_free(bench_ctx *c)
 }
 
 /* Back to the state before setup (same seed), to build it again. */
-static void ctx_reset(bench_ctx *c)
-{
+static void ctx_reset(bench_ctx *c) {
     if (c->sp)
         c->b->destroy(c->sp);
     free(c->ids);
@@ -822,8 +876,7 @@ static void ctx_reset(bench_ctx *c)
     c->rng = c->seed;
 }
 
-void bench_ctx_release(void)
-{
+void bench_ctx_release(void) {
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         ctx_free(cache[i]);
         cache[i] = NULL;
@@ -831,8 +884,7 @@ void bench_ctx_release(void)
 }
 
 /* Drops every state that is not kept, and the oldest kept one when all slots are full. */
-static size_t cache_make_room(void)
-{
+static size_t cache_make_room(void) {
     size_t w = 0;
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         if (cache[i] && keep(cache[i]))
@@ -850,8 +902,7 @@ static size_t cache_make_room(void)
     return w;
 }
 
-bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap)
-{
+bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap) {
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         bench_ctx *c = cache[i];
         if (c && c->sc->setup == s->setup && c->bk == backend && c->n == n) {
@@ -880,29 +931,25 @@ bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *
         return NULL;
     }
     if (c->sp && c->b->memory) /* fill has no space between steps */
-        c->self_bytes_per_dev = (double)c->b->memory(c->sp) / (s->setup == setup_vmem_half
-                                                                  ? 1.0 : (double)n);
+        c->self_bytes_per_dev =
+            (double)c->b->memory(c->sp) / (s->setup == setup_vmem_half ? 1.0 : (double)n);
     cache[slot] = c;
     return c;
 }
 
-const char *bench_ctx_error(const bench_ctx *c)
-{
+const char *bench_ctx_error(const bench_ctx *c) {
     return c->err;
 }
 
-double bench_ctx_bytes_per_device(const bench_ctx *c)
-{
+double bench_ctx_bytes_per_device(const bench_ctx *c) {
     return c->bytes_per_dev;
 }
 
-double bench_ctx_self_bytes_per_device(const bench_ctx *c)
-{
+double bench_ctx_self_bytes_per_device(const bench_ctx *c) {
     return c->self_bytes_per_dev;
 }
 
-bool bench_ctx_hook_bytes(const bench_ctx *c, double *index, double *records, double *total)
-{
+bool bench_ctx_hook_bytes(const bench_ctx *c, double *index, double *records, double *total) {
     if (!c->hook_measured)
         return false;
     *index = c->hook_index;

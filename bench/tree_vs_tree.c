@@ -16,8 +16,7 @@
 #include "bench.h"
 #include "wtree.h"
 
-static double now(void)
-{
+static double now(void) {
     struct timespec t;
     timespec_get(&t, TIME_UTC); /* C11; the runs are short enough for wall-clock time */
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
@@ -25,16 +24,14 @@ static double now(void)
 
 static uint64_t rng;
 
-static uint64_t next(void)
-{
+static uint64_t next(void) {
     rng ^= rng << 13;
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return rng;
 }
 
-static void spec(uint64_t *size, uint64_t *align)
-{
+static void spec(uint64_t *size, uint64_t *align) {
     static const uint64_t aligns[] = {2u << 20, 2u << 20, 1u << 30, 4096};
     *align = aligns[next() % 4];
     *size = (1 + next() % 16) * (2u << 20);
@@ -42,8 +39,7 @@ static void spec(uint64_t *size, uint64_t *align)
         *size = *align;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: tree_vs_tree N [OPS]\n");
         return 2;
@@ -105,8 +101,8 @@ int main(int argc, char **argv)
     }
     printf("n=%-8u churn pair: wtree %.0f ns, augtree %.0f ns, augtree/wtree x%.2f; "
            "bytes/device: wtree %.0f, augtree %.0f\n",
-           n, tw / (6.0 * ops) * 1e9, ta / (6.0 * ops) * 1e9, ta / tw,
-           (double)wtree_memory(&t) / n, (double)augtree_memory(a) / n);
+           n, tw / (6.0 * ops) * 1e9, ta / (6.0 * ops) * 1e9, ta / tw, (double)wtree_memory(&t) / n,
+           (double)augtree_memory(a) / n);
     wtree_fini(&t);
     augtree_destroy(a);
     free(wa);

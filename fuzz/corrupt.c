@@ -27,53 +27,45 @@ struct patch {
     const char *what;
 };
 
-static void add_u64(struct patch *p, uint64_t *f, uint64_t d, const char *what)
-{
+static void add_u64(struct patch *p, uint64_t *f, uint64_t d, const char *what) {
     p->at = f, p->len = sizeof *f, p->what = what;
     memcpy(p->saved, f, sizeof *f);
     *f += d ? d : 1;
 }
 
-static void add_u32(struct patch *p, uint32_t *f, uint64_t d, const char *what)
-{
+static void add_u32(struct patch *p, uint32_t *f, uint64_t d, const char *what) {
     p->at = f, p->len = sizeof *f, p->what = what;
     memcpy(p->saved, f, sizeof *f);
     *f += (uint32_t)(d % UINT32_MAX) ? (uint32_t)(d % UINT32_MAX) : 1u;
 }
 
-static void save(struct patch *p, void *f, size_t len, const char *what)
-{
+static void save(struct patch *p, void *f, size_t len, const char *what) {
     p->at = f, p->len = len, p->what = what;
     memcpy(p->saved, f, len);
 }
 
 /* The small fields of a record are bit-fields (no address): the whole record is saved. */
-static void save_dev(struct patch *p, struct dev *v, const char *what)
-{
+static void save_dev(struct patch *p, struct dev *v, const char *what) {
     save(p, v, sizeof *v, what);
 }
 
-static void set_u64(struct patch *p, uint64_t *f, uint64_t v, const char *what)
-{
+static void set_u64(struct patch *p, uint64_t *f, uint64_t v, const char *what) {
     save(p, f, sizeof *f, what);
     *f = v;
 }
 
-static void set_u32(struct patch *p, uint32_t *f, uint32_t v, const char *what)
-{
+static void set_u32(struct patch *p, uint32_t *f, uint32_t v, const char *what) {
     save(p, f, sizeof *f, what);
     *f = v;
 }
 
-static void set_u8(struct patch *p, uint8_t *f, uint8_t v, const char *what)
-{
+static void set_u8(struct patch *p, uint8_t *f, uint8_t v, const char *what) {
     save(p, f, sizeof *f, what);
     *f = v;
 }
 
 /* The k-th live record (k taken modulo their number) that want() accepts, or NULL. */
-static struct dev *pick_dev(const memdev_space *sp, unsigned k, bool (*want)(const struct dev *))
-{
+static struct dev *pick_dev(const memdev_space *sp, unsigned k, bool (*want)(const struct dev *)) {
     uint32_t n = 0;
     for (uint32_t di = 0; di < sp->dev_used; di++) {
         const struct dev *v = space_dev(sp, di);
@@ -91,8 +83,7 @@ static struct dev *pick_dev(const memdev_space *sp, unsigned k, bool (*want)(con
 }
 
 /* The index of record v (records live in pages: space_dev is the only way in). */
-static uint32_t index_of(const memdev_space *sp, const struct dev *v)
-{
+static uint32_t index_of(const memdev_space *sp, const struct dev *v) {
     for (uint32_t di = 0; di < sp->dev_used; di++)
         if (space_dev(sp, di) == v)
             return di;
@@ -100,45 +91,62 @@ static uint32_t index_of(const memdev_space *sp, const struct dev *v)
 }
 
 /* The placed device with the lowest address / the highest last byte. */
-static const struct dev *extreme(const memdev_space *sp, bool high)
-{
+static const struct dev *extreme(const memdev_space *sp, bool high) {
     const struct dev *best = NULL;
     for (uint32_t di = 0; di < sp->dev_used; di++) {
         const struct dev *v = space_dev(sp, di);
         if (!(v->flags & DF_LIVE) || dev_empty(v))
             continue;
-        if (!best || (high ? v->addr + (v->size - 1) > best->addr + (best->size - 1)
-                           : v->addr < best->addr))
+        if (!best ||
+            (high ? v->addr + (v->size - 1) > best->addr + (best->size - 1) : v->addr < best->addr))
             best = v;
     }
     return best;
 }
 
-static bool placed(const struct dev *v) { return !dev_empty(v); }
-static bool empty(const struct dev *v) { return dev_empty(v); }
-static bool empty_x(const struct dev *v) { return dev_empty(v) && v->x; }
-static bool short_id(const struct dev *v) { return !(v->flags & DF_LONG_ID); }
-static bool placed_short(const struct dev *v) { return placed(v) && short_id(v); }
-static bool slotted(const struct dev *v) { return placed(v) && dev_slot(v) >= 0; }
-static bool needs_x(const struct dev *v)
-{
+static bool placed(const struct dev *v) {
+    return !dev_empty(v);
+}
+static bool empty(const struct dev *v) {
+    return dev_empty(v);
+}
+static bool empty_x(const struct dev *v) {
+    return dev_empty(v) && v->x;
+}
+static bool short_id(const struct dev *v) {
+    return !(v->flags & DF_LONG_ID);
+}
+static bool placed_short(const struct dev *v) {
+    return placed(v) && short_id(v);
+}
+static bool slotted(const struct dev *v) {
+    return placed(v) && dev_slot(v) >= 0;
+}
+static bool needs_x(const struct dev *v) {
     return placed(v) && v->x &&
            (dev_decided(v) || v->kind == MEMDEV_NVDIMM || v->kind == MEMDEV_HV_BALLOON);
 }
-static bool placed_x(const struct dev *v) { return placed(v) && v->x && v->x->nslots > 0; }
-static bool misalignable(const struct dev *v)
-{
+static bool placed_x(const struct dev *v) {
+    return placed(v) && v->x && v->x->nslots > 0;
+}
+static bool misalignable(const struct dev *v) {
     return placed(v) && v->addr != 0 && __builtin_ctzll(v->addr) < 63;
 }
-static bool vmem(const struct dev *v) { return placed(v) && v->kind == MEMDEV_VIRTIO_MEM; }
-static bool balloon_mapped(const struct dev *v)
-{
-    return placed(v) && v->kind == MEMDEV_HV_BALLOON && v->x && dev_decided(v) &&
-           v->x->nmapped > 0;
+static bool vmem(const struct dev *v) {
+    return placed(v) && v->kind == MEMDEV_VIRTIO_MEM;
 }
-static bool with_x(const struct dev *v) { return v->x != NULL; }
-static bool decided(const struct dev *v) { return v->x && dev_decided(v) && v->x->nslots > 0; }
-static bool with_ext(const struct dev *v) { return v->x && v->x->n_ext > 0; }
+static bool balloon_mapped(const struct dev *v) {
+    return placed(v) && v->kind == MEMDEV_HV_BALLOON && v->x && dev_decided(v) && v->x->nmapped > 0;
+}
+static bool with_x(const struct dev *v) {
+    return v->x != NULL;
+}
+static bool decided(const struct dev *v) {
+    return v->x && dev_decided(v) && v->x->nslots > 0;
+}
+static bool with_ext(const struct dev *v) {
+    return v->x && v->x->n_ext > 0;
+}
 
 /* ---- the window tree (wtree.c [I1]-[I9]): its counters, summaries, separators and leaves ---- */
 
@@ -156,8 +164,7 @@ struct tleaf {
 typedef bool (*leaf_want_fn)(const wtree *t, const struct wt_leaf *l, uint64_t *bit);
 static bool find_leaf(const wtree *t, void *node, uint32_t lvl, uint32_t *k,
                       struct wt_inner *parent, uint32_t row, leaf_want_fn want, uint64_t *bit,
-                      struct tleaf *out)
-{
+                      struct tleaf *out) {
     if (lvl == t->height) {
         if (*k > 0) {
             (*k)--;
@@ -176,8 +183,7 @@ static bool find_leaf(const wtree *t, void *node, uint32_t lvl, uint32_t *k,
 }
 
 /* The k-th inner node in pre-order (*k counts down), or NULL. */
-static struct wt_inner *nth_inner(void *node, uint32_t lvl, uint32_t height, uint32_t *k)
-{
+static struct wt_inner *nth_inner(void *node, uint32_t lvl, uint32_t height, uint32_t *k) {
     if (lvl == height)
         return NULL;
     struct wt_inner *in = node;
@@ -192,8 +198,7 @@ static struct wt_inner *nth_inner(void *node, uint32_t lvl, uint32_t height, uin
 }
 
 /* The wide table's slot of the wide entry at `first` ([I9]), or NULL. */
-static struct wt_wide_slot *wide_slot(const wtree *t, uint64_t first)
-{
+static struct wt_wide_slot *wide_slot(const wtree *t, uint64_t first) {
     for (uint32_t s = 0; s < t->wide.cap; s++)
         if (t->wide.slot[s].first == first && t->wide.slot[s].last >= first)
             return &t->wide.slot[s];
@@ -201,8 +206,7 @@ static struct wt_wide_slot *wide_slot(const wtree *t, uint64_t first)
 }
 
 /* The last byte of entry i of l, as wtree.c reads it. */
-static uint64_t leaf_last(const wtree *t, const struct wt_leaf *l, uint32_t i)
-{
+static uint64_t leaf_last(const wtree *t, const struct wt_leaf *l, uint32_t i) {
     if (l->pages[i])
         return l->first[i] + (((uint64_t)l->pages[i] << WT_PAGE_SHIFT) - 1);
     const struct wt_wide_slot *w = wide_slot(t, l->first[i]);
@@ -214,8 +218,7 @@ static uint64_t leaf_last(const wtree *t, const struct wt_leaf *l, uint32_t i)
  * lowest such bit goes to *bit. A summary's start mask with that bit set claims it is set in
  * -(start) of every gap below: false for this gap [I5].
  */
-static bool mask_gap(const wtree *t, const struct wt_leaf *l, uint64_t *bit)
-{
+static bool mask_gap(const wtree *t, const struct wt_leaf *l, uint64_t *bit) {
     for (uint64_t h = l->holes; h; h &= h - 1) { /* the non-empty gaps [I3] */
         uint32_t g = (uint32_t)__builtin_ctzll(h);
         uint64_t m = 0 - (g ? leaf_last(t, l, g - 1) + 1 : l->gs);
@@ -228,24 +231,26 @@ static bool mask_gap(const wtree *t, const struct wt_leaf *l, uint64_t *bit)
 }
 
 /* From the k-th leaf on, round the tree: one with a mask_gap(). */
-static bool leaf_with_mask_gap(const wtree *t, uint32_t k, struct tleaf *out, uint64_t *bit)
-{
+static bool leaf_with_mask_gap(const wtree *t, uint32_t k, struct tleaf *out, uint64_t *bit) {
     uint32_t i = k, z = 0;
     return find_leaf(t, t->root, 0, &i, NULL, 0, mask_gap, bit, out) ||
            find_leaf(t, t->root, 0, &z, NULL, 0, mask_gap, bit, out);
 }
 
 static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
-                         struct patch *p)
-{
+                         struct patch *p) {
     struct tleaf tl;
     uint64_t bit;
     uint32_t k = c[1];
     if (!t->root)
         return false; /* an empty window: nothing below the counters to disagree with */
     switch (c[0] % CORRUPT_KINDS) {
-    case 47: add_u32(p, &t->count, d, "window tree entry count [I1]"); return true;
-    case 48: add_u64(p, &t->max_last, d, "window tree last byte of the last entry [I1]"); return true;
+    case 47:
+        add_u32(p, &t->count, d, "window tree entry count [I1]");
+        return true;
+    case 48:
+        add_u64(p, &t->max_last, d, "window tree last byte of the last entry [I1]");
+        return true;
     case 49:
         add_u64(p, &t->root_sum.s[c[2] % WT_K], d, "window tree root gap summary [I4]");
         return true;
@@ -259,10 +264,17 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
         return true;
     case 52:
         switch (c[2] % 4u) {
-        case 0: add_u32(p, &t->leaves.live, d, "live leaf count [I6]"); break;
-        case 1: add_u32(p, &t->leaves.nfree, d, "free leaf count [I6]"); break;
-        case 2: add_u32(p, &t->inners.live, d, "live inner node count [I6]"); break;
-        default: add_u32(p, &t->inners.nfree, d, "free inner node count [I6]");
+        case 0:
+            add_u32(p, &t->leaves.live, d, "live leaf count [I6]");
+            break;
+        case 1:
+            add_u32(p, &t->leaves.nfree, d, "free leaf count [I6]");
+            break;
+        case 2:
+            add_u32(p, &t->inners.live, d, "live inner node count [I6]");
+            break;
+        default:
+            add_u32(p, &t->inners.nfree, d, "free inner node count [I6]");
         }
         return true;
     }
@@ -278,7 +290,9 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
             set_u32(p, &l->n, (c[2] & 1) ? 0 : WT_LB + 1u + c[3] % 4u,
                     "entry count of a leaf (out of range) [I2]");
             return true;
-        case 54: add_u64(p, &l->gs, d, "gap start of a leaf [I3]"); return true;
+        case 54:
+            add_u64(p, &l->gs, d, "gap start of a leaf [I3]");
+            return true;
         case 55:
             if (l->n >= WT_LB)
                 return false;
@@ -345,19 +359,34 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
 }
 
 /* Applies corruption c to sp; false when it does not apply to this state. */
-static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct patch *p)
-{
+static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct patch *p) {
     uint64_t d = (uint64_t)c[3] + 1; /* never 0: every corruption changes the field */
     struct dev *v;
     switch (c[0] % CORRUPT_KINDS) {
-    case 0: add_u64(p, &sp->used_size, d, "used_size"); return true;
-    case 1: add_u64(p, &sp->plugged_size, d, "plugged_size"); return true;
-    case 2: add_u32(p, &sp->required, d, "required memslots"); return true;
-    case 3: add_u32(p, &sp->used, d, "used memslots"); return true;
-    case 4: add_u32(p, &sp->ndevices, d, "device count"); return true;
-    case 5: add_u32(p, &sp->n_multi, d, "multi-memslot count"); return true;
-    case 6: add_u32(p, &sp->n_empty, d, "empty-device count"); return true;
-    case 7: add_u32(p, &sp->dimm_used, d, "DIMM slots used"); return true;
+    case 0:
+        add_u64(p, &sp->used_size, d, "used_size");
+        return true;
+    case 1:
+        add_u64(p, &sp->plugged_size, d, "plugged_size");
+        return true;
+    case 2:
+        add_u32(p, &sp->required, d, "required memslots");
+        return true;
+    case 3:
+        add_u32(p, &sp->used, d, "used memslots");
+        return true;
+    case 4:
+        add_u32(p, &sp->ndevices, d, "device count");
+        return true;
+    case 5:
+        add_u32(p, &sp->n_multi, d, "multi-memslot count");
+        return true;
+    case 6:
+        add_u32(p, &sp->n_empty, d, "empty-device count");
+        return true;
+    case 7:
+        add_u32(p, &sp->dimm_used, d, "DIMM slots used");
+        return true;
     case 8: {
         uint64_t *w = &sp->slot_map[(c[1] / 64u) % (MEMDEV_MAX_DIMM_SLOTS / 64)];
         p->at = w, p->len = sizeof *w, p->what = "DIMM slot map";
@@ -365,8 +394,12 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         *w ^= 1ull << (c[1] % 64u);
         return true;
     }
-    case 9: add_u64(p, &sp->vhost_min_max, d, "cached vhost minimum"); return true;
-    case 10: add_u64(p, &sp->vhost_min_cap, d, "cached vhost capacity"); return true;
+    case 9:
+        add_u64(p, &sp->vhost_min_max, d, "cached vhost minimum");
+        return true;
+    case 10:
+        add_u64(p, &sp->vhost_min_cap, d, "cached vhost capacity");
+        return true;
     case 11:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
@@ -468,8 +501,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         return true;
     case 27: {
         struct dev *w;
-        if (!(v = pick_dev(sp, c[1], slotted)) || !(w = pick_dev(sp, c[1] + 1u, slotted)) ||
-            v == w)
+        if (!(v = pick_dev(sp, c[1], slotted)) || !(w = pick_dev(sp, c[1] + 1u, slotted)) || v == w)
             return false;
         save_dev(p, v, "DIMM slot (one held by another device)");
         v->slot1 = w->slot1;
@@ -518,10 +550,18 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         if (!(v = pick_dev(sp, c[1], empty_x)))
             return false;
         switch (c[2] % 4u) {
-        case 0: add_u32(p, &v->x->nslots, d, "memslots of an empty hv-balloon"); break;
-        case 1: add_u64(p, &v->x->plugged, d, "mapped bytes of an empty hv-balloon"); break;
-        case 2: add_u32(p, &v->x->n_ext, d, "extents of an empty hv-balloon"); break;
-        default: save_dev(p, v, "decided flag of an empty hv-balloon"); v->flags |= DF_DECIDED;
+        case 0:
+            add_u32(p, &v->x->nslots, d, "memslots of an empty hv-balloon");
+            break;
+        case 1:
+            add_u64(p, &v->x->plugged, d, "mapped bytes of an empty hv-balloon");
+            break;
+        case 2:
+            add_u32(p, &v->x->n_ext, d, "extents of an empty hv-balloon");
+            break;
+        default:
+            save_dev(p, v, "decided flag of an empty hv-balloon");
+            v->flags |= DF_DECIDED;
         }
         return true;
     case 35:
@@ -575,7 +615,8 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             return false;
         uint64_t block = (uint64_t)1 << v->block_log2;
         if ((c[2] & 1) && v->size <= UINT64_MAX - block)
-            set_u64(p, &v->requested, v->size + block, "virtio-mem requested size (above the size)");
+            set_u64(p, &v->requested, v->size + block,
+                    "virtio-mem requested size (above the size)");
         else
             add_u64(p, &v->requested, block / 2, "virtio-mem requested size (not whole blocks)");
         return true;
@@ -587,21 +628,26 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         struct extent *e = &v->x->ext[i];
         uint64_t block = (uint64_t)1 << v->block_log2;
         switch (c[3] % 5u) {
-        case 4: set_u64(p, &e->end, e->end - block / 2, "virtio-mem extent end (not on a block)"); break;
+        case 4:
+            set_u64(p, &e->end, e->end - block / 2, "virtio-mem extent end (not on a block)");
+            break;
         case 1:
             if (v->size <= UINT64_MAX - block) {
                 set_u64(p, &e->end, v->size + block, "virtio-mem extent end (past the device)");
                 break;
             }
             /* fall through */
-        case 2: add_u64(p, &e->start, 1, "virtio-mem extent start (not on a block)"); break;
+        case 2:
+            add_u64(p, &e->start, 1, "virtio-mem extent start (not on a block)");
+            break;
         case 3:
             if (i > 0) {
                 set_u64(p, &e->start, v->x->ext[i - 1].end, "virtio-mem extents (not merged)");
                 break;
             }
             /* fall through */
-        default: set_u64(p, &e->start, e->end, "virtio-mem extent (empty)");
+        default:
+            set_u64(p, &e->start, e->end, "virtio-mem extent (empty)");
         }
         return true;
     }
@@ -649,8 +695,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
 }
 
 const char *corrupt_check(memdev_space *sp, const uint8_t spec[CORRUPT_SPEC_SIZE], char *why,
-                          size_t cap)
-{
+                          size_t cap) {
     struct patch p;
     char msg[512];
     memset(&p, 0, sizeof p);
@@ -670,8 +715,7 @@ const char *corrupt_check(memdev_space *sp, const uint8_t spec[CORRUPT_SPEC_SIZE
     if (getenv("MEMDEV_FUZZ_VERBOSE"))
         fprintf(stderr, "corrupt: a corrupted %s: memdev_validate says: %s\n", p.what, msg);
     if (memdev_validate(sp, msg, sizeof msg) != 0) {
-        snprintf(why, cap, "after restoring the %s, memdev_validate still fails: %s", p.what,
-                 msg);
+        snprintf(why, cap, "after restoring the %s, memdev_validate still fails: %s", p.what, msg);
         return why;
     }
     return NULL;

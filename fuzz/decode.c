@@ -8,7 +8,6 @@
  */
 #include "program.h"
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     return program_decode_main(argc, argv);
 }

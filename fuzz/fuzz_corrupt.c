@@ -16,15 +16,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void at_end(void *ctx, memdev_space *sp)
-{
+static void at_end(void *ctx, memdev_space *sp) {
     char why[600];
     if (corrupt_check(sp, ctx, why, sizeof why))
         harness_fail("validator", "corrupt", "%s", why);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t spec[CORRUPT_SPEC_SIZE] = {0};
     size_t n = size < sizeof(spec) ? size : sizeof(spec);
     memcpy(spec, data, n);

@@ -14,8 +14,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t sched[HARNESS_SCHEDULE_SIZE] = {0};
     size_t n = size < sizeof(sched) ? size : sizeof(sched);
     memcpy(sched, data, n);

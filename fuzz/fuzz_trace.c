@@ -24,8 +24,7 @@ typedef struct sink {
     size_t len;
 } sink;
 
-static void put(void *ctx, const char *s, size_t n)
-{
+static void put(void *ctx, const char *s, size_t n) {
     sink *k = ctx;
     size_t room = sizeof(k->text) - 1 - k->len;
     memcpy(k->text + k->len, s, n < room ? n : room);
@@ -33,8 +32,7 @@ static void put(void *ctx, const char *s, size_t n)
     k->text[k->len] = '\0';
 }
 
-static void put_stderr(void *ctx, const char *s, size_t n)
-{
+static void put_stderr(void *ctx, const char *s, size_t n) {
     (void)ctx;
     fwrite(s, 1, n, stderr);
 }
@@ -44,8 +42,7 @@ typedef struct seen {
     char check[32], op[32];
 } seen;
 
-static void on_divergence(void *ctx, const struct lockstep_failure *f)
-{
+static void on_divergence(void *ctx, const struct lockstep_failure *f) {
     seen *s = ctx;
     const char *op = f->op_type != TRACE_OP_NONE ? trace_op_name(f->op_type) : "end";
     s->diverged = true;
@@ -53,8 +50,7 @@ static void on_divergence(void *ctx, const struct lockstep_failure *f)
     snprintf(s->op, sizeof s->op, "%s", op ? op : "space");
 }
 
-static void finish(void *ctx, const memdev_space *sp)
-{
+static void finish(void *ctx, const memdev_space *sp) {
     char msg[512];
     (void)ctx;
     if (memdev_validate(sp, msg, sizeof(msg)) != 0)
@@ -62,8 +58,7 @@ static void finish(void *ctx, const memdev_space *sp)
 }
 
 static int run(const uint8_t *data, size_t size, unsigned every, bool loud, sink *err, seen *s,
-               harness_alloc *al)
-{
+               harness_alloc *al) {
     memdev_allocator a = harness_allocator(al);
     sink out = {{0}, 0};
     struct trace_options opt;
@@ -82,8 +77,7 @@ static int run(const uint8_t *data, size_t size, unsigned every, bool loud, sink
     return trace_run_buffer("fuzz", (const char *)data, size, &opt);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     harness_alloc al = {0};
     sink err = {{0}, 0};
     seen s = {false, "", ""};
@@ -99,14 +93,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             s = s2;
     }
     if (s.diverged)
-        harness_fail(s.check, s.op, "the runner's --check found a library/model divergence "
-                                    "(report above)");
+        harness_fail(s.check, s.op,
+                     "the runner's --check found a library/model divergence "
+                     "(report above)");
     if (st < TRACE_STATUS_OK || st > TRACE_STATUS_MALFORMED)
         harness_fail("status", "end", "trace_run_buffer returned %d", st);
     if (st == TRACE_STATUS_MALFORMED && strncmp(err.text, "fuzz:", 5) != 0)
         harness_fail("diagnostic", "parse",
                      "malformed input (status 2) without a \"fuzz:LINE:COL: ...\" message, got "
-                     "\"%.200s\"", err.text);
+                     "\"%.200s\"",
+                     err.text);
     if (al.live != 0)
         harness_fail("leak", "end", "%ld blocks still allocated after the run (leak)", al.live);
     return 0;

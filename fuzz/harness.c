@@ -25,14 +25,12 @@
 
 #define GONE ((void *)1)
 
-static size_t slot_of(const void *p)
-{
+static size_t slot_of(const void *p) {
     uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
     return (size_t)(h >> 50) & (HARNESS_TRACK - 1);
 }
 
-static void track_add(harness_alloc *a, void *p, size_t size)
-{
+static void track_add(harness_alloc *a, void *p, size_t size) {
     if (!a->track || a->overflow)
         return;
     for (size_t i = slot_of(p), n = 0; n < HARNESS_TRACK; i = (i + 1) & (HARNESS_TRACK - 1), n++)
@@ -46,8 +44,7 @@ static void track_add(harness_alloc *a, void *p, size_t size)
 }
 
 /* Forgets block p; returns its size (0 when it was not tracked). */
-static size_t track_del(harness_alloc *a, void *p)
-{
+static size_t track_del(harness_alloc *a, void *p) {
     if (!a->track || a->overflow)
         return 0;
     for (size_t i = slot_of(p), n = 0; n < HARNESS_TRACK && a->blocks[i].p;
@@ -59,8 +56,7 @@ static size_t track_del(harness_alloc *a, void *p)
     return 0;
 }
 
-static void *al_realloc(void *ctx, void *ptr, size_t size)
-{
+static void *al_realloc(void *ctx, void *ptr, size_t size) {
     harness_alloc *a = ctx;
     size_t old = ptr ? track_del(a, ptr) : 0;
     void *p = realloc(ptr, size ? size : 1);
@@ -73,8 +69,7 @@ static void *al_realloc(void *ctx, void *ptr, size_t size)
     return p;
 }
 
-static void al_free(void *ctx, void *ptr)
-{
+static void al_free(void *ctx, void *ptr) {
     harness_alloc *a = ctx;
     if (ptr) {
         a->live--;
@@ -84,8 +79,7 @@ static void al_free(void *ctx, void *ptr)
 }
 
 /* Tracking on, with the table emptied of the previous run's slots only (it is large). */
-static void track_reset(harness_alloc *a)
-{
+static void track_reset(harness_alloc *a) {
     static struct harness_block blocks[HARNESS_TRACK];
     static uint32_t touched[HARNESS_TRACK];
     if (!a->blocks) {
@@ -105,8 +99,7 @@ struct claim {
     const char *bad;
 };
 
-static void claim_one(void *ctx, const void *block, enum space_owner owner)
-{
+static void claim_one(void *ctx, const void *block, enum space_owner owner) {
     struct claim *c = ctx;
     (void)owner;
     for (size_t i = slot_of(block), n = 0; n < HARNESS_TRACK && c->a->blocks[i].p;
@@ -126,8 +119,7 @@ static void claim_one(void *ctx, const void *block, enum space_owner owner)
  * it), and memdev_memory_bytes equal to the bytes the space holds through the allocator.
  */
 static const char *check_accounting(harness_alloc *a, const memdev_space *sp, char *why,
-                                    size_t cap)
-{
+                                    size_t cap) {
     struct claim c = {a, NULL};
     long claimed = 0;
     if (!a->track || a->overflow)
@@ -150,15 +142,13 @@ static const char *check_accounting(harness_alloc *a, const memdev_space *sp, ch
         return why;
     }
     if (claimed != a->live) {
-        snprintf(why, cap, "the space holds %ld blocks, space_blocks names %ld", a->live,
-                 claimed);
+        snprintf(why, cap, "the space holds %ld blocks, space_blocks names %ld", a->live, claimed);
         return why;
     }
     return NULL;
 }
 
-memdev_allocator harness_allocator(harness_alloc *a)
-{
+memdev_allocator harness_allocator(harness_alloc *a) {
     memdev_allocator al = {al_realloc, al_free, a};
     return al;
 }
@@ -166,8 +156,7 @@ memdev_allocator harness_allocator(harness_alloc *a)
 /* ---------------------------------------------------------------------------------------- */
 /* Reporting                                                                                */
 
-int harness_verbose(void)
-{
+int harness_verbose(void) {
     static int v = -1;
     if (v < 0) {
         const char *e = getenv("MEMDEV_FUZZ_VERBOSE");
@@ -176,8 +165,7 @@ int harness_verbose(void)
     return v;
 }
 
-void harness_fail(const char *check, const char *op, const char *fmt, ...)
-{
+void harness_fail(const char *check, const char *op, const char *fmt, ...) {
     va_list ap;
     fflush(stdout);
     fputs("memdev-fuzz: FAILURE: ", stderr);
@@ -214,15 +202,13 @@ typedef struct run {
     struct trace_op op;
 } run;
 
-static void op_text(const struct trace_op *op, char *buf, size_t cap)
-{
+static void op_text(const struct trace_op *op, char *buf, size_t cap) {
     if (trace_format_op(op, buf, cap) < 0)
         snprintf(buf, cap, "(op type %d, not expressible)", (int)op->type);
 }
 
 /* Fills o from the checker's failure (op: the operation it was found after, or NULL). */
-static void take_failure(run *r, const struct trace_op *op, outcome *o)
-{
+static void take_failure(run *r, const struct trace_op *op, outcome *o) {
     const lockstep_failure *f = lockstep_failed(r->ls);
     o->check = f->check;
     o->opno = r->opno;
@@ -234,8 +220,7 @@ static void take_failure(run *r, const struct trace_op *op, outcome *o)
         lockstep_dump(r->ls, stderr);
 }
 
-static void print_result(const run *r, const lockstep_result *res, bool injected)
-{
+static void print_result(const run *r, const lockstep_result *res, bool injected) {
     char line[1024];
     op_text(&r->op, line, sizeof line);
     fprintf(stderr, "%4u: %-60s -> %s%s", r->opno, line, memdev_error_name(res->rc),
@@ -252,8 +237,7 @@ static void print_result(const run *r, const lockstep_result *res, bool injected
 }
 
 /* One decoded operation, with its injected failures and the retry. 0, or -1 on failure. */
-static int step(run *r)
-{
+static int step(run *r) {
     lockstep_result res;
     uint8_t mask = r->sched ? r->sched[r->opno % HARNESS_SCHEDULE_SIZE] : 0;
     unsigned flags = program_checkpoint(&r->d) ? LOCKSTEP_FULL : 0;
@@ -286,8 +270,7 @@ static int step(run *r)
     return 0;
 }
 
-static int create(run *r, const memdev_allocator *al, outcome *o)
-{
+static int create(run *r, const memdev_allocator *al, outcome *o) {
     lockstep_options lo = {.check = true, .full_every = 32, .full_amortized = true};
     if (r->strict) {
         lo.full_every = 1;
@@ -333,8 +316,7 @@ static int create(run *r, const memdev_allocator *al, outcome *o)
 }
 
 /* Runs the whole input once; fills o and returns -1 when a check failed. */
-static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
-{
+static int run_once(run *r, const uint8_t *data, size_t size, outcome *o) {
     memdev_allocator al = harness_allocator(&r->al);
     int bad = 0;
     program_decoder_init(&r->d, data, size, r->mode);
@@ -360,9 +342,9 @@ static int run_once(run *r, const uint8_t *data, size_t size, outcome *o)
         take_failure(r, NULL, o);
         bad = -1;
     }
-    const char *acc = c == 0 && !bad ? check_accounting(&r->al, lockstep_space(r->ls), o->msg,
-                                                          sizeof o->msg)
-                                     : NULL;
+    const char *acc = c == 0 && !bad
+                          ? check_accounting(&r->al, lockstep_space(r->ls), o->msg, sizeof o->msg)
+                          : NULL;
     if (acc) {
         o->check = "accounting";
         o->opname = "end";
@@ -388,8 +370,7 @@ static harness_end_fn end_fn;
 static void *end_ctx;
 
 static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
-                    bool strict, outcome *o)
-{
+                    bool strict, outcome *o) {
     static run r; /* large (the decoder's shadow); the targets are single-threaded */
     r.ls = NULL;
     track_reset(&r.al);
@@ -404,14 +385,12 @@ static int run_mode(const uint8_t *data, size_t size, const uint8_t *schedule, p
     return run_once(&r, data, size, o);
 }
 
-void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode)
-{
+void harness_run(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode) {
     harness_run_ex(data, size, schedule, mode, NULL, NULL);
 }
 
 void harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
-                    harness_end_fn at_end, void *ctx)
-{
+                    harness_end_fn at_end, void *ctx) {
     end_fn = at_end;
     end_ctx = ctx;
     static outcome o, first;

@@ -52,15 +52,15 @@ void harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule, p
  * remembers each one (the accounting check at the end of a run). */
 #define HARNESS_TRACK 16384u /* blocks remembered; more: the accounting check is skipped */
 typedef struct harness_alloc {
-    long live;          /* blocks currently allocated */
-    bool track;         /* remember every live block in blocks[] */
-    bool overflow;      /* more live blocks than blocks[] holds */
+    long live;     /* blocks currently allocated */
+    bool track;    /* remember every live block in blocks[] */
+    bool overflow; /* more live blocks than blocks[] holds */
     struct harness_block {
-        void *p;        /* NULL: free slot; (void *)1: deleted */
+        void *p; /* NULL: free slot; (void *)1: deleted */
         size_t size;
         bool seen;
-    } *blocks;          /* HARNESS_TRACK slots, open addressing */
-    uint32_t *touched;  /* slots used since the last reset (HARNESS_TRACK of room) */
+    } * blocks;        /* HARNESS_TRACK slots, open addressing */
+    uint32_t *touched; /* slots used since the last reset (HARNESS_TRACK of room) */
     size_t n_touched;
 } harness_alloc;
 

@@ -33,14 +33,15 @@
 #define TIB (1ull << 40)
 
 /* "d0000" .. "d7777": string constants, so ops can point at them and stay valid when copied. */
-#define ID8(p) "d" p "0", "d" p "1", "d" p "2", "d" p "3", "d" p "4", "d" p "5", "d" p "6", "d" p "7"
-#define ID64(p) ID8(p "0"), ID8(p "1"), ID8(p "2"), ID8(p "3"), \
-                ID8(p "4"), ID8(p "5"), ID8(p "6"), ID8(p "7")
-#define ID512(p) ID64(p "0"), ID64(p "1"), ID64(p "2"), ID64(p "3"), \
-                 ID64(p "4"), ID64(p "5"), ID64(p "6"), ID64(p "7")
-static const char *const id_pool[PROGRAM_ID_POOL] = {ID512("0"), ID512("1"), ID512("2"),
-                                                     ID512("3"), ID512("4"), ID512("5"),
-                                                     ID512("6"), ID512("7")};
+#define ID8(p)                                                                                     \
+    "d" p "0", "d" p "1", "d" p "2", "d" p "3", "d" p "4", "d" p "5", "d" p "6", "d" p "7"
+#define ID64(p)                                                                                    \
+    ID8(p "0"), ID8(p "1"), ID8(p "2"), ID8(p "3"), ID8(p "4"), ID8(p "5"), ID8(p "6"), ID8(p "7")
+#define ID512(p)                                                                                   \
+    ID64(p "0"), ID64(p "1"), ID64(p "2"), ID64(p "3"), ID64(p "4"), ID64(p "5"), ID64(p "6"),     \
+        ID64(p "7")
+static const char *const id_pool[PROGRAM_ID_POOL] = {
+    ID512("0"), ID512("1"), ID512("2"), ID512("3"), ID512("4"), ID512("5"), ID512("6"), ID512("7")};
 /*
  * Ids at the edges, plugged when r1 bit 6 is set: the longest the library takes (255 bytes),
  * one byte more (invalid-argument), one byte, one with the bytes the info JSON must escape
@@ -52,8 +53,8 @@ static const char *const id_pool[PROGRAM_ID_POOL] = {ID512("0"), ID512("1"), ID5
 #define A256 A32 A32 A32 A32 A32 A32 A32 A32
 #define SPECIAL_IDS 8u
 static const char *const special_id[SPECIAL_IDS] = {
-    A256 + 1,           /* 255 bytes */
-    A256,               /* 256 bytes: invalid-argument */
+    A256 + 1, /* 255 bytes */
+    A256,     /* 256 bytes: invalid-argument */
     "x",
     "q\"\\\xc3\xa9",
     "vmem-node1-7",     /* as a VMM names them; 8..15 bytes stay inline in the record */
@@ -70,9 +71,9 @@ static const char unknown_id[] = "zz";
 static const uint32_t limit_tab[16] = {8,   16,  32,   64,   128,   256, 508, 509,
                                        510, 512, 1024, 4096, 32764, 2,   1,   0};
 static const uint32_t other_tab[8] = {0, 1, 2, 5, 16, 64, 500, UINT32_MAX /* = max */};
-static const uint32_t slots_tab[32] = {16,  32, 64, 128, 255, 256, 257, 1000, 0, 1, 2,
-                                       3,   4,  5,  6,   7,   8,   10,  12,   24, 31, 33,
-                                       100, 200, 250, 254, 255, 256, 256, 256, 1, 2};
+static const uint32_t slots_tab[32] = {16,  32,  64,  128, 255, 256, 257, 1000, 0,  1,  2,
+                                       3,   4,   5,   6,   7,   8,   10,  12,   24, 31, 33,
+                                       100, 200, 250, 254, 255, 256, 256, 256,  1,  2};
 static const uint64_t vblock_tab[8] = {1 * MIB, 2 * MIB, 4 * MIB,  128 * MIB,
                                        1 * GIB, 2 * MIB, 32 * MIB, 2 * GIB};
 static const uint64_t label_tab[4] = {128 * KIB, 256 * KIB, 2 * MIB, 1 * MIB};
@@ -91,18 +92,22 @@ enum {
     OP_QUERY,
     OP_BULK
 };
-static const uint8_t op_tab[16] = {OP_PLUG,      OP_PLUG,   OP_PLUG,   OP_BULK,
-                                   OP_UNPLUG,    OP_UNPLUG, OP_VMEM_PLUG, OP_VMEM_PLUG,
-                                   OP_VMEM_UNPLUG, OP_RESIZE, OP_MAP,  OP_UNMAP,
-                                   OP_VHOST,     OP_LOOKUP, OP_FREE,   OP_QUERY};
+static const uint8_t op_tab[16] = {
+    OP_PLUG,        OP_PLUG,   OP_PLUG, OP_BULK,  OP_UNPLUG, OP_UNPLUG, OP_VMEM_PLUG, OP_VMEM_PLUG,
+    OP_VMEM_UNPLUG, OP_RESIZE, OP_MAP,  OP_UNMAP, OP_VHOST,  OP_LOOKUP, OP_FREE,      OP_QUERY};
 
 static void next_gen(program_decoder *d);
-static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
-static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-static uint64_t align_down(uint64_t x, uint64_t a) { return a ? x - x % a : x; }
+static uint64_t min_u64(uint64_t a, uint64_t b) {
+    return a < b ? a : b;
+}
+static uint64_t max_u64(uint64_t a, uint64_t b) {
+    return a > b ? a : b;
+}
+static uint64_t align_down(uint64_t x, uint64_t a) {
+    return a ? x - x % a : x;
+}
 /* align_up that saturates to the largest multiple instead of wrapping (operands only). */
-static uint64_t align_up_sat(uint64_t x, uint64_t a)
-{
+static uint64_t align_up_sat(uint64_t x, uint64_t a) {
     if (a == 0 || x % a == 0)
         return x;
     uint64_t r = a - x % a;
@@ -112,9 +117,8 @@ static uint64_t align_up_sat(uint64_t x, uint64_t a)
 /* ---------------------------------------------------------------------------------------- */
 /* Header                                                                                   */
 
-static uint64_t window_size(unsigned cls, uint64_t jitter)
-{
-    static const uint64_t tab[16] = {2 * MIB, 64 * MIB, 1 * GIB,  2 * GIB,   6 * GIB, 16 * GIB,
+static uint64_t window_size(unsigned cls, uint64_t jitter) {
+    static const uint64_t tab[16] = {2 * MIB,  64 * MIB, 1 * GIB, 2 * GIB,  6 * GIB,    16 * GIB,
                                      18 * GIB, 64 * GIB, 1 * TIB, 64 * TIB, 1ull << 63, 0,
                                      33 * GIB, 0,        9 * GIB, 256 * GIB};
     if (cls == 11)
@@ -124,45 +128,64 @@ static uint64_t window_size(unsigned cls, uint64_t jitter)
     return tab[cls];
 }
 
-static uint64_t window_base(unsigned cls, unsigned k, uint64_t size, uint64_t jitter)
-{
-    static const uint64_t tab[16] = {0,       1 * GIB, 4 * GIB, 5 * GIB, 6 * GIB,   0,
-                                     4 * GIB - 2 * MIB, 1 * TIB, 0, 0, 1ull << 63, 1 * MIB + 4 * KIB,
-                                     0,       0,       4 * GIB, 6 * GIB};
+static uint64_t window_base(unsigned cls, unsigned k, uint64_t size, uint64_t jitter) {
+    static const uint64_t tab[16] = {
+        0, 1 * GIB, 4 * GIB,    5 * GIB,           6 * GIB, 0, 4 * GIB - 2 * MIB, 1 * TIB,
+        0, 0,       1ull << 63, 1 * MIB + 4 * KIB, 0,       0, 4 * GIB,           6 * GIB};
     switch (cls) {
-    case 5: return 6 * GIB + (uint64_t)k * 4 * KIB;                 /* unaligned base */
-    case 8: return size == UINT64_MAX ? 0 - TIB : 0 - size;          /* ends at 2^64 */
-    case 9: return (size >= (0 - 2 * MIB) ? 0 : 0 - size - 2 * MIB); /* 2 MiB below 2^64 */
-    case 12: return jitter;
-    case 13: return 0 - (uint64_t)(k + 1) * GIB;
-    default: return tab[cls];
+    case 5:
+        return 6 * GIB + (uint64_t)k * 4 * KIB; /* unaligned base */
+    case 8:
+        return size == UINT64_MAX ? 0 - TIB : 0 - size; /* ends at 2^64 */
+    case 9:
+        return (size >= (0 - 2 * MIB) ? 0 : 0 - size - 2 * MIB); /* 2 MiB below 2^64 */
+    case 12:
+        return jitter;
+    case 13:
+        return 0 - (uint64_t)(k + 1) * GIB;
+    default:
+        return tab[cls];
     }
 }
 
-static uint64_t budget_of(unsigned cls, unsigned k, uint64_t size, uint64_t jitter)
-{
+static uint64_t budget_of(unsigned cls, unsigned k, uint64_t size, uint64_t jitter) {
     switch (cls) {
-    case 0: return size;
-    case 1: return size / 2;
-    case 2: return 0;
-    case 3: return 2 * MIB;
-    case 4: return 1 * GIB;
-    case 5: return 4 * GIB;
-    case 6: return 12 * GIB;
-    case 7: return 16 * GIB;
-    case 8: return size > UINT64_MAX / 2 ? UINT64_MAX : size * 2;
-    case 9: return UINT64_MAX;
-    case 10: return size > 2 * MIB ? size - 2 * MIB : size;
-    case 11: return size > UINT64_MAX - 2 * MIB ? size : size + (uint64_t)(k + 1) * 2 * MIB;
-    case 12: return 1 * TIB;
-    case 13: return 8 * GIB;
-    case 14: return jitter;
-    default: return 64 * GIB;
+    case 0:
+        return size;
+    case 1:
+        return size / 2;
+    case 2:
+        return 0;
+    case 3:
+        return 2 * MIB;
+    case 4:
+        return 1 * GIB;
+    case 5:
+        return 4 * GIB;
+    case 6:
+        return 12 * GIB;
+    case 7:
+        return 16 * GIB;
+    case 8:
+        return size > UINT64_MAX / 2 ? UINT64_MAX : size * 2;
+    case 9:
+        return UINT64_MAX;
+    case 10:
+        return size > 2 * MIB ? size - 2 * MIB : size;
+    case 11:
+        return size > UINT64_MAX - 2 * MIB ? size : size + (uint64_t)(k + 1) * 2 * MIB;
+    case 12:
+        return 1 * TIB;
+    case 13:
+        return 8 * GIB;
+    case 14:
+        return jitter;
+    default:
+        return 64 * GIB;
     }
 }
 
-static memdev_limit limit_of(uint8_t b, bool keep_invalid)
-{
+static memdev_limit limit_of(uint8_t b, bool keep_invalid) {
     memdev_limit l = {limit_tab[b & 15], other_tab[(b >> 4) & 7]};
     if (l.other == UINT32_MAX)
         l.other = l.max;
@@ -176,9 +199,8 @@ static memdev_limit limit_of(uint8_t b, bool keep_invalid)
  * included), the budget of the window, no hypervisor or vhost limit (vhost-add records may add
  * one later), DIMM slots from h2. The prefill comes from the prefix (decode_prefill).
  */
-static void deep_config(program_decoder *d, const uint8_t *h)
-{
-    static const uint64_t bases[8] = {4 * GIB, 6 * GIB, 1 * TIB, 4 * GIB + 4 * KIB,
+static void deep_config(program_decoder *d, const uint8_t *h) {
+    static const uint64_t bases[8] = {4 * GIB, 6 * GIB, 1 * TIB,           4 * GIB + 4 * KIB,
                                       0,       1 * GIB, 6 * GIB + 2 * MIB, 64 * GIB};
     memdev_config *c = &d->config;
     c->base = bases[h[0] & 7];
@@ -191,9 +213,7 @@ static void deep_config(program_decoder *d, const uint8_t *h)
     d->prefill_next = c->base;
 }
 
-void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
-                          program_mode mode)
-{
+void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size, program_mode mode) {
     uint8_t h[PROGRAM_HEADER_SIZE] = {0};
     size_t skip = mode == PROGRAM_DEEP ? PROGRAM_DEEP_PREFIX : 0;
     /* Only the small state: live[], gaps[] and the id map are rebuilt by refresh (the id map
@@ -257,8 +277,7 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
     c->vhost = d->vhost;
 }
 
-void program_space_op(const program_decoder *d, struct trace_op *op)
-{
+void program_space_op(const program_decoder *d, struct trace_op *op) {
     memset(op, 0, sizeof(*op));
     op->type = TRACE_OP_SPACE;
     op->config = d->config;
@@ -271,8 +290,7 @@ void program_space_op(const program_decoder *d, struct trace_op *op)
 /* Shadow of the space                                                                      */
 
 /* Index of a pool id ("d" and four octal digits), or -1. */
-static int pool_index(const char *id)
-{
+static int pool_index(const char *id) {
     int ix = 0;
     bool octal = id[0] == 'd';
     for (int i = 1; octal && i < 5; i++) {
@@ -287,14 +305,12 @@ static int pool_index(const char *id)
     return -1;
 }
 
-static const char *pool_id(unsigned ix)
-{
+static const char *pool_id(unsigned ix) {
     return ix >= PROGRAM_ID_POOL - SPECIAL_IDS ? special_id[ix - (PROGRAM_ID_POOL - SPECIAL_IDS)]
-                                              : id_pool[ix];
+                                               : id_pool[ix];
 }
 
-static int collect(void *ctx, const memdev_device_info *info)
-{
+static int collect(void *ctx, const memdev_device_info *info) {
     program_decoder *d = ctx;
     int ix = pool_index(info->id);
     if (ix < 0 || d->n_live >= PROGRAM_MAX_LIVE)
@@ -319,8 +335,7 @@ static int collect(void *ctx, const memdev_device_info *info)
 }
 
 /* The free ranges of the window, from the shadow (non-empty devices are in address order). */
-static void find_gaps(program_decoder *d)
-{
+static void find_gaps(program_decoder *d) {
     const memdev_config *c = &d->config;
     uint64_t wlast = c->base + (c->size - 1), next = c->base;
     bool open = true; /* `next` is a free byte (false once a device ends at 2^64 - 1) */
@@ -340,8 +355,7 @@ static void find_gaps(program_decoder *d)
 }
 
 /* A new generation of the id map: every earlier entry is stale (0 is never a generation). */
-static void next_gen(program_decoder *d)
-{
+static void next_gen(program_decoder *d) {
     if (++d->gen == 0) {
         memset(d->live_gen, 0, sizeof(d->live_gen));
         d->gen = 1;
@@ -349,8 +363,7 @@ static void next_gen(program_decoder *d)
 }
 
 /* Rebuilds the shadow when the state may have changed since the last refresh. */
-static void refresh(program_decoder *d, const memdev_space *sp)
-{
+static void refresh(program_decoder *d, const memdev_space *sp) {
     memdev_stats st;
     if (!sp) {
         d->n_live = 0;
@@ -361,8 +374,7 @@ static void refresh(program_decoder *d, const memdev_space *sp)
     }
     memdev_stats_get(sp, &st);
     /* A resize changes only a device's requested size: the one change stats do not show. */
-    if (d->fresh && d->last_type != TRACE_OP_RESIZE &&
-        memcmp(&st, &d->stats, sizeof(st)) == 0)
+    if (d->fresh && d->last_type != TRACE_OP_RESIZE && memcmp(&st, &d->stats, sizeof(st)) == 0)
         return;
     d->stats = st;
     d->n_live = 0;
@@ -372,15 +384,13 @@ static void refresh(program_decoder *d, const memdev_space *sp)
     d->fresh = true;
 }
 
-static const program_dev *find_live(const program_decoder *d, const char *id)
-{
+static const program_dev *find_live(const program_decoder *d, const char *id) {
     int ix = pool_index(id);
     return ix >= 0 && d->live_gen[ix] == d->gen ? &d->live[d->live_idx[ix]] : NULL;
 }
 
 /* A pool id that is not plugged, from index i on; unknown_id when every one is. */
-static const char *free_id(const program_decoder *d, unsigned i)
-{
+static const char *free_id(const program_decoder *d, unsigned i) {
     for (unsigned n = 0; n < PROGRAM_ID_POOL; n++) {
         const char *id = pool_id((i + n) % PROGRAM_ID_POOL);
         if (!find_live(d, id))
@@ -390,8 +400,7 @@ static const char *free_id(const program_decoder *d, unsigned i)
 }
 
 /* Non-empty live devices. */
-static uint32_t n_placed(const program_decoder *d)
-{
+static uint32_t n_placed(const program_decoder *d) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < d->n_live; i++)
         n += !d->live[i].empty;
@@ -399,8 +408,7 @@ static uint32_t n_placed(const program_decoder *d)
 }
 
 /* The j-th non-empty live device (j taken modulo their number), or NULL. */
-static const program_dev *placed(const program_decoder *d, uint32_t j)
-{
+static const program_dev *placed(const program_decoder *d, uint32_t j) {
     uint32_t n = n_placed(d);
     if (n == 0)
         return NULL;
@@ -417,8 +425,7 @@ static const program_dev *placed(const program_decoder *d, uint32_t j)
  * the one plugged last, any live one (wrong kind), or an id that is not plugged.
  */
 static const program_dev *select_dev(const program_decoder *d, uint8_t s, uint8_t hi, int want,
-                                     const char **id)
-{
+                                     const char **id) {
     if (d->n_live > 0 && s < 0xD0) {
         uint32_t match = 0;
         for (uint32_t i = 0; i < d->n_live; i++)
@@ -452,8 +459,7 @@ static const program_dev *select_dev(const program_decoder *d, uint8_t s, uint8_
 /* Sizes, alignments, hints                                                                 */
 
 /* Usable size of a free range for alignment a (0 when no aligned byte is in it). */
-static uint64_t gap_usable(const program_gap *g, uint64_t a)
-{
+static uint64_t gap_usable(const program_gap *g, uint64_t a) {
     uint64_t s = align_up_sat(g->first, a);
     if (s < g->first || s > g->last)
         return 0;
@@ -461,8 +467,7 @@ static uint64_t gap_usable(const program_gap *g, uint64_t a)
 }
 
 /* The free range a gap selector picks (the whole window when nothing is plugged). */
-static program_gap pick_gap(const program_decoder *d, uint32_t sel)
-{
+static program_gap pick_gap(const program_decoder *d, uint32_t sel) {
     if (d->n_gaps == 0) {
         program_gap w = {d->config.base, d->config.base + (d->config.size - 1)};
         return w;
@@ -476,16 +481,18 @@ static program_gap pick_gap(const program_decoder *d, uint32_t sel)
  * exactly, one byte more or less, one alignment unit more or less; the remaining budget;
  * fractions of the window; sizes near 2^64; sizes that are not page multiples.
  */
-static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align, uint32_t gsel)
-{
+static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align, uint32_t gsel) {
     uint64_t k = (b & 31u) + 1;
-    uint64_t left = d->config.budget > d->stats.used_size ? d->config.budget - d->stats.used_size
-                                                          : 0;
+    uint64_t left =
+        d->config.budget > d->stats.used_size ? d->config.budget - d->stats.used_size : 0;
     uint64_t v;
     switch (b >> 5) {
-    case 0: return k * 2 * MIB;
-    case 1: return k * 128 * MIB;
-    case 2: return k * GIB;
+    case 0:
+        return k * 2 * MIB;
+    case 1:
+        return k * 128 * MIB;
+    case 2:
+        return k * GIB;
     case 3: {
         program_gap g = pick_gap(d, gsel);
         if ((b & 16) && d->stats.largest_gap) /* the largest free range, by its size */
@@ -493,14 +500,30 @@ static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align, u
         uint64_t len = g.last - g.first + 1 ? g.last - g.first + 1 : UINT64_MAX;
         uint64_t u = gap_usable(&g, align);
         switch (b & 7) {
-        case 0: v = u; break;
-        case 1: v = u - 1; break;
-        case 2: v = u + 1; break;
-        case 3: v = u > align ? u - align : u; break;
-        case 4: v = u <= UINT64_MAX - align ? u + align : u; break;
-        case 5: v = len; break;
-        case 6: v = len - 1; break;
-        default: v = len + 1; break;
+        case 0:
+            v = u;
+            break;
+        case 1:
+            v = u - 1;
+            break;
+        case 2:
+            v = u + 1;
+            break;
+        case 3:
+            v = u > align ? u - align : u;
+            break;
+        case 4:
+            v = u <= UINT64_MAX - align ? u + align : u;
+            break;
+        case 5:
+            v = len;
+            break;
+        case 6:
+            v = len - 1;
+            break;
+        default:
+            v = len + 1;
+            break;
         }
         return v ? v : align;
     }
@@ -510,7 +533,8 @@ static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align, u
     case 5:
         v = d->config.size >> (k & 7);
         return v ? v : 2 * MIB;
-    case 6: return (k & 1) ? 0 - k * 2 * MIB : 1ull << (63 - (k & 15));
+    case 6:
+        return (k & 1) ? 0 - k * 2 * MIB : 1ull << (63 - (k & 15));
     default:
         if (k == 1)
             return 0;
@@ -518,17 +542,23 @@ static uint64_t pick_size(const program_decoder *d, uint8_t b, uint64_t align, u
     }
 }
 
-static uint64_t pick_align(uint8_t b)
-{
+static uint64_t pick_align(uint8_t b) {
     unsigned e = b >> 3;
     switch (b & 7) {
-    case 1: return 4 * KIB;
-    case 3: return 1 * GIB;
-    case 4: return 1ull << (e * 2 > 63 ? 63 : e * 2);
-    case 5: return 64 * KIB;
-    case 6: return (e & 1) ? 1ull << 63 : 32 * GIB;
-    case 7: return 1ull << e;
-    default: return 2 * MIB;
+    case 1:
+        return 4 * KIB;
+    case 3:
+        return 1 * GIB;
+    case 4:
+        return 1ull << (e * 2 > 63 ? 63 : e * 2);
+    case 5:
+        return 64 * KIB;
+    case 6:
+        return (e & 1) ? 1ull << 63 : 32 * GIB;
+    case 7:
+        return 1ull << e;
+    default:
+        return 2 * MIB;
     }
 }
 
@@ -539,8 +569,7 @@ static uint64_t pick_align(uint8_t b)
  * device), the middle of a device, the window's edges, raw and wrapping values.
  */
 static uint64_t pick_hint(const program_decoder *d, memdev_space *sp, uint8_t b, uint32_t j,
-                          uint64_t size, uint64_t palign)
-{
+                          uint64_t size, uint64_t palign) {
     const memdev_config *c = &d->config;
     const program_dev *v = placed(d, j);
     program_gap g = pick_gap(d, j);
@@ -550,11 +579,16 @@ static uint64_t pick_hint(const program_decoder *d, memdev_space *sp, uint8_t b,
         if (sp && memdev_free(sp, size ? size : 1, palign, &a) == 0)
             return a;
         return align_up_sat(c->base, palign);
-    case 1: return g.first;
-    case 2: return align_up_sat(g.first, palign);
-    case 3: return v ? v->addr + align_down(v->size / 2, palign) : c->base;
-    case 4: return align_up_sat(c->base, palign);
-    case 5: return align_down(c->base + c->size - size, palign);
+    case 1:
+        return g.first;
+    case 2:
+        return align_up_sat(g.first, palign);
+    case 3:
+        return v ? v->addr + align_down(v->size / 2, palign) : c->base;
+    case 4:
+        return align_up_sat(c->base, palign);
+    case 5:
+        return align_down(c->base + c->size - size, palign);
     case 6:
         a = align_down(g.last - (size ? size - 1 : 0), palign);
         return (j >> 4) & 1 ? a + palign : a;
@@ -576,8 +610,7 @@ static const memdev_kind kind_tab[8] = {MEMDEV_DIMM,       MEMDEV_NVDIMM,     ME
                                         MEMDEV_DIMM,       MEMDEV_HV_BALLOON};
 
 /* Kind-specific fields from r2 bits 5-7 and r6. */
-static void plug_kind_fields(const program_decoder *d, const uint8_t *r, memdev_device_desc *p)
-{
+static void plug_kind_fields(const program_decoder *d, const uint8_t *r, memdev_device_desc *p) {
     uint8_t f = r[2] >> 5;
     switch (p->kind) {
     case MEMDEV_DIMM:
@@ -620,20 +653,25 @@ static void plug_kind_fields(const program_decoder *d, const uint8_t *r, memdev_
         if (f & 1)
             p->fields |= MEMDEV_F_EMPTY;
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
 /* Spec check 0: one malformation per selector, so every invalid-argument rule is reachable. */
-static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p,
-                         const char **id)
-{
+static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p, const char **id) {
     bool vmem = p->kind == MEMDEV_VIRTIO_MEM, dimm = p->kind <= MEMDEV_NVDIMM;
     uint64_t block = (p->fields & MEMDEV_F_BLOCK) ? p->block : MEMDEV_DEFAULT_BLOCK;
     switch (sel) {
-    case 0: p->size = 0; break;
-    case 1: p->align = 0; break;
-    case 2: p->align = 3 * 4 * KIB; break;
+    case 0:
+        p->size = 0;
+        break;
+    case 1:
+        p->align = 0;
+        break;
+    case 2:
+        p->align = 3 * 4 * KIB;
+        break;
     case 3:
         p->fields |= dimm ? MEMDEV_F_BLOCK : MEMDEV_F_SLOT;
         p->block = dimm ? 2 * MIB : p->block;
@@ -683,9 +721,15 @@ static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p,
         } else
             p->align = 0;
         break;
-    case 12: p->fields |= 1u << 12; break;         /* a field bit the API does not define */
-    case 13: p->kind = (memdev_kind)(MEMDEV_KIND_COUNT + 2); break; /* no such kind */
-    case 14: *id = ""; break;                      /* an empty id */
+    case 12:
+        p->fields |= 1u << 12;
+        break; /* a field bit the API does not define */
+    case 13:
+        p->kind = (memdev_kind)(MEMDEV_KIND_COUNT + 2);
+        break; /* no such kind */
+    case 14:
+        *id = "";
+        break; /* an empty id */
     default:
         if (d->n_live > 0) /* the id of a plugged device */
             *id = d->live[sel % d->n_live].id;
@@ -694,8 +738,7 @@ static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p,
 }
 
 static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
-                        struct trace_op *op)
-{
+                        struct trace_op *op) {
     memdev_device_desc *p = &op->desc;
     const char *id = (r[1] & 0x40) ? special_id[r[1] & 7u] : id_pool[r[1] & 63u];
     bool malformed = (r[2] & 0x10) != 0;
@@ -738,8 +781,7 @@ static void decode_plug(program_decoder *d, memdev_space *sp, const uint8_t *r,
 
 /* Moves [off, off+len) (len in blocks) toward blocks that are all in state `want`. */
 static void vmem_nudge(const memdev_space *sp, const char *id, uint64_t block, uint64_t nb,
-                       int want, uint64_t *off, uint64_t *len)
-{
+                       int want, uint64_t *off, uint64_t *len) {
     int st = -1;
     if (!sp || memdev_vmem_state(sp, id, *off, *len, &st) != 0 || st == want)
         return;
@@ -759,9 +801,8 @@ static void vmem_nudge(const memdev_space *sp, const char *id, uint64_t block, u
  * 64 blocks looked at each way, as [*s, *e) in blocks; false when none was found. Its edges
  * are where the device's plugged extents begin and end (or the device's ends).
  */
-static bool vmem_run(const memdev_space *sp, const char *id, uint64_t block, uint64_t nb,
-                     int want, uint64_t idx, uint64_t *s, uint64_t *e)
-{
+static bool vmem_run(const memdev_space *sp, const char *id, uint64_t block, uint64_t nb, int want,
+                     uint64_t idx, uint64_t *s, uint64_t *e) {
     int st = -1;
     uint64_t n = 0;
     if (!sp)
@@ -794,9 +835,8 @@ static bool vmem_run(const memdev_space *sp, const char *id, uint64_t block, uin
  * (k = r3 % 16 + 1), so plugs that join the extents on both sides or one side, and
  * unplugs of an extent's tail or middle (which split it) are made on purpose.
  */
-static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_t *r,
-                        bool plug, struct trace_op *op)
-{
+static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_t *r, bool plug,
+                        struct trace_op *op) {
     const program_dev *v = select_dev(d, r[1], r[6], MEMDEV_VIRTIO_MEM, &op->id);
     uint64_t size = v ? v->size : 1 * GIB;
     uint64_t b = v && v->block ? v->block : MEMDEV_DEFAULT_BLOCK;
@@ -815,53 +855,97 @@ static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_
         len = len ? len : b;
         break;
     }
-    case 3: off = 0, len = size; break;
-    case 4: off += 4 * KIB * ((r[3] & 7u) + 1u), len = b; break;
-    case 5: len = 0; break;
-    case 6: off = size - b * (r[3] & 1u), len = 2 * b; break;
+    case 3:
+        off = 0, len = size;
+        break;
+    case 4:
+        off += 4 * KIB * ((r[3] & 7u) + 1u), len = b;
+        break;
+    case 5:
+        len = 0;
+        break;
+    case 6:
+        off = size - b * (r[3] & 1u), len = 2 * b;
+        break;
     case 7:
         if (r[3] & 1)
             off = b, len = 0 - b;
         else
             off = 0 - b, len = 2 * b;
         break;
-    default: break;
+    default:
+        break;
     }
     uint64_t rs, re;
     if ((r[4] & 0x80) && vmem_run(sp, op->id, b, nb, plug ? 0 : 1, idx, &rs, &re)) {
         uint64_t k = min_u64((r[3] & 15u) + 1u, re - rs);
         switch ((r[3] >> 4) & 3) {
-        case 1: rs = re - k; break;
-        case 2: re = rs + k; break;
+        case 1:
+            rs = re - k;
+            break;
+        case 2:
+            re = rs + k;
+            break;
         case 3:
             if (re - rs >= 3)
                 rs++, re--;
             break;
-        default: break;
+        default:
+            break;
         }
         off = rs * b, len = (re - rs) * b;
     } else if ((r[4] & 7) <= 2 && !(r[4] & 8)) {
         vmem_nudge(sp, op->id, b, nb, plug ? 0 : 1, &off, &len);
     }
     switch ((r[4] >> 4) & 7) {
-    case 1: len += 1; break;
-    case 2: len -= 1; break;
-    case 3: len += 4 * KIB; break;
-    case 4: len -= 4 * KIB; break;
-    case 5: len += b / 2; break;
-    case 6: len = off < size ? size - off + b : b; break;
-    case 7: len = b * ((r[3] >> 4) + 1u) - (b >> (1 + (r[3] & 3u))); break;
-    default: break;
+    case 1:
+        len += 1;
+        break;
+    case 2:
+        len -= 1;
+        break;
+    case 3:
+        len += 4 * KIB;
+        break;
+    case 4:
+        len -= 4 * KIB;
+        break;
+    case 5:
+        len += b / 2;
+        break;
+    case 6:
+        len = off < size ? size - off + b : b;
+        break;
+    case 7:
+        len = b * ((r[3] >> 4) + 1u) - (b >> (1 + (r[3] & 3u)));
+        break;
+    default:
+        break;
     }
     switch (r[5] & 7) {
-    case 1: off += 1; break;
-    case 2: off -= 1; break;
-    case 3: off += 4 * KIB; break;
-    case 4: off = off >= b ? off - b : off; break;
-    case 5: off = size; break;
-    case 6: off = size - len + b; break;
-    case 7: off = UINT64_MAX - len / 2; break;
-    default: break;
+    case 1:
+        off += 1;
+        break;
+    case 2:
+        off -= 1;
+        break;
+    case 3:
+        off += 4 * KIB;
+        break;
+    case 4:
+        off = off >= b ? off - b : off;
+        break;
+    case 5:
+        off = size;
+        break;
+    case 6:
+        off = size - len + b;
+        break;
+    case 7:
+        off = UINT64_MAX - len / 2;
+        break;
+    default:
+        break;
     }
     op->type = TRACE_OP_VMEM;
     op->vmem_plug = plug;
@@ -869,29 +953,43 @@ static void decode_vmem(program_decoder *d, const memdev_space *sp, const uint8_
     op->length = len;
 }
 
-static void decode_resize(program_decoder *d, const uint8_t *r, struct trace_op *op)
-{
+static void decode_resize(program_decoder *d, const uint8_t *r, struct trace_op *op) {
     const program_dev *v = select_dev(d, r[1], r[4], MEMDEV_VIRTIO_MEM, &op->id);
     uint64_t size = v ? v->size : 1 * GIB;
     uint64_t b = v && v->block ? v->block : MEMDEV_DEFAULT_BLOCK;
     uint64_t req;
     switch (r[2] & 7) {
-    case 0: req = 0; break;
-    case 1: req = min_u64(b * ((uint64_t)r[3] + 1), size); break;
-    case 2: req = size; break;
-    case 3: req = align_down(size / 2, b); break;
-    case 4: req = v ? v->plugged : 0; break;
-    case 5: req = size + b; break;
-    case 6: req = b / 2; break;
-    default: req = (uint64_t)r[3] * MIB; break;
+    case 0:
+        req = 0;
+        break;
+    case 1:
+        req = min_u64(b * ((uint64_t)r[3] + 1), size);
+        break;
+    case 2:
+        req = size;
+        break;
+    case 3:
+        req = align_down(size / 2, b);
+        break;
+    case 4:
+        req = v ? v->plugged : 0;
+        break;
+    case 5:
+        req = size + b;
+        break;
+    case 6:
+        req = b / 2;
+        break;
+    default:
+        req = (uint64_t)r[3] * MIB;
+        break;
     }
     op->type = TRACE_OP_RESIZE;
     op->requested = req;
 }
 
 static void decode_map(program_decoder *d, const memdev_space *sp, const uint8_t *r, bool map,
-                       struct trace_op *op)
-{
+                       struct trace_op *op) {
     const program_dev *v = select_dev(d, r[1], r[4], MEMDEV_HV_BALLOON, &op->id);
     uint32_t n = v && v->memslots ? v->memslots : 1;
     uint32_t idx;
@@ -912,19 +1010,34 @@ static void decode_map(program_decoder *d, const memdev_space *sp, const uint8_t
     op->index = idx;
 }
 
-static void decode_vhost(program_decoder *d, const uint8_t *r, struct trace_op *op)
-{
+static void decode_vhost(program_decoder *d, const uint8_t *r, struct trace_op *op) {
     memdev_limit l = {limit_tab[r[2] & 15], 0};
     uint32_t busy = d->stats.used + d->stats.reserved;
     switch (r[3] & 7) {
-    case 0: l.other = 0; break;
-    case 1: l.other = 1; break;
-    case 2: l.other = 5; break;
-    case 3: l.other = 64 < l.max ? 64 : l.max; break;
-    case 4: l.other = l.max >= busy ? l.max - busy : 0; break;             /* exactly fits */
-    case 5: l.other = l.max >= busy ? l.max - busy + 1 : l.max; break;     /* one too many */
-    case 6: l.other = l.max; break;
-    default: l.other = l.max + 1; break;                                    /* other > max */
+    case 0:
+        l.other = 0;
+        break;
+    case 1:
+        l.other = 1;
+        break;
+    case 2:
+        l.other = 5;
+        break;
+    case 3:
+        l.other = 64 < l.max ? 64 : l.max;
+        break;
+    case 4:
+        l.other = l.max >= busy ? l.max - busy : 0;
+        break; /* exactly fits */
+    case 5:
+        l.other = l.max >= busy ? l.max - busy + 1 : l.max;
+        break; /* one too many */
+    case 6:
+        l.other = l.max;
+        break;
+    default:
+        l.other = l.max + 1;
+        break; /* other > max */
     }
     if ((r[3] & 7) == 5 && l.other > l.max)
         l.other = l.max;
@@ -932,36 +1045,44 @@ static void decode_vhost(program_decoder *d, const uint8_t *r, struct trace_op *
     op->limit = l;
 }
 
-static void decode_lookup(program_decoder *d, const uint8_t *r, struct trace_op *op)
-{
+static void decode_lookup(program_decoder *d, const uint8_t *r, struct trace_op *op) {
     const memdev_config *c = &d->config;
     const program_dev *v = placed(d, (uint32_t)r[3] | (uint32_t)r[4] << 8);
     program_gap g = pick_gap(d, (uint32_t)r[3] | (uint32_t)r[4] << 8);
     uint64_t g0;
     switch (r[2] & 7) {
-    case 0: g0 = v ? v->addr : c->base; break;
-    case 1: g0 = v ? v->addr + v->size - 1 : c->base; break;
-    case 2: g0 = v ? v->addr + v->size : c->base; break;
-    case 3: g0 = (r[2] & 8) ? g.last : g.first; break;
-    case 4: g0 = c->base - 1; break;
-    case 5: g0 = c->base + c->size - 1; break;
+    case 0:
+        g0 = v ? v->addr : c->base;
+        break;
+    case 1:
+        g0 = v ? v->addr + v->size - 1 : c->base;
+        break;
+    case 2:
+        g0 = v ? v->addr + v->size : c->base;
+        break;
+    case 3:
+        g0 = (r[2] & 8) ? g.last : g.first;
+        break;
+    case 4:
+        g0 = c->base - 1;
+        break;
+    case 5:
+        g0 = c->base + c->size - 1;
+        break;
     case 6:
         g0 = v ? v->addr + ((r[3] >> 4) % (v->memslots ? v->memslots : 1u)) * v->memslot_size
                : c->base;
         g0 -= (r[2] & 8) ? 1 : 0;
         break;
     default:
-        g0 = r[3] == 0   ? 0
-             : r[3] == 255 ? UINT64_MAX
-                           : d->jitter ^ (r[3] * 0x9e3779b97f4a7c15ull);
+        g0 = r[3] == 0 ? 0 : r[3] == 255 ? UINT64_MAX : d->jitter ^ (r[3] * 0x9e3779b97f4a7c15ull);
         break;
     }
     op->type = TRACE_OP_LOOKUP;
     op->gpa = g0;
 }
 
-static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *op)
-{
+static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *op) {
     op->type = TRACE_OP_FREE;
     op->align = pick_align(r[4]);
     if (r[2] & 1)
@@ -980,21 +1101,18 @@ static void decode_free(program_decoder *d, const uint8_t *r, struct trace_op *o
  * in address order and stride 0 takes the device at r3, then the highest ones. Each expanded
  * operation is decoded from the state at that moment, like any other.
  */
-static uint32_t bulk_count(const program_decoder *d, const uint8_t *r)
-{
+static uint32_t bulk_count(const program_decoder *d, const uint8_t *r) {
     if ((r[0] >> 4) & 1)
         return (r[1] & 63u) + 1u;
     return (r[1] & (d->mode == PROGRAM_DEEP ? 63u : 31u)) + 8u;
 }
 
-static uint64_t hole_size(uint8_t b, uint32_t i)
-{
+static uint64_t hole_size(uint8_t b, uint32_t i) {
     static const uint64_t unit[4] = {4 * KIB, 2 * MIB, 1 * GIB, 4 * KIB + 1};
     return unit[b & 3] * (((b >> 2) + i) % 5u);
 }
 
-static void decode_bulk(program_decoder *d, struct trace_op *op)
-{
+static void decode_bulk(program_decoder *d, struct trace_op *op) {
     const uint8_t *r = d->bulk;
     if ((r[0] >> 4) & 1) {
         uint32_t start = (uint32_t)r[3] | (uint32_t)r[4] << 8;
@@ -1027,8 +1145,8 @@ static void decode_bulk(program_decoder *d, struct trace_op *op)
     if (p->kind == MEMDEV_VIRTIO_MEM)
         p->size = align_up_sat(p->size, MEMDEV_DEFAULT_BLOCK);
     if (r[5] & 2) {
-        uint64_t palign = p->kind == MEMDEV_VIRTIO_MEM ? max_u64(p->align, MEMDEV_DEFAULT_BLOCK)
-                                                       : p->align;
+        uint64_t palign =
+            p->kind == MEMDEV_VIRTIO_MEM ? max_u64(p->align, MEMDEV_DEFAULT_BLOCK) : p->align;
         if (d->bulk_i == 0)
             d->bulk_next = d->n_gaps ? d->gaps[d->n_gaps - 1].first : d->config.base;
         p->fields |= MEMDEV_F_ADDR;
@@ -1045,8 +1163,7 @@ static void decode_bulk(program_decoder *d, struct trace_op *op)
 /* ---------------------------------------------------------------------------------------- */
 /* Deep mode: the prefill                                                                   */
 
-static uint64_t mix64(uint64_t x)
-{
+static uint64_t mix64(uint64_t x) {
     x += 0x9e3779b97f4a7c15ull;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
@@ -1059,8 +1176,7 @@ static uint64_t mix64(uint64_t x)
  * 1 GiB) and spread; p2 how often a hole follows and its unit; p3 the alignment mix (4 KiB,
  * 2 MiB, 1 GiB). Addresses ascend, so the model's conflict scan is the only O(n) part.
  */
-static void decode_prefill(program_decoder *d, struct trace_op *op)
-{
+static void decode_prefill(program_decoder *d, struct trace_op *op) {
     static const uint64_t unit[4] = {4 * KIB, 2 * MIB, 64 * MIB, 1 * GIB};
     static const uint64_t aligns[4] = {4 * KIB, 2 * MIB, 2 * MIB, 1 * GIB};
     const uint8_t *p = d->deep;
@@ -1081,40 +1197,57 @@ static void decode_prefill(program_decoder *d, struct trace_op *op)
     dd->size = align_up_sat(dd->size, dd->align); /* spec check 5 */
     dd->fields = MEMDEV_F_ADDR;
     dd->addr = align_up_sat(d->prefill_next, dd->align);
-    uint64_t hole = ((h >> 24) & 7u) < (p[2] & 7u) ? unit[(p[2] >> 3) & 3] * (1 + ((h >> 28) & 3u))
-                                                    : 0;
+    uint64_t hole =
+        ((h >> 24) & 7u) < (p[2] & 7u) ? unit[(p[2] >> 3) & 3] * (1 + ((h >> 28) & 3u)) : 0;
     d->prefill_next = dd->addr + dd->size + hole;
     dd->id = id_pool[512 + i];
 }
 
 static void decode_record(program_decoder *d, memdev_space *sp, const uint8_t *r,
-                          struct trace_op *op)
-{
+                          struct trace_op *op) {
     switch (op_tab[r[0] & 15]) {
-    case OP_PLUG: decode_plug(d, sp, r, op); break;
+    case OP_PLUG:
+        decode_plug(d, sp, r, op);
+        break;
     case OP_UNPLUG:
         select_dev(d, r[1], r[2], (r[0] & 0x10) ? MEMDEV_VIRTIO_MEM : -1, &op->id);
         op->type = TRACE_OP_UNPLUG;
         break;
-    case OP_VMEM_PLUG: decode_vmem(d, sp, r, true, op); break;
-    case OP_VMEM_UNPLUG: decode_vmem(d, sp, r, false, op); break;
-    case OP_RESIZE: decode_resize(d, r, op); break;
-    case OP_MAP: decode_map(d, sp, r, true, op); break;
-    case OP_UNMAP: decode_map(d, sp, r, false, op); break;
-    case OP_VHOST: decode_vhost(d, r, op); break;
-    case OP_LOOKUP: decode_lookup(d, r, op); break;
-    case OP_FREE: decode_free(d, r, op); break;
+    case OP_VMEM_PLUG:
+        decode_vmem(d, sp, r, true, op);
+        break;
+    case OP_VMEM_UNPLUG:
+        decode_vmem(d, sp, r, false, op);
+        break;
+    case OP_RESIZE:
+        decode_resize(d, r, op);
+        break;
+    case OP_MAP:
+        decode_map(d, sp, r, true, op);
+        break;
+    case OP_UNMAP:
+        decode_map(d, sp, r, false, op);
+        break;
+    case OP_VHOST:
+        decode_vhost(d, r, op);
+        break;
+    case OP_LOOKUP:
+        decode_lookup(d, r, op);
+        break;
+    case OP_FREE:
+        decode_free(d, r, op);
+        break;
     default:
-        op->type = (r[0] >> 4) < 5 ? TRACE_OP_STATS : (r[0] >> 4) < 10 ? TRACE_OP_LIST
-                                                                       : TRACE_OP_INFO;
+        op->type = (r[0] >> 4) < 5    ? TRACE_OP_STATS
+                   : (r[0] >> 4) < 10 ? TRACE_OP_LIST
+                                      : TRACE_OP_INFO;
         d->checkpoint = (r[1] & 0x80) != 0; /* the input asks for the full check here */
         break;
     }
 }
 
 /* The next record, starting a bulk expansion when it is one; false at the end. */
-static bool next_record(program_decoder *d)
-{
+static bool next_record(program_decoder *d) {
     if (d->ops >= PROGRAM_MAX_OPS || d->pos > d->size || d->size - d->pos < PROGRAM_RECORD_SIZE)
         return false;
     const uint8_t *r = d->data + d->pos;
@@ -1129,8 +1262,7 @@ static bool next_record(program_decoder *d)
     return true;
 }
 
-bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op)
-{
+bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op) {
     d->checkpoint = false;
     d->in_prefill = false;
     /* never a space or an expect: the rest of the op is not read (a third of its size) */
@@ -1170,13 +1302,11 @@ bool program_next(program_decoder *d, memdev_space *sp, struct trace_op *op)
     return true;
 }
 
-bool program_checkpoint(const program_decoder *d)
-{
+bool program_checkpoint(const program_decoder *d) {
     return d->checkpoint;
 }
 
-bool program_in_prefill(const program_decoder *d)
-{
+bool program_in_prefill(const program_decoder *d) {
     return d->in_prefill;
 }
 
@@ -1184,8 +1314,7 @@ bool program_in_prefill(const program_decoder *d)
 /* Execution and printing                                                                   */
 
 int program_format_expect(const struct trace_op *op, int rc, const memdev_plug_result *plug,
-                          const memdev_lookup_result *look, uint64_t addr, char *buf, size_t cap)
-{
+                          const memdev_lookup_result *look, uint64_t addr, char *buf, size_t cap) {
     struct trace_op e;
     struct trace_expect *x = &e.expect;
     memset(&e, 0, sizeof(e));

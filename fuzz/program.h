@@ -32,23 +32,24 @@
 
 #define PROGRAM_HEADER_SIZE 16u
 #define PROGRAM_RECORD_SIZE 8u
-#define PROGRAM_MAX_OPS 256u     /* records */
-#define PROGRAM_MAX_STEPS 256u   /* operations, bulk records expanded (ops, oom; deep: twice,
-                                    after the prefill) */
+#define PROGRAM_MAX_OPS 256u /* records */
+#define PROGRAM_MAX_STEPS                                                                          \
+    256u /* operations, bulk records expanded (ops, oom; deep: twice,                              \
+            after the prefill) */
 #define PROGRAM_MAX_VHOST 3u
-#define PROGRAM_ID_POOL 4096u    /* plug ids are "d0000" .. "d7777" (octal) */
+#define PROGRAM_ID_POOL 4096u /* plug ids are "d0000" .. "d7777" (octal) */
 #define PROGRAM_MAX_LIVE PROGRAM_ID_POOL
-#define PROGRAM_DEEP_PREFIX 4u   /* deep mode: bytes of the prefill description */
+#define PROGRAM_DEEP_PREFIX 4u /* deep mode: bytes of the prefill description */
 
 /* What an input is (the target decides): a plain program, or a prefilled deep tree first. */
 typedef enum program_mode {
-    PROGRAM_OPS = 0,  /* header, records (targets ops and oom) */
-    PROGRAM_DEEP = 1  /* 4 prefill bytes, header, records (target deep) */
+    PROGRAM_OPS = 0, /* header, records (targets ops and oom) */
+    PROGRAM_DEEP = 1 /* 4 prefill bytes, header, records (target deep) */
 } program_mode;
 
 /* What the decoder remembers of one plugged device (copied from memdev_foreach). */
 typedef struct program_dev {
-    const char *id;           /* a string constant of the id pool */
+    const char *id; /* a string constant of the id pool */
     memdev_kind kind;
     bool empty;
     uint64_t addr, size, align;
@@ -66,38 +67,38 @@ typedef struct program_gap {
 typedef struct program_decoder {
     const uint8_t *data;
     size_t size;
-    size_t pos;               /* next record */
+    size_t pos; /* next record */
     program_mode mode;
-    uint32_t ops;             /* records decoded so far */
-    uint32_t steps;           /* operations produced so far */
+    uint32_t ops;   /* records decoded so far */
+    uint32_t steps; /* operations produced so far */
     uint32_t max_steps;
     uint8_t bulk[PROGRAM_RECORD_SIZE]; /* the bulk record being expanded */
-    uint32_t bulk_left;       /* operations it still produces */
-    uint32_t bulk_i;          /* operations it produced */
-    uint32_t bulk_cursor;     /* pool index where a plugging bulk looks for the next id */
-    uint64_t bulk_next;       /* a hinted bulk: where the next device goes */
+    uint32_t bulk_left;                /* operations it still produces */
+    uint32_t bulk_i;                   /* operations it produced */
+    uint32_t bulk_cursor;              /* pool index where a plugging bulk looks for the next id */
+    uint64_t bulk_next;                /* a hinted bulk: where the next device goes */
     uint8_t deep[PROGRAM_DEEP_PREFIX]; /* deep mode: the prefill description */
     uint32_t prefill_left, prefill_i;  /* deep mode: prefill plugs still to come / made */
-    uint64_t prefill_next;    /* deep mode: address of the next prefill device */
-    bool in_prefill;          /* the op just decoded is a prefill plug */
-    bool checkpoint;          /* the op just decoded asks for the full check after it */
-    bool library_allocator;   /* h4 bit 3: the space uses the library's own allocator */
-    uint8_t kernels;          /* h4 bits 4-5: 0 the best, 1 + WT_SCALAR/AVX2/AVX512 */
-    uint64_t jitter;          /* header bytes 8..15: raw value for "raw" table entries */
-    memdev_config config;     /* config.vhost points to vhost[] */
+    uint64_t prefill_next;             /* deep mode: address of the next prefill device */
+    bool in_prefill;                   /* the op just decoded is a prefill plug */
+    bool checkpoint;                   /* the op just decoded asks for the full check after it */
+    bool library_allocator;            /* h4 bit 3: the space uses the library's own allocator */
+    uint8_t kernels;                   /* h4 bits 4-5: 0 the best, 1 + WT_SCALAR/AVX2/AVX512 */
+    uint64_t jitter;                   /* header bytes 8..15: raw value for "raw" table entries */
+    memdev_config config;              /* config.vhost points to vhost[] */
     memdev_limit vhost[PROGRAM_MAX_VHOST];
     /* shadow of the space, refreshed by program_next when the state may have changed */
     program_dev live[PROGRAM_MAX_LIVE];
     uint32_t n_live;
-    uint32_t gen;             /* live_gen[ix] == gen: live_idx[ix] is valid */
+    uint32_t gen; /* live_gen[ix] == gen: live_idx[ix] is valid */
     uint32_t live_gen[PROGRAM_ID_POOL];
-    uint16_t live_idx[PROGRAM_ID_POOL]; /* pool index -> index in live[] */
+    uint16_t live_idx[PROGRAM_ID_POOL];     /* pool index -> index in live[] */
     program_gap gaps[PROGRAM_MAX_LIVE + 1]; /* free ranges in address order */
     uint32_t n_gaps;
     memdev_stats stats;
-    bool fresh;               /* the shadow matches the space */
+    bool fresh;                   /* the shadow matches the space */
     enum trace_op_type last_type; /* the op decoded before */
-    const char *last_plugged; /* id of the most recent plug op (it may have failed) */
+    const char *last_plugged;     /* id of the most recent plug op (it may have failed) */
 } program_decoder;
 
 /*
@@ -107,8 +108,7 @@ typedef struct program_decoder {
  * prefill: 256 to 1040 devices placed by hinted plugs in address order, with holes and mixed
  * alignments, which program_next produces before the records (program_in_prefill says so).
  */
-void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size,
-                          program_mode mode);
+void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size, program_mode mode);
 
 /* Whether the op just decoded is a prefill plug (deep mode). */
 bool program_in_prefill(const program_decoder *d);
@@ -160,7 +160,6 @@ int program_decode_main(int argc, char **argv);
  * none` when nothing is found). Like snprintf; -1 when it cannot be formatted.
  */
 int program_format_expect(const struct trace_op *op, int rc, const memdev_plug_result *plug,
-                          const memdev_lookup_result *look, uint64_t addr, char *buf,
-                          size_t cap);
+                          const memdev_lookup_result *look, uint64_t addr, char *buf, size_t cap);
 
 #endif /* MEMDEV_FUZZ_PROGRAM_H */

@@ -9,8 +9,8 @@
  * from a crash of a buggy library then fails on that library and passes once it is fixed,
  * which is what a committed regression case must do.
  */
-#include "program.h"
 #include "corrupt.h"
+#include "program.h"
 
 #include "harness.h"
 #include "lockstep.h"
@@ -19,24 +19,23 @@
 #include <string.h>
 
 /* Ops whose result a trace `expect` can state. */
-static bool has_expect(const struct trace_op *op)
-{
+static bool has_expect(const struct trace_op *op) {
     return op->type != TRACE_OP_STATS && op->type != TRACE_OP_LIST && op->type != TRACE_OP_INFO;
 }
 
 /* 1 when written, 0 when the op cannot be trace text (a comment says so), -1 on an error. */
-static int print_op(FILE *out, const struct trace_op *op)
-{
+static int print_op(FILE *out, const struct trace_op *op) {
     char line[1024];
     int n = trace_format_op(op, line, sizeof(line));
     if (n < 0 || (size_t)n >= sizeof(line))
         return fprintf(out, "# (op not expressible as trace text: an empty id, an unknown kind "
-                            "number or field bit)\n") < 0 ? -1 : 0;
+                            "number or field bit)\n") < 0
+                   ? -1
+                   : 0;
     return fprintf(out, "%s\n", line) < 0 ? -1 : 1;
 }
 
-static int print_expect(FILE *out, const struct trace_op *op, const lockstep_result *res)
-{
+static int print_expect(FILE *out, const struct trace_op *op, const lockstep_result *res) {
     char line[1024]; /* an expect for a lookup names the id: up to 255 bytes */
     memdev_lookup_result lk = res->lookup;
     if (!has_expect(op) ||
@@ -46,8 +45,7 @@ static int print_expect(FILE *out, const struct trace_op *op, const lockstep_res
 }
 
 /* `fail-alloc [mask=M]` before an op (or the space) whose allocations the oom target fails. */
-static int print_fail_alloc(FILE *out, uint8_t mask)
-{
+static int print_fail_alloc(FILE *out, uint8_t mask) {
     struct trace_op fa;
     memset(&fa, 0, sizeof(fa));
     fa.type = TRACE_OP_FAIL_ALLOC;
@@ -55,18 +53,16 @@ static int print_fail_alloc(FILE *out, uint8_t mask)
     return print_op(out, &fa);
 }
 
-static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule,
-                    program_mode mode, FILE *out, bool with_expect);
+static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
+                    FILE *out, bool with_expect);
 
 int program_to_trace(const uint8_t *data, size_t size, program_mode mode, FILE *out,
-                     bool with_expect)
-{
+                     bool with_expect) {
     return to_trace(data, size, NULL, mode, out, with_expect);
 }
 
 int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedule, FILE *out,
-                         bool with_expect)
-{
+                         bool with_expect) {
     return to_trace(data, size, schedule, PROGRAM_OPS, out, with_expect);
 }
 
@@ -77,9 +73,8 @@ int program_to_trace_oom(const uint8_t *data, size_t size, const uint8_t *schedu
  * fail-alloc line, the op with `expect error no-memory`, and the op again (the target's
  * retry) with the model's result.
  */
-static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule,
-                    program_mode mode, FILE *out, bool with_expect)
-{
+static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule, program_mode mode,
+                    FILE *out, bool with_expect) {
     program_decoder *d = calloc(1, sizeof(*d));
     struct trace_op op;
     lockstep *lib = NULL;
@@ -105,9 +100,8 @@ static int to_trace(const uint8_t *data, size_t size, const uint8_t *schedule,
     if (print_op(out, &op) < 0)
         goto out;
     if (crc != 0) {
-        rc = fprintf(out, "# the library rejects this space: %s\n", memdev_error_name(crc)) < 0
-                 ? -1
-                 : 0;
+        rc = fprintf(out, "# the library rejects this space: %s\n", memdev_error_name(crc)) < 0 ? -1
+                                                                                                : 0;
         goto out;
     }
     if (with_expect && model_space_create(&d->config, &m) != 0)
@@ -167,8 +161,7 @@ static const char program_decode_help[] =
 
 static const char *const decode_targets[] = {"ops", "oom", "trace", "deep", "corrupt"};
 
-static const char *target_from_path(const char *path)
-{
+static const char *target_from_path(const char *path) {
     const char *best = NULL;
     for (const char *p = path; *p; p++) {
         if (p != path && p[-1] != '/')
@@ -182,8 +175,7 @@ static const char *target_from_path(const char *path)
     return best ? best : "ops";
 }
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
+static uint8_t *read_all(const char *path, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     size_t cap = 4096, n;
     uint8_t *buf = f ? malloc(cap) : NULL;
@@ -206,8 +198,7 @@ static uint8_t *read_all(const char *path, size_t *len)
     return buf;
 }
 
-static int decode_one(const char *path, const char *target, bool expect)
-{
+static int decode_one(const char *path, const char *target, bool expect) {
     size_t len;
     uint8_t *buf = read_all(path, &len);
     if (!buf) {
@@ -241,8 +232,7 @@ static int decode_one(const char *path, const char *target, bool expect)
     return rc < 0 ? 2 : 0;
 }
 
-int program_decode_main(int argc, char **argv)
-{
+int program_decode_main(int argc, char **argv) {
     const char *target = NULL;
     bool expect = true;
     int rc = 0, files = 0;
@@ -260,7 +250,9 @@ int program_decode_main(int argc, char **argv)
             for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++)
                 known |= strcmp(target, decode_targets[t]) == 0;
             if (!known) {
-                fprintf(stderr, "memdev-decode: unknown target '%s' (ops, oom, trace, deep, corrupt)\n", target);
+                fprintf(stderr,
+                        "memdev-decode: unknown target '%s' (ops, oom, trace, deep, corrupt)\n",
+                        target);
                 return 2;
             }
         } else if (a[0] == '-' && a[1]) {

@@ -18,8 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int replay_path(const char *path, unsigned *count);
 
-static int replay_file(const char *path, unsigned *count)
-{
+static int replay_file(const char *path, unsigned *count) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "replay: cannot open %s: %s\n", path, strerror(errno));
@@ -54,13 +53,11 @@ static int replay_file(const char *path, unsigned *count)
     return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
+static int cmp_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int replay_dir(const char *path, unsigned *count)
-{
+static int replay_dir(const char *path, unsigned *count) {
     DIR *dir = opendir(path);
     char **names = NULL;
     size_t n = 0, cap = 0;
@@ -94,8 +91,7 @@ static int replay_dir(const char *path, unsigned *count)
     return rc;
 }
 
-static int replay_path(const char *path, unsigned *count)
-{
+static int replay_path(const char *path, unsigned *count) {
     struct stat st;
     if (stat(path, &st) != 0) {
         fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
@@ -104,8 +100,7 @@ static int replay_path(const char *path, unsigned *count)
     return S_ISDIR(st.st_mode) ? replay_dir(path, count) : replay_file(path, count);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     unsigned count = 0;
     int rc = 0, paths = 0;
     for (int i = 1; i < argc; i++) {

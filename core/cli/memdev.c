@@ -14,8 +14,7 @@
 #include "memdev.h"
 #include "trace.h"
 
-static void sink_file(void *ctx, const char *s, size_t n)
-{
+static void sink_file(void *ctx, const char *s, size_t n) {
     fwrite(s, 1, n, (FILE *)ctx);
 }
 
@@ -142,25 +141,21 @@ struct command {
  * here with its help text; `memdev help`, `memdev CMD --help` and dispatch follow.
  */
 static const struct command commands[] = {
-    {"run", cmd_run, "run trace files (optionally checked against the reference model)",
-     help_run},
-    {"info", cmd_info, "run a trace silently and print the final device list as JSON",
-     help_info},
+    {"run", cmd_run, "run trace files (optionally checked against the reference model)", help_run},
+    {"info", cmd_info, "run a trace silently and print the final device list as JSON", help_info},
     {"help", cmd_help, "show help for a command or for the trace language", help_help},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static const struct command *find_command(const char *name)
-{
+static const struct command *find_command(const char *name) {
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
     return NULL;
 }
 
-static void print_main_help(FILE *f)
-{
+static void print_main_help(FILE *f) {
     char list[2048];
     size_t len = 0;
     list[0] = '\0';
@@ -174,13 +169,11 @@ static void print_main_help(FILE *f)
     fprintf(f, help_main, list);
 }
 
-static bool is_help(const char *arg)
-{
+static bool is_help(const char *arg) {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
+static int usage_error(const char *cmd, const char *msg, const char *arg) {
     bool is_help_cmd = strcmp(cmd, "help") == 0;
     fprintf(stderr, "memdev %s: %s%s%s\nTry 'memdev help%s%s'.\n", cmd, msg, arg ? " " : "",
             arg ? arg : "", is_help_cmd ? "" : " ", is_help_cmd ? "" : cmd);
@@ -188,8 +181,7 @@ static int usage_error(const char *cmd, const char *msg, const char *arg)
 }
 
 /* Parses [--check] [--quiet] [--] FILE...; returns the index of the first file or -1. */
-static int parse_run_flags(int argc, char **argv, bool allow_quiet, struct trace_options *o)
-{
+static int parse_run_flags(int argc, char **argv, bool allow_quiet, struct trace_options *o) {
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -208,10 +200,9 @@ static int parse_run_flags(int argc, char **argv, bool allow_quiet, struct trace
     return i;
 }
 
-static int cmd_run(int argc, char **argv)
-{
-    struct trace_options o = {.out = sink_file, .out_ctx = stdout, .err = sink_file,
-                              .err_ctx = stderr};
+static int cmd_run(int argc, char **argv) {
+    struct trace_options o = {
+        .out = sink_file, .out_ctx = stdout, .err = sink_file, .err_ctx = stderr};
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (is_help(argv[i])) {
             fputs(help_run, stdout);
@@ -243,8 +234,7 @@ struct final_json {
     bool oom;
 };
 
-static void capture_json(void *ctx, const memdev_space *sp)
-{
+static void capture_json(void *ctx, const memdev_space *sp) {
     struct final_json *fj = ctx;
     size_t len = 0;
     char probe[1];
@@ -257,12 +247,15 @@ static void capture_json(void *ctx, const memdev_space *sp)
     }
 }
 
-static int cmd_info(int argc, char **argv)
-{
+static int cmd_info(int argc, char **argv) {
     struct final_json fj = {NULL, false};
-    struct trace_options o = {.out = sink_file, .out_ctx = stdout, .err = sink_file,
-                              .err_ctx = stderr, .quiet = true,
-                              .on_finish = capture_json, .finish_ctx = &fj};
+    struct trace_options o = {.out = sink_file,
+                              .out_ctx = stdout,
+                              .err = sink_file,
+                              .err_ctx = stderr,
+                              .quiet = true,
+                              .on_finish = capture_json,
+                              .finish_ctx = &fj};
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (is_help(argv[i])) {
             fputs(help_info, stdout);
@@ -285,8 +278,7 @@ static int cmd_info(int argc, char **argv)
     return st;
 }
 
-static int cmd_help(int argc, char **argv)
-{
+static int cmd_help(int argc, char **argv) {
     if (argc < 2) {
         print_main_help(stdout);
         return 0;
@@ -304,8 +296,7 @@ static int cmd_help(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         print_main_help(stderr);
         return TRACE_STATUS_MALFORMED;

@@ -46,8 +46,7 @@ struct parser {
     size_t scap;
 };
 
-__attribute__((format(printf, 2, 3))) static void perr(struct parser *ps, const char *fmt, ...)
-{
+__attribute__((format(printf, 2, 3))) static void perr(struct parser *ps, const char *fmt, ...) {
     va_list ap;
     if (ps->bad)
         return;
@@ -57,14 +56,12 @@ __attribute__((format(printf, 2, 3))) static void perr(struct parser *ps, const 
     va_end(ap);
 }
 
-static void ws(struct parser *ps)
-{
+static void ws(struct parser *ps) {
     while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r'))
         ps->p++;
 }
 
-static bool eat(struct parser *ps, char c)
-{
+static bool eat(struct parser *ps, char c) {
     ws(ps);
     if (ps->p < ps->end && *ps->p == c) {
         ps->p++;
@@ -73,14 +70,12 @@ static bool eat(struct parser *ps, char c)
     return false;
 }
 
-static void need(struct parser *ps, char c, const char *where)
-{
+static void need(struct parser *ps, char c, const char *where) {
     if (!eat(ps, c))
         perr(ps, "expected '%c' %s at byte %td", c, where, ps->end - ps->p);
 }
 
-static int hexval(char c)
-{
+static int hexval(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -91,8 +86,7 @@ static int hexval(char c)
 }
 
 /* A JSON string into out (bytes; \u00XX is one byte, as the library escapes bytes). */
-static void string(struct parser *ps, char *out, size_t cap)
-{
+static void string(struct parser *ps, char *out, size_t cap) {
     size_t n = 0;
     need(ps, '"', "before a string");
     while (!ps->bad && ps->p < ps->end && *ps->p != '"') {
@@ -139,8 +133,7 @@ static void string(struct parser *ps, char *out, size_t cap)
         perr(ps, "unterminated string");
 }
 
-static void value(struct parser *ps, struct field *f, char *sbuf, size_t scap)
-{
+static void value(struct parser *ps, struct field *f, char *sbuf, size_t scap) {
     ws(ps);
     if (ps->p < ps->end && *ps->p == '"') {
         f->type = F_STR;
@@ -170,8 +163,7 @@ static void value(struct parser *ps, struct field *f, char *sbuf, size_t scap)
 }
 
 /* The fields the model says device d has in its info object. */
-static size_t expected(const memdev_device_info *d, struct field *f)
-{
+static size_t expected(const memdev_device_info *d, struct field *f) {
     size_t n = 0;
     const char *md = d->memdev ? d->memdev : "";
 #define NUM(k, v) (f[n++] = (struct field){k, F_NUM, (v), NULL, false})
@@ -224,15 +216,13 @@ struct cmp {
     size_t idx; /* list position */
 };
 
-static const char *kind_str(memdev_kind k)
-{
+static const char *kind_str(memdev_kind k) {
     const char *n = memdev_kind_name(k);
     return n ? n : "?";
 }
 
 /* Parses one {"type": ..., "data": {...}} and compares it with the model's device d. */
-static void element(struct cmp *c, const memdev_device_info *d)
-{
+static void element(struct cmp *c, const memdev_device_info *d) {
     struct parser *ps = &c->ps;
     struct field want[MAX_KEYS];
     size_t nwant = expected(d, want);
@@ -254,8 +244,8 @@ static void element(struct cmp *c, const memdev_device_info *d)
             continue;
         }
         if (ps->bad || !ls_str_eq(key, "data") || have_data) {
-            perr(ps, "device #%zu '%s': unexpected member \"%s\" (want type and data once)",
-                 c->idx, d->id, key);
+            perr(ps, "device #%zu '%s': unexpected member \"%s\" (want type and data once)", c->idx,
+                 d->id, key);
             return;
         }
         have_data = true;
@@ -275,16 +265,15 @@ static void element(struct cmp *c, const memdev_device_info *d)
             while (i < nwant && !ls_str_eq(want[i].key, key))
                 i++;
             if (i == nwant || seen[i]) {
-                perr(ps, "device #%zu '%s' (%s): %s field \"%s\"", c->idx, d->id,
-                     kind_str(d->kind), i == nwant ? "unexpected" : "repeated", key);
+                perr(ps, "device #%zu '%s' (%s): %s field \"%s\"", c->idx, d->id, kind_str(d->kind),
+                     i == nwant ? "unexpected" : "repeated", key);
                 return;
             }
             seen[i] = true;
             const struct field *w = &want[i];
-            bool same = got.type == w->type &&
-                        (w->type == F_NUM    ? got.num == w->num
-                         : w->type == F_BOOL ? got.b == w->b
-                                             : ls_str_eq(got.str, w->str));
+            bool same = got.type == w->type && (w->type == F_NUM    ? got.num == w->num
+                                                : w->type == F_BOOL ? got.b == w->b
+                                                                    : ls_str_eq(got.str, w->str));
             if (same)
                 continue;
             if (w->type == F_NUM && got.type == F_NUM)
@@ -305,8 +294,7 @@ static void element(struct cmp *c, const memdev_device_info *d)
     need(ps, '}', "after data");
 }
 
-static int visit(void *ctx, const memdev_device_info *d)
-{
+static int visit(void *ctx, const memdev_device_info *d) {
     struct cmp *c = ctx;
     if (c->idx > 0)
         need(&c->ps, ',', "between elements");
@@ -318,8 +306,7 @@ static int visit(void *ctx, const memdev_device_info *d)
 }
 
 int lockstep_compare_info_text(const model_space *m, const char *json, size_t len, char *msg,
-                               size_t cap)
-{
+                               size_t cap) {
     struct cmp c = {{json, json + len, msg, cap, false, malloc(len + 1), len + 1}, 0};
     if (!c.ps.sval) {
         snprintf(msg, cap, "cannot allocate %zu bytes to decode the JSON's strings", len + 1);
@@ -343,8 +330,7 @@ int lockstep_compare_info_text(const model_space *m, const char *json, size_t le
  * hold the text's prefix with a NUL in the last byte.
  */
 int lockstep_info_check(const model_space *m, const memdev_space *sp, struct json_bufs *jb,
-                        char *msg, size_t cap)
-{
+                        char *msg, size_t cap) {
     size_t len = 0, len2 = 0;
     if (memdev_info_json(sp, jb->buf, jb->cap, &len) != 0) {
         char *nb = realloc(jb->buf, len + 1), *nc = nb ? realloc(jb->cut, len + 1) : NULL;
@@ -370,12 +356,15 @@ int lockstep_info_check(const model_space *m, const memdev_space *sp, struct jso
     if (len > 0) {
         int rc = memdev_info_json(sp, jb->cut, len, &len2);
         if (rc != MEMDEV_EINVAL || len2 != len) {
-            snprintf(msg, cap, "a buffer one byte short: %s and length %zu (want "
-                     "invalid-argument and %zu)", memdev_error_name(rc), len2, len);
+            snprintf(msg, cap,
+                     "a buffer one byte short: %s and length %zu (want "
+                     "invalid-argument and %zu)",
+                     memdev_error_name(rc), len2, len);
             return -1;
         }
         if (jb->cut[len - 1] != '\0' || memcmp(jb->cut, jb->buf, len - 1) != 0) {
-            snprintf(msg, cap, "a buffer one byte short does not hold the text's prefix and a "
+            snprintf(msg, cap,
+                     "a buffer one byte short does not hold the text's prefix and a "
                      "NUL");
             return -1;
         }
@@ -383,8 +372,7 @@ int lockstep_info_check(const model_space *m, const memdev_space *sp, struct jso
     return lockstep_compare_info_text(m, jb->buf, len, msg, cap);
 }
 
-int lockstep_check_info_json(const model_space *m, const memdev_space *sp, char *msg, size_t cap)
-{
+int lockstep_check_info_json(const model_space *m, const memdev_space *sp, char *msg, size_t cap) {
     struct json_bufs jb = {NULL, NULL, 0};
     int rc = lockstep_info_check(m, sp, &jb, msg, cap);
     free(jb.buf);

@@ -40,10 +40,8 @@ struct lockstep {
 
 /* ---- failures ---------------------------------------------------------------------------- */
 
-__attribute__((format(printf, 4, 5))) static int fail(lockstep *ls, const char *check,
-                                                      const struct trace_op *op, const char *fmt,
-                                                      ...)
-{
+__attribute__((format(printf, 4, 5))) static int
+fail(lockstep *ls, const char *check, const struct trace_op *op, const char *fmt, ...) {
     static lockstep_failure oom_failure; /* when even the report cannot be allocated */
     va_list ap;
     ls->failed = true;
@@ -59,37 +57,33 @@ __attribute__((format(printf, 4, 5))) static int fail(lockstep *ls, const char *
     return -1;
 }
 
-const lockstep_failure *lockstep_failed(const lockstep *ls)
-{
-    static lockstep_failure none = {"failure report not allocated", 0, TRACE_OP_NONE, false,
-                                    false, {0}, {0}, "out of memory for the failure report"};
+const lockstep_failure *lockstep_failed(const lockstep *ls) {
+    static lockstep_failure none = {
+        "failure report not allocated",        0, TRACE_OP_NONE, false, false, {0}, {0},
+        "out of memory for the failure report"};
     if (!ls || !ls->failed)
         return NULL;
     return ls->fail_ ? ls->fail_ : &none;
 }
 
-uint32_t lockstep_steps(const lockstep *ls)
-{
+uint32_t lockstep_steps(const lockstep *ls) {
     return ls->steps;
 }
 
 /* ---- allocation-failure injection -------------------------------------------------------- */
 
-static void *libc_realloc(void *ctx, void *ptr, size_t size)
-{
+static void *libc_realloc(void *ctx, void *ptr, size_t size) {
     (void)ctx;
     return realloc(ptr, size ? size : 1);
 }
 
-static void libc_free(void *ctx, void *ptr)
-{
+static void libc_free(void *ctx, void *ptr) {
     (void)ctx;
     free(ptr);
 }
 
 /* Allocation j of an operation fails when bit j of the mask is set (j < 8; 0xFF: all). */
-static void *inject_realloc(void *ctx, void *ptr, size_t size)
-{
+static void *inject_realloc(void *ctx, void *ptr, size_t size) {
     lockstep *ls = ctx;
     unsigned i = ls->index++;
     if (ls->mask == 0xFF || (i < 8 && ((unsigned)ls->mask >> i) & 1u)) {
@@ -99,14 +93,12 @@ static void *inject_realloc(void *ctx, void *ptr, size_t size)
     return ls->user.realloc(ls->user.ctx, ptr, size);
 }
 
-static void inject_free(void *ctx, void *ptr)
-{
+static void inject_free(void *ctx, void *ptr) {
     lockstep *ls = ctx;
     ls->user.free(ls->user.ctx, ptr);
 }
 
-static void arm(lockstep *ls, uint8_t mask)
-{
+static void arm(lockstep *ls, uint8_t mask) {
     ls->mask = mask;
     ls->index = 0;
     ls->failed_allocs = 0;
@@ -118,8 +110,7 @@ static void arm(lockstep *ls, uint8_t mask)
  * The names of codes and kinds round-trip, and unknown ones get the documented answers
  * (the trace language's `expect error CODE` and kinds rely on them). Once per process.
  */
-static const char *check_names(void)
-{
+static const char *check_names(void) {
     static int done;
     memdev_kind k;
     int c;
@@ -144,8 +135,7 @@ static const char *check_names(void)
 }
 
 int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
-                    const lockstep_options *opt, lockstep **out)
-{
+                    const lockstep_options *opt, lockstep **out) {
     lockstep *ls = calloc(1, sizeof *ls);
     *out = ls;
     if (!ls)
@@ -182,8 +172,7 @@ int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
     return rc;
 }
 
-void lockstep_destroy(lockstep *ls)
-{
+void lockstep_destroy(lockstep *ls) {
     if (!ls)
         return;
     memdev_space_destroy(ls->sp);
@@ -194,95 +183,116 @@ void lockstep_destroy(lockstep *ls)
     free(ls);
 }
 
-memdev_space *lockstep_space(const lockstep *ls)
-{
+memdev_space *lockstep_space(const lockstep *ls) {
     return ls ? ls->sp : NULL;
 }
 
-const model_space *lockstep_model(const lockstep *ls)
-{
+const model_space *lockstep_model(const lockstep *ls) {
     return ls ? ls->m : NULL;
 }
 
 /* ---- running one operation ------------------------------------------------------------------ */
 
-static void result_init(lockstep_result *res)
-{
+static void result_init(lockstep_result *res) {
     memset(res, 0, sizeof *res);
 }
 
-void lockstep_exec_library(memdev_space *sp, const struct trace_op *op, lockstep_result *res)
-{
+void lockstep_exec_library(memdev_space *sp, const struct trace_op *op, lockstep_result *res) {
     result_init(res);
     switch (op->type) {
-    case TRACE_OP_PLUG: res->rc = memdev_plug(sp, &op->desc, &res->plug); break;
-    case TRACE_OP_UNPLUG: res->rc = memdev_unplug(sp, op->id); break;
+    case TRACE_OP_PLUG:
+        res->rc = memdev_plug(sp, &op->desc, &res->plug);
+        break;
+    case TRACE_OP_UNPLUG:
+        res->rc = memdev_unplug(sp, op->id);
+        break;
     case TRACE_OP_VMEM:
         res->rc = memdev_vmem_request(sp, op->id, op->vmem_plug, op->offset, op->length);
         break;
-    case TRACE_OP_RESIZE: res->rc = memdev_vmem_resize(sp, op->id, op->requested); break;
+    case TRACE_OP_RESIZE:
+        res->rc = memdev_vmem_resize(sp, op->id, op->requested);
+        break;
     case TRACE_OP_MAP:
     case TRACE_OP_UNMAP:
         res->rc = memdev_balloon_map(sp, op->id, op->index, op->type == TRACE_OP_MAP);
         break;
-    case TRACE_OP_VHOST_ADD: res->rc = memdev_vhost_add(sp, op->limit); break;
+    case TRACE_OP_VHOST_ADD:
+        res->rc = memdev_vhost_add(sp, op->limit);
+        break;
     case TRACE_OP_LOOKUP:
         res->rc = memdev_lookup(sp, op->gpa, &res->lookup);
         break;
-    case TRACE_OP_FREE: res->rc = memdev_free(sp, op->size, op->align, &res->addr); break;
-    case TRACE_OP_STATS: res->rc = memdev_stats_get(sp, &res->stats); break;
-    default: break;
+    case TRACE_OP_FREE:
+        res->rc = memdev_free(sp, op->size, op->align, &res->addr);
+        break;
+    case TRACE_OP_STATS:
+        res->rc = memdev_stats_get(sp, &res->stats);
+        break;
+    default:
+        break;
     }
 }
 
-void lockstep_exec_model(model_space *m, const struct trace_op *op, lockstep_result *res)
-{
+void lockstep_exec_model(model_space *m, const struct trace_op *op, lockstep_result *res) {
     result_init(res);
     switch (op->type) {
-    case TRACE_OP_PLUG: res->rc = model_plug(m, &op->desc, &res->plug); break;
-    case TRACE_OP_UNPLUG: res->rc = model_unplug(m, op->id); break;
+    case TRACE_OP_PLUG:
+        res->rc = model_plug(m, &op->desc, &res->plug);
+        break;
+    case TRACE_OP_UNPLUG:
+        res->rc = model_unplug(m, op->id);
+        break;
     case TRACE_OP_VMEM:
         res->rc = model_vmem_request(m, op->id, op->vmem_plug, op->offset, op->length);
         break;
-    case TRACE_OP_RESIZE: res->rc = model_vmem_resize(m, op->id, op->requested); break;
+    case TRACE_OP_RESIZE:
+        res->rc = model_vmem_resize(m, op->id, op->requested);
+        break;
     case TRACE_OP_MAP:
     case TRACE_OP_UNMAP:
         res->rc = model_balloon_map(m, op->id, op->index, op->type == TRACE_OP_MAP);
         break;
-    case TRACE_OP_VHOST_ADD: res->rc = model_vhost_add(m, op->limit); break;
+    case TRACE_OP_VHOST_ADD:
+        res->rc = model_vhost_add(m, op->limit);
+        break;
     case TRACE_OP_LOOKUP:
         res->rc = model_lookup(m, op->gpa, &res->lookup);
         break;
-    case TRACE_OP_FREE: res->rc = model_free(m, op->size, op->align, &res->addr); break;
-    case TRACE_OP_STATS: res->rc = model_stats_get(m, &res->stats); break;
-    default: break;
+    case TRACE_OP_FREE:
+        res->rc = model_free(m, op->size, op->align, &res->addr);
+        break;
+    case TRACE_OP_STATS:
+        res->rc = model_stats_get(m, &res->stats);
+        break;
+    default:
+        break;
     }
 }
 
 /* The id an operation names (plug, unplug, vmem, resize, map, unmap), or NULL. */
-static const char *op_id(const struct trace_op *op)
-{
+static const char *op_id(const struct trace_op *op) {
     switch (op->type) {
-    case TRACE_OP_PLUG: return op->desc.id;
+    case TRACE_OP_PLUG:
+        return op->desc.id;
     case TRACE_OP_UNPLUG:
     case TRACE_OP_VMEM:
     case TRACE_OP_RESIZE:
     case TRACE_OP_MAP:
-    case TRACE_OP_UNMAP: return op->id;
-    default: return NULL;
+    case TRACE_OP_UNMAP:
+        return op->id;
+    default:
+        return NULL;
     }
 }
 
-static bool is_query(const struct trace_op *op)
-{
+static bool is_query(const struct trace_op *op) {
     return op->type >= TRACE_OP_LOOKUP && op->type <= TRACE_OP_INFO;
 }
 
 /* ---- comparing ------------------------------------------------------------------------------ */
 
 /* One differing counter of two stats, described; false when they are equal. */
-static bool stats_differ(const memdev_stats *a, const memdev_stats *b, char *buf, size_t cap)
-{
+static bool stats_differ(const memdev_stats *a, const memdev_stats *b, char *buf, size_t cap) {
     const struct {
         const char *name;
         uint64_t a, b;
@@ -311,8 +321,7 @@ static bool stats_differ(const memdev_stats *a, const memdev_stats *b, char *buf
 
 /* The result of op on both sides; false and a description when they differ. */
 static bool results_differ(const struct trace_op *op, const lockstep_result *a,
-                           const lockstep_result *b, char *buf, size_t cap)
-{
+                           const lockstep_result *b, char *buf, size_t cap) {
     if (a->rc != b->rc) {
         snprintf(buf, cap, "code: library %s, model %s", memdev_error_name(a->rc),
                  memdev_error_name(b->rc));
@@ -328,7 +337,8 @@ static bool results_differ(const struct trace_op *op, const lockstep_result *a,
             p->empty == q->empty)
             return false;
         snprintf(buf, cap,
-                 "plug: library addr=0x%" PRIx64 " slot=%d memslots=%u empty=%d, model addr=0x%" PRIx64
+                 "plug: library addr=0x%" PRIx64
+                 " slot=%d memslots=%u empty=%d, model addr=0x%" PRIx64
                  " slot=%d memslots=%u empty=%d",
                  p->addr, p->slot, p->memslots, p->empty, q->addr, q->slot, q->memslots, q->empty);
         return true;
@@ -339,9 +349,9 @@ static bool results_differ(const struct trace_op *op, const lockstep_result *a,
         return true;
     case TRACE_OP_LOOKUP:
         if (l->found == k->found &&
-            (!l->found || (ls_str_eq(l->id, k->id) && l->addr == k->addr &&
-                           l->offset == k->offset && l->memslot == k->memslot &&
-                           l->mapped == k->mapped)))
+            (!l->found ||
+             (ls_str_eq(l->id, k->id) && l->addr == k->addr && l->offset == k->offset &&
+              l->memslot == k->memslot && l->mapped == k->mapped)))
             return false;
         snprintf(buf, cap,
                  "lookup: library %s addr=0x%" PRIx64 " offset=0x%" PRIx64 " memslot=%u mapped=%d, "
@@ -356,20 +366,20 @@ static bool results_differ(const struct trace_op *op, const lockstep_result *a,
         snprintf(buf, cap, "stats: %s (library vs model)", d);
         return true;
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
 /* Two infos of one device are identical (the library's view before and after an op). */
-static bool info_same(const memdev_device_info *a, const memdev_device_info *b)
-{
-    return a->kind == b->kind && a->empty == b->empty && a->addr == b->addr &&
-           a->size == b->size && a->requested_size == b->requested_size && a->align == b->align &&
-           a->slot == b->slot && a->memslots == b->memslots &&
-           a->memslot_size == b->memslot_size && a->mapped == b->mapped &&
-           a->decided == b->decided && a->block == b->block && a->requested == b->requested &&
-           a->plugged == b->plugged && a->label == b->label && a->has_node == b->has_node &&
-           a->node == b->node && (a->memdev == NULL) == (b->memdev == NULL) &&
+static bool info_same(const memdev_device_info *a, const memdev_device_info *b) {
+    return a->kind == b->kind && a->empty == b->empty && a->addr == b->addr && a->size == b->size &&
+           a->requested_size == b->requested_size && a->align == b->align && a->slot == b->slot &&
+           a->memslots == b->memslots && a->memslot_size == b->memslot_size &&
+           a->mapped == b->mapped && a->decided == b->decided && a->block == b->block &&
+           a->requested == b->requested && a->plugged == b->plugged && a->label == b->label &&
+           a->has_node == b->has_node && a->node == b->node &&
+           (a->memdev == NULL) == (b->memdev == NULL) &&
            (!a->memdev || ls_str_eq(a->memdev, b->memdev));
 }
 
@@ -380,8 +390,7 @@ static bool info_same(const memdev_device_info *a, const memdev_device_info *b)
  * already compares field by field, and at the end of every run it would cost a third of the
  * fuzzers' speed (fuzz_ops on its corpus, 200k runs: 22-25k exec/s without, 15-17k with).
  */
-static int full_check(lockstep *ls, const struct trace_op *op)
-{
+static int full_check(lockstep *ls, const struct trace_op *op) {
     char msg[1024];
     ls->last_full = ls->steps;
     if (memdev_validate(ls->sp, msg, sizeof msg) != 0)
@@ -391,8 +400,7 @@ static int full_check(lockstep *ls, const struct trace_op *op)
     return 0;
 }
 
-int lockstep_check_full(lockstep *ls)
-{
+int lockstep_check_full(lockstep *ls) {
     if (ls->failed)
         return -1;
     if (!ls->opt.check || !ls->sp)
@@ -418,8 +426,7 @@ struct before {
  * the caller makes fail. The device's strings point into the space; a failed operation or a
  * query must not have freed them, and if it did, the sanitizers see the stale read.
  */
-static void take_before(lockstep *ls, const struct trace_op *op, bool digest, struct before *b)
-{
+static void take_before(lockstep *ls, const struct trace_op *op, bool digest, struct before *b) {
     const char *id = op_id(op);
     memdev_stats_get(ls->sp, &b->stats);
     b->dev_rc = id ? memdev_device_get(ls->sp, id, &b->dev) : MEMDEV_EUNKNOWNID;
@@ -429,8 +436,7 @@ static void take_before(lockstep *ls, const struct trace_op *op, bool digest, st
 
 /* A failed operation or a query changed nothing the library shows. */
 static int check_unchanged(lockstep *ls, const struct trace_op *op, const struct before *b,
-                           bool full)
-{
+                           bool full) {
     char d[200];
     memdev_stats now;
     memdev_device_info dev;
@@ -438,8 +444,7 @@ static int check_unchanged(lockstep *ls, const struct trace_op *op, const struct
     const char *what = is_query(op) ? "a query" : "a failed operation";
     memdev_stats_get(ls->sp, &now);
     if (stats_differ(&b->stats, &now, d, sizeof d))
-        return fail(ls, "unchanged", op, "%s changed the counters: %s (before vs after)", what,
-                    d);
+        return fail(ls, "unchanged", op, "%s changed the counters: %s (before vs after)", what, d);
     if (id) {
         int rc = memdev_device_get(ls->sp, id, &dev);
         if (rc != b->dev_rc || (rc == 0 && !info_same(&b->dev, &dev)))
@@ -452,8 +457,7 @@ static int check_unchanged(lockstep *ls, const struct trace_op *op, const struct
 
 /* A no-memory answer: allowed only when injected, and then nothing changed at all. */
 static int check_no_memory(lockstep *ls, const struct trace_op *op, unsigned flags,
-                           const struct before *b)
-{
+                           const struct before *b) {
     char msg[1024];
     if (!(flags & LOCKSTEP_FAIL_MASK))
         return fail(ls, "no-memory", op, "no-memory without injected allocation failures");
@@ -470,19 +474,22 @@ static int check_no_memory(lockstep *ls, const struct trace_op *op, unsigned fla
 
 /* Plug then unplug of the same device restores the counters, and the digest when known. */
 static int check_roundtrip(lockstep *ls, const struct trace_op *op, int rc,
-                           const struct before *b)
-{
+                           const struct before *b) {
     char d[200];
     bool was_plug = ls->rt_id[0] != '\0';
     if (op->type == TRACE_OP_UNPLUG && rc == 0 && was_plug && ls_str_eq(op->id, ls->rt_id)) {
         memdev_stats now;
         memdev_stats_get(ls->sp, &now);
         if (stats_differ(&ls->rt_stats, &now, d, sizeof d))
-            return fail(ls, "roundtrip", op, "plug then unplug of '%s' did not restore the "
-                        "counters: %s (before plug vs after unplug)", op->id, d);
+            return fail(ls, "roundtrip", op,
+                        "plug then unplug of '%s' did not restore the "
+                        "counters: %s (before plug vs after unplug)",
+                        op->id, d);
         if (ls->rt_have_digest && memdev_digest(ls->sp) != ls->rt_digest)
-            return fail(ls, "roundtrip", op, "plug then unplug of '%s' did not restore the "
-                        "state (digest)", op->id);
+            return fail(ls, "roundtrip", op,
+                        "plug then unplug of '%s' did not restore the "
+                        "state (digest)",
+                        op->id);
     }
     ls->rt_id[0] = '\0';
     if (op->type == TRACE_OP_PLUG && rc == 0 && op->desc.id) {
@@ -495,8 +502,7 @@ static int check_roundtrip(lockstep *ls, const struct trace_op *op, int rc,
 }
 
 static int check_step(lockstep *ls, const struct trace_op *op, const lockstep_result *lib,
-                      const lockstep_result *mod, const struct before *b, bool full)
-{
+                      const lockstep_result *mod, const struct before *b, bool full) {
     char buf[1024];
     const char *id = op_id(op);
     memdev_stats ms, ls_stats;
@@ -518,8 +524,10 @@ static int check_step(lockstep *ls, const struct trace_op *op, const lockstep_re
         memdev_stats_get(ls->sp, &ls_stats);
         model_stats_get(ls->m, &ms);
         if (stats_differ(&ls_stats, &ms, buf, sizeof buf))
-            return fail(ls, "stats", op, "counters differ after the operation: %s (library vs "
-                        "model)", buf);
+            return fail(ls, "stats", op,
+                        "counters differ after the operation: %s (library vs "
+                        "model)",
+                        buf);
         /* the memslots a guest request touched, all of them otherwise */
         uint64_t lo = 0, hi = UINT64_MAX;
         if (op->type == TRACE_OP_VMEM) {
@@ -545,8 +553,7 @@ static int check_step(lockstep *ls, const struct trace_op *op, const lockstep_re
     return 0;
 }
 
-int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, lockstep_result *out)
-{
+int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, lockstep_result *out) {
     lockstep_result lib, mod;
     struct before b;
     if (ls->failed || !ls->sp)
@@ -611,25 +618,23 @@ int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, locks
 
 /* ---- reports -------------------------------------------------------------------------------- */
 
-static int dump_one(void *ctx, const memdev_device_info *d)
-{
+static int dump_one(void *ctx, const memdev_device_info *d) {
     FILE *f = ctx;
     fprintf(f, "  '%s' %s", d->id, memdev_kind_name(d->kind));
     if (d->empty) {
         fputs(" empty\n", f);
         return 0;
     }
-    fprintf(f, " addr=0x%" PRIx64 " size=0x%" PRIx64 " align=0x%" PRIx64 " slot=%" PRId32
-            " memslots=%" PRIu32 "%s mapped=%" PRIu32 " memslot_size=0x%" PRIx64
-            " block=0x%" PRIx64 " requested=0x%" PRIx64 " plugged=0x%" PRIx64 " label=0x%" PRIx64
-            "\n",
+    fprintf(f,
+            " addr=0x%" PRIx64 " size=0x%" PRIx64 " align=0x%" PRIx64 " slot=%" PRId32
+            " memslots=%" PRIu32 "%s mapped=%" PRIu32 " memslot_size=0x%" PRIx64 " block=0x%" PRIx64
+            " requested=0x%" PRIx64 " plugged=0x%" PRIx64 " label=0x%" PRIx64 "\n",
             d->addr, d->size, d->align, d->slot, d->memslots, d->decided ? " (decided)" : "",
             d->mapped, d->memslot_size, d->block, d->requested, d->plugged, d->label);
     return 0;
 }
 
-void lockstep_dump(const lockstep *ls, FILE *f)
-{
+void lockstep_dump(const lockstep *ls, FILE *f) {
     if (ls->m) {
         fputs("--- model state ---\n", f);
         model_dump(ls->m, f);
@@ -639,9 +644,11 @@ void lockstep_dump(const lockstep *ls, FILE *f)
     memdev_stats s;
     memdev_stats_get(ls->sp, &s);
     fputs("--- library state ---\n", f);
-    fprintf(f, "library: used_size=0x%" PRIx64 " plugged_size=0x%" PRIx64 " required=%u used=%u"
+    fprintf(f,
+            "library: used_size=0x%" PRIx64 " plugged_size=0x%" PRIx64 " required=%u used=%u"
             " reserved=%u kvm_free=%u vhost_free=%u devices=%u dimm_slots_used=%u"
-            " largest_gap=0x%" PRIx64 "\n", s.used_size, s.plugged_size, s.required, s.used,
-            s.reserved, s.kvm_free, s.vhost_free, s.devices, s.dimm_slots_used, s.largest_gap);
+            " largest_gap=0x%" PRIx64 "\n",
+            s.used_size, s.plugged_size, s.required, s.used, s.reserved, s.kvm_free, s.vhost_free,
+            s.devices, s.dimm_slots_used, s.largest_gap);
     memdev_foreach(ls->sp, dump_one, f);
 }

@@ -77,10 +77,10 @@ typedef struct lockstep_result {
 } lockstep_result;
 
 typedef struct lockstep_options {
-    bool check;          /* run the model and the checks; false: the library alone */
-    uint32_t full_every; /* full check every N operations; 0: default (16); 1: every op */
-    uint32_t full_below; /* full check after every op while fewer than N devices are
-                            plugged (0: never) */
+    bool check;               /* run the model and the checks; false: the library alone */
+    uint32_t full_every;      /* full check every N operations; 0: default (16); 1: every op */
+    uint32_t full_below;      /* full check after every op while fewer than N devices are
+                                 plugged (0: never) */
     uint8_t create_fail_mask; /* allocations of space creation that fail (as for a step) */
     /* stretch the period of full checks to the number of devices when that is larger, so
      * their O(n) cost stays O(1) per operation amortised (the fuzz targets) */
@@ -99,10 +99,10 @@ typedef struct lockstep_failure {
      * (failed op or query changed the digest), "roundtrip" (plug + unplug did not restore).
      */
     const char *check;
-    uint32_t opno;          /* operations stepped so far (0: at creation) */
+    uint32_t opno;              /* operations stepped so far (0: at creation) */
     enum trace_op_type op_type; /* the operation it was found after (NONE: not after one) */
-    bool full;              /* found by a full check */
-    bool have_results;      /* lib and model below hold the operation's results */
+    bool full;                  /* found by a full check */
+    bool have_results;          /* lib and model below hold the operation's results */
     lockstep_result lib, model;
     char msg[1200];
 } lockstep_failure;
@@ -125,7 +125,7 @@ void lockstep_destroy(lockstep *ls);
 memdev_space *lockstep_space(const lockstep *ls);
 const model_space *lockstep_model(const lockstep *ls);
 
-#define LOCKSTEP_FULL 1u  /* run the full check after this op */
+#define LOCKSTEP_FULL 1u /* run the full check after this op */
 /*
  * Compare only the op's code and result (bulk set-up, e.g. the deep fuzz target's prefill of
  * a thousand devices): none of the other per-op checks. The caller runs lockstep_check_full
@@ -138,7 +138,7 @@ const model_space *lockstep_model(const lockstep *ls);
  * checked (an allocation did fail, nothing changed, the space validates) and the model
  * skips the op, so the caller may retry it. Without injection, no-memory is a failure.
  */
-#define LOCKSTEP_FAIL_ALLOC(mask) ((unsigned)((mask) & 0xFFu) << 8)
+#define LOCKSTEP_FAIL_ALLOC(mask) ((unsigned)((mask)&0xFFu) << 8)
 #define LOCKSTEP_FAIL_MASK LOCKSTEP_FAIL_ALLOC(0xFF)
 
 /*

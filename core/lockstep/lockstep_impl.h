@@ -14,8 +14,7 @@
  * String equality without strcmp: the fuzz engines intercept strcmp and record every unequal
  * pair for their mutations, a cost the checker's comparisons need not pay.
  */
-static inline bool ls_str_eq(const char *a, const char *b)
-{
+static inline bool ls_str_eq(const char *a, const char *b) {
     while (*a && *a == *b)
         a++, b++;
     return *a == *b;

@@ -38,7 +38,7 @@ typedef struct model_ext {
 
 typedef struct model_dev {
     char *id;
-    uint32_t id_hash;        /* id_hash(id): the id scans compare it first */
+    uint32_t id_hash; /* id_hash(id): the id scans compare it first */
     memdev_kind kind;
     bool empty;
     uint64_t addr;
@@ -46,10 +46,10 @@ typedef struct model_dev {
     uint64_t requested_size; /* size given at plug */
     uint64_t align;          /* placement alignment */
     int32_t slot;
-    uint32_t n;              /* memslots */
-    uint64_t ms_size;        /* memslot i covers [i*ms_size, min((i+1)*ms_size, size)) */
+    uint32_t n;       /* memslots */
+    uint64_t ms_size; /* memslot i covers [i*ms_size, min((i+1)*ms_size, size)) */
     bool decided;
-    bool *mapped;            /* n entries */
+    bool *mapped; /* n entries */
     uint64_t block, requested, label;
     model_ext *ext;
     size_t n_ext;
@@ -65,7 +65,7 @@ struct model_space {
     memdev_limit kvm;
     memdev_limit *vhost;
     uint32_t n_vhost;
-    model_dev *devs; /* list order: empty devices in plug order, then by address */
+    model_dev *devs;         /* list order: empty devices in plug order, then by address */
     size_t n_devs, cap_devs; /* cap_devs grows by doubling (a realloc per plug copied them all) */
 };
 
@@ -79,28 +79,23 @@ typedef struct model_prep {
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers                                                                            */
 
-static bool is_pow2(uint64_t x)
-{
+static bool is_pow2(uint64_t x) {
     return x != 0 && (x & (x - 1)) == 0;
 }
 
-static u128 align_up(u128 x, uint64_t a)
-{
+static u128 align_up(u128 x, uint64_t a) {
     return (x + a - 1) / a * a;
 }
 
-static u128 dev_end(const model_dev *d)
-{
+static u128 dev_end(const model_dev *d) {
     return (u128)d->addr + d->size;
 }
 
-static u128 win_end(const model_space *m)
-{
+static u128 win_end(const model_space *m) {
     return (u128)m->base + m->size;
 }
 
-static char *dup_str(const char *s)
-{
+static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
     if (p)
@@ -108,8 +103,7 @@ static char *dup_str(const char *s)
     return p;
 }
 
-static bool id_ok(const char *id)
-{
+static bool id_ok(const char *id) {
     size_t n = 0;
     if (!id)
         return false;
@@ -122,24 +116,21 @@ static bool id_ok(const char *id)
  * String equality without strcmp: the fuzz engines intercept strcmp and record every unequal
  * pair for their mutations, which made the model's id scans a tenth of a fuzz run's time.
  */
-static bool str_eq(const char *a, const char *b)
-{
+static bool str_eq(const char *a, const char *b) {
     while (*a && *a == *b)
         a++, b++;
     return *a == *b;
 }
 
 /* FNV-1a of an id: equal ids have equal hashes, so a differing hash skips the string. */
-static uint32_t id_hash(const char *s)
-{
+static uint32_t id_hash(const char *s) {
     uint32_t h = 2166136261u;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
 }
 
-static const model_dev *find_dev(const model_space *m, const char *id)
-{
+static const model_dev *find_dev(const model_space *m, const char *id) {
     if (!id)
         return NULL;
     uint32_t h = id_hash(id);
@@ -149,21 +140,18 @@ static const model_dev *find_dev(const model_space *m, const char *id)
     return NULL;
 }
 
-static model_dev *find_dev_mut(model_space *m, const char *id)
-{
+static model_dev *find_dev_mut(model_space *m, const char *id) {
     return (model_dev *)find_dev(m, id);
 }
 
-static uint64_t memslot_len(const model_dev *d, uint32_t i)
-{
+static uint64_t memslot_len(const model_dev *d, uint32_t i) {
     u128 lo = (u128)i * d->ms_size, hi = lo + d->ms_size;
     if (hi > d->size)
         hi = d->size;
     return (uint64_t)(hi - lo);
 }
 
-static uint32_t dev_mapped(const model_dev *d)
-{
+static uint32_t dev_mapped(const model_dev *d) {
     uint32_t c = 0;
     for (uint32_t i = 0; i < d->n; i++)
         c += d->mapped[i] ? 1u : 0u;
@@ -171,8 +159,7 @@ static uint32_t dev_mapped(const model_dev *d)
 }
 
 /* Plugged bytes of a virtio-mem device inside [lo, hi). */
-static uint64_t ext_covered(const model_dev *d, uint64_t lo, uint64_t hi)
-{
+static uint64_t ext_covered(const model_dev *d, uint64_t lo, uint64_t hi) {
     uint64_t sum = 0;
     for (size_t i = 0; i < d->n_ext; i++) {
         uint64_t a = d->ext[i].lo > lo ? d->ext[i].lo : lo;
@@ -184,8 +171,7 @@ static uint64_t ext_covered(const model_dev *d, uint64_t lo, uint64_t hi)
 }
 
 /* Spec section 7: bytes given to the guest. */
-static uint64_t dev_plugged(const model_dev *d)
-{
+static uint64_t dev_plugged(const model_dev *d) {
     uint64_t sum = 0;
     if (d->empty)
         return 0;
@@ -211,8 +197,7 @@ typedef struct model_counts {
     uint32_t slots_used;
 } model_counts;
 
-static void count(const model_space *m, model_counts *c)
-{
+static void count(const model_space *m, model_counts *c) {
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < m->n_devs; i++) {
         const model_dev *d = &m->devs[i];
@@ -228,8 +213,7 @@ static void count(const model_space *m, model_counts *c)
 }
 
 /* The sum of the plugged sizes alone (the budget check needs nothing else of count()). */
-static u128 used_size(const model_space *m)
-{
+static u128 used_size(const model_space *m) {
     u128 sum = 0;
     for (size_t i = 0; i < m->n_devs; i++)
         if (!m->devs[i].empty)
@@ -238,8 +222,7 @@ static u128 used_size(const model_space *m)
 }
 
 /* max_slots: minimum of kvm.max and every vhost max; false when unbounded. */
-static bool max_slots(const model_space *m, int64_t *out)
-{
+static bool max_slots(const model_space *m, int64_t *out) {
     bool bounded = false;
     int64_t v = INT64_MAX;
     if (m->has_kvm) {
@@ -255,14 +238,12 @@ static bool max_slots(const model_space *m, int64_t *out)
     return bounded;
 }
 
-static int64_t limit_free(memdev_limit l, uint64_t used)
-{
+static int64_t limit_free(memdev_limit l, uint64_t used) {
     return (int64_t)l.max - (int64_t)l.other - (int64_t)used;
 }
 
 /* free_slots: minimum of kvm_free and every vhost free; false when unbounded. */
-static bool free_slots(const model_space *m, uint64_t used, int64_t *out)
-{
+static bool free_slots(const model_space *m, uint64_t used, int64_t *out) {
     bool bounded = false;
     int64_t v = INT64_MAX;
     if (m->has_kvm) {
@@ -281,12 +262,11 @@ static bool free_slots(const model_space *m, uint64_t used, int64_t *out)
 /* ---------------------------------------------------------------------------------------- */
 /* Space                                                                                    */
 
-int model_space_create(const memdev_config *cfg, model_space **out)
-{
+int model_space_create(const memdev_config *cfg, model_space **out) {
     model_space *m;
     if (!cfg || !out || cfg->size == 0 || (u128)cfg->base + cfg->size > TWO64 ||
-        cfg->dimm_slots > MEMDEV_MAX_DIMM_SLOTS || (cfg->has_kvm && cfg->kvm.other > cfg->kvm.max) ||
-        (cfg->n_vhost > 0 && !cfg->vhost))
+        cfg->dimm_slots > MEMDEV_MAX_DIMM_SLOTS ||
+        (cfg->has_kvm && cfg->kvm.other > cfg->kvm.max) || (cfg->n_vhost > 0 && !cfg->vhost))
         return MEMDEV_EINVAL;
     for (uint32_t i = 0; i < cfg->n_vhost; i++)
         if (cfg->vhost[i].other > cfg->vhost[i].max)
@@ -313,16 +293,14 @@ int model_space_create(const memdev_config *cfg, model_space **out)
     return 0;
 }
 
-static void dev_release(model_dev *d)
-{
+static void dev_release(model_dev *d) {
     free(d->id);
     free(d->memdev);
     free(d->mapped);
     free(d->ext);
 }
 
-void model_space_destroy(model_space *m)
-{
+void model_space_destroy(model_space *m) {
     if (!m)
         return;
     for (size_t i = 0; i < m->n_devs; i++)
@@ -335,8 +313,7 @@ void model_space_destroy(model_space *m)
 /* ---------------------------------------------------------------------------------------- */
 /* Plug                                                                                     */
 
-static uint32_t kind_fields(memdev_kind k)
-{
+static uint32_t kind_fields(memdev_kind k) {
     const uint32_t all = MEMDEV_F_ADDR | MEMDEV_F_NODE | MEMDEV_F_MEMDEV;
     switch (k) {
     case MEMDEV_DIMM:
@@ -355,8 +332,7 @@ static uint32_t kind_fields(memdev_kind k)
 }
 
 /* Kind-specific part of check 0 for a non-empty device; fills p->size and p->align. */
-static int check_kind_fields(const memdev_device_desc *d, model_prep *p)
-{
+static int check_kind_fields(const memdev_device_desc *d, model_prep *p) {
     uint64_t a = d->align;
     p->size = d->size;
     p->align = a;
@@ -383,8 +359,7 @@ static int check_kind_fields(const memdev_device_desc *d, model_prep *p)
 }
 
 /* Check 0 (malformed request). */
-static int check_desc(const memdev_device_desc *d, model_prep *p)
-{
+static int check_desc(const memdev_device_desc *d, model_prep *p) {
     memset(p, 0, sizeof *p);
     if (!d || (unsigned)d->kind >= (unsigned)MEMDEV_KIND_COUNT)
         return MEMDEV_EINVAL;
@@ -403,8 +378,7 @@ static int check_desc(const memdev_device_desc *d, model_prep *p)
     return check_kind_fields(d, p);
 }
 
-static bool slot_taken(const model_space *m, int32_t slot)
-{
+static bool slot_taken(const model_space *m, int32_t slot) {
     for (size_t i = 0; i < m->n_devs; i++)
         if (!m->devs[i].empty && m->devs[i].slot == slot &&
             (m->devs[i].kind == MEMDEV_DIMM || m->devs[i].kind == MEMDEV_NVDIMM))
@@ -413,8 +387,7 @@ static bool slot_taken(const model_space *m, int32_t slot)
 }
 
 /* Checks 1, 1', 1''. */
-static int pick_slot(const model_space *m, const memdev_device_desc *d, int32_t *slot)
-{
+static int pick_slot(const model_space *m, const memdev_device_desc *d, int32_t *slot) {
     *slot = -1;
     if (d->kind != MEMDEV_DIMM && d->kind != MEMDEV_NVDIMM)
         return 0;
@@ -438,8 +411,7 @@ static int pick_slot(const model_space *m, const memdev_device_desc *d, int32_t 
 }
 
 /* Spec section 4, decision limit rules 1-5, on the state before the plug. */
-static uint64_t decision_limit(const model_space *m, uint64_t size)
-{
+static uint64_t decision_limit(const model_space *m, uint64_t size) {
     model_counts c;
     int64_t maxs, frees;
     uint64_t lim;
@@ -469,9 +441,8 @@ static uint64_t decision_limit(const model_space *m, uint64_t size)
 }
 
 /* Memslot count n and memslot size of a device about to be plugged. */
-static void decide_memslots(const model_space *m, const memdev_device_desc *d,
-                            const model_prep *p, uint32_t *n, uint64_t *ms)
-{
+static void decide_memslots(const model_space *m, const memdev_device_desc *d, const model_prep *p,
+                            uint32_t *n, uint64_t *ms) {
     uint64_t limit;
     u128 s, cnt;
 
@@ -503,8 +474,7 @@ static void decide_memslots(const model_space *m, const memdev_device_desc *d,
 }
 
 /* Checks 2 and 3. */
-static int admit(const model_space *m, uint32_t n)
-{
+static int admit(const model_space *m, uint32_t n) {
     model_counts c;
     int64_t need;
 
@@ -521,8 +491,7 @@ static int admit(const model_space *m, uint32_t n)
 }
 
 /* QEMU's linear sweep (spec section 3) with alignment a; too-big / fragmented. */
-static int first_fit(const model_space *m, uint64_t size, uint64_t a, uint64_t *addr)
-{
+static int first_fit(const model_space *m, uint64_t size, uint64_t a, uint64_t *addr) {
     u128 cand = align_up(m->base, a);
     if (cand >= TWO64 || cand + size > TWO64)
         return MEMDEV_ETOOBIG;
@@ -544,8 +513,7 @@ static int first_fit(const model_space *m, uint64_t size, uint64_t a, uint64_t *
 
 /* Checks 6-9. */
 static int place(const model_space *m, const memdev_device_desc *d, const model_prep *p,
-                 uint64_t *addr)
-{
+                 uint64_t *addr) {
     uint64_t h = d->addr;
     if (!(d->fields & MEMDEV_F_ADDR))
         return first_fit(m, p->size, p->align, addr);
@@ -563,9 +531,7 @@ static int place(const model_space *m, const memdev_device_desc *d, const model_
 }
 
 /* Builds the device record (all allocations) without touching the space. */
-static int build_dev(const memdev_device_desc *d, const model_prep *p, uint32_t n,
-                     model_dev *nd)
-{
+static int build_dev(const memdev_device_desc *d, const model_prep *p, uint32_t n, model_dev *nd) {
     memset(nd, 0, sizeof *nd);
     nd->id = dup_str(d->id);
     nd->id_hash = nd->id ? id_hash(nd->id) : 0;
@@ -594,8 +560,7 @@ static int build_dev(const memdev_device_desc *d, const model_prep *p, uint32_t 
 }
 
 /* Inserts nd at its list position (array already has room). */
-static void insert_dev(model_space *m, const model_dev *nd)
-{
+static void insert_dev(model_space *m, const model_dev *nd) {
     size_t pos = 0;
     if (nd->empty) {
         while (pos < m->n_devs && m->devs[pos].empty)
@@ -611,8 +576,7 @@ static void insert_dev(model_space *m, const model_dev *nd)
 
 /* Runs checks 0'..9 for a non-empty device; fills slot, n, ms, addr. */
 static int plug_checks(const model_space *m, const memdev_device_desc *d, const model_prep *p,
-                       int32_t *slot, uint32_t *n, uint64_t *ms, uint64_t *addr)
-{
+                       int32_t *slot, uint32_t *n, uint64_t *ms, uint64_t *addr) {
     int rc = pick_slot(m, d, slot);
     if (rc)
         return rc;
@@ -627,8 +591,7 @@ static int plug_checks(const model_space *m, const memdev_device_desc *d, const 
     return place(m, d, p, addr);
 }
 
-int model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *out)
-{
+int model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *out) {
     model_prep p;
     model_dev nd;
     model_dev *grown;
@@ -675,14 +638,12 @@ int model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *
     return 0;
 }
 
-int model_unplug(model_space *m, const char *id)
-{
+int model_unplug(model_space *m, const char *id) {
     model_dev *d = find_dev_mut(m, id);
     size_t pos;
     if (!d)
         return MEMDEV_EUNKNOWNID;
-    if (d->kind == MEMDEV_NVDIMM || d->kind == MEMDEV_VIRTIO_PMEM ||
-        d->kind == MEMDEV_HV_BALLOON)
+    if (d->kind == MEMDEV_NVDIMM || d->kind == MEMDEV_VIRTIO_PMEM || d->kind == MEMDEV_HV_BALLOON)
         return MEMDEV_ENOTUNPLUGGABLE;
     if (d->kind == MEMDEV_VIRTIO_MEM && (d->n_ext > 0 || d->requested != 0))
         return MEMDEV_EBUSY;
@@ -696,15 +657,13 @@ int model_unplug(model_space *m, const char *id)
 /* ---------------------------------------------------------------------------------------- */
 /* Remap                                                                                    */
 
-static int cmp_ext(const void *a, const void *b)
-{
+static int cmp_ext(const void *a, const void *b) {
     const model_ext *x = a, *y = b;
     return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : 0;
 }
 
 /* New extent array = old + [lo, hi), sorted and merged. */
-static model_ext *ext_add(const model_dev *d, uint64_t lo, uint64_t hi, size_t *n_out)
-{
+static model_ext *ext_add(const model_dev *d, uint64_t lo, uint64_t hi, size_t *n_out) {
     model_ext *e = malloc((d->n_ext + 1) * sizeof *e);
     size_t k = 0;
     if (!e)
@@ -726,8 +685,7 @@ static model_ext *ext_add(const model_dev *d, uint64_t lo, uint64_t hi, size_t *
 }
 
 /* New extent array = old minus [lo, hi). */
-static model_ext *ext_sub(const model_dev *d, uint64_t lo, uint64_t hi, size_t *n_out)
-{
+static model_ext *ext_sub(const model_dev *d, uint64_t lo, uint64_t hi, size_t *n_out) {
     model_ext *e = malloc((d->n_ext + 1) * sizeof *e);
     size_t k = 0;
     if (!e)
@@ -748,8 +706,7 @@ static model_ext *ext_sub(const model_dev *d, uint64_t lo, uint64_t hi, size_t *
 }
 
 /* Dynamic memslots: memslot i mapped exactly when a plugged byte lies inside it. */
-static void vmem_remap(model_dev *d)
-{
+static void vmem_remap(model_dev *d) {
     if (!d->decided)
         return;
     for (uint32_t i = 0; i < d->n; i++) {
@@ -759,15 +716,11 @@ static void vmem_remap(model_dev *d)
 }
 
 /* Range rules of a virtio-mem request (remap-range). */
-static bool vmem_range_ok(const model_dev *d, uint64_t off, uint64_t len)
-{
-    return off % d->block == 0 && len % d->block == 0 && len > 0 &&
-           (u128)off + len <= d->size;
+static bool vmem_range_ok(const model_dev *d, uint64_t off, uint64_t len) {
+    return off % d->block == 0 && len % d->block == 0 && len > 0 && (u128)off + len <= d->size;
 }
 
-int model_vmem_request(model_space *m, const char *id, bool plug, uint64_t offset,
-                       uint64_t len)
-{
+int model_vmem_request(model_space *m, const char *id, bool plug, uint64_t offset, uint64_t len) {
     model_dev *d = find_dev_mut(m, id);
     model_ext *e;
     size_t n_e = 0;
@@ -794,8 +747,7 @@ int model_vmem_request(model_space *m, const char *id, bool plug, uint64_t offse
     return 0;
 }
 
-int model_vmem_resize(model_space *m, const char *id, uint64_t requested)
-{
+int model_vmem_resize(model_space *m, const char *id, uint64_t requested) {
     model_dev *d = find_dev_mut(m, id);
     if (!d)
         return MEMDEV_EUNKNOWNID;
@@ -806,8 +758,7 @@ int model_vmem_resize(model_space *m, const char *id, uint64_t requested)
     return 0;
 }
 
-int model_balloon_map(model_space *m, const char *id, uint32_t index, bool map)
-{
+int model_balloon_map(model_space *m, const char *id, uint32_t index, bool map) {
     model_dev *d = find_dev_mut(m, id);
     if (!d)
         return MEMDEV_EUNKNOWNID;
@@ -821,8 +772,7 @@ int model_balloon_map(model_space *m, const char *id, uint32_t index, bool map)
     return 0;
 }
 
-int model_vhost_add(model_space *m, memdev_limit limit)
-{
+int model_vhost_add(model_space *m, memdev_limit limit) {
     model_counts c;
     memdev_limit *grown;
 
@@ -848,8 +798,7 @@ int model_vhost_add(model_space *m, memdev_limit limit)
 
 /* Devices [from, to) that may contain gpa: the first that does answers. */
 static void lookup_in(const model_space *m, size_t from, size_t to, uint64_t gpa,
-                      memdev_lookup_result *out)
-{
+                      memdev_lookup_result *out) {
     memset(out, 0, sizeof *out);
     for (size_t i = from; i < to && i < m->n_devs; i++) {
         const model_dev *d = &m->devs[i];
@@ -867,21 +816,18 @@ static void lookup_in(const model_space *m, size_t from, size_t to, uint64_t gpa
     }
 }
 
-int model_lookup(const model_space *m, uint64_t gpa, memdev_lookup_result *out)
-{
+int model_lookup(const model_space *m, uint64_t gpa, memdev_lookup_result *out) {
     lookup_in(m, 0, m->n_devs, gpa, out);
     return 0;
 }
 
-int model_free(const model_space *m, uint64_t size, uint64_t align, uint64_t *addr)
-{
+int model_free(const model_space *m, uint64_t size, uint64_t align, uint64_t *addr) {
     if (size == 0 || !is_pow2(align))
         return MEMDEV_EINVAL;
     return first_fit(m, size, align, addr);
 }
 
-static uint64_t largest_gap(const model_space *m)
-{
+static uint64_t largest_gap(const model_space *m) {
     u128 cur = m->base, best = 0;
     for (size_t i = 0; i < m->n_devs; i++) {
         const model_dev *d = &m->devs[i];
@@ -897,8 +843,7 @@ static uint64_t largest_gap(const model_space *m)
     return (uint64_t)best;
 }
 
-int model_stats_get(const model_space *m, memdev_stats *out)
-{
+int model_stats_get(const model_space *m, memdev_stats *out) {
     model_counts c;
     count(m, &c);
     memset(out, 0, sizeof *out);
@@ -924,8 +869,7 @@ int model_stats_get(const model_space *m, memdev_stats *out)
     return 0;
 }
 
-static void fill_info(const model_dev *d, memdev_device_info *o)
-{
+static void fill_info(const model_dev *d, memdev_device_info *o) {
     memset(o, 0, sizeof *o);
     o->id = d->id;
     o->kind = d->kind;
@@ -948,8 +892,7 @@ static void fill_info(const model_dev *d, memdev_device_info *o)
     o->memdev = d->memdev;
 }
 
-int model_device_get(const model_space *m, const char *id, memdev_device_info *out)
-{
+int model_device_get(const model_space *m, const char *id, memdev_device_info *out) {
     const model_dev *d = find_dev(m, id);
     if (!d)
         return MEMDEV_EUNKNOWNID;
@@ -957,8 +900,7 @@ int model_device_get(const model_space *m, const char *id, memdev_device_info *o
     return 0;
 }
 
-int model_foreach(const model_space *m, memdev_visit_fn fn, void *ctx)
-{
+int model_foreach(const model_space *m, memdev_visit_fn fn, void *ctx) {
     memdev_device_info info;
     for (size_t i = 0; i < m->n_devs; i++) {
         int rc;
@@ -970,8 +912,7 @@ int model_foreach(const model_space *m, memdev_visit_fn fn, void *ctx)
     return 0;
 }
 
-int model_memslot_mapped(const model_space *m, const char *id, uint32_t index, bool *mapped)
-{
+int model_memslot_mapped(const model_space *m, const char *id, uint32_t index, bool *mapped) {
     const model_dev *d = find_dev(m, id);
     if (!d)
         return MEMDEV_EUNKNOWNID;
@@ -981,9 +922,7 @@ int model_memslot_mapped(const model_space *m, const char *id, uint32_t index, b
     return 0;
 }
 
-int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_t len,
-                     int *state)
-{
+int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_t len, int *state) {
     const model_dev *d = find_dev(m, id);
     uint64_t c;
     if (!d)
@@ -1001,9 +940,7 @@ int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_
 /* ---------------------------------------------------------------------------------------- */
 /* Comparison with the library                                                              */
 
-__attribute__((format(printf, 3, 4))) static int diff(char *msg, size_t cap, const char *fmt,
-                                                      ...)
-{
+__attribute__((format(printf, 3, 4))) static int diff(char *msg, size_t cap, const char *fmt, ...) {
     va_list ap;
     if (msg && cap > 0) {
         va_start(ap, fmt);
@@ -1013,8 +950,7 @@ __attribute__((format(printf, 3, 4))) static int diff(char *msg, size_t cap, con
     return MEMDEV_EINVARIANT;
 }
 
-static const char *str_or_null(const char *s)
-{
+static const char *str_or_null(const char *s) {
     return s ? s : "(null)";
 }
 
@@ -1026,25 +962,23 @@ typedef struct field_cmp {
 } field_cmp;
 
 /* Returns the index of the first differing field, or n. */
-static size_t first_diff(const field_cmp *t, size_t n)
-{
+static size_t first_diff(const field_cmp *t, size_t n) {
     size_t i = 0;
     while (i < n && t[i].a == t[i].b)
         i++;
     return i;
 }
 
-static int report_field(const char *where, const field_cmp *t, char *msg, size_t cap)
-{
+static int report_field(const char *where, const field_cmp *t, char *msg, size_t cap) {
     if (t->is_signed)
         return diff(msg, cap, "%s%s: model=%" PRId64 " library=%" PRId64, where, t->name,
                     (int64_t)t->a, (int64_t)t->b);
-    return diff(msg, cap, "%s%s: model=%" PRIu64 " (0x%" PRIx64 ") library=%" PRIu64
-                " (0x%" PRIx64 ")", where, t->name, t->a, t->a, t->b, t->b);
+    return diff(msg, cap,
+                "%s%s: model=%" PRIu64 " (0x%" PRIx64 ") library=%" PRIu64 " (0x%" PRIx64 ")",
+                where, t->name, t->a, t->a, t->b, t->b);
 }
 
-static int cmp_stats(const model_space *m, const memdev_space *sp, char *msg, size_t cap)
-{
+static int cmp_stats(const model_space *m, const memdev_space *sp, char *msg, size_t cap) {
     memdev_stats a, b;
     size_t n, i;
     model_stats_get(m, &a);
@@ -1073,9 +1007,8 @@ static int cmp_stats(const model_space *m, const memdev_space *sp, char *msg, si
     }
 }
 
-static int cmp_info(const memdev_device_info *a, const memdev_device_info *b, size_t idx,
-                    char *msg, size_t cap)
-{
+static int cmp_info(const memdev_device_info *a, const memdev_device_info *b, size_t idx, char *msg,
+                    size_t cap) {
     char where[300];
     size_t n, i;
     field_cmp t[] = {
@@ -1102,8 +1035,8 @@ static int cmp_info(const memdev_device_info *a, const memdev_device_info *b, si
                     str_or_null(b->id));
     n = sizeof t / sizeof t[0];
     i = first_diff(t, n);
-    bool memdev_differs = (a->memdev == NULL) != (b->memdev == NULL) ||
-                          (a->memdev && !str_eq(a->memdev, b->memdev));
+    bool memdev_differs =
+        (a->memdev == NULL) != (b->memdev == NULL) || (a->memdev && !str_eq(a->memdev, b->memdev));
     if (i == n && !memdev_differs)
         return 0; /* the message is formatted only when something differs */
     snprintf(where, sizeof where, "device #%zu '%s' ", idx, a->id);
@@ -1121,8 +1054,7 @@ typedef struct cmp_ctx {
     int rc;
 } cmp_ctx;
 
-static int cmp_visit(void *vctx, const memdev_device_info *lib)
-{
+static int cmp_visit(void *vctx, const memdev_device_info *lib) {
     cmp_ctx *c = vctx;
     memdev_device_info mine;
     if (c->idx >= c->m->n_devs) {
@@ -1143,8 +1075,7 @@ typedef struct stop_ctx {
     bool wrong;
 } stop_ctx;
 
-static int stop_visit(void *vctx, const memdev_device_info *lib)
-{
+static int stop_visit(void *vctx, const memdev_device_info *lib) {
     stop_ctx *s = vctx;
     if (s->seen >= s->m->n_devs || !lib->id || !str_eq(lib->id, s->m->devs[s->seen].id))
         s->wrong = true;
@@ -1152,26 +1083,27 @@ static int stop_visit(void *vctx, const memdev_device_info *lib)
 }
 
 static int cmp_stop(const model_space *m, const memdev_space *sp, size_t at, char *msg,
-                    size_t cap)
-{
+                    size_t cap) {
     stop_ctx s = {m, at, 0, false};
     int rc = memdev_foreach(sp, stop_visit, &s), want = 17 + (int)(at % 1000);
     if (rc != want || s.seen != at + 1 || s.wrong)
-        return diff(msg, cap, "memdev_foreach stopped at device #%zu: returned %d (want %d), "
-                    "%zu devices visited (want %zu)%s", at, rc, want, s.seen, at + 1,
-                    s.wrong ? ", not in list order" : "");
+        return diff(msg, cap,
+                    "memdev_foreach stopped at device #%zu: returned %d (want %d), "
+                    "%zu devices visited (want %zu)%s",
+                    at, rc, want, s.seen, at + 1, s.wrong ? ", not in list order" : "");
     return 0;
 }
 
-static int cmp_list(const model_space *m, const memdev_space *sp, char *msg, size_t cap)
-{
+static int cmp_list(const model_space *m, const memdev_space *sp, char *msg, size_t cap) {
     cmp_ctx c = {m, 0, msg, cap, 0};
     int rc = memdev_foreach(sp, cmp_visit, &c);
     if (c.rc)
         return c.rc;
     if (c.idx != m->n_devs)
-        return diff(msg, cap, "device list: model has %zu devices, library listed %zu (first "
-                    "missing: '%s')", m->n_devs, c.idx, m->devs[c.idx].id);
+        return diff(msg, cap,
+                    "device list: model has %zu devices, library listed %zu (first "
+                    "missing: '%s')",
+                    m->n_devs, c.idx, m->devs[c.idx].id);
     if (rc != 0)
         return diff(msg, cap, "memdev_foreach returned %d, its callback always 0", rc);
     /* at the first device (an empty one when there is one) and at the first placed one (the
@@ -1193,8 +1125,7 @@ static int cmp_list(const model_space *m, const memdev_space *sp, char *msg, siz
  * model_compare passes the whole device).
  */
 static int cmp_memslots(const model_dev *d, const memdev_space *sp, uint64_t lo, uint64_t hi,
-                        char *msg, size_t cap)
-{
+                        char *msg, size_t cap) {
     bool b = false;
     int rc;
     for (uint32_t i = 0; i < d->n; i++) {
@@ -1211,27 +1142,27 @@ static int cmp_memslots(const model_dev *d, const memdev_space *sp, uint64_t lo,
     }
     rc = memdev_memslot_mapped(sp, d->id, d->n, &b);
     if (rc != MEMDEV_EREMAPRANGE)
-        return diff(msg, cap, "memslot_mapped('%s', %u) (one past the last): model=%s "
-                    "library=%s", d->id, d->n, memdev_error_name(MEMDEV_EREMAPRANGE),
-                    memdev_error_name(rc));
+        return diff(msg, cap,
+                    "memslot_mapped('%s', %u) (one past the last): model=%s "
+                    "library=%s",
+                    d->id, d->n, memdev_error_name(MEMDEV_EREMAPRANGE), memdev_error_name(rc));
     return 0;
 }
 
 static int cmp_vmem_range(const model_dev *d, const memdev_space *sp, uint64_t lo, uint64_t hi,
-                          int want, char *msg, size_t cap)
-{
+                          int want, char *msg, size_t cap) {
     int got = -1;
     int rc = memdev_vmem_state(sp, d->id, lo, hi - lo, &got);
     if (rc != 0 || got != want)
-        return diff(msg, cap, "vmem_state('%s', 0x%" PRIx64 ", 0x%" PRIx64 "): model=%d "
-                    "library=%d (rc %s)", d->id, lo, hi - lo, want, got,
-                    memdev_error_name(rc));
+        return diff(msg, cap,
+                    "vmem_state('%s', 0x%" PRIx64 ", 0x%" PRIx64 "): model=%d "
+                    "library=%d (rc %s)",
+                    d->id, lo, hi - lo, want, got, memdev_error_name(rc));
     return 0;
 }
 
 /* The library's plugged blocks equal the model's extents exactly. */
-static int cmp_extents(const model_dev *d, const memdev_space *sp, char *msg, size_t cap)
-{
+static int cmp_extents(const model_dev *d, const memdev_space *sp, char *msg, size_t cap) {
     uint64_t cur = 0;
     int rc;
     for (size_t i = 0; i < d->n_ext; i++) {
@@ -1254,32 +1185,30 @@ static int cmp_extents(const model_dev *d, const memdev_space *sp, char *msg, si
  * model_compare O(devices + memslots) (a full scan per probe made --check cubic).
  */
 static int cmp_lookup(const model_space *m, size_t near, const memdev_space *sp, uint64_t gpa,
-                      char *msg, size_t cap)
-{
+                      char *msg, size_t cap) {
     memdev_lookup_result a, b;
     lookup_in(m, near ? near - 1 : 0, near + 2, gpa, &a);
     memset(&b, 0, sizeof b);
     memdev_lookup(sp, gpa, &b);
     if (a.found != b.found)
-        return diff(msg, cap, "lookup(0x%" PRIx64 ") found: model=%d ('%s') library=%d ('%s')",
-                    gpa, a.found, a.found ? a.id : "", b.found,
-                    b.found ? str_or_null(b.id) : "");
+        return diff(msg, cap, "lookup(0x%" PRIx64 ") found: model=%d ('%s') library=%d ('%s')", gpa,
+                    a.found, a.found ? a.id : "", b.found, b.found ? str_or_null(b.id) : "");
     if (!a.found)
         return 0;
     if (!b.id || !str_eq(a.id, b.id) || a.addr != b.addr || a.offset != b.offset ||
         a.memslot != b.memslot || a.mapped != b.mapped)
-        return diff(msg, cap, "lookup(0x%" PRIx64 "): model='%s' addr=0x%" PRIx64
-                    " offset=0x%" PRIx64 " memslot=%u mapped=%d; library='%s' addr=0x%" PRIx64
-                    " offset=0x%" PRIx64 " memslot=%u mapped=%d", gpa, a.id, a.addr, a.offset,
-                    a.memslot, a.mapped, str_or_null(b.id), b.addr, b.offset, b.memslot,
-                    b.mapped);
+        return diff(msg, cap,
+                    "lookup(0x%" PRIx64 "): model='%s' addr=0x%" PRIx64 " offset=0x%" PRIx64
+                    " memslot=%u mapped=%d; library='%s' addr=0x%" PRIx64 " offset=0x%" PRIx64
+                    " memslot=%u mapped=%d",
+                    gpa, a.id, a.addr, a.offset, a.memslot, a.mapped, str_or_null(b.id), b.addr,
+                    b.offset, b.memslot, b.mapped);
     return 0;
 }
 
 /* Lookups at the first and the last byte of memslot i of device di. */
-static int cmp_memslot_lookups(const model_space *m, size_t di, const memdev_space *sp,
-                               uint32_t i, char *msg, size_t cap)
-{
+static int cmp_memslot_lookups(const model_space *m, size_t di, const memdev_space *sp, uint32_t i,
+                               char *msg, size_t cap) {
     const model_dev *d = &m->devs[di];
     uint64_t off = (uint64_t)((u128)i * d->ms_size);
     int rc = cmp_lookup(m, di, sp, d->addr + off, msg, cap);
@@ -1296,8 +1225,7 @@ static int cmp_memslot_lookups(const model_space *m, size_t di, const memdev_spa
  * index arithmetic, which these samples cover at a fraction of the cost.
  */
 static int cmp_dev_lookups(const model_space *m, size_t di, const memdev_space *sp, char *msg,
-                           size_t cap)
-{
+                           size_t cap) {
     const model_dev *d = &m->devs[di];
     int rc = 0;
     if (d->addr > 0)
@@ -1318,8 +1246,7 @@ static int cmp_dev_lookups(const model_space *m, size_t di, const memdev_space *
     return rc;
 }
 
-int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_t cap)
-{
+int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_t cap) {
     int rc = cmp_stats(m, sp, msg, cap);
     if (!rc)
         rc = cmp_list(m, sp, msg, cap);
@@ -1355,10 +1282,9 @@ int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_
  * (a mixed answer), and any device of another kind (invalid-argument).
  */
 static int cmp_vmem_queries(const model_space *m, const model_dev *d, const memdev_space *sp,
-                            char *msg, size_t cap)
-{
-    uint64_t probe[][2] = {{0, 0}, {0, d->size + 1}, {d->size, 1}, {UINT64_MAX, 2}, {1, 1},
-                           {0, d->size}};
+                            char *msg, size_t cap) {
+    uint64_t probe[][2] = {{0, 0},          {0, d->size + 1}, {d->size, 1},
+                           {UINT64_MAX, 2}, {1, 1},           {0, d->size}};
     size_t n = sizeof probe / sizeof probe[0];
     if (d->kind == MEMDEV_VIRTIO_MEM && d->n_ext > 0 && d->ext[0].lo > 0)
         probe[n - 2][0] = d->ext[0].lo - 1, probe[n - 2][1] = 2;
@@ -1367,18 +1293,19 @@ static int cmp_vmem_queries(const model_space *m, const model_dev *d, const memd
         int ra = model_vmem_state(m, d->id, probe[k][0], probe[k][1], &a);
         int rb = memdev_vmem_state(sp, d->id, probe[k][0], probe[k][1], &b);
         if (ra != rb || (ra == 0 && a != b))
-            return diff(msg, cap, "vmem_state('%s', 0x%" PRIx64 ", 0x%" PRIx64 "): model=%s "
-                        "state %d library=%s state %d", d->id, probe[k][0], probe[k][1],
-                        memdev_error_name(ra), a, memdev_error_name(rb), b);
+            return diff(msg, cap,
+                        "vmem_state('%s', 0x%" PRIx64 ", 0x%" PRIx64 "): model=%s "
+                        "state %d library=%s state %d",
+                        d->id, probe[k][0], probe[k][1], memdev_error_name(ra), a,
+                        memdev_error_name(rb), b);
         if (d->kind != MEMDEV_VIRTIO_MEM || d->empty)
             break; /* one probe tells invalid-argument */
     }
     return 0;
 }
 
-static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, uint64_t lo,
-                   uint64_t hi, char *msg, size_t cap)
-{
+static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, uint64_t lo, uint64_t hi,
+                   char *msg, size_t cap) {
     const model_dev *d = &m->devs[i];
     memdev_device_info mine, lib;
     int rc = memdev_device_get(sp, d->id, &lib);
@@ -1398,9 +1325,8 @@ static int cmp_one(const model_space *m, size_t i, const memdev_space *sp, uint6
     return rc;
 }
 
-int model_compare_device(const model_space *m, const memdev_space *sp, const char *id,
-                         uint64_t lo, uint64_t hi, char *msg, size_t cap)
-{
+int model_compare_device(const model_space *m, const memdev_space *sp, const char *id, uint64_t lo,
+                         uint64_t hi, char *msg, size_t cap) {
     if (msg && cap > 0)
         msg[0] = '\0';
     const model_dev *d = find_dev(m, id);
@@ -1415,33 +1341,36 @@ int model_compare_device(const model_space *m, const memdev_space *sp, const cha
     if (rc == MEMDEV_EUNKNOWNID)
         rc = memdev_vmem_state(sp, id, 0, 1, &state);
     if (rc != MEMDEV_EUNKNOWNID)
-        return diff(msg, cap, "device_get/memslot_mapped/vmem_state('%s'): model=unknown-id "
-                    "library=%s", id, memdev_error_name(rc));
+        return diff(msg, cap,
+                    "device_get/memslot_mapped/vmem_state('%s'): model=unknown-id "
+                    "library=%s",
+                    id, memdev_error_name(rc));
     return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Dump                                                                                     */
 
-static const char *kind_str(memdev_kind k)
-{
+static const char *kind_str(memdev_kind k) {
     static const char *const names[] = {"dimm", "nvdimm", "virtio-pmem", "virtio-mem",
                                         "hv-balloon"};
     return (unsigned)k < (unsigned)MEMDEV_KIND_COUNT ? names[k] : "?";
 }
 
-static void dump_dev(const model_dev *d, FILE *f)
-{
+static void dump_dev(const model_dev *d, FILE *f) {
     memdev_device_info o;
     fill_info(d, &o);
-    fprintf(f, "  '%s' %s%s addr=0x%" PRIx64 " size=0x%" PRIx64 " requested_size=0x%" PRIx64
-            " align=0x%" PRIx64 " slot=%" PRId32 "\n", d->id, kind_str(d->kind),
-            d->empty ? " empty" : "", o.addr, o.size, o.requested_size, o.align, o.slot);
-    fprintf(f, "    memslots=%u memslot_size=0x%" PRIx64 " mapped=%u decided=%d block=0x%" PRIx64
+    fprintf(f,
+            "  '%s' %s%s addr=0x%" PRIx64 " size=0x%" PRIx64 " requested_size=0x%" PRIx64
+            " align=0x%" PRIx64 " slot=%" PRId32 "\n",
+            d->id, kind_str(d->kind), d->empty ? " empty" : "", o.addr, o.size, o.requested_size,
+            o.align, o.slot);
+    fprintf(f,
+            "    memslots=%u memslot_size=0x%" PRIx64 " mapped=%u decided=%d block=0x%" PRIx64
             " requested=0x%" PRIx64 " plugged=0x%" PRIx64 " label=0x%" PRIx64
-            " node=%s%u memdev=%s\n", o.memslots, o.memslot_size, o.mapped, o.decided, o.block,
-            o.requested, o.plugged, o.label, o.has_node ? "" : "(none)", o.node,
-            str_or_null(o.memdev));
+            " node=%s%u memdev=%s\n",
+            o.memslots, o.memslot_size, o.mapped, o.decided, o.block, o.requested, o.plugged,
+            o.label, o.has_node ? "" : "(none)", o.node, str_or_null(o.memdev));
     if (d->n > 0) {
         fprintf(f, "    map ");
         for (uint32_t i = 0; i < d->n; i++)
@@ -1454,20 +1383,22 @@ static void dump_dev(const model_dev *d, FILE *f)
         fprintf(f, "    ... %zu extents in all\n", d->n_ext);
 }
 
-void model_dump(const model_space *m, FILE *f)
-{
+void model_dump(const model_space *m, FILE *f) {
     memdev_stats s;
     model_stats_get(m, &s);
-    fprintf(f, "model: window base=0x%" PRIx64 " size=0x%" PRIx64 " budget=0x%" PRIx64
-            " dimm_slots=%u", m->base, m->size, m->budget, m->dimm_slots);
+    fprintf(
+        f, "model: window base=0x%" PRIx64 " size=0x%" PRIx64 " budget=0x%" PRIx64 " dimm_slots=%u",
+        m->base, m->size, m->budget, m->dimm_slots);
     if (m->has_kvm)
         fprintf(f, " kvm=%u/%u", m->kvm.max, m->kvm.other);
     for (uint32_t i = 0; i < m->n_vhost; i++)
         fprintf(f, " vhost=%u/%u", m->vhost[i].max, m->vhost[i].other);
-    fprintf(f, "\n  used_size=0x%" PRIx64 " plugged_size=0x%" PRIx64 " required=%u used=%u"
+    fprintf(f,
+            "\n  used_size=0x%" PRIx64 " plugged_size=0x%" PRIx64 " required=%u used=%u"
             " reserved=%u kvm_free=%u vhost_free=%u devices=%u dimm_slots_used=%u"
-            " largest_gap=0x%" PRIx64 "\n", s.used_size, s.plugged_size, s.required, s.used,
-            s.reserved, s.kvm_free, s.vhost_free, s.devices, s.dimm_slots_used, s.largest_gap);
+            " largest_gap=0x%" PRIx64 "\n",
+            s.used_size, s.plugged_size, s.required, s.used, s.reserved, s.kvm_free, s.vhost_free,
+            s.devices, s.dimm_slots_used, s.largest_gap);
     for (size_t i = 0; i < m->n_devs; i++)
         dump_dev(&m->devs[i], f);
 }

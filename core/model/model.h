@@ -34,8 +34,7 @@ void model_space_destroy(model_space *m);
 
 int model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *out);
 int model_unplug(model_space *m, const char *id);
-int model_vmem_request(model_space *m, const char *id, bool plug, uint64_t offset,
-                       uint64_t len);
+int model_vmem_request(model_space *m, const char *id, bool plug, uint64_t offset, uint64_t len);
 int model_vmem_resize(model_space *m, const char *id, uint64_t requested);
 int model_balloon_map(model_space *m, const char *id, uint32_t index, bool map);
 int model_vhost_add(model_space *m, memdev_limit limit);
@@ -52,8 +51,7 @@ int model_memslot_mapped(const model_space *m, const char *id, uint32_t index, b
  * Byte granular (off and len need not be block multiples); len == 0 or a range that wraps or
  * leaves the device is MEMDEV_EREMAPRANGE; not a (non-empty) virtio-mem is MEMDEV_EINVAL.
  */
-int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_t len,
-                     int *state);
+int model_vmem_state(const model_space *m, const char *id, uint64_t off, uint64_t len, int *state);
 
 /*
  * Compares everything observable through the public API: stats (all fields), the device list
@@ -72,8 +70,8 @@ int model_compare(const model_space *m, const memdev_space *sp, char *msg, size_
  * (what an operation touched; 0, UINT64_MAX for all) and the first, middle and last.
  * O(memslots + extents) plus the model's scans. 0, or MEMDEV_EINVARIANT with msg.
  */
-int model_compare_device(const model_space *m, const memdev_space *sp, const char *id,
-                         uint64_t lo, uint64_t hi, char *msg, size_t cap);
+int model_compare_device(const model_space *m, const memdev_space *sp, const char *id, uint64_t lo,
+                         uint64_t hi, char *msg, size_t cap);
 
 /* Human-readable dump of the model state (config, counters, devices) for divergence reports. */
 void model_dump(const model_space *m, FILE *f);

@@ -23,14 +23,22 @@ int memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *ou
     }
     const struct dev *v = space_dev(sp, DEV_INDEX(word));
     if (word & DEV_FAST) {
-        *out = (memdev_lookup_result){.found = true, .id = v->id, .addr = first,
-                                      .offset = gpa - first, .memslot = 0, .mapped = true};
+        *out = (memdev_lookup_result){.found = true,
+                                      .id = v->id,
+                                      .addr = first,
+                                      .offset = gpa - first,
+                                      .memslot = 0,
+                                      .mapped = true};
         return 0;
     }
     uint64_t off = gpa - first, idx = off / dev_memslot_size(v);
     uint32_t slot = idx >= dev_nslots(v) ? dev_nslots(v) - 1 : (uint32_t)idx;
-    *out = (memdev_lookup_result){.found = true, .id = dev_id(v), .addr = first, .offset = off,
-                                  .memslot = slot, .mapped = memslot_is_mapped(v, slot)};
+    *out = (memdev_lookup_result){.found = true,
+                                  .id = dev_id(v),
+                                  .addr = first,
+                                  .offset = off,
+                                  .memslot = slot,
+                                  .mapped = memslot_is_mapped(v, slot)};
     (void)last;
     return 0;
 }
@@ -336,9 +344,9 @@ static void digest_dev(uint64_t *h, const struct dev *v) {
     if (!digest_kind_state(v))
         return;
     const struct dev_x *x = v->x;
-    const uint64_t xw[] = {x ? x->req_size : v->size, x ? x->label : 0, dev_block(v),
-                           v->requested,              dev_memslot_size(v), dev_plugged(v),
-                           x ? x->n_ext : 0};
+    const uint64_t xw[] = {
+        x ? x->req_size : v->size, x ? x->label : 0, dev_block(v),    v->requested,
+        dev_memslot_size(v),       dev_plugged(v),   x ? x->n_ext : 0};
     for (size_t i = 0; i < sizeof xw / sizeof xw[0]; i++)
         mix(h, xw[i]);
     if (!x)
@@ -389,9 +397,8 @@ static size_t dev_heap_bytes(const struct dev *v) {
 }
 
 size_t memdev_memory_bytes(const memdev_space *sp) {
-    size_t n = sizeof *sp + wtree_memory(&sp->tree) +
-               (size_t)sp->dev_used * sizeof(struct dev) + (size_t)sp->dpages * 63 +
-               (size_t)sp->dpage_cap * 2 * sizeof sp->dpage[0] +
+    size_t n = sizeof *sp + wtree_memory(&sp->tree) + (size_t)sp->dev_used * sizeof(struct dev) +
+               (size_t)sp->dpages * 63 + (size_t)sp->dpage_cap * 2 * sizeof sp->dpage[0] +
                (sp->nbuckets ? (size_t)sp->nbuckets * sizeof(struct id_bucket) + 63 : 0) +
                (size_t)sp->empty_cap * sizeof(uint32_t) +
                (size_t)sp->vhost_cap * sizeof sp->vhost[0];

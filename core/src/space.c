@@ -1002,8 +1002,7 @@ int memdev_unplug(memdev_space *sp, const char *id) {
                           memdev_kind_name((memdev_kind)v->kind));
     if (v->kind == MEMDEV_VIRTIO_MEM && (dev_plugged(v) || v->requested))
         return space_fail(sp, MEMDEV_EBUSY, "'%s' has 0x%llx bytes plugged and 0x%llx requested",
-                          id, (unsigned long long)dev_plugged(v),
-                          (unsigned long long)v->requested);
+                          id, (unsigned long long)dev_plugged(v), (unsigned long long)v->requested);
     wtree_remove(&sp->tree, v->addr);
     if (dev_slot(v) >= 0) {
         sp->slot_map[dev_slot(v) / 64] &= ~(1ull << (dev_slot(v) % 64));

@@ -42,12 +42,12 @@ struct dev_x {
 #define ID_INLINE 16 /* an id of up to 15 bytes lives in the record */
 
 enum dev_flag {
-    DF_LIVE = 1,       /* the record holds a plugged device */
-    DF_EMPTY = 2,      /* hv-balloon without a backend */
-    DF_DECIDED = 4,    /* memslot count decided at plug */
-    DF_DYNAMIC = 8,    /* virtio-mem dynamic-memslots=on */
-    DF_HAS_NODE = 16,  /* node given */
-    DF_LONG_ID = 32,   /* id is on the heap: its pointer is in id[0..7] */
+    DF_LIVE = 1,      /* the record holds a plugged device */
+    DF_EMPTY = 2,     /* hv-balloon without a backend */
+    DF_DECIDED = 4,   /* memslot count decided at plug */
+    DF_DYNAMIC = 8,   /* virtio-mem dynamic-memslots=on */
+    DF_HAS_NODE = 16, /* node given */
+    DF_LONG_ID = 32,  /* id is on the heap: its pointer is in id[0..7] */
 };
 
 /*
@@ -59,7 +59,7 @@ enum dev_flag {
  * `addr` links the free list.
  */
 struct dev {
-    char id[ID_INLINE]; /* NUL-padded; or (DF_LONG_ID) a heap pointer in the first 8 bytes */
+    char id[ID_INLINE];  /* NUL-padded; or (DF_LONG_ID) a heap pointer in the first 8 bytes */
     uint64_t addr, size; /* region: placed and budgeted */
     uint64_t requested;  /* virtio-mem requested size */
     struct dev_x *x;     /* NULL unless the kind state above is needed */

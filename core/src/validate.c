@@ -88,8 +88,8 @@ static int check_memslots(struct vctx *c, const struct dev *d) {
 /* [S4]: virtio-mem extents, plugged bytes, and per-memslot fill (mapped <=> plugged inside). */
 static int check_vmem(struct vctx *c, const struct dev *d) {
     uint64_t block = dev_block(d); /* block_log2 is a 6-bit field: no shift past 63 */
-    if (block < (1ull << 20) || d->size % block ||
-        d->requested % block || d->requested > d->size || dev_align(d) < block)
+    if (block < (1ull << 20) || d->size % block || d->requested % block || d->requested > d->size ||
+        dev_align(d) < block)
         return bad(c, "virtio-mem '%s': block 0x%llx, size 0x%llx, requested 0x%llx [S4]",
                    dev_id(d), X(block), X(d->size), X(d->requested));
     const struct dev_x *v = d->x;
@@ -145,8 +145,8 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
             return bad(c, "empty device '%s' is a %s", dev_id(v),
                        memdev_kind_name((memdev_kind)v->kind));
         /* its kind state, if any, holds only the backend name: no memslots, nothing mapped */
-        if (v->x && (v->x->nslots || v->x->nmapped || v->x->plugged || v->x->n_ext ||
-                     dev_decided(v)))
+        if (v->x &&
+            (v->x->nslots || v->x->nmapped || v->x->plugged || v->x->n_ext || dev_decided(v)))
             return bad(c, "empty hv-balloon '%s' has %u memslots, %u mapped, 0x%llx plugged",
                        dev_id(v), v->x->nslots, v->x->nmapped, X(v->x->plugged));
         return 0;

@@ -139,8 +139,7 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
         return space_fail(
             sp, MEMDEV_EREMAPLIMIT,
             "plugging 0x%llx more bytes exceeds the requested 0x%llx (0x%llx plugged)",
-            (unsigned long long)len, (unsigned long long)d->requested,
-            (unsigned long long)plugged);
+            (unsigned long long)len, (unsigned long long)d->requested, (unsigned long long)plugged);
     uint64_t end = off + len;
     struct dev_x *v = d->x;
     uint32_t i = v ? ext_search(v, off) : 0, n_ext = v ? v->n_ext : 0;
@@ -151,8 +150,7 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
                               "some blocks in [0x%llx, +0x%llx) are "
                               "already plugged",
                               (unsigned long long)off, (unsigned long long)len);
-        need_room =
-            !(i > 0 && v->ext[i - 1].end == off) && !(i < n_ext && v->ext[i].start == end);
+        need_room = !(i > 0 && v->ext[i - 1].end == off) && !(i < n_ext && v->ext[i].start == end);
     } else {
         if (i == n_ext || v->ext[i].start > off || v->ext[i].end < end)
             return space_fail(sp, MEMDEV_EREMAPSTATE,

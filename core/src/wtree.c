@@ -349,10 +349,11 @@ AVX2 static bool row_update_avx2(struct wt_inner *p, uint32_t r, const struct wt
         ql = _mm256_blendv_epi8(ql, ml, rl);
         qh = _mm256_blendv_epi8(qh, mh, rh);
     }
-    __m256i dl = _mm256_xor_si256(ql, pl), dh = _mm256_and_si256(_mm256_xor_si256(qh, ph), classes_hi);
+    __m256i dl = _mm256_xor_si256(ql, pl),
+            dh = _mm256_and_si256(_mm256_xor_si256(qh, ph), classes_hi);
     uint64_t a = ps->a & ns->a;
-    bool changed = !_mm256_testz_si256(_mm256_or_si256(dl, dh), _mm256_or_si256(dl, dh)) ||
-                   a != ps->a;
+    bool changed =
+        !_mm256_testz_si256(_mm256_or_si256(dl, dh), _mm256_or_si256(dl, dh)) || a != ps->a;
     sum_store_b(ps, ql, qh, a);
     return changed;
 }
@@ -379,8 +380,7 @@ AVX512 static void sum_add_gap_avx512(struct wt_sum *s, uint64_t g0, uint64_t le
     s->a = a;
 }
 
-AVX512 static void leaf_summary_avx512(const wtree *t, const struct wt_leaf *l,
-                                       struct wt_sum *s) {
+AVX512 static void leaf_summary_avx512(const wtree *t, const struct wt_leaf *l, struct wt_sum *s) {
     __m512i acc = _mm512_setzero_si512();
     uint64_t a = NONE;
     for (uint64_t h = l->holes; h; h &= h - 1) {
@@ -730,9 +730,9 @@ AVX512 static inline uint32_t leaf_rank_avx512(const struct wt_leaf *l, uint64_t
     __m512i k = _mm512_set1_epi64((long long)key);
     uint64_t m = 0;
     for (uint32_t j = 0; j < WT_LB / 8; j++)
-        m |= (uint64_t)_mm512_cmple_epu64_mask(_mm512_loadu_si512((const void *)&l->first[8 * j]),
-                                               k)
-             << (8 * j);
+        m |=
+            (uint64_t)_mm512_cmple_epu64_mask(_mm512_loadu_si512((const void *)&l->first[8 * j]), k)
+            << (8 * j);
     const __mmask8 rest = (__mmask8)((1u << (WT_LB % 8)) - 1);
     m |= (uint64_t)_mm512_mask_cmple_epu64_mask(
              rest, _mm512_maskz_loadu_epi64(rest, &l->first[WT_LB / 8 * 8]), k)
@@ -976,8 +976,7 @@ static void run_put(struct wt_leaf *l, uint32_t at, const struct wt_run *u, uint
 }
 
 /* Splits the full leaf l, the new entry going to position i; returns the new right leaf. */
-static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i,
-                                  const struct wt_new *x) {
+static struct wt_leaf *leaf_split(wtree *t, struct wt_leaf *l, uint32_t i, const struct wt_new *x) {
     uint32_t keep = split_point(i, WT_LB, 1);
     struct wt_leaf *r = leaf_alloc(t);
     struct wt_run u;
@@ -1732,8 +1731,7 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
         } else {
             const struct wt_wide_slot *w = wide_find(&t->wide, f);
             if (!w)
-                VFAIL(vs, "window tree: wide entry at 0x%llx is not in the wide table [I9]",
-                      X(f));
+                VFAIL(vs, "window tree: wide entry at 0x%llx is not in the wide table [I9]", X(f));
             e = w->last;
             if (e < f || pages_of(f, e))
                 VFAIL(vs,
@@ -1752,8 +1750,9 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
         vs->prev_last = e;
         vs->entries++;
         if (t->hint && t->hint(t->hint_ctx, l->dev[i]) != l)
-            VFAIL(vs, "window tree: entry at 0x%llx (dev 0x%x) is in leaf %u, its hint names "
-                      "another leaf [I8]",
+            VFAIL(vs,
+                  "window tree: entry at 0x%llx (dev 0x%x) is in leaf %u, its hint names "
+                  "another leaf [I8]",
                   X(f), l->dev[i], id);
     }
     if (l->holes != leaf_holes(t, l))
@@ -1763,8 +1762,8 @@ static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs,
     return 0;
 }
 
-static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vstate *vs,
-                  uint64_t gs, struct wt_sum *exact) {
+static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vstate *vs, uint64_t gs,
+                  struct wt_sum *exact) {
     if (lvl == t->height)
         return v_leaf(t, node, vs, gs, exact);
     const struct wt_inner *p = node;
@@ -1776,8 +1775,7 @@ static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vsta
     for (uint32_t r = 0; r < WT_IB; r++) {
         if (r >= p->n) {
             if (p->sep[r] != NONE)
-                VFAIL(vs, "window tree: node %u row %u past the end is not a sentinel [I2]", id,
-                      r);
+                VFAIL(vs, "window tree: node %u row %u past the end is not a sentinel [I2]", id, r);
             for (uint32_t k = 0; k < WT_K; k++)
                 if (p->row[r].s[k])
                     VFAIL(vs,

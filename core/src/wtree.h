@@ -18,8 +18,9 @@
 #define WT_LB 34 /* entries per leaf: 34 * 16 + 20 = 564 bytes in nine cache lines */
 _Static_assert(WT_LB <= 64, "a leaf's holes fit a 64-bit mask");
 #ifndef WT_IB
-#define WT_IB 8 /* children per inner node: sep[] and child[] are one line each (16 for fewer
-                   levels; see bench/README.md: the fuzzer then rarely reaches an inner split) */
+#define WT_IB                                                                                      \
+    8 /* children per inner node: sep[] and child[] are one line each (16 for fewer                \
+         levels; see bench/README.md: the fuzzer then rarely reaches an inner split) */
 #endif
 #define WT_K 7     /* alignment classes with exact per-row summaries (with the mask: one line) */
 #define WT_MAXH 24 /* bound on the height: 8^22 leaves is far beyond 2^32 entries */
@@ -118,7 +119,7 @@ typedef struct wtree {
     wt_hint_fn hint;
     void *hint_ctx;
     struct wt_wide wide; /* last bytes of the entries whose size pages[] cannot hold */
-    uint8_t simd; /* kernels: WT_SCALAR, WT_AVX2, WT_AVX512 (same results; tests run each) */
+    uint8_t simd;        /* kernels: WT_SCALAR, WT_AVX2, WT_AVX512 (same results; tests run each) */
 } wtree;
 
 /* Where an entry goes: the path to a leaf and a position in it (first fit or descent). */
@@ -164,8 +165,7 @@ bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, ui
  * Lowest-addressed entry overlapping [first, last]: true and *dev. When false and pos is not
  * NULL, *pos is where [first, last] goes.
  */
-bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev,
-                         wt_pos *pos);
+bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev, wt_pos *pos);
 /* Largest free range of the window (bytes). */
 uint64_t wtree_largest_gap(const wtree *t);
 

@@ -11,8 +11,7 @@
 #include <string.h>
 
 /* A token the parser would read back unchanged: non-empty, no whitespace, '#', control. */
-static bool token_ok(const char *s, bool allow_eq)
-{
+static bool token_ok(const char *s, bool allow_eq) {
     if (!s || !*s)
         return false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
@@ -21,8 +20,7 @@ static bool token_ok(const char *s, bool allow_eq)
     return true;
 }
 
-static int format_space(struct sbuf *sb, const struct trace_op *op)
-{
+static int format_space(struct sbuf *sb, const struct trace_op *op) {
     const memdev_config *cfg = &op->config;
     if (cfg->n_vhost > TRACE_MAX_VHOST)
         return -1;
@@ -35,8 +33,7 @@ static int format_space(struct sbuf *sb, const struct trace_op *op)
     return 0;
 }
 
-static int format_plug(struct sbuf *sb, const struct trace_op *op)
-{
+static int format_plug(struct sbuf *sb, const struct trace_op *op) {
     const memdev_device_desc *d = &op->desc;
     const char *kind = memdev_kind_name(d->kind);
     if (!kind && d->kind == MEMDEV_KIND_COUNT && token_ok(op->kind_text, false))
@@ -72,8 +69,7 @@ static int format_plug(struct sbuf *sb, const struct trace_op *op)
     return 0;
 }
 
-int format_expect(struct sbuf *sb, const struct trace_expect *e)
-{
+int format_expect(struct sbuf *sb, const struct trace_expect *e) {
     if (e->code != 0) {
         if (e->code >= 0 || e->code < MEMDEV_ENOMEM)
             return -1;
@@ -98,17 +94,22 @@ int format_expect(struct sbuf *sb, const struct trace_expect *e)
     return 0;
 }
 
-int format_into(struct sbuf *sb, const struct trace_op *op)
-{
+int format_into(struct sbuf *sb, const struct trace_op *op) {
     const char *name = trace_op_name(op->type);
     switch (op->type) {
-    case TRACE_OP_NONE: return 0;
-    case TRACE_OP_SPACE: return format_space(sb, op);
-    case TRACE_OP_PLUG: return format_plug(sb, op);
-    case TRACE_OP_EXPECT: return format_expect(sb, &op->expect);
+    case TRACE_OP_NONE:
+        return 0;
+    case TRACE_OP_SPACE:
+        return format_space(sb, op);
+    case TRACE_OP_PLUG:
+        return format_plug(sb, op);
+    case TRACE_OP_EXPECT:
+        return format_expect(sb, &op->expect);
     case TRACE_OP_STATS:
     case TRACE_OP_LIST:
-    case TRACE_OP_INFO: sb_str(sb, name); return 0;
+    case TRACE_OP_INFO:
+        sb_str(sb, name);
+        return 0;
     case TRACE_OP_FAIL_ALLOC:
         sb_str(sb, name);
         if (op->fail_mask && op->fail_mask != 0xFF)
@@ -117,30 +118,37 @@ int format_into(struct sbuf *sb, const struct trace_op *op)
     case TRACE_OP_VHOST_ADD:
         sb_addf(sb, "vhost-add %" PRIu32 "/%" PRIu32, op->limit.max, op->limit.other);
         return 0;
-    case TRACE_OP_LOOKUP: sb_addf(sb, "lookup 0x%" PRIx64, op->gpa); return 0;
+    case TRACE_OP_LOOKUP:
+        sb_addf(sb, "lookup 0x%" PRIx64, op->gpa);
+        return 0;
     case TRACE_OP_FREE:
         sb_addf(sb, "free 0x%" PRIx64 " align=0x%" PRIx64, op->size, op->align);
         return 0;
-    default: break;
+    default:
+        break;
     }
     if ((unsigned)op->type >= TRACE_OP_TYPE_COUNT || !token_ok(op->id, false))
         return -1;
     sb_addf(sb, "%s %s", name, op->id);
     switch (op->type) {
     case TRACE_OP_VMEM:
-        sb_addf(sb, " %s 0x%" PRIx64 " 0x%" PRIx64, op->vmem_plug ? "plug" : "unplug",
-                op->offset, op->length);
+        sb_addf(sb, " %s 0x%" PRIx64 " 0x%" PRIx64, op->vmem_plug ? "plug" : "unplug", op->offset,
+                op->length);
         break;
-    case TRACE_OP_RESIZE: sb_addf(sb, " requested=0x%" PRIx64, op->requested); break;
+    case TRACE_OP_RESIZE:
+        sb_addf(sb, " requested=0x%" PRIx64, op->requested);
+        break;
     case TRACE_OP_MAP:
-    case TRACE_OP_UNMAP: sb_addf(sb, " %" PRIu32, op->index); break;
-    default: break;
+    case TRACE_OP_UNMAP:
+        sb_addf(sb, " %" PRIu32, op->index);
+        break;
+    default:
+        break;
     }
     return 0;
 }
 
-int trace_format_op(const struct trace_op *op, char *buf, size_t cap)
-{
+int trace_format_op(const struct trace_op *op, char *buf, size_t cap) {
     struct sbuf sb = {0};
     int rc = format_into(&sb, op);
     if (rc == 0 && (sb.oom || sb.len > (size_t)INT32_MAX))

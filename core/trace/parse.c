@@ -14,15 +14,14 @@
 #include <string.h>
 
 struct pctx {
-    char *line;        /* the op's copy of the line, NUL-terminated, cut in place */
+    char *line; /* the op's copy of the line, NUL-terminated, cut in place */
     char *cur;
-    size_t end_col;    /* column just past the last byte of content */
+    size_t end_col; /* column just past the last byte of content */
     struct trace_diag *diag;
 };
 
 PRINTF_LIKE(3, 4)
-static int perr(struct pctx *c, size_t col, const char *fmt, ...)
-{
+static int perr(struct pctx *c, size_t col, const char *fmt, ...) {
     va_list ap;
     c->diag->col = col;
     va_start(ap, fmt);
@@ -35,14 +34,12 @@ static int perr(struct pctx *c, size_t col, const char *fmt, ...)
 #define QLEN 48
 #define QTOK(t) (int)(strlen(t) > QLEN ? QLEN : strlen(t)), (t), (strlen(t) > QLEN ? "..." : "")
 
-static bool is_space(char ch)
-{
+static bool is_space(char ch) {
     return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
 /* Next whitespace-separated token (NUL-terminated in place), or NULL at the end. */
-static char *next_tok(struct pctx *c, size_t *col)
-{
+static char *next_tok(struct pctx *c, size_t *col) {
     while (is_space(*c->cur))
         c->cur++;
     if (*c->cur == '\0')
@@ -56,8 +53,7 @@ static char *next_tok(struct pctx *c, size_t *col)
     return t;
 }
 
-static int digit_value(char ch, unsigned base)
-{
+static int digit_value(char ch, unsigned base) {
     int d;
     if (ch >= '0' && ch <= '9')
         d = ch - '0';
@@ -70,20 +66,27 @@ static int digit_value(char ch, unsigned base)
     return (unsigned)d < base ? d : -1;
 }
 
-static unsigned suffix_shift(char ch)
-{
+static unsigned suffix_shift(char ch) {
     switch (ch) {
-    case 'K': case 'k': return 10;
-    case 'M': case 'm': return 20;
-    case 'G': case 'g': return 30;
-    case 'T': case 't': return 40;
-    default: return 0;
+    case 'K':
+    case 'k':
+        return 10;
+    case 'M':
+    case 'm':
+        return 20;
+    case 'G':
+    case 'g':
+        return 30;
+    case 'T':
+    case 't':
+        return 40;
+    default:
+        return 0;
     }
 }
 
 /* Parses decimal / 0x hex with an optional binary suffix. 0, or -1 with the diag filled. */
-static int parse_u64(struct pctx *c, const char *s, size_t col, uint64_t *out)
-{
+static int parse_u64(struct pctx *c, const char *s, size_t col, uint64_t *out) {
     const char *p = s;
     unsigned base = 10;
     uint64_t v = 0;
@@ -116,8 +119,7 @@ static int parse_u64(struct pctx *c, const char *s, size_t col, uint64_t *out)
     return 0;
 }
 
-static int parse_u32(struct pctx *c, const char *s, size_t col, uint32_t *out)
-{
+static int parse_u32(struct pctx *c, const char *s, size_t col, uint32_t *out) {
     uint64_t v;
     if (parse_u64(c, s, col, &v))
         return -1;
@@ -132,8 +134,7 @@ static int parse_u32(struct pctx *c, const char *s, size_t col, uint32_t *out)
  * 2^32-1 (out of range: DIMM slot, slot count, memslot index): saturates instead of
  * rejecting, so the library, not the parser, reports it (invalid-slot, remap-range, ...).
  */
-static int parse_u32_sat(struct pctx *c, const char *s, size_t col, uint32_t *out)
-{
+static int parse_u32_sat(struct pctx *c, const char *s, size_t col, uint32_t *out) {
     uint64_t v;
     if (parse_u64(c, s, col, &v))
         return -1;
@@ -142,8 +143,7 @@ static int parse_u32_sat(struct pctx *c, const char *s, size_t col, uint32_t *ou
 }
 
 /* MAX[/OTHER], OTHER defaults to 0. Cuts s at the '/'. */
-static int parse_limit(struct pctx *c, char *s, size_t col, memdev_limit *out)
-{
+static int parse_limit(struct pctx *c, char *s, size_t col, memdev_limit *out) {
     char *slash = strchr(s, '/');
     out->other = 0;
     if (slash) {
@@ -155,8 +155,7 @@ static int parse_limit(struct pctx *c, char *s, size_t col, memdev_limit *out)
 }
 
 /* Copies the line, strips the comment, rejects control bytes. */
-static int prepare_line(struct trace_op *op, struct pctx *c, const char *text, size_t len)
-{
+static int prepare_line(struct trace_op *op, struct pctx *c, const char *text, size_t len) {
     if (op->store_cap_ < len + 1 || !op->store_) {
         size_t cap = len + 1 < 128 ? 128 : len + 1;
         char *np = realloc(op->store_, cap);
@@ -180,8 +179,7 @@ static int prepare_line(struct trace_op *op, struct pctx *c, const char *text, s
     return 0;
 }
 
-static int find_op(const char *name, enum trace_op_type *type)
-{
+static int find_op(const char *name, enum trace_op_type *type) {
     for (unsigned i = 1; i < TRACE_OP_TYPE_COUNT; i++) {
         if (strcmp(trace_op_names[i], name) == 0) {
             *type = (enum trace_op_type)i;
@@ -191,8 +189,7 @@ static int find_op(const char *name, enum trace_op_type *type)
     return 0;
 }
 
-static int find_key(const char *name, enum key_id *key)
-{
+static int find_key(const char *name, enum key_id *key) {
     for (unsigned i = 0; i < K_COUNT; i++) {
         if (strcmp(trace_key_names[i], name) == 0) {
             *key = (enum key_id)i;
@@ -204,8 +201,7 @@ static int find_key(const char *name, enum key_id *key)
 
 /* One key=value of `expect ok`. */
 static int apply_expect_key(struct pctx *c, struct trace_expect *e, enum key_id key, char *val,
-                            size_t vcol)
-{
+                            size_t vcol) {
     if (key == K_ID) {
         if (*val == '\0')
             return perr(c, vcol, "empty value for 'id'");
@@ -228,20 +224,21 @@ static int apply_expect_key(struct pctx *c, struct trace_expect *e, enum key_id 
 }
 
 /* Applies one key=value (value already split off) to the op. */
-static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char *val,
-                     size_t vcol)
-{
+static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char *val, size_t vcol) {
     memdev_config *cfg = &op->config;
     memdev_device_desc *d = &op->desc;
     bool plug = op->type == TRACE_OP_PLUG;
     if (op->type == TRACE_OP_EXPECT)
         return apply_expect_key(c, &op->expect, key, val, vcol);
     switch (key) {
-    case K_BASE: return parse_u64(c, val, vcol, &cfg->base);
+    case K_BASE:
+        return parse_u64(c, val, vcol, &cfg->base);
     case K_SIZE:
         return parse_u64(c, val, vcol, plug ? &d->size : &cfg->size);
-    case K_BUDGET: return parse_u64(c, val, vcol, &cfg->budget);
-    case K_SLOTS: return parse_u32_sat(c, val, vcol, &cfg->dimm_slots);
+    case K_BUDGET:
+        return parse_u64(c, val, vcol, &cfg->budget);
+    case K_SLOTS:
+        return parse_u32_sat(c, val, vcol, &cfg->dimm_slots);
     case K_KVM:
         cfg->has_kvm = true;
         return parse_limit(c, val, vcol, &cfg->kvm);
@@ -249,14 +246,17 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
         if (cfg->n_vhost >= TRACE_MAX_VHOST)
             return perr(c, vcol, "more than %u vhost= options", TRACE_MAX_VHOST);
         return parse_limit(c, val, vcol, &op->vhost[cfg->n_vhost++]);
-    case K_ALIGN: return parse_u64(c, val, vcol, plug ? &d->align : &op->align);
+    case K_ALIGN:
+        return parse_u64(c, val, vcol, plug ? &d->align : &op->align);
     case K_ADDR:
         d->fields |= MEMDEV_F_ADDR;
         return parse_u64(c, val, vcol, &d->addr);
     case K_SLOT:
         d->fields |= MEMDEV_F_SLOT;
         return parse_u32_sat(c, val, vcol, &d->slot);
-    case K_BLOCK: d->fields |= MEMDEV_F_BLOCK; return parse_u64(c, val, vcol, &d->block);
+    case K_BLOCK:
+        d->fields |= MEMDEV_F_BLOCK;
+        return parse_u64(c, val, vcol, &d->block);
     case K_DYNAMIC:
         d->fields |= MEMDEV_F_DYNAMIC;
         if (strcmp(val, "on") == 0)
@@ -271,8 +271,12 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
             return parse_u64(c, val, vcol, &op->requested);
         d->fields |= MEMDEV_F_REQUESTED;
         return parse_u64(c, val, vcol, &d->requested);
-    case K_LABEL: d->fields |= MEMDEV_F_LABEL; return parse_u64(c, val, vcol, &d->label);
-    case K_NODE: d->fields |= MEMDEV_F_NODE; return parse_u32(c, val, vcol, &d->node);
+    case K_LABEL:
+        d->fields |= MEMDEV_F_LABEL;
+        return parse_u64(c, val, vcol, &d->label);
+    case K_NODE:
+        d->fields |= MEMDEV_F_NODE;
+        return parse_u32(c, val, vcol, &d->node);
     case K_MEMDEV:
         if (*val == '\0')
             return perr(c, vcol, "empty value for 'memdev'");
@@ -289,15 +293,14 @@ static int apply_key(struct pctx *c, struct trace_op *op, enum key_id key, char 
         op->fail_mask = (uint8_t)m;
         return 0;
     }
-    default: break;
+    default:
+        break;
     }
     return perr(c, vcol, "internal: unhandled key");
 }
 
-
 /* Parses the key=value options (and plug's bare `empty`) after the operands. */
-static int parse_options(struct pctx *c, struct trace_op *op, uint32_t *seen)
-{
+static int parse_options(struct pctx *c, struct trace_op *op, uint32_t *seen) {
     const char *opname = trace_op_names[op->type];
     uint32_t allowed = trace_op_syntax[op->type].keys;
     size_t col;
@@ -335,8 +338,7 @@ static int parse_options(struct pctx *c, struct trace_op *op, uint32_t *seen)
 
 /* Reads the next operand; it may not look like an option. */
 static int need_operand(struct pctx *c, const struct trace_op *op, unsigned i, char **tok,
-                        size_t *col)
-{
+                        size_t *col) {
     const char *what = trace_op_syntax[op->type].operands[i];
     *tok = next_tok(c, col);
     if (!*tok)
@@ -347,8 +349,7 @@ static int need_operand(struct pctx *c, const struct trace_op *op, unsigned i, c
     return 0;
 }
 
-static int parse_expect(struct pctx *c, struct trace_op *op)
-{
+static int parse_expect(struct pctx *c, struct trace_op *op) {
     char *t;
     size_t col;
     uint32_t seen = 0;
@@ -364,8 +365,7 @@ static int parse_expect(struct pctx *c, struct trace_op *op)
         return 0;
     }
     if (strcmp(t, "error") != 0)
-        return perr(c, col, "expect: expected 'ok', 'error' or 'none', got '%.*s%s'",
-                    QTOK(t));
+        return perr(c, col, "expect: expected 'ok', 'error' or 'none', got '%.*s%s'", QTOK(t));
     t = next_tok(c, &col);
     if (!t)
         return perr(c, c->end_col, "expect error: missing CODE");
@@ -380,8 +380,7 @@ static int parse_expect(struct pctx *c, struct trace_op *op)
 }
 
 /* Interprets the positional operands of one op. */
-static int parse_operands(struct pctx *c, struct trace_op *op)
-{
+static int parse_operands(struct pctx *c, struct trace_op *op) {
     char *t[4] = {NULL, NULL, NULL, NULL};
     size_t col[4] = {0, 0, 0, 0};
     unsigned n = trace_op_syntax[op->type].n_operands;
@@ -422,15 +421,17 @@ static int parse_operands(struct pctx *c, struct trace_op *op)
             *slash = '/';
         return rc;
     }
-    case TRACE_OP_LOOKUP: return parse_u64(c, t[0], col[0], &op->gpa);
-    case TRACE_OP_FREE: return parse_u64(c, t[0], col[0], &op->size);
-    default: return 0;
+    case TRACE_OP_LOOKUP:
+        return parse_u64(c, t[0], col[0], &op->gpa);
+    case TRACE_OP_FREE:
+        return parse_u64(c, t[0], col[0], &op->size);
+    default:
+        return 0;
     }
 }
 
 /* Checks that required keys are present. */
-static int check_required(struct pctx *c, const struct trace_op *op, uint32_t seen)
-{
+static int check_required(struct pctx *c, const struct trace_op *op, uint32_t seen) {
     static const enum key_id space_keys[] = {K_BASE, K_SIZE, K_BUDGET};
     if (op->type == TRACE_OP_SPACE) {
         for (unsigned i = 0; i < 3; i++)
@@ -445,8 +446,7 @@ static int check_required(struct pctx *c, const struct trace_op *op, uint32_t se
     return 0;
 }
 
-static void op_reset(struct trace_op *op, size_t lineno)
-{
+static void op_reset(struct trace_op *op, size_t lineno) {
     char *store = op->store_;
     size_t cap = op->store_cap_;
     memset(op, 0, sizeof *op);
@@ -457,21 +457,18 @@ static void op_reset(struct trace_op *op, size_t lineno)
     op->align = MEMDEV_DEFAULT_ALIGN;
 }
 
-void trace_op_init(struct trace_op *op)
-{
+void trace_op_init(struct trace_op *op) {
     memset(op, 0, sizeof *op);
 }
 
-void trace_op_release(struct trace_op *op)
-{
+void trace_op_release(struct trace_op *op) {
     free(op->store_);
     op->store_ = NULL;
     op->store_cap_ = 0;
 }
 
 int trace_parse_line(struct trace_op *op, const char *text, size_t len, size_t lineno,
-                     struct trace_diag *diag)
-{
+                     struct trace_diag *diag) {
     struct pctx c = {.diag = diag};
     diag->line = lineno;
     diag->col = 0;

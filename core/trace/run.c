@@ -23,13 +23,12 @@
 struct op_result {
     int rc;
     bool empty, is_lookup, found;
-    uint32_t has;                  /* (1u << trace_expect_key) for each value present */
+    uint32_t has; /* (1u << trace_expect_key) for each value present */
     uint64_t val[TRACE_EXP_COUNT];
     char id[MEMDEV_MAX_ID_LEN + 1]; /* lookup: the device found */
 };
 
-static void set_val(struct op_result *res, enum trace_expect_key k, uint64_t v)
-{
+static void set_val(struct op_result *res, enum trace_expect_key k, uint64_t v) {
     res->has |= 1u << k;
     res->val[k] = v;
 }
@@ -37,21 +36,20 @@ static void set_val(struct op_result *res, enum trace_expect_key k, uint64_t v)
 struct trace_runner {
     const char *name;
     struct trace_options opt;
-    lockstep *ls;                /* the space (and in check mode the model) */
-    bool fail_next;              /* a fail-alloc line precedes the next operation */
+    lockstep *ls;   /* the space (and in check mode the model) */
+    bool fail_next; /* a fail-alloc line precedes the next operation */
     uint8_t fail_mask;
     int status;
     bool stopped;
     bool have_prev;
     struct op_result prev;
-    size_t prev_line;            /* line of the operation `prev` came from */
-    size_t last_line;            /* last line seen */
+    size_t prev_line; /* line of the operation `prev` came from */
+    size_t last_line; /* last line seen */
     struct sbuf sb;
 };
 
 /* Sends the buffered text to a sink and empties the buffer. */
-static void flush_to(struct trace_runner *r, trace_out_fn fn, void *ctx)
-{
+static void flush_to(struct trace_runner *r, trace_out_fn fn, void *ctx) {
     if (fn && r->sb.len > 0)
         fn(ctx, r->sb.p, r->sb.len);
     r->sb.len = 0;
@@ -60,20 +58,17 @@ static void flush_to(struct trace_runner *r, trace_out_fn fn, void *ctx)
         r->sb.p[0] = '\0';
 }
 
-static void flush_out(struct trace_runner *r)
-{
+static void flush_out(struct trace_runner *r) {
     flush_to(r, r->opt.out, r->opt.out_ctx);
 }
 
-static void raise_status(struct trace_runner *r, int status)
-{
+static void raise_status(struct trace_runner *r, int status) {
     if (status > r->status)
         r->status = status;
 }
 
 PRINTF_LIKE(4, 5)
-static int malformed(struct trace_runner *r, size_t line, size_t col, const char *fmt, ...)
-{
+static int malformed(struct trace_runner *r, size_t line, size_t col, const char *fmt, ...) {
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -88,8 +83,7 @@ static int malformed(struct trace_runner *r, size_t line, size_t col, const char
 }
 
 int trace_runner_create(const char *name, const struct trace_options *opt,
-                        struct trace_runner **out)
-{
+                        struct trace_runner **out) {
     struct trace_runner *r = calloc(1, sizeof *r);
     *out = r;
     if (!r)
@@ -100,8 +94,7 @@ int trace_runner_create(const char *name, const struct trace_options *opt,
     return 0;
 }
 
-static void copy_id(struct op_result *res, const char *id)
-{
+static void copy_id(struct op_result *res, const char *id) {
     size_t n = id ? strlen(id) : 0;
     if (n > MEMDEV_MAX_ID_LEN)
         n = MEMDEV_MAX_ID_LEN;
@@ -110,8 +103,7 @@ static void copy_id(struct op_result *res, const char *id)
     res->id[n] = '\0';
 }
 
-static void take_plug(struct op_result *res, const memdev_plug_result *pr)
-{
+static void take_plug(struct op_result *res, const memdev_plug_result *pr) {
     if (res->rc != 0)
         return;
     set_val(res, TRACE_EXP_MEMSLOTS, pr->memslots);
@@ -124,8 +116,7 @@ static void take_plug(struct op_result *res, const memdev_plug_result *pr)
         set_val(res, TRACE_EXP_SLOT, (uint64_t)pr->slot);
 }
 
-static void take_lookup(struct op_result *res, const memdev_lookup_result *lk)
-{
+static void take_lookup(struct op_result *res, const memdev_lookup_result *lk) {
     res->is_lookup = true;
     if (res->rc != 0 || !lk->found)
         return;
@@ -137,8 +128,7 @@ static void take_lookup(struct op_result *res, const memdev_lookup_result *lk)
     copy_id(res, lk->id);
 }
 
-static void take_stats(struct op_result *res, const memdev_stats *st)
-{
+static void take_stats(struct op_result *res, const memdev_stats *st) {
     if (res->rc != 0)
         return;
     set_val(res, TRACE_EXP_USED_SIZE, st->used_size);
@@ -155,32 +145,37 @@ static void take_stats(struct op_result *res, const memdev_stats *st)
     set_val(res, TRACE_EXP_LARGEST_GAP, st->largest_gap);
 }
 
-static void take_free(struct op_result *res, uint64_t addr)
-{
+static void take_free(struct op_result *res, uint64_t addr) {
     if (res->rc == 0)
         set_val(res, TRACE_EXP_ADDR, addr);
 }
 
 /* The runner's view of a result: the values an `expect` can check. */
-static void from_lockstep(const struct trace_op *op, const lockstep_result *l, struct op_result *res)
-{
+static void from_lockstep(const struct trace_op *op, const lockstep_result *l,
+                          struct op_result *res) {
     memset(res, 0, sizeof *res);
     res->rc = l->rc;
     switch (op->type) {
-    case TRACE_OP_PLUG: take_plug(res, &l->plug); break;
+    case TRACE_OP_PLUG:
+        take_plug(res, &l->plug);
+        break;
     case TRACE_OP_LOOKUP: {
         take_lookup(res, &l->lookup);
         break;
     }
-    case TRACE_OP_FREE: take_free(res, l->addr); break;
-    case TRACE_OP_STATS: take_stats(res, &l->stats); break;
-    default: break;
+    case TRACE_OP_FREE:
+        take_free(res, l->addr);
+        break;
+    case TRACE_OP_STATS:
+        take_stats(res, &l->stats);
+        break;
+    default:
+        break;
     }
 }
 
 /* "ok [empty] [id=ID] key=value...", "error CODE" or "none". */
-static void describe_result(struct sbuf *sb, const struct op_result *res)
-{
+static void describe_result(struct sbuf *sb, const struct op_result *res) {
     if (res->rc != 0) {
         sb_addf(sb, "error %s", memdev_error_name(res->rc));
         return;
@@ -200,8 +195,7 @@ static void describe_result(struct sbuf *sb, const struct op_result *res)
 }
 
 /* The operand as written, or a stand-in for hand-built ops. */
-static void add_operand(struct sbuf *sb, const struct trace_op *op)
-{
+static void add_operand(struct sbuf *sb, const struct trace_op *op) {
     if (op->operand) {
         sb_str(sb, op->operand);
         return;
@@ -210,17 +204,24 @@ static void add_operand(struct sbuf *sb, const struct trace_op *op)
     case TRACE_OP_VHOST_ADD:
         sb_addf(sb, "%" PRIu32 "/%" PRIu32, op->limit.max, op->limit.other);
         break;
-    case TRACE_OP_LOOKUP: sb_addf(sb, "0x%" PRIx64, op->gpa); break;
-    case TRACE_OP_FREE: sb_addf(sb, "0x%" PRIx64, op->size); break;
-    case TRACE_OP_PLUG: sb_str(sb, op->desc.id ? op->desc.id : "(null)"); break;
-    default: sb_str(sb, op->id ? op->id : "(null)"); break;
+    case TRACE_OP_LOOKUP:
+        sb_addf(sb, "0x%" PRIx64, op->gpa);
+        break;
+    case TRACE_OP_FREE:
+        sb_addf(sb, "0x%" PRIx64, op->size);
+        break;
+    case TRACE_OP_PLUG:
+        sb_str(sb, op->desc.id ? op->desc.id : "(null)");
+        break;
+    default:
+        sb_str(sb, op->id ? op->id : "(null)");
+        break;
     }
 }
 
 /* The result line of spec section 9. */
 static void print_result(struct trace_runner *r, const struct trace_op *op,
-                         const struct op_result *res)
-{
+                         const struct op_result *res) {
     struct sbuf *sb = &r->sb;
     sb_addf(sb, "%zu: %s ", op->line, trace_op_names[op->type]);
     add_operand(sb, op);
@@ -250,27 +251,24 @@ static void print_result(struct trace_runner *r, const struct trace_op *op,
     }
 }
 
-static void print_stats(struct sbuf *sb, const memdev_stats *st)
-{
+static void print_stats(struct sbuf *sb, const memdev_stats *st) {
     sb_addf(sb, "  used_size=0x%" PRIx64 " plugged_size=0x%" PRIx64 " budget=0x%" PRIx64 "\n",
             st->used_size, st->plugged_size, st->budget);
-    sb_addf(sb, "  memslots: required=%" PRIu32 " used=%" PRIu32 " reserved=%" PRIu32,
-            st->required, st->used, st->reserved);
+    sb_addf(sb, "  memslots: required=%" PRIu32 " used=%" PRIu32 " reserved=%" PRIu32, st->required,
+            st->used, st->reserved);
     if (st->has_kvm)
         sb_addf(sb, " kvm_free=%" PRIu32, st->kvm_free);
     else
         sb_str(sb, " kvm_free=unlimited");
     if (st->n_vhost > 0)
-        sb_addf(sb, " vhost_free=%" PRIu32 " (%" PRIu32 " backends)", st->vhost_free,
-                st->n_vhost);
+        sb_addf(sb, " vhost_free=%" PRIu32 " (%" PRIu32 " backends)", st->vhost_free, st->n_vhost);
     else
         sb_str(sb, " vhost_free=unlimited");
-    sb_addf(sb, "\n  devices=%" PRIu32 " dimm_slots_used=%" PRIu32 " largest_gap=0x%" PRIx64
-                "\n", st->devices, st->dimm_slots_used, st->largest_gap);
+    sb_addf(sb, "\n  devices=%" PRIu32 " dimm_slots_used=%" PRIu32 " largest_gap=0x%" PRIx64 "\n",
+            st->devices, st->dimm_slots_used, st->largest_gap);
 }
 
-static int list_one(void *ctx, const memdev_device_info *d)
-{
+static int list_one(void *ctx, const memdev_device_info *d) {
     struct sbuf *sb = ctx;
     sb_addf(sb, "  %s %s", d->id, memdev_kind_name(d->kind));
     if (d->empty) {
@@ -281,8 +279,8 @@ static int list_one(void *ctx, const memdev_device_info *d)
             d->align);
     if (d->slot >= 0)
         sb_addf(sb, " slot=%" PRId32, d->slot);
-    sb_addf(sb, " memslots=%" PRIu32 "%s mapped=%" PRIu32 " memslot_size=0x%" PRIx64,
-            d->memslots, d->decided ? " (decided)" : "", d->mapped, d->memslot_size);
+    sb_addf(sb, " memslots=%" PRIu32 "%s mapped=%" PRIu32 " memslot_size=0x%" PRIx64, d->memslots,
+            d->decided ? " (decided)" : "", d->mapped, d->memslot_size);
     if (d->kind == MEMDEV_VIRTIO_MEM)
         sb_addf(sb, " block=0x%" PRIx64 " requested=0x%" PRIx64, d->block, d->requested);
     if (d->kind == MEMDEV_NVDIMM)
@@ -296,8 +294,7 @@ static int list_one(void *ctx, const memdev_device_info *d)
     return 0;
 }
 
-static void print_info_json(struct sbuf *sb, const memdev_space *sp)
-{
+static void print_info_json(struct sbuf *sb, const memdev_space *sp) {
     char small[512];
     size_t len = 0;
     if (memdev_info_json(sp, small, sizeof small, &len) == 0) {
@@ -315,8 +312,7 @@ static void print_info_json(struct sbuf *sb, const memdev_space *sp)
 }
 
 /* stats / list / info blocks. */
-static void print_block(struct trace_runner *r, const struct trace_op *op)
-{
+static void print_block(struct trace_runner *r, const struct trace_op *op) {
     struct sbuf *sb = &r->sb;
     memdev_stats st;
     sb_addf(sb, "%zu: %s\n", op->line, trace_op_names[op->type]);
@@ -332,8 +328,7 @@ static void print_block(struct trace_runner *r, const struct trace_op *op)
     }
 }
 
-static bool expect_matches(const struct trace_expect *e, const struct op_result *res)
-{
+static bool expect_matches(const struct trace_expect *e, const struct op_result *res) {
     if (e->code != 0 || res->rc != 0)
         return e->code == res->rc;
     if (e->none)
@@ -350,8 +345,7 @@ static bool expect_matches(const struct trace_expect *e, const struct op_result 
     return true;
 }
 
-static int run_expect(struct trace_runner *r, const struct trace_op *op)
-{
+static int run_expect(struct trace_runner *r, const struct trace_op *op) {
     if (!r->have_prev)
         return malformed(r, op->line, 1, "expect with no preceding operation");
     if (expect_matches(&op->expect, &r->prev))
@@ -367,8 +361,7 @@ static int run_expect(struct trace_runner *r, const struct trace_op *op)
     return r->status;
 }
 
-static void dump_states(struct sbuf *sb, const lockstep *ls)
-{
+static void dump_states(struct sbuf *sb, const lockstep *ls) {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -384,8 +377,7 @@ static void dump_states(struct sbuf *sb, const lockstep *ls)
 }
 
 /* Reports the checker's failure after op (NULL: at the end of the run) and stops. */
-static int diverge(struct trace_runner *r, const struct trace_op *op)
-{
+static int diverge(struct trace_runner *r, const struct trace_op *op) {
     const lockstep_failure *f = lockstep_failed(r->ls);
     struct sbuf *sb = &r->sb;
     struct op_result lib, mod;
@@ -417,8 +409,7 @@ static int diverge(struct trace_runner *r, const struct trace_op *op)
     return r->status;
 }
 
-static int run_space(struct trace_runner *r, const struct trace_op *op)
-{
+static int run_space(struct trace_runner *r, const struct trace_op *op) {
     if (r->ls)
         return malformed(r, op->line, 1, "second 'space' line (the space is already set up)");
     memdev_config cfg = op->config;
@@ -462,8 +453,7 @@ static int run_space(struct trace_runner *r, const struct trace_op *op)
     return r->status;
 }
 
-static int run_operation(struct trace_runner *r, const struct trace_op *op)
-{
+static int run_operation(struct trace_runner *r, const struct trace_op *op) {
     lockstep_result l;
     struct op_result res;
     unsigned flags = r->fail_next ? LOCKSTEP_FAIL_ALLOC(r->fail_mask) : 0;
@@ -471,8 +461,7 @@ static int run_operation(struct trace_runner *r, const struct trace_op *op)
     int bad = lockstep_step(r->ls, op, flags, &l);
     from_lockstep(op, &l, &res);
     if (!r->opt.quiet) {
-        if (op->type == TRACE_OP_STATS || op->type == TRACE_OP_LIST ||
-            op->type == TRACE_OP_INFO)
+        if (op->type == TRACE_OP_STATS || op->type == TRACE_OP_LIST || op->type == TRACE_OP_INFO)
             print_block(r, op);
         else
             print_result(r, op, &res);
@@ -486,8 +475,7 @@ static int run_operation(struct trace_runner *r, const struct trace_op *op)
     return r->status;
 }
 
-int trace_runner_step(struct trace_runner *r, const struct trace_op *op)
-{
+int trace_runner_step(struct trace_runner *r, const struct trace_op *op) {
     if (r->stopped)
         return r->status;
     if (op->line > r->last_line)
@@ -512,8 +500,7 @@ int trace_runner_step(struct trace_runner *r, const struct trace_op *op)
     return run_operation(r, op);
 }
 
-int trace_runner_finish(struct trace_runner *r)
-{
+int trace_runner_finish(struct trace_runner *r) {
     if (!r)
         return TRACE_STATUS_MALFORMED;
     if (!r->ls && !r->stopped)
@@ -530,8 +517,7 @@ int trace_runner_finish(struct trace_runner *r)
 }
 
 int trace_run_buffer(const char *name, const char *text, size_t len,
-                     const struct trace_options *opt)
-{
+                     const struct trace_options *opt) {
     struct trace_runner *r;
     struct trace_op op;
     struct trace_diag diag;
@@ -557,8 +543,7 @@ int trace_run_buffer(const char *name, const char *text, size_t len,
 }
 
 /* Reads a whole stream into a malloc'd buffer. */
-static int read_all(FILE *f, char **out, size_t *out_len)
-{
+static int read_all(FILE *f, char **out, size_t *out_len) {
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     if (!buf)
@@ -589,8 +574,7 @@ static int read_all(FILE *f, char **out, size_t *out_len)
     return 0;
 }
 
-int trace_run_file(const char *path, const struct trace_options *opt)
-{
+int trace_run_file(const char *path, const struct trace_options *opt) {
     bool is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void sb_reserve(struct sbuf *sb, size_t extra)
-{
+static void sb_reserve(struct sbuf *sb, size_t extra) {
     if (sb->oom || extra < sb->cap - sb->len)
         return;
     size_t want = sb->len + extra + 1;
@@ -31,8 +30,7 @@ static void sb_reserve(struct sbuf *sb, size_t extra)
     sb->cap = cap;
 }
 
-void sb_add(struct sbuf *sb, const char *s, size_t n)
-{
+void sb_add(struct sbuf *sb, const char *s, size_t n) {
     sb_reserve(sb, n);
     if (sb->oom)
         return;
@@ -41,13 +39,11 @@ void sb_add(struct sbuf *sb, const char *s, size_t n)
     sb->p[sb->len] = '\0';
 }
 
-void sb_str(struct sbuf *sb, const char *s)
-{
+void sb_str(struct sbuf *sb, const char *s) {
     sb_add(sb, s, strlen(s));
 }
 
-void sb_addf(struct sbuf *sb, const char *fmt, ...)
-{
+void sb_addf(struct sbuf *sb, const char *fmt, ...) {
     char small[256];
     va_list ap;
     va_start(ap, fmt);
@@ -68,8 +64,7 @@ void sb_addf(struct sbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
-void sb_free(struct sbuf *sb)
-{
+void sb_free(struct sbuf *sb) {
     free(sb->p);
     memset(sb, 0, sizeof *sb);
 }

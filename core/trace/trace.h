@@ -56,16 +56,16 @@ struct lockstep_failure; /* core/lockstep/lockstep.h */
 
 /* Exit statuses of a run. */
 enum trace_status {
-    TRACE_STATUS_OK = 0,        /* every operation ran, every expect matched */
-    TRACE_STATUS_FAILED = 1,    /* an expect mismatched, or --check found a divergence */
-    TRACE_STATUS_MALFORMED = 2  /* malformed line, bad space, missing space, I/O error */
+    TRACE_STATUS_OK = 0,       /* every operation ran, every expect matched */
+    TRACE_STATUS_FAILED = 1,   /* an expect mismatched, or --check found a divergence */
+    TRACE_STATUS_MALFORMED = 2 /* malformed line, bad space, missing space, I/O error */
 };
 
 /* Output sink: receives n bytes (not NUL-terminated), whole lines ending in '\n'. */
 typedef void (*trace_out_fn)(void *ctx, const char *s, size_t n);
 
 enum trace_op_type {
-    TRACE_OP_NONE = 0,   /* blank or comment-only line */
+    TRACE_OP_NONE = 0, /* blank or comment-only line */
     TRACE_OP_SPACE,
     TRACE_OP_PLUG,
     TRACE_OP_UNPLUG,
@@ -94,13 +94,13 @@ enum trace_op_type {
  * the key is present.
  */
 enum trace_expect_key {
-    TRACE_EXP_ADDR = 0,   /* plug: placed address; free: free address; lookup: device start */
-    TRACE_EXP_SLOT,       /* plug of a dimm/nvdimm */
-    TRACE_EXP_MEMSLOTS,   /* plug (0 for an empty device) */
-    TRACE_EXP_OFFSET,     /* lookup */
-    TRACE_EXP_MEMSLOT,    /* lookup */
-    TRACE_EXP_MAPPED,     /* lookup: 1 = yes, 0 = no */
-    TRACE_EXP_USED_SIZE,  /* stats ... */
+    TRACE_EXP_ADDR = 0,  /* plug: placed address; free: free address; lookup: device start */
+    TRACE_EXP_SLOT,      /* plug of a dimm/nvdimm */
+    TRACE_EXP_MEMSLOTS,  /* plug (0 for an empty device) */
+    TRACE_EXP_OFFSET,    /* lookup */
+    TRACE_EXP_MEMSLOT,   /* lookup */
+    TRACE_EXP_MAPPED,    /* lookup: 1 = yes, 0 = no */
+    TRACE_EXP_USED_SIZE, /* stats ... */
     TRACE_EXP_PLUGGED_SIZE,
     TRACE_EXP_REQUIRED,
     TRACE_EXP_USED,
@@ -114,12 +114,12 @@ enum trace_expect_key {
 };
 
 struct trace_expect {
-    int code;         /* 0 for `expect ok`/`expect none`, else the code of `expect error CODE` */
-    bool none;        /* `expect none` (extension): a lookup that found no device */
-    bool empty;       /* `expect ok empty`: an empty device was plugged */
-    uint32_t fields;  /* (1u << trace_expect_key) for each key given (only with code 0) */
+    int code;        /* 0 for `expect ok`/`expect none`, else the code of `expect error CODE` */
+    bool none;       /* `expect none` (extension): a lookup that found no device */
+    bool empty;      /* `expect ok empty`: an empty device was plugged */
+    uint32_t fields; /* (1u << trace_expect_key) for each key given (only with code 0) */
     uint64_t value[TRACE_EXP_COUNT];
-    const char *id;   /* id=ID (lookup), NULL when not given */
+    const char *id; /* id=ID (lookup), NULL when not given */
 };
 
 /*
@@ -129,7 +129,7 @@ struct trace_expect {
  */
 struct trace_op {
     enum trace_op_type type;
-    size_t line;             /* 1-based line number (0 when built by hand) */
+    size_t line; /* 1-based line number (0 when built by hand) */
     /*
      * First operand exactly as written: the id (plug, unplug, vmem, resize, map, unmap) or
      * the value (vhost-add, lookup, free). Printed in the result line. May be NULL in a
@@ -173,7 +173,7 @@ struct trace_op {
 /* Where and why a line is malformed. */
 struct trace_diag {
     size_t line;
-    size_t col;              /* 1-based byte column */
+    size_t col; /* 1-based byte column */
     char msg[256];
 };
 
@@ -205,15 +205,15 @@ int trace_format_op(const struct trace_op *op, char *buf, size_t cap);
 const char *trace_op_name(enum trace_op_type type);
 
 struct trace_options {
-    trace_out_fn out;        /* result lines, blocks, expect failures, divergences; NULL: discard */
+    trace_out_fn out; /* result lines, blocks, expect failures, divergences; NULL: discard */
     void *out_ctx;
-    trace_out_fn err;        /* malformed-input and setup messages; NULL: discard */
+    trace_out_fn err; /* malformed-input and setup messages; NULL: discard */
     void *err_ctx;
-    bool check;              /* run the reference model beside the library, compare after each op */
+    bool check; /* run the reference model beside the library, compare after each op */
     /* check mode: the full (O(n)) comparison every N operations (0 or 1: after every one);
      * the per-operation checks of core/lockstep run after every operation regardless */
     unsigned check_every;
-    bool quiet;              /* print only failures (expect mismatches, divergences, errors) */
+    bool quiet; /* print only failures (expect mismatches, divergences, errors) */
     const memdev_allocator *alloc; /* allocator for the space; NULL: the C library's */
     /* Called once with the final space, if one was created, before it is destroyed. */
     void (*on_finish)(void *ctx, const memdev_space *sp);

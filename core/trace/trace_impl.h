@@ -28,11 +28,38 @@ PRINTF_LIKE(2, 3) void sb_addf(struct sbuf *sb, const char *fmt, ...);
 void sb_free(struct sbuf *sb);
 
 enum key_id {
-    K_BASE, K_SIZE, K_BUDGET, K_SLOTS, K_KVM, K_VHOST, K_ALIGN, K_ADDR, K_SLOT, K_BLOCK,
-    K_DYNAMIC, K_REQUESTED, K_LABEL, K_NODE, K_MEMDEV, K_EMPTY, K_MEMSLOTS,
+    K_BASE,
+    K_SIZE,
+    K_BUDGET,
+    K_SLOTS,
+    K_KVM,
+    K_VHOST,
+    K_ALIGN,
+    K_ADDR,
+    K_SLOT,
+    K_BLOCK,
+    K_DYNAMIC,
+    K_REQUESTED,
+    K_LABEL,
+    K_NODE,
+    K_MEMDEV,
+    K_EMPTY,
+    K_MEMSLOTS,
     /* expect-only extensions */
-    K_OFFSET, K_MEMSLOT, K_MAPPED, K_ID, K_USED_SIZE, K_PLUGGED_SIZE, K_REQUIRED, K_USED,
-    K_RESERVED, K_KVM_FREE, K_VHOST_FREE, K_DEVICES, K_DIMM_SLOTS_USED, K_LARGEST_GAP,
+    K_OFFSET,
+    K_MEMSLOT,
+    K_MAPPED,
+    K_ID,
+    K_USED_SIZE,
+    K_PLUGGED_SIZE,
+    K_REQUIRED,
+    K_USED,
+    K_RESERVED,
+    K_KVM_FREE,
+    K_VHOST_FREE,
+    K_DEVICES,
+    K_DIMM_SLOTS_USED,
+    K_LARGEST_GAP,
     K_MASK, /* fail-alloc */
     K_COUNT
 };

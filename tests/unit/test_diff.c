@@ -4,8 +4,9 @@
  * (queries, list and info included) run through the lock-step checker (core/lockstep) with the
  * full check after every operation: results equal the reference model's, memdev_validate()
  * passes, the whole state and the info JSON equal the model's, and a failed operation or a
- * query leaves memdev_digest() unchanged. Configurations cover q35/pc boards, windows at 0 and ending at 2^64, tiny and
- * huge budgets, DIMM slots, KVM and vhost memslot limits. --seed N reproduces a run,
+ * query leaves memdev_digest() unchanged. Configurations cover q35/pc boards, windows at 0 and
+ * ending at 2^64, tiny and huge budgets, DIMM slots, KVM and vhost memslot limits. --seed N
+ * reproduces a run,
  * --runs N and --ops N scale it.
  */
 #include <stdbool.h>

@@ -74,8 +74,8 @@ int main(void) {
     uint32_t walk_failures = 0, refused = 0, ndev = 0;
     for (uint32_t i = 0; i < N; i++) {
         id_of(i, id, sizeof id);
-        memdev_device_desc d = {.id = id, .kind = MEMDEV_VIRTIO_MEM, .size = 2 * MiB,
-                                .align = 2 * MiB};
+        memdev_device_desc d = {
+            .id = id, .kind = MEMDEV_VIRTIO_MEM, .size = 2 * MiB, .align = 2 * MiB};
         uint64_t room = (uint64_t)sp->nbuckets * ID_SLOTS * 9 / 10;
         bool load_ok = (uint64_t)sp->ndevices + 1 <= room;
         /* the table before, byte for byte: a refused plug must leave it exactly so */
@@ -123,7 +123,8 @@ int main(void) {
     CHECK_RC(memdev_validate(sp, msg, sizeof msg), 0);
     CHECK(all_found(sp));
     printf("test_id_walk: %u plugs refused the grown table, %u of them after a failed walk "
-           "(the table had room)\n", refused, walk_failures);
+           "(the table had room)\n",
+           refused, walk_failures);
     CHECK(walk_failures >= 10); /* the undo really ran, and was checked each time */
     memdev_space_destroy(sp);
     return check_report("test_id_walk");

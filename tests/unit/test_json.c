@@ -72,8 +72,12 @@ int main(void) {
     for (int i = 0; i < 255; i++)
         all[i] = (char)(i + 1);
     all[255] = '\0';
-    memdev_device_desc d = {.id = all, .kind = MEMDEV_DIMM, .size = GiB, .align = GiB,
-                            .fields = MEMDEV_F_MEMDEV, .memdev = all};
+    memdev_device_desc d = {.id = all,
+                            .kind = MEMDEV_DIMM,
+                            .size = GiB,
+                            .align = GiB,
+                            .fields = MEMDEV_F_MEMDEV,
+                            .memdev = all};
     CHECK_RC(memdev_plug(sp, &d, NULL), 0);
     size_t len;
     CHECK_RC(memdev_info_json(sp, json, sizeof json, &len), 0);
@@ -89,8 +93,8 @@ int main(void) {
     CHECK_RC(memdev_unplug(sp, all), 0);
 
     /* hand-written: a tab, a quote, a backslash, DEL, UTF-8 bytes */
-    d = (memdev_device_desc){.id = "t\tq\"b\\d\x7f\xc3\xa9", .kind = MEMDEV_VIRTIO_PMEM,
-                             .size = GiB, .align = GiB};
+    d = (memdev_device_desc){
+        .id = "t\tq\"b\\d\x7f\xc3\xa9", .kind = MEMDEV_VIRTIO_PMEM, .size = GiB, .align = GiB};
     CHECK_RC(memdev_plug(sp, &d, NULL), 0);
     CHECK_RC(memdev_info_json(sp, json, sizeof json, &len), 0);
     const char *want = "\"id\": \"t\\u0009q\\\"b\\\\d\\u007f\\u00c3\\u00a9\"";

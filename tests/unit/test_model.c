@@ -31,27 +31,26 @@ typedef struct st {
     bool dumped;
 } st;
 
-static void fail_dump(st *t)
-{
+static void fail_dump(st *t) {
     if (t->cur && !t->dumped) {
         model_dump(t->cur, stderr);
         t->dumped = true;
     }
 }
 
-static void chk(st *t, int line, const char *what, uint64_t got, uint64_t want)
-{
+static void chk(st *t, int line, const char *what, uint64_t got, uint64_t want) {
     t->checks++;
     if (got == want)
         return;
     t->fails++;
-    fprintf(stderr, "FAIL %s (line %d): %s: model=%" PRIu64 " (0x%" PRIx64 ") expected=%" PRIu64
-            " (0x%" PRIx64 ")\n", t->test, line, what, got, got, want, want);
+    fprintf(stderr,
+            "FAIL %s (line %d): %s: model=%" PRIu64 " (0x%" PRIx64 ") expected=%" PRIu64
+            " (0x%" PRIx64 ")\n",
+            t->test, line, what, got, got, want, want);
     fail_dump(t);
 }
 
-static void chk_rc(st *t, int line, const char *what, int got, int want)
-{
+static void chk_rc(st *t, int line, const char *what, int got, int want) {
     t->checks++;
     if (got == want)
         return;
@@ -64,15 +63,13 @@ static void chk_rc(st *t, int line, const char *what, int got, int want)
 #define CHECK(t, what, got, want) chk((t), __LINE__, (what), (uint64_t)(got), (uint64_t)(want))
 #define CHECK_RC(t, what, got, want) chk_rc((t), __LINE__, (what), (got), (want))
 
-static void begin(st *t, const char *name)
-{
+static void begin(st *t, const char *name) {
     t->test = name;
     t->cur = NULL;
     t->dumped = false;
 }
 
-static memdev_config cfg_of(uint64_t base, uint64_t size, uint64_t budget, uint32_t slots)
-{
+static memdev_config cfg_of(uint64_t base, uint64_t size, uint64_t budget, uint32_t slots) {
     memdev_config c;
     memset(&c, 0, sizeof c);
     c.base = base;
@@ -83,8 +80,7 @@ static memdev_config cfg_of(uint64_t base, uint64_t size, uint64_t budget, uint3
 }
 
 /* Creates a space (must succeed) and makes it the one dumped on failure. */
-static model_space *mk_cfg(st *t, const memdev_config *c)
-{
+static model_space *mk_cfg(st *t, const memdev_config *c) {
     model_space *m = NULL;
     int rc = model_space_create(c, &m);
     CHECK_RC(t, "space_create", rc, 0);
@@ -96,14 +92,12 @@ static model_space *mk_cfg(st *t, const memdev_config *c)
     return m;
 }
 
-static model_space *mk(st *t, uint64_t base, uint64_t size, uint64_t budget, uint32_t slots)
-{
+static model_space *mk(st *t, uint64_t base, uint64_t size, uint64_t budget, uint32_t slots) {
     memdev_config c = cfg_of(base, size, budget, slots);
     return mk_cfg(t, &c);
 }
 
-static memdev_device_desc dsc(const char *id, memdev_kind k, uint64_t size, uint64_t align)
-{
+static memdev_device_desc dsc(const char *id, memdev_kind k, uint64_t size, uint64_t align) {
     memdev_device_desc d;
     memset(&d, 0, sizeof d);
     d.id = id;
@@ -113,16 +107,14 @@ static memdev_device_desc dsc(const char *id, memdev_kind k, uint64_t size, uint
     return d;
 }
 
-static memdev_device_desc vmem(const char *id, uint64_t size, bool dyn)
-{
+static memdev_device_desc vmem(const char *id, uint64_t size, bool dyn) {
     memdev_device_desc d = dsc(id, MEMDEV_VIRTIO_MEM, size, 2 * MIB);
     d.fields = MEMDEV_F_DYNAMIC;
     d.dynamic = dyn;
     return d;
 }
 
-static memdev_device_desc hinted(memdev_device_desc d, uint64_t addr)
-{
+static memdev_device_desc hinted(memdev_device_desc d, uint64_t addr) {
     d.fields |= MEMDEV_F_ADDR;
     d.addr = addr;
     return d;
@@ -130,8 +122,7 @@ static memdev_device_desc hinted(memdev_device_desc d, uint64_t addr)
 
 /* Plugs d, expects success at addr with n memslots; returns the result. */
 static memdev_plug_result plug_ok(st *t, int line, model_space *m, memdev_device_desc d,
-                                  uint64_t addr, uint32_t n)
-{
+                                  uint64_t addr, uint32_t n) {
     memdev_plug_result r;
     memset(&r, 0, sizeof r);
     chk_rc(t, line, d.id, model_plug(m, &d, &r), 0);
@@ -141,36 +132,31 @@ static memdev_plug_result plug_ok(st *t, int line, model_space *m, memdev_device
 }
 #define PLUG_OK(t, m, d, addr, n) plug_ok((t), __LINE__, (m), (d), (addr), (n))
 
-static int plug(model_space *m, memdev_device_desc d)
-{
+static int plug(model_space *m, memdev_device_desc d) {
     return model_plug(m, &d, NULL);
 }
 
-static memdev_stats stats(const model_space *m)
-{
+static memdev_stats stats(const model_space *m) {
     memdev_stats s;
     model_stats_get(m, &s);
     return s;
 }
 
-static memdev_device_info info(st *t, const model_space *m, const char *id)
-{
+static memdev_device_info info(st *t, const model_space *m, const char *id) {
     memdev_device_info i;
     memset(&i, 0, sizeof i);
     CHECK_RC(t, id, model_device_get(m, id, &i), 0);
     return i;
 }
 
-static void done(st *t, model_space *m)
-{
+static void done(st *t, model_space *m) {
     model_space_destroy(m);
     t->cur = NULL;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 
-static void test_config(st *t)
-{
+static void test_config(st *t) {
     memdev_config c;
     memdev_limit bad = {4, 5};
     model_space *m = NULL;
@@ -202,8 +188,7 @@ static void test_config(st *t)
 }
 
 /* Spec section 1 board table: a 1 GiB DIMM lands at the base, budget is exact. */
-static void test_boards(st *t)
-{
+static void test_boards(st *t) {
     static const struct {
         const char *name;
         uint64_t base, size, budget;
@@ -238,16 +223,14 @@ static void test_boards(st *t)
 }
 
 /* Spec section 3: window [6G, 15G), budget 8 GiB, two 4 GiB devices aligned to 4 GiB. */
-static void test_budget_fragmented(st *t)
-{
+static void test_budget_fragmented(st *t) {
     model_space *m;
     uint64_t a = 0;
     begin(t, "budget/fragmented example");
     m = mk(t, 6 * GIB, 9 * GIB, 8 * GIB, 2);
     PLUG_OK(t, m, dsc("a", MEMDEV_DIMM, 4 * GIB, 4 * GIB), 8 * GIB, 1);
     CHECK_RC(t, "free 4G/4G", model_free(m, 4 * GIB, 4 * GIB, &a), MEMDEV_EFRAGMENTED);
-    CHECK_RC(t, "second", plug(m, dsc("b", MEMDEV_DIMM, 4 * GIB, 4 * GIB)),
-             MEMDEV_EFRAGMENTED);
+    CHECK_RC(t, "second", plug(m, dsc("b", MEMDEV_DIMM, 4 * GIB, 4 * GIB)), MEMDEV_EFRAGMENTED);
     CHECK(t, "nothing changed: devices", stats(m).devices, 1);
     CHECK(t, "nothing changed: used_size", stats(m).used_size, 4 * GIB);
     CHECK(t, "nothing changed: slots", stats(m).dimm_slots_used, 1);
@@ -258,8 +241,7 @@ static void test_budget_fragmented(st *t)
 }
 
 /* First fit walks past a device lying in the alignment hole before the candidate. */
-static void test_first_fit_hole(st *t)
-{
+static void test_first_fit_hole(st *t) {
     model_space *m;
     begin(t, "first fit: device in the alignment hole");
     m = mk(t, 0, 32 * GIB, 32 * GIB, 0);
@@ -274,8 +256,7 @@ static void test_first_fit_hole(st *t)
 }
 
 /* Spec section 4 examples. */
-static void test_memslot_examples(st *t)
-{
+static void test_memslot_examples(st *t) {
     memdev_config c;
     memdev_limit vh64 = {64, 0};
     memdev_device_info i;
@@ -298,8 +279,7 @@ static void test_memslot_examples(st *t)
     CHECK_RC(t, "vhost-add 520/510 (16 > 10)", model_vhost_add(m, (memdev_limit){520, 510}),
              MEMDEV_EVHOSTCONFLICT);
     CHECK_RC(t, "vhost-add 5/6", model_vhost_add(m, (memdev_limit){5, 6}), MEMDEV_EINVAL);
-    CHECK_RC(t, "vhost-add 600/584 (16 <= 16)", model_vhost_add(m, (memdev_limit){600, 584}),
-             0);
+    CHECK_RC(t, "vhost-add 600/584 (16 <= 16)", model_vhost_add(m, (memdev_limit){600, 584}), 0);
     s = stats(m);
     CHECK(t, "n_vhost", s.n_vhost, 1);
     CHECK(t, "vhost_free", s.vhost_free, 16);
@@ -321,11 +301,9 @@ static void test_memslot_examples(st *t)
     CHECK(t, "vhost_free", stats(m).vhost_free, 64);
     CHECK_RC(t, "vhost-add 64 after a decision of 1", model_vhost_add(m, vh64), 0);
     done(t, m);
-
 }
 
-static void test_memslot_examples_sizes(st *t)
-{
+static void test_memslot_examples_sizes(st *t) {
     memdev_config c;
     memdev_limit kvm3 = {512, 509};
     model_space *m;
@@ -381,11 +359,9 @@ static void test_memslot_examples_sizes(st *t)
         CHECK(t, "lookup start of memslot 2", l.memslot, 2);
     }
     done(t, m);
-
 }
 
-static void test_memslot_examples_hv(st *t)
-{
+static void test_memslot_examples_hv(st *t) {
     memdev_config c;
     memdev_limit kvm100 = {609, 509};
     memdev_device_info i;
@@ -410,8 +386,7 @@ static void test_memslot_examples_hv(st *t)
 }
 
 /* Decision rules 1, 2 and 5, admission order. */
-static void test_memslot_rules(st *t)
-{
+static void test_memslot_rules(st *t) {
     memdev_config c;
     model_space *m;
     char id[16];
@@ -449,11 +424,9 @@ static void test_memslot_rules(st *t)
     /* m = 200, avail 8 GiB = size -> rule 5: 200 * 8 / 8 = 200 -> 1 GiB memslots -> 8 */
     PLUG_OK(t, m, vmem("x", 8 * GIB, true), 56 * GIB, 8);
     done(t, m);
-
 }
 
-static void test_memslot_rules_budget(st *t)
-{
+static void test_memslot_rules_budget(st *t) {
     memdev_config c;
     model_space *m;
 
@@ -477,8 +450,7 @@ static void test_memslot_rules_budget(st *t)
     c.kvm = (memdev_limit){520, 504};
     m = mk_cfg(t, &c);
     PLUG_OK(t, m, dsc("d", MEMDEV_VIRTIO_PMEM, 2 * GIB, 2 * MIB), 0, 1);
-    CHECK_RC(t, "no-space, not kvm-memslots", plug(m, vmem("v", 64 * GIB, true)),
-             MEMDEV_ENOSPACE);
+    CHECK_RC(t, "no-space, not kvm-memslots", plug(m, vmem("v", 64 * GIB, true)), MEMDEV_ENOSPACE);
     done(t, m);
 
     begin(t, "rule 4 with used_size > 0; hv-balloon n may exceed the limit by one");
@@ -490,8 +462,8 @@ static void test_memslot_rules_budget(st *t)
     c.kvm = (memdev_limit){512, 509};
     m = mk_cfg(t, &c);
     PLUG_OK(t, m, dsc("d", MEMDEV_VIRTIO_PMEM, 2 * MIB, 2 * MIB), 0, 1);
-    CHECK_RC(t, "hv n = 3 > kvm_free 2",
-             plug(m, dsc("hv", MEMDEV_HV_BALLOON, 256 * MIB + 1, 1)), MEMDEV_EKVMSLOTS);
+    CHECK_RC(t, "hv n = 3 > kvm_free 2", plug(m, dsc("hv", MEMDEV_HV_BALLOON, 256 * MIB + 1, 1)),
+             MEMDEV_EKVMSLOTS);
     done(t, m);
     c.kvm = (memdev_limit){513, 509};
     m = mk_cfg(t, &c);
@@ -510,8 +482,7 @@ static void test_memslot_rules_budget(st *t)
 }
 
 /* Check 0: malformed requests, field presence by bitmask. */
-static void test_check0(st *t)
-{
+static void test_check0(st *t) {
     char long_id[MEMDEV_MAX_ID_LEN + 2];
     memdev_device_desc d;
     model_space *m;
@@ -558,8 +529,7 @@ static void test_check0(st *t)
     done(t, m);
 }
 
-static void test_check0_vmem(st *t)
-{
+static void test_check0_vmem(st *t) {
     memdev_device_desc d;
     model_space *m;
     begin(t, "check 0: virtio-mem");
@@ -593,8 +563,7 @@ static void test_check0_vmem(st *t)
     done(t, m);
 }
 
-static void test_nvdimm(st *t)
-{
+static void test_nvdimm(st *t) {
     memdev_device_desc d;
     memdev_device_info i;
     model_space *m;
@@ -633,8 +602,7 @@ static void test_nvdimm(st *t)
 }
 
 /* Checks 0' to 9 in table order: each request fails exactly one later check. */
-static void test_check_order(st *t)
-{
+static void test_check_order(st *t) {
     memdev_config c;
     memdev_device_desc d;
     model_space *m;
@@ -653,8 +621,7 @@ static void test_check_order(st *t)
     done(t, m);
 }
 
-static void test_check_order_slots(st *t)
-{
+static void test_check_order_slots(st *t) {
     memdev_config c = cfg_of(6 * GIB, 16 * GIB, 12 * GIB, 2);
     memdev_device_desc d;
     model_space *m;
@@ -682,11 +649,9 @@ static void test_check_order_slots(st *t)
     CHECK(t, "slot 1 freed: lowest is 1",
           PLUG_OK(t, m, dsc("d4", MEMDEV_DIMM, GIB, 2 * MIB), 6 * GIB, 1).slot, 1);
     done(t, m);
-
 }
 
-static void test_check_order_place(st *t)
-{
+static void test_check_order_place(st *t) {
     memdev_config c;
     memdev_device_desc d;
     model_space *m;
@@ -727,16 +692,14 @@ static void test_check_order_place(st *t)
 }
 
 /* Empty hv-balloon, list order, unplug refusals and round trips. */
-static int collect(void *ctx, const memdev_device_info *i)
-{
+static int collect(void *ctx, const memdev_device_info *i) {
     char *buf = ctx;
     strcat(buf, i->id);
     strcat(buf, " ");
     return strcmp(i->id, "stop") == 0 ? 7 : 0;
 }
 
-static void test_list_and_unplug(st *t)
-{
+static void test_list_and_unplug(st *t) {
     memdev_device_desc e = dsc("e1", MEMDEV_HV_BALLOON, 0, 0);
     memdev_stats before, after;
     memdev_plug_result r;
@@ -792,16 +755,14 @@ static void test_list_and_unplug(st *t)
     done(t, m);
 }
 
-static int vstate(const model_space *m, const char *id, uint64_t off, uint64_t len)
-{
+static int vstate(const model_space *m, const char *id, uint64_t off, uint64_t len) {
     int s = -1;
     int rc = model_vmem_state(m, id, off, len, &s);
     return rc ? rc : s;
 }
 
 /* Request range checks, in spec order: remap-range before remap-limit before remap-state. */
-static void vmem_range_errors(st *t, model_space *m)
-{
+static void vmem_range_errors(st *t, model_space *m) {
     CHECK_RC(t, "offset 1M", model_vmem_request(m, "v", true, MIB, 2 * MIB), MEMDEV_EREMAPRANGE);
     CHECK_RC(t, "len 1M", model_vmem_request(m, "v", true, 0, MIB), MEMDEV_EREMAPRANGE);
     CHECK_RC(t, "len 0", model_vmem_request(m, "v", true, 0, 0), MEMDEV_EREMAPRANGE);
@@ -816,8 +777,7 @@ static void vmem_range_errors(st *t, model_space *m)
 }
 
 /* Spec section 5, virtio-mem. */
-static void test_vmem_remap(st *t)
-{
+static void test_vmem_remap(st *t) {
     memdev_stats s0;
     model_space *m;
     begin(t, "virtio-mem remap");
@@ -853,14 +813,12 @@ static void test_vmem_remap(st *t)
     CHECK(t, "state byte granular: straddling", vstate(m, "v", GIB + 2 * MIB - 1, 2), 2);
     CHECK_RC(t, "unplug [0,2M)", model_vmem_request(m, "v", false, 0, 2 * MIB), 0);
     CHECK(t, "memslot 0 still mapped", stats(m).used, 2);
-    CHECK_RC(t, "unplug [1G-2M,1G)", model_vmem_request(m, "v", false, GIB - 2 * MIB, 2 * MIB),
-             0);
+    CHECK_RC(t, "unplug [1G-2M,1G)", model_vmem_request(m, "v", false, GIB - 2 * MIB, 2 * MIB), 0);
     CHECK(t, "memslot 0 unmapped", stats(m).used, 1);
     CHECK_RC(t, "plug to the limit", model_vmem_request(m, "v", true, 8 * GIB, 4 * GIB - 2 * MIB),
              0);
     CHECK(t, "plugged at the limit", stats(m).plugged_size, 4 * GIB);
-    CHECK_RC(t, "over the limit", model_vmem_request(m, "v", true, 0, 2 * MIB),
-             MEMDEV_EREMAPLIMIT);
+    CHECK_RC(t, "over the limit", model_vmem_request(m, "v", true, 0, 2 * MIB), MEMDEV_EREMAPLIMIT);
     CHECK_RC(t, "lower requested", model_vmem_resize(m, "v", 0), 0);
     CHECK(t, "lowering does not unplug", stats(m).plugged_size, 4 * GIB);
     CHECK_RC(t, "unplug busy", model_unplug(m, "v"), MEMDEV_EBUSY);
@@ -879,8 +837,7 @@ static void test_vmem_remap(st *t)
     done(t, m);
 }
 
-static void test_vmem_static(st *t)
-{
+static void test_vmem_static(st *t) {
     model_space *m;
     begin(t, "virtio-mem without dynamic memslots");
     m = mk(t, 4 * GIB, 64 * GIB, 64 * GIB, 0);
@@ -895,8 +852,7 @@ static void test_vmem_static(st *t)
 }
 
 /* Spec section 5, hv-balloon; last memslot shorter. */
-static void test_hv_map(st *t)
-{
+static void test_hv_map(st *t) {
     memdev_config c = cfg_of(GIB, 128 * GIB, 10 * GIB, 0);
     memdev_limit kvm3 = {512, 509};
     memdev_lookup_result l;
@@ -934,8 +890,7 @@ static void test_hv_map(st *t)
 }
 
 /* Windows and devices ending exactly at 2^64, wrap-around in every search. */
-static void test_top_of_space(st *t)
-{
+static void test_top_of_space(st *t) {
     memdev_lookup_result l;
     model_space *m;
     uint64_t a = 0;
@@ -947,15 +902,16 @@ static void test_top_of_space(st *t)
     model_lookup(m, TOP, &l);
     CHECK(t, "lookup 2^64-1 found", l.found, true);
     CHECK(t, "lookup 2^64-1 offset", l.offset, 4 * GIB - 1);
-    CHECK_RC(t, "free 8G: jump past a device ending at 2^64",
-             model_free(m, 8 * GIB, 2 * MIB, &a), MEMDEV_EFRAGMENTED);
+    CHECK_RC(t, "free 8G: jump past a device ending at 2^64", model_free(m, 8 * GIB, 2 * MIB, &a),
+             MEMDEV_EFRAGMENTED);
     CHECK_RC(t, "free 4G/8G", model_free(m, 4 * GIB, 8 * GIB, &a), 0);
     CHECK(t, "free 4G/8G addr", a, TOP - 8 * GIB + 1);
     CHECK_RC(t, "free 2M after the top device", model_free(m, 2 * MIB, 4 * GIB, &a), 0);
     CHECK(t, "free 2M/4G addr", a, TOP - 8 * GIB + 1);
     CHECK_RC(t, "free 16G: too big", model_free(m, 16 * GIB, 2 * MIB, &a), MEMDEV_ETOOBIG);
-    CHECK_RC(t, "hint wraps", plug(m, hinted(dsc("w", MEMDEV_VIRTIO_PMEM, 4 * GIB, 2 * MIB),
-                                            TOP - 2 * GIB + 1)), MEMDEV_EHINTRANGE);
+    CHECK_RC(t, "hint wraps",
+             plug(m, hinted(dsc("w", MEMDEV_VIRTIO_PMEM, 4 * GIB, 2 * MIB), TOP - 2 * GIB + 1)),
+             MEMDEV_EHINTRANGE);
     CHECK_RC(t, "hint conflict at the top",
              plug(m, hinted(dsc("w", MEMDEV_VIRTIO_PMEM, 2 * GIB, 2 * MIB), TOP - 2 * GIB + 1)),
              MEMDEV_ECONFLICT);
@@ -989,8 +945,7 @@ static void test_top_of_space(st *t)
 }
 
 /* Memslot arithmetic for sizes near 2^64. */
-static void test_huge_memslots(st *t)
-{
+static void test_huge_memslots(st *t) {
     memdev_config c = cfg_of(0, TOP, TOP, 0);
     memdev_limit vh64 = {64, 0};
     memdev_device_desc d;
@@ -1026,8 +981,7 @@ static void test_huge_memslots(st *t)
     d.requested = d.size;
     PLUG_OK(t, m, d, 0, 256);
     CHECK(t, "memslot_size", info(t, m, "v").memslot_size, 1ull << 56);
-    CHECK_RC(t, "plug last block", model_vmem_request(m, "v", true, TOP - 4 * MIB + 1, 2 * MIB),
-             0);
+    CHECK_RC(t, "plug last block", model_vmem_request(m, "v", true, TOP - 4 * MIB + 1, 2 * MIB), 0);
     CHECK_RC(t, "plug whole device but the last block",
              model_vmem_request(m, "v", true, 0, TOP - 4 * MIB + 1), 0);
     CHECK(t, "plugged", stats(m).plugged_size, TOP - 2 * MIB + 1);
@@ -1045,8 +999,7 @@ static void test_huge_memslots(st *t)
 
 __extension__ typedef unsigned __int128 u128;
 
-static uint64_t rnd(uint64_t *s)
-{
+static uint64_t rnd(uint64_t *s) {
     *s ^= *s << 13;
     *s ^= *s >> 7;
     *s ^= *s << 17;
@@ -1058,8 +1011,7 @@ typedef struct layout {
     size_t n;
 } layout;
 
-static int collect_layout(void *ctx, const memdev_device_info *i)
-{
+static int collect_layout(void *ctx, const memdev_device_info *i) {
     layout *l = ctx;
     if (!i->empty && l->n < 64) {
         l->addr[l->n] = i->addr;
@@ -1069,8 +1021,7 @@ static int collect_layout(void *ctx, const memdev_device_info *i)
     return 0;
 }
 
-static bool fits(const layout *l, u128 c, uint64_t size, uint64_t base, u128 wend)
-{
+static bool fits(const layout *l, u128 c, uint64_t size, uint64_t base, u128 wend) {
     if (c >= ((u128)1 << 64) || c < base || c + size > wend)
         return false;
     for (size_t i = 0; i < l->n; i++)
@@ -1081,8 +1032,7 @@ static bool fits(const layout *l, u128 c, uint64_t size, uint64_t base, u128 wen
 
 /* The spec's oracle: the minimum over align_up(base) and align_up(end(D)) that fits. */
 static int oracle_free(const layout *l, uint64_t base, uint64_t wsize, uint64_t size,
-                       uint64_t align, uint64_t *addr)
-{
+                       uint64_t align, uint64_t *addr) {
     u128 wend = (u128)base + wsize, start = ((u128)base + align - 1) / align * align;
     u128 best = (u128)1 << 64;
     if (start >= ((u128)1 << 64) || start + size > ((u128)1 << 64))
@@ -1100,8 +1050,7 @@ static int oracle_free(const layout *l, uint64_t base, uint64_t wsize, uint64_t 
     return 0;
 }
 
-static void random_round(st *t, uint64_t *s)
-{
+static void random_round(st *t, uint64_t *s) {
     uint64_t wsize = (1 + rnd(s) % 256) * MIB;
     uint64_t base = (rnd(s) & 1) ? (rnd(s) % 64) * MIB : TOP - wsize + 1 - (rnd(s) % 3) * MIB;
     model_space *m = mk(t, base, wsize, TOP, 0);
@@ -1134,8 +1083,7 @@ static void random_round(st *t, uint64_t *s)
     done(t, m);
 }
 
-static void test_random_first_fit(st *t, uint64_t seed)
-{
+static void test_random_first_fit(st *t, uint64_t seed) {
     uint64_t s = seed ? seed : 1;
     int fails = t->fails;
     begin(t, "random first fit vs oracle");
@@ -1145,8 +1093,7 @@ static void test_random_first_fit(st *t, uint64_t seed)
         fprintf(stderr, "random first fit failed with seed %" PRIu64 "\n", seed);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     st t = {0, 0, NULL, NULL, false};
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20261124;
     if (argc > 2 || (argc > 1 && strcmp(argv[1], "--help") == 0)) {
@@ -1176,7 +1123,6 @@ int main(int argc, char **argv)
     test_top_of_space(&t);
     test_huge_memslots(&t);
     test_random_first_fit(&t, seed);
-    printf("model_selftest: %d checks, %d failures (seed %" PRIu64 ")\n", t.checks, t.fails,
-           seed);
+    printf("model_selftest: %d checks, %d failures (seed %" PRIu64 ")\n", t.checks, t.fails, seed);
     return t.fails ? 1 : 0;
 }

@@ -146,8 +146,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
                 CHECK_U64(got, want);
                 if (wtree_reserve(&t, size) == 0) {
                     /* half the inserts reuse the search's position, half descend again */
-                    wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, got, got + (size - 1),
-                                 op);
+                    wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, got, got + (size - 1), op);
                     ref_insert(&f, got, got + (size - 1));
                 }
             }

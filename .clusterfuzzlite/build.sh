@@ -12,7 +12,7 @@ defs="-std=c11 -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION"
 mkdir -p "$WORK/memdev-obj"
 objs=""
 for src in core/src/*.c core/model/*.c core/lockstep/*.c core/trace/*.c fuzz/program.c \
-           fuzz/program_trace.c fuzz/harness.c fuzz/corrupt.c; do
+           fuzz/program_trace.c fuzz/harness.c fuzz/corrupt.c fuzz/format_check.c; do
   obj="$WORK/memdev-obj/$(echo "$src" | tr / _).o"
   $CC $CFLAGS $defs $inc -c "$src" -o "$obj"
   objs="$objs $obj"

@@ -7,12 +7,16 @@
  * checker must find no divergence; the final space must validate; nothing may leak. The full
  * comparison runs every 16 operations and at the end; a divergence is replayed with the full
  * comparison after every operation, so the report names the first operation where it shows.
+ * Every line that parses is also printed with the formatter and parsed back (format_check.h,
+ * check "format"): the formatter writes the traces of every finding, so it must give the
+ * same op back.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "format_check.h"
 #include "harness.h"
 #include "lockstep.h"
 #include "trace.h"
@@ -57,6 +61,16 @@ static void finish(void *ctx, const memdev_space *sp) {
         harness_fail("validate", "end", "trace left a space that fails memdev_validate: %s", msg);
 }
 
+/* Each line the runner parses, through the formatter and the parser again (before it runs). */
+static void check_format(void *ctx, const struct trace_op *op) {
+    char why[768];
+    (void)ctx;
+    if (format_check_op(op, why, sizeof why) != 0) {
+        const char *name = trace_op_name(op->type);
+        harness_fail("format", name ? name : "line", "line %zu: %s", op->line, why);
+    }
+}
+
 static int run(const uint8_t *data, size_t size, unsigned every, bool loud, sink *err, seen *s,
                harness_alloc *al) {
     memdev_allocator a = harness_allocator(al);
@@ -74,6 +88,7 @@ static int run(const uint8_t *data, size_t size, unsigned every, bool loud, sink
     opt.on_finish = finish;
     opt.on_divergence = on_divergence;
     opt.divergence_ctx = s;
+    opt.on_op = check_format;
     return trace_run_buffer("fuzz", (const char *)data, size, &opt);
 }
 

@@ -532,10 +532,13 @@ int trace_run_buffer(const char *name, const char *text, size_t len,
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
         lineno++;
-        if (trace_parse_line(&op, text + pos, n, lineno, &diag) != 0)
+        if (trace_parse_line(&op, text + pos, n, lineno, &diag) != 0) {
             malformed(r, diag.line, diag.col, "%s", diag.msg);
-        else
+        } else {
+            if (r->opt.on_op)
+                r->opt.on_op(r->opt.op_ctx, &op);
             trace_runner_step(r, &op);
+        }
         pos += n + (nl ? 1 : 0);
     }
     trace_op_release(&op);

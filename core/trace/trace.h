@@ -221,6 +221,10 @@ struct trace_options {
     /* Called once when check mode finds a divergence (core/lockstep's failure). */
     void (*on_divergence)(void *ctx, const struct lockstep_failure *failure);
     void *divergence_ctx;
+    /* trace_run_buffer and trace_run_file: called with each line that parses, before it runs
+     * (the fuzz target checks the formatter on it) */
+    void (*on_op)(void *ctx, const struct trace_op *op);
+    void *op_ctx;
 };
 
 /*

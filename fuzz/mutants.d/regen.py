@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """regen.py - rewrites the planted-bug patches NN-name.patch of fuzz/mutants.d from the table
-below (file, exact text, replacement, what the bug is) against the current core/src, so they
-keep applying when the core changes. Each patch is one small edit of the kinds that hit real
-allocators. A text no longer found is reported; fix its row. Run: fuzz/mutants.d/regen.py"""
+below (file, exact text, replacement, what the bug is) against the current core/src and
+core/trace, so they keep applying when the core changes. Each patch is one small edit of the
+kinds that hit real allocators (and, for core/trace, the formatter that writes every
+finding's trace). A text no longer found is reported; fix its row. Run: fuzz/mutants.d/regen.py"""
 import difflib
 import os
 import sys
@@ -235,6 +236,22 @@ MUTANTS = [
      '    struct wt_wide_slot *slot = t->al.realloc(t->al.ctx, NULL, cap * sizeof *slot);\n    if (!slot)\n        return MEMDEV_ENOMEM;\n',
      '    struct wt_wide_slot *slot = t->al.realloc(t->al.ctx, NULL, cap * sizeof *slot);\n',
      'a failed allocation of the wide table not checked (the oom seeds had never plugged a wide size)'),
+    ('format-node-zero', 'core/trace/format.c',
+     '    if (d->fields & MEMDEV_F_NODE)\n',
+     '    if ((d->fields & MEMDEV_F_NODE) && d->node)\n',
+     'trace formatter: node=0 is left out as if it were the default, so the printed plug has no node (info JSON differs)'),
+    ('format-empty-size', 'core/trace/format.c',
+     '    if (!(d->fields & MEMDEV_F_EMPTY) || d->size)\n',
+     '    if (!(d->fields & MEMDEV_F_EMPTY))\n',
+     'trace formatter: the size of an empty hv-balloon is left out (the library ignores it, so no result shows it)'),
+    ('format-mask-one', 'core/trace/format.c',
+     '        if (op->fail_mask && op->fail_mask != 0xFF)\n',
+     '        if (op->fail_mask > 1 && op->fail_mask != 0xFF)\n',
+     'trace formatter: fail-alloc mask=0x1 is printed as no mask, which fails every allocation'),
+    ('format-vhost-last', 'core/trace/format.c',
+     '    for (uint32_t i = 0; i < cfg->n_vhost; i++)\n        sb_addf(sb, " vhost=',
+     '    for (uint32_t i = 0; i + 1 < cfg->n_vhost; i++)\n        sb_addf(sb, " vhost=',
+     'trace formatter: the last vhost= backend of a space line is left out'),
 ]
 
 

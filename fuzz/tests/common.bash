@@ -27,6 +27,14 @@ bad() { t_fail=$((t_fail + 1)); echo "FAIL  $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 # log_has FILE ERE
 log_has() { grep -qE -- "$2" "$1"; }
+# t_until SECONDS COMMAND...: runs the command every 0.1 s until it succeeds (0) or SECONDS
+# have passed (1): wait for an event, never for a fixed time
+t_until() {
+  local n=$(($1 * 10)) i
+  shift
+  for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
 
 # t_leftovers: processes started by this test that are still alive (not zombies, not this
 # shell's own pipeline helpers), seen alive in two scans 0.3 s apart

@@ -38,10 +38,8 @@ h=testhost
 mkdir -p "$W/campaign/afl/ops/sync/main-$h"
 setsid flock "$W/campaign/afl/ops/sync/main-$h" sleep 60 &
 holder=$!
-for ((i = 0; i < 100; i++)); do   # until the holder has the lock (not a fixed sleep)
-  flock -n "$W/campaign/afl/ops/sync/main-$h" true || break
-  sleep 0.1
-done
+locked() { ! flock -n "$1" true; }
+t_until 10 locked "$W/campaign/afl/ops/sync/main-$h"   # the holder has the lock
 run "$T_WORK/inuse.log" --engine afl --host "$h" --time 20 --jobs 2 ops
 kill -- "-$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 check "AFL++ sync directory in use fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
@@ -53,12 +51,12 @@ no_leftovers "sync directory in use"
 fuzz/campaign --work "$W" --engine afl --host "$h" --time 60 --jobs 2 --progress 1 ops >"$T_WORK/killed.log" 2>&1 &
 cp=$!
 victim=""
-for ((i = 0; i < 100; i++)); do
-  sleep 0.2
+find_victim() { # sets victim: the pid of the secondary afl-fuzz, once it runs
   victim=$(for p in $(t_scan children); do
              t_cmd "$p" | grep -q -- "^afl-fuzz .*-S $h-s1 " && echo "$p"; done | head -n 1)
-  [ -n "$victim" ] && break
-done
+  [ -n "$victim" ]
+}
+t_until 20 find_victim
 sleep 2
 [ -n "$victim" ] && kill -KILL "$victim"
 wait "$cp"; rc=$?
@@ -68,13 +66,13 @@ no_leftovers "secondary killed"
 
 # -- Ctrl-C ------------------------------------------------------------------------------
 sigint() { # sigint NAME LOG WAIT_ERE ARGS...: starts a campaign as a job of its own (as a
-  local name=$1 log=$2 ere=$3 i before  # shell does), Ctrl-C = SIGINT to its process group
+  local name=$1 log=$2 ere=$3 before  # shell does), Ctrl-C = SIGINT to its process group
   shift 3
   set -m
   fuzz/campaign --work "$W" "$@" >"$log" 2>&1 &
   cp=$!
   set +m
-  for ((i = 0; i < 150; i++)); do sleep 0.2; grep -qE -- "$ere" "$log" && break; done
+  t_until 30 log_has "$log" "$ere"
   sleep 1
   before=$(t_scan children | wc -l)
   kill -INT -- "-$cp"

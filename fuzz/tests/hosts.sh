@@ -113,10 +113,8 @@ fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 8 --join "$S" --sy
 pid=$!
 # Wait for a first exchange to reach the share (not a fixed sleep: a slow start would lose the
 # share before the campaign's probe, a different path), then take the share away.
-for _ in $(seq 1 300); do
-  [ -n "$(ls -A "$S/ops/libfuzzer-hosta" 2>/dev/null)" ] && break
-  sleep 0.1
-done
+has_files() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
+t_until 30 has_files "$S/ops/libfuzzer-hosta"
 sleep 1
 # The shared directory is gone: every exchange fails. It is renamed away, not removed: an
 # exchange running at this moment may still be writing into it, and rm -rf then races it.

@@ -7,10 +7,8 @@
  */
 #include "format_check.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define FORMAT_CHECK_MAX_LINE (1u << 16)
@@ -140,8 +138,10 @@ static const char *op_diff(const struct trace_op *a, const struct trace_op *b) {
 
 int format_check_op(const struct trace_op *op, char *why, size_t cap) {
     static char text[FORMAT_CHECK_MAX_LINE];
+    if (op->type == TRACE_OP_NONE) /* a blank or comment line: nothing to print */
+        return 0;
     int n = trace_format_op(op, text, sizeof text);
-    if (n < 0 || (size_t)n >= sizeof text || op->type == TRACE_OP_NONE)
+    if (n < 0 || (size_t)n >= sizeof text)
         return 0; /* no trace text for it (or a line longer than any input) */
     /* parsed into the same op every time: its storage is allocated once, not per line */
     static struct trace_op back;

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # lib.sh - shared by the bench/ tools (sourced, not run): repository root, the argument checks
 # behind the exit-code convention, package installation on a fresh Debian machine, building
 # memdev_bench for a commit in a cached git worktree, and the core to pin measurements to.
@@ -9,6 +10,7 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(git -C "$BENCH_DIR" rev-parse --show-toplevel)
+# shellcheck disable=SC2034 # PY and BUILD_PACKAGES are read by the scripts that source this
 PY=/usr/bin/python3 # Debian's interpreter has python3-scipy; the first python3 on PATH may not
 # Where build_rev keeps its worktrees and builds (bench/smoke points it at a temporary dir).
 REV_CACHE=${BENCH_REV_CACHE:-$ROOT/build/bench-rev}
@@ -88,6 +90,7 @@ ensure_packages() {
     memdev_need "$@" || die "could not install $*"
 }
 
+# shellcheck disable=SC2034
 BUILD_PACKAGES=(cmake g++ gcc libbenchmark-dev python3)
 
 # The CPU to pin measurements to: the last online one (override with BENCH_CPU).

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # lib.sh - shared by the fuzz/ scripts (sourced, not run): repository root, the target list
 # (fuzz/targets.txt, the one place it is kept), argument checks with the exit-code convention,
 # installing missing tools, one build directory per engine so the scripts never clobber the
@@ -88,9 +89,9 @@ fuzz_build() {
   case "$engine" in
     replay) cc=${CC:-cc}; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
     libfuzzer) cc=clang; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=libfuzzer
-                                -DMEMDEV_SANITIZE=address,undefined) ;;
+                                "-DMEMDEV_SANITIZE=address,undefined") ;;
     afl) cc=afl-clang-fast; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=afl
-                                   -DMEMDEV_SANITIZE=address,undefined)
+                                   "-DMEMDEV_SANITIZE=address,undefined")
          env=(AFL_QUIET=1) ;;
     cmplog) cc=afl-clang-fast; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=afl)
             env=(AFL_QUIET=1 AFL_LLVM_CMPLOG=1) ;;
@@ -192,6 +193,7 @@ fuzz_signal() {
 }
 
 # fuzz_tagged [TAG]: pids of the live processes (not zombies) carrying TAG (default: ours).
+# shellcheck disable=SC2120 # TAG is optional: callers pass it or not
 fuzz_tagged() {
   local tag=${1:-$FUZZ_TAG} f p st
   [ -n "$tag" ] || return 0
@@ -263,6 +265,7 @@ fuzz_reap() {
 FUZZ_REPLAY_ASAN="symbolize=1:dedup_token_length=3:detect_leaks=1:allocator_may_return_null=0"
 # The engines fuzz without allocation stacks (a fifth of the time under ASan went to
 # unwinding at every malloc); every finding is replayed with FUZZ_REPLAY_ASAN for its report.
+# shellcheck disable=SC2034 # read by fuzz/campaign
 FUZZ_ENGINE_ASAN="$FUZZ_REPLAY_ASAN:malloc_context_size=0"
 
 # fuzz_max_len TARGET: the target's max_len from fuzz/options/TARGET.options (empty if none).
@@ -413,7 +416,7 @@ EOF
   printf 'open: reproduces at %s (%s)\n' "$commit" "$(fuzz_now)" >"$d/status"
   if [ ! -f "$d/inputs/$h" ]; then
     cp "$f" "$d/inputs/$h"
-    [ "$new" = new ] || new=new-input
+    [ "$new" = new ] || new="new-input"
   fi
   echo "$new"
 }

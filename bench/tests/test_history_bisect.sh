@@ -50,7 +50,7 @@ plugfile=$(grep -lE '^int[[:space:]]+memdev_plug[[:space:]]*\(|^memdev_plug[[:sp
 printf '\n#error "scratch commit: does not build"\n' >>"$plugfile"
 c2=$(commit "scratch: core does not build") || exit 1
 git checkout -q "$c1" -- "$plugfile"
-c3=$(commit "scratch: core builds again") || exit 1
+commit "scratch: core builds again" >/dev/null || exit 1
 /usr/bin/python3 - "$plugfile" <<'EOF' || { echo "FAIL: cannot plant the slowdown"; exit 1; }
 import re, sys
 path = sys.argv[1]
@@ -68,7 +68,7 @@ open(path, "w").write(src[:m.end()] + slow + src[m.end():])
 EOF
 c4=$(commit "scratch: slower plug") || exit 1
 echo "another scratch line" >>README.md
-c5=$(commit "scratch: README line after the slowdown") || exit 1
+commit "scratch: README line after the slowdown" >/dev/null || exit 1
 
 export BENCH_STORE=$tmp/store BENCH_HISTORY_CACHE=$tmp/cache BENCH_REV_CACHE=$tmp/cache
 start=$(date +%s)

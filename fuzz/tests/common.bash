@@ -59,6 +59,7 @@ t_scan() {
     echo "$p"
   done
 }
+# shellcheck disable=SC2120 # "children" (see above) is optional
 t_leftovers() {
   local a b p
   a=" $(t_scan "$@" | tr '\n' ' ') "

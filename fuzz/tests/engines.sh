@@ -12,7 +12,7 @@
 #     the whole target (replays, merge) within 25 s; the corpus is merged at the end.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
-cd "$T_TOP"
+cd "$T_TOP" || exit 1
 
 W="$T_WORK/w"
 run() { # run LOG ARGS...: the campaign in the foreground; sets rc and secs

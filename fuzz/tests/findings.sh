@@ -15,12 +15,11 @@
 #     running cleanly, and nothing when there is nothing new.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
-cd "$T_TOP"
+cd "$T_TOP" || exit 1
 
 R="$T_WORK/repo"
 W="$T_WORK/w"
 scratch_repo "$R" || { bad "scratch repository"; t_finish; exit 1; }
-base=$(git -C "$R" rev-parse --short=10 HEAD)
 patch -s -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch && rm -f "$R"/core/src/*.orig
 t_commit "$R" "bug: lookup misses the last byte of a device"
 bug=$(git -C "$R" rev-parse --short=10 HEAD)
@@ -106,6 +105,7 @@ cp "$R"/corpus/deep/seed-thin-runs* "$T_WORK/from-same/"
 before=$(ls "$R/corpus/deep" | wc -l)
 ls "$R/corpus/deep" >"$T_WORK/deep-before"
 "$R/fuzz/promote" --from "$T_WORK/from-deep" --from "$T_WORK/from-same" --max 3 deep >"$T_WORK/promote.log" 2>&1; rc=$?
+# shellcheck disable=SC2010 # corpus file names are hashes
 ls "$R/corpus/deep" | grep -vxFf "$T_WORK/deep-before" | sed "s|^|$R/corpus/deep/|" >"$T_WORK/deep-added"
 added=$(wc -l <"$T_WORK/deep-added")
 check "fuzz/promote brings back what the corpus no longer reaches ($added input(s), exit $rc)" \

@@ -12,7 +12,7 @@
 #     of AFL++'s hangs/ directory.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
-cd "$T_TOP"
+cd "$T_TOP" || exit 1
 
 T="$T_WORK/tree"
 scratch_repo "$T" || { bad "scratch repository"; t_finish; exit 1; }

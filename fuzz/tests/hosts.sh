@@ -15,7 +15,7 @@
 #     share lost during the campaign is told once, counted, and ends it with exit 2.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
-cd "$T_TOP"
+cd "$T_TOP" || exit 1
 
 S="$T_WORK/share"
 stamp() { echo "[$(( $(date +%s) - t_start ))s] $*"; }

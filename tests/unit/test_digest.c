@@ -8,7 +8,7 @@
  * and every optional field; each variant changes exactly one thing (one configuration value,
  * one field of one device, one guest request) and must change the digest. Spaces that reach
  * the same state by other routes (other plug orders, devices plugged and unplugged again,
- * requests undone, every allocator) must have the same digest.
+ * requests undone) must have the same digest.
  */
 #include "check.h"
 #include "memdev.h"
@@ -129,6 +129,17 @@ static int plug_spare(memdev_space *sp) {
     return memdev_plug(sp, &d, NULL);
 }
 
+/* The vhost backend and the placed devices, in address order of their first fits. */
+static int plug_devices(memdev_space *sp, const struct knobs *k, int *step) {
+    int rc = 0;
+    if (k->vhost.max && (++*step, rc = memdev_vhost_add(sp, k->vhost)))
+        return rc;
+    if ((++*step, rc = plug_dimm(sp, k)) || (++*step, rc = plug_nvdimm(sp, k)) ||
+        (++*step, rc = plug_vmem(sp, k)) || (++*step, rc = plug_hv(sp, "hv0", false)))
+        return rc;
+    return ++*step, plug_pmem(sp, k);
+}
+
 /* The scenario; NULL when a step fails (that is a test failure: every step must succeed). */
 static memdev_space *build(const struct knobs *k, const char *what) {
     memdev_space *sp = NULL;
@@ -145,29 +156,19 @@ static memdev_space *build(const struct knobs *k, const char *what) {
             goto fail;                                                                             \
     } while (0)
     if (k->route == 0) {
-        if (k->vhost.max)
-            STEP(memdev_vhost_add(sp, k->vhost));
-        STEP(plug_dimm(sp, k));
-        STEP(plug_nvdimm(sp, k));
-        STEP(plug_vmem(sp, k));
-        STEP(plug_hv(sp, "hv0", false));
-        STEP(plug_pmem(sp, k));
+        if ((rc = plug_devices(sp, k, &step)) != 0)
+            goto fail;
         if (k->with_empty)
             STEP(plug_hv(sp, "hv-empty", true));
     } else {
-        /* the same state by another route: a device that comes and goes first (its record
-           and slot are reused), other plug order where placement allows it, requests undone */
+        /* the same state by another route: the empty device first, a device that comes and
+           goes before the others (its record and DIMM slot are reused), requests undone */
         STEP(plug_spare(sp));
         if (k->with_empty)
             STEP(plug_hv(sp, "hv-empty", true));
         STEP(memdev_unplug(sp, "spare"));
-        if (k->vhost.max)
-            STEP(memdev_vhost_add(sp, k->vhost));
-        STEP(plug_dimm(sp, k));
-        STEP(plug_nvdimm(sp, k));
-        STEP(plug_vmem(sp, k));
-        STEP(plug_hv(sp, "hv0", false));
-        STEP(plug_pmem(sp, k));
+        if ((rc = plug_devices(sp, k, &step)) != 0)
+            goto fail;
         STEP(memdev_vmem_request(sp, "vmem-node1-7", true, 0, 2 * k->vm_block));
         STEP(memdev_vmem_request(sp, "vmem-node1-7", false, 0, 2 * k->vm_block));
         STEP(memdev_vmem_resize(sp, "vmem-node1-7", 0));

@@ -246,6 +246,23 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
         return false; /* an empty window: nothing below the counters to disagree with */
     switch (c[0] % CORRUPT_KINDS) {
     case 47:
+        if (c[2] % 4u == 3 && t->wide.cap) { /* the wide table's own accounting [I9] */
+            struct wt_wide *w = &t->wide;
+            if (c[3] % 2u == 0) {
+                add_u32(p, &w->n, d, "wide table entry count [I9]");
+                return true;
+            }
+            for (uint32_t s = 0; s < w->cap; s++) { /* at most half full: a slot is free */
+                struct wt_wide_slot *ws = &w->slot[(s + k) & (w->cap - 1)];
+                if (ws->last < ws->first) {
+                    save(p, ws, sizeof *ws, "wide table slot that no entry holds [I9]");
+                    uint64_t span = t->last - t->base; /* a byte of the window */
+                    ws->first = ws->last = t->base + (span == UINT64_MAX ? d : d % (span + 1u));
+                    return true;
+                }
+            }
+            return false;
+        }
         add_u32(p, &t->count, d, "window tree entry count [I1]");
         return true;
     case 48:

@@ -236,10 +236,6 @@ static inline struct dev *space_dev(const memdev_space *sp, uint32_t di) {
 uint32_t space_find(const memdev_space *sp, const char *id);
 /* The 32-bit hash of a record's id (its buckets and tag in the id table). */
 uint32_t space_id_hash(const struct dev *v);
-/* Each live record in index order. */
-#define SPACE_FOREACH(sp, di, v)                                                                   \
-    for (uint32_t di = 0; di < (sp)->dev_used; di++)                                               \
-        for (const struct dev *v = space_dev((sp), di); v && (v->flags & DF_LIVE); v = NULL)
 int space_fail(memdev_space *sp, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -63,7 +63,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(WT_NO_SIMD)
+/* MEMDEV_PORTABLE: the scalar kernels only, as on a machine that is no x86-64 (tests/run's
+   `portable` preset). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(MEMDEV_PORTABLE)
 #define WT_AVX2 1
 #include <immintrin.h>
 #endif

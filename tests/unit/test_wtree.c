@@ -292,6 +292,50 @@ static void phased(uint64_t seed, uint32_t rounds) {
     free(h.leaf);
 }
 
+/*
+ * Sizes at the edges of pages[] [I9]: a byte short of and past whole pages, one byte, 2^32
+ * pages (wide) and one page less (not), each plugged after its own wtree_reserve(), which
+ * must make room in the wide table for exactly the wide ones; then every other one removed.
+ */
+static void wide_edges(void) {
+    static const uint64_t sizes[] = {
+        4095, 4097, 8191, 1, 3 * 4096 - 1, 1ull << 44, (1ull << 44) - 4096, (1ull << 44) + 4096,
+        4096};
+    enum { ROUNDS = 40, N = ROUNDS * sizeof sizes / sizeof sizes[0] };
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    static uint64_t first[N];
+    char msg[512];
+    wtree t;
+    wtree_init(&t, &al, 4096, (1ull << 52) - 1);
+    t.simd = use_simd;
+    uint32_t n = 0;
+    for (uint32_t round = 0; round < ROUNDS && !check_failures; round++) {
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && !check_failures; i++) {
+            uint64_t addr = 0;
+            wt_pos pos;
+            CHECK_RC(wtree_reserve(&t, sizes[i]), 0);
+            CHECK_RC(wtree_first_fit(&t, sizes[i], 1, &addr, &pos), 0);
+            if (check_failures)
+                break;
+            wtree_insert(&t, &pos, addr, addr + (sizes[i] - 1), n);
+            first[n++] = addr;
+            if (wtree_validate(&t, msg, sizeof msg)) {
+                fprintf(stderr, "wide edges, size 0x%llx: %s\n", (unsigned long long)sizes[i], msg);
+                check_failures++;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < n && !check_failures; i += 2) {
+        wtree_remove(&t, first[i]);
+        if (wtree_validate(&t, msg, sizeof msg)) {
+            fprintf(stderr, "wide edges, removing 0x%llx: %s\n", (unsigned long long)first[i], msg);
+            check_failures++;
+        }
+    }
+    CHECK_U64(t.count, n / 2);
+    wtree_fini(&t);
+}
+
 int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x5eed1234);
     printf("test_wtree: seed 0x%llx (reproduce with --seed 0x%llx)\n", (unsigned long long)seed,
@@ -315,6 +359,7 @@ int main(int argc, char **argv) {
         }
         for (int i = 0; i < 4; i++)
             phased(rng_next(&rng), 40);
+        wide_edges();
     }
     return check_report("test_wtree");
 }

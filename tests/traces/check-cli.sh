@@ -75,6 +75,24 @@ if "$memdev" info "$bad" 2>/dev/null | grep -q .; then
     echo "FAIL: memdev info printed output for a malformed trace"
     failures=$((failures + 1))
 fi
+# info beyond the runner's first 512-byte buffer: 40 devices, every one in the JSON, both from
+# the `info` operation of `memdev run` and from `memdev info`
+big=$(mktemp)
+trap 'rm -f "$big"' EXIT
+{
+    echo "space base=4G size=64G budget=64G"
+    for i in $(seq 0 39); do echo "plug pmem-$i virtio-pmem size=64M"; done
+    echo "info"
+} >"$big"
+n=$("$memdev" run "$big" | { grep -o '"type": "virtio-pmem"' || true; } | wc -l)
+if [[ "$n" -ne 40 ]]; then
+    echo "FAIL: the info operation listed $n of 40 devices"
+    failures=$((failures + 1))
+fi
+if ! "$memdev" info "$big" | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(len(d) != 40)'; then
+    echo "FAIL: memdev info did not print the 40 devices as JSON"
+    failures=$((failures + 1))
+fi
 
 if [[ $failures -ne 0 ]]; then
     echo "$failures check(s) failed"

@@ -93,6 +93,11 @@ if ! "$memdev" info "$big" | python3 -c 'import json, sys; d = json.load(sys.std
     echo "FAIL: memdev info did not print the 40 devices as JSON"
     failures=$((failures + 1))
 fi
+# `expect none` holds only for a lookup that found nothing: after a plug it is a mismatch
+none=$(mktemp)
+trap 'rm -f "$big" "$none"' EXIT
+printf 'space base=4G size=4G budget=4G\nplug d0 virtio-pmem size=1G\nexpect none\n' >"$none"
+expect 1 "3: expect none (for line 2) FAILED" "$memdev" run "$none"
 
 if [[ $failures -ne 0 ]]; then
     echo "$failures check(s) failed"

@@ -98,6 +98,25 @@ none=$(mktemp)
 trap 'rm -f "$big" "$none"' EXIT
 printf 'space base=4G size=4G budget=4G\nplug d0 virtio-pmem size=1G\nexpect none\n' >"$none"
 expect 1 "3: expect none (for line 2) FAILED" "$memdev" run "$none"
+# the blocks of stats, list and info under their own headers (their layout is memdev's own,
+# spec section 9; what they hold is the state): each header followed by its kind of line
+blocks=$(mktemp)
+trap 'rm -f "$big" "$none" "$blocks"' EXIT
+printf 'space base=4G size=16G budget=16G slots=2\nplug d0 dimm size=1G\nplug d1 dimm size=1G\nstats\nlist\ninfo\n' >"$blocks"
+out=$("$memdev" run "$blocks")
+block_has() { # block_has HEADER PATTERN: the line after "HEADER" matches PATTERN (grep -E)
+    if ! grep -A1 -x "$1" <<<"$out" | tail -n 1 | grep -qE "$2"; then
+        echo "FAIL: after '$1' no line like '$2'"
+        failures=$((failures + 1))
+    fi
+}
+block_has "4: stats" "^  used_size=0x80000000 plugged_size=0x80000000 budget=0x400000000"
+block_has "5: list" "^  d0 dimm addr=0x100000000 size=0x40000000 .*slot=0 "
+if ! grep -qE "^  d1 dimm addr=0x140000000 size=0x40000000 .*slot=1 " <<<"$out"; then
+    echo "FAIL: list does not show d1 in slot 1"
+    failures=$((failures + 1))
+fi
+block_has "6: info" '^  \[\{"type": "dimm", "data": \{"id": "d0"'
 
 if [[ $failures -ne 0 ]]; then
     echo "$failures check(s) failed"

@@ -117,6 +117,11 @@ if ! grep -qE "^  d1 dimm addr=0x140000000 size=0x40000000 .*slot=1 " <<<"$out";
     failures=$((failures + 1))
 fi
 block_has "6: info" '^  \[\{"type": "dimm", "data": \{"id": "d0"'
+# an `expect ok` whose field differs from the result is a mismatch (exit 1)
+wrong=$(mktemp)
+trap 'rm -f "$big" "$none" "$blocks" "$wrong"' EXIT
+printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\nexpect ok addr=5G\n' >"$wrong"
+expect 1 "3: expect ok addr=0x140000000 (for line 2) FAILED" "$memdev" run "$wrong"
 
 if [[ $failures -ne 0 ]]; then
     echo "$failures check(s) failed"

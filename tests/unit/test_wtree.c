@@ -336,6 +336,32 @@ static void wide_edges(void) {
     wtree_fini(&t);
 }
 
+/*
+ * The tail after the last entry, up to the window's last byte (2^64 - 1 in the third window):
+ * a size that fills it exactly fits, one byte more does not, at alignment 1 and at an
+ * alignment the tail's start meets.
+ */
+static void tail_edges(void) {
+    static const struct {
+        uint64_t base, last;
+    } win[] = {{0, 4095}, {4096, (1ull << 30) - 1}, {0ull - (1ull << 20), UINT64_MAX}};
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    for (size_t w = 0; w < sizeof win / sizeof win[0]; w++) {
+        wtree t;
+        uint64_t base = win[w].base, addr = 0, tail = win[w].last - (base + 100) + 1;
+        wtree_init(&t, &al, base, win[w].last);
+        t.simd = use_simd;
+        CHECK_RC(wtree_reserve(&t, 100), 0);
+        wtree_insert(&t, NULL, base, base + 99, 0);
+        for (uint64_t align = 1; align <= 4; align *= 4) {
+            CHECK_RC(wtree_first_fit(&t, tail, align, &addr, NULL), 0);
+            CHECK_U64(addr, base + 100);
+            CHECK_RC(wtree_first_fit(&t, tail + 1, align, &addr, NULL), MEMDEV_EFRAGMENTED);
+        }
+        wtree_fini(&t);
+    }
+}
+
 int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x5eed1234);
     printf("test_wtree: seed 0x%llx (reproduce with --seed 0x%llx)\n", (unsigned long long)seed,
@@ -360,6 +386,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 4; i++)
             phased(rng_next(&rng), 40);
         wide_edges();
+        tail_edges();
     }
     return check_report("test_wtree");
 }

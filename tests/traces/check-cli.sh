@@ -77,8 +77,7 @@ if "$memdev" info "$bad" 2>/dev/null | grep -q .; then
 fi
 # info beyond the runner's first 512-byte buffer: 40 devices, every one in the JSON, both from
 # the `info` operation of `memdev run` and from `memdev info`
-big=$(mktemp)
-trap 'rm -f "$big"' EXIT
+big=$tmp/big.trace
 {
     echo "space base=4G size=64G budget=64G"
     for i in $(seq 0 39); do echo "plug pmem-$i virtio-pmem size=64M"; done
@@ -94,14 +93,12 @@ if ! "$memdev" info "$big" | python3 -c 'import json, sys; d = json.load(sys.std
     failures=$((failures + 1))
 fi
 # `expect none` holds only for a lookup that found nothing: after a plug it is a mismatch
-none=$(mktemp)
-trap 'rm -f "$big" "$none"' EXIT
+none=$tmp/none.trace
 printf 'space base=4G size=4G budget=4G\nplug d0 virtio-pmem size=1G\nexpect none\n' >"$none"
 expect 1 "3: expect none (for line 2) FAILED" "$memdev" run "$none"
 # the blocks of stats, list and info under their own headers (their layout is memdev's own,
 # spec section 9; what they hold is the state): each header followed by its kind of line
-blocks=$(mktemp)
-trap 'rm -f "$big" "$none" "$blocks"' EXIT
+blocks=$tmp/blocks.trace
 printf 'space base=4G size=16G budget=16G slots=2\nplug d0 dimm size=1G\nplug d1 dimm size=1G\nstats\nlist\ninfo\n' >"$blocks"
 out=$("$memdev" run "$blocks")
 block_has() { # block_has HEADER PATTERN: the line after "HEADER" matches PATTERN (grep -E)
@@ -118,8 +115,7 @@ if ! grep -qE "^  d1 dimm addr=0x140000000 size=0x40000000 .*slot=1 " <<<"$out";
 fi
 block_has "6: info" '^  \[\{"type": "dimm", "data": \{"id": "d0"'
 # an `expect ok` whose field differs from the result is a mismatch (exit 1)
-wrong=$(mktemp)
-trap 'rm -f "$big" "$none" "$blocks" "$wrong"' EXIT
+wrong=$tmp/wrong.trace
 printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\nexpect ok addr=5G\n' >"$wrong"
 expect 1 "3: expect ok addr=0x140000000 (for line 2) FAILED" "$memdev" run "$wrong"
 

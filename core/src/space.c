@@ -14,6 +14,7 @@
 /* MEMDEV_PORTABLE: only the portable C paths, as a machine without SSE2 builds them (the
    `portable` preset of tests/run tests them). */
 #if defined(__SSE2__) && !defined(MEMDEV_PORTABLE)
+#define SPACE_SSE2 1
 #include <emmintrin.h>
 #endif
 #include <stdio.h>
@@ -126,7 +127,7 @@ static uint32_t hash_bytes(const char *s, size_t len) {
  * Scans an id once: its length (counting up to MEMDEV_MAX_ID_LEN + 1 bytes), the NUL-padded
  * inline copy of a short one and its hash (hash_bytes, from the copy's two words).
  */
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(MEMDEV_PORTABLE)
+#if defined(SPACE_SSE2) && (defined(__GNUC__) || defined(__clang__))
 /*
  * The bytes of id before its NUL, at most ID_INLINE, into out (NUL-padded); returns their
  * number. One 16-byte load when it stays inside id's page, which cannot fault though it may
@@ -190,7 +191,7 @@ static void key_of(const char *id, struct idkey *k) {
 
 /* Slots of bucket b whose tag is t (t = 0: the free slots), as a bit mask. */
 static inline uint32_t tag_match(const struct id_bucket *b, uint8_t t) {
-#if defined(__SSE2__) && !defined(MEMDEV_PORTABLE)
+#ifdef SPACE_SSE2
     __m128i v = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)b->tag), _mm_set1_epi8((char)t));
     _Static_assert(ID_SLOTS == 16, "one vector of tags");
     return (uint32_t)_mm_movemask_epi8(v);
@@ -253,7 +254,7 @@ uint32_t space_find(const memdev_space *sp, const char *id) {
 
 /* The length of an inline id: its record's 16 bytes are NUL-padded, so no copy is needed. */
 static inline size_t inline_len(const char *inl) {
-#if defined(__SSE2__) && !defined(MEMDEV_PORTABLE)
+#ifdef SPACE_SSE2
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)inl);
     uint32_t z = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
     return (size_t)__builtin_ctz(z | 1u << ID_INLINE);

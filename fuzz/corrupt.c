@@ -702,6 +702,11 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         return false;
     }
     case 46:
+        if (c[2] == 3 && sp->dev_free != DEV_NIL) { /* byte 2 = 3: a record leaked */
+            set_u32(p, &sp->dev_free, (uint32_t)space_dev(sp, sp->dev_free)->addr,
+                    "free record list (its first record dropped: leaked)");
+            return true;
+        }
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
         set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");

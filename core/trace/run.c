@@ -96,8 +96,8 @@ int trace_runner_create(const char *name, const struct trace_options *opt,
 
 static void copy_id(struct op_result *res, const char *id) {
     size_t n = id ? strlen(id) : 0;
-    if (n > MEMDEV_MAX_ID_LEN)
-        n = MEMDEV_MAX_ID_LEN;
+    if (n > sizeof res->id - 1) /* never past the buffer, whatever its size */
+        n = sizeof res->id - 1;
     if (n)
         memcpy(res->id, id, n);
     res->id[n] = '\0';

@@ -197,7 +197,7 @@ int trace_parse_line(struct trace_op *op, const char *text, size_t len, size_t l
  * trace_parse_line gives the same op back. Like snprintf: writes at most cap bytes including
  * the NUL and returns the full length, or -1 when the op cannot be written as trace text (an
  * id that is empty, contains whitespace, '#', '=' or control bytes; an unknown type; an
- * unknown kind without a printable kind_text).
+ * unknown kind without a printable kind_text), leaving buf the empty string (cap > 0).
  */
 int trace_format_op(const struct trace_op *op, char *buf, size_t cap);
 

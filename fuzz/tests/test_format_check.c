@@ -77,6 +77,11 @@ int main(void) {
     h.type = TRACE_OP_PLUG;
     h.desc = (memdev_device_desc){.id = "", .kind = MEMDEV_DIMM, .size = 1u << 30};
     CHECK(format_check_op(&h, why, sizeof why) == 0);
+    /* the formatter itself: -1 and an empty string, whatever the buffer held */
+    char text[64];
+    memset(text, 'x', sizeof text);
+    CHECK(trace_format_op(&h, text, sizeof text) == -1);
+    CHECK(text[0] == '\0');
     h.desc.id = "d";
     h.desc.fields = 1u << 20;
     CHECK(format_check_op(&h, why, sizeof why) == 0);
@@ -106,6 +111,18 @@ int main(void) {
     CHECK(format_check_op(&h, why, sizeof why) == -1);
     CHECK(strstr(why, "expect value differs") != NULL);
     fprintf(stderr, "reported as it should be: %s\n", why);
+
+    /* `expect error CODE` with a code the library does not have is no trace text */
+    const int codes[] = {1, 5, MEMDEV_ENOMEM - 1, -1000};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        trace_op_init(&h);
+        h.type = TRACE_OP_EXPECT;
+        h.expect.code = codes[i];
+        CHECK(trace_format_op(&h, text, sizeof text) == -1);
+    }
+    h.expect.code = MEMDEV_ENOMEM; /* the last code there is */
+    CHECK(trace_format_op(&h, text, sizeof text) > 0 &&
+          strcmp(text, "expect error no-memory") == 0);
 
     return check_report("test_format_check");
 }

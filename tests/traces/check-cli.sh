@@ -114,10 +114,21 @@ if ! grep -qE "^  d1 dimm addr=0x140000000 size=0x40000000 .*slot=1 " <<<"$out";
     failures=$((failures + 1))
 fi
 block_has "6: info" '^  \[\{"type": "dimm", "data": \{"id": "d0"'
+# the list shows each kind's own fields: an nvdimm's label, a virtio-mem's block and requested
+# size, the optional node and backend
+kinds=$tmp/kinds.trace
+printf 'space base=4G size=16G budget=16G slots=2\nplug n0 nvdimm size=1G label=128K node=3 memdev=mem-n0\nplug v0 virtio-mem size=1G block=4M requested=8M\nlist\n' >"$kinds"
+out=$("$memdev" run "$kinds")
+block_has "4: list" "^  n0 nvdimm addr=0x100000000 size=0x3fe00000 .* label=0x20000 plugged=0x3fe00000 node=3 memdev=mem-n0\$"
+if ! grep -qE "^  v0 virtio-mem addr=0x140000000 .* block=0x400000 requested=0x800000 plugged=0x0\$" <<<"$out"; then
+    echo "FAIL: list does not show v0's block and requested size"
+    failures=$((failures + 1))
+fi
 # an `expect ok` whose field differs from the result is a mismatch (exit 1)
 wrong=$tmp/wrong.trace
 printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\nexpect ok addr=5G\n' >"$wrong"
-expect 1 "3: expect ok addr=0x140000000 (for line 2) FAILED" "$memdev" run "$wrong"
+expect 1 "3: expect ok addr=0x140000000 (for line 2) FAILED: got ok addr=0x100000000 memslots=1" \
+    "$memdev" run "$wrong"
 
 if [[ $failures -ne 0 ]]; then
     echo "$failures check(s) failed"

@@ -121,8 +121,15 @@ int main(void) {
         CHECK(trace_format_op(&h, text, sizeof text) == -1);
     }
     h.expect.code = MEMDEV_ENOMEM; /* the last code there is */
+    memset(text, 'x', sizeof text);
     CHECK(trace_format_op(&h, text, sizeof text) > 0 &&
           strcmp(text, "expect error no-memory") == 0);
+    /* like snprintf: a short buffer gets a terminated prefix, and the full length comes back */
+    memset(text, 'x', sizeof text);
+    CHECK(trace_format_op(&h, text, 7) == (int)strlen("expect error no-memory"));
+    CHECK(strcmp(text, "expect") == 0);
+    CHECK(trace_format_op(&h, text, 0) == (int)strlen("expect error no-memory"));
+    CHECK(strcmp(text, "expect") == 0); /* cap 0: nothing written */
 
     return check_report("test_format_check");
 }

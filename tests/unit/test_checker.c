@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_checker.c - the checker itself is checked: core/lockstep must notice when the library
+ * and the model part ways, and the trace runner must turn that into a failed run. Every
+ * differential test, fuzz target and `memdev run --check` relies on both; a checker that
+ * always agreed would let every other test pass.
+ *
+ * Part 1: a small state is built through lockstep_step; then one operation goes to one side
+ * only (lockstep_exec_library or lockstep_exec_model), as a bug in either would, and the next
+ * checked operation or the full check must fail. The same scenario without the one-sided
+ * operation must pass: the failures are the checker's findings, not noise.
+ * Part 2: the trace runner with check mode and an allocator that fails on its own (not through
+ * `fail-alloc`): the library answers no-memory where the model does not, and the run must end
+ * with status 1, a divergence report and one on_divergence call, and stop there. Without check
+ * mode the same run is an ordinary error result (status 0).
+ */
+#include <string.h>
+
+#include "check.h"
+#include "lockstep.h"
+#include "memdev.h"
+#include "trace.h"
+
+static const char *const setup[] = {
+    "plug d0 dimm size=1G",
+    "plug d1 dimm size=1G",
+    "plug v0 virtio-mem size=1G requested=8M",
+    "plug b0 hv-balloon size=4G",
+    "plug p0 virtio-pmem size=1G node=1",
+};
+
+struct scenario {
+    const char *what;
+    int side; /* 0: the library alone, 1: the model alone */
+    const char *one_sided;
+    const char *probe; /* a checked operation after it (NULL: only the full check) */
+};
+
+static const struct scenario scenarios[] = {
+    {"a device only the library has", 0, "plug x dimm size=1G", "stats"},
+    {"a device only the model has", 1, "plug x dimm size=1G", "stats"},
+    {"an unplug only the library saw", 0, "unplug d0", "lookup 4G"},
+    {"an unplug only the model saw", 1, "unplug d1", "plug d2 dimm size=1G"},
+    {"blocks only the library plugged", 0, "vmem v0 plug 0 2M", "stats"},
+    {"a requested size only the library has", 0, "resize v0 requested=4M", "list"},
+    {"a requested size only the model has (full check only)", 1, "resize v0 requested=2M", NULL},
+    {"a memslot only the library mapped", 0, "map b0 0", "stats"},
+    {"a vhost backend only the library has", 0, "vhost-add 600/1", "stats"},
+    {"a vhost backend only the model has", 1, "vhost-add 600/1", "plug y virtio-pmem size=1G"},
+};
+
+static int parse(struct trace_op *op, const char *line) {
+    struct trace_diag diag;
+    int rc = trace_parse_line(op, line, strlen(line), 1, &diag);
+    if (rc)
+        fprintf(stderr, "test line does not parse: %s (%s)\n", line, diag.msg);
+    return rc;
+}
+
+/* Runs one scenario; with one_sided false, the control run. Returns the failure's check or
+   NULL when every check passed ("setup" when the scenario could not be built). */
+static const char *run(const struct scenario *s, bool one_sided, char *msg, size_t cap) {
+    struct trace_op op;
+    trace_op_init(&op);
+    const char *found = "setup";
+    lockstep *ls = NULL;
+    lockstep_options lo = {.check = true, .full_every = 1};
+    if (parse(&op, "space base=4G size=64G budget=64G slots=4 vhost=509"))
+        goto out;
+    memdev_config cfg = op.config;
+    cfg.vhost = op.vhost;
+    if (lockstep_create(&cfg, NULL, &lo, &ls) != 0 || !ls)
+        goto out;
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+        if (parse(&op, setup[i]) || lockstep_step(ls, &op, 0, NULL) != 0)
+            goto out;
+    if (one_sided) {
+        lockstep_result res;
+        if (parse(&op, s->one_sided))
+            goto out;
+        if (s->side == 0)
+            lockstep_exec_library(lockstep_space(ls), &op, &res);
+        else
+            lockstep_exec_model((model_space *)lockstep_model(ls), &op, &res);
+        if (res.rc != 0) {
+            fprintf(stderr, "%s: the one-sided '%s' failed: %s\n", s->what, s->one_sided,
+                    memdev_error_name(res.rc));
+            goto out;
+        }
+    }
+    if (s->probe && (parse(&op, s->probe) || lockstep_step(ls, &op, 0, NULL) != 0) &&
+        !lockstep_failed(ls))
+        goto out;
+    lockstep_check_full(ls);
+    const lockstep_failure *f = lockstep_failed(ls);
+    found = f ? f->check : NULL;
+    snprintf(msg, cap, "%s", f ? f->msg : "");
+out:
+    lockstep_destroy(ls);
+    trace_op_release(&op);
+    return found;
+}
+
+static void test_lockstep(void) {
+    char msg[1200];
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        const struct scenario *s = &scenarios[i];
+        const char *control = run(s, false, msg, sizeof msg);
+        if (control)
+            fprintf(stderr, "%s: the control run failed (%s): %s\n", s->what, control, msg);
+        CHECK(control == NULL);
+        const char *check = run(s, true, msg, sizeof msg);
+        if (!check || strcmp(check, "setup") == 0)
+            fprintf(stderr, "%s: %s\n", s->what,
+                    check ? "could not be set up" : "the checker did not notice");
+        else
+            printf("  %-55s found by '%s'\n", s->what, check);
+        CHECK(check != NULL && strcmp(check, "setup") != 0);
+    }
+}
+
+/* ---- the trace runner ------------------------------------------------------------------ */
+
+struct fail_after {
+    long calls, fail_at;
+};
+
+static void *fa_realloc(void *ctx, void *p, size_t n) {
+    struct fail_after *fa = ctx;
+    if (++fa->calls == fa->fail_at)
+        return NULL;
+    return realloc(p, n);
+}
+
+static void fa_free(void *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
+
+struct seen {
+    int divergences;
+    char check[32];
+    char out[8192];
+    size_t len;
+};
+
+static void collect(void *ctx, const char *s, size_t n) {
+    struct seen *sn = ctx;
+    size_t room = sizeof sn->out - 1 - sn->len;
+    if (n > room)
+        n = room;
+    memcpy(sn->out + sn->len, s, n);
+    sn->len += n;
+    sn->out[sn->len] = '\0';
+}
+
+static void on_divergence(void *ctx, const struct lockstep_failure *f) {
+    struct seen *sn = ctx;
+    sn->divergences++;
+    snprintf(sn->check, sizeof sn->check, "%s", f->check);
+}
+
+static void test_runner(void) {
+    /* 40 plugs, then a marker: the space's allocations past creation fail once, at random
+       for the library, never for the model */
+    char text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text, "space base=4G size=1T budget=1T\n");
+    for (int i = 0; i < 40; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "plug d%d virtio-pmem size=1G\n", i);
+    len += (size_t)snprintf(text + len, sizeof text - len, "plug last virtio-pmem size=1G\n");
+    for (int check = 0; check < 2; check++) {
+        struct fail_after fa = {0, 6}; /* an allocation of the plugs, not of the creation */
+        memdev_allocator al = {fa_realloc, fa_free, &fa};
+        struct seen sn;
+        memset(&sn, 0, sizeof sn);
+        struct trace_options o = {.out = collect,
+                                  .out_ctx = &sn,
+                                  .check = check != 0,
+                                  .check_every = 1,
+                                  .alloc = &al,
+                                  .on_divergence = on_divergence,
+                                  .divergence_ctx = &sn};
+        int st = trace_run_buffer("runner", text, len, &o);
+        CHECK(fa.calls >= fa.fail_at); /* the failure was injected */
+        if (check) {
+            if (st != TRACE_STATUS_FAILED || sn.divergences != 1)
+                fprintf(stderr, "runner, check mode: status %d, %d divergence(s):\n%s\n", st,
+                        sn.divergences, sn.out);
+            CHECK(st == TRACE_STATUS_FAILED);
+            CHECK(sn.divergences == 1);
+            CHECK(strcmp(sn.check, "no-memory") == 0);
+            CHECK(strstr(sn.out, "no-memory") != NULL);
+            CHECK(strstr(sn.out, "plug last") == NULL); /* the run stopped at the divergence */
+        } else {
+            if (st != TRACE_STATUS_OK)
+                fprintf(stderr, "runner, library alone: status %d\n%s\n", st, sn.out);
+            CHECK(st == TRACE_STATUS_OK);
+            CHECK(sn.divergences == 0);
+            CHECK(strstr(sn.out, "error no-memory") != NULL); /* an ordinary result line */
+            CHECK(strstr(sn.out, "plug last ok") != NULL);
+        }
+    }
+}
+
+int main(void) {
+    test_lockstep();
+    test_runner();
+    return check_report("test_checker");
+}

@@ -124,6 +124,22 @@ if ! grep -qE "^  v0 virtio-mem addr=0x140000000 .* block=0x400000 requested=0x8
     echo "FAIL: list does not show v0's block and requested size"
     failures=$((failures + 1))
 fi
+# each operation's result line as the spec writes it (section 9): free names its address, an
+# unplug only ok
+lines=$tmp/lines.trace
+printf 'space base=4G size=16G budget=16G slots=1\nplug d0 dimm size=1G\nfree 1G\nunplug d0\n' >"$lines"
+want=$'2: plug d0 ok addr=0x100000000 slot=0 memslots=1\n3: free 1G ok addr=0x140000000\n4: unplug d0 ok'
+if [[ "$("$memdev" run "$lines")" != "$want" ]]; then
+    echo "FAIL: the result lines of plug, free and unplug are not as the spec writes them"
+    failures=$((failures + 1))
+fi
+# a space the library refuses is malformed, with the library's own reason
+printf 'space base=4G size=0 budget=16G\n' >"$lines"
+expect 2 "1:1: invalid space: invalid-argument: window size is 0" "$memdev" run "$lines"
+# a lookup's mismatch names the device it found
+printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\nlookup 4G\nexpect ok id=d1\n' >"$lines"
+expect 1 "4: expect ok id=d1 (for line 3) FAILED: got ok id=d0 addr=0x100000000 offset=0x0" \
+    "$memdev" run "$lines"
 # an `expect ok` whose field differs from the result is a mismatch (exit 1)
 wrong=$tmp/wrong.trace
 printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\nexpect ok addr=5G\n' >"$wrong"

@@ -112,6 +112,14 @@ int main(void) {
     CHECK(strstr(why, "expect value differs") != NULL);
     fprintf(stderr, "reported as it should be: %s\n", why);
 
+    /* an operation type past the last one is no trace text */
+    trace_op_init(&h);
+    h.type = TRACE_OP_TYPE_COUNT;
+    h.id = "d";
+    CHECK(trace_format_op(&h, text, sizeof text) == -1);
+    h.type = (enum trace_op_type)(TRACE_OP_TYPE_COUNT + 1);
+    CHECK(trace_format_op(&h, text, sizeof text) == -1);
+
     /* `expect error CODE` with a code the library does not have is no trace text */
     const int codes[] = {1, 5, MEMDEV_ENOMEM - 1, -1000};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {

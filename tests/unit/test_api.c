@@ -8,7 +8,10 @@
  * plug checks 2 and 3 name the right counts: needed, reserved and free memslots. And guest
  * requests that come and go leave the memory where it was.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "memdev.h"
@@ -282,11 +285,45 @@ static void test_steady_requests(void) {
     memdev_space_destroy(sp);
 }
 
+/*
+ * An id whose last byte is the last byte of a readable page, with no page after it: the id
+ * scan may read ahead (16 bytes at once) only where that cannot fault. Lengths 1 to 40,
+ * through plug, the id table, device_get and unplug.
+ */
+static void test_id_at_page_end(void) {
+    long page = sysconf(_SC_PAGESIZE);
+    char *two =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(two != MAP_FAILED);
+    if (two == MAP_FAILED)
+        return;
+    CHECK(mprotect(two + page, (size_t)page, PROT_NONE) == 0);
+    memdev_config cfg = base_config();
+    memdev_space *sp = NULL;
+    CHECK_RC(memdev_space_create(&cfg, NULL, &sp), 0);
+    for (size_t len = 1; sp && len <= 40; len++) {
+        char *id = two + page - (len + 1);
+        for (size_t i = 0; i < len; i++)
+            id[i] = (char)('a' + (len + i) % 26);
+        id[len] = '\0';
+        memdev_device_desc d = {
+            .id = id, .kind = MEMDEV_VIRTIO_PMEM, .size = GiB, .align = 2 * MiB};
+        memdev_device_info info;
+        CHECK_RC(memdev_plug(sp, &d, NULL), 0);
+        CHECK_RC(memdev_device_get(sp, id, &info), 0);
+        CHECK_RC(memdev_unplug(sp, id), MEMDEV_ENOTUNPLUGGABLE);
+        CHECK_RC(memdev_plug(sp, &d, NULL), MEMDEV_EDUPID);
+    }
+    memdev_space_destroy(sp);
+    munmap(two, (size_t)page * 2);
+}
+
 int main(void) {
     test_config_check();
     test_create();
     test_ids();
     test_admission_messages();
     test_steady_requests();
+    test_id_at_page_end();
     return check_report("test_api");
 }

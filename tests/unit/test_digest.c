@@ -30,8 +30,9 @@ struct knobs {
     uint64_t nv_label, nv_size;
     uint64_t vm_block, vm_requested, vm_resize;
     bool vm_dynamic;
-    uint64_t vm_plug_off, vm_plug_len; /* guest request, none when len is 0 */
-    uint32_t hv_map;                   /* memslot the balloon maps, UINT32_MAX: none */
+    uint64_t vm_plug_off, vm_plug_len;   /* guest request, none when len is 0 */
+    uint64_t vm_plug2_off, vm_plug2_len; /* a second one, apart from the first */
+    uint32_t hv_map;                     /* memslot the balloon maps, UINT32_MAX: none */
     uint64_t pmem_align;
     bool with_empty; /* an empty hv-balloon */
     int route;       /* 0: straight; 1: other order, extra plug and unplug, undone requests */
@@ -65,6 +66,8 @@ static struct knobs base_knobs(void) {
         .vm_dynamic = true,
         .vm_plug_off = 4 * MiB,
         .vm_plug_len = 8 * MiB,
+        .vm_plug2_off = 24 * MiB,
+        .vm_plug2_len = 4 * MiB,
         .hv_map = 1,
         .pmem_align = 2 * MiB,
         .with_empty = true,
@@ -178,6 +181,8 @@ static memdev_space *build(const struct knobs *k, const char *what) {
     }
     if (k->vm_plug_len)
         STEP(memdev_vmem_request(sp, "vmem-node1-7", true, k->vm_plug_off, k->vm_plug_len));
+    if (k->vm_plug2_len)
+        STEP(memdev_vmem_request(sp, "vmem-node1-7", true, k->vm_plug2_off, k->vm_plug2_len));
     if (k->vm_resize)
         STEP(memdev_vmem_resize(sp, "vmem-node1-7", k->vm_resize));
     if (k->hv_map != UINT32_MAX)
@@ -258,6 +263,8 @@ int main(void) {
     VARIANT("virtio-mem static memslots", k_.vm_dynamic = false);
     VARIANT("virtio-mem plugged blocks moved", k_.vm_plug_off = 6 * MiB);
     VARIANT("virtio-mem plugged blocks longer", k_.vm_plug_len = 10 * MiB);
+    /* the same starts, the same bytes plugged, the same number of extents: only ends differ */
+    VARIANT("virtio-mem extents' ends", (k_.vm_plug_len = 4 * MiB, k_.vm_plug2_len = 8 * MiB));
     VARIANT("virtio-mem nothing plugged", k_.vm_plug_len = 0);
     VARIANT("hv-balloon memslot mapped", k_.hv_map = 2);
     VARIANT("hv-balloon nothing mapped", k_.hv_map = UINT32_MAX);

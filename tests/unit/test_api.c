@@ -134,21 +134,29 @@ static void expect_fail(memdev_space *sp, const struct snapshot *before, const c
     check_unchanged(sp, before, op);
 }
 
-/* Every call that takes an id, with ids that name nothing: NULL, "", 256 bytes, unknown. */
-static void test_ids(void) {
+/* A space of base_config() with a 1 GiB virtio-mem "vm0" of the given requested size. */
+static memdev_space *space_with_vm0(uint64_t requested) {
     memdev_config cfg = base_config();
     memdev_space *sp = NULL;
     CHECK_RC(memdev_space_create(&cfg, NULL, &sp), 0);
     if (!sp)
-        return;
+        return NULL;
     memdev_device_desc d = {.id = "vm0",
                             .kind = MEMDEV_VIRTIO_MEM,
                             .size = GiB,
                             .align = 2 * MiB,
                             .fields = MEMDEV_F_REQUESTED,
-                            .requested = 0};
+                            .requested = requested};
     CHECK_RC(memdev_plug(sp, &d, NULL), 0);
-    d = (memdev_device_desc){.id = "dimm0", .kind = MEMDEV_DIMM, .size = GiB, .align = 2 * MiB};
+    return sp;
+}
+
+/* Every call that takes an id, with ids that name nothing: NULL, "", 256 bytes, unknown. */
+static void test_ids(void) {
+    memdev_space *sp = space_with_vm0(0);
+    if (!sp)
+        return;
+    memdev_device_desc d = {.id = "dimm0", .kind = MEMDEV_DIMM, .size = GiB, .align = 2 * MiB};
     CHECK_RC(memdev_plug(sp, &d, NULL), 0);
     struct snapshot before = snap(sp);
 
@@ -256,18 +264,9 @@ static void test_admission_messages(void) {
  * than once, and never fails.
  */
 static void test_steady_requests(void) {
-    memdev_config cfg = base_config();
-    memdev_space *sp = NULL;
-    CHECK_RC(memdev_space_create(&cfg, NULL, &sp), 0);
+    memdev_space *sp = space_with_vm0(GiB);
     if (!sp)
         return;
-    memdev_device_desc d = {.id = "vm0",
-                            .kind = MEMDEV_VIRTIO_MEM,
-                            .size = GiB,
-                            .align = 2 * MiB,
-                            .fields = MEMDEV_F_REQUESTED,
-                            .requested = GiB};
-    CHECK_RC(memdev_plug(sp, &d, NULL), 0);
     const uint64_t b = 2 * MiB;
     CHECK_RC(memdev_vmem_request(sp, "vm0", true, 0, b), 0);
     size_t once = 0;

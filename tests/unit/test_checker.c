@@ -14,6 +14,7 @@
  * with status 1, a divergence report and one on_divergence call, and stop there. Without check
  * mode the same run is an ordinary error result (status 0).
  */
+#define _DEFAULT_SOURCE /* open_memstream */
 #include <string.h>
 
 #include "check.h"
@@ -34,19 +35,30 @@ struct scenario {
     int side; /* 0: the library alone, 1: the model alone */
     const char *one_sided;
     const char *probe; /* a checked operation after it (NULL: only the full check) */
+    const char *want;  /* the check that must find it (NULL: any) */
+    bool at_step;      /* found while the probe ran (its own checks or the full check after
+                          it, full_every = 1), not by the explicit lockstep_check_full */
+    const char *says;  /* what the report must say, or NULL */
 };
 
 static const struct scenario scenarios[] = {
-    {"a device only the library has", 0, "plug x dimm size=1G", "stats"},
-    {"a device only the model has", 1, "plug x dimm size=1G", "stats"},
-    {"an unplug only the library saw", 0, "unplug d0", "lookup 4G"},
-    {"an unplug only the model saw", 1, "unplug d1", "plug d2 dimm size=1G"},
-    {"blocks only the library plugged", 0, "vmem v0 plug 0 2M", "stats"},
-    {"a requested size only the library has", 0, "resize v0 requested=4M", "list"},
-    {"a requested size only the model has (full check only)", 1, "resize v0 requested=2M", NULL},
-    {"a memslot only the library mapped", 0, "map b0 0", "stats"},
-    {"a vhost backend only the library has", 0, "vhost-add 600/1", "stats"},
-    {"a vhost backend only the model has", 1, "vhost-add 600/1", "plug y virtio-pmem size=1G"},
+    {"a device only the library has", 0, "plug x dimm size=1G", "stats", "result", true, NULL},
+    {"a device only the model has", 1, "plug x dimm size=1G", "stats", "result", true, NULL},
+    {"an unplug only the library saw", 0, "unplug d0", "lookup 4G", "result", true, NULL},
+    {"an unplug only the model saw", 1, "unplug d1", "plug d2 dimm size=1G", "result", true, NULL},
+    {"blocks only the library plugged", 0, "vmem v0 plug 0 2M", "stats", "result", true, NULL},
+    {"a requested size only the library has", 0, "resize v0 requested=4M", "list", "list", true,
+     NULL},
+    {"... seen by info (the JSON's numbers)", 0, "resize v0 requested=4M", "info", "info", true,
+     "field \"requested-size\": JSON 4194304, model 8388608"},
+    {"... by the full check after an op elsewhere", 0, "resize v0 requested=4M",
+     "plug y virtio-pmem size=1G", "compare", true, NULL},
+    {"a requested size only the model has (full check only)", 1, "resize v0 requested=2M", NULL,
+     "compare", false, NULL},
+    {"a memslot only the library mapped", 0, "map b0 0", "stats", "result", true, NULL},
+    {"a vhost backend only the library has", 0, "vhost-add 600/1", "stats", "result", true, NULL},
+    {"a vhost backend only the model has", 1, "vhost-add 600/1", "plug y virtio-pmem size=1G",
+     "stats", true, NULL},
 };
 
 static int parse(struct trace_op *op, const char *line) {
@@ -91,10 +103,31 @@ static const char *run(const struct scenario *s, bool one_sided, char *msg, size
     if (s->probe && (parse(&op, s->probe) || lockstep_step(ls, &op, 0, NULL) != 0) &&
         !lockstep_failed(ls))
         goto out;
-    lockstep_check_full(ls);
+    bool at_step = lockstep_failed(ls) != NULL;
+    if (!at_step)
+        lockstep_check_full(ls);
     const lockstep_failure *f = lockstep_failed(ls);
     found = f ? f->check : NULL;
     snprintf(msg, cap, "%s", f ? f->msg : "");
+    if (f) {
+        /* the report: which operation, found when, both results for a result check, dump */
+        CHECK(f->opno == lockstep_steps(ls));
+        if (at_step != s->at_step)
+            fprintf(stderr, "%s: found %s\n", s->what,
+                    at_step ? "while the probe ran" : "only by the explicit full check");
+        CHECK(at_step == s->at_step);
+        if (strcmp(f->check, "result") == 0)
+            CHECK(f->have_results && memcmp(&f->lib, &f->model, sizeof f->lib) != 0);
+        char *dump = NULL;
+        size_t dlen = 0;
+        FILE *mf = open_memstream(&dump, &dlen);
+        if (mf) {
+            lockstep_dump(ls, mf);
+            fclose(mf);
+        }
+        CHECK(dump && strstr(dump, "--- model state ---") && strstr(dump, "--- library state ---"));
+        free(dump);
+    }
 out:
     lockstep_destroy(ls);
     trace_op_release(&op);
@@ -116,6 +149,12 @@ static void test_lockstep(void) {
         else
             printf("  %-55s found by '%s'\n", s->what, check);
         CHECK(check != NULL && strcmp(check, "setup") != 0);
+        if (check && s->want && strcmp(check, s->want) != 0)
+            fprintf(stderr, "%s: found by '%s', not by '%s': %s\n", s->what, check, s->want, msg);
+        CHECK(!check || !s->want || strcmp(check, s->want) == 0);
+        if (check && s->says && !strstr(msg, s->says))
+            fprintf(stderr, "%s: the report '%s' does not say '%s'\n", s->what, msg, s->says);
+        CHECK(!check || !s->says || strstr(msg, s->says));
     }
 }
 

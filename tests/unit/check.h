@@ -74,4 +74,32 @@ static inline uint64_t check_seed(int argc, char **argv, uint64_t dflt) {
     return e ? strtoull(e, NULL, 0) : dflt;
 }
 
+/*
+ * An allocator hook (memdev_allocator's realloc and free, ctx = struct check_inject *) that
+ * fails the fail_at-th allocation (1-based; 0: none) and counts the blocks it hands out.
+ */
+struct check_inject {
+    long calls;   /* allocations so far */
+    long fail_at; /* 1-based allocation to fail; 0 = never */
+    long fired;   /* allocations failed */
+    long live;    /* blocks allocated and not freed */
+};
+
+static inline void *check_inject_realloc(void *ctx, void *p, size_t n) {
+    struct check_inject *in = ctx;
+    if (++in->calls == in->fail_at) {
+        in->fired++;
+        return NULL;
+    }
+    void *q = realloc(p, n);
+    in->live += q && !p;
+    return q;
+}
+
+static inline void check_inject_free(void *ctx, void *p) {
+    struct check_inject *in = ctx;
+    in->live -= p != NULL;
+    free(p);
+}
+
 #endif /* MEMDEV_CHECK_H */

@@ -227,8 +227,7 @@ static void admission(memdev_config cfg, int code, const char *who) {
     char id[16];
     for (int i = 0; i < 64 && rc == 0; i++) {
         struct snapshot before = snap(sp);
-        memdev_stats st;
-        memdev_stats_get(sp, &st);
+        const memdev_stats st = before.st;
         snprintf(id, sizeof id, "pm%d", i);
         d = (memdev_device_desc){
             .id = id, .kind = MEMDEV_VIRTIO_PMEM, .size = GiB, .align = 2 * MiB};

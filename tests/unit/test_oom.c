@@ -22,30 +22,6 @@
 #define GiB (1ull << 30)
 #define MiB (1ull << 20)
 
-struct inject {
-    long calls;   /* allocations so far */
-    long fail_at; /* 1-based allocation to fail; 0 = never */
-    long fired;
-    long live; /* blocks allocated and not freed: 0 again once the space is destroyed */
-};
-
-static void *inj_realloc(void *ctx, void *p, size_t n) {
-    struct inject *in = ctx;
-    if (++in->calls == in->fail_at) {
-        in->fired++;
-        return NULL;
-    }
-    void *q = realloc(p, n);
-    in->live += q && !p;
-    return q;
-}
-
-static void inj_free(void *ctx, void *p) {
-    struct inject *in = ctx;
-    in->live -= p != NULL;
-    free(p);
-}
-
 struct op {
     int type; /* 0 plug, 1 unplug, 2 vmem, 3 vhost */
     memdev_device_desc d;
@@ -126,8 +102,8 @@ int main(int argc, char **argv) {
                                .dimm_slots = 256,
                                .has_kvm = true,
                                .kvm = {32764, 10}};
-    struct inject in = {0};
-    const memdev_allocator al = {inj_realloc, inj_free, &in};
+    struct check_inject in = {0};
+    const memdev_allocator al = {check_inject_realloc, check_inject_free, &in};
     memdev_space *sp = NULL, *ref = NULL;
     long fired_create = 0, failures_checked = 0, ops = 0, wide_checked = 0, long_checked = 0;
     char msg[512];

@@ -107,12 +107,15 @@ block_has() { # block_has HEADER PATTERN: the line after "HEADER" matches PATTER
         failures=$((failures + 1))
     fi
 }
+out_has() { # out_has PATTERN WHAT: some line of the output matches PATTERN (grep -E)
+    if ! grep -qE "$1" <<<"$out"; then
+        echo "FAIL: $2"
+        failures=$((failures + 1))
+    fi
+}
 block_has "4: stats" "^  used_size=0x80000000 plugged_size=0x80000000 budget=0x400000000"
 block_has "5: list" "^  d0 dimm addr=0x100000000 size=0x40000000 .*slot=0 "
-if ! grep -qE "^  d1 dimm addr=0x140000000 size=0x40000000 .*slot=1 " <<<"$out"; then
-    echo "FAIL: list does not show d1 in slot 1"
-    failures=$((failures + 1))
-fi
+out_has "^  d1 dimm addr=0x140000000 size=0x40000000 .*slot=1 " "list does not show d1 in slot 1"
 block_has "6: info" '^  \[\{"type": "dimm", "data": \{"id": "d0"'
 # the list shows each kind's own fields: an nvdimm's label, a virtio-mem's block and requested
 # size, the optional node and backend
@@ -120,15 +123,11 @@ kinds=$tmp/kinds.trace
 printf 'space base=4G size=16G budget=16G slots=2 kvm=32/2 vhost=64/1\nplug n0 nvdimm size=1G label=128K node=3 memdev=mem-n0\nplug v0 virtio-mem size=1G block=4M requested=8M\nlist\nstats\n' >"$kinds"
 out=$("$memdev" run "$kinds")
 block_has "5: stats" "^  used_size=0x7fe00000 plugged_size=0x3fe00000 budget=0x400000000"
-if ! grep -qE "^  memslots: required=2 used=2 reserved=0 kvm_free=28 vhost_free=61" <<<"$out"; then
-    echo "FAIL: stats does not show the memslots with kvm_free and vhost_free"
-    failures=$((failures + 1))
-fi
+out_has "^  memslots: required=2 used=2 reserved=0 kvm_free=28 vhost_free=61" \
+    "stats does not show the memslots with kvm_free and vhost_free"
 block_has "4: list" "^  n0 nvdimm addr=0x100000000 size=0x3fe00000 .* label=0x20000 plugged=0x3fe00000 node=3 memdev=mem-n0\$"
-if ! grep -qE "^  v0 virtio-mem addr=0x140000000 .* block=0x400000 requested=0x800000 plugged=0x0\$" <<<"$out"; then
-    echo "FAIL: list does not show v0's block and requested size"
-    failures=$((failures + 1))
-fi
+out_has "^  v0 virtio-mem addr=0x140000000 .* block=0x400000 requested=0x800000 plugged=0x0\$" \
+    "list does not show v0's block and requested size"
 # each operation's result line as the spec writes it (section 9): free names its address, an
 # unplug only ok
 lines=$tmp/lines.trace

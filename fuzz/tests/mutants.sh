@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# mutants.sh - fuzz/mutants tells the truth about planted bugs (--seeds-only, as CI runs it,
+# on a directory of patches made here with --patches):
+#   - a real planted bug (fuzz/mutants.d's first) is detected: exit 0, "1 of 1";
+#   - a patch that changes only a comment is a bug nobody can find: NO, exit 1;
+#   - a patch that no longer applies is NO with its reason, never skipped: exit 1;
+#   - an empty patch directory and --seeds-only with --from-scratch are usage errors (exit 2);
+#   - no process is left behind.
+set -uo pipefail
+. "$(dirname "$0")/common.bash"
+cd "$T_TOP" || exit 1
+
+mk_dirs() { # the patch directories: good/ (one real bug), mixed/ (real, comment-only, stale)
+  local real f=core/src/space.c
+  real=$(ls "$T_TOP"/fuzz/mutants.d/*.patch | head -n 1)
+  mkdir -p "$T_WORK/good" "$T_WORK/mixed" "$T_WORK/empty" "$T_WORK/c/a/core/src" \
+    "$T_WORK/c/b/core/src" || return 1
+  cp "$real" "$T_WORK/good/" && cp "$real" "$T_WORK/mixed/" || return 1
+  cp "$f" "$T_WORK/c/a/$f" && cp "$f" "$T_WORK/c/b/$f" || return 1
+  # the file's first comment line, reworded: the library is unchanged
+  sed -i '0,/^ \* /s/^ \* / * (reworded) /' "$T_WORK/c/b/$f" || return 1
+  (cd "$T_WORK/c" && diff -u "a/$f" "b/$f") >"$T_WORK/mixed/98-comment-only.patch"
+  [ $? = 1 ] || return 1
+  { echo "Bug: a patch whose context is gone"; echo
+    printf -- '--- a/%s\n+++ b/%s\n@@ -1,2 +1,2 @@\n-no such line in %s\n+nor this one\n' "$f" "$f" "$f"
+    echo " nor the context"; } >"$T_WORK/mixed/99-stale.patch"
+}
+check "patch directories made" mk_dirs
+
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/good" >"$T_WORK/good.log" 2>&1
+rc=$?
+check "one real planted bug, seeds only: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "... detected, and counted: 1 of 1" log_has "$T_WORK/good.log" '^1 of 1 detected by the committed seeds alone$'
+
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/mixed" >"$T_WORK/mixed.log" 2>&1
+rc=$?
+check "a bug the seeds miss and a stale patch: exit 1 (got $rc)" [ "$rc" = 1 ]
+check "... the real bug is still detected" log_has "$T_WORK/mixed.log" '^window-end-tail-gap +yes '
+check "... the comment-only patch is NO, not found by the seeds" \
+  log_has "$T_WORK/mixed.log" '^comment-only +NO .*not found by the seeds'
+check "... the stale patch is NO: it does not apply" \
+  log_has "$T_WORK/mixed.log" '^stale +NO .*patch does not apply'
+check "... 1 of 3 detected" log_has "$T_WORK/mixed.log" '^1 of 3 detected by the committed seeds alone$'
+
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/empty" >"$T_WORK/empty.log" 2>&1
+rc=$?
+check "an empty patch directory: exit 2 (got $rc) with one line" [ "$rc" = 2 ]
+check "... naming what was wrong" log_has "$T_WORK/empty.log" "no planted bug \(\*\.patch\) in"
+"$T_TOP/fuzz/mutants" --seeds-only --from-scratch >"$T_WORK/both.log" 2>&1
+rc=$?
+check "--seeds-only with --from-scratch: exit 2 (got $rc)" [ "$rc" = 2 ]
+
+left=$(t_leftovers)
+check "no process left behind${left:+: $left}" [ -z "$left" ]
+t_finish

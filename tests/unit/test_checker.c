@@ -65,8 +65,8 @@ static const struct scenario scenarios[] = {
        still agree, but plug + unplug no longer restores the state from before the plug */
     {"counters changed unseen between a plug and its unplug", 2, "vhost-add 600/1", "unplug m0",
      "roundtrip", true, "did not restore the counters: n_vhost"},
-    {"state changed unseen between a plug and its unplug", 2, "resize v0 requested=4M",
-     "unplug m0", "roundtrip", true, "did not restore the state (digest)"},
+    {"state changed unseen between a plug and its unplug", 2, "resize v0 requested=4M", "unplug m0",
+     "roundtrip", true, "did not restore the state (digest)"},
 };
 
 static int parse(struct trace_op *op, const char *line) {

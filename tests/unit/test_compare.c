@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_compare.c - the checker's comparisons, white-box (core/lockstep/lockstep.c is
+ * included): every field counts. The library and the model agree in every other test, so a
+ * comparison that ignored a field, or joined its fields with || instead of &&, would pass
+ * them all; here each field of a device's info, of the counters and of each operation's
+ * result is changed alone, and the comparison must see it (and name it, where it names
+ * fields). Fields that do not count must not: a result's payload after a failed operation,
+ * kvm_free without KVM, vhost_free without a vhost backend, a lookup that found nothing.
+ */
+#include "lockstep.c"
+
+#include "check.h"
+
+/* ---- info_same: the named device before and after a failed operation or a query ---------- */
+
+static memdev_device_info info_base(void) {
+    static const char memdev_a[] = "mem0";
+    return (memdev_device_info){.id = "d0",
+                                .kind = MEMDEV_VIRTIO_MEM,
+                                .empty = false,
+                                .addr = (UINT64_C(1) << 30),
+                                .size = (UINT64_C(2) << 30),
+                                .requested_size = (UINT64_C(3) << 30),
+                                .align = (UINT64_C(1) << 21),
+                                .slot = 3,
+                                .memslots = 4,
+                                .memslot_size = (UINT64_C(1) << 29),
+                                .mapped = 2,
+                                .decided = true,
+                                .block = (UINT64_C(1) << 21),
+                                .requested = (UINT64_C(5) << 20),
+                                .plugged = (UINT64_C(4) << 20),
+                                .label = (UINT64_C(1) << 17),
+                                .has_node = true,
+                                .node = 1,
+                                .memdev = memdev_a};
+}
+
+#define INFO_FIELD(field, value)                                                                   \
+    do {                                                                                           \
+        memdev_device_info m_b = a;                                                                \
+        m_b.field = (value);                                                                       \
+        bool m_same = info_same(&a, &m_b);                                                         \
+        if (m_same)                                                                                \
+            fprintf(stderr, "info_same: a different " #field " is not seen\n");                    \
+        CHECK(!m_same);                                                                            \
+        n++;                                                                                       \
+    } while (0)
+
+static void test_info_same(void) {
+    const memdev_device_info a = info_base();
+    char other[] = "mem0"; /* the same text elsewhere: compared by value */
+    memdev_device_info b = a;
+    b.memdev = other;
+    CHECK(info_same(&a, &a));
+    CHECK(info_same(&a, &b));
+    b.id = "another"; /* the id names the device; it is not compared */
+    CHECK(info_same(&a, &b));
+    int n = 0;
+    INFO_FIELD(kind, MEMDEV_DIMM);
+    INFO_FIELD(empty, true);
+    INFO_FIELD(addr, a.addr + 1);
+    INFO_FIELD(size, a.size + 1);
+    INFO_FIELD(requested_size, a.requested_size - 1);
+    INFO_FIELD(align, a.align << 1);
+    INFO_FIELD(slot, -1);
+    INFO_FIELD(memslots, a.memslots + 1);
+    INFO_FIELD(memslot_size, a.memslot_size >> 1);
+    INFO_FIELD(mapped, a.mapped - 1);
+    INFO_FIELD(decided, false);
+    INFO_FIELD(block, a.block << 1);
+    INFO_FIELD(requested, a.requested + 1);
+    INFO_FIELD(plugged, 0);
+    INFO_FIELD(label, 0);
+    INFO_FIELD(has_node, false);
+    INFO_FIELD(node, 0);
+    INFO_FIELD(memdev, NULL);
+    INFO_FIELD(memdev, "mem1");
+    INFO_FIELD(memdev, "mem");
+    INFO_FIELD(memdev, "mem00");
+    CHECK(n == 21);
+    /* no memdev on either side is the same; on one side only it is not */
+    memdev_device_info c = a, d = a;
+    c.memdev = d.memdev = NULL;
+    CHECK(info_same(&c, &d));
+    CHECK(!info_same(&c, &a) && !info_same(&a, &c));
+}
+
+/* ---- stats_differ: the counters, library against model or before against after ---------- */
+
+static memdev_stats stats_base(void) {
+    return (memdev_stats){.used_size = (UINT64_C(6) << 30),
+                          .plugged_size = (UINT64_C(5) << 30),
+                          .budget = (UINT64_C(8) << 30),
+                          .required = 20,
+                          .used = 4,
+                          .reserved = 16,
+                          .has_kvm = true,
+                          .kvm_free = 100,
+                          .n_vhost = 2,
+                          .vhost_free = 490,
+                          .devices = 5,
+                          .dimm_slots_used = 2,
+                          .largest_gap = (UINT64_C(1) << 30)};
+}
+
+#define STATS_FIELD(field, value)                                                                  \
+    do {                                                                                           \
+        memdev_stats m_b = a;                                                                      \
+        char m_buf[200] = "";                                                                      \
+        m_b.field = (value);                                                                       \
+        bool m_differ = stats_differ(&a, &m_b, m_buf, sizeof m_buf);                               \
+        bool m_named = strncmp(m_buf, #field " ", strlen(#field " ")) == 0;                        \
+        if (!m_differ || !m_named)                                                                 \
+            fprintf(stderr, "stats_differ: a different " #field ": %s, message '%s'\n",            \
+                    m_differ ? "seen" : "not seen", m_buf);                                        \
+        CHECK(m_differ &&m_named);                                                                 \
+        n++;                                                                                       \
+    } while (0)
+
+static void test_stats_differ(void) {
+    const memdev_stats a = stats_base();
+    char buf[200];
+    CHECK(!stats_differ(&a, &a, buf, sizeof buf));
+    int n = 0;
+    STATS_FIELD(used_size, a.used_size + 1);
+    STATS_FIELD(plugged_size, a.plugged_size - 1);
+    STATS_FIELD(budget, a.budget << 1);
+    STATS_FIELD(required, a.required + 1);
+    STATS_FIELD(used, a.used + 1);
+    STATS_FIELD(reserved, a.reserved - 1);
+    STATS_FIELD(has_kvm, false);
+    STATS_FIELD(kvm_free, a.kvm_free - 1);
+    STATS_FIELD(n_vhost, 1);
+    STATS_FIELD(vhost_free, a.vhost_free + 1);
+    STATS_FIELD(devices, a.devices + 1);
+    STATS_FIELD(dimm_slots_used, 0);
+    STATS_FIELD(largest_gap, a.largest_gap >> 1);
+    CHECK(n == 13);
+    /* the message: both values in hex, library (or before) first */
+    memdev_stats b = a;
+    b.devices = 6;
+    CHECK(stats_differ(&a, &b, buf, sizeof buf) && strcmp(buf, "devices 0x5 vs 0x6") == 0);
+    /* kvm_free means nothing without KVM, vhost_free nothing without a vhost backend */
+    memdev_stats c = a, d = a;
+    c.has_kvm = d.has_kvm = false;
+    c.n_vhost = d.n_vhost = 0;
+    d.kvm_free = 7;
+    d.vhost_free = 9;
+    CHECK(!stats_differ(&c, &d, buf, sizeof buf));
+}
+
+/* ---- results_differ: one operation's code and result, library against model -------------- */
+
+static struct trace_op op_of(enum trace_op_type type) {
+    struct trace_op op;
+    memset(&op, 0, sizeof op); /* as trace_op_init: no parser storage */
+    op.type = type;
+    return op;
+}
+
+static lockstep_result result_base(void) {
+    lockstep_result r;
+    memset(&r, 0, sizeof r); /* padding too: the test compares whole results by bytes */
+    r.rc = 0;
+    r.plug =
+        (memdev_plug_result){.addr = (UINT64_C(1) << 30), .slot = 2, .memslots = 3, .empty = false};
+    r.lookup = (memdev_lookup_result){.found = true,
+                                      .id = "d0",
+                                      .addr = (UINT64_C(1) << 30),
+                                      .offset = 4096,
+                                      .memslot = 1,
+                                      .mapped = true};
+    r.addr = (UINT64_C(3) << 30);
+    r.stats = stats_base();
+    return r;
+}
+
+/* one field of b changed (by set) must be seen for op's type, and only for it */
+#define RESULT_FIELD(type, stmt)                                                                   \
+    do {                                                                                           \
+        struct trace_op m_op = op_of(type);                                                        \
+        lockstep_result m_b = a;                                                                   \
+        char m_buf[1024] = "";                                                                     \
+        stmt;                                                                                      \
+        bool m_differ = results_differ(&m_op, &a, &m_b, m_buf, sizeof m_buf);                      \
+        if (!m_differ)                                                                             \
+            fprintf(stderr, "results_differ: '" #stmt "' is not seen for m_op type %d\n", type);   \
+        CHECK(m_differ &&m_buf[0]);                                                                \
+        /* the m_same change after a failed operation on both sides does not count */              \
+        a.rc = m_b.rc = MEMDEV_EUNKNOWNID;                                                         \
+        CHECK(!results_differ(&m_op, &a, &m_b, m_buf, sizeof m_buf));                              \
+        a.rc = 0;                                                                                  \
+        n++;                                                                                       \
+    } while (0)
+
+static void test_results_differ(void) {
+    lockstep_result a = result_base();
+    char buf[1024];
+    int n = 0;
+    for (int t = TRACE_OP_PLUG; t <= TRACE_OP_INFO; t++) {
+        struct trace_op op = op_of((enum trace_op_type)t);
+        lockstep_result b = a;
+        CHECK(!results_differ(&op, &a, &b, buf, sizeof buf));
+        b.rc = MEMDEV_ENOSPACE; /* every type: the code */
+        CHECK(results_differ(&op, &a, &b, buf, sizeof buf) && strstr(buf, "no-space"));
+    }
+    RESULT_FIELD(TRACE_OP_PLUG, m_b.plug.addr++);
+    RESULT_FIELD(TRACE_OP_PLUG, m_b.plug.slot = -1);
+    RESULT_FIELD(TRACE_OP_PLUG, m_b.plug.memslots++);
+    RESULT_FIELD(TRACE_OP_PLUG, m_b.plug.empty = true);
+    RESULT_FIELD(TRACE_OP_FREE, m_b.addr++);
+    RESULT_FIELD(TRACE_OP_LOOKUP, m_b.lookup.found = false);
+    RESULT_FIELD(TRACE_OP_LOOKUP, m_b.lookup.id = "d1");
+    RESULT_FIELD(TRACE_OP_LOOKUP, m_b.lookup.addr++);
+    RESULT_FIELD(TRACE_OP_LOOKUP, m_b.lookup.offset++);
+    RESULT_FIELD(TRACE_OP_LOOKUP, m_b.lookup.memslot++);
+    RESULT_FIELD(TRACE_OP_LOOKUP, m_b.lookup.mapped = false);
+    RESULT_FIELD(TRACE_OP_STATS, m_b.stats.devices++);
+    RESULT_FIELD(TRACE_OP_STATS, m_b.stats.largest_gap--);
+    CHECK(n == 13);
+    /* a payload that is not the op's own does not count (an unplug has none) */
+    lockstep_result b = a;
+    b.plug.addr++, b.addr++, b.lookup.offset++, b.stats.devices++;
+    struct trace_op unplug = op_of(TRACE_OP_UNPLUG);
+    CHECK(!results_differ(&unplug, &a, &b, buf, sizeof buf));
+    /* two lookups that found nothing agree whatever the rest says */
+    a.lookup.found = b.lookup.found = false;
+    b.lookup.addr = 7, b.lookup.id = "x";
+    struct trace_op lookup = op_of(TRACE_OP_LOOKUP);
+    CHECK(!results_differ(&lookup, &a, &b, buf, sizeof buf));
+    /* the messages say what each side got */
+    a = result_base(), b = a;
+    b.addr = 0x1000;
+    struct trace_op fr = op_of(TRACE_OP_FREE);
+    CHECK(results_differ(&fr, &a, &b, buf, sizeof buf) &&
+          strcmp(buf, "free: library 0xc0000000, model 0x1000") == 0);
+    b = a, b.lookup.id = "d9";
+    CHECK(results_differ(&lookup, &a, &b, buf, sizeof buf) && strstr(buf, "library d0 ") &&
+          strstr(buf, "model d9 "));
+    b = a, b.plug.slot = 5;
+    struct trace_op plug = op_of(TRACE_OP_PLUG);
+    CHECK(results_differ(&plug, &a, &b, buf, sizeof buf) && strstr(buf, "library addr=") &&
+          strstr(buf, "slot=2") && strstr(buf, "slot=5"));
+}
+
+int main(void) {
+    test_info_same();
+    test_stats_differ();
+    test_results_differ();
+    return check_report("test_compare");
+}

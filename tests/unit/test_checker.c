@@ -236,8 +236,65 @@ static void test_runner(void) {
     }
 }
 
+/* ---- allocation-failure injection --------------------------------------------------------- */
+
+/*
+ * LOCKSTEP_FAIL_ALLOC(mask) fails exactly the allocations whose bit is set: with bit j alone,
+ * the library's first j allocations of the operation reach the caller's allocator and the
+ * next one fails (the operation then answers no-memory, which the checker accepts because it
+ * was injected); 0xFF fails the first. Measured on plugs into a fresh space, which allocate
+ * the records, the id table and the tree's first leaf.
+ */
+static int plug_allocations(unsigned flags, long *calls, int *rc) {
+    struct check_inject counter = {0};
+    memdev_allocator al = {check_inject_realloc, check_inject_free, &counter};
+    lockstep_options lo = {.check = true, .full_every = 1};
+    memdev_config cfg = {.base = 4ull << 30, .size = 64ull << 30, .budget = 64ull << 30};
+    lockstep *ls = NULL;
+    struct trace_op op;
+    trace_op_init(&op);
+    int st = -1;
+    if (lockstep_create(&cfg, &al, &lo, &ls) == 0 && ls &&
+        parse(&op, "plug p0 virtio-pmem size=1G node=1") == 0) {
+        long before = counter.calls;
+        lockstep_result res;
+        st = lockstep_step(ls, &op, flags, &res);
+        *calls = counter.calls - before;
+        *rc = res.rc;
+    }
+    if (ls && lockstep_failed(ls))
+        fprintf(stderr, "injection: %s\n", lockstep_failed(ls)->msg);
+    lockstep_destroy(ls);
+    trace_op_release(&op);
+    CHECK(counter.live == 0);
+    return st;
+}
+
+static void test_injection(void) {
+    long k = 0, calls = 0;
+    int rc = 0;
+    CHECK(plug_allocations(0, &k, &rc) == 0 && rc == 0);
+    printf("  a plug into a fresh space makes %ld allocation(s)\n", k);
+    CHECK(k >= 2); /* else the masks below prove little */
+    for (long j = 0; j < k && j < 8; j++) {
+        int st = plug_allocations(LOCKSTEP_FAIL_ALLOC(1u << j), &calls, &rc);
+        if (st != 0 || rc != MEMDEV_ENOMEM || calls != j)
+            fprintf(stderr, "injection, bit %ld alone: step %d, %s, %ld allocation(s) reached\n", j,
+                    st, memdev_error_name(rc), calls);
+        CHECK(st == 0 && rc == MEMDEV_ENOMEM && calls == j);
+    }
+    CHECK(plug_allocations(LOCKSTEP_FAIL_MASK, &calls, &rc) == 0 && rc == MEMDEV_ENOMEM &&
+          calls == 0);
+    /* bits past the operation's allocations fail nothing */
+    if (k < 8) {
+        CHECK(plug_allocations(LOCKSTEP_FAIL_ALLOC(0x80u), &calls, &rc) == 0 && rc == 0 &&
+              calls == k);
+    }
+}
+
 int main(void) {
     test_lockstep();
     test_runner();
+    test_injection();
     return check_report("test_checker");
 }

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_compare.c - the checker's comparisons, white-box (core/lockstep/lockstep.c is
- * included): every field counts. The library and the model agree in every other test, so a
- * comparison that ignored a field, or joined its fields with || instead of &&, would pass
- * them all; here each field of a device's info, of the counters and of each operation's
+ * test_compare.c - the checker's comparisons, white-box (core/lockstep/lockstep.c and
+ * core/model/model.c are included): every field counts. The library and the model agree in every
+ * other test, so a comparison that ignored a field, or joined its fields with || instead of &&,
+ * would pass them all; here each field of a device's info, of the counters and of each operation's
  * result is changed alone, and the comparison must see it (and name it, where it names
  * fields). Fields that do not count must not: a result's payload after a failed operation,
  * kvm_free without KVM, vhost_free without a vhost backend, a lookup that found nothing.
  */
+#include "model.c" /* the model's side of the comparison (model_compare's cmp_info) */
+
 #include "lockstep.c"
 
 #include "check.h"
@@ -85,6 +87,79 @@ static void test_info_same(void) {
     c.memdev = d.memdev = NULL;
     CHECK(info_same(&c, &d));
     CHECK(!info_same(&c, &a) && !info_same(&a, &c));
+}
+
+/* ---- cmp_info: a device of the model against the library's, in model_compare -------------- */
+
+#define CMP_FIELD(field, value)                                                                    \
+    do {                                                                                           \
+        memdev_device_info m_b = a;                                                                \
+        char m_msg[400] = "";                                                                      \
+        m_b.field = (value);                                                                       \
+        int m_rc = cmp_info(&a, &m_b, 3, m_msg, sizeof m_msg);                                     \
+        bool m_named = strstr(m_msg, "device #3 'd0' " #field ": model=") != NULL;                 \
+        if (m_rc == 0 || !m_named)                                                                 \
+            fprintf(stderr, "cmp_info: a different " #field ": rc %d, message '%s'\n", m_rc,       \
+                    m_msg);                                                                        \
+        CHECK(m_rc == MEMDEV_EINVARIANT && m_named);                                               \
+        n++;                                                                                       \
+    } while (0)
+
+static void test_cmp_info(void) {
+    const memdev_device_info a = info_base();
+    char other[] = "mem0", msg[400];
+    memdev_device_info b = a;
+    b.memdev = other;
+    CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) == 0);
+    int n = 0;
+    CMP_FIELD(kind, MEMDEV_DIMM);
+    CMP_FIELD(empty, true);
+    CMP_FIELD(addr, a.addr + 1);
+    CMP_FIELD(size, a.size + 1);
+    CMP_FIELD(requested_size, a.requested_size - 1);
+    CMP_FIELD(align, a.align << 1);
+    CMP_FIELD(slot, -1);
+    CMP_FIELD(memslots, a.memslots + 1);
+    CMP_FIELD(memslot_size, a.memslot_size >> 1);
+    CMP_FIELD(mapped, a.mapped - 1);
+    CMP_FIELD(decided, false);
+    CMP_FIELD(block, a.block << 1);
+    CMP_FIELD(requested, a.requested + 1);
+    CMP_FIELD(plugged, 0);
+    CMP_FIELD(label, 0);
+    CMP_FIELD(has_node, false);
+    CMP_FIELD(node, 0);
+    CMP_FIELD(memdev, NULL);
+    CMP_FIELD(memdev, "mem1");
+    CMP_FIELD(memdev, "mem00");
+    CHECK(n == 20);
+    /* the id first: another device, or none */
+    b = a, b.id = "d1", b.size++;
+    CHECK(cmp_info(&a, &b, 3, msg, sizeof msg) &&
+          strcmp(msg, "device #3 id: model='d0' library='d1'") == 0);
+    b = a, b.id = NULL;
+    CHECK(cmp_info(&a, &b, 3, msg, sizeof msg) &&
+          strcmp(msg, "device #3 id: model='d0' library='(null)'") == 0);
+    /* the last field alone, and a slot that is negative on one side (signed in the message) */
+    b = a, b.memdev = "x";
+    CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) &&
+          strcmp(msg, "device #0 'd0' memdev: model='mem0' library='x'") == 0);
+    b = a, b.slot = -1;
+    CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) &&
+          strcmp(msg, "device #0 'd0' slot: model=3 library=-1") == 0);
+    b = a, b.addr = 0x1000;
+    CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) &&
+          strcmp(msg, "device #0 'd0' addr: model=1073741824 (0x40000000) library=4096 (0x1000)") ==
+              0);
+    /* a node means nothing without one; no memdev on both sides is the same */
+    memdev_device_info c = a, d = a;
+    c.has_node = d.has_node = false;
+    d.node = 5;
+    c.memdev = d.memdev = NULL;
+    CHECK(cmp_info(&c, &d, 0, msg, sizeof msg) == 0);
+    /* the first differing field is the one reported */
+    b = a, b.size++, b.label++;
+    CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) && strstr(msg, "'d0' size:"));
 }
 
 /* ---- stats_differ: the counters, library against model or before against after ---------- */
@@ -247,6 +322,7 @@ static void test_results_differ(void) {
 
 int main(void) {
     test_info_same();
+    test_cmp_info();
     test_stats_differ();
     test_results_differ();
     return check_report("test_compare");

@@ -6,7 +6,7 @@
 #   - a patch that changes only a comment is a bug nobody can find: NO, exit 1;
 #   - a patch that no longer applies is NO with its reason, never skipped: exit 1;
 #   - an empty patch directory and --seeds-only with --from-scratch are usage errors (exit 2);
-#   - no process is left behind.
+#   - --jobs 2 stopped by TERM half-way exits 130, and no process is left behind.
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1
@@ -51,6 +51,15 @@ check "... naming what was wrong" log_has "$T_WORK/empty.log" "no planted bug \(
 rc=$?
 check "--seeds-only with --from-scratch: exit 2 (got $rc)" [ "$rc" = 2 ]
 
+# two bugs at a time, stopped half-way by TERM: exit 130, and nothing keeps running
+"$T_TOP/fuzz/mutants" --seeds-only --jobs 2 >"$T_WORK/term.log" 2>&1 &
+pid=$!
+t_until 60 log_has "$T_WORK/term.log" '^mutants: [a-z0-9-]+: detected='
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+check "--jobs 2 stopped by TERM half-way: exit 130 (got $rc)" [ "$rc" = 130 ]
+check "... says it was interrupted" log_has "$T_WORK/term.log" '^mutants: interrupted$'
 left=$(t_leftovers)
 check "no process left behind${left:+: $left}" [ -z "$left" ]
 t_finish

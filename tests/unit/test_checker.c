@@ -292,9 +292,209 @@ static void test_injection(void) {
     }
 }
 
+/* ---- when the full check runs ------------------------------------------------------------- */
+
+/*
+ * A divergence only the full check can see (a requested size the model alone has) is found
+ * exactly at the step the options say: the full_every-th operation after the last full check,
+ * the max(full_every, devices)-th with full_amortized, at once below full_below devices or with
+ * LOCKSTEP_FULL. After a failure every step returns -1 and the report stays the first one.
+ */
+static uint32_t found_after(lockstep_options lo, unsigned flags, const char **check) {
+    struct trace_op op;
+    trace_op_init(&op);
+    lockstep *ls = NULL;
+    uint32_t at = 0;
+    lo.check = true;
+    *check = "setup";
+    if (parse(&op, "space base=4G size=64G budget=64G slots=4 vhost=509"))
+        goto out;
+    memdev_config cfg = op.config;
+    cfg.vhost = op.vhost;
+    if (lockstep_create(&cfg, NULL, &lo, &ls) != 0 || !ls)
+        goto out;
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+        if (parse(&op, setup[i]) || lockstep_step(ls, &op, 0, NULL) != 0)
+            goto out;
+    if (lockstep_check_full(ls) != 0 || parse(&op, "resize v0 requested=2M"))
+        goto out;
+    uint32_t start = lockstep_steps(ls);
+    lockstep_result res;
+    lockstep_exec_model((model_space *)lockstep_model(ls), &op, &res);
+    if (res.rc != 0 || parse(&op, "lookup 4G"))
+        goto out;
+    *check = NULL;
+    for (uint32_t k = 1; k <= 64; k++) {
+        if (lockstep_step(ls, &op, flags, NULL) == 0)
+            continue;
+        const lockstep_failure *f = lockstep_failed(ls);
+        *check = f ? f->check : "no report";
+        at = k;
+        CHECK(f && f->full && f->opno == start + k && lockstep_steps(ls) == start + k);
+        /* stuck: nothing more runs, the first report stays */
+        CHECK(lockstep_step(ls, &op, 0, NULL) == -1 && lockstep_steps(ls) == start + k);
+        CHECK(lockstep_check_full(ls) == -1 && lockstep_failed(ls) == f && f->opno == start + k);
+        break;
+    }
+out:
+    lockstep_destroy(ls);
+    trace_op_release(&op);
+    return at;
+}
+
+static void test_period(void) {
+    static const struct {
+        const char *what;
+        lockstep_options lo;
+        unsigned flags;
+        uint32_t want;
+    } cases[] = {
+        {"full_every 4", {.full_every = 4}, 0, 4},
+        {"full_every 1", {.full_every = 1}, 0, 1},
+        {"the default (16)", {0}, 0, 16},
+        {"full_every 2, amortised over 6 devices", {.full_every = 2, .full_amortized = true}, 0, 6},
+        {"full_every 9, amortised over 6 devices", {.full_every = 9, .full_amortized = true}, 0, 9},
+        {"full_below 7 (6 devices)", {.full_every = 50, .full_below = 7}, 0, 1},
+        {"full_below 6 (6 devices)", {.full_every = 50, .full_below = 6}, 0, 50},
+        {"LOCKSTEP_FULL", {.full_every = 50}, LOCKSTEP_FULL, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *check = NULL;
+        uint32_t at = found_after(cases[i].lo, cases[i].flags, &check);
+        if (at != cases[i].want || !check || strcmp(check, "compare") != 0)
+            fprintf(stderr, "full check, %s: found at step %u by '%s' (want step %u, compare)\n",
+                    cases[i].what, at, check ? check : "nothing", cases[i].want);
+        CHECK(at == cases[i].want && check && strcmp(check, "compare") == 0);
+    }
+    /* a space the library refused: nothing to step, nothing to check */
+    lockstep_options lo = {.check = true};
+    memdev_config bad = {.base = 4ull << 30, .size = 0, .budget = 1ull << 30};
+    lockstep *ls = NULL;
+    CHECK(lockstep_create(&bad, NULL, &lo, &ls) != 0 && ls && !lockstep_space(ls));
+    struct trace_op op;
+    trace_op_init(&op);
+    CHECK(parse(&op, "lookup 4G") == 0 && lockstep_step(ls, &op, 0, NULL) == -1);
+    CHECK(lockstep_check_full(ls) == 0 && !lockstep_failed(ls) && lockstep_steps(ls) == 0);
+    lockstep_destroy(ls);
+    trace_op_release(&op);
+}
+
+/* ---- the info JSON checker ------------------------------------------------------------------ */
+
+/*
+ * lockstep_compare_info_text parses what a QMP client would read and compares it with the
+ * model. The library's own JSON passes; each edit below (a value, a type, a key, an element,
+ * the syntax) must be refused with a message that says what, or, for texts that mean the
+ * same (other whitespace, escapes), accepted.
+ */
+static const char *const info_setup[] = {
+    "plug d0 dimm size=1G memdev=mem0 node=1",
+    "plug n0 nvdimm size=1G label=128K",
+    "plug v0 virtio-mem size=1G requested=8M block=2M",
+    "plug b0 hv-balloon size=4G",
+    "plug p0 virtio-pmem size=1G node=1",
+    "plug e0 hv-balloon empty",
+};
+
+struct json_edit {
+    const char *from, *to; /* the first occurrence of from becomes to */
+    const char *says;      /* what the refusal says; NULL: the edited text must pass */
+};
+
+static const struct json_edit json_edits[] = {
+    {"\"addr\": 4294967296", "\"addr\": 4294967297",
+     "field \"addr\": JSON 4294967297, model 4294967296"},
+    {"\"memdev\": \"mem0\"", "\"memdev\": \"mem1\"",
+     "field \"memdev\": JSON \"mem1\", model \"mem0\""},
+    {"\"id\": \"v0\"", "\"id\": \"v1\"", "field \"id\": JSON \"v1\", model \"v0\""},
+    {"\"hotplugged\": true", "\"hotplugged\": false", "field \"hotplugged\": wrong type or value"},
+    {"\"slot\": 0", "\"slot\": \"0\"", "field \"slot\": wrong type or value"},
+    {"\"memdev\": \"\"", "\"memdev\": 0", "field \"memdev\": wrong type or value"},
+    {"\"block-size\"", "\"block_size\"", "unexpected field \"block_size\""},
+    {"\"node\": 1, ", "\"node\": 1, \"node\": 1, ", "repeated field \"node\""},
+    {", \"memdev\": \"\"}}]", "}}]", "field \"memdev\" missing"},
+    {"\"type\": \"nvdimm\"", "\"type\": \"dimm\"", "type \"dimm\", model \"nvdimm\""},
+    {"\"type\": \"dimm\", ", "\"type\": \"dimm\", \"type\": \"dimm\", ",
+     "unexpected member \"type\""},
+    {"\"data\": {\"id\": \"e0\"", "\"info\": {\"id\": \"e0\"", "unexpected member \"info\""},
+    {"\"size\": 1073741824", "\"size\": 01073741824", "leading zero"},
+    {"\"size\": 1073741824", "\"size\": 99999999999999999999", "does not fit 64 bits"},
+    {"\"size\": 1073741824", "\"size\": -1", "expected a number, string, true or false"},
+    {"\"id\": \"d0\"", "\"id\": \"d\\x30\"", "bad escape \\x"},
+    {"\"id\": \"d0\"", "\"id\": \"d\\u0130\"", "escapes single bytes only"},
+    {"\"id\": \"d0\"", "\"id\": \"d\\u00g0\"", "bad \\u escape"},
+    {"\"id\": \"d0\"", "\"id\": \"d\t0\"", "raw control byte 0x09"},
+    {"\"memdev\": \"\"}}]", "\"memdev\": \"", "unterminated string"},
+    {"}},\n", "}}\n", "expected ',' between elements"},
+    {"\"type\": \"dimm\", ", "\"type\": \"dimm\" ", "expected ',' between type and data"},
+    {"\"id\": \"n0\", ", "\"id\": \"n0\" ", "expected ',' between fields"},
+    {"\"addr\": ", "\"addr\" ", "expected ':' after a key"},
+    {"[", "", "expected '[' at the start"},
+    {"}}]", "}}, {\"type\": \"dimm\", \"data\": {}}]", "more elements than the model's 6 devices"},
+    {"}}]", "}}] x", "trailing bytes after the array"},
+    {"[{\"type\": \"hv-balloon\", \"data\": {\"id\": \"e0\", \"max-size\": 0}},\n", "[]",
+     "JSON array ends before device #0 'e0'"},
+    /* the same meaning written otherwise: accepted */
+    {"\"id\": \"d0\"", "\"id\": \"d\\u0030\"", NULL},
+    {"\"id\": \"d0\"", "\"id\":\r\n\t\"d0\"", NULL},
+    {"\"memdev\": \"mem0\"", "\"memdev\": \"mem\\u0030\"", NULL},
+    {"\"size\": 1073741824, \"slot\": 0", "\"slot\": 0, \"size\": 1073741824", NULL},
+    {"}}]", "}}]\n  ", NULL},
+};
+
+static void test_info_text(void) {
+    struct trace_op op;
+    trace_op_init(&op);
+    lockstep *ls = NULL;
+    lockstep_options lo = {.check = true, .full_every = 1};
+    char json[4096], edited[4200], msg[1200];
+    size_t len = 0;
+    CHECK(parse(&op, "space base=4G size=64G budget=64G slots=4 vhost=509") == 0);
+    memdev_config cfg = op.config;
+    cfg.vhost = op.vhost;
+    CHECK(lockstep_create(&cfg, NULL, &lo, &ls) == 0 && ls);
+    for (size_t i = 0; ls && i < sizeof info_setup / sizeof info_setup[0]; i++)
+        CHECK(parse(&op, info_setup[i]) == 0 && lockstep_step(ls, &op, 0, NULL) == 0);
+    CHECK(ls && memdev_info_json(lockstep_space(ls), json, sizeof json, &len) == 0);
+    if (!ls || len == 0 || len >= sizeof json) {
+        lockstep_destroy(ls);
+        trace_op_release(&op);
+        return;
+    }
+    const model_space *m = lockstep_model(ls);
+    CHECK(lockstep_compare_info_text(m, json, len, msg, sizeof msg) == 0);
+    CHECK(lockstep_check_info_json(m, lockstep_space(ls), msg, sizeof msg) == 0);
+    for (size_t i = 0; i < sizeof json_edits / sizeof json_edits[0]; i++) {
+        const struct json_edit *e = &json_edits[i];
+        const char *at = strstr(json, e->from);
+        size_t nf = strlen(e->from), nt = strlen(e->to);
+        if (!at || len - nf + nt >= sizeof edited) {
+            fprintf(stderr, "info JSON edit %zu: '%s' is not in the library's text\n", i, e->from);
+            CHECK(at != NULL);
+            continue;
+        }
+        size_t pre = (size_t)(at - json);
+        memcpy(edited, json, pre);
+        memcpy(edited + pre, e->to, nt);
+        memcpy(edited + pre + nt, at + nf, len - pre - nf);
+        size_t elen = len - nf + nt;
+        msg[0] = '\0';
+        int rc = lockstep_compare_info_text(m, edited, elen, msg, sizeof msg);
+        bool ok = e->says ? rc == -1 && strstr(msg, e->says) : rc == 0;
+        if (!ok)
+            fprintf(stderr, "info JSON edit '%s' -> '%s': rc %d, message '%s' (want %s)\n", e->from,
+                    e->to, rc, msg, e->says ? e->says : "accepted");
+        CHECK(ok);
+    }
+    lockstep_destroy(ls);
+    trace_op_release(&op);
+}
+
 int main(void) {
     test_lockstep();
     test_runner();
     test_injection();
+    test_period();
+    test_info_text();
     return check_report("test_checker");
 }

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # mutants.sh - fuzz/mutants tells the truth about planted bugs (--seeds-only, as CI runs it,
 # on a directory of patches made here with --patches):
-#   - a real planted bug (fuzz/mutants.d's first) is detected: exit 0, "1 of 1";
+#   - a real planted bug (fuzz/mutants.d's first) is detected, by the target and check its
+#     record says: exit 0, "1 of 1"; by another check than recorded it is "moved": exit 1;
+#     --record writes the record the next run matches;
 #   - a patch that changes only a comment is a bug nobody can find: NO, exit 1;
 #   - a patch that no longer applies is NO with its reason, never skipped: exit 1;
 #   - an empty patch directory and --seeds-only with --from-scratch are usage errors (exit 2);
@@ -17,6 +19,12 @@ mk_dirs() { # the patch directories: good/ (one real bug), mixed/ (real, comment
   mkdir -p "$T_WORK/good" "$T_WORK/mixed" "$T_WORK/empty" "$T_WORK/c/a/core/src" \
     "$T_WORK/c/b/core/src" || return 1
   cp "$real" "$T_WORK/good/" && cp "$real" "$T_WORK/mixed/" || return 1
+  # the record of how the seeds find it: as committed (good, mixed), and a wrong one (moved)
+  grep -E '^window-end-tail-gap ' "$T_TOP/fuzz/mutants.d/seeds-found.txt" >"$T_WORK/good/seeds-found.txt" &&
+    cp "$T_WORK/good/seeds-found.txt" "$T_WORK/mixed/" || return 1
+  mkdir -p "$T_WORK/moved" && cp "$real" "$T_WORK/moved/" &&
+    echo "window-end-tail-gap ops validate unplug" >"$T_WORK/moved/seeds-found.txt" || return 1
+  mkdir -p "$T_WORK/record" && cp "$real" "$T_WORK/record/" || return 1
   cp "$f" "$T_WORK/c/a/$f" && cp "$f" "$T_WORK/c/b/$f" || return 1
   # the file's first comment line, reworded: the library is unchanged
   sed -i '0,/^ \* /s/^ \* / * (reworded) /' "$T_WORK/c/b/$f" || return 1
@@ -31,7 +39,7 @@ check "patch directories made" mk_dirs
 "$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/good" >"$T_WORK/good.log" 2>&1
 rc=$?
 check "one real planted bug, seeds only: exit 0 (got $rc)" [ "$rc" = 0 ]
-check "... detected, and counted: 1 of 1" log_has "$T_WORK/good.log" '^1 of 1 detected by the committed seeds alone$'
+check "... detected, and counted: 1 of 1" log_has "$T_WORK/good.log" '^1 of 1 detected by the committed seeds alone, each by its recorded target and check$'
 
 "$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/mixed" >"$T_WORK/mixed.log" 2>&1
 rc=$?
@@ -41,7 +49,21 @@ check "... the comment-only patch is NO, not found by the seeds" \
   log_has "$T_WORK/mixed.log" '^comment-only +NO .*not found by the seeds'
 check "... the stale patch is NO: it does not apply" \
   log_has "$T_WORK/mixed.log" '^stale +NO .*patch does not apply'
-check "... 1 of 3 detected" log_has "$T_WORK/mixed.log" '^1 of 3 detected by the committed seeds alone$'
+check "... 1 of 3 detected" log_has "$T_WORK/mixed.log" '^1 of 3 detected by the committed seeds alone, each by its recorded target and check$'
+
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/moved" >"$T_WORK/moved.log" 2>&1
+rc=$?
+check "a bug found by another check than recorded: exit 1 (got $rc)" [ "$rc" = 1 ]
+check "... reported as moved, with both" \
+  log_has "$T_WORK/moved.log" "^window-end-tail-gap +moved +ops .*by ops 'result plug', recorded: ops validate unplug"
+"$T_TOP/fuzz/mutants" --seeds-only --record --patches "$T_WORK/record" >"$T_WORK/record.log" 2>&1
+rc=$?
+check "--record without a record: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "... writes the record: the committed line" \
+  grep -qxF "$(cat "$T_WORK/good/seeds-found.txt")" "$T_WORK/record/seeds-found.txt"
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/record" >"$T_WORK/record2.log" 2>&1
+rc=$?
+check "... which the next run matches: exit 0 (got $rc)" [ "$rc" = 0 ]
 
 "$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/empty" >"$T_WORK/empty.log" 2>&1
 rc=$?

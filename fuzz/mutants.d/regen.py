@@ -252,6 +252,11 @@ MUTANTS = [
      '    for (uint32_t i = 0; i < cfg->n_vhost; i++)\n        sb_addf(sb, " vhost=',
      '    for (uint32_t i = 0; i + 1 < cfg->n_vhost; i++)\n        sb_addf(sb, " vhost=',
      'trace formatter: the last vhost= backend of a space line is left out'),
+    ('vmem-stale-error', 'core/src/vmem.c',
+     '    fill_update(sp, d, off, end, plug);\n    space_ok(sp);\n',
+     '    fill_update(sp, d, off, end, plug);\n',
+     'a successful virtio-mem request keeps the error message of the call before it '
+     '(memdev_last_error)'),
 ]
 
 

@@ -30,6 +30,9 @@ mk_dirs() { # the patch directories: good/ (one real bug), mixed/ (real, comment
   sed -i '0,/^ \* /s/^ \* / * (reworded) /' "$T_WORK/c/b/$f" || return 1
   (cd "$T_WORK/c" && diff -u "a/$f" "b/$f") >"$T_WORK/mixed/98-comment-only.patch"
   [ $? = 1 ] || return 1
+  # --record of one bug keeps the line of a bug it did not run
+  cp "$T_WORK/mixed/98-comment-only.patch" "$T_WORK/record/" &&
+    echo "comment-only ops result plug" >"$T_WORK/record/seeds-found.txt"
   { echo "Bug: a patch whose context is gone"; echo
     printf -- '--- a/%s\n+++ b/%s\n@@ -1,2 +1,2 @@\n-no such line in %s\n+nor this one\n' "$f" "$f" "$f"
     echo " nor the context"; } >"$T_WORK/mixed/99-stale.patch"
@@ -56,12 +59,16 @@ rc=$?
 check "a bug found by another check than recorded: exit 1 (got $rc)" [ "$rc" = 1 ]
 check "... reported as moved, with both" \
   log_has "$T_WORK/moved.log" "^window-end-tail-gap +moved +ops .*by ops 'result plug', recorded: ops validate unplug"
-"$T_TOP/fuzz/mutants" --seeds-only --record --patches "$T_WORK/record" >"$T_WORK/record.log" 2>&1
+"$T_TOP/fuzz/mutants" --seeds-only --record --patches "$T_WORK/record" window-end-tail-gap \
+  >"$T_WORK/record.log" 2>&1
 rc=$?
-check "--record without a record: exit 0 (got $rc)" [ "$rc" = 0 ]
-check "... writes the record: the committed line" \
+check "--record of a bug without a record: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "... writes its line, as committed" \
   grep -qxF "$(cat "$T_WORK/good/seeds-found.txt")" "$T_WORK/record/seeds-found.txt"
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/record" >"$T_WORK/record2.log" 2>&1
+check "... and keeps the line of the bug it did not run" \
+  grep -qx "comment-only ops result plug" "$T_WORK/record/seeds-found.txt"
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/record" window-end-tail-gap \
+  >"$T_WORK/record2.log" 2>&1
 rc=$?
 check "... which the next run matches: exit 0 (got $rc)" [ "$rc" = 0 ]
 

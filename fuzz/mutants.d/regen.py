@@ -257,6 +257,10 @@ MUTANTS = [
      '    fill_update(sp, d, off, end, plug);\n',
      'a successful virtio-mem request keeps the error message of the call before it '
      '(memdev_last_error)'),
+    ('strerror-ok-empty', 'core/src/errors.c',
+     '{MEMDEV_OK, "ok", "success"}',
+     '{MEMDEV_OK, "ok", ""}',
+     'the message of code 0 is empty (memdev_strerror(MEMDEV_OK) is "")'),
 ]
 
 

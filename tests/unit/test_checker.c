@@ -379,6 +379,97 @@ static void test_period(void) {
     trace_op_release(&op);
 }
 
+/* ---- LOCKSTEP_QUICK, and the roundtrip of the longest id ------------------------------------- */
+
+/* A checker with the setup stepped (full check every op); NULL when it could not be built. */
+static lockstep *set_up(struct trace_op *op) {
+    lockstep_options lo = {.check = true, .full_every = 1};
+    lockstep *ls = NULL;
+    if (parse(op, "space base=4G size=64G budget=64G slots=4 vhost=509"))
+        return NULL;
+    memdev_config cfg = op->config;
+    cfg.vhost = op->vhost;
+    if (lockstep_create(&cfg, NULL, &lo, &ls) != 0 || !ls) {
+        lockstep_destroy(ls);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+        if (parse(op, setup[i]) || lockstep_step(ls, op, 0, NULL) != 0) {
+            lockstep_destroy(ls);
+            return NULL;
+        }
+    return ls;
+}
+
+/* op on one side (0: library, 1: model) or both (2), unchecked; its code (both: the first
+   non-zero) */
+static int one_sided(lockstep *ls, struct trace_op *op, const char *line, int side) {
+    lockstep_result a, b;
+    a.rc = b.rc = 0;
+    if (parse(op, line))
+        return -1;
+    if (side != 1)
+        lockstep_exec_library(lockstep_space(ls), op, &a);
+    if (side != 0)
+        lockstep_exec_model((model_space *)lockstep_model(ls), op, &b);
+    return a.rc ? a.rc : b.rc;
+}
+
+static void test_quick_and_long_ids(void) {
+    struct trace_op op;
+    trace_op_init(&op);
+    /* QUICK compares the result alone: a divergence only the full check sees passes it, the
+       next ordinary step finds it */
+    lockstep *ls = set_up(&op);
+    CHECK(ls && one_sided(ls, &op, "resize v0 requested=2M", 1) == 0);
+    CHECK(ls && parse(&op, "lookup 4G") == 0 && lockstep_step(ls, &op, LOCKSTEP_QUICK, NULL) == 0);
+    CHECK(ls && lockstep_step(ls, &op, 0, NULL) == -1 && lockstep_failed(ls) &&
+          strcmp(lockstep_failed(ls)->check, "compare") == 0);
+    lockstep_destroy(ls);
+    /* ... and so does a divergence the per-operation checks would see (the counters after a
+       plug: a vhost backend the model alone has), as the deep target's bulk prefill needs */
+    ls = set_up(&op);
+    CHECK(ls && one_sided(ls, &op, "vhost-add 600/1", 1) == 0);
+    CHECK(ls && parse(&op, "plug y virtio-pmem size=1G") == 0 &&
+          lockstep_step(ls, &op, LOCKSTEP_QUICK, NULL) == 0);
+    CHECK(ls && parse(&op, "plug z virtio-pmem size=1G") == 0 &&
+          lockstep_step(ls, &op, 0, NULL) == -1 && lockstep_failed(ls) &&
+          strcmp(lockstep_failed(ls)->check, "stats") == 0);
+    lockstep_destroy(ls);
+    /* ... but a different result is a failure there too, with the report's fields */
+    ls = set_up(&op);
+    CHECK(ls && one_sided(ls, &op, "plug x dimm size=1G", 0) == 0);
+    uint32_t before = ls ? lockstep_steps(ls) : 0;
+    CHECK(ls && parse(&op, "plug x dimm size=1G") == 0 &&
+          lockstep_step(ls, &op, LOCKSTEP_QUICK, NULL) == -1);
+    const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
+    CHECK(f && strcmp(f->check, "result") == 0 && f->opno == before + 1 &&
+          f->op_type == TRACE_OP_PLUG && f->have_results && f->lib.rc == MEMDEV_EDUPID &&
+          f->model.rc == 0 && strstr(f->msg, "code: library duplicate-id, model ok"));
+    CHECK(ls && lockstep_step(ls, &op, LOCKSTEP_QUICK, NULL) == -1 && lockstep_failed(ls) == f);
+    lockstep_destroy(ls);
+    /* the roundtrip check remembers the whole id, MEMDEV_MAX_ID_LEN bytes */
+    char line[400], id[MEMDEV_MAX_ID_LEN + 1];
+    memset(id, 'i', MEMDEV_MAX_ID_LEN);
+    id[MEMDEV_MAX_ID_LEN] = '\0';
+    for (int changed = 0; changed < 2; changed++) {
+        ls = set_up(&op);
+        snprintf(line, sizeof line, "plug %s dimm size=1G", id);
+        CHECK(ls && parse(&op, line) == 0 && lockstep_step(ls, &op, 0, NULL) == 0);
+        if (changed)
+            CHECK(ls && one_sided(ls, &op, "vhost-add 600/1", 2) == 0);
+        snprintf(line, sizeof line, "unplug %s", id);
+        int st = ls && parse(&op, line) == 0 ? lockstep_step(ls, &op, 0, NULL) : -2;
+        f = ls ? lockstep_failed(ls) : NULL;
+        if (changed)
+            CHECK(st == -1 && f && strcmp(f->check, "roundtrip") == 0);
+        else
+            CHECK(st == 0 && !f);
+        lockstep_destroy(ls);
+    }
+    trace_op_release(&op);
+}
+
 /* ---- the info JSON checker ------------------------------------------------------------------ */
 
 /*
@@ -495,6 +586,7 @@ int main(void) {
     test_runner();
     test_injection();
     test_period();
+    test_quick_and_long_ids();
     test_info_text();
     return check_report("test_checker");
 }

@@ -86,6 +86,16 @@ def _normal_index(mean, sd, alpha):
     return max(1, int(math.floor(mean - z * sd))), 1 - alpha, True
 
 
+def signed_rank_sd(n):
+    """Standard deviation of the signed-rank statistic T+ of n rounds (mean n(n+1)/4)."""
+    return math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+
+
+def rank_sum_sd(m, n):
+    """Standard deviation of the Mann-Whitney U of m and n samples (mean mn/2)."""
+    return math.sqrt(m * n * (m + n + 1) / 12)
+
+
 def walsh_interval(d, alpha):
     """Paired: (estimate, low, high, level, reached) on the scale of d (log ratios)."""
     n = len(d)
@@ -94,7 +104,7 @@ def walsh_interval(d, alpha):
     if n <= EXACT_MAX:
         k, level, ok = _order_index(_signed_rank_counts(n), 2 ** n, alpha)
     else:
-        k, level, ok = _normal_index(m / 2, math.sqrt(n * (n + 1) * (2 * n + 1) / 24), alpha)
+        k, level, ok = _normal_index(m / 2, signed_rank_sd(n), alpha)
     k = min(k, (m + 1) // 2)
     return statistics.median(w), w[k - 1], w[m - k], level, ok
 
@@ -106,7 +116,7 @@ def shift_interval(a, b, alpha):
     if m <= EXACT_MAX // 2 and n <= EXACT_MAX // 2:
         k, level, ok = _order_index(_rank_sum_counts(m, n), math.comb(m + n, m), alpha)
     else:
-        k, level, ok = _normal_index(mn / 2, math.sqrt(m * n * (m + n + 1) / 12), alpha)
+        k, level, ok = _normal_index(mn / 2, rank_sum_sd(m, n), alpha)
     k = min(k, (mn + 1) // 2)
     return statistics.median(diffs), diffs[k - 1], diffs[mn - k], level, ok
 

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,163 @@ class Outcomes(unittest.TestCase):
         adv = vd.rounds_advice([c])
         if c.outcome == "inconclusive":
             self.assertTrue(adv["beyond"] or adv["within"] or adv["stuck"])
+
+
+class Approximations(unittest.TestCase):
+    """Past EXACT_MAX rounds (or samples) the intervals use the normal approximation. Its
+    moments must be the exact distributions' own, and its interval may be wider than the exact
+    one (a lower level than claimed would be a verdict that lies), never narrower."""
+
+    @staticmethod
+    def moments(counts):
+        total = sum(counts)
+        mean = sum(k * c for k, c in enumerate(counts)) / total
+        var = sum((k - mean) ** 2 * c for k, c in enumerate(counts)) / total
+        return mean, math.sqrt(var)
+
+    def test_moments(self):
+        for n in (5, 20, 61, 90):
+            mean, sd = self.moments(vd._signed_rank_counts(n))
+            self.assertAlmostEqual(mean, n * (n + 1) / 4, places=6)
+            self.assertAlmostEqual(sd, vd.signed_rank_sd(n), places=6)
+        for m, n in ((3, 4), (31, 31), (20, 45)):
+            mean, sd = self.moments(vd._rank_sum_counts(m, n))
+            self.assertAlmostEqual(mean, m * n / 2, places=6)
+            self.assertAlmostEqual(sd, vd.rank_sum_sd(m, n), places=6)
+
+    def test_never_narrower_than_exact(self):
+        rng = random.Random(5)
+        for n in (61, 80, 100):
+            d = [rng.gauss(0.01, 0.05) for _ in range(n)]
+            w = sorted((d[i] + d[j]) / 2 for i in range(n) for j in range(i, n))
+            for alpha in (0.05, 0.01, 0.001):
+                k, _, ok = vd._order_index(vd._signed_rank_counts(n), 2 ** n, alpha)
+                _, lo, hi, level, reached = vd.walsh_interval(d, alpha)
+                self.assertTrue(ok and reached)
+                self.assertLessEqual(lo, w[k - 1], (n, alpha))
+                self.assertGreaterEqual(hi, w[len(w) - k], (n, alpha))
+                # ... and not much wider: within 2.5 % of the exact order statistic's index
+                # (1.8 % at 61 rounds and 0.1 %, the farthest of these)
+                self.assertGreaterEqual(w.index(lo) + 1, k * 0.975, (n, alpha))
+        for m, n in ((31, 31), (40, 40), (35, 45)):
+            a = [rng.gauss(0, 0.05) for _ in range(m)]
+            b = [rng.gauss(0.02, 0.05) for _ in range(n)]
+            diffs = sorted(y - x for x in a for y in b)
+            for alpha in (0.05, 0.01):
+                k, _, _ = vd._order_index(vd._rank_sum_counts(m, n), math.comb(m + n, m), alpha)
+                _, lo, hi, _, _ = vd.shift_interval(a, b, alpha)
+                self.assertLessEqual(lo, diffs[k - 1], (m, n, alpha))
+                self.assertGreaterEqual(hi, diffs[len(diffs) - k], (m, n, alpha))
+
+    def test_exact_up_to_the_limit(self):
+        """Up to EXACT_MAX rounds, and EXACT_MAX / 2 samples a side, the interval is the
+        exact one with its exact level; one more, the approximation's at its nominal level."""
+        rng = random.Random(3)
+        n = vd.EXACT_MAX
+        d = [rng.gauss(0.01, 0.05) for _ in range(n + 1)]
+        for alpha in (0.05, 0.001):
+            k, level, _ = vd._order_index(vd._signed_rank_counts(n), 2 ** n, alpha)
+            w = sorted((d[i] + d[j]) / 2 for i in range(n) for j in range(i, n))
+            _, lo, hi, lv, _ = vd.walsh_interval(d[:n], alpha)
+            self.assertEqual((lo, hi, lv), (w[k - 1], w[len(w) - k], level))
+            self.assertEqual(vd.walsh_interval(d, alpha)[3], 1 - alpha)
+        h = vd.EXACT_MAX // 2
+        a = [rng.gauss(0, 0.05) for _ in range(h + 1)]
+        b = [rng.gauss(0.02, 0.05) for _ in range(h + 1)]
+        diffs = sorted(y - x for x in a[:h] for y in b[:h])
+        k, level, _ = vd._order_index(vd._rank_sum_counts(h, h), math.comb(2 * h, h), 0.01)
+        _, lo, hi, lv, _ = vd.shift_interval(a[:h], b[:h], 0.01)
+        self.assertEqual((lo, hi, lv), (diffs[k - 1], diffs[len(diffs) - k], level))
+        self.assertEqual(vd.shift_interval(a, b[:h], 0.01)[3], 1 - 0.01)
+        self.assertEqual(vd.shift_interval(a[:h], b, 0.01)[3], 1 - 0.01)
+
+    def test_one_sample_a_side(self):
+        """Two saved runs of one repetition each: the point, at the level it really has."""
+        est, lo, hi, level, ok = vd.shift_interval([1.0], [1.5], 0.05)
+        self.assertEqual((est, lo, hi, ok), (0.5, 0.5, 0.5, False))
+        self.assertAlmostEqual(level, 0.0)
+        c = vd.unpaired("x", [100.0, 101.0, 99.0, 100.0, 100.5], [110.0] * 8, 0.05)
+        self.assertEqual(c.samples, 5)  # the smaller side counts for the rounds advice
+
+    def test_unpaired_interval_covers(self):
+        rng = random.Random(9)
+        for m in (6, 12, 40):
+            a = [rng.gauss(0, 0.05) for _ in range(m)]
+            b = [rng.gauss(0.1, 0.05) for _ in range(m)]
+            est, lo, hi, _, ok = vd.shift_interval(a, b, 0.05)
+            self.assertTrue(ok)
+            self.assertLess(lo, est)
+            self.assertLess(est, hi)
+            self.assertLess(lo, 0.1)
+            self.assertGreater(hi, 0.1)
+
+
+class Rules(unittest.TestCase):
+    """The outcome rules, the rounds advice and the power figure as verdict.py documents them."""
+
+    def change(self, est, lo, hi, samples=10, kind="paired"):
+        return vd.Change("x", 100, 100, est, lo, hi, 0.95, True, samples, kind)
+
+    def test_min_rounds(self):
+        for n in range(2, 16):
+            self.assertEqual(vd.min_rounds(2 / 2 ** n), n)  # 2 / 2^n reached exactly
+            self.assertEqual(vd.min_rounds(2 / 2 ** n * 0.999), n + 1)
+            _, _, _, _, ok = vd.walsh_interval([0.01 * i for i in range(n)], 2 / 2 ** n)
+            self.assertTrue(ok)
+            _, _, _, _, ok = vd.walsh_interval([0.01 * i for i in range(n - 1)], 2 / 2 ** n)
+            self.assertFalse(ok)
+
+    def test_outcome_boundaries(self):
+        t = 2.0
+        for (lo, hi), want in (((-2.0, 2.0), "equal"), ((-1.0, 1.0), "equal"),
+                               ((2.0, 5.0), "inconclusive"), ((2.001, 5.0), "slower"),
+                               ((-5.0, -2.0), "inconclusive"), ((-5.0, -2.001), "faster"),
+                               ((-2.001, 1.0), "inconclusive"), ((-1.0, 2.001), "inconclusive")):
+            c = vd.classify(self.change((lo + hi) / 2, lo, hi), t, 0.05)
+            self.assertEqual(c.outcome, want, (lo, hi))
+
+    def test_power_and_rounds_formulas(self):
+        z = statistics.NormalDist().inv_cdf(1 - 0.01 / 2)
+        c = vd.classify(self.change(3.0, 0.0, 6.0, samples=10), 2.0, 0.01)
+        self.assertAlmostEqual(c.detectable, 2.0 + 3.0 * (1 + vd.Z80 / z))
+        self.assertEqual(c.outcome, "inconclusive")
+        self.assertEqual(c.need, 90)  # 10 * (h / d)^2 = 10 * (3 / 1)^2
+        c = vd.classify(self.change(-1.0, -3.0, 1.5, samples=10), 2.0, 0.01)
+        self.assertEqual(c.need, 63)  # h = 2.5 (the wider side), distance 1: 10 * 6.25
+        c = vd.classify(self.change(2.5, 2.0, 2.6, samples=10), 2.0, 0.01)
+        self.assertEqual(c.need, 11)  # 10 * (0.5 / 0.5)^2 = 10, but at least one round more
+        c = vd.classify(self.change(2.0, 1.0, 3.0), 2.0, 0.01)
+        self.assertIsNone(c.need)  # on the threshold: no count settles it
+        c = vd.classify(self.change(2.01, -1.0, 5.0), 2.0, 0.01)
+        self.assertIsNone(c.need)  # h / d = 299: not feasible
+        c = vd.classify(self.change(2.5, 1.5, 3.5, samples=3), 2.0, 1e-4)
+        self.assertEqual(c.need, vd.min_rounds(1e-4))  # the floor: the level must be reachable
+        c = vd.classify(self.change(2.5, -12.5, 17.5, samples=10), 2.0, 0.01)
+        self.assertEqual(c.need, 9000)  # h / d = 30 exactly: still feasible, 10 * 900
+        c = vd.classify(vd.exact("x", 100.0, 103.0), 2.0, 0.01)
+        self.assertEqual((c.outcome, c.detectable, c.need), ("slower", 2.0, None))
+
+    def test_rounds_advice(self):
+        cs = [vd.classify(self.change(*x, samples=10), 2.0, 0.01) for x in
+              ((0.5, -1.0, 1.5), (3.0, 0.0, 6.0), (-1.0, -3.0, 1.5), (2.0, 1.0, 3.0),
+               (10.0, 9.0, 11.0))]
+        for c, name in zip(cs, ("eq", "beyond", "within", "stuck", "slow")):
+            c.name = name
+        self.assertEqual([c.outcome for c in cs],
+                         ["equal", "inconclusive", "inconclusive", "inconclusive", "slower"])
+        self.assertEqual(vd.rounds_advice(cs), {"beyond": [(90, "beyond")],
+                                                "within": [(63, "within")],
+                                                "stuck": [(None, "stuck")]})
+
+    def test_overall_names_best_and_worst(self):
+        cs = []
+        for name, est in (("s1", 5.0), ("s2", 20.0), ("s3", 9.0), ("f1", -3.0), ("f2", -30.0)):
+            cs.append(vd.classify(self.change(est, est - 0.5, est + 0.5), 2.0, 0.05))
+            cs[-1].name = name
+        word, line = vd.overall(cs, 2.0)
+        self.assertEqual(word, "mixed")
+        self.assertIn("3 slower (worst +20.0% s2)", line)
+        self.assertIn("2 faster (best -30.0% f2)", line)
 
 
 class Bisect(unittest.TestCase):

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -352,6 +353,8 @@ class CompareJson(unittest.TestCase):
                 v = json.load(fh)
             out = {x["name"]: x["outcome"] for x in v["benchmarks"]}
             self.assertEqual(out, {"churn/memdev/1024": "slower", "fill/memdev/1024": "equal"})
+            for x in v["benchmarks"]:  # simultaneous: each at 1 - alpha / 2 at least
+                self.assertGreaterEqual(x["level"], 1 - 0.05 / 2, x["name"])
             with open(os.path.join(d, "o1", "compare_py.txt")) as fh:
                 self.assertNotIn("\x1b[", fh.read())
             r = self.compare(a, b, "--fail-over", "10", "--out", os.path.join(d, "o2"))
@@ -364,6 +367,223 @@ class CompareJson(unittest.TestCase):
             self.assertEqual(r.returncode, 2)
             self.assertNotIn("Traceback", r.stderr)
             self.assertIn("empty", r.stderr)
+
+
+class CompareReport(unittest.TestCase):
+    """compare_report.py on rounds and counts whose answer is known: the medians in ns, the
+    change and outcome of each benchmark, the geometric mean, the verdict line, the method's
+    numbers, verdict.json and the exit status with --fail-over."""
+
+    REPORT = os.path.join(BENCH, "compare_report.py")
+
+    def run_report(self, *args):
+        return subprocess.run([sys.executable, self.REPORT] + list(args), capture_output=True,
+                              text=True)
+
+    def time_dir(self, d):
+        rng = random.Random(4)
+        effect = {"churn/memdev/1024": 1.2, "fill/memdev/1024": 1.0, "lookup_rand/memdev/1024": 0.8}
+        for i in range(8):
+            for side in "AB":
+                vals = {n: [100.0 * math.exp(rng.gauss(0, 0.002)) * (e if side == "B" else 1)]
+                        for n, e in effect.items()}
+                if side == "A":
+                    vals["fixed/memdev/1024"] = [70.0]  # A only: not compared
+                CompareJson.write(self, d, "%s_%d.json" % (side, i), vals)
+        CompareJson.write(self, d, "A_9.json", {n: [1.0] for n in effect})  # no B_9: ignored
+
+    def row(self, out, name):
+        return next((ln for ln in out.splitlines() if ln.startswith(name + " ")), "")
+
+    def test_time_mode(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.time_dir(d)
+            r = self.run_report("--mode", "time", "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = r.stdout
+            churn = self.row(out, "churn/memdev/1024").split()
+            self.assertEqual(churn[1:5], ["100.0", "ns", "120.0", "ns"])
+            self.assertTrue(churn[5].startswith("+20.") or churn[5].startswith("+19.9"), churn)
+            self.assertEqual(churn[-1], "slower")
+            look = self.row(out, "lookup_rand/memdev/1024").split()
+            self.assertTrue(look[5].startswith("-20.") or look[5].startswith("-19.9"), look)
+            self.assertEqual(look[-1], "faster")
+            self.assertEqual(self.row(out, "fill/memdev/1024").split()[-1], "equal")
+            self.assertEqual(self.row(out, "fixed/memdev/1024"), "")
+            geo = self.row(out, "geometric mean").split()
+            self.assertEqual(geo[2], "-1.4%")  # (1.2 * 1 * 0.8)^(1/3) - 1
+            self.assertIn("8 alternating rounds", out)
+            self.assertIn("simultaneous 95% over 3 benchmarks (each at 98.33%)", out)
+            verdict = next(ln for ln in out.splitlines() if ln.startswith("verdict: "))
+            self.assertRegex(verdict, r"^verdict: MIXED: .*1 faster \(best -(20\.|19\.9).*"
+                             r"lookup_rand/memdev/1024\), 1 slower \(worst \+(20\.|19\.9).*"
+                             r"churn/memdev/1024\), 1 equal within \+-2%; geometric mean -1\.4% ")
+            self.assertRegex(out, r"\nbenchmark \(ns/op\) +A +B +change +95% interval +outcome\n")
+            with open(os.path.join(d, "verdict.json")) as fh:
+                v = json.load(fh)
+            self.assertEqual((v["mode"], v["samples"], v["verdict"], v["exit"]),
+                             ("time", 8, "mixed", 0))
+            # simultaneous intervals: each benchmark's at 1 - alpha / 3 at least
+            for b in v["benchmarks"]:
+                self.assertGreaterEqual(b["level"], 1 - 0.05 / 3, b["name"])
+            self.assertAlmostEqual(v["geometric_mean"]["est"],
+                                   ((1.2 * 0.8) ** (1 / 3) - 1) * 100, delta=0.2)
+            if shutil.which("gnuplot"):
+                self.assertIn("plot: %s" % os.path.join(d, "compare.png"), out)
+                self.assertGreater(os.path.getsize(os.path.join(d, "compare.png")), 1000)
+            r = self.run_report("--mode", "time", "--dir", d, "--fail-over", "10")
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("FAIL: 1 benchmark(s) slower by more than 10%: churn/memdev/1024",
+                          r.stdout)
+            r = self.run_report("--mode", "time", "--dir", d, "--fail-over", "25")
+            self.assertEqual(r.returncode, 0)
+            r = self.run_report("--mode", "time", "--dir", d, "--threshold", "25")
+            self.assertIn("EQUAL: every change is within +-25%", r.stdout)
+
+    def test_what_counts_as_a_sample(self):
+        """Aggregate rows and failed benchmarks are no samples; a round missing a benchmark
+        on one side leaves it out of that round and out of the geometric mean's rounds."""
+        with tempfile.TemporaryDirectory() as d:
+            for i in range(6):
+                for side in "AB":
+                    vals = {"churn/memdev/1024": [100.0 * (1.5 if side == "B" else 1) + i * 0.01],
+                            "fill/memdev/1024": [50.0 + i * 0.01]}
+                    if side == "B" and i == 5:
+                        del vals["fill/memdev/1024"]
+                    path = CompareJson.write(self, d, "%s_%d.json" % (side, i), vals)
+                    with open(path) as fh:
+                        doc = json.load(fh)
+                    extra = dict(doc["benchmarks"][0], run_type="aggregate",
+                                 aggregate_name="mean", time_per_op=1e-3)
+                    failed = dict(doc["benchmarks"][0], error_occurred=True, time_per_op=1e-3,
+                                  name="lookup_rand/memdev/1024",
+                                  run_name="lookup_rand/memdev/1024")
+                    doc["benchmarks"] += [extra, failed]
+                    with open(path, "w") as fh:
+                        json.dump(doc, fh)
+            r = self.run_report("--mode", "time", "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.row(r.stdout, "churn/memdev/1024").split()[1:5],
+                             ["100.0", "ns", "150.0", "ns"])
+            self.assertEqual(self.row(r.stdout, "lookup_rand/memdev/1024"), "")
+            with open(os.path.join(d, "verdict.json")) as fh:
+                v = json.load(fh)
+            self.assertEqual([b["samples"] for b in v["benchmarks"]], [6, 5])
+            self.assertEqual(v["geometric_mean"]["samples"], 5)  # the rounds with both
+            if os.path.exists("/usr/share/benchmark/compare.py"):
+                self.assertIn("second opinion (compare.py", r.stdout)
+                with open(os.path.join(d, "A.json")) as fh:  # merged for it: iterations only
+                    merged = json.load(fh)["benchmarks"]
+                self.assertEqual(len(merged), 12)
+
+    def test_few_rounds(self):
+        """Two rounds are reported (at the level they reach, with the advice to run more);
+        the rounds advice names the count."""
+        with tempfile.TemporaryDirectory() as d:
+            for i, (x, y) in enumerate(((100.0, 103.0), (100.0, 101.0))):
+                CompareJson.write(self, d, "A_%d.json" % i, {"churn/memdev/1024": [x]})
+                CompareJson.write(self, d, "B_%d.json" % i, {"churn/memdev/1024": [y]})
+            r = self.run_report("--mode", "time", "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("inconclusive", self.row(r.stdout, "churn/memdev/1024"))
+            self.assertIn("note: 2 rounds cannot reach 95.00% per benchmark", r.stdout)
+            self.assertIn("inconclusive", self.row(r.stdout, "geometric mean"))
+            self.assertIn("at 50.0% each: run at least 6", r.stdout)
+            self.assertRegex(r.stdout, r"power: with these rounds, a change beyond about")
+
+    def test_rounds_advice_lines(self):
+        """Changes not yet shown get the rounds each needs, and the count that settles all."""
+        with tempfile.TemporaryDirectory() as d:
+            rng = random.Random(6)  # a draw where both stay inconclusive after 8 rounds
+            for i in range(8):
+                for side in "AB":
+                    CompareJson.write(self, d, "%s_%d.json" % (side, i), {
+                        n: [100.0 * math.exp(rng.gauss(0, 0.03)) * (e if side == "B" else 1)]
+                        for n, e in (("churn/memdev/1024", 1.06), ("fill/memdev/1024", 1.08))})
+            r = self.run_report("--mode", "time", "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(d, "verdict.json")) as fh:
+                need = {b["name"]: b["need"] for b in json.load(fh)["benchmarks"]}
+            self.assertTrue(all(n and 8 < n <= 1000 for n in need.values()), need)
+            for name, n in need.items():
+                self.assertIn("inconclusive (~%d rounds)" % n, self.row(r.stdout, name))
+            self.assertRegex(r.stdout, r"to decide the changes past the threshold, in rounds in "
+                             r"all: (churn|fill)/memdev/1024 ~[0-9]+, (churn|fill)/memdev/1024 ~")
+            self.assertIn("(--rounds %d settles all 2)" % max(need.values()), r.stdout)
+
+    def test_no_common_benchmark(self):
+        with tempfile.TemporaryDirectory() as d:
+            for i in range(3):
+                CompareJson.write(self, d, "A_%d.json" % i, {"churn/memdev/1024": [100.0]})
+                CompareJson.write(self, d, "B_%d.json" % i, {"fill/memdev/1024": [100.0],
+                                                             "BM_not_ours": [5.0]})
+            r = self.run_report("--mode", "time", "--dir", d)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("no benchmark ran on both sides", r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+
+    def test_arguments(self):
+        with tempfile.TemporaryDirectory() as d:
+            for alpha in ("0", "1", "1.5"):
+                r = self.run_report("--mode", "time", "--dir", d, "--alpha", alpha)
+                self.assertEqual(r.returncode, 2, alpha)
+                self.assertIn("--alpha must be between 0 and 1", r.stderr)
+            a = CompareJson.write(self, d, "a.json", {"churn/memdev/1024": [100, 101]})
+            b = CompareJson.write(self, d, "b.json", {"churn/memdev/1024": [100]})
+            r = self.run_report("--json", a, b, "--dir", d)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("at least 2 repetitions", r.stderr)
+            b = CompareJson.write(self, d, "b.json", {"churn/memdev/1024": [120, 121]})
+            r = self.run_report("--json", a, b, "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("churn/memdev/1024", r.stdout)
+            self.assertIn("simultaneous 95% over 1 benchmarks; equal within +-2%", r.stdout)
+            self.assertIn("power: with these repetitions", r.stdout)
+
+    def test_instr_mode(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = {"churn/memdev/1024": (1000000, 1006000), "fill/memdev/1024": (2000000, 2008000),
+                    "plug/memdev/1024": (3000000, 2970000)}
+            for side, k in (("A", 0), ("B", 1)):
+                with open(os.path.join(d, "instr_%s.tsv" % side), "w") as fh:
+                    for n, v in rows.items():
+                        fh.write("%s/iterations:1000\t%d\t1000\n" % (n, v[k]))
+            r = self.run_report("--mode", "instr", "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            churn = self.row(r.stdout, "churn/memdev/1024").split()
+            self.assertEqual(churn[1:], ["1000.0", "1006.0", "+0.6%", "exact",
+                                                      "slower"])
+            self.assertEqual(self.row(r.stdout, "fill/memdev/1024").split()[-1], "equal")
+            self.assertEqual(self.row(r.stdout, "plug/memdev/1024").split()[-1], "faster")
+            g = (1.006 * 1.004 * 0.99) ** (1 / 3) - 1
+            self.assertEqual(self.row(r.stdout, "geometric mean").split()[2], "%+.1f%%" % (g * 100))
+            self.assertIn("equal within +-0.5%", r.stdout)
+            self.assertIn("power: instruction counts are exact", r.stdout)
+            self.assertIn("method: callgrind instruction counts", r.stdout)
+            self.assertRegex(r.stdout, r"\nbenchmark \(instr/op\) +A +B +change +interval +outcome\n")
+            self.assertEqual(self.row(r.stdout, "geometric mean").split()[3], "exact")
+            self.assertNotIn("power: with these", r.stdout)
+            with open(os.path.join(d, "instr_B.tsv"), "a") as fh:
+                fh.write("lookup_rand/memdev/1024/iterations:1000\t0\t1000\n")
+            with open(os.path.join(d, "instr_A.tsv"), "a") as fh:
+                fh.write("lookup_rand/memdev/1024/iterations:1000\t500\t1000\n")
+            r = self.run_report("--mode", "instr", "--dir", d)  # a count of 0: no mean of logs
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.row(r.stdout, "geometric mean"), "")
+            self.assertIn("-100.0%", self.row(r.stdout, "lookup_rand/memdev/1024"))
+            for side, other in (("A", "B"), ("B", "A")):  # a count of 0 on the A side too
+                with open(os.path.join(d, "instr_%s.tsv" % side), "a") as fh:
+                    fh.write("validate/memdev/1024/iterations:1\t%d\t1\n" % (0 if side == "A" else 5))
+            r = self.run_report("--mode", "instr", "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.row(r.stdout, "geometric mean"), "")
+            self.assertNotIn("Traceback", r.stderr)
+            with open(os.path.join(d, "instr_B.tsv"), "a") as fh:
+                fh.write("broken line\n")
+            r = self.run_report("--mode", "instr", "--dir", d)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("cannot read", r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
 
 
 if __name__ == "__main__":

@@ -586,5 +586,112 @@ class CompareReport(unittest.TestCase):
             self.assertNotIn("Traceback", r.stderr)
 
 
+class ReportGoals(unittest.TestCase):
+    """report.py (bench/run's table and issue 9's goals) on a run whose ratios are known:
+    medians over repetitions, baseline / memdev in the ratio columns, each goal's ratio and
+    verdict at and past its bound, the hook's bytes, missing figures as '-', skipped runs."""
+
+    # (scenario, backend, n): ns/op of three repetitions (median: the middle one)
+    RUN = {
+        ("churn", "memdev", 1024): (90, 100, 130), ("churn", "augtree", 1024): (150, 140, 160),
+        ("churn", "wtree", 1024): (70, 80, 75),
+        ("churn", "memdev", 65536): (200, 210, 190), ("churn", "augtree", 65536): (398, 400, 390),
+        ("churn", "memdev", 1 << 20): (500, 499, 501), ("churn", "augtree", 1 << 20): (2000,) * 3,
+        ("fill", "memdev", 4096): (100,) * 3, ("fill", "augtree", 4096): (151,) * 3,
+        ("lookup_rand", "memdev", 32768): (20,) * 3, ("lookup_rand", "bsearch", 32768): (19,) * 3,
+        ("plug", "memdev", 65536): (90,) * 3, ("unplug", "memdev", 65536): (61,) * 3,
+        ("lookup_pop", "memdev", 65536): (30,) * 3,
+        ("align_new", "memdev", 65536): (300,) * 3, ("align_known", "memdev", 65536): (100,) * 3,
+        ("lookup_rand", "memdev", 1 << 20): (50,) * 3,  # no bsearch at 1M: the goal reads '-'
+    }
+
+    def write(self, d):
+        bs = []
+        for (scen, bk, n), vals in self.RUN.items():
+            for i, x in enumerate(vals):
+                name = "%s/%s/%d/iterations:10" % (scen, bk, n)
+                b = {"name": name, "run_name": name, "run_type": "iteration",
+                     "repetition_index": i, "iterations": 10, "real_time": x, "cpu_time": x,
+                     "time_unit": "ns", "time_per_op": x * 1e-9}
+                if (scen, bk, n) == ("churn", "memdev", 1 << 20):
+                    b.update(hook_bytes_per_dev=112.5, hook_index_bytes_per_dev=31.9,
+                             hook_record_bytes_per_dev=80.6)
+                bs.append(b)
+        bs.append({"name": "churn/model/65536", "run_name": "churn/model/65536",
+                   "run_type": "iteration", "error_occurred": True,
+                   "error_message": "skipped: the model is quadratic"})
+        path = os.path.join(d, "bench.json")
+        with open(path, "w") as fh:
+            json.dump({"context": {"memdev_git_revision": "abc"}, "benchmarks": bs}, fh)
+        return path
+
+    def test_table_and_goals(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = self.write(d)
+            goals = os.path.join(d, "goals.md")
+            out = {k: os.path.join(d, k) for k in ("table.txt", "headline.md", "plot.png")}
+            r = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), path,
+                                "--goals", goals, "--table", out["table.txt"], "--headline",
+                                out["headline.md"], "--plot", out["plot.png"]],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out["table.txt"]) as fh:
+                text = fh.read()
+            self.assertTrue(text.startswith("memdev_bench: revision abc, "))
+            self.assertIn("x1.50", text)
+            with open(out["headline.md"]) as fh:
+                text = fh.read()
+            self.assertIn("| churn | 1k | 100.0 ns | n/a | x1.50 |", text)
+            self.assertIn("| churn | 64k | 200.0 ns | skipped | x1.99 |", text)
+            self.assertIn("| growth of memdev's churn pair, 1M / 1k |  | 5.00 | <= 5 | yes |", text)
+            if shutil.which("gnuplot"):
+                self.assertIn("plot: " + out["plot.png"], r.stdout)
+                self.assertGreater(os.path.getsize(out["plot.png"]), 1000)
+            row = next(ln.split() for ln in r.stdout.splitlines() if ln.split()[:1] == ["1k"]
+                       and "x1.50" in ln)
+            # n, memdev, md ops/s, model, mod/md, augtree, aug/md, bsearch, bs/md, wtree, wt/md
+            self.assertEqual(row[1:3] + row[3:4], ["100.0", "ns", "10.00M"])
+            self.assertIn("150.0", row)
+            self.assertEqual(row[row.index("150.0") + 2], "x1.50")
+            self.assertEqual(row[row.index("75.0") + 2], "x0.75")  # the tree alone
+            self.assertRegex(r.stdout, r"churn/model: skipped: the model is quadratic")
+            with open(goals) as fh:
+                g = {}
+                for ln in fh:
+                    cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+                    if len(cells) == 5:
+                        g[(cells[0], cells[1])] = (cells[2], cells[4])
+            want = {
+                ("churn pair, AVL / memdev", "1k"): ("1.50", "yes"),  # at the bound
+                ("churn pair, AVL / memdev", "64k"): ("1.99", "**no**"),  # just below 2
+                ("churn pair, AVL / memdev", "1M"): ("4.00", "yes"),
+                ("fill per plug, AVL / memdev", "4k"): ("1.51", "yes"),
+                ("fill per plug, AVL / memdev", "1M"): ("-", "-"),
+                ("random lookup, bsearch / memdev", "32k"): ("0.95", "**no**"),
+                ("random lookup, bsearch / memdev", "1M"): ("-", "-"),
+                ("plug / lookup (memdev, churn population)", "64k"): ("3.00", "yes"),
+                ("unplug / lookup (memdev, churn population)", "64k"): ("2.03", "**no**"),
+                ("never-seen alignment / known alignment, fragmented window", "64k"):
+                    ("3.00", "yes"),
+                ("growth of memdev's churn pair, 1M / 1k", ""): ("5.00", "yes"),
+                ("index bytes per device (tree + id table), allocator hook", "1M"):
+                    ("31.9", "yes"),
+                ("all bytes per device, allocator hook", "1M"): ("112.5", "**no**"),
+                ("churn pair, AVL / window tree alone (context)", "1k"): ("2.00", "-"),
+            }
+            for k, v in want.items():
+                self.assertEqual(g.get(k), v, k)
+
+    def test_bad_input(self):
+        with tempfile.TemporaryDirectory() as d:
+            empty = os.path.join(d, "e.json")
+            with open(empty, "w") as fh:
+                json.dump({"benchmarks": []}, fh)
+            r = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), empty],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("no benchmark results", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)

@@ -658,7 +658,8 @@ static void plug_kind_fields(const program_decoder *d, const uint8_t *r, memdev_
     }
 }
 
-/* Spec check 0: one malformation per selector, so every invalid-argument rule is reachable. */
+/* Spec check 0: one malformation per selector, so every invalid-argument rule is reachable;
+ * and (11) values without their flags, which must change nothing. */
 static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p, const char **id) {
     bool vmem = p->kind == MEMDEV_VIRTIO_MEM, dimm = p->kind <= MEMDEV_NVDIMM;
     uint64_t block = (p->fields & MEMDEV_F_BLOCK) ? p->block : MEMDEV_DEFAULT_BLOCK;
@@ -720,6 +721,24 @@ static void plug_malform(program_decoder *d, uint8_t sel, memdev_device_desc *p,
             p->label = 1;
         } else
             p->align = 0;
+        break;
+    case 11: /* every value without its flag: none may count (a VMM's stale struct) */
+        if (!(p->fields & MEMDEV_F_ADDR))
+            p->addr = 0x123456789000ull;
+        if (!(p->fields & MEMDEV_F_SLOT))
+            p->slot = 7;
+        if (!(p->fields & MEMDEV_F_BLOCK))
+            p->block = 3 * MIB; /* not a power of two: refused if it counted */
+        if (!(p->fields & MEMDEV_F_REQUESTED))
+            p->requested = p->size;
+        if (!(p->fields & MEMDEV_F_LABEL))
+            p->label = 64 * KIB; /* below the minimum: refused if it counted */
+        if (!(p->fields & MEMDEV_F_DYNAMIC))
+            p->dynamic = true;
+        if (!(p->fields & MEMDEV_F_NODE))
+            p->node = 9;
+        if (!(p->fields & MEMDEV_F_MEMDEV))
+            p->memdev = "unflagged";
         break;
     case 12:
         p->fields |= 1u << 12;

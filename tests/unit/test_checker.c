@@ -470,6 +470,127 @@ static void test_quick_and_long_ids(void) {
     trace_op_release(&op);
 }
 
+/* ---- what the model must agree on, beyond what one-sided operations show ----------------- */
+
+/*
+ * A value given without its MEMDEV_F_* flag is not given: the library and the model agree on
+ * the plug, and the space is the one a plug without the value makes (the same digest).
+ */
+static void test_fields_without_flags(void) {
+    static const struct {
+        const char *line; /* a plug without the value */
+        uint32_t flag;
+    } cases[] = {
+        {"plug x dimm size=1G", MEMDEV_F_ADDR},
+        {"plug x dimm size=1G", MEMDEV_F_SLOT},
+        {"plug x virtio-mem size=1G", MEMDEV_F_BLOCK},
+        {"plug x virtio-mem size=1G", MEMDEV_F_REQUESTED},
+        {"plug x nvdimm size=1G", MEMDEV_F_LABEL},
+        {"plug x virtio-mem size=1G", MEMDEV_F_DYNAMIC},
+        {"plug x dimm size=1G", MEMDEV_F_NODE},
+        {"plug x dimm size=1G", MEMDEV_F_MEMDEV},
+    };
+    struct trace_op op;
+    trace_op_init(&op);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t digest[2] = {0, 1};
+        for (int with_value = 0; with_value < 2; with_value++) {
+            lockstep *ls = set_up(&op);
+            if (!ls || parse(&op, cases[i].line)) {
+                CHECK(ls != NULL);
+                lockstep_destroy(ls);
+                continue;
+            }
+            if (with_value) { /* every value, none of the flags the line did not set */
+                op.desc.addr = 40ull << 30, op.desc.slot = 3, op.desc.block = 4ull << 20;
+                op.desc.requested = 8ull << 20, op.desc.label = 256ull << 10;
+                op.desc.dynamic = true, op.desc.node = 5, op.desc.memdev = "mem9";
+                op.desc.fields &= ~cases[i].flag;
+            }
+            int st = lockstep_step(ls, &op, 0, NULL);
+            if (st != 0)
+                fprintf(stderr, "flag 0x%x, %s the value: %s\n", cases[i].flag,
+                        with_value ? "with" : "without",
+                        lockstep_failed(ls) ? lockstep_failed(ls)->msg : "?");
+            CHECK(st == 0);
+            digest[with_value] = memdev_digest(lockstep_space(ls));
+            lockstep_destroy(ls);
+        }
+        if (digest[0] != digest[1])
+            fprintf(stderr, "flag 0x%x: a value without its flag changed the space\n",
+                    cases[i].flag);
+        CHECK(digest[0] == digest[1]);
+    }
+    trace_op_release(&op);
+}
+
+/*
+ * Memslots mapped differently on each side, the same number of them (the counters agree):
+ * the named device's check compares every memslot's state, not only those its lookups probe.
+ */
+static void test_memslots_each_side(void) {
+    struct trace_op op;
+    trace_op_init(&op);
+    for (int differ = 0; differ < 2; differ++) {
+        lockstep *ls = set_up(&op);
+        CHECK(ls && one_sided(ls, &op, "map b0 5", 0) == 0);
+        CHECK(ls && one_sided(ls, &op, differ ? "map b0 6" : "map b0 5", 1) == 0);
+        int st = ls && parse(&op, "map b0 0") == 0 ? lockstep_step(ls, &op, 0, NULL) : -2;
+        const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
+        if (differ) {
+            if (!f || strcmp(f->check, "device") != 0)
+                fprintf(stderr, "memslots 5 and 6: %s\n", f ? f->msg : "not noticed");
+            CHECK(st == -1 && f && strcmp(f->check, "device") == 0 && strstr(f->msg, "memslot"));
+        } else {
+            CHECK(st == 0 && !f);
+        }
+        lockstep_destroy(ls);
+    }
+    trace_op_release(&op);
+}
+
+/* The failure dump: every device, every vhost backend and a virtio-mem's extents. */
+static void test_dump(void) {
+    struct trace_op op;
+    trace_op_init(&op);
+    lockstep *ls = set_up(&op);
+    CHECK(ls && one_sided(ls, &op, "vhost-add 600/1", 2) == 0);
+    CHECK(ls && one_sided(ls, &op, "resize v0 requested=1G", 2) == 0);
+    for (int k = 0; ls && k < 20; k++) { /* 20 extents: blocks 0, 2, 4, ... of 2 MiB */
+        char line[64];
+        snprintf(line, sizeof line, "vmem v0 plug %dM 2M", 4 * k);
+        CHECK(one_sided(ls, &op, line, 2) == 0);
+    }
+    char *dump = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&dump, &len);
+    if (ls && mf)
+        lockstep_dump(ls, mf);
+    if (mf)
+        fclose(mf);
+    CHECK(dump != NULL);
+    if (dump) {
+        const char *model = strstr(dump, "--- model state ---");
+        const char *lib = strstr(dump, "--- library state ---");
+        CHECK(model && lib && model < lib);
+        CHECK(strstr(dump, " vhost=509/0 vhost=600/1\n") != NULL);
+        for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++) {
+            char id[8];
+            sscanf(setup[i], "plug %7s", id);
+            char want[16];
+            snprintf(want, sizeof want, "  '%s' ", id);
+            const char *m = strstr(dump, want);
+            CHECK(m && m < lib && strstr(lib, want)); /* in both states */
+        }
+        CHECK(strstr(dump, "    plugged [0x0, 0x200000)\n") != NULL);
+        CHECK(strstr(dump, "    ... 20 extents in all\n") != NULL);
+        CHECK(strstr(dump, "    map 1\n") != NULL); /* a one-memslot device's map line */
+    }
+    free(dump);
+    lockstep_destroy(ls);
+    trace_op_release(&op);
+}
+
 /* ---- the info JSON checker ------------------------------------------------------------------ */
 
 /*
@@ -587,6 +708,9 @@ int main(void) {
     test_injection();
     test_period();
     test_quick_and_long_ids();
+    test_fields_without_flags();
+    test_memslots_each_side();
+    test_dump();
     test_info_text();
     return check_report("test_checker");
 }

@@ -337,7 +337,7 @@ typedef struct memdev_device_info {
     uint64_t plugged;        /* bytes plugged (spec section 7) */
     uint64_t label;          /* nvdimm */
     bool has_node;
-    uint32_t node;
+    uint32_t node;      /* 0 when not given */
     const char *memdev; /* NULL when not given */
 } memdev_device_info;
 

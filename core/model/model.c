@@ -1028,7 +1028,7 @@ static int cmp_info(const memdev_device_info *a, const memdev_device_info *b, si
         {"plugged", a->plugged, b->plugged, false},
         {"label", a->label, b->label, false},
         {"has_node", a->has_node, b->has_node, false},
-        {"node", a->node, a->has_node ? b->node : a->node, false},
+        {"node", a->node, b->node, false}, /* 0 when not given (the info JSON's node) */
     };
     if (!b->id || !str_eq(a->id, b->id))
         return diff(msg, cap, "device #%zu id: model='%s' library='%s'", idx, a->id,

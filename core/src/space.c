@@ -909,7 +909,7 @@ static void fill_record(struct dev *v, const memdev_device_desc *d, const struct
     v->flags |= DF_LIVE;
     if (d->fields & MEMDEV_F_NODE)
         v->flags |= DF_HAS_NODE;
-    v->node = d->node;
+    v->node = (d->fields & MEMDEV_F_NODE) ? d->node : 0; /* 0 when not given, as the JSON says */
     v->x = b->x;
     if (b->x)
         b->x->memdev = b->memdev;

@@ -151,12 +151,15 @@ static void test_cmp_info(void) {
     CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) &&
           strcmp(msg, "device #0 'd0' addr: model=1073741824 (0x40000000) library=4096 (0x1000)") ==
               0);
-    /* a node means nothing without one; no memdev on both sides is the same */
+    /* no memdev on both sides is the same; a node is 0 when not given, so a library that
+       keeps one without has_node differs (it did: the info JSON showed it) */
     memdev_device_info c = a, d = a;
-    c.has_node = d.has_node = false;
-    d.node = 5;
     c.memdev = d.memdev = NULL;
     CHECK(cmp_info(&c, &d, 0, msg, sizeof msg) == 0);
+    c.has_node = d.has_node = false;
+    c.node = 0, d.node = 5;
+    CHECK(cmp_info(&c, &d, 0, msg, sizeof msg) &&
+          strstr(msg, "'d0' node: model=0 (0x0) library=5 (0x5)"));
     /* the first differing field is the one reported */
     b = a, b.size++, b.label++;
     CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) && strstr(msg, "'d0' size:"));

@@ -77,37 +77,63 @@ static int parse(struct trace_op *op, const char *line) {
     return rc;
 }
 
-/* Runs one scenario; with one_sided false, the control run. Returns the failure's check or
-   NULL when every check passed ("setup" when the scenario could not be built). */
-static const char *run(const struct scenario *s, bool one_sided, char *msg, size_t cap) {
+/* A checker with the setup lines stepped (options lo, check mode always); NULL when it could
+   not be built. */
+static lockstep *set_up_with(struct trace_op *op, lockstep_options lo, const char *const *lines,
+                             size_t n) {
+    lockstep *ls = NULL;
+    lo.check = true;
+    if (parse(op, "space base=4G size=64G budget=64G slots=4 vhost=509"))
+        return NULL;
+    memdev_config cfg = op->config;
+    cfg.vhost = op->vhost;
+    if (lockstep_create(&cfg, NULL, &lo, &ls) != 0 || !ls) {
+        lockstep_destroy(ls);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (parse(op, lines[i]) || lockstep_step(ls, op, 0, NULL) != 0) {
+            lockstep_destroy(ls);
+            return NULL;
+        }
+    return ls;
+}
+
+/* The setup above, full check after every operation. */
+static lockstep *set_up(struct trace_op *op) {
+    lockstep_options lo = {.full_every = 1};
+    return set_up_with(op, lo, setup, sizeof setup / sizeof setup[0]);
+}
+
+/* op on one side (0: library, 1: model) or both (2), unchecked; its code (both: the first
+   non-zero) */
+static int one_sided(lockstep *ls, struct trace_op *op, const char *line, int side) {
+    lockstep_result a, b;
+    a.rc = b.rc = 0;
+    if (parse(op, line))
+        return -1;
+    if (side != 1)
+        lockstep_exec_library(lockstep_space(ls), op, &a);
+    if (side != 0)
+        lockstep_exec_model((model_space *)lockstep_model(ls), op, &b);
+    return a.rc ? a.rc : b.rc;
+}
+
+/* Runs one scenario; without the one-sided operation (with_it false), the control run. Returns the
+   failure's check or NULL when every check passed ("setup" when the scenario could not be built).
+ */
+static const char *run(const struct scenario *s, bool with_it, char *msg, size_t cap) {
     struct trace_op op;
     trace_op_init(&op);
     const char *found = "setup";
-    lockstep *ls = NULL;
-    lockstep_options lo = {.check = true, .full_every = 1};
-    if (parse(&op, "space base=4G size=64G budget=64G slots=4 vhost=509"))
+    lockstep *ls = set_up(&op);
+    if (!ls)
         goto out;
-    memdev_config cfg = op.config;
-    cfg.vhost = op.vhost;
-    if (lockstep_create(&cfg, NULL, &lo, &ls) != 0 || !ls)
-        goto out;
-    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
-        if (parse(&op, setup[i]) || lockstep_step(ls, &op, 0, NULL) != 0)
-            goto out;
-    if (one_sided) {
-        lockstep_result res, mres;
-        if (parse(&op, s->one_sided))
-            goto out;
-        mres.rc = 0;
-        if (s->side != 1)
-            lockstep_exec_library(lockstep_space(ls), &op, &res);
-        if (s->side != 0)
-            lockstep_exec_model((model_space *)lockstep_model(ls), &op, s->side ? &mres : &res);
-        if (s->side == 1)
-            res = mres, mres.rc = 0;
-        if (res.rc != 0 || mres.rc != 0) {
+    if (with_it) {
+        int rc = one_sided(ls, &op, s->one_sided, s->side);
+        if (rc != 0) {
             fprintf(stderr, "%s: the one-sided '%s' failed: %s\n", s->what, s->one_sided,
-                    memdev_error_name(res.rc ? res.rc : mres.rc));
+                    memdev_error_name(rc));
             goto out;
         }
     }
@@ -303,20 +329,10 @@ static void test_injection(void) {
 static uint32_t found_after(lockstep_options lo, unsigned flags, const char **check) {
     struct trace_op op;
     trace_op_init(&op);
-    lockstep *ls = NULL;
     uint32_t at = 0;
-    lo.check = true;
     *check = "setup";
-    if (parse(&op, "space base=4G size=64G budget=64G slots=4 vhost=509"))
-        goto out;
-    memdev_config cfg = op.config;
-    cfg.vhost = op.vhost;
-    if (lockstep_create(&cfg, NULL, &lo, &ls) != 0 || !ls)
-        goto out;
-    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
-        if (parse(&op, setup[i]) || lockstep_step(ls, &op, 0, NULL) != 0)
-            goto out;
-    if (lockstep_check_full(ls) != 0 || parse(&op, "resize v0 requested=2M"))
+    lockstep *ls = set_up_with(&op, lo, setup, sizeof setup / sizeof setup[0]);
+    if (!ls || lockstep_check_full(ls) != 0 || parse(&op, "resize v0 requested=2M"))
         goto out;
     uint32_t start = lockstep_steps(ls);
     lockstep_result res;
@@ -380,40 +396,6 @@ static void test_period(void) {
 }
 
 /* ---- LOCKSTEP_QUICK, and the roundtrip of the longest id ------------------------------------- */
-
-/* A checker with the setup stepped (full check every op); NULL when it could not be built. */
-static lockstep *set_up(struct trace_op *op) {
-    lockstep_options lo = {.check = true, .full_every = 1};
-    lockstep *ls = NULL;
-    if (parse(op, "space base=4G size=64G budget=64G slots=4 vhost=509"))
-        return NULL;
-    memdev_config cfg = op->config;
-    cfg.vhost = op->vhost;
-    if (lockstep_create(&cfg, NULL, &lo, &ls) != 0 || !ls) {
-        lockstep_destroy(ls);
-        return NULL;
-    }
-    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
-        if (parse(op, setup[i]) || lockstep_step(ls, op, 0, NULL) != 0) {
-            lockstep_destroy(ls);
-            return NULL;
-        }
-    return ls;
-}
-
-/* op on one side (0: library, 1: model) or both (2), unchecked; its code (both: the first
-   non-zero) */
-static int one_sided(lockstep *ls, struct trace_op *op, const char *line, int side) {
-    lockstep_result a, b;
-    a.rc = b.rc = 0;
-    if (parse(op, line))
-        return -1;
-    if (side != 1)
-        lockstep_exec_library(lockstep_space(ls), op, &a);
-    if (side != 0)
-        lockstep_exec_model((model_space *)lockstep_model(ls), op, &b);
-    return a.rc ? a.rc : b.rc;
-}
 
 static void test_quick_and_long_ids(void) {
     struct trace_op op;
@@ -657,16 +639,10 @@ static const struct json_edit json_edits[] = {
 static void test_info_text(void) {
     struct trace_op op;
     trace_op_init(&op);
-    lockstep *ls = NULL;
-    lockstep_options lo = {.check = true, .full_every = 1};
+    lockstep_options lo = {.full_every = 1};
     char json[4096], edited[4200], msg[1200];
     size_t len = 0;
-    CHECK(parse(&op, "space base=4G size=64G budget=64G slots=4 vhost=509") == 0);
-    memdev_config cfg = op.config;
-    cfg.vhost = op.vhost;
-    CHECK(lockstep_create(&cfg, NULL, &lo, &ls) == 0 && ls);
-    for (size_t i = 0; ls && i < sizeof info_setup / sizeof info_setup[0]; i++)
-        CHECK(parse(&op, info_setup[i]) == 0 && lockstep_step(ls, &op, 0, NULL) == 0);
+    lockstep *ls = set_up_with(&op, lo, info_setup, sizeof info_setup / sizeof info_setup[0]);
     CHECK(ls && memdev_info_json(lockstep_space(ls), json, sizeof json, &len) == 0);
     if (!ls || len == 0 || len >= sizeof json) {
         lockstep_destroy(ls);

@@ -39,6 +39,31 @@ static memdev_device_info info_base(void) {
                                 .memdev = memdev_a};
 }
 
+/* Each field of a device's info changed alone (a is the base info): the same list for both
+   comparisons of a device, the checker's and the model's. */
+#define EACH_INFO_CHANGE(X)                                                                        \
+    X(kind, MEMDEV_DIMM)                                                                           \
+    X(empty, true)                                                                                 \
+    X(addr, a.addr + 1)                                                                            \
+    X(size, a.size + 1)                                                                            \
+    X(requested_size, a.requested_size - 1)                                                        \
+    X(align, a.align << 1)                                                                         \
+    X(slot, -1)                                                                                    \
+    X(memslots, a.memslots + 1)                                                                    \
+    X(memslot_size, a.memslot_size >> 1)                                                           \
+    X(mapped, a.mapped - 1)                                                                        \
+    X(decided, false)                                                                              \
+    X(block, a.block << 1)                                                                         \
+    X(requested, a.requested + 1)                                                                  \
+    X(plugged, 0)                                                                                  \
+    X(label, 0)                                                                                    \
+    X(has_node, false)                                                                             \
+    X(node, 0)                                                                                     \
+    X(memdev, NULL)                                                                                \
+    X(memdev, "mem1")                                                                              \
+    X(memdev, "mem")                                                                               \
+    X(memdev, "mem00")
+
 #define INFO_FIELD(field, value)                                                                   \
     do {                                                                                           \
         memdev_device_info m_b = a;                                                                \
@@ -48,7 +73,7 @@ static memdev_device_info info_base(void) {
             fprintf(stderr, "info_same: a different " #field " is not seen\n");                    \
         CHECK(!m_same);                                                                            \
         n++;                                                                                       \
-    } while (0)
+    } while (0);
 
 static void test_info_same(void) {
     const memdev_device_info a = info_base();
@@ -60,27 +85,7 @@ static void test_info_same(void) {
     b.id = "another"; /* the id names the device; it is not compared */
     CHECK(info_same(&a, &b));
     int n = 0;
-    INFO_FIELD(kind, MEMDEV_DIMM);
-    INFO_FIELD(empty, true);
-    INFO_FIELD(addr, a.addr + 1);
-    INFO_FIELD(size, a.size + 1);
-    INFO_FIELD(requested_size, a.requested_size - 1);
-    INFO_FIELD(align, a.align << 1);
-    INFO_FIELD(slot, -1);
-    INFO_FIELD(memslots, a.memslots + 1);
-    INFO_FIELD(memslot_size, a.memslot_size >> 1);
-    INFO_FIELD(mapped, a.mapped - 1);
-    INFO_FIELD(decided, false);
-    INFO_FIELD(block, a.block << 1);
-    INFO_FIELD(requested, a.requested + 1);
-    INFO_FIELD(plugged, 0);
-    INFO_FIELD(label, 0);
-    INFO_FIELD(has_node, false);
-    INFO_FIELD(node, 0);
-    INFO_FIELD(memdev, NULL);
-    INFO_FIELD(memdev, "mem1");
-    INFO_FIELD(memdev, "mem");
-    INFO_FIELD(memdev, "mem00");
+    EACH_INFO_CHANGE(INFO_FIELD)
     CHECK(n == 21);
     /* no memdev on either side is the same; on one side only it is not */
     memdev_device_info c = a, d = a;
@@ -103,7 +108,7 @@ static void test_info_same(void) {
                     m_msg);                                                                        \
         CHECK(m_rc == MEMDEV_EINVARIANT && m_named);                                               \
         n++;                                                                                       \
-    } while (0)
+    } while (0);
 
 static void test_cmp_info(void) {
     const memdev_device_info a = info_base();
@@ -112,27 +117,8 @@ static void test_cmp_info(void) {
     b.memdev = other;
     CHECK(cmp_info(&a, &b, 0, msg, sizeof msg) == 0);
     int n = 0;
-    CMP_FIELD(kind, MEMDEV_DIMM);
-    CMP_FIELD(empty, true);
-    CMP_FIELD(addr, a.addr + 1);
-    CMP_FIELD(size, a.size + 1);
-    CMP_FIELD(requested_size, a.requested_size - 1);
-    CMP_FIELD(align, a.align << 1);
-    CMP_FIELD(slot, -1);
-    CMP_FIELD(memslots, a.memslots + 1);
-    CMP_FIELD(memslot_size, a.memslot_size >> 1);
-    CMP_FIELD(mapped, a.mapped - 1);
-    CMP_FIELD(decided, false);
-    CMP_FIELD(block, a.block << 1);
-    CMP_FIELD(requested, a.requested + 1);
-    CMP_FIELD(plugged, 0);
-    CMP_FIELD(label, 0);
-    CMP_FIELD(has_node, false);
-    CMP_FIELD(node, 0);
-    CMP_FIELD(memdev, NULL);
-    CMP_FIELD(memdev, "mem1");
-    CMP_FIELD(memdev, "mem00");
-    CHECK(n == 20);
+    EACH_INFO_CHANGE(CMP_FIELD)
+    CHECK(n == 21);
     /* the id first: another device, or none */
     b = a, b.id = "d1", b.size++;
     CHECK(cmp_info(&a, &b, 3, msg, sizeof msg) &&
@@ -266,7 +252,7 @@ static lockstep_result result_base(void) {
         if (!m_differ)                                                                             \
             fprintf(stderr, "results_differ: '" #stmt "' is not seen for m_op type %d\n", type);   \
         CHECK(m_differ &&m_buf[0]);                                                                \
-        /* the m_same change after a failed operation on both sides does not count */              \
+        /* the same change after a failed operation on both sides does not count */                \
         a.rc = m_b.rc = MEMDEV_EUNKNOWNID;                                                         \
         CHECK(!results_differ(&m_op, &a, &m_b, m_buf, sizeof m_buf));                              \
         a.rc = 0;                                                                                  \

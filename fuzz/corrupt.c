@@ -2,7 +2,8 @@
 /*
  * corrupt.c - the validator's own test (white-box): one field of a valid space is corrupted
  * in a way that breaks an invariant by construction, memdev_validate() must then report a
- * violation (and not crash), and once the field is restored it must pass again.
+ * violation (and not crash) naming the invariant broken ([S1]..[S8] of the spec, [I1]..[I9]
+ * of wtree.c: names_invariant), and once the field is restored it must pass again.
  *
  * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached
  * summaries, plugged bytes), never pointers or indices the validator needs to walk the
@@ -318,20 +319,30 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
             return true;
         case 56: {
             struct wt_wide_slot *w = l->pages[e] ? NULL : wide_slot(t, l->first[e]);
+            /*
+             * A wide entry's last byte is found by its first: moving it also breaks [I9]. An
+             * entry whose last byte moves moves the gap after it: the first check to see it
+             * may be an overlap or the last byte [I1], the holes mask [I3], a summary [I4] or
+             * start mask [I5] above, the device's size [S8] or the wide count [I9].
+             */
             if (e > 0 && c[3] % 4u == 1)
                 set_u64(p, &l->first[e], leaf_last(t, l, e - 1),
-                        "leaf entry (overlaps the one before) [I1]");
+                        w ? "wide leaf entry (overlaps the one before) [I1] [I9]"
+                          : "leaf entry (overlaps the one before) [I1]");
             else if (c[3] % 4u == 2 && t->base > 0 && l->first[e] >= t->base)
-                set_u64(p, &l->first[e], t->base - 1u, "leaf entry (below the window) [I1]");
+                set_u64(p, &l->first[e], t->base - 1u,
+                        w ? "wide leaf entry (below the window) [I1] [I9]"
+                          : "leaf entry (below the window) [I1]");
             else if (c[3] % 4u == 3 && l->pages[e])
                 set_u32(p, &l->pages[e], l->pages[e] == UINT32_MAX ? 1u : l->pages[e] + 1u,
-                        "size of a leaf entry (not its device's) [I1]");
-            else if (c[3] % 4u == 3 && w && t->last < UINT64_MAX)
-                set_u64(p, &w->last, t->last + 1u, "wide leaf entry (past the window) [I1]");
+                        "size of a leaf entry (not its device's) [I1] [I3] [I4] [I5] [S8]");
+            else if (c[3] % 4u == 3 && w && t->last < UINT64_MAX) /* (a size that fits pages) */
+                set_u64(p, &w->last, t->last + 1u, "wide leaf entry (past the window) [I1] [I9]");
             else if (l->pages[e])
                 set_u32(p, &l->pages[e], 0, "leaf entry marked wide, not in the wide table [I9]");
             else
-                set_u32(p, &l->pages[e], 1, "wide leaf entry marked paged [I9]");
+                set_u32(p, &l->pages[e], 1,
+                        "wide leaf entry marked paged [I9] [I1] [I3] [I4] [I5]");
             return true;
         }
         default:
@@ -381,16 +392,16 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     struct dev *v;
     switch (c[0] % CORRUPT_KINDS) {
     case 0:
-        add_u64(p, &sp->used_size, d, "used_size");
+        add_u64(p, &sp->used_size, d, "used_size [S2]");
         return true;
     case 1:
         add_u64(p, &sp->plugged_size, d, "plugged_size");
         return true;
     case 2:
-        add_u32(p, &sp->required, d, "required memslots");
+        add_u32(p, &sp->required, d, "required memslots [S3]");
         return true;
     case 3:
-        add_u32(p, &sp->used, d, "used memslots");
+        add_u32(p, &sp->used, d, "used memslots [S3]");
         return true;
     case 4:
         add_u32(p, &sp->ndevices, d, "device count");
@@ -406,31 +417,31 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         return true;
     case 8: {
         uint64_t *w = &sp->slot_map[(c[1] / 64u) % (MEMDEV_MAX_DIMM_SLOTS / 64)];
-        p->at = w, p->len = sizeof *w, p->what = "DIMM slot map";
+        p->at = w, p->len = sizeof *w, p->what = "DIMM slot map [S5]";
         memcpy(p->saved, w, sizeof *w);
         *w ^= 1ull << (c[1] % 64u);
         return true;
     }
     case 9:
-        add_u64(p, &sp->vhost_min_max, d, "cached vhost minimum");
+        add_u64(p, &sp->vhost_min_max, d, "cached vhost minimum [S8]");
         return true;
     case 10:
-        add_u64(p, &sp->vhost_min_cap, d, "cached vhost capacity");
+        add_u64(p, &sp->vhost_min_cap, d, "cached vhost capacity [S8]");
         return true;
     case 11:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        add_u64(p, &v->addr, d << (c[2] % 40u), "device address");
+        add_u64(p, &v->addr, d << (c[2] % 40u), "device address [S8]");
         return true;
     case 12:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        add_u64(p, &v->size, d << (c[2] % 40u), "device size");
+        add_u64(p, &v->size, d << (c[2] % 40u), "device size [S8]");
         return true;
     case 13: /* a slot where none belongs, or none where one does */
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        save_dev(p, v, "device slot");
+        save_dev(p, v, "device slot [S5]");
         v->slot1 = (v->kind == MEMDEV_DIMM || v->kind == MEMDEV_NVDIMM) ? 0 : 1;
         return true;
     case 14:
@@ -452,47 +463,47 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 17:
         if (!(v = pick_dev(sp, c[1], decided)))
             return false;
-        add_u64(p, &v->x->fill[c[2] % v->x->nslots], d, "memslot fill of a device");
+        add_u64(p, &v->x->fill[c[2] % v->x->nslots], d, "memslot fill of a device [S3] [S4]");
         return true;
     case 18: {
         if (!(v = pick_dev(sp, c[1], with_ext)))
             return false;
         struct extent *e = &v->x->ext[c[2] % v->x->n_ext];
-        add_u64(p, &e->end, (uint64_t)1 << v->block_log2, "plugged extent of a virtio-mem");
+        add_u64(p, &e->end, (uint64_t)1 << v->block_log2, "plugged extent of a virtio-mem [S4]");
         return true;
     }
     /* The configuration the devices must fit: budget [S2], window [S1], memslot limits [S3]. */
     case 19:
         if (sp->used_size == 0)
             return false;
-        set_u64(p, &sp->cfg.budget, sp->used_size - 1, "budget (below the used size)");
+        set_u64(p, &sp->cfg.budget, sp->used_size - 1, "budget (below the used size) [S2]");
         return true;
     case 20: {
         const struct dev *lo = extreme(sp, false);
         if (!lo || lo->addr == UINT64_MAX)
             return false;
-        set_u64(p, &sp->cfg.base, lo->addr + 1, "window base (above a device)");
+        set_u64(p, &sp->cfg.base, lo->addr + 1, "window base (above a device) [S1]");
         return true;
     }
     case 21: {
         const struct dev *hi = extreme(sp, true);
         if (!hi || hi->addr + (hi->size - 1) == 0)
             return false;
-        set_u64(p, &sp->wlast, hi->addr + (hi->size - 1) - 1, "window end (below a device)");
+        set_u64(p, &sp->wlast, hi->addr + (hi->size - 1) - 1, "window end (below a device) [S1]");
         return true;
     }
     case 22: {
         if (sp->n_vhost == 0 || sp->required == 0)
             return false;
         memdev_limit *l = &sp->vhost[c[2] % sp->n_vhost];
-        set_u32(p, &l->other, l->max - sp->required + 1, "vhost memslots used by others");
+        set_u32(p, &l->other, l->max - sp->required + 1, "vhost memslots used by others [S3]");
         return true;
     }
     case 23:
         if (!sp->cfg.has_kvm || sp->required == 0)
             return false;
         set_u32(p, &sp->cfg.kvm.other, sp->cfg.kvm.max - sp->required + 1,
-                "KVM memslots used by others");
+                "KVM memslots used by others [S3]");
         return true;
     /* One device record: its alignment, slot, flags, id, kind state. */
     case 24: { /* (the alignment is a 6-bit field: it cannot go past 2^63 any more) */
@@ -507,45 +518,45 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 25:
         if (!(v = pick_dev(sp, c[1], misalignable)))
             return false;
-        save_dev(p, v, "device alignment (the address no longer meets it)");
+        save_dev(p, v, "device alignment (the address no longer meets it) [S1]");
         v->align_log2 = ((unsigned)__builtin_ctzll(v->addr) + 1u) & 63u;
         return true;
     case 26:
         if (!(v = pick_dev(sp, c[1], slotted)))
             return false;
-        save_dev(p, v, "DIMM slot (past the slots there are)");
+        save_dev(p, v, "DIMM slot (past the slots there are) [S5]");
         v->slot1 = (sp->cfg.dimm_slots + 1u + c[2] % 4u) & 511u;
         return true;
     case 27: {
         struct dev *w;
         if (!(v = pick_dev(sp, c[1], slotted)) || !(w = pick_dev(sp, c[1] + 1u, slotted)) || v == w)
             return false;
-        save_dev(p, v, "DIMM slot (one held by another device)");
+        save_dev(p, v, "DIMM slot (one held by another device) [S5]");
         v->slot1 = w->slot1;
         return true;
     }
     case 28:
         if (!(v = pick_dev(sp, c[1], placed_short)))
             return false;
-        save_dev(p, v, "decided flag (the tree's fast mark)");
+        save_dev(p, v, "decided flag (the tree's fast mark) [S8]");
         v->flags ^= DF_DECIDED;
         return true;
     case 29:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        save_dev(p, v, "live flag of a placed device");
+        save_dev(p, v, "live flag of a placed device [S8]");
         v->flags = v->flags & ~(unsigned)DF_LIVE & 0xffu;
         return true;
     case 30:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        save_dev(p, v, "empty flag of a placed device");
+        save_dev(p, v, "empty flag of a placed device [S8]");
         v->flags |= DF_EMPTY;
         return true;
     case 31:
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        set_u32(p, &sp->dev_used, index_of(sp, v), "record count (below a placed device)");
+        set_u32(p, &sp->dev_used, index_of(sp, v), "record count (below a placed device) [I8]");
         return true;
     case 32:
         if (!(v = pick_dev(sp, c[1], short_id)))
@@ -590,16 +601,16 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 36:
         if (!(v = pick_dev(sp, c[1], placed_x)))
             return false;
-        set_u32(p, &v->x->nslots, 0, "memslot count of a device (0)");
+        set_u32(p, &v->x->nslots, 0, "memslot count of a device (0) [S3]");
         return true;
     case 37:
         if (!(v = pick_dev(sp, c[1], placed_x)))
             return false;
         if (v->x->nslots == 1)
-            add_u64(p, &v->x->memslot_size, d, "memslot size of a one-memslot device");
+            add_u64(p, &v->x->memslot_size, d, "memslot size of a one-memslot device [S3]");
         else
             set_u64(p, &v->x->memslot_size, (c[2] & 1) ? v->size : 0,
-                    "memslot size of a multi-memslot device");
+                    "memslot size of a multi-memslot device [S3]");
         return true;
     case 38: {
         if (!(v = pick_dev(sp, c[1], balloon_mapped)))
@@ -607,7 +618,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         uint32_t i = c[2] % v->x->nslots;
         while (v->x->fill[i] != 1)
             i = (i + 1) % v->x->nslots;
-        set_u64(p, &v->x->fill[i], 2u + c[3], "memslot state of an hv-balloon (not 0 or 1)");
+        set_u64(p, &v->x->fill[i], 2u + c[3], "memslot state of an hv-balloon (not 0 or 1) [S3]");
         return true;
     }
     case 39: {
@@ -616,13 +627,13 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         unsigned ctz = (unsigned)__builtin_ctzll(v->size);
         /* (the block exponent is a 6-bit field: it cannot go past 2^63 any more) */
         if (c[2] % 3u == 2 && v->block_log2 > 0) {
-            save_dev(p, v, "virtio-mem alignment (below its block)");
+            save_dev(p, v, "virtio-mem alignment (below its block) [S4]");
             v->align_log2 = (v->block_log2 - 1u) & 63u;
         } else if (c[2] % 3u == 0 || ctz >= 63) {
-            save_dev(p, v, "virtio-mem block (below 1 MiB)");
+            save_dev(p, v, "virtio-mem block (below 1 MiB) [S4]");
             v->block_log2 = (c[3] % 20u) & 63u;
         } else {
-            save_dev(p, v, "virtio-mem block (size not a multiple)");
+            save_dev(p, v, "virtio-mem block (size not a multiple) [S4]");
             v->block_log2 = (ctz + 1u) & 63u;
         }
         return true;
@@ -633,9 +644,10 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         uint64_t block = (uint64_t)1 << v->block_log2;
         if ((c[2] & 1) && v->size <= UINT64_MAX - block)
             set_u64(p, &v->requested, v->size + block,
-                    "virtio-mem requested size (above the size)");
+                    "virtio-mem requested size (above the size) [S4]");
         else
-            add_u64(p, &v->requested, block / 2, "virtio-mem requested size (not whole blocks)");
+            add_u64(p, &v->requested, block / 2,
+                    "virtio-mem requested size (not whole blocks) [S4]");
         return true;
     }
     case 41: {
@@ -646,25 +658,33 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         uint64_t block = (uint64_t)1 << v->block_log2;
         switch (c[3] % 5u) {
         case 4:
-            set_u64(p, &e->end, e->end - block / 2, "virtio-mem extent end (not on a block)");
+            set_u64(p, &e->end, e->end - block / 2, "virtio-mem extent end (not on a block) [S4]");
             break;
         case 1:
-            if (v->size <= UINT64_MAX - block) {
-                set_u64(p, &e->end, v->size + block, "virtio-mem extent end (past the device)");
+            /*
+             * Moved past the device whole, its length kept: the plugged bytes still add up,
+             * so only the bound on the extent sees it (behind it, a decided device's memslot
+             * fill).
+             */
+            e = &v->x->ext[v->x->n_ext - 1]; /* the last: no extent after it to be out of order */
+            if (e->end <= UINT64_MAX - v->size) {
+                save(p, e, sizeof *e, "virtio-mem extent (moved past the device) [S4]");
+                e->start += v->size;
+                e->end += v->size;
                 break;
             }
             /* fall through */
         case 2:
-            add_u64(p, &e->start, 1, "virtio-mem extent start (not on a block)");
+            add_u64(p, &e->start, 1, "virtio-mem extent start (not on a block) [S4]");
             break;
         case 3:
             if (i > 0) {
-                set_u64(p, &e->start, v->x->ext[i - 1].end, "virtio-mem extents (not merged)");
+                set_u64(p, &e->start, v->x->ext[i - 1].end, "virtio-mem extents (not merged) [S4]");
                 break;
             }
             /* fall through */
         default:
-            set_u64(p, &e->start, e->end, "virtio-mem extent (empty)");
+            set_u64(p, &e->start, e->end, "virtio-mem extent (empty) [S4]");
         }
         return true;
     }
@@ -716,6 +736,29 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     }
 }
 
+/*
+ * A corruption's description ends with the invariants it breaks ("[S3]", "[I1] [I9]"); the
+ * validator's message must name one of them. A validator that sees a corruption only through
+ * a later check (its own check for it gone) is a weaker validator, and this is where it shows.
+ * Descriptions without a tag break a record or list of the space that no numbered invariant
+ * covers: any message passes.
+ */
+static bool names_invariant(const char *what, const char *msg) {
+    bool tagged = false;
+    for (const char *s = strchr(what, '['); s; s = strchr(s + 1, '[')) {
+        const char *e = strchr(s, ']');
+        if (!e || e - s > 4 || (s[1] != 'S' && s[1] != 'I'))
+            continue;
+        char tag[8];
+        memcpy(tag, s, (size_t)(e - s) + 1);
+        tag[e - s + 1] = 0;
+        tagged = true;
+        if (strstr(msg, tag))
+            return true;
+    }
+    return !tagged;
+}
+
 const char *corrupt_check(memdev_space *sp, const uint8_t spec[CORRUPT_SPEC_SIZE], char *why,
                           size_t cap) {
     struct patch p;
@@ -732,6 +775,11 @@ const char *corrupt_check(memdev_space *sp, const uint8_t spec[CORRUPT_SPEC_SIZE
     }
     if (!msg[0]) {
         snprintf(why, cap, "memdev_validate found the corrupted %s but said nothing", p.what);
+        return why;
+    }
+    if (!names_invariant(p.what, msg)) {
+        snprintf(why, cap, "memdev_validate found the corrupted %s under another invariant: %s",
+                 p.what, msg);
         return why;
     }
     if (getenv("MEMDEV_FUZZ_VERBOSE"))

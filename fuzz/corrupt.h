@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * corrupt.h - the validator's own test: corrupt one field of a valid space, memdev_validate
- * must say so; restore it, memdev_validate must pass (see corrupt.c). Used by the `corrupt`
+ * must say so and name the invariant broken; restore it, memdev_validate must pass (see
+ * corrupt.c). Used by the `corrupt`
  * fuzz target after a program has run.
  */
 #ifndef MEMDEV_FUZZ_CORRUPT_H

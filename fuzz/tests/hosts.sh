@@ -9,7 +9,7 @@
 #   - the budget is honoured; the AFL++ corpus is merged (afl-cmin) at the end;
 #   - a second, short session of the same host reports its own executions, not the sum;
 #   - libFuzzer: each host imports the other's corpus during the session, and once more
-#     when its engine stops (before its merge), so hosts that start a few seconds apart
+#     when its engine stops (before its merge), so hosts that start several seconds apart
 #     still exchange;
 #   - a share that cannot be reached stops the campaign before it fuzzes (exit 2), and a
 #     share lost during the campaign is told once, counted, and ends it with exit 2.
@@ -18,6 +18,7 @@ set -uo pipefail
 cd "$T_TOP" || exit 1
 
 S="$T_WORK/share"
+has_files() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
 stamp() { echo "[$(( $(date +%s) - t_start ))s] $*"; }
 # -- AFL++, two hosts at once -------------------------------------------------------------
 for h in a b; do
@@ -75,10 +76,16 @@ no_leftovers "second session"
 
 stamp "second session done"
 # -- libFuzzer, two hosts at once (a share of their own: only libFuzzer corpora) -----------
+# Host b starts first and host a once b's corpus is in the share, so each has something to
+# import whatever the machine's load: a from its first exchange on, b (which runs longer) at
+# the latest when its engine stops. (Started together for 10 s each, a host whose start was
+# slow under load could end before the other had pushed anything.)
 S="$T_WORK/share-libfuzzer"
-for h in a b; do
-  fuzz/campaign --work "$T_WORK/$h" --host "host$h" --jobs 1 --time 10 --join "$S" --sync-every 2 \
-    ops >"$T_WORK/lf-$h.log" 2>&1 &
+for h in b a; do
+  secs=20
+  [ "$h" = a ] && { secs=10; t_until 60 has_files "$S/ops/libfuzzer-hostb"; }
+  fuzz/campaign --work "$T_WORK/$h" --host "host$h" --jobs 1 --time "$secs" --join "$S" \
+    --sync-every 2 ops >"$T_WORK/lf-$h.log" 2>&1 &
   eval "pid_$h=\$!"
 done
 wait "$pid_a"; rc_a=$?
@@ -113,7 +120,6 @@ fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 8 --join "$S" --sy
 pid=$!
 # Wait for a first exchange to reach the share (not a fixed sleep: a slow start would lose the
 # share before the campaign's probe, a different path), then take the share away.
-has_files() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
 t_until 30 has_files "$S/ops/libfuzzer-hosta"
 sleep 1
 # The shared directory is gone: every exchange fails. It is renamed away, not removed: an

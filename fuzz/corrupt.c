@@ -410,6 +410,10 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         add_u32(p, &sp->n_multi, d, "multi-memslot count");
         return true;
     case 6:
+        if (c[2] == 3 && sp->n_empty > 0) { /* byte 2 = 3: one dropped, the list still valid */
+            set_u32(p, &sp->n_empty, sp->n_empty - 1u, "empty-device count (one dropped)");
+            return true;
+        }
         add_u32(p, &sp->n_empty, d, "empty-device count");
         return true;
     case 7:
@@ -554,6 +558,10 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         v->flags |= DF_EMPTY;
         return true;
     case 31:
+        if (c[2] == 3) { /* byte 2 = 3: past what a space may hand out (no page holds them) */
+            set_u32(p, &sp->dev_used, DEV_LIMIT + 1u + c[3] % 4u, "record count (past the limit)");
+            return true;
+        }
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
         set_u32(p, &sp->dev_used, index_of(sp, v), "record count (below a placed device) [I8]");
@@ -658,6 +666,17 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         uint64_t block = (uint64_t)1 << v->block_log2;
         switch (c[3] % 5u) {
         case 4:
+            if (i + 1u < v->x->n_ext) {
+                /*
+                 * The boundary between this extent and the next moved off the block grid,
+                 * their sum kept: one end of each is off the grid, the other on it.
+                 */
+                save(p, &e->end, 2 * sizeof e->end,
+                     "virtio-mem extent boundary (off the block grid) [S4]");
+                e[0].end += block / 2;
+                e[1].start += block / 2;
+                break;
+            }
             set_u64(p, &e->end, e->end - block / 2, "virtio-mem extent end (not on a block) [S4]");
             break;
         case 1:
@@ -729,7 +748,10 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         }
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
+        if (c[2] == 2) /* byte 2 = 2: a head one past the last record */
+            set_u32(p, &sp->dev_free, sp->dev_used, "free record list (its head past the records)");
+        else
+            set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
         return true;
     default:
         return corrupt_tree(&sp->tree, c, d, p);

@@ -152,8 +152,8 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
         return 0;
     }
     uint64_t align = dev_align(v); /* align_log2 is a 6-bit field: no shift past 63 */
-    if (v->size == 0 || v->addr & (align - 1) || v->addr < sp->cfg.base ||
-        v->size - 1 > sp->wlast - v->addr)
+    if (v->size == 0 || v->addr & (align - 1) || v->addr < sp->cfg.base || v->addr > sp->wlast ||
+        v->size - 1 > sp->wlast - v->addr) /* (wlast - addr wraps for an address past the end) */
         return bad(c,
                    "device '%s' at [0x%llx, +0x%llx) align 0x%llx is not an aligned range "
                    "inside the window [S1]",

@@ -362,6 +362,53 @@ static void tail_edges(void) {
     }
 }
 
+/*
+ * A full leaf hands entries to a sibling with room instead of splitting (leaf_spill): to the
+ * left one, and to the right one when there is no left one. Two full leaves of one-page
+ * entries on every other page; four entries removed from one of them; then an entry inserted
+ * into the other, full one must leave the number of leaves as it was, and the tree valid.
+ * (Results alone cannot see a split where a spill belongs: only the tree's density changes.)
+ */
+static void spill(bool to_left) {
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    const uint64_t pg = 4096;
+    char msg[512];
+    wtree t;
+    wtree_init(&t, &al, 0, (1ull << 40) - 1);
+    t.simd = use_simd;
+    for (uint32_t k = 0; k < 2 * WT_LB; k++) {
+        CHECK_RC(wtree_reserve(&t, pg), 0);
+        wtree_insert(&t, NULL, 2 * k * pg, 2 * k * pg + pg - 1, k);
+    }
+    CHECK_U64(t.height, 1);
+    CHECK_U64(t.leaves.live, 2);
+    if (check_failures) {
+        wtree_fini(&t);
+        return;
+    }
+    const struct wt_inner *root = t.root;
+    const struct wt_leaf *l0 = root->child[0], *l1 = root->child[1];
+    CHECK_U64(l0->n, WT_LB);
+    CHECK_U64(l1->n, WT_LB);
+    /* room in the sibling: four entries of the left leaf (or of the right one) go */
+    uint32_t from = to_left ? 0 : 2 * WT_LB - 4;
+    for (uint32_t k = from; k < from + 4; k++)
+        wtree_remove(&t, 2 * k * pg);
+    CHECK_U64(t.leaves.live, 2);
+    CHECK_U64((to_left ? l0 : l1)->n, WT_LB - 4);
+    /* an odd page inside the full leaf: between its 10th and 11th entries */
+    uint64_t at = (2u * ((to_left ? WT_LB : 0u) + 10u) + 1u) * pg;
+    CHECK_RC(wtree_reserve(&t, pg), 0);
+    wtree_insert(&t, NULL, at, at + pg - 1, 2 * WT_LB);
+    CHECK_U64(t.leaves.live, 2);
+    CHECK_U64(t.count, 2 * WT_LB - 3);
+    if (wtree_validate(&t, msg, sizeof msg)) {
+        fprintf(stderr, "spill %s: %s\n", to_left ? "left" : "right", msg);
+        check_failures++;
+    }
+    wtree_fini(&t);
+}
+
 int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x5eed1234);
     printf("test_wtree: seed 0x%llx (reproduce with --seed 0x%llx)\n", (unsigned long long)seed,
@@ -387,6 +434,8 @@ int main(int argc, char **argv) {
             phased(rng_next(&rng), 40);
         wide_edges();
         tail_edges();
+        spill(true);
+        spill(false);
     }
     return check_report("test_wtree");
 }

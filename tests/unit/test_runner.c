@@ -3,8 +3,8 @@
  * test_runner.c - the trace runner's step API (trace_runner_create/step/finish) with ops
  * built by hand, as a decoder or an embedding VMM builds them: no operand text, line 0. The
  * result lines must then name the operand as trace.h promises (the id, or the value in hex),
- * and the unhappy paths must say what was wrong: an operation before `space`, an unknown
- * operation type, a step after the runner stopped.
+ * blocks must end their lines (info), and the unhappy paths must say what was wrong: an operation before
+ * `space`, an unknown operation type, a step after the runner stopped.
  */
 #include <string.h>
 
@@ -86,6 +86,13 @@ static void hand_built(bool check) {
     op.type = TRACE_OP_UNPLUG;
     op.id = "nosuch";
     CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_OK); /* an error result, not malformed */
+    /* blocks: the info JSON is a line of its own, the next block starts on a new line */
+    trace_op_init(&op);
+    op.type = TRACE_OP_INFO;
+    CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_OK);
+    trace_op_init(&op);
+    op.type = TRACE_OP_STATS;
+    CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_OK);
     CHECK_RC(trace_runner_finish(r), TRACE_STATUS_OK);
 
     check_has(&c, "0: plug dimm0 ok addr=0x180000000");
@@ -94,6 +101,7 @@ static void hand_built(bool check) {
     check_has(&c, "0: vhost-add 509/3 ok");
     check_has(&c, "0: unplug dimm0 ok");
     check_has(&c, "0: unplug nosuch error unknown-id");
+    check_has(&c, "0: info\n  []\n0: stats\n");
 }
 
 /* The unhappy paths of the step API: each a malformed status with a message, then stopped. */

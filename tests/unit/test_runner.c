@@ -3,8 +3,8 @@
  * test_runner.c - the trace runner's step API (trace_runner_create/step/finish) with ops
  * built by hand, as a decoder or an embedding VMM builds them: no operand text, line 0. The
  * result lines must then name the operand as trace.h promises (the id, or the value in hex),
- * blocks must end their lines (info), and the unhappy paths must say what was wrong: an operation before
- * `space`, an unknown operation type, a step after the runner stopped.
+ * blocks must end their lines (info), and the unhappy paths must say what was wrong: an operation
+ * before `space`, an unknown operation type, a step after the runner stopped.
  */
 #include <string.h>
 

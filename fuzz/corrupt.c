@@ -245,7 +245,7 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
     uint32_t k = c[1];
     if (!t->root)
         return false; /* an empty window: nothing below the counters to disagree with */
-    switch (c[0] % CORRUPT_KINDS) {
+    switch (corrupt_kind(c)) {
     case 47:
         if (c[2] % 4u == 3 && t->wide.cap) { /* the wide table's own accounting [I9] */
             struct wt_wide *w = &t->wide;
@@ -297,13 +297,13 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
         return true;
     }
     /* one leaf */
-    if (c[0] % CORRUPT_KINDS <= 57) {
+    if (corrupt_kind(c) <= 57) {
         uint32_t i = k % t->leaves.live;
         if (!find_leaf(t, t->root, 0, &i, NULL, 0, NULL, NULL, &tl))
             return false;
         struct wt_leaf *l = tl.leaf;
         uint32_t e = c[2] % l->n;
-        switch (c[0] % CORRUPT_KINDS) {
+        switch (corrupt_kind(c)) {
         case 53:
             set_u32(p, &l->n, (c[2] & 1) ? 0 : WT_LB + 1u + c[3] % 4u,
                     "entry count of a leaf (out of range) [I2]");
@@ -353,7 +353,7 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
     /* one inner node */
     if (t->height == 0)
         return false;
-    if (c[0] % CORRUPT_KINDS == 61) {
+    if (corrupt_kind(c) == 61) {
         if (!leaf_with_mask_gap(t, k % t->leaves.live, &tl, &bit))
             return false;
         uint64_t *a = &tl.parent->row[tl.row].a;
@@ -366,7 +366,7 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
         return false;
     uint32_t r = c[2] % WT_IB;
     bool used = r < in->n;
-    switch (c[0] % CORRUPT_KINDS) {
+    switch (corrupt_kind(c)) {
     case 58:
         set_u32(p, &in->n, (c[2] & 1) ? 1u : WT_IB + 1u + c[3] % 4u,
                 "child count of an inner node (out of range) [I2]");
@@ -390,7 +390,7 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
 static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct patch *p) {
     uint64_t d = (uint64_t)c[3] + 1; /* never 0: every corruption changes the field */
     struct dev *v;
-    switch (c[0] % CORRUPT_KINDS) {
+    switch (corrupt_kind(c)) {
     case 0:
         add_u64(p, &sp->used_size, d, "used_size [S2]");
         return true;
@@ -662,7 +662,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         if (!(v = pick_dev(sp, c[1], with_ext)))
             return false;
         uint32_t i = c[2] % v->x->n_ext;
-        struct extent *e = &v->x->ext[i];
+        struct extent *e = &v->x->ext[i], *last;
         uint64_t block = (uint64_t)1 << v->block_log2;
         switch (c[3] % 5u) {
         case 4:
@@ -685,11 +685,11 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
              * so only the bound on the extent sees it (behind it, a decided device's memslot
              * fill).
              */
-            e = &v->x->ext[v->x->n_ext - 1]; /* the last: no extent after it to be out of order */
-            if (e->end <= UINT64_MAX - v->size) {
-                save(p, e, sizeof *e, "virtio-mem extent (moved past the device) [S4]");
-                e->start += v->size;
-                e->end += v->size;
+            last = &v->x->ext[v->x->n_ext - 1]; /* no extent after it to be out of order */
+            if (last->end <= UINT64_MAX - v->size) {
+                save(p, last, sizeof *last, "virtio-mem extent (moved past the device) [S4]");
+                last->start += v->size;
+                last->end += v->size;
                 break;
             }
             /* fall through */
@@ -723,7 +723,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 44:
     case 45: {
         /* 44: a tag on a free slot; 45: a used slot's tag changed */
-        bool used = c[0] % CORRUPT_KINDS == 45;
+        bool used = corrupt_kind(c) == 45;
         for (uint32_t n = 0; n < sp->nbuckets; n++) {
             struct id_bucket *bk = &sp->itab[(c[1] * 131u + n) % sp->nbuckets];
             for (uint32_t j = 0; j < ID_SLOTS; j++) {
@@ -746,12 +746,13 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
                     "free record list (its first record dropped: leaked)");
             return true;
         }
+        if (c[2] == 2) { /* byte 2 = 2: a head one past the last record */
+            set_u32(p, &sp->dev_free, sp->dev_used, "free record list (its head past the records)");
+            return true;
+        }
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
-        if (c[2] == 2) /* byte 2 = 2: a head one past the last record */
-            set_u32(p, &sp->dev_free, sp->dev_used, "free record list (its head past the records)");
-        else
-            set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
+        set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
         return true;
     default:
         return corrupt_tree(&sp->tree, c, d, p);

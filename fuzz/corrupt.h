@@ -16,6 +16,11 @@
 #define CORRUPT_SPEC_SIZE 4u /* kind, which record or bit, where, how much */
 #define CORRUPT_KINDS 62u
 
+/* The corruption kind a spec chooses (its first byte; every byte value names one). */
+static inline unsigned corrupt_kind(const uint8_t spec[CORRUPT_SPEC_SIZE]) {
+    return spec[0] % CORRUPT_KINDS;
+}
+
 /*
  * Applies the corruption spec describes to sp (which must be valid), checks the validator
  * and restores the field. NULL when all is well (or the corruption does not apply to this

@@ -25,7 +25,7 @@ static void at_end(void *ctx, memdev_space *sp) {
     char why[600], op[32];
     const uint8_t *spec = ctx;
     if (corrupt_check(sp, spec, why, sizeof why)) {
-        snprintf(op, sizeof op, "corrupt-%u", spec[0] % CORRUPT_KINDS);
+        snprintf(op, sizeof op, "corrupt-%u", corrupt_kind(spec));
         harness_fail("validator", op, "%s", why);
     }
 }

@@ -222,7 +222,7 @@ static int decode_one(const char *path, const char *target, bool expect) {
         printf("# corrupt: after the program, corruption %u of %u (bytes %02x %02x %02x %02x, "
                "fuzz/corrupt.c) and memdev_validate; a trace cannot express it, "
                "fuzz_corrupt_replay replays it\n",
-               spec[0] % CORRUPT_KINDS, CORRUPT_KINDS, spec[0], spec[1], spec[2], spec[3]);
+               corrupt_kind(spec), CORRUPT_KINDS, spec[0], spec[1], spec[2], spec[3]);
         rc = program_to_trace(buf + n, len - n, PROGRAM_OPS, stdout, expect);
     } else {
         rc = program_to_trace(buf, len, strcmp(target, "deep") == 0 ? PROGRAM_DEEP : PROGRAM_OPS,

@@ -102,4 +102,20 @@ static inline void check_inject_free(void *ctx, void *p) {
     free(p);
 }
 
+/* Text written through a (ctx, bytes, length) callback, such as the trace runner's outputs:
+   kept NUL-terminated, cut at the buffer's end. */
+struct check_text {
+    char s[8192];
+    size_t len;
+};
+
+static inline void check_text_out(void *ctx, const char *s, size_t n) {
+    struct check_text *t = ctx;
+    size_t room = sizeof t->s - 1 - t->len;
+    n = n < room ? n : room;
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
 #endif /* MEMDEV_CHECK_H */

@@ -200,19 +200,8 @@ static void test_lockstep(void) {
 struct seen {
     int divergences;
     char check[32];
-    char out[8192];
-    size_t len;
+    struct check_text out;
 };
-
-static void collect(void *ctx, const char *s, size_t n) {
-    struct seen *sn = ctx;
-    size_t room = sizeof sn->out - 1 - sn->len;
-    if (n > room)
-        n = room;
-    memcpy(sn->out + sn->len, s, n);
-    sn->len += n;
-    sn->out[sn->len] = '\0';
-}
 
 static void on_divergence(void *ctx, const struct lockstep_failure *f) {
     struct seen *sn = ctx;
@@ -233,8 +222,8 @@ static void test_runner(void) {
         memdev_allocator al = {check_inject_realloc, check_inject_free, &fa};
         struct seen sn;
         memset(&sn, 0, sizeof sn);
-        struct trace_options o = {.out = collect,
-                                  .out_ctx = &sn,
+        struct trace_options o = {.out = check_text_out,
+                                  .out_ctx = &sn.out,
                                   .check = check != 0,
                                   .check_every = 1,
                                   .alloc = &al,
@@ -245,19 +234,22 @@ static void test_runner(void) {
         if (check) {
             if (st != TRACE_STATUS_FAILED || sn.divergences != 1)
                 fprintf(stderr, "runner, check mode: status %d, %d divergence(s):\n%s\n", st,
-                        sn.divergences, sn.out);
+                        sn.divergences, sn.out.s);
             CHECK(st == TRACE_STATUS_FAILED);
             CHECK(sn.divergences == 1);
             CHECK(strcmp(sn.check, "no-memory") == 0);
-            CHECK(strstr(sn.out, "no-memory") != NULL);
-            CHECK(strstr(sn.out, "plug last") == NULL); /* the run stopped at the divergence */
+            CHECK(strstr(sn.out.s, "no-memory") != NULL);
+            /* the report shows both states (lockstep_dump) */
+            CHECK(strstr(sn.out.s, "--- model state ---") != NULL);
+            CHECK(strstr(sn.out.s, "--- library state ---") != NULL);
+            CHECK(strstr(sn.out.s, "plug last") == NULL); /* the run stopped at the divergence */
         } else {
             if (st != TRACE_STATUS_OK)
-                fprintf(stderr, "runner, library alone: status %d\n%s\n", st, sn.out);
+                fprintf(stderr, "runner, library alone: status %d\n%s\n", st, sn.out.s);
             CHECK(st == TRACE_STATUS_OK);
             CHECK(sn.divergences == 0);
-            CHECK(strstr(sn.out, "error no-memory") != NULL); /* an ordinary result line */
-            CHECK(strstr(sn.out, "plug last ok") != NULL);
+            CHECK(strstr(sn.out.s, "error no-memory") != NULL); /* an ordinary result line */
+            CHECK(strstr(sn.out.s, "plug last ok") != NULL);
         }
     }
 }

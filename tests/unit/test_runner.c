@@ -11,23 +11,9 @@
 #include "check.h"
 #include "trace.h"
 
-struct capture {
-    char text[4096];
-    size_t len;
-};
-
-static void out(void *ctx, const char *s, size_t n) {
-    struct capture *c = ctx;
-    size_t room = sizeof c->text - 1 - c->len;
-    n = n < room ? n : room;
-    memcpy(c->text + c->len, s, n);
-    c->len += n;
-    c->text[c->len] = '\0';
-}
-
-static void check_has(const struct capture *c, const char *want) {
-    if (!strstr(c->text, want)) {
-        fprintf(stderr, "the runner's output lacks \"%s\":\n%s\n", want, c->text);
+static void check_has(const struct check_text *c, const char *want) {
+    if (!strstr(c->s, want)) {
+        fprintf(stderr, "the runner's output lacks \"%s\":\n%s\n", want, c->s);
         check_failures++;
     }
 }
@@ -45,10 +31,10 @@ static struct trace_op space_op(void) {
 
 /* Every operation that prints its operand, each without operand text. */
 static void hand_built(bool check) {
-    struct capture c = {{0}, 0};
+    struct check_text c = {{0}, 0};
     struct trace_options opt = {0};
     struct trace_runner *r = NULL;
-    opt.out = out;
+    opt.out = check_text_out;
     opt.out_ctx = &c;
     opt.check = check;
     CHECK_RC(trace_runner_create("hand", &opt, &r), 0);
@@ -106,11 +92,11 @@ static void hand_built(bool check) {
 
 /* The unhappy paths of the step API: each a malformed status with a message, then stopped. */
 static void unhappy(void) {
-    struct capture err = {{0}, 0};
+    struct check_text err = {{0}, 0};
     struct trace_options opt = {0};
     struct trace_runner *r = NULL;
     struct trace_op op;
-    opt.err = out;
+    opt.err = check_text_out;
     opt.err_ctx = &err;
 
     CHECK_RC(trace_runner_create("first", &opt, &r), 0);

@@ -591,8 +591,10 @@ class CompareReport(unittest.TestCase):
 
 class ReportGoals(unittest.TestCase):
     """report.py (bench/run's table and issue 9's goals) on a run whose ratios are known:
-    medians over repetitions, baseline / memdev in the ratio columns, each goal's ratio and
-    verdict at and past its bound, the hook's bytes, missing figures as '-', skipped runs."""
+    medians over repetitions, baseline / memdev in the ratio columns, each goal's ratio,
+    its range over the repetitions and its verdict at and past its bound ('within the
+    spread' exactly when the range crosses the bound), the hook's bytes, missing figures as
+    '-', skipped runs."""
 
     # (scenario, backend, n): ns/op of three repetitions (median: the middle one)
     RUN = {
@@ -602,7 +604,7 @@ class ReportGoals(unittest.TestCase):
         ("churn", "memdev", 1 << 20): (500, 499, 501), ("churn", "augtree", 1 << 20): (2000,) * 3,
         ("fill", "memdev", 4096): (100,) * 3, ("fill", "augtree", 4096): (151,) * 3,
         ("lookup_rand", "memdev", 32768): (20,) * 3, ("lookup_rand", "bsearch", 32768): (19,) * 3,
-        ("plug", "memdev", 65536): (90,) * 3, ("unplug", "memdev", 65536): (61,) * 3,
+        ("plug", "memdev", 65536): (90,) * 3, ("unplug", "memdev", 65536): (60.9, 61, 64),
         ("lookup_pop", "memdev", 65536): (30,) * 3,
         ("align_new", "memdev", 65536): (300,) * 3, ("align_known", "memdev", 65536): (100,) * 3,
         ("lookup_rand", "memdev", 1 << 20): (50,) * 3,  # no bsearch at 1M: the goal reads '-'
@@ -646,7 +648,8 @@ class ReportGoals(unittest.TestCase):
                 text = fh.read()
             self.assertIn("| churn | 1k | 100.0 ns | n/a | x1.50 |", text)
             self.assertIn("| churn | 64k | 200.0 ns | skipped | x1.99 |", text)
-            self.assertIn("| growth of memdev's churn pair, 1M / 1k |  | 5.00 | <= 5 | yes |", text)
+            self.assertIn("| growth of memdev's churn pair, 1M / 1k |  | 5.00 | 3.84-5.57 | <= 5 "
+                          "| yes, within the spread |", text)
             if shutil.which("gnuplot"):
                 self.assertIn("plot: " + out["plot.png"], r.stdout)
                 self.assertGreater(os.path.getsize(out["plot.png"]), 1000)
@@ -662,25 +665,31 @@ class ReportGoals(unittest.TestCase):
                 g = {}
                 for ln in fh:
                     cells = [c.strip() for c in ln.strip().strip("|").split("|")]
-                    if len(cells) == 5:
-                        g[(cells[0], cells[1])] = (cells[2], cells[4])
+                    if len(cells) == 6:
+                        g[(cells[0], cells[1])] = (cells[2], cells[3], cells[5])
+            spread = "yes, within the spread"
             want = {
-                ("churn pair, AVL / memdev", "1k"): ("1.50", "yes"),  # at the bound
-                ("churn pair, AVL / memdev", "64k"): ("1.99", "**no**"),  # just below 2
-                ("churn pair, AVL / memdev", "1M"): ("4.00", "yes"),
-                ("fill per plug, AVL / memdev", "4k"): ("1.51", "yes"),
-                ("fill per plug, AVL / memdev", "1M"): ("-", "-"),
-                ("random lookup, bsearch / memdev", "32k"): ("0.95", "**no**"),
-                ("random lookup, bsearch / memdev", "1M"): ("-", "-"),
-                ("plug / lookup (memdev, churn population)", "64k"): ("3.00", "yes"),
-                ("unplug / lookup (memdev, churn population)", "64k"): ("2.03", "**no**"),
+                # at the bound; 140/130 .. 160/90 crosses it
+                ("churn pair, AVL / memdev", "1k"): ("1.50", "1.08-1.78", spread),
+                # just below 2; 390/210 .. 400/190 crosses it
+                ("churn pair, AVL / memdev", "64k"):
+                    ("1.99", "1.86-2.11", "**no**, within the spread"),
+                ("churn pair, AVL / memdev", "1M"): ("4.00", "3.99-4.01", spread),
+                ("fill per plug, AVL / memdev", "4k"): ("1.51", "1.51-1.51", "yes"),
+                ("fill per plug, AVL / memdev", "1M"): ("-", "-", "-"),
+                ("random lookup, bsearch / memdev", "32k"): ("0.95", "0.95-0.95", "**no**"),
+                ("random lookup, bsearch / memdev", "1M"): ("-", "-", "-"),
+                ("plug / lookup (memdev, churn population)", "64k"): ("3.00", "3.00-3.00", "yes"),
+                # spread, but every repetition misses: a plain no
+                ("unplug / lookup (memdev, churn population)", "64k"):
+                    ("2.03", "2.03-2.13", "**no**"),
                 ("never-seen alignment / known alignment, fragmented window", "64k"):
-                    ("3.00", "yes"),
-                ("growth of memdev's churn pair, 1M / 1k", ""): ("5.00", "yes"),
+                    ("3.00", "3.00-3.00", "yes"),
+                ("growth of memdev's churn pair, 1M / 1k", ""): ("5.00", "3.84-5.57", spread),
                 ("index bytes per device (tree + id table), allocator hook", "1M"):
-                    ("31.9", "yes"),
-                ("all bytes per device, allocator hook", "1M"): ("112.5", "**no**"),
-                ("churn pair, AVL / window tree alone (context)", "1k"): ("2.00", "-"),
+                    ("31.9", "-", "yes"),
+                ("all bytes per device, allocator hook", "1M"): ("112.5", "-", "**no**"),
+                ("churn pair, AVL / window tree alone (context)", "1k"): ("2.00", "1.75-2.29", "-"),
             }
             for k, v in want.items():
                 self.assertEqual(g.get(k), v, k)

@@ -20,13 +20,37 @@
 
 #include "space.h"
 
-/* One corruption: where (a pointer and a width) and what it was. */
+/*
+ * One corruption: where (a pointer and a width) and what it was; and the fields it changes
+ * with it (at most two: a corruption that keeps every other check quiet may need them).
+ */
 struct patch {
     void *at;
     size_t len;
     unsigned char saved[sizeof(struct dev)];
     const char *what;
+    struct {
+        void *at;
+        size_t len;
+        unsigned char saved[16];
+    } also[2];
+    unsigned n_also;
 };
+
+/* A second or third field the corruption changes (saved before it changes). */
+static void also(struct patch *p, void *f, size_t len) {
+    p->also[p->n_also].at = f;
+    p->also[p->n_also].len = len;
+    memcpy(p->also[p->n_also].saved, f, len);
+    p->n_also++;
+}
+
+/* Puts every field the corruption changed back. */
+static void restore(struct patch *p) {
+    memcpy(p->at, p->saved, p->len);
+    for (unsigned i = p->n_also; i-- > 0;)
+        memcpy(p->also[i].at, p->also[i].saved, p->also[i].len);
+}
 
 static void add_u64(struct patch *p, uint64_t *f, uint64_t d, const char *what) {
     p->at = f, p->len = sizeof *f, p->what = what;
@@ -238,6 +262,30 @@ static bool leaf_with_mask_gap(const wtree *t, uint32_t k, struct tleaf *out, ui
            find_leaf(t, t->root, 0, &z, NULL, 0, mask_gap, bit, out);
 }
 
+/*
+ * Paged entry e of l kept as wide: pages[] says 0 and the wide table holds its last byte
+ * where a lookup finds it (the first free slot from its home, as wtree.c's wide_put puts it),
+ * the table's count one more. The entry covers the same bytes, so no sum, overlap or device
+ * disagrees: only [I9]'s "a wide entry's size does not fit pages[]" sees it. False when the
+ * table has no room (it stays at most half full).
+ */
+static bool paged_as_wide(wtree *t, struct wt_leaf *l, uint32_t e, struct patch *p) {
+    _Static_assert(sizeof(struct wt_wide_slot) <= sizeof p->also[0].saved, "a slot fits");
+    struct wt_wide *w = &t->wide;
+    if (!w->cap || (uint64_t)(w->n + 1) * 2 > w->cap)
+        return false;
+    uint64_t first = l->first[e], last = leaf_last(t, l, e);
+    uint32_t i = (uint32_t)((first * 0x9e3779b97f4a7c15ull) >> 32) & (w->cap - 1); /* home */
+    while (w->slot[i].last >= w->slot[i].first)
+        i = (i + 1) & (w->cap - 1);
+    also(p, &w->slot[i], sizeof w->slot[i]);
+    also(p, &w->n, sizeof w->n);
+    w->slot[i] = (struct wt_wide_slot){first, last};
+    w->n++;
+    set_u32(p, &l->pages[e], 0, "leaf entry kept as wide, its size fits pages[] [I9]");
+    return true;
+}
+
 static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
                          struct patch *p) {
     struct tleaf tl;
@@ -325,6 +373,8 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
              * may be an overlap or the last byte [I1], the holes mask [I3], a summary [I4] or
              * start mask [I5] above, the device's size [S8] or the wide count [I9].
              */
+            if (c[3] % 8u == 4 && l->pages[e] && paged_as_wide(t, l, e, p))
+                return true;
             if (e > 0 && c[3] % 4u == 1)
                 set_u64(p, &l->first[e], leaf_last(t, l, e - 1),
                         w ? "wide leaf entry (overlaps the one before) [I1] [I9]"
@@ -790,7 +840,7 @@ const char *corrupt_check(memdev_space *sp, const uint8_t spec[CORRUPT_SPEC_SIZE
     if (!corrupt(sp, spec, &p))
         return NULL; /* nothing of that kind in this state */
     int rc = memdev_validate(sp, msg, sizeof msg);
-    memcpy(p.at, p.saved, p.len);
+    restore(&p);
     if (rc != MEMDEV_EINVARIANT) {
         snprintf(why, cap, "memdev_validate passed a space with a corrupted %s (%s)", p.what,
                  memdev_error_name(rc));

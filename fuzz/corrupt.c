@@ -225,7 +225,7 @@ static struct wt_inner *nth_inner(void *node, uint32_t lvl, uint32_t height, uin
 /* The wide table's slot of the wide entry at `first` ([I9]), or NULL. */
 static struct wt_wide_slot *wide_slot(const wtree *t, uint64_t first) {
     for (uint32_t s = 0; s < t->wide.cap; s++)
-        if (t->wide.slot[s].first == first && t->wide.slot[s].last >= first)
+        if (t->wide.slot[s].first == first && !wt_wide_free(&t->wide.slot[s]))
             return &t->wide.slot[s];
     return NULL;
 }
@@ -275,8 +275,8 @@ static bool paged_as_wide(wtree *t, struct wt_leaf *l, uint32_t e, struct patch 
     if (!w->cap || (uint64_t)(w->n + 1) * 2 > w->cap)
         return false;
     uint64_t first = l->first[e], last = leaf_last(t, l, e);
-    uint32_t i = (uint32_t)((first * 0x9e3779b97f4a7c15ull) >> 32) & (w->cap - 1); /* home */
-    while (w->slot[i].last >= w->slot[i].first)
+    uint32_t i = wt_wide_home(w, first);
+    while (!wt_wide_free(&w->slot[i]))
         i = (i + 1) & (w->cap - 1);
     also(p, &w->slot[i], sizeof w->slot[i]);
     also(p, &w->n, sizeof w->n);
@@ -303,7 +303,7 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
             }
             for (uint32_t s = 0; s < w->cap; s++) { /* at most half full: a slot is free */
                 struct wt_wide_slot *ws = &w->slot[(s + k) & (w->cap - 1)];
-                if (ws->last < ws->first) {
+                if (wt_wide_free(ws)) {
                     save(p, ws, sizeof *ws, "wide table slot that no entry holds [I9]");
                     uint64_t span = t->last - t->base; /* a byte of the window */
                     ws->first = ws->last = t->base + (span == UINT64_MAX ? d : d % (span + 1u));

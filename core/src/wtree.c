@@ -133,20 +133,12 @@ static inline uint32_t pages_of(uint64_t first, uint64_t last) {
     return (size & ((1ull << WT_PAGE_SHIFT) - 1)) || pages > UINT32_MAX ? 0 : (uint32_t)pages;
 }
 
-static inline uint32_t wide_home(const struct wt_wide *w, uint64_t first) {
-    return (uint32_t)((first * 0x9e3779b97f4a7c15ull) >> 32) & (w->cap - 1);
-}
-
-static inline bool wide_free(const struct wt_wide_slot *s) {
-    return s->last < s->first;
-}
-
 /* The slot of the wide entry at `first`, or NULL. */
 static const struct wt_wide_slot *wide_find(const struct wt_wide *w, uint64_t first) {
-    for (uint32_t i = w->cap ? wide_home(w, first) : 0, k = 0; k < w->cap;
+    for (uint32_t i = w->cap ? wt_wide_home(w, first) : 0, k = 0; k < w->cap;
          i = (i + 1) & (w->cap - 1), k++) {
         const struct wt_wide_slot *s = &w->slot[i];
-        if (wide_free(s))
+        if (wt_wide_free(s))
             break;
         if (s->first == first)
             return s;
@@ -162,8 +154,8 @@ static uint64_t wide_last(const wtree *t, uint64_t first) {
 }
 
 static void wide_put(struct wt_wide *w, uint64_t first, uint64_t last) {
-    uint32_t i = wide_home(w, first);
-    while (!wide_free(&w->slot[i]))
+    uint32_t i = wt_wide_home(w, first);
+    while (!wt_wide_free(&w->slot[i]))
         i = (i + 1) & (w->cap - 1);
     w->slot[i] = (struct wt_wide_slot){first, last};
     w->n++;
@@ -175,8 +167,8 @@ static void wide_del(struct wt_wide *w, uint64_t first) {
     if (!at)
         return; /* only on corruption */
     uint32_t mask = w->cap - 1, i = (uint32_t)(at - w->slot);
-    for (uint32_t j = (i + 1) & mask; !wide_free(&w->slot[j]); j = (j + 1) & mask) {
-        uint32_t h = wide_home(w, w->slot[j].first);
+    for (uint32_t j = (i + 1) & mask; !wt_wide_free(&w->slot[j]); j = (j + 1) & mask) {
+        uint32_t h = wt_wide_home(w, w->slot[j].first);
         if (((j - h) & mask) >= ((j - i) & mask)) { /* its home is at or before the hole */
             w->slot[i] = w->slot[j];
             i = j;
@@ -202,7 +194,7 @@ static int wide_reserve(wtree *t) {
         slot[i] = (struct wt_wide_slot){1, 0};
     *w = (struct wt_wide){slot, cap, 0};
     for (uint32_t i = 0; i < old.cap; i++)
-        if (!wide_free(&old.slot[i]))
+        if (!wt_wide_free(&old.slot[i]))
             wide_put(w, old.slot[i].first, old.slot[i].last);
     if (old.slot)
         t->al.free(t->al.ctx, old.slot);
@@ -1825,7 +1817,7 @@ int wtree_validate(const wtree *t, char *msg, size_t cap) {
         VFAIL(&vs, "window tree: %u entries found, count says %u [I1]", vs.entries, t->count);
     uint32_t used = 0;
     for (uint32_t i = 0; i < t->wide.cap; i++)
-        used += !wide_free(&t->wide.slot[i]);
+        used += !wt_wide_free(&t->wide.slot[i]);
     if (vs.wide != t->wide.n || used != t->wide.n || (uint64_t)used * 2 > t->wide.cap)
         VFAIL(&vs,
               "window tree: %u wide entries found, the wide table holds %u in %u slots and "

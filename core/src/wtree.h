@@ -57,6 +57,15 @@ struct wt_wide {
     uint32_t n;
 };
 
+/* The slot where the probe for the wide entry at `first` starts (cap > 0). */
+static inline uint32_t wt_wide_home(const struct wt_wide *w, uint64_t first) {
+    return (uint32_t)((first * 0x9e3779b97f4a7c15ull) >> 32) & (w->cap - 1);
+}
+
+static inline bool wt_wide_free(const struct wt_wide_slot *s) {
+    return s->last < s->first;
+}
+
 /* What a subtree shows its parent: per class the largest usable gap, and a start mask. */
 struct wt_sum {
     uint64_t s[WT_K];

@@ -186,6 +186,11 @@ def spread(r, a, b):
     return min(sa) / max(sb), max(sa) / min(sb)
 
 
+def fmt_range(rng):
+    """The range cell of a goals row: LOW-HIGH, or - when there is none."""
+    return "-" if rng is None else "%.2f-%.2f" % rng
+
+
 def goal_verdict(x, rng, op, bound):
     """'yes' or '**no**' from the ratio of medians x; ', within the spread' when some
     repetitions say the other (the range crosses the bound): one run cannot settle it."""
@@ -214,7 +219,7 @@ def goals(r, hook):
         rng = spread(r, a, b) if x is not None else None
         rows.append("| %s | %s | %s | %s | %s %g | %s |" % (
             fig, bj.fmt_n(n) if n else "", "-" if x is None else "%.2f" % x,
-            "-" if rng is None else "%.2f-%.2f" % rng, op, bound,
+            fmt_range(rng), op, bound,
             goal_verdict(x, rng, op, bound)))
     for n in (M,):
         h = hook.get(("churn", n))
@@ -233,7 +238,7 @@ def goals(r, hook):
         if ma and mb:
             rng = spread(r, (scen, "augtree", n), (scen, "wtree", n))
             rows.append("| %s, AVL / window tree alone (context) | %s | %.2f | %s | - | - |" % (
-                fig, bj.fmt_n(n), ma / mb, "-" if rng is None else "%.2f-%.2f" % rng))
+                fig, bj.fmt_n(n), ma / mb, fmt_range(rng)))
     rows.append("")
     rows.append("Ratios of medians from this one run (CPU time per operation); range: the "
                 "ratio over the repetitions (lowest / highest to highest / lowest); 'within "

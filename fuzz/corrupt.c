@@ -7,7 +7,8 @@
  *
  * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached
  * summaries, plugged bytes), never pointers or indices the validator needs to walk the
- * structure, and each corruption is one the invariants forbid whatever the rest of the
+ * structure, except the head of a node pool's free list, which the validator checks before it
+ * follows it, and each corruption is one the invariants forbid whatever the rest of the
  * state is: a counter that no longer equals the sum it caches, a device whose address or
  * size no longer matches its tree entry, a gap summary larger or smaller than any gap below
  * it. A corruption that does not apply to the state (no device of that kind) is skipped.
@@ -286,6 +287,80 @@ static bool paged_as_wide(wtree *t, struct wt_leaf *l, uint32_t e, struct patch 
     return true;
 }
 
+/*
+ * A node pool whose free list no longer holds exactly its free nodes [I6] (kind 52, byte 3 of
+ * 128 or more; its bit 0 picks the inner nodes' pool when the tree has any): the list's head
+ * a node of the tree, a pointer into a node or outside every page (the validator must check
+ * a link before it follows it), a free node not marked free, the list cut short, or a node
+ * of the tree marked free; or a child pointer of the tree into a node (checked likewise). The
+ * counts stay as they are.
+ */
+static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t k,
+                         struct patch *p) {
+    bool inner = (c[3] & 1u) && t->height > 0;
+    struct wt_pool *pool = inner ? &t->inners : &t->leaves;
+    void *live = NULL; /* a node of the tree */
+    uint32_t *live_n = NULL, *free_n = NULL;
+    struct tleaf tl;
+    if (inner) {
+        uint32_t i = k % t->inners.live;
+        struct wt_inner *in = nth_inner(t->root, 0, t->height, &i);
+        live = in, live_n = in ? &in->n : NULL;
+        if (pool->free)
+            free_n = &((struct wt_inner *)pool->free)->n;
+    } else {
+        uint32_t i = k % t->leaves.live;
+        if (find_leaf(t, t->root, 0, &i, NULL, 0, NULL, NULL, &tl))
+            live = tl.leaf, live_n = &tl.leaf->n;
+        if (pool->free)
+            free_n = &((struct wt_leaf *)pool->free)->n;
+    }
+    if (!live)
+        return false;
+    switch (c[2] % 7u) {
+    case 0:
+        save(p, &pool->free, sizeof pool->free,
+             "free node list (its head a node of the tree) [I6]");
+        pool->free = live;
+        return true;
+    case 1:
+        save(p, &pool->free, sizeof pool->free, "free node list (its head inside a node) [I6]");
+        pool->free = (char *)live + 8;
+        return true;
+    case 2:
+        save(p, &pool->free, sizeof pool->free,
+             "free node list (its head outside every page of the pool) [I6]");
+        pool->free = &t->root_sum;
+        return true;
+    case 3:
+        if (!free_n)
+            return false;
+        set_u32(p, free_n, 0, "count of a free node (not marked free) [I6]");
+        return true;
+    case 4:
+        if (!pool->free)
+            return false;
+        save(p, &pool->free, sizeof pool->free, "free node list (cut short) [I6]");
+        pool->free = NULL;
+        return true;
+    case 5:
+        set_u32(p, live_n, WT_FREE_MARK, "count of a node of the tree (marked free) [I6]");
+        return true;
+    default: {
+        if (t->height == 0)
+            return false;
+        uint32_t i = k % t->inners.live;
+        struct wt_inner *in = nth_inner(t->root, 0, t->height, &i);
+        if (!in)
+            return false;
+        void **ch = &in->child[c[1] % in->n];
+        save(p, ch, sizeof *ch, "child of an inner row (inside a node) [I6]");
+        *ch = (char *)*ch + 64;
+        return true;
+    }
+    }
+}
+
 static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
                          struct patch *p) {
     struct tleaf tl;
@@ -329,6 +404,8 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
         set_u32(p, &t->height, WT_MAXH + c[2] % 8u, "window tree height (past its bound) [I2]");
         return true;
     case 52:
+        if (c[3] >= 128u)
+            return corrupt_pool(t, c, k, p);
         switch (c[2] % 4u) {
         case 0:
             add_u32(p, &t->leaves.live, d, "live leaf count [I6]");

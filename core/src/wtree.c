@@ -47,7 +47,10 @@
  *  [I5] row[r].a has only bits that are set in -(start) of every non-empty gap below row r
  *       (it may have fewer than the exact AND: bits come back when a summary is recomputed);
  *       likewise root_sum.a.
- *  [I6] node accounting: live nodes + free-list nodes = nodes handed out, per pool.
+ *  [I6] node accounting: live nodes + free-list nodes = nodes handed out, per pool; every node
+ *       of the tree and of a free list is a node of its pool's pages (kept in address order),
+ *       the free list holds nfree of them, each marked free (n = WT_FREE_MARK), and no node
+ *       of the tree is marked free.
  *  [I7] the unused rows n..WT_IB-1 of an inner node have all-zero class summaries, so a
  *       first fit, which tests every row's summary against a size >= 1, never takes one and
  *       need not read n (a line of its own).
@@ -537,9 +540,18 @@ void wtree_fini(wtree *t) {
     memset(&t->wide, 0, sizeof t->wide);
 }
 
-/* Makes `need` nodes available on the free list: 0 or MEMDEV_ENOMEM. */
+/* n of a node on the free list [I6] (n_off: where a node of the pool keeps n). */
+static void mark_free(void *node, size_t n_off) {
+    const uint32_t mark = WT_FREE_MARK;
+    memcpy((char *)node + n_off, &mark, sizeof mark);
+}
+
+/*
+ * Makes `need` nodes available on the free list: 0 or MEMDEV_ENOMEM. Pages are kept in
+ * address order, so the validator finds a node's page by binary search [I6].
+ */
 static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, uint32_t per_page,
-                        size_t node_size) {
+                        size_t node_size, size_t n_off) {
     while (p->nfree < need) {
         if (p->npages == p->cap) {
             uint32_t ncap = p->cap ? p->cap * 2 : 8;
@@ -552,11 +564,17 @@ static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, uint32_t per
         void *raw = t->al.realloc(t->al.ctx, NULL, per_page * node_size + 63);
         if (!raw)
             return MEMDEV_ENOMEM;
-        p->page[p->npages++] = raw;
+        uint32_t at = p->npages;
+        while (at > 0 && (uintptr_t)p->page[at - 1] > (uintptr_t)raw)
+            at--;
+        memmove(&p->page[at + 1], &p->page[at], (p->npages - at) * sizeof *p->page);
+        p->page[at] = raw;
+        p->npages++;
         char *node = (char *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) + per_page * node_size;
         for (uint32_t i = 0; i < per_page; i++) {
             node -= node_size;
             memcpy(node, &p->free, sizeof p->free);
+            mark_free(node, n_off);
             p->free = node;
             p->nfree++;
         }
@@ -569,15 +587,20 @@ int wtree_reserve(wtree *t, uint64_t size) {
        entry a slot in the wide table. */
     if (t->height + 2 >= WT_MAXH)
         return MEMDEV_ENOMEM;
-    int rc = pool_reserve(t, &t->leaves, 1, WT_LPAGE, sizeof(struct wt_leaf));
+    int rc = pool_reserve(t, &t->leaves, 1, WT_LPAGE, sizeof(struct wt_leaf),
+                          offsetof(struct wt_leaf, n));
     if (!rc)
-        rc = pool_reserve(t, &t->inners, t->height + 1, WT_IPAGE, sizeof(struct wt_inner));
+        rc = pool_reserve(t, &t->inners, t->height + 1, WT_IPAGE, sizeof(struct wt_inner),
+                          offsetof(struct wt_inner, n));
     if (!rc && pages_of(0, size - 1) == 0)
         rc = wide_reserve(t);
     return rc;
 }
 
-/* A free node's first word (a leaf's first[0], a node's sep[0]) links the free list. */
+/*
+ * A free node's first word (a leaf's first[0], a node's sep[0]) links the free list, and its
+ * n is WT_FREE_MARK.
+ */
 static void *pool_take(struct wt_pool *p) {
     void *node = p->free, *next;
     memcpy(&next, node, sizeof next);
@@ -587,8 +610,9 @@ static void *pool_take(struct wt_pool *p) {
     return node;
 }
 
-static void pool_give(struct wt_pool *p, void *node) {
+static void pool_give(struct wt_pool *p, void *node, size_t n_off) {
     memcpy(node, &p->free, sizeof p->free);
+    mark_free(node, n_off);
     p->free = node;
     p->nfree++;
     p->live--;
@@ -1196,7 +1220,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         a->holes |= b->holes << a->n; /* b's gap 0 is the gap behind a's last */
         report(t, a, a->n, b->n);
         a->n = total;
-        pool_give(&t->leaves, b);
+        pool_give(&t->leaves, b, offsetof(struct wt_leaf, n));
         rows_move(p, r + 1, p, r + 2, p->n - r - 2);
         p->n--;
         rows_clear_tail(p);
@@ -1238,7 +1262,7 @@ static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     if (total <= WT_IB) {
         rows_move(a, a->n, b, 0, b->n);
         a->n = total;
-        pool_give(&t->inners, b);
+        pool_give(&t->inners, b, offsetof(struct wt_inner, n));
         rows_move(p, r + 1, p, r + 2, p->n - r - 2);
         p->n--;
         rows_clear_tail(p);
@@ -1300,7 +1324,7 @@ static void fix_up(wtree *t, const wt_pos *path, uint32_t lvl, struct wt_sum s) 
     while (t->height > 0 && ((struct wt_inner *)t->root)->n == 1) {
         struct wt_inner *old = t->root;
         t->root = old->child[0];
-        pool_give(&t->inners, old);
+        pool_give(&t->inners, old, offsetof(struct wt_inner, n));
         t->height--;
     }
 }
@@ -1350,7 +1374,7 @@ void wtree_remove(wtree *t, uint64_t first) {
     if (last_of_all)
         t->max_last = g0 - 1; /* the previous entry's last byte (meaningless when empty) */
     if (t->count == 0) {
-        pool_give(&t->leaves, l);
+        pool_give(&t->leaves, l, offsetof(struct wt_leaf, n));
         t->root = NULL;
         t->height = 0;
         sum_zero(&t->root_sum);
@@ -1667,6 +1691,58 @@ struct wt_vstate {
 
 #define X(v) ((unsigned long long)(v))
 
+/* Whether `node` is one of the nodes (per per page, size bytes each) of pool p's pages. */
+static bool v_in_pool(const struct wt_pool *p, const void *node, uint32_t per, size_t size) {
+    uintptr_t a = (uintptr_t)node;
+    uint32_t lo = 0, hi = p->npages; /* the first page that starts past a */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)p->page[mid] <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return false;
+    uintptr_t base = ((uintptr_t)p->page[lo - 1] + 63) & ~(uintptr_t)63;
+    return a >= base && a - base < (uintptr_t)per * size && (a - base) % size == 0;
+}
+
+/* A node's count n (at n_off), read without a type. */
+static uint32_t v_count(const void *node, size_t n_off) {
+    uint32_t n;
+    memcpy(&n, (const char *)node + n_off, sizeof n);
+    return n;
+}
+
+/* One pool's pages and free list [I6]: each link is checked before it is followed. */
+static int v_free_list(struct wt_vstate *vs, const char *what, const struct wt_pool *p,
+                       uint32_t per, size_t size, size_t n_off) {
+    for (uint32_t i = 1; i < p->npages; i++)
+        if ((uintptr_t)p->page[i - 1] >= (uintptr_t)p->page[i])
+            VFAIL(vs, "window tree: %s pages %u and %u are not in address order [I6]", what, i - 1,
+                  i);
+    uint32_t k = 0;
+    for (const void *node = p->free; node; k++) {
+        if (k == p->nfree)
+            VFAIL(vs, "window tree: the free %s list goes on past the %u nodes nfree says [I6]",
+                  what, p->nfree);
+        if (!v_in_pool(p, node, per, size))
+            VFAIL(vs, "window tree: free %s %u of the list is no node of the %s pages [I6]", what,
+                  k, what);
+        if (v_count(node, n_off) != WT_FREE_MARK)
+            VFAIL(vs,
+                  "window tree: free %s %u of the list is not marked free (n = %u: a node of the "
+                  "tree?) [I6]",
+                  what, k, v_count(node, n_off));
+        memcpy(&node, node, sizeof node);
+    }
+    if (k != p->nfree)
+        VFAIL(vs, "window tree: the free %s list holds %u nodes, nfree says %u [I6]", what, k,
+              p->nfree);
+    return 0;
+}
+
 /* The exact summary of a leaf, computed from its entries alone (not from holes). */
 static void v_leaf_sum(const wtree *t, const struct wt_leaf *l, struct wt_sum *s) {
     sum_zero(s);
@@ -1699,9 +1775,18 @@ static int v_sum(struct wt_vstate *vs, const char *where, uint32_t node, uint32_
     return 0;
 }
 
+/* Whether a node at level lvl is a node of its pool (checked before the walk reads it). */
+static bool v_child_ok(const wtree *t, const void *node, uint32_t lvl) {
+    if (lvl == t->height)
+        return v_in_pool(&t->leaves, node, WT_LPAGE, sizeof(struct wt_leaf));
+    return v_in_pool(&t->inners, node, WT_IPAGE, sizeof(struct wt_inner));
+}
+
 static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs, uint64_t gs,
                   struct wt_sum *exact) {
     uint32_t id = vs->nodes++;
+    if (l->n == WT_FREE_MARK)
+        VFAIL(vs, "window tree: leaf %u is in the tree and marked free [I6]", id);
     if (l->n < 1 || l->n > WT_LB)
         VFAIL(vs, "window tree: leaf %u has %u entries [I2]", id, l->n);
     if (l->gs != gs)
@@ -1763,6 +1848,8 @@ static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vsta
     const struct wt_inner *p = node;
     uint32_t id = vs->nodes++;
     vs->inners++;
+    if (p->n == WT_FREE_MARK)
+        VFAIL(vs, "window tree: inner node %u is in the tree and marked free [I6]", id);
     if (p->n < 2 || p->n > WT_IB)
         VFAIL(vs, "window tree: inner node %u has %u children [I2]", id, p->n);
     sum_zero(exact);
@@ -1784,6 +1871,9 @@ static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vsta
                   "window tree: node %u row %u separator 0x%llx, its first gap starts at "
                   "0x%llx [I3]",
                   id, r, X(p->sep[r]), X(want));
+        if (!v_child_ok(t, p->child[r], lvl + 1))
+            VFAIL(vs, "window tree: node %u row %u: its child is no node of the %s pages [I6]", id,
+                  r, lvl + 1 == t->height ? "leaf" : "inner node");
         struct wt_sum c, held;
         int rc = v_node(t, p->child[r], lvl + 1, vs, p->sep[r], &c);
         if (rc)
@@ -1804,6 +1894,9 @@ int wtree_validate(const wtree *t, char *msg, size_t cap) {
         VFAIL(&vs, "window tree: height %u exceeds %u [I2]", t->height, WT_MAXH);
     if (t->root) {
         struct wt_sum exact;
+        if (!v_child_ok(t, t->root, 0))
+            VFAIL(&vs, "window tree: the root is no node of the %s pages [I6]",
+                  t->height ? "inner node" : "leaf");
         int rc = v_node(t, t->root, 0, &vs, t->base, &exact);
         if (rc)
             return rc;
@@ -1832,5 +1925,10 @@ int wtree_validate(const wtree *t, char *msg, size_t cap) {
               "%u inner found, %u + %u in %u pages [I6]",
               vs.leaves, lp->live, lp->nfree, lp->npages, vs.inners, ip->live, ip->nfree,
               ip->npages);
-    return 0;
+    int rc =
+        v_free_list(&vs, "leaf", lp, WT_LPAGE, sizeof(struct wt_leaf), offsetof(struct wt_leaf, n));
+    if (!rc)
+        rc = v_free_list(&vs, "inner node", ip, WT_IPAGE, sizeof(struct wt_inner),
+                         offsetof(struct wt_inner, n));
+    return rc;
 }

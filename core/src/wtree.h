@@ -95,10 +95,13 @@ _Static_assert(sizeof(struct wt_inner) % 64 == 0, "an inner node is whole cache 
 
 /*
  * Nodes come in pages (allocated through the hook, 64-byte aligned), every node of a new page
- * on the free list; a free node's first word links the list.
+ * on the free list; a free node's first word links the list and its n is WT_FREE_MARK, a
+ * count no node in the tree has [I6].
  */
+#define WT_FREE_MARK UINT32_MAX
+
 struct wt_pool {
-    void **page; /* what the allocator returned, one per page */
+    void **page; /* what the allocator returned, one per page, in address order */
     uint32_t npages, cap;
     uint32_t nfree; /* nodes on the free list */
     uint32_t live;  /* nodes in the tree */

@@ -311,11 +311,13 @@ def main():
         return 2
     t = table(r)
     ctx = r.context
-    head = "memdev_bench: revision %s%s, %s build, %s CPUs, load %s\n\n" % (
+    head = "memdev_bench: revision %s%s, %s build, %s CPUs, load %s%s\n\n" % (
         ctx.get("memdev_git_revision", "?"),
         " (dirty)" if ctx.get("memdev_git_dirty") == "yes" else "",
         ctx.get("memdev_build_type", "?"), ctx.get("num_cpus", "?"),
-        " ".join("%.2f" % x for x in ctx.get("load_avg", [])))
+        " ".join("%.2f" % x for x in ctx.get("load_avg", [])),
+        {"yes": "; repetitions interleaved at random",
+         "no": "; repetitions back to back"}.get(ctx.get("bench_interleaved"), ""))
     g = goals(r, hook_bytes(a.json))
     sys.stdout.write(head + t + "\ngoals (issue 9):\n" + g)
     if a.table:

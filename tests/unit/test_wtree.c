@@ -409,6 +409,39 @@ static void spill(bool to_left) {
     wtree_fini(&t);
 }
 
+/*
+ * A spill under a full inner node whose gaps are all one byte: the node's summary is summed
+ * again from its WT_IB rows, and from nothing past them (the node's count follows the last
+ * row and would read as a gap of WT_IB bytes: only gaps under that size show it).
+ */
+static void spill_full_node(void) {
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    const uint64_t pg = 4096;
+    char msg[512];
+    wtree t;
+    wtree_init(&t, &al, 0, (1ull << 40) - 1);
+    t.simd = use_simd;
+    const uint32_t n = (WT_IB - 1) * WT_LB + 1; /* WT_IB - 1 full leaves and one of one entry */
+    for (uint32_t k = 0; k < n; k++) {
+        CHECK_RC(wtree_reserve(&t, pg), 0);
+        wtree_insert(&t, NULL, k * (pg + 1), k * (pg + 1) + pg - 1, k); /* gaps of a byte */
+    }
+    CHECK_U64(t.height, 1);
+    CHECK_U64(t.leaves.live, WT_IB);
+    CHECK_U64(t.root_sum.s[0], 1);
+    /* a byte in a gap of the last full leaf: it hands entries to the last leaf, no split */
+    uint64_t at = ((WT_IB - 2) * WT_LB + 5) * (pg + 1) + pg;
+    CHECK_RC(wtree_reserve(&t, 1), 0);
+    wtree_insert(&t, NULL, at, at, n);
+    CHECK_U64(t.leaves.live, WT_IB);
+    CHECK_U64(t.root_sum.s[0], 1);
+    if (wtree_validate(&t, msg, sizeof msg)) {
+        fprintf(stderr, "spill under a full node: %s\n", msg);
+        check_failures++;
+    }
+    wtree_fini(&t);
+}
+
 int main(int argc, char **argv) {
     uint64_t seed = check_seed(argc, argv, 0x5eed1234);
     printf("test_wtree: seed 0x%llx (reproduce with --seed 0x%llx)\n", (unsigned long long)seed,
@@ -436,6 +469,7 @@ int main(int argc, char **argv) {
         tail_edges();
         spill(true);
         spill(false);
+        spill_full_node();
     }
     return check_report("test_wtree");
 }

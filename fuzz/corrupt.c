@@ -877,6 +877,22 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             set_u32(p, &sp->dev_free, sp->dev_used, "free record list (its head past the records)");
             return true;
         }
+        if (c[2] >= 200 && c[2] <= 202) { /* byte 2 = 200..202: a link past the head */
+            if (sp->dev_free == DEV_NIL)
+                return false;
+            struct dev *h = space_dev(sp, sp->dev_free);
+            if (c[2] == 200) {
+                if (!(v = pick_dev(sp, c[1], placed)))
+                    return false;
+                set_u64(p, &h->addr, index_of(sp, v),
+                        "free record list (a live record past its head)");
+            } else if (c[2] == 201) {
+                set_u64(p, &h->addr, sp->dev_used, "free record list (a link past the records)");
+            } else {
+                set_u64(p, &h->addr, sp->dev_free, "free record list (a cycle)");
+            }
+            return true;
+        }
         if (!(v = pick_dev(sp, c[1], placed)))
             return false;
         set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");

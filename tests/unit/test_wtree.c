@@ -362,6 +362,22 @@ static void tail_edges(void) {
     }
 }
 
+/* A tree over [0, 1 TiB) with the kernel tier under test (the spill tests' window). */
+static void tib_tree(wtree *t) {
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    wtree_init(t, &al, 0, (1ull << 40) - 1);
+    t->simd = use_simd;
+}
+
+/* wtree_validate must pass; what names the test in the failure. */
+static void check_valid(const wtree *t, const char *what) {
+    char msg[512];
+    if (wtree_validate(t, msg, sizeof msg)) {
+        fprintf(stderr, "%s: %s\n", what, msg);
+        check_failures++;
+    }
+}
+
 /*
  * A full leaf hands entries to a sibling with room instead of splitting (leaf_spill): to the
  * left one, and to the right one when there is no left one. Two full leaves of one-page
@@ -370,12 +386,9 @@ static void tail_edges(void) {
  * (Results alone cannot see a split where a spill belongs: only the tree's density changes.)
  */
 static void spill(bool to_left) {
-    const memdev_allocator al = {t_realloc, t_free, NULL};
     const uint64_t pg = 4096;
-    char msg[512];
     wtree t;
-    wtree_init(&t, &al, 0, (1ull << 40) - 1);
-    t.simd = use_simd;
+    tib_tree(&t);
     for (uint32_t k = 0; k < 2 * WT_LB; k++) {
         CHECK_RC(wtree_reserve(&t, pg), 0);
         wtree_insert(&t, NULL, 2 * k * pg, 2 * k * pg + pg - 1, k);
@@ -402,10 +415,7 @@ static void spill(bool to_left) {
     wtree_insert(&t, NULL, at, at + pg - 1, 2 * WT_LB);
     CHECK_U64(t.leaves.live, 2);
     CHECK_U64(t.count, 2 * WT_LB - 3);
-    if (wtree_validate(&t, msg, sizeof msg)) {
-        fprintf(stderr, "spill %s: %s\n", to_left ? "left" : "right", msg);
-        check_failures++;
-    }
+    check_valid(&t, to_left ? "spill left" : "spill right");
     wtree_fini(&t);
 }
 
@@ -415,12 +425,9 @@ static void spill(bool to_left) {
  * row and would read as a gap of WT_IB bytes: only gaps under that size show it).
  */
 static void spill_full_node(void) {
-    const memdev_allocator al = {t_realloc, t_free, NULL};
     const uint64_t pg = 4096;
-    char msg[512];
     wtree t;
-    wtree_init(&t, &al, 0, (1ull << 40) - 1);
-    t.simd = use_simd;
+    tib_tree(&t);
     const uint32_t n = (WT_IB - 1) * WT_LB + 1; /* WT_IB - 1 full leaves and one of one entry */
     for (uint32_t k = 0; k < n; k++) {
         CHECK_RC(wtree_reserve(&t, pg), 0);
@@ -435,10 +442,7 @@ static void spill_full_node(void) {
     wtree_insert(&t, NULL, at, at, n);
     CHECK_U64(t.leaves.live, WT_IB);
     CHECK_U64(t.root_sum.s[0], 1);
-    if (wtree_validate(&t, msg, sizeof msg)) {
-        fprintf(stderr, "spill under a full node: %s\n", msg);
-        check_failures++;
-    }
+    check_valid(&t, "spill under a full node");
     wtree_fini(&t);
 }
 

@@ -1691,7 +1691,10 @@ struct wt_vstate {
 
 #define X(v) ((unsigned long long)(v))
 
-/* Whether `node` is one of the nodes (per per page, size bytes each) of pool p's pages. */
+/*
+ * Whether `node` is one of the nodes of pool p's pages (`per` nodes of `size` bytes to a
+ * page). Safe on any pointer: it is compared, never read.
+ */
 static bool v_in_pool(const struct wt_pool *p, const void *node, uint32_t per, size_t size) {
     uintptr_t a = (uintptr_t)node;
     uint32_t lo = 0, hi = p->npages; /* the first page that starts past a */
@@ -1715,13 +1718,18 @@ static uint32_t v_count(const void *node, size_t n_off) {
     return n;
 }
 
-/* One pool's pages and free list [I6]: each link is checked before it is followed. */
-static int v_free_list(struct wt_vstate *vs, const char *what, const struct wt_pool *p,
-                       uint32_t per, size_t size, size_t n_off) {
+/* A pool's pages in address order [I6] (v_in_pool's binary search relies on it). */
+static int v_pages(struct wt_vstate *vs, const char *what, const struct wt_pool *p) {
     for (uint32_t i = 1; i < p->npages; i++)
         if ((uintptr_t)p->page[i - 1] >= (uintptr_t)p->page[i])
             VFAIL(vs, "window tree: %s pages %u and %u are not in address order [I6]", what, i - 1,
                   i);
+    return 0;
+}
+
+/* A pool's free list [I6]: each link is checked before it is followed. */
+static int v_free_list(struct wt_vstate *vs, const char *what, const struct wt_pool *p,
+                       uint32_t per, size_t size, size_t n_off) {
     uint32_t k = 0;
     for (const void *node = p->free; node; k++) {
         if (k == p->nfree)
@@ -1892,6 +1900,9 @@ int wtree_validate(const wtree *t, char *msg, size_t cap) {
     struct wt_vstate vs = {.msg = msg, .cap = cap};
     if (t->height >= WT_MAXH)
         VFAIL(&vs, "window tree: height %u exceeds %u [I2]", t->height, WT_MAXH);
+    int prc = v_pages(&vs, "leaf", &t->leaves);
+    if (prc || (prc = v_pages(&vs, "inner node", &t->inners)))
+        return prc;
     if (t->root) {
         struct wt_sum exact;
         if (!v_child_ok(t, t->root, 0))

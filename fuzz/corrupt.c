@@ -7,11 +7,12 @@
  *
  * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached
  * summaries, plugged bytes), never pointers or indices the validator needs to walk the
- * structure, except the head of a node pool's free list, which the validator checks before it
- * follows it, and each corruption is one the invariants forbid whatever the rest of the
- * state is: a counter that no longer equals the sum it caches, a device whose address or
- * size no longer matches its tree entry, a gap summary larger or smaller than any gap below
- * it. A corruption that does not apply to the state (no device of that kind) is skipped.
+ * structure, except the head of a node pool's free list and a child pointer of the window
+ * tree, which the validator checks before it follows them, and each corruption is one the
+ * invariants forbid whatever the rest of the state is: a counter that no longer equals the sum it
+ * caches, a device whose address or size no longer matches its tree entry, a gap summary larger or
+ * smaller than any gap below it. A corruption that does not apply to the state (no device of that
+ * kind) is skipped.
  */
 #include "corrupt.h"
 
@@ -297,15 +298,18 @@ static bool paged_as_wide(wtree *t, struct wt_leaf *l, uint32_t e, struct patch 
  */
 static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t k,
                          struct patch *p) {
-    bool inner = (c[3] & 1u) && t->height > 0;
+    struct wt_inner *in = NULL; /* the k-th inner node, if the tree has any */
+    if (t->height > 0) {
+        uint32_t i = k % t->inners.live;
+        in = nth_inner(t->root, 0, t->height, &i);
+    }
+    bool inner = (c[3] & 1u) && in;
     struct wt_pool *pool = inner ? &t->inners : &t->leaves;
     void *live = NULL; /* a node of the tree */
     uint32_t *live_n = NULL, *free_n = NULL;
     struct tleaf tl;
     if (inner) {
-        uint32_t i = k % t->inners.live;
-        struct wt_inner *in = nth_inner(t->root, 0, t->height, &i);
-        live = in, live_n = in ? &in->n : NULL;
+        live = in, live_n = &in->n;
         if (pool->free)
             free_n = &((struct wt_inner *)pool->free)->n;
     } else {
@@ -347,10 +351,6 @@ static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t 
         set_u32(p, live_n, WT_FREE_MARK, "count of a node of the tree (marked free) [I6]");
         return true;
     default: {
-        if (t->height == 0)
-            return false;
-        uint32_t i = k % t->inners.live;
-        struct wt_inner *in = nth_inner(t->root, 0, t->height, &i);
         if (!in)
             return false;
         void **ch = &in->child[c[1] % in->n];

@@ -540,18 +540,29 @@ void wtree_fini(wtree *t) {
     memset(&t->wide, 0, sizeof t->wide);
 }
 
-/* n of a node on the free list [I6] (n_off: where a node of the pool keeps n). */
-static void mark_free(void *node, size_t n_off) {
+/* What a pool holds: nodes to a page, their size, where each keeps its count n, a name. */
+struct pool_kind {
+    uint32_t per_page;
+    size_t size, n_off;
+    const char *name;
+};
+
+static const struct pool_kind leaf_kind = {WT_LPAGE, sizeof(struct wt_leaf),
+                                           offsetof(struct wt_leaf, n), "leaf"};
+static const struct pool_kind inner_kind = {WT_IPAGE, sizeof(struct wt_inner),
+                                            offsetof(struct wt_inner, n), "inner node"};
+
+/* n of a node on the free list [I6]. */
+static void mark_free(void *node, const struct pool_kind *k) {
     const uint32_t mark = WT_FREE_MARK;
-    memcpy((char *)node + n_off, &mark, sizeof mark);
+    memcpy((char *)node + k->n_off, &mark, sizeof mark);
 }
 
 /*
  * Makes `need` nodes available on the free list: 0 or MEMDEV_ENOMEM. Pages are kept in
  * address order, so the validator finds a node's page by binary search [I6].
  */
-static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, uint32_t per_page,
-                        size_t node_size, size_t n_off) {
+static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, const struct pool_kind *k) {
     while (p->nfree < need) {
         if (p->npages == p->cap) {
             uint32_t ncap = p->cap ? p->cap * 2 : 8;
@@ -561,7 +572,7 @@ static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, uint32_t per
             p->page = np;
             p->cap = ncap;
         }
-        void *raw = t->al.realloc(t->al.ctx, NULL, per_page * node_size + 63);
+        void *raw = t->al.realloc(t->al.ctx, NULL, k->per_page * k->size + 63);
         if (!raw)
             return MEMDEV_ENOMEM;
         uint32_t at = p->npages;
@@ -570,11 +581,11 @@ static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, uint32_t per
         memmove(&p->page[at + 1], &p->page[at], (p->npages - at) * sizeof *p->page);
         p->page[at] = raw;
         p->npages++;
-        char *node = (char *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) + per_page * node_size;
-        for (uint32_t i = 0; i < per_page; i++) {
-            node -= node_size;
+        char *node = (char *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) + k->per_page * k->size;
+        for (uint32_t i = 0; i < k->per_page; i++) {
+            node -= k->size;
             memcpy(node, &p->free, sizeof p->free);
-            mark_free(node, n_off);
+            mark_free(node, k);
             p->free = node;
             p->nfree++;
         }
@@ -587,11 +598,9 @@ int wtree_reserve(wtree *t, uint64_t size) {
        entry a slot in the wide table. */
     if (t->height + 2 >= WT_MAXH)
         return MEMDEV_ENOMEM;
-    int rc = pool_reserve(t, &t->leaves, 1, WT_LPAGE, sizeof(struct wt_leaf),
-                          offsetof(struct wt_leaf, n));
+    int rc = pool_reserve(t, &t->leaves, 1, &leaf_kind);
     if (!rc)
-        rc = pool_reserve(t, &t->inners, t->height + 1, WT_IPAGE, sizeof(struct wt_inner),
-                          offsetof(struct wt_inner, n));
+        rc = pool_reserve(t, &t->inners, t->height + 1, &inner_kind);
     if (!rc && pages_of(0, size - 1) == 0)
         rc = wide_reserve(t);
     return rc;
@@ -610,9 +619,9 @@ static void *pool_take(struct wt_pool *p) {
     return node;
 }
 
-static void pool_give(struct wt_pool *p, void *node, size_t n_off) {
+static void pool_give(struct wt_pool *p, void *node, const struct pool_kind *k) {
     memcpy(node, &p->free, sizeof p->free);
-    mark_free(node, n_off);
+    mark_free(node, k);
     p->free = node;
     p->nfree++;
     p->live--;
@@ -1220,7 +1229,7 @@ static void leaf_pair(wtree *t, struct wt_inner *p, uint32_t r) {
         a->holes |= b->holes << a->n; /* b's gap 0 is the gap behind a's last */
         report(t, a, a->n, b->n);
         a->n = total;
-        pool_give(&t->leaves, b, offsetof(struct wt_leaf, n));
+        pool_give(&t->leaves, b, &leaf_kind);
         rows_move(p, r + 1, p, r + 2, p->n - r - 2);
         p->n--;
         rows_clear_tail(p);
@@ -1262,7 +1271,7 @@ static void inner_pair(wtree *t, struct wt_inner *p, uint32_t r) {
     if (total <= WT_IB) {
         rows_move(a, a->n, b, 0, b->n);
         a->n = total;
-        pool_give(&t->inners, b, offsetof(struct wt_inner, n));
+        pool_give(&t->inners, b, &inner_kind);
         rows_move(p, r + 1, p, r + 2, p->n - r - 2);
         p->n--;
         rows_clear_tail(p);
@@ -1324,7 +1333,7 @@ static void fix_up(wtree *t, const wt_pos *path, uint32_t lvl, struct wt_sum s) 
     while (t->height > 0 && ((struct wt_inner *)t->root)->n == 1) {
         struct wt_inner *old = t->root;
         t->root = old->child[0];
-        pool_give(&t->inners, old, offsetof(struct wt_inner, n));
+        pool_give(&t->inners, old, &inner_kind);
         t->height--;
     }
 }
@@ -1374,7 +1383,7 @@ void wtree_remove(wtree *t, uint64_t first) {
     if (last_of_all)
         t->max_last = g0 - 1; /* the previous entry's last byte (meaningless when empty) */
     if (t->count == 0) {
-        pool_give(&t->leaves, l, offsetof(struct wt_leaf, n));
+        pool_give(&t->leaves, l, &leaf_kind);
         t->root = NULL;
         t->height = 0;
         sum_zero(&t->root_sum);
@@ -1691,11 +1700,8 @@ struct wt_vstate {
 
 #define X(v) ((unsigned long long)(v))
 
-/*
- * Whether `node` is one of the nodes of pool p's pages (`per` nodes of `size` bytes to a
- * page). Safe on any pointer: it is compared, never read.
- */
-static bool v_in_pool(const struct wt_pool *p, const void *node, uint32_t per, size_t size) {
+/* Whether `node` is one of the nodes of pool p's pages. Safe on any pointer: never read. */
+static bool v_in_pool(const struct wt_pool *p, const struct pool_kind *k, const void *node) {
     uintptr_t a = (uintptr_t)node;
     uint32_t lo = 0, hi = p->npages; /* the first page that starts past a */
     while (lo < hi) {
@@ -1708,45 +1714,44 @@ static bool v_in_pool(const struct wt_pool *p, const void *node, uint32_t per, s
     if (lo == 0)
         return false;
     uintptr_t base = ((uintptr_t)p->page[lo - 1] + 63) & ~(uintptr_t)63;
-    return a >= base && a - base < (uintptr_t)per * size && (a - base) % size == 0;
+    return a >= base && a - base < (uintptr_t)k->per_page * k->size && (a - base) % k->size == 0;
 }
 
-/* A node's count n (at n_off), read without a type. */
-static uint32_t v_count(const void *node, size_t n_off) {
+/* A node's count n, read without a type. */
+static uint32_t v_count(const void *node, const struct pool_kind *k) {
     uint32_t n;
-    memcpy(&n, (const char *)node + n_off, sizeof n);
+    memcpy(&n, (const char *)node + k->n_off, sizeof n);
     return n;
 }
 
 /* A pool's pages in address order [I6] (v_in_pool's binary search relies on it). */
-static int v_pages(struct wt_vstate *vs, const char *what, const struct wt_pool *p) {
+static int v_pages(struct wt_vstate *vs, const struct wt_pool *p, const struct pool_kind *k) {
     for (uint32_t i = 1; i < p->npages; i++)
         if ((uintptr_t)p->page[i - 1] >= (uintptr_t)p->page[i])
-            VFAIL(vs, "window tree: %s pages %u and %u are not in address order [I6]", what, i - 1,
-                  i);
+            VFAIL(vs, "window tree: %s pages %u and %u are not in address order [I6]", k->name,
+                  i - 1, i);
     return 0;
 }
 
 /* A pool's free list [I6]: each link is checked before it is followed. */
-static int v_free_list(struct wt_vstate *vs, const char *what, const struct wt_pool *p,
-                       uint32_t per, size_t size, size_t n_off) {
-    uint32_t k = 0;
-    for (const void *node = p->free; node; k++) {
-        if (k == p->nfree)
+static int v_free_list(struct wt_vstate *vs, const struct wt_pool *p, const struct pool_kind *k) {
+    uint32_t i = 0;
+    for (const void *node = p->free; node; i++) {
+        if (i == p->nfree)
             VFAIL(vs, "window tree: the free %s list goes on past the %u nodes nfree says [I6]",
-                  what, p->nfree);
-        if (!v_in_pool(p, node, per, size))
-            VFAIL(vs, "window tree: free %s %u of the list is no node of the %s pages [I6]", what,
-                  k, what);
-        if (v_count(node, n_off) != WT_FREE_MARK)
+                  k->name, p->nfree);
+        if (!v_in_pool(p, k, node))
+            VFAIL(vs, "window tree: free %s %u of the list is no node of the %s pages [I6]",
+                  k->name, i, k->name);
+        if (v_count(node, k) != WT_FREE_MARK)
             VFAIL(vs,
                   "window tree: free %s %u of the list is not marked free (n = %u: a node of the "
                   "tree?) [I6]",
-                  what, k, v_count(node, n_off));
+                  k->name, i, v_count(node, k));
         memcpy(&node, node, sizeof node);
     }
-    if (k != p->nfree)
-        VFAIL(vs, "window tree: the free %s list holds %u nodes, nfree says %u [I6]", what, k,
+    if (i != p->nfree)
+        VFAIL(vs, "window tree: the free %s list holds %u nodes, nfree says %u [I6]", k->name, i,
               p->nfree);
     return 0;
 }
@@ -1783,11 +1788,14 @@ static int v_sum(struct wt_vstate *vs, const char *where, uint32_t node, uint32_
     return 0;
 }
 
+/* The kind of the nodes at level lvl (leaves at the height). */
+static const struct pool_kind *v_kind(const wtree *t, uint32_t lvl) {
+    return lvl == t->height ? &leaf_kind : &inner_kind;
+}
+
 /* Whether a node at level lvl is a node of its pool (checked before the walk reads it). */
 static bool v_child_ok(const wtree *t, const void *node, uint32_t lvl) {
-    if (lvl == t->height)
-        return v_in_pool(&t->leaves, node, WT_LPAGE, sizeof(struct wt_leaf));
-    return v_in_pool(&t->inners, node, WT_IPAGE, sizeof(struct wt_inner));
+    return v_in_pool(lvl == t->height ? &t->leaves : &t->inners, v_kind(t, lvl), node);
 }
 
 static int v_leaf(const wtree *t, const struct wt_leaf *l, struct wt_vstate *vs, uint64_t gs,
@@ -1881,7 +1889,7 @@ static int v_node(const wtree *t, const void *node, uint32_t lvl, struct wt_vsta
                   id, r, X(p->sep[r]), X(want));
         if (!v_child_ok(t, p->child[r], lvl + 1))
             VFAIL(vs, "window tree: node %u row %u: its child is no node of the %s pages [I6]", id,
-                  r, lvl + 1 == t->height ? "leaf" : "inner node");
+                  r, v_kind(t, lvl + 1)->name);
         struct wt_sum c, held;
         int rc = v_node(t, p->child[r], lvl + 1, vs, p->sep[r], &c);
         if (rc)
@@ -1900,14 +1908,13 @@ int wtree_validate(const wtree *t, char *msg, size_t cap) {
     struct wt_vstate vs = {.msg = msg, .cap = cap};
     if (t->height >= WT_MAXH)
         VFAIL(&vs, "window tree: height %u exceeds %u [I2]", t->height, WT_MAXH);
-    int prc = v_pages(&vs, "leaf", &t->leaves);
-    if (prc || (prc = v_pages(&vs, "inner node", &t->inners)))
+    int prc = v_pages(&vs, &t->leaves, &leaf_kind);
+    if (prc || (prc = v_pages(&vs, &t->inners, &inner_kind)))
         return prc;
     if (t->root) {
         struct wt_sum exact;
         if (!v_child_ok(t, t->root, 0))
-            VFAIL(&vs, "window tree: the root is no node of the %s pages [I6]",
-                  t->height ? "inner node" : "leaf");
+            VFAIL(&vs, "window tree: the root is no node of the %s pages [I6]", v_kind(t, 0)->name);
         int rc = v_node(t, t->root, 0, &vs, t->base, &exact);
         if (rc)
             return rc;
@@ -1936,10 +1943,6 @@ int wtree_validate(const wtree *t, char *msg, size_t cap) {
               "%u inner found, %u + %u in %u pages [I6]",
               vs.leaves, lp->live, lp->nfree, lp->npages, vs.inners, ip->live, ip->nfree,
               ip->npages);
-    int rc =
-        v_free_list(&vs, "leaf", lp, WT_LPAGE, sizeof(struct wt_leaf), offsetof(struct wt_leaf, n));
-    if (!rc)
-        rc = v_free_list(&vs, "inner node", ip, WT_IPAGE, sizeof(struct wt_inner),
-                         offsetof(struct wt_inner, n));
-    return rc;
+    int rc = v_free_list(&vs, lp, &leaf_kind);
+    return rc ? rc : v_free_list(&vs, ip, &inner_kind);
 }

@@ -559,38 +559,45 @@ static void mark_free(void *node, const struct pool_kind *k) {
 }
 
 /*
- * Makes `need` nodes available on the free list: 0 or MEMDEV_ENOMEM. Pages are kept in
- * address order, so the validator finds a node's page by binary search [I6].
+ * Adds a page of nodes to the free list: 0 or MEMDEV_ENOMEM. Pages are kept in address
+ * order, so the validator finds a node's page by binary search [I6].
  */
-static int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need, const struct pool_kind *k) {
-    while (p->nfree < need) {
-        if (p->npages == p->cap) {
-            uint32_t ncap = p->cap ? p->cap * 2 : 8;
-            void **np = t->al.realloc(t->al.ctx, p->page, ncap * sizeof *np);
-            if (!np)
-                return MEMDEV_ENOMEM;
-            p->page = np;
-            p->cap = ncap;
-        }
-        void *raw = t->al.realloc(t->al.ctx, NULL, k->per_page * k->size + 63);
-        if (!raw)
+static int pool_add_page(wtree *t, struct wt_pool *p, const struct pool_kind *k) {
+    if (p->npages == p->cap) {
+        uint32_t ncap = p->cap ? p->cap * 2 : 8;
+        void **np = t->al.realloc(t->al.ctx, p->page, ncap * sizeof *np);
+        if (!np)
             return MEMDEV_ENOMEM;
-        uint32_t at = p->npages;
-        while (at > 0 && (uintptr_t)p->page[at - 1] > (uintptr_t)raw)
-            at--;
-        memmove(&p->page[at + 1], &p->page[at], (p->npages - at) * sizeof *p->page);
-        p->page[at] = raw;
-        p->npages++;
-        char *node = (char *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) + k->per_page * k->size;
-        for (uint32_t i = 0; i < k->per_page; i++) {
-            node -= k->size;
-            memcpy(node, &p->free, sizeof p->free);
-            mark_free(node, k);
-            p->free = node;
-            p->nfree++;
-        }
+        p->page = np;
+        p->cap = ncap;
+    }
+    void *raw = t->al.realloc(t->al.ctx, NULL, k->per_page * k->size + 63);
+    if (!raw)
+        return MEMDEV_ENOMEM;
+    uint32_t at = p->npages;
+    while (at > 0 && (uintptr_t)p->page[at - 1] > (uintptr_t)raw)
+        at--;
+    memmove(&p->page[at + 1], &p->page[at], (p->npages - at) * sizeof *p->page);
+    p->page[at] = raw;
+    p->npages++;
+    char *node = (char *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) + k->per_page * k->size;
+    for (uint32_t i = 0; i < k->per_page; i++) {
+        node -= k->size;
+        memcpy(node, &p->free, sizeof p->free);
+        mark_free(node, k);
+        p->free = node;
+        p->nfree++;
     }
     return 0;
+}
+
+/* Makes `need` nodes available on the free list: 0 or MEMDEV_ENOMEM (every plug calls it). */
+static inline int pool_reserve(wtree *t, struct wt_pool *p, uint32_t need,
+                               const struct pool_kind *k) {
+    int rc = 0;
+    while (!rc && p->nfree < need)
+        rc = pool_add_page(t, p, k);
+    return rc;
 }
 
 int wtree_reserve(wtree *t, uint64_t size) {

@@ -310,7 +310,7 @@ int lockstep_compare_info_text(const model_space *m, const char *json, size_t le
     struct cmp c = {{json, json + len, msg, cap, false, malloc(len + 1), len + 1}, 0};
     if (!c.ps.sval) {
         snprintf(msg, cap, "cannot allocate %zu bytes to decode the JSON's strings", len + 1);
-        return -1;
+        return -2;
     }
     need(&c.ps, '[', "at the start");
     model_foreach(m, visit, &c);
@@ -340,7 +340,7 @@ int lockstep_info_check(const model_space *m, const memdev_space *sp, struct jso
             jb->cut = nc;
         if (!nb || !nc) {
             snprintf(msg, cap, "cannot allocate %zu bytes for the JSON", len + 1);
-            return -1;
+            return -2;
         }
         jb->cap = len + 1;
         if (memdev_info_json(sp, jb->buf, jb->cap, &len2) != 0 || len2 != len) {

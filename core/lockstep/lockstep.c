@@ -24,6 +24,7 @@ struct lockstep {
     memdev_allocator user; /* the caller's allocator; the space gets inject_* around it */
     uint8_t mask;          /* allocations of the running op that fail (0xFF: all) */
     unsigned index, failed_allocs;
+    unsigned real_failed; /* allocations of the running op the caller's allocator refused */
     memdev_space *sp;
     model_space *m;
     uint32_t steps, last_full; /* steps so far; steps at the last full check */
@@ -90,7 +91,9 @@ static void *inject_realloc(void *ctx, void *ptr, size_t size) {
         ls->failed_allocs++;
         return NULL;
     }
-    return ls->user.realloc(ls->user.ctx, ptr, size);
+    void *p = ls->user.realloc(ls->user.ctx, ptr, size);
+    ls->real_failed += p == NULL; /* the machine ran out: as good a reason as an injection */
+    return p;
 }
 
 static void inject_free(void *ctx, void *ptr) {
@@ -102,6 +105,7 @@ static void arm(lockstep *ls, uint8_t mask) {
     ls->mask = mask;
     ls->index = 0;
     ls->failed_allocs = 0;
+    ls->real_failed = 0;
 }
 
 /* ---- create / destroy -------------------------------------------------------------------- */
@@ -148,7 +152,7 @@ int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
     memdev_allocator wrap = {inject_realloc, inject_free, ls};
     arm(ls, ls->opt.create_fail_mask);
     int rc = memdev_space_create(cfg, ls->opt.library_allocator ? NULL : &wrap, &ls->sp);
-    bool injected = ls->failed_allocs > 0;
+    bool injected = ls->failed_allocs + ls->real_failed > 0;
     ls->mask = 0;
     if (rc != 0)
         ls->sp = NULL;
@@ -162,6 +166,10 @@ int lockstep_create(const memdev_config *cfg, const memdev_allocator *alloc,
         return rc;
     }
     int mrc = model_space_create(cfg, &ls->m);
+    if (mrc == MEMDEV_ENOMEM && rc != MEMDEV_ENOMEM) {
+        fail(ls, LOCKSTEP_CHECKER_MEMORY, NULL, "the reference model could not allocate its space");
+        return rc;
+    }
     if (mrc != rc) {
         fail(ls, "space", NULL, "space creation: library %s, model %s", memdev_error_name(rc),
              memdev_error_name(mrc));
@@ -455,13 +463,16 @@ static int check_unchanged(lockstep *ls, const struct trace_op *op, const struct
     return 0;
 }
 
-/* A no-memory answer: allowed only when injected, and then nothing changed at all. */
+/*
+ * A no-memory answer: allowed only when an allocation of the operation did fail (injected,
+ * or refused by the caller's allocator), and then nothing changed at all.
+ */
 static int check_no_memory(lockstep *ls, const struct trace_op *op, unsigned flags,
                            const struct before *b) {
     char msg[1024];
-    if (!(flags & LOCKSTEP_FAIL_MASK))
+    if (!(flags & LOCKSTEP_FAIL_MASK) && ls->real_failed == 0)
         return fail(ls, "no-memory", op, "no-memory without injected allocation failures");
-    if (ls->failed_allocs == 0)
+    if (ls->failed_allocs + ls->real_failed == 0)
         return fail(ls, "no-memory", op, "no-memory although no allocation failed");
     if (check_unchanged(ls, op, b, false))
         return -1;
@@ -543,8 +554,11 @@ static int check_step(lockstep *ls, const struct trace_op *op, const lockstep_re
         return -1;
     if (op->type == TRACE_OP_LIST && model_compare(ls->m, ls->sp, buf, sizeof buf) != 0)
         return fail(ls, "list", op, "library and model differ: %s", buf);
-    if (op->type == TRACE_OP_INFO && lockstep_info_check(ls->m, ls->sp, &ls->json, buf, sizeof buf))
-        return fail(ls, "info", op, "info JSON: %s", buf);
+    if (op->type == TRACE_OP_INFO) {
+        int irc = lockstep_info_check(ls->m, ls->sp, &ls->json, buf, sizeof buf);
+        if (irc)
+            return fail(ls, irc == -2 ? LOCKSTEP_CHECKER_MEMORY : "info", op, "info JSON: %s", buf);
+    }
     if (full && full_check(ls, op)) {
         if (ls->fail_)
             ls->fail_->full = true;
@@ -600,6 +614,8 @@ int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, locks
     if (!check)
         return 0;
     lockstep_exec_model(ls->m, op, &mod);
+    if (mod.rc == MEMDEV_ENOMEM) /* the library's answer was not no-memory (above) */
+        return fail(ls, LOCKSTEP_CHECKER_MEMORY, op, "the reference model could not allocate");
     if (flags & LOCKSTEP_QUICK) {
         char buf[1024];
         ls->rt_id[0] = '\0';

@@ -46,6 +46,10 @@
  *
  * Everything is reentrant; the checker allocates with the C library, the space with the
  * caller's allocator (so the caller can inject allocation failures into the library only).
+ * A no-memory answer of the library passes when an allocation of that operation failed,
+ * injected or refused by the caller's allocator, and nothing changed; the model then skips
+ * the operation. When the checker itself cannot allocate (the model, its JSON buffers), the
+ * failure's check is LOCKSTEP_CHECKER_MEMORY: no finding about the library.
  */
 #ifndef MEMDEV_LOCKSTEP_H
 #define MEMDEV_LOCKSTEP_H
@@ -90,13 +94,18 @@ typedef struct lockstep_options {
     bool library_allocator;
 } lockstep_options;
 
+/* lockstep_failure.check when the checker itself ran out of memory (no finding). */
+#define LOCKSTEP_CHECKER_MEMORY "checker-memory"
+
 typedef struct lockstep_failure {
     /*
      * The check, a stable word: "space" (creation results differ), "last-error", "result" (code or
      * result of an operation differs), "stats", "device" (the named device differs),
      * "unchanged" (a failed operation or a query changed the library), "no-memory",
      * "list", "info", "validate", "compare" (model_compare at a full check), "digest"
-     * (failed op or query changed the digest), "roundtrip" (plug + unplug did not restore).
+     * (failed op or query changed the digest), "roundtrip" (plug + unplug did not restore),
+     * "checker-memory" (the checker itself could not allocate: the reference model or a
+     * buffer of its comparisons; no finding about the library, the run cannot go on).
      */
     const char *check;
     uint32_t opno;              /* operations stepped so far (0: at creation) */
@@ -168,11 +177,13 @@ void lockstep_dump(const lockstep *ls, FILE *f);
 /*
  * Checks the library's info JSON against the model's device list, field by field (exact
  * keys per kind, values, order), and the buffer contract of memdev_info_json. 0, or -1 with
- * the first difference in msg. O(n). (Exposed for tests of the checker itself.)
+ * the first difference in msg, or -2 when the checker could not allocate its buffers (msg
+ * says so; nothing is known about the library). O(n). (Exposed for tests of the checker.)
  */
 int lockstep_check_info_json(const model_space *m, const memdev_space *sp, char *msg, size_t cap);
 
-/* Compares one info JSON text with the model (no buffer-contract checks). 0 or -1. */
+/* Compares one info JSON text with the model (no buffer-contract checks). 0, -1, or -2
+ * (out of memory), as lockstep_check_info_json. */
 int lockstep_compare_info_text(const model_space *m, const char *json, size_t len, char *msg,
                                size_t cap);
 

@@ -26,7 +26,8 @@ struct json_bufs {
     size_t cap;
 };
 
-/* lockstep_check_info_json with the caller's buffers (freed by the caller). */
+/* lockstep_check_info_json with the caller's buffers (freed by the caller); -2: out of
+ * memory. */
 int lockstep_info_check(const model_space *m, const memdev_space *sp, struct json_bufs *jb,
                         char *msg, size_t cap);
 

@@ -48,38 +48,51 @@ struct trace_runner {
     struct sbuf sb;
 };
 
-/* Sends the buffered text to a sink and empties the buffer. */
-static void flush_to(struct trace_runner *r, trace_out_fn fn, void *ctx) {
-    if (fn && r->sb.len > 0)
-        fn(ctx, r->sb.p, r->sb.len);
-    r->sb.len = 0;
-    r->sb.oom = false;
-    if (r->sb.p)
-        r->sb.p[0] = '\0';
-}
-
-static void flush_out(struct trace_runner *r) {
-    flush_to(r, r->opt.out, r->opt.out_ctx);
-}
-
 static void raise_status(struct trace_runner *r, int status) {
     if (status > r->status)
         r->status = status;
 }
 
+/*
+ * Reports a malformed line (or a setup or memory failure) on the error sink and stops the
+ * run with status 2. The message is built on the stack, not in the heap buffer: it may be
+ * the report that the heap ran out.
+ */
 PRINTF_LIKE(4, 5)
 static int malformed(struct trace_runner *r, size_t line, size_t col, const char *fmt, ...) {
-    char msg[512];
+    char msg[512], text[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    r->sb.len = 0;
-    sb_addf(&r->sb, "%s:%zu:%zu: %s\n", r->name, line, col, msg);
-    flush_to(r, r->opt.err, r->opt.err_ctx);
+    int n = snprintf(text, sizeof text, "%s:%zu:%zu: %s\n", r->name, line, col, msg);
+    if (n > 0 && r->opt.err) {
+        size_t len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
+        text[len - 1] = '\n'; /* a name that filled the buffer still gets a whole line */
+        r->opt.err(r->opt.err_ctx, text, len);
+    }
     raise_status(r, TRACE_STATUS_MALFORMED);
     r->stopped = true;
     return r->status;
+}
+
+/*
+ * Sends the buffered text to the output sink and empties the buffer. If the buffer could not
+ * grow (sbuf's oom), part of the text is missing: nothing of it is sent, the error sink says
+ * which line's output was lost and the run stops with status 2, so that a transcript with a
+ * hole is never taken for a whole one.
+ */
+static void flush_out(struct trace_runner *r) {
+    bool lost = r->sb.oom;
+    if (!lost && r->opt.out && r->sb.len > 0)
+        r->opt.out(r->opt.out_ctx, r->sb.p, r->sb.len);
+    r->sb.len = 0;
+    r->sb.oom = false;
+    if (r->sb.p)
+        r->sb.p[0] = '\0';
+    if (lost)
+        malformed(r, r->last_line ? r->last_line : 1, 1,
+                  "out of memory: the output of this line could not be printed");
 }
 
 int trace_runner_create(const char *name, const struct trace_options *opt,
@@ -303,7 +316,7 @@ static void print_info_json(struct sbuf *sb, const memdev_space *sp) {
     }
     char *big = malloc(len + 1);
     if (!big) {
-        sb_str(sb, "(out of memory for info)");
+        sb->oom = true; /* the block is incomplete: flush_out reports it */
         return;
     }
     if (memdev_info_json(sp, big, len + 1, &len) == 0)
@@ -376,12 +389,18 @@ static void dump_states(struct sbuf *sb, const lockstep *ls) {
     free(text);
 }
 
-/* Reports the checker's failure after op (NULL: at the end of the run) and stops. */
+/*
+ * Reports the checker's failure after op (NULL: at the end of the run) and stops: a
+ * divergence (status 1), or, when the checker itself ran out of memory, that (status 2: no
+ * finding about the library).
+ */
 static int diverge(struct trace_runner *r, const struct trace_op *op) {
     const lockstep_failure *f = lockstep_failed(r->ls);
     struct sbuf *sb = &r->sb;
     struct op_result lib, mod;
     size_t line = op ? op->line : r->last_line;
+    if (strcmp(f->check, LOCKSTEP_CHECKER_MEMORY) == 0)
+        return malformed(r, line ? line : 1, 1, "out of memory in the checker: %s", f->msg);
     sb_addf(sb, "%zu: DIVERGENCE (%s): %s\n", line, f->check, f->msg);
     if (op) {
         sb_str(sb, "  operation: ");
@@ -444,6 +463,8 @@ static int run_space(struct trace_runner *r, const struct trace_op *op) {
         char why[256];
         lockstep_destroy(r->ls);
         r->ls = NULL;
+        if (rc == MEMDEV_ENOMEM) /* no fail-alloc asked for it: the machine ran out */
+            return malformed(r, op->line, 1, "out of memory while creating the space");
         why[0] = '\0';
         if (rc != MEMDEV_EINVAL || memdev_config_check(&cfg, why, sizeof why) == 0 || !why[0])
             snprintf(why, sizeof why, "%s", memdev_strerror(rc));

@@ -36,8 +36,14 @@
  *   the space, before a `space` line) fail, to reach the no-memory code from a trace: every
  *   allocation without a mask, else allocation j (j < 8) when bit j of M is set (M = 0xff
  *   means every allocation, as the oom fuzz target's schedule does). Under --check a
- *   no-memory answer is accepted when an allocation did fail and nothing changed, and the
- *   model skips that operation (a decoded oom crash repeats the operation to retry it).
+ *   no-memory answer is accepted when an allocation did fail (injected, or refused by the
+ *   allocator on its own) and nothing changed, and the model skips that operation (a
+ *   decoded oom crash repeats the operation to retry it).
+ *
+ * Out of memory outside the library: when the runner cannot hold an operation's output,
+ * or the parser a line, or (check mode) the checker or the reference model cannot allocate,
+ * the run stops with status 2 and says so on the error sink; nothing is printed in part, and
+ * it is never reported as a divergence (unit.test_trace_oom).
  */
 #ifndef MEMDEV_TRACE_H
 #define MEMDEV_TRACE_H

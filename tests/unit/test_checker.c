@@ -9,10 +9,13 @@
  * only (lockstep_exec_library or lockstep_exec_model), as a bug in either would, and the next
  * checked operation or the full check must fail. The same scenario without the one-sided
  * operation must pass: the failures are the checker's findings, not noise.
- * Part 2: the trace runner with check mode and an allocator that fails on its own (not through
- * `fail-alloc`): the library answers no-memory where the model does not, and the run must end
- * with status 1, a divergence report and one on_divergence call, and stop there. Without check
- * mode the same run is an ordinary error result (status 0).
+ * Part 2: the trace runner in check mode with a bug planted in the model (this test wraps
+ * model_plug at link time; armed, it reports one device at an address 1 GiB off): the run
+ * must end with status 1, a divergence report and one on_divergence call, and stop there.
+ * Without check mode the model does not run and the same trace passes. And an allocator that
+ * refuses on its own (not through `fail-alloc`): the library's no-memory is an ordinary
+ * result in both modes (status 0), since an allocation did fail and nothing changed; in
+ * check mode the model skips that plug and the run goes on in lock-step.
  */
 #define _DEFAULT_SOURCE /* open_memstream */
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "check.h"
 #include "lockstep.h"
 #include "memdev.h"
+#include "model.h"
 #include "trace.h"
 
 static const char *const setup[] = {
@@ -209,48 +213,83 @@ static void on_divergence(void *ctx, const struct lockstep_failure *f) {
     snprintf(sn->check, sizeof sn->check, "%s", f->check);
 }
 
+/* model_plug, wrapped at link time: armed with an id, it reports that device 1 GiB off. */
+int __real_model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *out);
+int __wrap_model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *out);
+static const char *planted_id;
+
+int __wrap_model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_result *out) {
+    int rc = __real_model_plug(m, d, out);
+    if (rc == 0 && planted_id && d->id && strcmp(d->id, planted_id) == 0)
+        out->addr += 1ull << 30;
+    return rc;
+}
+
+/* 40 plugs, then a marker; check mode with a planted model bug at d20, or not. */
+static int run_runner(const char *text, size_t len, bool check, const memdev_allocator *al,
+                      struct seen *sn) {
+    memset(sn, 0, sizeof *sn);
+    struct trace_options o = {.out = check_text_out,
+                              .out_ctx = &sn->out,
+                              .check = check,
+                              .check_every = 1,
+                              .alloc = al,
+                              .on_divergence = on_divergence,
+                              .divergence_ctx = sn};
+    return trace_run_buffer("runner", text, len, &o);
+}
+
 static void test_runner(void) {
-    /* 40 plugs, then a marker: the space's allocations past creation fail once, at random
-       for the library, never for the model */
     char text[4096];
     size_t len = (size_t)snprintf(text, sizeof text, "space base=4G size=1T budget=1T\n");
     for (int i = 0; i < 40; i++)
         len += (size_t)snprintf(text + len, sizeof text - len, "plug d%d virtio-pmem size=1G\n", i);
     len += (size_t)snprintf(text + len, sizeof text - len, "plug last virtio-pmem size=1G\n");
+    struct seen sn;
+
+    /* the planted model bug: a divergence in check mode, nothing without it */
+    planted_id = "d20";
     for (int check = 0; check < 2; check++) {
-        struct check_inject fa = {.fail_at = 6}; /* an allocation of the plugs, not creation */
-        memdev_allocator al = {check_inject_realloc, check_inject_free, &fa};
-        struct seen sn;
-        memset(&sn, 0, sizeof sn);
-        struct trace_options o = {.out = check_text_out,
-                                  .out_ctx = &sn.out,
-                                  .check = check != 0,
-                                  .check_every = 1,
-                                  .alloc = &al,
-                                  .on_divergence = on_divergence,
-                                  .divergence_ctx = &sn};
-        int st = trace_run_buffer("runner", text, len, &o);
-        CHECK(fa.fired == 1); /* the failure was injected */
+        int st = run_runner(text, len, check != 0, NULL, &sn);
         if (check) {
             if (st != TRACE_STATUS_FAILED || sn.divergences != 1)
-                fprintf(stderr, "runner, check mode: status %d, %d divergence(s):\n%s\n", st,
+                fprintf(stderr,
+                        "runner, planted bug, check mode: status %d, %d divergence(s):\n%s\n", st,
                         sn.divergences, sn.out.s);
             CHECK(st == TRACE_STATUS_FAILED);
             CHECK(sn.divergences == 1);
-            CHECK(strcmp(sn.check, "no-memory") == 0);
-            CHECK(strstr(sn.out.s, "no-memory") != NULL);
-            /* the report shows both states (lockstep_dump) */
+            CHECK(strcmp(sn.check, "result") == 0);
+            CHECK(strstr(sn.out.s, "22: DIVERGENCE (result)") != NULL); /* d20's line */
+            /* the report shows both results and both states (lockstep_dump) */
+            CHECK(strstr(sn.out.s, "  library:   ok addr=") != NULL);
+            CHECK(strstr(sn.out.s, "  model:     ok addr=") != NULL);
             CHECK(strstr(sn.out.s, "--- model state ---") != NULL);
             CHECK(strstr(sn.out.s, "--- library state ---") != NULL);
-            CHECK(strstr(sn.out.s, "plug last") == NULL); /* the run stopped at the divergence */
+            CHECK(strstr(sn.out.s, "plug d21") == NULL); /* the run stopped at the divergence */
         } else {
             if (st != TRACE_STATUS_OK)
-                fprintf(stderr, "runner, library alone: status %d\n%s\n", st, sn.out.s);
+                fprintf(stderr, "runner, planted bug, library alone: status %d\n%s\n", st,
+                        sn.out.s);
             CHECK(st == TRACE_STATUS_OK);
             CHECK(sn.divergences == 0);
-            CHECK(strstr(sn.out.s, "error no-memory") != NULL); /* an ordinary result line */
             CHECK(strstr(sn.out.s, "plug last ok") != NULL);
         }
+    }
+    planted_id = NULL;
+
+    /* the space's allocations past creation fail once, for the library, never for the model */
+    for (int check = 0; check < 2; check++) {
+        struct check_inject fa = {.fail_at = 6}; /* an allocation of the plugs, not creation */
+        memdev_allocator al = {check_inject_realloc, check_inject_free, &fa};
+        int st = run_runner(text, len, check != 0, &al, &sn);
+        CHECK(fa.fired == 1); /* the failure was injected */
+        if (st != TRACE_STATUS_OK || sn.divergences != 0)
+            fprintf(stderr, "runner, allocator refusing, %s: status %d, %d divergence(s)\n%s\n",
+                    check ? "check mode" : "library alone", st, sn.divergences, sn.out.s);
+        CHECK(st == TRACE_STATUS_OK);
+        CHECK(sn.divergences == 0);
+        CHECK(strstr(sn.out.s, "error no-memory") != NULL); /* an ordinary result line */
+        CHECK(strstr(sn.out.s, "plug last ok") != NULL);
     }
 }
 

@@ -255,6 +255,10 @@ int main(void) {
     VARIANT("dimm id", k_.dimm_id = "dimm4");
     VARIANT("dimm memdev", k_.dimm_memdev = "mem-dimm4");
     VARIANT("dimm without memdev", k_.dimm_memdev = NULL);
+    /* "dimm3" + "mem-dimm3" and "dimm3m" + "em-dimm3": the same bytes, only split otherwise
+       (a digest of the strings' bytes without their lengths saw nothing) */
+    VARIANT("dimm id and memdev split otherwise",
+            (k_.dimm_id = "dimm3m", k_.dimm_memdev = "em-dimm3"));
     VARIANT("nvdimm label", k_.nv_label = 256 * KiB);
     VARIANT("nvdimm size, same region", k_.nv_size = 4 * GiB + 64 * KiB);
     VARIANT("virtio-mem block", k_.vm_block = 4 * MiB);

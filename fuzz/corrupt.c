@@ -7,12 +7,12 @@
  *
  * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached
  * summaries, plugged bytes), never pointers or indices the validator needs to walk the
- * structure, except the head of a node pool's free list and a child pointer of the window
- * tree, which the validator checks before it follows them, and each corruption is one the
- * invariants forbid whatever the rest of the state is: a counter that no longer equals the sum it
- * caches, a device whose address or size no longer matches its tree entry, a gap summary larger or
- * smaller than any gap below it. A corruption that does not apply to the state (no device of that
- * kind) is skipped.
+ * structure, except the head of a node pool's free list, a child pointer of the window tree
+ * and a leaf entry's record index, which the validator checks before it follows them, and each
+ * corruption is one the invariants forbid whatever the rest of the state is: a counter that no
+ * longer equals the sum it caches, a device whose address or size no longer matches its tree entry,
+ * a gap summary larger or smaller than any gap below it. A corruption that does not apply to the
+ * state (no device of that kind) is skipped.
  */
 #include "corrupt.h"
 
@@ -361,8 +361,57 @@ static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t 
     }
 }
 
-static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
-                         struct patch *p) {
+/*
+ * Kind 53, byte 3 >= 128: the record index of leaf entry e (the tree's dev word) names
+ * something other than its device (byte 3 % 6): the first index past the records, the first
+ * index of the record page after the last (no page holds it), a free record, another placed
+ * device, an empty device: the record no longer names the entry's leaf [I8] (the window
+ * tree's validator sees that first) nor holds the device [S8]; or its fast-lookup mark
+ * flipped [S8].
+ */
+static bool corrupt_entry_dev(const memdev_space *sp, struct wt_leaf *l, uint32_t e,
+                              const uint8_t c[CORRUPT_SPEC_SIZE], struct patch *p) {
+    uint32_t *w = &l->dev[e], fast = *w & DEV_FAST;
+    const struct dev *v;
+    switch (c[3] % 6u) {
+    case 0:
+        set_u32(p, w, sp->dev_used | fast,
+                "record index of a leaf entry (past the records) [I8] [S8]");
+        return true;
+    case 1: {
+        uint32_t next_page = (sp->dev_used + DEV_PAGE - 1) / DEV_PAGE * DEV_PAGE;
+        if (next_page >= DEV_PAGE * 64u) /* far beyond any test's devices: keep it in range */
+            return false;
+        set_u32(p, w, next_page | fast,
+                "record index of a leaf entry (on a record page that does not exist) [I8] [S8]");
+        return true;
+    }
+    case 2:
+        if (sp->dev_free == DEV_NIL)
+            return false;
+        set_u32(p, w, sp->dev_free | fast,
+                "record index of a leaf entry (a free record) [I8] [S8]");
+        return true;
+    case 3:
+        if (!(v = pick_dev(sp, c[1] + 1u, placed)) || index_of(sp, v) == DEV_INDEX(*w))
+            return false;
+        set_u32(p, w, index_of(sp, v) | fast,
+                "record index of a leaf entry (another placed device) [I8] [S8]");
+        return true;
+    case 4:
+        if (!(v = pick_dev(sp, c[1], empty)))
+            return false;
+        set_u32(p, w, index_of(sp, v) | fast,
+                "record index of a leaf entry (an empty device) [I8] [S8]");
+        return true;
+    default:
+        set_u32(p, w, *w ^ DEV_FAST, "fast-lookup mark of a leaf entry [S8]");
+        return true;
+    }
+}
+
+static bool corrupt_tree(const memdev_space *sp, wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE],
+                         uint64_t d, struct patch *p) {
     struct tleaf tl;
     uint64_t bit;
     uint32_t k = c[1];
@@ -430,6 +479,8 @@ static bool corrupt_tree(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t 
         uint32_t e = c[2] % l->n;
         switch (corrupt_kind(c)) {
         case 53:
+            if (c[3] >= 128u)
+                return corrupt_entry_dev(sp, l, e, c, p);
             set_u32(p, &l->n, (c[2] & 1) ? 0 : WT_LB + 1u + c[3] % 4u,
                     "entry count of a leaf (out of range) [I2]");
             return true;
@@ -898,7 +949,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
         return true;
     default:
-        return corrupt_tree(&sp->tree, c, d, p);
+        return corrupt_tree(sp, &sp->tree, c, d, p);
     }
 }
 

@@ -6,7 +6,8 @@
  * library's default allocator goes through the wrappers below (the C library's own
  * allocations, fopen's for one, do not). A trace file that makes every one of them allocate
  * (a file longer than the first read buffer, a line longer than the parser's first line
- * buffer, devices of every kind, virtio-mem requests, a `list` and a `stats` block longer
+ * buffer, two 250-byte ids whose `list` lines outgrow the formatter's stack buffer, devices of
+ * every kind, virtio-mem requests, a `list` and a `stats` block longer
  * than the text buffer's first 256 bytes, an `info` block longer than the runner's 512-byte
  * stack buffer) runs through trace_run_file with allocation k failing, for k = 1, 2, ...
  * until a run fails none; in plain mode and in check mode.
@@ -113,6 +114,10 @@ static void write_trace(const char *path) {
         fprintf(f, "# padding line %02d: %0200d\n", i, 0);
     fputs("space base=4G size=64G budget=48G slots=4 kvm=64/4\n", f);
     fputs("vhost-add 60/2\n", f);
+    /* two ids of 250 bytes, the first devices listed: each `list` line is longer than
+       sb_addf's 256-byte stack buffer, and the second is what grows the text buffer */
+    fprintf(f, "plug %0250d virtio-pmem size=128M align=2M\n", 7);
+    fprintf(f, "plug %0250d virtio-pmem size=128M align=2M\n", 8);
     for (int i = 0; i < 3; i++)
         fprintf(f, "plug dimm%d dimm size=1G align=2M node=%d\n", i, i);
     fputs("plug nv0 nvdimm size=2G align=2M label=128K\n", f);

@@ -55,8 +55,10 @@ static const char help_run[] =
     "exit status (the worst over all files):\n"
     "  0  every operation ran and every expect matched\n"
     "  1  an expect mismatched, or --check found a divergence\n"
-    "  2  a malformed line, an invalid or missing 'space' line, an unreadable file, or bad\n"
-    "     usage; the message names FILE:LINE:COLUMN\n"
+    "  2  a malformed line, an invalid or missing 'space' line, an unreadable file, out of\n"
+    "     memory outside the library (the runner, or the checker and its model), or bad\n"
+    "     usage; the message names FILE:LINE:COLUMN. The library's own 'no-memory' is an\n"
+    "     ordinary result line, also under --check (nothing may have changed).\n"
     "\n"
     "See 'memdev help trace' for the language.\n";
 

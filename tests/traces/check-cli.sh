@@ -55,6 +55,8 @@ expect 2 "unknown command" "$memdev" frobnicate
 expect 2 "no trace file" "$memdev" run
 expect 2 "unknown option" "$memdev" run --frob "$good"
 expect 2 "cannot read" "$memdev" run "$tmp/does-not-exist.trace"
+# a directory opens but does not read (ferror, not fopen): a read error, status 2
+expect 2 "cannot read '$tmp': Is a directory" "$memdev" run "$tmp"
 expect 0 "8: plug d2 error fragmented" "$memdev" run "$good"
 expect 0 "" "$memdev" run --check --quiet "$good"
 # both expects of mismatch.trace fail; the run goes on past the first

@@ -98,6 +98,12 @@ fi
 none=$tmp/none.trace
 printf 'space base=4G size=4G budget=4G\nplug d0 virtio-pmem size=1G\nexpect none\n' >"$none"
 expect 1 "3: expect none (for line 2) FAILED" "$memdev" run "$none"
+# and the other way round: a lookup that found nothing is reported as "got none"; `expect ok
+# empty` after a device that was placed is a mismatch
+printf 'space base=4G size=4G budget=4G\nlookup 0x100000000\nexpect ok id=d0\n' >"$tmp/got-none.trace"
+expect 1 "3: expect ok id=d0 (for line 2) FAILED: got none" "$memdev" run "$tmp/got-none.trace"
+printf 'space base=4G size=4G budget=4G\nplug d0 virtio-pmem size=1G\nexpect ok empty\n' >"$tmp/not-empty.trace"
+expect 1 "3: expect ok empty (for line 2) FAILED: got ok addr=0x100000000" "$memdev" run "$tmp/not-empty.trace"
 # the blocks of stats, list and info under their own headers (their layout is memdev's own,
 # spec section 9; what they hold is the state): each header followed by its kind of line
 blocks=$tmp/blocks.trace

@@ -12,7 +12,8 @@
  * Part 2: the trace runner in check mode with a bug planted in the model (this test wraps
  * model_plug at link time; armed, it reports one device at an address 1 GiB off): the run
  * must end with status 1, a divergence report and one on_divergence call, and stop there.
- * Without check mode the model does not run and the same trace passes. And an allocator that
+ * Without check mode the model does not run and the same trace passes. A model that refuses the
+ * space (model_space_create wrapped too) is a divergence at the space line. And an allocator that
  * refuses on its own (not through `fail-alloc`): the library's no-memory is an ordinary
  * result in both modes (status 0), since an allocation did fail and nothing changed; in
  * check mode the model skips that plug and the run goes on in lock-step.
@@ -225,6 +226,21 @@ int __wrap_model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_r
     return rc;
 }
 
+/* model_space_create, wrapped too: armed, the model refuses a space the library accepts. */
+int __real_model_space_create(const memdev_config *cfg, model_space **out);
+int __wrap_model_space_create(const memdev_config *cfg, model_space **out);
+static bool planted_create;
+
+int __wrap_model_space_create(const memdev_config *cfg, model_space **out) {
+    int rc = __real_model_space_create(cfg, out);
+    if (rc == 0 && planted_create) {
+        model_space_destroy(*out);
+        *out = NULL;
+        rc = MEMDEV_EINVAL;
+    }
+    return rc;
+}
+
 /* 40 plugs, then a marker; check mode with a planted model bug at d20, or not. */
 static int run_runner(const char *text, size_t len, bool check, const memdev_allocator *al,
                       struct seen *sn) {
@@ -276,6 +292,19 @@ static void test_runner(void) {
         }
     }
     planted_id = NULL;
+
+    /* a bug planted in the model's creation: reported at the space line, nothing runs */
+    planted_create = true;
+    int cst = run_runner(text, len, true, NULL, &sn);
+    planted_create = false;
+    if (cst != TRACE_STATUS_FAILED || sn.divergences != 1)
+        fprintf(stderr, "runner, planted creation bug: status %d, %d divergence(s):\n%s\n", cst,
+                sn.divergences, sn.out.s);
+    CHECK(cst == TRACE_STATUS_FAILED);
+    CHECK(sn.divergences == 1);
+    CHECK(strcmp(sn.check, "space") == 0);
+    CHECK(strstr(sn.out.s, "1: DIVERGENCE (space)") != NULL);
+    CHECK(strstr(sn.out.s, "plug d0") == NULL);
 
     /* the space's allocations past creation fail once, for the library, never for the model */
     for (int check = 0; check < 2; check++) {

@@ -65,12 +65,15 @@ static int malformed(struct trace_runner *r, size_t line, size_t col, const char
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    int n = snprintf(text, sizeof text, "%s:%zu:%zu: %s\n", r->name, line, col, msg);
-    if (n > 0 && r->opt.err) {
-        size_t len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-        text[len - 1] = '\n'; /* a name that filled the buffer still gets a whole line */
-        r->opt.err(r->opt.err_ctx, text, len);
+    const char *name = r->name, *dots = "";
+    size_t nlen = strlen(name);
+    if (nlen > 200) { /* a long path keeps its end (the file's name) and the message fits */
+        name += nlen - 200;
+        dots = "...";
     }
+    int n = snprintf(text, sizeof text, "%s%s:%zu:%zu: %s\n", dots, name, line, col, msg);
+    if (n > 0 && r->opt.err)
+        r->opt.err(r->opt.err_ctx, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
     raise_status(r, TRACE_STATUS_MALFORMED);
     r->stopped = true;
     return r->status;

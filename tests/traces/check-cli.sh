@@ -55,6 +55,12 @@ expect 2 "unknown command" "$memdev" frobnicate
 expect 2 "no trace file" "$memdev" run
 expect 2 "unknown option" "$memdev" run --frob "$good"
 expect 2 "cannot read" "$memdev" run "$tmp/does-not-exist.trace"
+# a path of over 200 bytes: the message keeps the path's end and all of what is wrong
+long=$tmp/$(printf 'd%.0s' $(seq 150))/$(printf 'e%.0s' $(seq 150))
+mkdir -p "$long"
+printf 'plug d0 dimm size=1G\n' >"$long/no-space.trace"
+expect 2 "eee/no-space.trace:1:1: the first operation must be 'space', not 'plug'" \
+    "$memdev" run "$long/no-space.trace"
 # a directory opens but does not read (ferror, not fopen): a read error, status 2
 expect 2 "cannot read '$tmp': Is a directory" "$memdev" run "$tmp"
 expect 0 "8: plug d2 error fragmented" "$memdev" run "$good"

@@ -410,8 +410,9 @@ static bool corrupt_entry_dev(const memdev_space *sp, struct wt_leaf *l, uint32_
     }
 }
 
-static bool corrupt_tree(const memdev_space *sp, wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE],
-                         uint64_t d, struct patch *p) {
+static bool corrupt_tree(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], uint64_t d,
+                         struct patch *p) {
+    wtree *t = &sp->tree;
     struct tleaf tl;
     uint64_t bit;
     uint32_t k = c[1];
@@ -949,7 +950,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         set_u32(p, &sp->dev_free, index_of(sp, v), "free record list (a live record in it)");
         return true;
     default:
-        return corrupt_tree(sp, &sp->tree, c, d, p);
+        return corrupt_tree(sp, c, d, p);
     }
 }
 

@@ -241,7 +241,7 @@ int __wrap_model_space_create(const memdev_config *cfg, model_space **out) {
     return rc;
 }
 
-/* 40 plugs, then a marker; check mode with a planted model bug at d20, or not. */
+/* Runs the trace text through the runner (check mode or not, the allocator al or libc's). */
 static int run_runner(const char *text, size_t len, bool check, const memdev_allocator *al,
                       struct seen *sn) {
     memset(sn, 0, sizeof *sn);
@@ -276,8 +276,8 @@ static void test_runner(void) {
             CHECK(sn.divergences == 1);
             CHECK(strcmp(sn.check, "result") == 0);
             CHECK(strstr(sn.out.s, "22: DIVERGENCE (result)") != NULL); /* d20's line */
-            /* the report shows both results and both states (lockstep_dump) */
-            /* d20 at 4G + 20G in the library, 1 GiB further in the planted model */
+            /* the report shows both results (d20 at 4G + 20G in the library, 1 GiB further in
+               the planted model) and both states (lockstep_dump) */
             CHECK(strstr(sn.out.s, "  library:   ok addr=0x600000000 memslots=1") != NULL);
             CHECK(strstr(sn.out.s, "  model:     ok addr=0x640000000 memslots=1") != NULL);
             CHECK(strstr(sn.out.s, "--- model state ---") != NULL);

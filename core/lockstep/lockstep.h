@@ -152,9 +152,10 @@ const model_space *lockstep_model(const lockstep *ls);
 
 /*
  * Runs op (any type that changes or queries the space: plug .. info; other types do
- * nothing) on the library, then on the model, and checks. *lib receives the library's
- * result (may be NULL). Returns 0, or -1 when a check failed (see lockstep_failed); after a
- * failure every call returns -1 and does nothing. flags: LOCKSTEP_FULL, LOCKSTEP_FAIL_ALLOC.
+ * nothing, count no step and zero *lib) on the library, then on the model, and checks. *lib
+ * receives the library's result (may be NULL). Returns 0, or -1 when a check failed (see
+ * lockstep_failed); after a failure every call returns -1 and does nothing. flags: LOCKSTEP_FULL,
+ * LOCKSTEP_FAIL_ALLOC.
  */
 int lockstep_step(lockstep *ls, const struct trace_op *op, unsigned flags, lockstep_result *lib);
 

@@ -226,13 +226,20 @@ int __wrap_model_plug(model_space *m, const memdev_device_desc *d, memdev_plug_r
     return rc;
 }
 
-/* model_space_create, wrapped too: armed, the model refuses a space the library accepts. */
+/*
+ * model_space_create, wrapped too: armed, the model refuses a space the library accepts
+ * (planted_create), or creates one with 1 GiB less budget (planted_budget), a state that
+ * differs from the library's before any operation.
+ */
 int __real_model_space_create(const memdev_config *cfg, model_space **out);
 int __wrap_model_space_create(const memdev_config *cfg, model_space **out);
-static bool planted_create;
+static bool planted_create, planted_budget;
 
 int __wrap_model_space_create(const memdev_config *cfg, model_space **out) {
-    int rc = __real_model_space_create(cfg, out);
+    memdev_config c = *cfg;
+    if (planted_budget)
+        c.budget -= 1ull << 30;
+    int rc = __real_model_space_create(&c, out);
     if (rc == 0 && planted_create) {
         model_space_destroy(*out);
         *out = NULL;
@@ -307,6 +314,20 @@ static void test_runner(void) {
     CHECK(strstr(sn.out.s, "1: DIVERGENCE (space)") != NULL);
     CHECK(strstr(sn.out.s, "plug d0") == NULL);
 
+    /* both create a space, with different states: the full check right after creation
+       reports it at the space line, before the first operation (not at a later check) */
+    planted_budget = true;
+    cst = run_runner(text, len, true, NULL, &sn);
+    planted_budget = false;
+    if (cst != TRACE_STATUS_FAILED || sn.divergences != 1)
+        fprintf(stderr, "runner, planted budget: status %d, %d divergence(s):\n%s\n", cst,
+                sn.divergences, sn.out.s);
+    CHECK(cst == TRACE_STATUS_FAILED);
+    CHECK(sn.divergences == 1);
+    CHECK(strcmp(sn.check, "compare") == 0);
+    CHECK(strstr(sn.out.s, "1: DIVERGENCE (compare)") != NULL);
+    CHECK(strstr(sn.out.s, "plug d0") == NULL);
+
     /* the space's allocations past creation fail once, for the library, never for the model */
     for (int check = 0; check < 2; check++) {
         struct check_inject fa = {.fail_at = 6}; /* an allocation of the plugs, not creation */
@@ -355,6 +376,39 @@ static int plug_allocations(unsigned flags, long *calls, int *rc) {
     trace_op_release(&op);
     CHECK(counter.live == 0);
     return st;
+}
+
+/*
+ * Lines that are no operation (a comment, an expect line) do nothing: no step is counted and
+ * the result the caller passed is zeroed, in both modes (lockstep.h), so a caller that prints
+ * it never shows a stale one.
+ */
+static void test_not_an_operation(void) {
+    static const char *const lines[] = {"# a comment", "", "expect ok"};
+    memdev_config cfg = {.base = 4ull << 30, .size = 64ull << 30, .budget = 64ull << 30};
+    static const lockstep_result zero;
+    for (int check = 0; check < 2; check++) {
+        lockstep_options lo = {.check = check != 0};
+        lockstep *ls = NULL;
+        struct trace_op op;
+        trace_op_init(&op);
+        CHECK(lockstep_create(&cfg, NULL, &lo, &ls) == 0 && ls);
+        for (size_t i = 0; ls && i < sizeof lines / sizeof lines[0]; i++) {
+            lockstep_result res;
+            memset(&res, 0xA5, sizeof res);
+            CHECK(parse(&op, lines[i]) == 0);
+            CHECK(lockstep_step(ls, &op, 0, &res) == 0);
+            if (memcmp(&res, &zero, sizeof res) != 0)
+                fprintf(stderr, "not an operation (\"%s\", %s): the result is not zeroed\n",
+                        lines[i], check ? "check mode" : "library alone");
+            CHECK(memcmp(&res, &zero, sizeof res) == 0);
+            CHECK(lockstep_steps(ls) == 0);
+            CHECK(lockstep_step(ls, &op, 0, NULL) == 0); /* and no result wanted */
+        }
+        CHECK(ls && !lockstep_failed(ls));
+        lockstep_destroy(ls);
+        trace_op_release(&op);
+    }
 }
 
 static void test_injection(void) {
@@ -743,6 +797,7 @@ int main(void) {
     test_lockstep();
     test_runner();
     test_injection();
+    test_not_an_operation();
     test_period();
     test_quick_and_long_ids();
     test_fields_without_flags();

@@ -53,7 +53,7 @@ static const char *const id_pool[PROGRAM_ID_POOL] = {
 #define A256 A32 A32 A32 A32 A32 A32 A32 A32
 #define SPECIAL_IDS 8u
 static const char *const special_id[SPECIAL_IDS] = {
-    A256 + 1, /* 255 bytes */
+    &A256[1], /* 255 bytes */
     A256,     /* 256 bytes: invalid-argument */
     "x",
     "q\"\\\xc3\xa9",

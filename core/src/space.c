@@ -132,9 +132,16 @@ static uint32_t hash_bytes(const char *s, size_t len) {
  * The bytes of id before its NUL, at most ID_INLINE, into out (NUL-padded); returns their
  * number. One 16-byte load when it stays inside id's page, which cannot fault though it may
  * read past the string (as strlen does): that read is outside the string's object, so the
- * address sanitizer is told not to check it. Otherwise byte by byte.
+ * address sanitizer is told not to check it, and the memory sanitizer not to follow the
+ * bytes past the NUL (uninitialised, and masked to zero before anything depends on them).
+ * Otherwise byte by byte.
  */
-__attribute__((no_sanitize_address)) static size_t id_prefix(const char *id, char *out) {
+#if defined(__clang__)
+#define ID_PREFIX_UNCHECKED __attribute__((no_sanitize("address", "memory")))
+#else
+#define ID_PREFIX_UNCHECKED __attribute__((no_sanitize_address))
+#endif
+ID_PREFIX_UNCHECKED static size_t id_prefix(const char *id, char *out) {
     _Static_assert(ID_INLINE == 16, "one vector");
     if (((uintptr_t)id & 4095) <= 4096 - 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)id);
@@ -854,6 +861,9 @@ static int reserve_empty(memdev_space *sp) {
                        : sp->al.realloc(sp->al.ctx, sp->empties, (size_t)ncap * sizeof *ne);
     if (!ne)
         return MEMDEV_ENOMEM;
+    /* the new room is zeroed: memdev_validate reads what a corrupted count says is listed,
+       and its verdict must not depend on what the heap held there */
+    memset(ne + sp->empty_cap, 0, (size_t)(ncap - sp->empty_cap) * sizeof *ne);
     sp->empties = ne;
     sp->empty_cap = (uint32_t)ncap;
     return 0;

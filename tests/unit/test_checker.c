@@ -260,6 +260,34 @@ int __wrap_model_space_create(const memdev_config *cfg, model_space **out) {
     return rc;
 }
 
+/*
+ * memdev_kind_name, wrapped too: armed, the name of NVDIMM is one memdev_kind_from_name does
+ * not know. The checker checks the names of codes and kinds once per process, at the first
+ * checker created in check mode, so test_names runs first.
+ */
+const char *__real_memdev_kind_name(memdev_kind kind);
+const char *__wrap_memdev_kind_name(memdev_kind kind);
+static bool planted_names;
+
+const char *__wrap_memdev_kind_name(memdev_kind kind) {
+    return planted_names && kind == MEMDEV_NVDIMM ? "nv-dimm" : __real_memdev_kind_name(kind);
+}
+
+static void test_names(void) {
+    memdev_config cfg = {.base = 4ull << 30, .size = 64ull << 30, .budget = 64ull << 30};
+    lockstep_options lo = {.check = true};
+    lockstep *ls = NULL;
+    planted_names = true;
+    int rc = lockstep_create(&cfg, NULL, &lo, &ls);
+    planted_names = false;
+    const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
+    if (!f || strcmp(f->check, "names") != 0)
+        fprintf(stderr, "a kind name that does not parse back: %s\n", f ? f->msg : "not reported");
+    CHECK(rc == 0 && f && strcmp(f->check, "names") == 0);
+    CHECK(f && strstr(f->msg, "a kind's name does not parse back to the kind") != NULL);
+    lockstep_destroy(ls);
+}
+
 /* Runs the trace text through the runner (check mode or not, the allocator al or libc's). */
 static int run_runner(const char *text, size_t len, bool check, const memdev_allocator *al,
                       struct seen *sn) {
@@ -806,6 +834,7 @@ static void test_info_text(void) {
 }
 
 int main(void) {
+    test_names(); /* first: the names are checked at the first checker in check mode */
     test_lockstep();
     test_runner();
     test_injection();

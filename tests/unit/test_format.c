@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_format.c - trace_format_op's contract (core/trace/trace.h): an op whose id or kind
+ * text the parser would not read back unchanged (empty; a byte up to 0x20, 0x7f, '#' or '='
+ * in an id or in an unknown kind's text) is refused with -1 and an empty buffer, for every
+ * such byte at every place; every other byte (0x21-0x7e but '#' and '=', and 0x80-0xff) is
+ * printed and parses back to the same id. A refused op printed anyway would be read back as
+ * another op: "a#b" as "a" and a comment, "a=b" as an option. And the snprintf-like length:
+ * the full length whatever the capacity, at most cap bytes written, always terminated.
+ */
+#include <string.h>
+
+#include "check.h"
+#include "trace.h"
+
+static bool refused(const char *id, bool is_kind_text) {
+    struct trace_op op;
+    char buf[256];
+    trace_op_init(&op);
+    op.type = TRACE_OP_PLUG;
+    op.desc.kind = is_kind_text ? MEMDEV_KIND_COUNT : MEMDEV_DIMM;
+    op.desc.id = is_kind_text ? "d0" : id;
+    op.kind_text = is_kind_text ? id : NULL;
+    op.desc.size = 1ull << 30;
+    op.desc.align = 1ull << 21;
+    memset(buf, 'x', sizeof buf);
+    int n = trace_format_op(&op, buf, sizeof buf);
+    bool ok = n == -1 && buf[0] == '\0';
+    trace_op_release(&op);
+    return ok;
+}
+
+/* id formats, parses back as a plug of the same id, and is not refused */
+static bool round_trip(const char *id) {
+    struct trace_op op, back;
+    char buf[256];
+    struct trace_diag diag;
+    trace_op_init(&op);
+    trace_op_init(&back);
+    op.type = TRACE_OP_PLUG;
+    op.desc.kind = MEMDEV_DIMM;
+    op.desc.id = id;
+    op.desc.size = 1ull << 30;
+    op.desc.align = 1ull << 21;
+    int n = trace_format_op(&op, buf, sizeof buf);
+    bool ok = n > 0 && (size_t)n == strlen(buf) &&
+              trace_parse_line(&back, buf, (size_t)n, 1, &diag) == 0 &&
+              back.type == TRACE_OP_PLUG && back.desc.id && strcmp(back.desc.id, id) == 0;
+    if (!ok)
+        fprintf(stderr, "id \"%s\": formatted %d \"%s\", read back as \"%s\"\n", id, n,
+                n > 0 ? buf : "", back.desc.id ? back.desc.id : "(none)");
+    trace_op_release(&op);
+    trace_op_release(&back);
+    return ok;
+}
+
+static bool bad_in_id(unsigned c) {
+    return c <= 0x20 || c == 0x7f || c == '#' || c == '=';
+}
+
+int main(void) {
+    CHECK(refused("", false));
+    CHECK(refused(NULL, false));
+    CHECK(refused("", true));
+    for (unsigned c = 1; c < 256; c++) {
+        /* the byte alone, first, in the middle and last */
+        char ids[4][4] = {{(char)c}, {(char)c, 'a'}, {'a', (char)c, 'b'}, {'a', 'b', (char)c}};
+        for (int k = 0; k < 4; k++) {
+            bool bad = bad_in_id(c);
+            bool r = refused(ids[k], false);
+            if (r != bad)
+                fprintf(stderr, "byte 0x%02x at place %d of an id: %s\n", c, k,
+                        bad ? "printed (the parser reads something else back)" : "refused");
+            CHECK(r == bad);
+            if (!bad)
+                CHECK(round_trip(ids[k]));
+            /* an unknown kind's text: the same bytes (a kind is a token like an id) */
+            bool kbad = bad;
+            bool kr = refused(ids[k], true);
+            if (kr != kbad)
+                fprintf(stderr, "byte 0x%02x at place %d of a kind text: %s\n", c, k,
+                        kbad ? "printed" : "refused");
+            CHECK(kr == kbad);
+        }
+    }
+
+    /* snprintf's length: the whole line's length at every capacity, cut and terminated */
+    struct trace_op op;
+    char full[256], cut[256];
+    trace_op_init(&op);
+    op.type = TRACE_OP_PLUG;
+    op.desc.kind = MEMDEV_VIRTIO_PMEM;
+    op.desc.id = "vmem-node1-7";
+    op.desc.size = 3ull << 30;
+    op.desc.align = 1ull << 21;
+    int n = trace_format_op(&op, full, sizeof full);
+    CHECK(n > 0 && (size_t)n == strlen(full));
+    for (size_t cap = 1; n > 0 && cap <= (size_t)n + 1; cap++) {
+        memset(cut, 'x', sizeof cut);
+        int m = trace_format_op(&op, cut, cap);
+        bool ok =
+            m == n && strlen(cut) == cap - 1 && memcmp(cut, full, cap - 1) == 0 && cut[cap] == 'x';
+        if (!ok)
+            fprintf(stderr, "capacity %zu: returned %d (want %d), \"%s\"\n", cap, m, n, cut);
+        CHECK(ok);
+    }
+    memset(cut, 'x', sizeof cut);
+    CHECK(trace_format_op(&op, cut, 0) == n && cut[0] == 'x'); /* nothing written */
+    trace_op_release(&op);
+    return check_report("test_format");
+}

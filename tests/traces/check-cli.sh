@@ -51,7 +51,8 @@ expect 0 "usage: memdev run" "$memdev" help run
 expect 0 "usage: memdev run" "$memdev" run --help
 expect 0 "usage: memdev info" "$memdev" info --help
 expect 2 "usage: memdev COMMAND" "$memdev"
-expect 2 "unknown command" "$memdev" frobnicate
+expect 2 "memdev: unknown command 'frobnicate'" "$memdev" frobnicate
+expect 2 "usage: memdev COMMAND" "$memdev" frobnicate # and the commands there are
 expect 2 "no trace file" "$memdev" run
 expect 2 "unknown option" "$memdev" run --frob "$good"
 expect 2 "cannot read" "$memdev" run "$tmp/does-not-exist.trace"

@@ -6,7 +6,9 @@
  * such byte at every place; every other byte (0x21-0x7e but '#' and '=', and 0x80-0xff) is
  * printed and parses back to the same id. A refused op printed anyway would be read back as
  * another op: "a#b" as "a" and a comment, "a=b" as an option. And the snprintf-like length:
- * the full length whatever the capacity, at most cap bytes written, always terminated.
+ * the full length whatever the capacity, at most cap bytes written, always terminated. A space
+ * line with the most vhost backends a line may carry prints and parses back; one more is
+ * refused.
  */
 #include <string.h>
 
@@ -107,5 +109,36 @@ int main(void) {
     memset(cut, 'x', sizeof cut);
     CHECK(trace_format_op(&op, cut, 0) == n && cut[0] == 'x'); /* nothing written */
     trace_op_release(&op);
+
+    /* a space line carries up to TRACE_MAX_VHOST backends: that many print and parse back,
+       one more is refused */
+    static char line[4096];
+    for (uint32_t nv = TRACE_MAX_VHOST - 1; nv <= TRACE_MAX_VHOST + 1; nv++) {
+        struct trace_op sp, back;
+        struct trace_diag diag;
+        trace_op_init(&sp);
+        trace_op_init(&back);
+        sp.type = TRACE_OP_SPACE;
+        sp.config = (memdev_config){.base = 4ull << 30, .size = 16ull << 30, .budget = 16ull << 30};
+        sp.config.n_vhost = nv;
+        for (uint32_t i = 0; i < nv && i < TRACE_MAX_VHOST; i++)
+            sp.vhost[i] = (memdev_limit){.max = 4000000000u - i, .other = i};
+        int m = trace_format_op(&sp, line, sizeof line);
+        if (nv > TRACE_MAX_VHOST) {
+            CHECK(m == -1 && line[0] == '\0');
+        } else {
+            bool ok = m > 0 && (size_t)m < sizeof line &&
+                      trace_parse_line(&back, line, (size_t)m, 1, &diag) == 0 &&
+                      back.type == TRACE_OP_SPACE && back.config.n_vhost == nv;
+            for (uint32_t i = 0; ok && i < nv; i++)
+                ok = back.vhost[i].max == sp.vhost[i].max && back.vhost[i].other == i;
+            if (!ok)
+                fprintf(stderr, "a space line with %u vhost backends: formatted %d, read back %u\n",
+                        nv, m, back.config.n_vhost);
+            CHECK(ok);
+        }
+        trace_op_release(&sp);
+        trace_op_release(&back);
+    }
     return check_report("test_format");
 }

@@ -447,6 +447,44 @@ static void spill_full_node(void) {
 }
 
 /*
+ * A full inner node splits where its new row goes (split_point): WT_IB full leaves of
+ * one-page entries on every other page under the root, then an entry inside the full leaf of
+ * row WT_IB - 4 (its siblings are full too: no spill), so the leaf splits and its new row goes
+ * to row WT_IB - 3 of the full root. The left node keeps the rows up to the new one (WT_IB - 2
+ * rows), the right one takes the other three. (Results cannot see where a node splits: only
+ * the tree's density.)
+ */
+static void inner_split_point(void) {
+    const uint64_t pg = 4096;
+    wtree t;
+    tib_tree(&t);
+    for (uint32_t k = 0; k < WT_IB * WT_LB; k++) {
+        CHECK_RC(wtree_reserve(&t, pg), 0);
+        wtree_insert(&t, NULL, 2 * k * pg, 2 * k * pg + pg - 1, k);
+    }
+    CHECK_U64(t.height, 1);
+    CHECK_U64(t.leaves.live, WT_IB);
+    if (check_failures) {
+        wtree_fini(&t);
+        return;
+    }
+    /* between the 10th and 11th entries of the leaf of row WT_IB - 4 */
+    uint64_t at = (2u * ((WT_IB - 4u) * WT_LB + 10u) + 1u) * pg;
+    CHECK_RC(wtree_reserve(&t, pg), 0);
+    wtree_insert(&t, NULL, at, at + pg - 1, WT_IB * WT_LB);
+    CHECK_U64(t.height, 2);
+    CHECK_U64(t.leaves.live, WT_IB + 1);
+    if (t.height == 2) {
+        const struct wt_inner *root = t.root;
+        CHECK_U64(root->n, 2);
+        CHECK_U64(((const struct wt_inner *)root->child[0])->n, WT_IB - 2);
+        CHECK_U64(((const struct wt_inner *)root->child[1])->n, 3);
+    }
+    check_valid(&t, "inner split at the new row");
+    wtree_fini(&t);
+}
+
+/*
  * The validator's own check of the node pages' order [I6] (its binary search for a node's
  * page relies on it): two pages swapped must be reported, and pass again once swapped back.
  */
@@ -501,6 +539,7 @@ int main(int argc, char **argv) {
         spill(true);
         spill(false);
         spill_full_node();
+        inner_split_point();
     }
     pages_order();
     return check_report("test_wtree");

@@ -302,6 +302,24 @@ static int run_runner(const char *text, size_t len, bool check, const memdev_all
     return trace_run_buffer("runner", text, len, &o);
 }
 
+/* The trace run with *plant set: one divergence, found by `check`, at line 1 (the space). */
+static void creation_divergence(const char *text, size_t len, bool *plant, const char *check) {
+    struct seen sn;
+    *plant = true;
+    int st = run_runner(text, len, true, NULL, &sn);
+    *plant = false;
+    char at[64];
+    snprintf(at, sizeof at, "1: DIVERGENCE (%s)", check);
+    if (st != TRACE_STATUS_FAILED || sn.divergences != 1 || !strstr(sn.out.s, at))
+        fprintf(stderr, "runner, planted at creation (%s): status %d, %d divergence(s):\n%s\n",
+                check, st, sn.divergences, sn.out.s);
+    CHECK(st == TRACE_STATUS_FAILED);
+    CHECK(sn.divergences == 1);
+    CHECK(strcmp(sn.check, check) == 0);
+    CHECK(strstr(sn.out.s, at) != NULL);
+    CHECK(strstr(sn.out.s, "plug d0") == NULL);
+}
+
 static void test_runner(void) {
     char text[4096];
     size_t len = (size_t)snprintf(text, sizeof text, "space base=4G size=1T budget=1T\n");
@@ -342,31 +360,10 @@ static void test_runner(void) {
     planted_id = NULL;
 
     /* a bug planted in the model's creation: reported at the space line, nothing runs */
-    planted_create = true;
-    int cst = run_runner(text, len, true, NULL, &sn);
-    planted_create = false;
-    if (cst != TRACE_STATUS_FAILED || sn.divergences != 1)
-        fprintf(stderr, "runner, planted creation bug: status %d, %d divergence(s):\n%s\n", cst,
-                sn.divergences, sn.out.s);
-    CHECK(cst == TRACE_STATUS_FAILED);
-    CHECK(sn.divergences == 1);
-    CHECK(strcmp(sn.check, "space") == 0);
-    CHECK(strstr(sn.out.s, "1: DIVERGENCE (space)") != NULL);
-    CHECK(strstr(sn.out.s, "plug d0") == NULL);
-
+    creation_divergence(text, len, &planted_create, "space");
     /* both create a space, with different states: the full check right after creation
        reports it at the space line, before the first operation (not at a later check) */
-    planted_budget = true;
-    cst = run_runner(text, len, true, NULL, &sn);
-    planted_budget = false;
-    if (cst != TRACE_STATUS_FAILED || sn.divergences != 1)
-        fprintf(stderr, "runner, planted budget: status %d, %d divergence(s):\n%s\n", cst,
-                sn.divergences, sn.out.s);
-    CHECK(cst == TRACE_STATUS_FAILED);
-    CHECK(sn.divergences == 1);
-    CHECK(strcmp(sn.check, "compare") == 0);
-    CHECK(strstr(sn.out.s, "1: DIVERGENCE (compare)") != NULL);
-    CHECK(strstr(sn.out.s, "plug d0") == NULL);
+    creation_divergence(text, len, &planted_budget, "compare");
 
     /* the space's allocations past creation fail once, for the library, never for the model */
     for (int check = 0; check < 2; check++) {

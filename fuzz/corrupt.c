@@ -911,22 +911,22 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
                     set_u8(p, t, (uint8_t)(*t % 255u + 1u), "id table tag of a device");
                     return true;
                 }
-                if (!used && !*t && (c[2] == 200 || c[2] == 201)) {
+                if (!used && !*t) {
                     /* byte 2 = 200, 201: the slot also names a record past the records, or a
                        free record, which the validator must not read as a device */
-                    uint32_t di = sp->dev_used + (c[3] & 7u);
-                    if (c[2] == 201 && (di = sp->dev_free) == DEV_NIL)
+                    bool past = c[2] == 200, freed = c[2] == 201;
+                    uint32_t di = freed ? sp->dev_free : sp->dev_used + (c[3] & 7u);
+                    if (freed && di == DEV_NIL)
                         return false;
-                    uint32_t s = (c[2] + j) % ID_SLOTS;
                     set_u8(p, t, (uint8_t)(1u + c[3] % 255u),
-                           c[2] == 201 ? "id table slot naming a free record"
-                                       : "id table slot naming a record past the records");
-                    also(p, bk->dev[s], 3);
-                    id_slot_set(bk, s, di);
-                    return true;
-                }
-                if (!used && !*t) {
-                    set_u8(p, t, (uint8_t)(1u + c[3] % 255u), "id table tag on a free slot");
+                           past    ? "id table slot naming a record past the records"
+                           : freed ? "id table slot naming a free record"
+                                   : "id table tag on a free slot");
+                    if (past || freed) {
+                        uint32_t s = (c[2] + j) % ID_SLOTS;
+                        also(p, bk->dev[s], 3);
+                        id_slot_set(bk, s, di);
+                    }
                     return true;
                 }
             }

@@ -70,7 +70,7 @@ expect 0 "" "$memdev" run --check --quiet "$good"
 expect 1 "5: expect ok addr=0x140000000 (for line 4) FAILED: got error no-slots" \
     "$memdev" run "$tmp/mismatch.trace"
 expect 1 "3: expect error no-slots (for line 2) FAILED" "$memdev" run --quiet "$tmp/mismatch.trace"
-# several files: each output under a "== FILE" header (none with --quiet), worst status
+# several files: each output under its "== FILE" header
 expect 0 "== $good" "$memdev" run "$good" "$good"
 # worst status over several files
 expect 1 "" "$memdev" run --quiet "$good" "$tmp/mismatch.trace" "$good"

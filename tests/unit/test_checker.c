@@ -82,6 +82,10 @@ static int parse(struct trace_op *op, const char *line) {
     return rc;
 }
 
+/* A 64 GiB window at 4 GiB with as much budget, for the checkers built by hand below. */
+static const memdev_config small_cfg = {
+    .base = 4ull << 30, .size = 64ull << 30, .budget = 64ull << 30};
+
 /* Two results field by field (a memcmp would also compare their padding, which holds
    whatever the stack held: the memory sanitizer reports that read). */
 static bool same_result(const lockstep_result *a, const lockstep_result *b) {
@@ -274,11 +278,10 @@ const char *__wrap_memdev_kind_name(memdev_kind kind) {
 }
 
 static void test_names(void) {
-    memdev_config cfg = {.base = 4ull << 30, .size = 64ull << 30, .budget = 64ull << 30};
     lockstep_options lo = {.check = true};
     lockstep *ls = NULL;
     planted_names = true;
-    int rc = lockstep_create(&cfg, NULL, &lo, &ls);
+    int rc = lockstep_create(&small_cfg, NULL, &lo, &ls);
     planted_names = false;
     const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
     if (!f || strcmp(f->check, "names") != 0)
@@ -394,12 +397,11 @@ static int plug_allocations(unsigned flags, long *calls, int *rc) {
     struct check_inject counter = {0};
     memdev_allocator al = {check_inject_realloc, check_inject_free, &counter};
     lockstep_options lo = {.check = true, .full_every = 1};
-    memdev_config cfg = {.base = 4ull << 30, .size = 64ull << 30, .budget = 64ull << 30};
     lockstep *ls = NULL;
     struct trace_op op;
     trace_op_init(&op);
     int st = -1;
-    if (lockstep_create(&cfg, &al, &lo, &ls) == 0 && ls &&
+    if (lockstep_create(&small_cfg, &al, &lo, &ls) == 0 && ls &&
         parse(&op, "plug p0 virtio-pmem size=1G node=1") == 0) {
         long before = counter.calls;
         lockstep_result res;
@@ -422,14 +424,13 @@ static int plug_allocations(unsigned flags, long *calls, int *rc) {
  */
 static void test_not_an_operation(void) {
     static const char *const lines[] = {"# a comment", "", "expect ok"};
-    memdev_config cfg = {.base = 4ull << 30, .size = 64ull << 30, .budget = 64ull << 30};
     static const lockstep_result zero;
     for (int check = 0; check < 2; check++) {
         lockstep_options lo = {.check = check != 0};
         lockstep *ls = NULL;
         struct trace_op op;
         trace_op_init(&op);
-        CHECK(lockstep_create(&cfg, NULL, &lo, &ls) == 0 && ls);
+        CHECK(lockstep_create(&small_cfg, NULL, &lo, &ls) == 0 && ls);
         for (size_t i = 0; ls && i < sizeof lines / sizeof lines[0]; i++) {
             lockstep_result res;
             memset(&res, 0xA5, sizeof res);

@@ -15,16 +15,24 @@
 #include "check.h"
 #include "trace.h"
 
+/* op as a fresh plug of id, kind (kind_text for MEMDEV_KIND_COUNT), 1 GiB, 2 MiB aligned */
+static void plug_op(struct trace_op *op, const char *id, memdev_kind kind, const char *kind_text) {
+    trace_op_init(op);
+    op->type = TRACE_OP_PLUG;
+    op->desc.kind = kind;
+    op->desc.id = id;
+    op->kind_text = kind_text;
+    op->desc.size = 1ull << 30;
+    op->desc.align = 1ull << 21;
+}
+
 static bool refused(const char *id, bool is_kind_text) {
     struct trace_op op;
     char buf[256];
-    trace_op_init(&op);
-    op.type = TRACE_OP_PLUG;
-    op.desc.kind = is_kind_text ? MEMDEV_KIND_COUNT : MEMDEV_DIMM;
-    op.desc.id = is_kind_text ? "d0" : id;
-    op.kind_text = is_kind_text ? id : NULL;
-    op.desc.size = 1ull << 30;
-    op.desc.align = 1ull << 21;
+    if (is_kind_text)
+        plug_op(&op, "d0", MEMDEV_KIND_COUNT, id);
+    else
+        plug_op(&op, id, MEMDEV_DIMM, NULL);
     memset(buf, 'x', sizeof buf);
     int n = trace_format_op(&op, buf, sizeof buf);
     bool ok = n == -1 && buf[0] == '\0';
@@ -37,13 +45,8 @@ static bool round_trip(const char *id) {
     struct trace_op op, back;
     char buf[256];
     struct trace_diag diag;
-    trace_op_init(&op);
+    plug_op(&op, id, MEMDEV_DIMM, NULL);
     trace_op_init(&back);
-    op.type = TRACE_OP_PLUG;
-    op.desc.kind = MEMDEV_DIMM;
-    op.desc.id = id;
-    op.desc.size = 1ull << 30;
-    op.desc.align = 1ull << 21;
     int n = trace_format_op(&op, buf, sizeof buf);
     bool ok = n > 0 && (size_t)n == strlen(buf) &&
               trace_parse_line(&back, buf, (size_t)n, 1, &diag) == 0 &&
@@ -77,24 +80,19 @@ int main(void) {
             if (!bad)
                 CHECK(round_trip(ids[k]));
             /* an unknown kind's text: the same bytes (a kind is a token like an id) */
-            bool kbad = bad;
             bool kr = refused(ids[k], true);
-            if (kr != kbad)
+            if (kr != bad)
                 fprintf(stderr, "byte 0x%02x at place %d of a kind text: %s\n", c, k,
-                        kbad ? "printed" : "refused");
-            CHECK(kr == kbad);
+                        bad ? "printed" : "refused");
+            CHECK(kr == bad);
         }
     }
 
     /* snprintf's length: the whole line's length at every capacity, cut and terminated */
     struct trace_op op;
     char full[256], cut[256];
-    trace_op_init(&op);
-    op.type = TRACE_OP_PLUG;
-    op.desc.kind = MEMDEV_VIRTIO_PMEM;
-    op.desc.id = "vmem-node1-7";
+    plug_op(&op, "vmem-node1-7", MEMDEV_VIRTIO_PMEM, NULL);
     op.desc.size = 3ull << 30;
-    op.desc.align = 1ull << 21;
     int n = trace_format_op(&op, full, sizeof full);
     CHECK(n > 0 && (size_t)n == strlen(full));
     for (size_t cap = 1; n > 0 && cap <= (size_t)n + 1; cap++) {

@@ -235,6 +235,17 @@ static void add_operand(struct sbuf *sb, const struct trace_op *op) {
     }
 }
 
+/*
+ * A plug of a kind the parser did not know fails check 0 on the kind, unless the id fails it
+ * first (empty or too long: the library checks the id before the kind). The library can only
+ * name the kind's number; the trace's text is the name to show.
+ */
+static bool unknown_kind_reported(const struct trace_op *op, const struct op_result *res) {
+    return op->type == TRACE_OP_PLUG && op->desc.kind == MEMDEV_KIND_COUNT &&
+           res->rc == MEMDEV_EINVAL && op->kind_text && op->desc.id && op->desc.id[0] &&
+           strlen(op->desc.id) <= MEMDEV_MAX_ID_LEN;
+}
+
 /* The result line of spec section 9. */
 static void print_result(struct trace_runner *r, const struct trace_op *op,
                          const struct op_result *res) {
@@ -245,7 +256,15 @@ static void print_result(struct trace_runner *r, const struct trace_op *op,
         const char *detail = memdev_last_error(lockstep_space(r->ls));
         if (!detail || !*detail)
             detail = memdev_strerror(res->rc);
-        sb_addf(sb, " error %s: %s\n", memdev_error_name(res->rc), detail);
+        if (unknown_kind_reported(op, res)) {
+            sb_addf(sb,
+                    " error %s: unknown device kind '%s' (the kinds:", memdev_error_name(res->rc),
+                    op->kind_text);
+            for (int k = 0; k < MEMDEV_KIND_COUNT; k++)
+                sb_addf(sb, " %s", memdev_kind_name((memdev_kind)k));
+            sb_str(sb, ")\n");
+        } else
+            sb_addf(sb, " error %s: %s\n", memdev_error_name(res->rc), detail);
     } else if (op->type == TRACE_OP_LOOKUP) {
         if (res->found)
             sb_addf(sb, " %s offset=0x%" PRIx64 " memslot=%" PRIu64 " mapped=%s\n", res->id,

@@ -72,6 +72,14 @@ expect 1 "5: expect ok addr=0x140000000 (for line 4) FAILED: got error no-slots"
 expect 1 "3: expect error no-slots (for line 2) FAILED" "$memdev" run --quiet "$tmp/mismatch.trace"
 # several files: each output under its "== FILE" header
 expect 0 "== $good" "$memdev" run "$good" "$good"
+# an unknown kind is an operation error (check 0) named as written, with the kinds there are;
+# an empty-id check comes first in the library, but a trace id is never empty, so a long id
+# shows the order: its own message, not the kind's
+printf 'space base=4G size=16G budget=16G\nplug d0 pc-dimm size=1G\nexpect error invalid-argument\nplug %s pc-dimm size=1G\n' \
+    "$(printf 'i%.0s' $(seq 256))" >"$tmp/kind.trace"
+expect 0 "2: plug d0 error invalid-argument: unknown device kind 'pc-dimm' (the kinds: dimm nvdimm" \
+    "$memdev" run "$tmp/kind.trace"
+expect 0 "error invalid-argument: the device id is longer than 255 bytes" "$memdev" run "$tmp/kind.trace"
 # worst status over several files
 expect 1 "" "$memdev" run --quiet "$good" "$tmp/mismatch.trace" "$good"
 expect 2 "unknown key 'sise'" "$memdev" run --quiet "$tmp/mismatch.trace" "$bad" "$good"

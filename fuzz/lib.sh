@@ -159,6 +159,18 @@ fuzz_commit() {
   echo "$c"
 }
 
+# fuzz_cpu_tier: the best kernel tier of the window tree on this CPU, by the test
+# wtree_simd_available() makes (core/src/wtree.c): avx512 (avx512f and avx512bw), avx2 or
+# scalar. What the seeds reach in the tier-specific kernels depends on it.
+fuzz_cpu_tier() {
+  local flags
+  flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+  if [[ "$(uname -m)" != x86_64 ]]; then echo scalar
+  elif [[ "$flags" == *" avx512f "* && "$flags" == *" avx512bw "* ]]; then echo avx512
+  elif [[ "$flags" == *" avx2 "* ]]; then echo avx2
+  else echo scalar; fi
+}
+
 fuzz_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # ---- processes ----------------------------------------------------------------------------

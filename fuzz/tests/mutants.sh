@@ -4,7 +4,9 @@
 # on a directory of patches made here with --patches):
 #   - a real planted bug (fuzz/mutants.d's first) is detected, by the target and check its
 #     record says: exit 0, "1 of 1"; by another check than recorded it is "moved": exit 1;
-#     --record writes the record the next run matches;
+#     --record writes the record the next run matches; a record kept per kernel tier
+#     (NAME@TIER) is read for this CPU's tier before the plain NAME line, and --record
+#     rewrites only that tier's line;
 #   - a patch that changes only a comment is a bug nobody can find: NO, exit 1;
 #   - a patch that no longer applies is NO with its reason, never skipped: exit 1;
 #   - an empty patch directory and --seeds-only with --from-scratch are usage errors (exit 2);
@@ -25,6 +27,10 @@ mk_dirs() { # the patch directories: good/ (one real bug), mixed/ (real, comment
   mkdir -p "$T_WORK/moved" && cp "$real" "$T_WORK/moved/" &&
     echo "window-end-tail-gap ops validate unplug" >"$T_WORK/moved/seeds-found.txt" || return 1
   mkdir -p "$T_WORK/record" && cp "$real" "$T_WORK/record/" || return 1
+  # per tier: this CPU's tier's line (wrong) wins over a plain line (right)
+  mkdir -p "$T_WORK/tiered" && cp "$real" "$T_WORK/tiered/" &&
+    printf 'window-end-tail-gap@%s ops validate unplug\nwindow-end-tail-gap@%s ops validate unplug\n%s\n' \
+      "$tier" "$other" "$(cat "$T_WORK/good/seeds-found.txt")" >"$T_WORK/tiered/seeds-found.txt" || return 1
   cp "$f" "$T_WORK/c/a/$f" && cp "$f" "$T_WORK/c/b/$f" || return 1
   # the file's first comment line, reworded: the library is unchanged
   sed -i '0,/^ \* /s/^ \* / * (reworded) /' "$T_WORK/c/b/$f" || return 1
@@ -37,6 +43,9 @@ mk_dirs() { # the patch directories: good/ (one real bug), mixed/ (real, comment
     printf -- '--- a/%s\n+++ b/%s\n@@ -1,2 +1,2 @@\n-no such line in %s\n+nor this one\n' "$f" "$f" "$f"
     echo " nor the context"; } >"$T_WORK/mixed/99-stale.patch"
 }
+. fuzz/lib.sh
+tier=$(fuzz_cpu_tier)
+other=$([ "$tier" = avx512 ] && echo avx2 || echo avx512)
 check "patch directories made" mk_dirs
 
 "$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/good" >"$T_WORK/good.log" 2>&1
@@ -69,6 +78,20 @@ check "... and keeps the line of the bug it did not run" \
   grep -qx "comment-only ops result plug" "$T_WORK/record/seeds-found.txt"
 "$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/record" window-end-tail-gap \
   >"$T_WORK/record2.log" 2>&1
+rc=$?
+check "... which the next run matches: exit 0 (got $rc)" [ "$rc" = 0 ]
+
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/tiered" >"$T_WORK/tiered.log" 2>&1
+rc=$?
+check "a record per tier: this CPU's ($tier) line is the one read, before the plain line: moved, exit 1 (got $rc)" \
+  bash -c "[ '$rc' = 1 ] && grep -qE '^window-end-tail-gap +moved +ops .*recorded: ops validate unplug' '$T_WORK/tiered.log'"
+"$T_TOP/fuzz/mutants" --seeds-only --record --patches "$T_WORK/tiered" >"$T_WORK/tiered-record.log" 2>&1
+rc=$?
+check "... --record rewrites that tier's line (exit $rc)" \
+  test "$rc" = 0 -a -n "$(grep -x "window-end-tail-gap@$tier ops result plug" "$T_WORK/tiered/seeds-found.txt")"
+check "... and keeps the other tier's line and the plain one" bash -c "grep -qx 'window-end-tail-gap@$other ops validate unplug' '$T_WORK/tiered/seeds-found.txt' &&
+  grep -qxF '$(cat "$T_WORK/good/seeds-found.txt")' '$T_WORK/tiered/seeds-found.txt' && [ \$(grep -c . '$T_WORK/tiered/seeds-found.txt') = 5 ]"
+"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/tiered" >"$T_WORK/tiered2.log" 2>&1
 rc=$?
 check "... which the next run matches: exit 0 (got $rc)" [ "$rc" = 0 ]
 

@@ -38,7 +38,8 @@ mk_dirs() { # the patch directories: good/ (one real bug), mixed/ (real, comment
   [ $? = 1 ] || return 1
   # --record of one bug keeps the line of a bug it did not run
   cp "$T_WORK/mixed/98-comment-only.patch" "$T_WORK/record/" &&
-    echo "comment-only ops result plug" >"$T_WORK/record/seeds-found.txt"
+    printf 'comment-only ops result plug\ncomment-only@%s ops validate plug\n' "$other" \
+      >"$T_WORK/record/seeds-found.txt"
   { echo "Bug: a patch whose context is gone"; echo
     printf -- '--- a/%s\n+++ b/%s\n@@ -1,2 +1,2 @@\n-no such line in %s\n+nor this one\n' "$f" "$f" "$f"
     echo " nor the context"; } >"$T_WORK/mixed/99-stale.patch"
@@ -74,8 +75,8 @@ rc=$?
 check "--record of a bug without a record: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "... writes its line, as committed" \
   grep -qxF "$(cat "$T_WORK/good/seeds-found.txt")" "$T_WORK/record/seeds-found.txt"
-check "... and keeps the line of the bug it did not run" \
-  grep -qx "comment-only ops result plug" "$T_WORK/record/seeds-found.txt"
+check "... and keeps the lines of the bug it did not run (plain and per tier)" bash -c \
+  "grep -qx 'comment-only ops result plug' '$T_WORK/record/seeds-found.txt' && grep -qx 'comment-only@$other ops validate plug' '$T_WORK/record/seeds-found.txt'"
 "$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/record" window-end-tail-gap \
   >"$T_WORK/record2.log" 2>&1
 rc=$?

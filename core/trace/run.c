@@ -252,19 +252,17 @@ static void print_result(struct trace_runner *r, const struct trace_op *op,
     struct sbuf *sb = &r->sb;
     sb_addf(sb, "%zu: %s ", op->line, trace_op_names[op->type]);
     add_operand(sb, op);
-    if (res->rc != 0) {
+    if (res->rc != 0 && unknown_kind_reported(op, res)) {
+        sb_addf(sb, " error %s: unknown device kind '%s' (the kinds:", memdev_error_name(res->rc),
+                op->kind_text);
+        for (int k = 0; k < MEMDEV_KIND_COUNT; k++)
+            sb_addf(sb, " %s", memdev_kind_name((memdev_kind)k));
+        sb_str(sb, ")\n");
+    } else if (res->rc != 0) {
         const char *detail = memdev_last_error(lockstep_space(r->ls));
         if (!detail || !*detail)
             detail = memdev_strerror(res->rc);
-        if (unknown_kind_reported(op, res)) {
-            sb_addf(sb,
-                    " error %s: unknown device kind '%s' (the kinds:", memdev_error_name(res->rc),
-                    op->kind_text);
-            for (int k = 0; k < MEMDEV_KIND_COUNT; k++)
-                sb_addf(sb, " %s", memdev_kind_name((memdev_kind)k));
-            sb_str(sb, ")\n");
-        } else
-            sb_addf(sb, " error %s: %s\n", memdev_error_name(res->rc), detail);
+        sb_addf(sb, " error %s: %s\n", memdev_error_name(res->rc), detail);
     } else if (op->type == TRACE_OP_LOOKUP) {
         if (res->found)
             sb_addf(sb, " %s offset=0x%" PRIx64 " memslot=%" PRIu64 " mapped=%s\n", res->id,

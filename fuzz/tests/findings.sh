@@ -49,17 +49,20 @@ check "fuzz/repro on the directory of its $n_in inputs: exit 1, every one with t
   log_has "$T_WORK/repro-dir.log" "^ +$n_in +ops +crash +$(cat "$F/signature" 2>/dev/null)\$"
 
 # -- minimising keeps the failure ----------------------------------------------------------
+op_counts() { # op_counts LOG: fuzz/repro's operation counts: input, after the bytes, after the lines
+  sed -n 's/.*trace: \([0-9]*\) operations in the input, \([0-9]*\) after the bytes, \([0-9]*\) after the lines.*/\1 \2 \3/p' "$1"
+}
 # the largest input behind the finding: many operations, most of them beside the point
 big=$(ls -S "$F"/inputs/* 2>/dev/null | head -n 1)
 "$R/fuzz/repro" --target ops --minimize --time 1 --out "$T_WORK/min" "$big" >"$T_WORK/minimize.log" 2>&1; rc=$?
 sig=$(cat "$F/signature" 2>/dev/null)
-read -r ops_in _ ops_out < <(sed -n 's/.*trace: \([0-9]*\) operations in the input, \([0-9]*\) after the bytes, \([0-9]*\) after the lines.*/\1 \2 \3/p' "$T_WORK/minimize.log")
+read -r ops_in _ ops_out < <(op_counts "$T_WORK/minimize.log")
 check "fuzz/repro --minimize on the largest input ($(wc -c <"$big") bytes) drops the operations that do not matter ($ops_in -> $ops_out)" \
   test "${ops_in:-0}" -ge 4 -a "${ops_out:-99}" -le 2
 # how much the byte stage leaves depends on how far libFuzzer gets in its second (sometimes
 # one operation): the trace stage alone (--lines-only) has the input's every operation
 "$R/fuzz/repro" --target ops --minimize --lines-only --time 1 --out "$T_WORK/min-lines" "$big" >"$T_WORK/minimize-lines.log" 2>&1; rc_lines=$?
-read -r l_in l_bytes l_out < <(sed -n 's/.*trace: \([0-9]*\) operations in the input, \([0-9]*\) after the bytes, \([0-9]*\) after the lines.*/\1 \2 \3/p' "$T_WORK/minimize-lines.log")
+read -r l_in l_bytes l_out < <(op_counts "$T_WORK/minimize-lines.log")
 check "fuzz/repro --minimize --lines-only keeps the input's bytes and every operation for the trace stage (exit $rc_lines; $l_in -> $l_bytes)" \
   bash -c "[ '$rc_lines' = 1 ] && [ '${l_in:-0}' = '${l_bytes:-1}' ] && cmp -s '$big' '$T_WORK/min-lines/$(basename "$big").min'"
 check "... the trace stage alone drops the operations that do not matter ($l_bytes -> $l_out), each one left needed" \

@@ -775,6 +775,22 @@ AVX512 static inline uint32_t leaf_rank_avx512(const struct wt_leaf *l, uint64_t
 }
 
 _Static_assert(WT_LB % 8 != 0 && WT_LB < 64, "leaf_rank_avx512 reads a partial last line");
+
+/* The same count with AVX2: four entries a compare (biased, as AVX2 compares signed), the
+   entries past the last whole vector one by one. Every load is independent of the others, so
+   a leaf not in the cache costs one miss's latency, not one per step of a binary search. */
+AVX2 static inline uint32_t leaf_rank_avx2(const struct wt_leaf *l, uint64_t key) {
+    __m256i k = _mm256_set1_epi64x((long long)(key ^ (1ull << 63)));
+    uint64_t gt = 0; /* bit j: entry j has first > key */
+    for (uint32_t j = 0; j < WT_LB / 4 * 4; j += 4) {
+        __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&l->first[j]), bias_v());
+        gt |= (uint64_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, k))) << j;
+    }
+    uint32_t r = WT_LB / 4 * 4 - (uint32_t)__builtin_popcountll(gt);
+    for (uint32_t j = WT_LB / 4 * 4; j < WT_LB; j++)
+        r += (uint32_t)(l->first[j] <= key);
+    return r;
+}
 #endif
 
 static inline uint32_t child_for_scalar(const struct wt_inner *p, uint64_t key) {
@@ -806,13 +822,15 @@ static inline uint32_t child_for(const wtree *t, const struct wt_inner *p, uint6
 /*
  * Entries of l with first <= key. Binary lifting over the sorted entries and sentinels, each
  * step a compare turned into arithmetic (an index past the array is clamped, and its compare
- * masked out), or one compare per line (AVX-512).
+ * masked out), or one compare per line (AVX-512) or per half line (AVX2).
  */
 static inline uint32_t leaf_rank(const wtree *t, const struct wt_leaf *l, uint64_t key) {
     uint32_t i;
 #ifdef WT_AVX2
     if (t->simd == WT_AVX512) {
         i = leaf_rank_avx512(l, key);
+    } else if (t->simd == WT_AVX2) {
+        i = leaf_rank_avx2(l, key);
     } else
 #endif
     {
@@ -1540,7 +1558,7 @@ static const struct wt_leaf *find_leaf(const wtree *t, uint64_t gpa) {
         if (lvl + 1 < t->height)
             prefetch_inner(cur);
     }
-    prefetch_leaf(cur, false);
+    prefetch_leaf(cur, true);
     return cur;
 }
 
@@ -1579,6 +1597,29 @@ AVX512 static bool find_avx512(const wtree *t, uint64_t gpa, uint32_t *dev, uint
         i = l->n;
     return found_in(t, l, i, gpa, dev, first, last);
 }
+
+/* The same on the AVX2 tier: the descent's compares inlined, the whole leaf fetched once its
+   address is known (the rank reads its starts, the answer its sizes and record indices, on
+   other lines), the rank four starts a compare. */
+AVX2 static bool find_avx2(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first,
+                           uint64_t *last) {
+    const void *cur = t->root;
+    for (uint32_t lvl = 0; lvl < t->height; lvl++) {
+        const struct wt_inner *p = cur;
+        uint32_t r = child_for_avx2(p, gpa);
+        if (gpa == NONE && r >= p->n)
+            r = p->n - 1;
+        cur = p->child[r];
+        if (lvl + 1 < t->height)
+            prefetch_inner(cur);
+    }
+    const struct wt_leaf *l = cur;
+    prefetch_leaf(l, true);
+    uint32_t i = leaf_rank_avx2(l, gpa);
+    if (gpa == NONE && i > l->n)
+        i = l->n;
+    return found_in(t, l, i, gpa, dev, first, last);
+}
 #endif
 
 bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
@@ -1587,6 +1628,8 @@ bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, ui
 #ifdef WT_AVX2
     if (t->simd == WT_AVX512)
         return find_avx512(t, gpa, dev, first, last);
+    if (t->simd == WT_AVX2)
+        return find_avx2(t, gpa, dev, first, last);
 #endif
     const struct wt_leaf *l = find_leaf(t, gpa);
     return found_in(t, l, leaf_rank(t, l, gpa), gpa, dev, first, last);

@@ -1622,6 +1622,14 @@ AVX2 static bool find_avx2(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t
 }
 #endif
 
+/* The scalar tier's lookup, a function of its own so that wtree_find is a dispatch that
+   saves no registers (each tier's lookup is a tail call). */
+__attribute__((noinline)) static bool find_scalar(const wtree *t, uint64_t gpa, uint32_t *dev,
+                                                  uint64_t *first, uint64_t *last) {
+    const struct wt_leaf *l = find_leaf(t, gpa);
+    return found_in(t, l, leaf_rank(t, l, gpa), gpa, dev, first, last);
+}
+
 bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, uint64_t *last) {
     if (!t->root)
         return false;
@@ -1631,8 +1639,7 @@ bool wtree_find(const wtree *t, uint64_t gpa, uint32_t *dev, uint64_t *first, ui
     if (t->simd == WT_AVX2)
         return find_avx2(t, gpa, dev, first, last);
 #endif
-    const struct wt_leaf *l = find_leaf(t, gpa);
-    return found_in(t, l, leaf_rank(t, l, gpa), gpa, dev, first, last);
+    return find_scalar(t, gpa, dev, first, last);
 }
 
 bool wtree_first_overlap(const wtree *t, uint64_t first, uint64_t last, uint32_t *dev,

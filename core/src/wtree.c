@@ -777,16 +777,19 @@ AVX512 static inline uint32_t leaf_rank_avx512(const struct wt_leaf *l, uint64_t
 _Static_assert(WT_LB % 8 != 0 && WT_LB < 64, "leaf_rank_avx512 reads a partial last line");
 
 /* The same count with AVX2: four entries a compare (biased, as AVX2 compares signed), the
+   compares' all-ones lanes summed as -1 each (no mask to move out per compare), the
    entries past the last whole vector one by one. Every load is independent of the others, so
    a leaf not in the cache costs one miss's latency, not one per step of a binary search. */
 AVX2 static inline uint32_t leaf_rank_avx2(const struct wt_leaf *l, uint64_t key) {
     __m256i k = _mm256_set1_epi64x((long long)(key ^ (1ull << 63)));
-    uint64_t gt = 0; /* bit j: entry j has first > key */
+    __m256i gt = _mm256_setzero_si256(); /* minus the entries with first > key, per lane */
     for (uint32_t j = 0; j < WT_LB / 4 * 4; j += 4) {
         __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&l->first[j]), bias_v());
-        gt |= (uint64_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, k))) << j;
+        gt = _mm256_add_epi64(gt, _mm256_cmpgt_epi64(a, k));
     }
-    uint32_t r = WT_LB / 4 * 4 - (uint32_t)__builtin_popcountll(gt);
+    __m128i h = _mm_add_epi64(_mm256_castsi256_si128(gt), _mm256_extracti128_si256(gt, 1));
+    h = _mm_add_epi64(h, _mm_unpackhi_epi64(h, h));
+    uint32_t r = WT_LB / 4 * 4 + (uint32_t)_mm_cvtsi128_si64(h);
     for (uint32_t j = WT_LB / 4 * 4; j < WT_LB; j++)
         r += (uint32_t)(l->first[j] <= key);
     return r;

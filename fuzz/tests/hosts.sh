@@ -79,10 +79,12 @@ stamp "second session done"
 # Host b starts first and host a once b's corpus is in the share, so each has something to
 # import whatever the machine's load: a from its first exchange on, b (which runs longer) at
 # the latest when its engine stops. (Started together for 10 s each, a host whose start was
-# slow under load could end before the other had pushed anything.)
+# slow under load could end before the other had pushed anything. With b at 20 s, on a loaded
+# CI machine a's first push once came after b's engine had stopped, and b imported nothing:
+# b runs 30 s.)
 S="$T_WORK/share-libfuzzer"
 for h in b a; do
-  secs=20
+  secs=30
   [ "$h" = a ] && { secs=10; t_until 60 has_files "$S/ops/libfuzzer-hostb"; }
   fuzz/campaign --work "$T_WORK/$h" --host "host$h" --jobs 1 --time "$secs" --join "$S" \
     --sync-every 2 ops >"$T_WORK/lf-$h.log" 2>&1 &

@@ -261,6 +261,26 @@ MUTANTS = [
      '{MEMDEV_OK, "ok", "success"}',
      '{MEMDEV_OK, "ok", ""}',
      'the message of code 0 is empty (memdev_strerror(MEMDEV_OK) is "")'),
+    ('avx2-rank-tail-lt', 'core/src/wtree.c',
+     '        r += (uint32_t)(l->first[j] <= key);\n    return r;',
+     '        r += (uint32_t)(l->first[j] < key);\n    return r;',
+     'AVX2 tier only: the leaf rank compares the entries past the last whole vector with <, '
+     'so a lookup of a leaf\'s last two starts, or an insert beside them, is one short'),
+    ('avx2-rank-upper-lanes', 'core/src/wtree.c',
+     '    __m128i h = _mm_add_epi64(_mm256_castsi256_si128(gt), _mm256_extracti128_si256(gt, 1));',
+     '    __m128i h = _mm256_castsi256_si128(gt);',
+     'AVX2 tier only: the leaf rank sums the compares of the lower two lanes only'),
+    ('avx2-find-no-clamp', 'core/src/wtree.c',
+     '        uint32_t r = child_for_avx2(p, gpa);\n        if (gpa == NONE && r >= p->n)\n'
+     '            r = p->n - 1;\n',
+     '        uint32_t r = child_for_avx2(p, gpa);\n',
+     'AVX2 tier only: the lookup of the address 2^64 - 1 follows an unused row of an inner node '
+     '(the clamp the other descents have is missing)'),
+    ('avx2-child-row0', 'core/src/wtree.c',
+     'return WT_IB - 1 - (uint32_t)__builtin_popcount(gt & ~1u);',
+     'return WT_IB - 1 - (uint32_t)__builtin_popcount(gt);',
+     'AVX2 tier only: a key below an inner node\'s first separator has no row (row 0 is not '
+     'taken for it)'),
 ]
 
 

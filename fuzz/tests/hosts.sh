@@ -87,10 +87,10 @@ stamp "second session done"
 # CI machine a's first push once came after b's engine had stopped, and b imported nothing:
 # b runs 30 s.)
 S="$T_WORK/share-libfuzzer"
+declare -A secs=([a]=10 [b]=30)
 for h in b a; do
-  secs=30
-  [ "$h" = a ] && { secs=10; t_until 60 has_files "$S/ops/libfuzzer-hostb"; }
-  fuzz/campaign --work "$T_WORK/$h" --host "host$h" --jobs 1 --time "$secs" --join "$S" \
+  [ "$h" = a ] && t_until 60 has_files "$S/ops/libfuzzer-hostb"
+  fuzz/campaign --work "$T_WORK/$h" --host "host$h" --jobs 1 --time "${secs[$h]}" --join "$S" \
     --sync-every 2 ops >"$T_WORK/lf-$h.log" 2>&1 &
   eval "pid_$h=\$!"
 done
@@ -102,7 +102,7 @@ for h in a b; do
   n=$(sed -n 's/.*imported \([0-9]*\) inputs from the other machines.*/\1/p' "$T_WORK/lf-$h.log")
   from=$(awk -v o="libfuzzer-host$o" '$2 == o' "$T_WORK/$h/campaign/libfuzzer/ops/imported" 2>/dev/null | wc -l)
   check "libFuzzer host $h imported $n inputs, $from of them from host $o's corpus" test "${n:-0}" -gt 0 -a "$from" -gt 0
-  want=$([ "$h" = a ] && echo 10 || echo 30)
+  want=${secs[$h]}
   fz=$(field "$T_WORK/lf-$h.log" ops 3); fz=${fz%s}
   check "... and fuzzed for its budget of $want s, within 3 s, exchanges included (${fz}s)" \
     test "${fz:-99}" -le $((want + 3)) -a "${fz:-0}" -ge "$want"

@@ -286,6 +286,14 @@ fuzz_max_len() {
 }
 FUZZ_REPLAY_UBSAN="print_stacktrace=1:halt_on_error=1:dedup_token_length=3"
 
+# fuzz_drop_seeds TARGET DIR: removes from DIR the files named as corpus/TARGET's seeds (what
+# a libFuzzer -merge=1 into DIR copied of them); one rm, not one per seed
+fuzz_drop_seeds() {
+  local seeds=("$TOP/corpus/$1"/*)
+  seeds=("${seeds[@]##*/}")
+  rm -f -- "${seeds[@]/#/$2/}"
+}
+
 # fuzz_classify REPORT [EXIT]: prints "KIND<TAB>SIGNATURE" for a replay report; "none" when
 # the report shows no failure and EXIT is 0.
 fuzz_classify() {

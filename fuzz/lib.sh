@@ -182,6 +182,7 @@ fuzz_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 # process that still carries the tag, stopped or not.
 
 FUZZ_PGIDS=()
+FUZZ_JOBS=() # background jobs of the tool's own shell (subshells: they carry no tag)
 FUZZ_TAG=""
 FUZZ_INTERRUPTED=0
 
@@ -251,8 +252,9 @@ fuzz_stop() {
 fuzz_reap() {
   local p pids i
   for p in "${FUZZ_PGIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null; done
-  for p in "${FUZZ_PGIDS[@]}"; do wait "$p" 2>/dev/null; done
-  FUZZ_PGIDS=()
+  for p in "${FUZZ_JOBS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  for p in "${FUZZ_PGIDS[@]}" "${FUZZ_JOBS[@]}"; do wait "$p" 2>/dev/null; done
+  FUZZ_PGIDS=() FUZZ_JOBS=()
   for ((i = 0; i < 10; i++)); do
     pids=$(fuzz_tagged)
     [ -n "$pids" ] || return 0

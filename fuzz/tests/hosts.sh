@@ -12,7 +12,9 @@
 #     when its engine stops (before its merge), so hosts that start several seconds apart
 #     still exchange; the exchanges keep within the budget (a sha1sum and a cp per input
 #     made a 10-second session of host a fuzz 51 s while it imported host b's 1,662 inputs,
-#     and b, stopped by then, imported nothing);
+#     and b, stopped by then, imported nothing; batched, an exchange run in the watch loop
+#     still made it 13 or 14 s on a loaded machine: the exchanges run in the background);
+#   - Ctrl-C while the exchanges run ends the campaign (exit 130) with nothing left running;
 #   - a share that cannot be reached stops the campaign before it fuzzes (exit 2), and a
 #     share lost during the campaign is told once, counted, and ends it with exit 2.
 set -uo pipefail
@@ -113,6 +115,19 @@ done
 no_leftovers "two libFuzzer hosts"
 
 stamp "libFuzzer hosts done"
+# -- Ctrl-C while exchanging (an exchange with this share of about 2,500 inputs every second
+# is running most of the time) -------------------------------------------------------------
+set -m
+env --default-signal=INT fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 60 --join "$S" \
+  --sync-every 1 --progress 1 ops >"$T_WORK/int.log" 2>&1 &
+pid=$!
+set +m
+t_until 60 log_has "$T_WORK/int.log" 'campaign: ops +libfuzzer +[3-9]s/60s'
+kill -INT -- "-$pid"
+wait "$pid"; rc=$?
+check "Ctrl-C during the exchanges of a joined campaign: exit 130 (got $rc)" [ "$rc" = 130 ]
+check "... after reporting" log_has "$T_WORK/int.log" 'interrupted; no findings'
+no_leftovers "Ctrl-C while exchanging"
 # -- a share that cannot be reached, or that is lost during the campaign --------------------
 t0=$(date +%s)
 fuzz/campaign --work "$T_WORK/a" --host hosta --jobs 1 --time 30 --join nosuchhost.invalid:/srv/share \

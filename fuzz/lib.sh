@@ -92,9 +92,9 @@ fuzz_build() {
                                 "-DMEMDEV_SANITIZE=address,undefined") ;;
     afl) cc=afl-clang-fast; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=afl
                                    "-DMEMDEV_SANITIZE=address,undefined")
-         env=(AFL_QUIET=1) ;;
+         env=(AFL_QUIET=1 "AFL_LLVM_DENYLIST=$src/fuzz/coverage-denylist.txt") ;;
     cmplog) cc=afl-clang-fast; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=afl)
-            env=(AFL_QUIET=1 AFL_LLVM_CMPLOG=1) ;;
+            env=(AFL_QUIET=1 AFL_LLVM_CMPLOG=1 "AFL_LLVM_DENYLIST=$src/fuzz/coverage-denylist.txt") ;;
     coverage) cc=clang; flags=(-DCMAKE_BUILD_TYPE=Debug
                                "-DCMAKE_C_FLAGS=-fprofile-instr-generate -fcoverage-mapping"
                                -DCMAKE_EXE_LINKER_FLAGS=-fprofile-instr-generate) ;;

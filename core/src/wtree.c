@@ -560,9 +560,11 @@ static void mark_free(void *node, const struct pool_kind *k) {
 
 /*
  * Adds a page of nodes to the free list: 0 or MEMDEV_ENOMEM. Pages are kept in address
- * order, so the validator finds a node's page by binary search [I6].
+ * order, so the validator finds a node's page by binary search [I6]. Never inlined: its
+ * branches follow heap addresses, and fuzz/coverage-denylist.txt keeps them out of coverage.
  */
-static int pool_add_page(wtree *t, struct wt_pool *p, const struct pool_kind *k) {
+static __attribute__((noinline)) int pool_add_page(wtree *t, struct wt_pool *p,
+                                                   const struct pool_kind *k) {
     if (p->npages == p->cap) {
         uint32_t ncap = p->cap ? p->cap * 2 : 8;
         void **np = t->al.realloc(t->al.ctx, p->page, ncap * sizeof *np);
@@ -1760,8 +1762,12 @@ struct wt_vstate {
 
 #define X(v) ((unsigned long long)(v))
 
-/* Whether `node` is one of the nodes of pool p's pages. Safe on any pointer: never read. */
-static bool v_in_pool(const struct wt_pool *p, const struct pool_kind *k, const void *node) {
+/*
+ * Whether `node` is one of the nodes of pool p's pages. Safe on any pointer: never read. Never
+ * inlined: its branches follow heap addresses (fuzz/coverage-denylist.txt).
+ */
+static __attribute__((noinline)) bool v_in_pool(const struct wt_pool *p, const struct pool_kind *k,
+                                                const void *node) {
     uintptr_t a = (uintptr_t)node;
     uint32_t lo = 0, hi = p->npages; /* the first page that starts past a */
     while (lo < hi) {

@@ -84,6 +84,7 @@ fuzz_need_engine() {
 # (space-separated CMake targets) builds only those (fuzz/bisect builds one target).
 fuzz_build() {
   local engine=$1 src=${2:-$TOP} dir=${3:-$TOP/build/fuzz-$1} cc="" flags=() env=()
+  local deny="AFL_LLVM_DENYLIST=$src/fuzz/coverage-denylist.txt"
   [ "$engine" = cmplog ] && [ -z "${3:-}" ] && dir="$TOP/build/fuzz-afl-cmplog"
   fuzz_need_engine "$engine" >&2 || return 1
   case "$engine" in
@@ -92,9 +93,9 @@ fuzz_build() {
                                 "-DMEMDEV_SANITIZE=address,undefined") ;;
     afl) cc=afl-clang-fast; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=afl
                                    "-DMEMDEV_SANITIZE=address,undefined")
-         env=(AFL_QUIET=1 "AFL_LLVM_DENYLIST=$src/fuzz/coverage-denylist.txt") ;;
+         env=(AFL_QUIET=1 "$deny") ;;
     cmplog) cc=afl-clang-fast; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=afl)
-            env=(AFL_QUIET=1 AFL_LLVM_CMPLOG=1 "AFL_LLVM_DENYLIST=$src/fuzz/coverage-denylist.txt") ;;
+            env=(AFL_QUIET=1 AFL_LLVM_CMPLOG=1 "$deny") ;;
     coverage) cc=clang; flags=(-DCMAKE_BUILD_TYPE=Debug
                                "-DCMAKE_C_FLAGS=-fprofile-instr-generate -fcoverage-mapping"
                                -DCMAKE_EXE_LINKER_FLAGS=-fprofile-instr-generate) ;;

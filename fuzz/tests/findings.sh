@@ -13,6 +13,7 @@
 #     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
 #   - fuzz/promote copies inputs that reach new branch directions into corpus/deep, each
 #     running cleanly, and nothing when there is nothing new.
+# smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1

@@ -12,6 +12,7 @@
 #   - AFL++: its hangs/ (and the seeds its dry run skips as timeouts) are findings too;
 #   - fuzz/repro says "hang" and "out of memory" for a finding directory and for each input
 #     of AFL++'s hangs/ directory.
+# smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1

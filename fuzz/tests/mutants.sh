@@ -11,6 +11,7 @@
 #   - a patch that no longer applies is NO with its reason, never skipped: exit 1;
 #   - an empty patch directory and --seeds-only with --from-scratch are usage errors (exit 2);
 #   - --jobs 2 stopped by TERM half-way exits 130, and no process is left behind.
+# smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1
@@ -49,12 +50,12 @@ tier=$(fuzz_cpu_tier)
 other=$([ "$tier" = avx512 ] && echo avx2 || echo avx512)
 check "patch directories made" mk_dirs
 
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/good" >"$T_WORK/good.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/good" >"$T_WORK/good.log" 2>&1
 rc=$?
 check "one real planted bug, seeds only: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "... detected, and counted: 1 of 1" log_has "$T_WORK/good.log" '^1 of 1 detected by the committed seeds alone, each by its recorded target and check$'
 
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/mixed" >"$T_WORK/mixed.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/mixed" >"$T_WORK/mixed.log" 2>&1
 rc=$?
 check "a bug the seeds miss and a stale patch: exit 1 (got $rc)" [ "$rc" = 1 ]
 check "... the real bug is still detected" log_has "$T_WORK/mixed.log" '^window-end-tail-gap +yes '
@@ -64,12 +65,12 @@ check "... the stale patch is NO: it does not apply" \
   log_has "$T_WORK/mixed.log" '^stale +NO .*patch does not apply'
 check "... 1 of 3 detected" log_has "$T_WORK/mixed.log" '^1 of 3 detected by the committed seeds alone, each by its recorded target and check$'
 
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/moved" >"$T_WORK/moved.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/moved" >"$T_WORK/moved.log" 2>&1
 rc=$?
 check "a bug found by another check than recorded: exit 1 (got $rc)" [ "$rc" = 1 ]
 check "... reported as moved, with both" \
   log_has "$T_WORK/moved.log" "^window-end-tail-gap +moved +ops .*by ops 'result plug', recorded: ops validate unplug"
-"$T_TOP/fuzz/mutants" --seeds-only --record --patches "$T_WORK/record" window-end-tail-gap \
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --record --patches "$T_WORK/record" window-end-tail-gap \
   >"$T_WORK/record.log" 2>&1
 rc=$?
 check "--record of a bug without a record: exit 0 (got $rc)" [ "$rc" = 0 ]
@@ -77,35 +78,35 @@ check "... writes its line, as committed" \
   grep -qxF "$(cat "$T_WORK/good/seeds-found.txt")" "$T_WORK/record/seeds-found.txt"
 check "... and keeps the lines of the bug it did not run (plain and per tier)" bash -c \
   "grep -qx 'comment-only ops result plug' '$T_WORK/record/seeds-found.txt' && grep -qx 'comment-only@$other ops validate plug' '$T_WORK/record/seeds-found.txt'"
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/record" window-end-tail-gap \
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/record" window-end-tail-gap \
   >"$T_WORK/record2.log" 2>&1
 rc=$?
 check "... which the next run matches: exit 0 (got $rc)" [ "$rc" = 0 ]
 
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/tiered" >"$T_WORK/tiered.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/tiered" >"$T_WORK/tiered.log" 2>&1
 rc=$?
 check "a record per tier: this CPU's ($tier) line is the one read, before the plain line: moved, exit 1 (got $rc)" \
   bash -c "[ '$rc' = 1 ] && grep -qE '^window-end-tail-gap +moved +ops .*recorded: ops validate unplug' '$T_WORK/tiered.log'"
-"$T_TOP/fuzz/mutants" --seeds-only --record --patches "$T_WORK/tiered" >"$T_WORK/tiered-record.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --record --patches "$T_WORK/tiered" >"$T_WORK/tiered-record.log" 2>&1
 rc=$?
 check "... --record rewrites that tier's line (exit $rc)" \
   test "$rc" = 0 -a -n "$(grep -x "window-end-tail-gap@$tier ops result plug" "$T_WORK/tiered/seeds-found.txt")"
 check "... and keeps the other tier's line and the plain one" bash -c "grep -qx 'window-end-tail-gap@$other ops validate unplug' '$T_WORK/tiered/seeds-found.txt' &&
   grep -qxF '$(cat "$T_WORK/good/seeds-found.txt")' '$T_WORK/tiered/seeds-found.txt' && [ \$(grep -c . '$T_WORK/tiered/seeds-found.txt') = 5 ]"
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/tiered" >"$T_WORK/tiered2.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/tiered" >"$T_WORK/tiered2.log" 2>&1
 rc=$?
 check "... which the next run matches: exit 0 (got $rc)" [ "$rc" = 0 ]
 
-"$T_TOP/fuzz/mutants" --seeds-only --patches "$T_WORK/empty" >"$T_WORK/empty.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/empty" >"$T_WORK/empty.log" 2>&1
 rc=$?
 check "an empty patch directory: exit 2 (got $rc) with one line" [ "$rc" = 2 ]
 check "... naming what was wrong" log_has "$T_WORK/empty.log" "no planted bug \(\*\.patch\) in"
-"$T_TOP/fuzz/mutants" --seeds-only --from-scratch >"$T_WORK/both.log" 2>&1
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --from-scratch >"$T_WORK/both.log" 2>&1
 rc=$?
 check "--seeds-only with --from-scratch: exit 2 (got $rc)" [ "$rc" = 2 ]
 
 # two bugs at a time, stopped half-way by TERM: exit 130, and nothing keeps running
-"$T_TOP/fuzz/mutants" --seeds-only --jobs 2 >"$T_WORK/term.log" 2>&1 &
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --jobs 2 >"$T_WORK/term.log" 2>&1 &
 pid=$!
 t_until 60 log_has "$T_WORK/term.log" '^mutants: [a-z0-9-]+: detected='
 kill -TERM "$pid"

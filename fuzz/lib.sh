@@ -96,7 +96,8 @@ fuzz_build() {
          env=(AFL_QUIET=1 "$deny") ;;
     cmplog) cc=afl-clang-fast; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=afl)
             env=(AFL_QUIET=1 AFL_LLVM_CMPLOG=1 "$deny") ;;
-    coverage) cc=clang; flags=(-DCMAKE_BUILD_TYPE=Debug
+    # no ccache: the coverage mapping keeps the directory of the compile that made the object
+    coverage) cc=clang; flags=(-DCMAKE_BUILD_TYPE=Debug -DMEMDEV_CCACHE=OFF
                                "-DCMAKE_C_FLAGS=-fprofile-instr-generate -fcoverage-mapping"
                                -DCMAKE_EXE_LINKER_FLAGS=-fprofile-instr-generate) ;;
     *) echo "$FUZZ_PROG: unknown engine $engine" >&2; return 1 ;;

@@ -251,17 +251,19 @@ fuzz_stop() {
 
 # fuzz_reap: ends every process this tool started (groups, then anything tagged), stopped or
 # not; waits until none is left (at most about 2 s).
+# Every command may fail (a process already gone, a job killed: wait returns 137) and none
+# may stop it: tools that run under `set -e` (fuzz/smoke, fuzz/mutants) reap here too.
 fuzz_reap() {
   local p pids i
-  for p in "${FUZZ_PGIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null; done
-  for p in "${FUZZ_JOBS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  for p in "${FUZZ_PGIDS[@]}" "${FUZZ_JOBS[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${FUZZ_PGIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+  for p in "${FUZZ_JOBS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${FUZZ_PGIDS[@]}" "${FUZZ_JOBS[@]}"; do wait "$p" 2>/dev/null || true; done
   FUZZ_PGIDS=() FUZZ_JOBS=()
   for ((i = 0; i < 10; i++)); do
-    pids=$(fuzz_tagged)
+    pids=$(fuzz_tagged) || true
     [ -n "$pids" ] || return 0
     # shellcheck disable=SC2086
-    kill -KILL $pids 2>/dev/null
+    kill -KILL $pids 2>/dev/null || true
     sleep 0.2
   done
   return 0

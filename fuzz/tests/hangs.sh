@@ -47,7 +47,8 @@ lf hang
 # or virtio-pmem plug in 76 seeds (the hang session above keeps them, so a hang there is
 # filed too; findings.sh checks that replay with a crash). The later sessions fuzz from the
 # 26 short seeds (one plugs an NVDIMM and a virtio-pmem device): slow 43 -> 20 s, oom 92 -> 14 s.
-ml=$(sed -n 's/^max_len *= *//p' fuzz/options/ops.options)
+. fuzz/lib.sh
+ml=$(fuzz_max_len ops)
 check "the seeds longer than max_len ($ml) leave the copy's corpus" \
   bash -c "[ -n '$ml' ] && find '$T/corpus/ops' -type f -size +${ml}c -delete"
 lf slow

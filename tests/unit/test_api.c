@@ -4,7 +4,8 @@
  * no result pointer, an allocator without hooks, a message buffer of 0 or 1 bytes, no device
  * description, NULL, empty and too-long ids for every call that takes one. Each call must
  * return its documented error, say why (in msg or memdev_last_error), change nothing (the
- * digest, the stats and the validator) and crash on nothing. And the admission errors of
+ * digest, the stats and the validator) and crash on nothing. A field the kind does not take
+ * is named with the kind (check 0). And the admission errors of
  * plug checks 2 and 3 name the right counts: needed, reserved and free memslots. And guest
  * requests that come and go leave the memory where it was.
  */
@@ -207,6 +208,71 @@ static void test_ids(void) {
 }
 
 /*
+ * Check 0, fields a kind does not take (spec section 5, check 0): the message names the kind
+ * and the first such field by its trace name, or the lowest bit no field has. The table is
+ * the spec's, written out here, not the library's.
+ */
+static void test_foreign_fields(void) {
+    static const char *const names[] = {"addr",      "slot",  "block",
+                                        "requested", "label", "dynamic-memslots",
+                                        "empty",     "node",  "memdev"};
+    static const struct {
+        memdev_kind kind;
+        const char *name;
+        uint32_t takes; /* besides node and memdev, which every kind takes */
+    } kinds[] = {
+        {MEMDEV_DIMM, "dimm", MEMDEV_F_ADDR | MEMDEV_F_SLOT},
+        {MEMDEV_NVDIMM, "nvdimm", MEMDEV_F_ADDR | MEMDEV_F_SLOT | MEMDEV_F_LABEL},
+        {MEMDEV_VIRTIO_PMEM, "virtio-pmem", MEMDEV_F_ADDR},
+        {MEMDEV_VIRTIO_MEM, "virtio-mem",
+         MEMDEV_F_ADDR | MEMDEV_F_BLOCK | MEMDEV_F_REQUESTED | MEMDEV_F_DYNAMIC},
+        {MEMDEV_HV_BALLOON, "hv-balloon", MEMDEV_F_ADDR | MEMDEV_F_EMPTY},
+    };
+    memdev_space *sp = space_with_vm0(0);
+    if (!sp)
+        return;
+    struct snapshot before = snap(sp);
+    char op[96], why[96];
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (uint32_t bit = 0; bit < 32; bit++) {
+            uint32_t f = 1u << bit;
+            if (f & (kinds[k].takes | MEMDEV_F_NODE | MEMDEV_F_MEMDEV))
+                continue;
+            /* the foreign field alone, then above every field the kind takes (the first
+               foreign one is named) */
+            for (int with_own = 0; with_own < 2; with_own++) {
+                memdev_device_desc d = {.id = "new0",
+                                        .kind = kinds[k].kind,
+                                        .size = GiB,
+                                        .align = 2 * MiB,
+                                        .fields = f};
+                if (with_own)
+                    d.fields |= kinds[k].takes & ~(uint32_t)(MEMDEV_F_EMPTY | MEMDEV_F_ADDR);
+                if (bit < sizeof names / sizeof names[0])
+                    snprintf(why, sizeof why, "a %s takes no '%s'", kinds[k].name, names[bit]);
+                else
+                    snprintf(why, sizeof why, "unknown field bit 0x%x", f);
+                snprintf(op, sizeof op, "plug(%s, field bit %u%s)", kinds[k].name, bit,
+                         with_own ? " and its own" : "");
+                expect_fail(sp, &before, op, memdev_plug(sp, &d, NULL), MEMDEV_EINVAL, why);
+            }
+        }
+    }
+    /* two foreign fields: the lower is named */
+    memdev_device_desc d = {.id = "new0",
+                            .kind = MEMDEV_DIMM,
+                            .size = GiB,
+                            .align = 2 * MiB,
+                            .fields = MEMDEV_F_LABEL | MEMDEV_F_BLOCK | (1u << 20)};
+    expect_fail(sp, &before, "plug(dimm, label and block)", memdev_plug(sp, &d, NULL),
+                MEMDEV_EINVAL, "a dimm takes no 'block'");
+    d.fields = (1u << 30) | (1u << 12);
+    expect_fail(sp, &before, "plug(dimm, bits 30 and 12)", memdev_plug(sp, &d, NULL), MEMDEV_EINVAL,
+                "unknown field bit 0x1000");
+    memdev_space_destroy(sp);
+}
+
+/*
  * Checks 2 and 3 of a plug: the message names what the device needs, what is reserved and
  * what is free. A dynamic virtio-mem reserves memslots it has not mapped; virtio-pmem devices
  * (one mapped memslot each) are plugged until the limit refuses one.
@@ -320,6 +386,7 @@ int main(void) {
     test_config_check();
     test_create();
     test_ids();
+    test_foreign_fields();
     test_admission_messages();
     test_steady_requests();
     test_id_at_page_end();

@@ -293,8 +293,8 @@ static bool paged_as_wide(wtree *t, struct wt_leaf *l, uint32_t e, struct patch 
  * 128 or more; its bit 0 picks the inner nodes' pool when the tree has any): the list's head
  * a node of the tree, a pointer into a node or outside every page (the validator must check
  * a link before it follows it), a free node not marked free, the list cut short, or a node
- * of the tree marked free; or a child pointer of the tree into a node (checked likewise). The
- * counts stay as they are.
+ * of the tree marked free; or a child pointer of the tree into a node (checked likewise), or
+ * the root itself (byte 2 % 8 = 7). The counts stay as they are.
  */
 static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t k,
                          struct patch *p) {
@@ -321,7 +321,7 @@ static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t 
     }
     if (!live)
         return false;
-    switch (c[2] % 7u) {
+    switch (c[2] % 8u) {
     case 0:
         save(p, &pool->free, sizeof pool->free,
              "free node list (its head a node of the tree) [I6]");
@@ -349,6 +349,10 @@ static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t 
         return true;
     case 5:
         set_u32(p, live_n, WT_FREE_MARK, "count of a node of the tree (marked free) [I6]");
+        return true;
+    case 7:
+        save(p, &t->root, sizeof t->root, "root of the tree (inside a node) [I6]");
+        t->root = (char *)t->root + 64;
         return true;
     default: {
         if (!in)

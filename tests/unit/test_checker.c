@@ -772,6 +772,8 @@ static const struct json_edit json_edits[] = {
     {"\"id\": \"d0\"", "\"id\": \"d\\u00g0\"", "bad \\u escape"},
     {"\"id\": \"d0\"", "\"id\": \"d\t0\"", "raw control byte 0x09"},
     {"\"memdev\": \"\"}}]", "\"memdev\": \"", "unterminated string"},
+    {"\"memdev\": \"\"}}]", "\"memdev\": \"\\", "unterminated string"},
+    {"\"memdev\": \"\"}}]", "\"memdev\": \"\\u00", "bad \\u escape"},
     {"}},\n", "}}\n", "expected ',' between elements"},
     {"\"type\": \"dimm\", ", "\"type\": \"dimm\" ", "expected ',' between type and data"},
     {"\"id\": \"n0\", ", "\"id\": \"n0\" ", "expected ',' between fields"},
@@ -819,8 +821,16 @@ static void test_info_text(void) {
         memcpy(edited + pre, e->to, nt);
         memcpy(edited + pre + nt, at + nf, len - pre - nf);
         size_t elen = len - nf + nt;
+        /* parsed from a heap block of exactly its length, so a read past the text's end is
+           one the asan preset sees (a text that ends inside an escape) */
+        char *exact = malloc(elen);
+        CHECK(exact != NULL);
+        if (!exact)
+            continue;
+        memcpy(exact, edited, elen);
         msg[0] = '\0';
-        int rc = lockstep_compare_info_text(m, edited, elen, msg, sizeof msg);
+        int rc = lockstep_compare_info_text(m, exact, elen, msg, sizeof msg);
+        free(exact);
         bool ok = e->says ? rc == -1 && strstr(msg, e->says) : rc == 0;
         if (!ok)
             fprintf(stderr, "info JSON edit '%s' -> '%s': rc %d, message '%s' (want %s)\n", e->from,

@@ -684,13 +684,15 @@ static void test_memslots_each_side(void) {
     trace_op_release(&op);
 }
 
-/* The failure dump: every device, every vhost backend and a virtio-mem's extents. */
+/* The failure dump: every device (an empty one too), every vhost backend and a virtio-mem's
+   extents. */
 static void test_dump(void) {
     struct trace_op op;
     trace_op_init(&op);
     lockstep *ls = set_up(&op);
     CHECK(ls && one_sided(ls, &op, "vhost-add 600/1", 2) == 0);
     CHECK(ls && one_sided(ls, &op, "resize v0 requested=1G", 2) == 0);
+    CHECK(ls && one_sided(ls, &op, "plug e9 hv-balloon empty", 2) == 0);
     for (int k = 0; ls && k < 20; k++) { /* 20 extents: blocks 0, 2, 4, ... of 2 MiB */
         char line[64];
         snprintf(line, sizeof line, "vmem v0 plug %dM 2M", 4 * k);
@@ -720,6 +722,7 @@ static void test_dump(void) {
         CHECK(strstr(dump, "    plugged [0x0, 0x200000)\n") != NULL);
         CHECK(strstr(dump, "    ... 20 extents in all\n") != NULL);
         CHECK(strstr(dump, "    map 1\n") != NULL); /* a one-memslot device's map line */
+        CHECK(lib && strstr(lib, "  'e9' hv-balloon empty\n")); /* the library's line */
     }
     free(dump);
     lockstep_destroy(ls);

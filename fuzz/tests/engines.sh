@@ -3,7 +3,8 @@
 # engines.sh - every engine process of fuzz/campaign is checked and none is left behind:
 #   - libFuzzer that dies at start (the crash of `-seed=abc`) fails the campaign, exit 2;
 #   - a process holding the AFL++ sync directory (what made the main instance die with
-#     "Directory ... is in use") fails it with a message naming the process, exit 2;
+#     "Directory ... is in use") fails it with a message naming the process, exit 2; so does
+#     one working there with thousands of files open (its /proc listing outgrows a pipe);
 #   - an AFL++ secondary killed while fuzzing fails it, exit 2, naming the instance;
 #   - Ctrl-C (SIGINT to the campaign) on AFL++ (main with its CMPLOG fork server and a
 #     secondary) and on libFuzzer's fork mode: the campaign stops, reports, exits 130, and
@@ -46,6 +47,29 @@ check "AFL++ sync directory in use fails the campaign with exit 2 (got $rc)" [ "
 check "... naming the process that holds it" log_has "$T_WORK/inuse.log" "in use by pid $holder \\(flock "
 check "... before fuzzing (no engine started)" bash -c "! grep -q 'fuzzing ops' '$T_WORK/inuse.log'"
 no_leftovers "sync directory in use"
+# ... and a process whose working directory is in it, with thousands of open files: its
+# /proc listing is far more than a pipe holds, so the scan's reader stops at the first match
+# while the listing is still being written (under pipefail that hid the process)
+hd="$W/campaign/afl/ops/sync/holder"
+mkdir -p "$hd"
+(cd "$hd" && exec setsid python3 -c 'import os, resource, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+n = 4000 if hard == resource.RLIM_INFINITY else min(hard, 4000)
+resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
+fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(n - 16)]
+open("ready", "w").close()
+time.sleep(60)') &
+holder=$!
+t_until 10 test -f "$hd/ready"
+nfd=$(find "/proc/$holder/fd" -mindepth 1 2>/dev/null | wc -l)
+run "$T_WORK/inuse-cwd.log" --engine afl --host "$h" --time 20 --jobs 2 ops
+kill -- "-$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+rm -rf "$hd"
+check "a process working in the target's directory fails it too, exit 2 (got $rc)" [ "$rc" = 2 ]
+check "... though its /proc listing is more than a pipe holds ($nfd files open, >= 1000)" \
+  [ "$nfd" -ge 1000 ]
+check "... naming it" log_has "$T_WORK/inuse-cwd.log" "in use by pid $holder \\([^)]*python3 "
+no_leftovers "working directory in use"
 
 # -- AFL++: a secondary dies while fuzzing ----------------------------------------------------
 fuzz/campaign --work "$W" --engine afl --host "$h" --time 60 --jobs 2 --progress 1 ops >"$T_WORK/killed.log" 2>&1 &

@@ -309,10 +309,173 @@ static void test_results_differ(void) {
           strstr(buf, "slot=2") && strstr(buf, "slot=5"));
 }
 
+/*
+ * ---- model_compare's lookups and list walks, against a library that lies -----------------
+ * memdev_lookup and memdev_foreach are wrapped at link time (tests/unit/CMakeLists.txt): they
+ * answer truly until a test tells them which one thing to get wrong. The library and the
+ * model agree in every other test, so a lookup comparison that joined two fields with &&, a
+ * probe that was never made or a list walk whose order went unchecked would pass them all.
+ */
+enum lie {
+    LIE_NONE,
+    LIE_ADDR,       /* every found lookup: the device start one higher, the offset kept */
+    LIE_OFFSET,     /* ... the offset one higher, the start kept */
+    LIE_MEMSLOT,    /* ... the memslot index flipped in its lowest bit */
+    LIE_MAPPED,     /* ... the mapped flag flipped */
+    LIE_ID,         /* ... another device's id */
+    LIE_AT,         /* the lookup of lie_gpa finds device lie_dev (an address no device holds) */
+    LIE_STOP_ORDER, /* a walk that stops early (model_compare's stop_visit) visits the first two
+                       devices in swapped order; a full walk is true */
+};
+static enum lie lie;
+static uint64_t lie_gpa;
+static const char *lie_dev;
+
+int __real_memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out);
+int __wrap_memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out);
+int __wrap_memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out) {
+    int rc = __real_memdev_lookup(sp, gpa, out);
+    if (lie == LIE_AT && gpa == lie_gpa && !out->found) {
+        memdev_device_info info;
+        memdev_device_get(sp, lie_dev, &info);
+        *out = (memdev_lookup_result){true, info.id, info.addr, gpa - info.addr, 0, true};
+    }
+    if (!out->found)
+        return rc;
+    if (lie == LIE_ADDR)
+        out->addr++;
+    else if (lie == LIE_OFFSET)
+        out->offset++;
+    else if (lie == LIE_MEMSLOT)
+        out->memslot ^= 1;
+    else if (lie == LIE_MAPPED)
+        out->mapped = !out->mapped;
+    else if (lie == LIE_ID)
+        out->id = strcmp(out->id, "d0") == 0 ? "d1" : "d0";
+    return rc;
+}
+
+/* the devices as the library lists them, for a walk replayed in another order */
+struct walk {
+    memdev_device_info info[8];
+    size_t n;
+};
+static int collect_walk(void *ctx, const memdev_device_info *info) {
+    struct walk *w = ctx;
+    if (w->n < 8)
+        w->info[w->n++] = *info;
+    return 0;
+}
+
+int __real_memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx);
+int __wrap_memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx);
+int __wrap_memdev_foreach(const memdev_space *sp, memdev_visit_fn fn, void *ctx) {
+    if (lie != LIE_STOP_ORDER || fn != stop_visit)
+        return __real_memdev_foreach(sp, fn, ctx);
+    struct walk w = {.n = 0};
+    __real_memdev_foreach(sp, collect_walk, &w);
+    if (w.n >= 2) {
+        memdev_device_info t = w.info[0];
+        w.info[0] = w.info[1], w.info[1] = t;
+    }
+    for (size_t i = 0; i < w.n; i++) {
+        int rc = fn(ctx, &w.info[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * The same three devices in both: d0 (1 GiB) at 5 GiB, 1 GiB into the window and with a gap
+ * before it, d1 (4 GiB virtio-mem: 4 memslots) right behind it, d2 (1 GiB) behind a 1 GiB gap.
+ * Nothing is at the window's base, so only model_compare's probe of the base looks there,
+ * and only its probe of the byte before d0 looks at that byte.
+ */
+static void lying_pair(memdev_space **sp, model_space **m) {
+    const memdev_config cfg = {.base = UINT64_C(4) << 30,
+                               .size = UINT64_C(32) << 30,
+                               .budget = UINT64_C(32) << 30,
+                               .dimm_slots = 4};
+    const memdev_device_desc d[3] = {{.id = "d0",
+                                      .kind = MEMDEV_DIMM,
+                                      .size = UINT64_C(1) << 30,
+                                      .align = UINT64_C(1) << 21,
+                                      .fields = MEMDEV_F_ADDR,
+                                      .addr = UINT64_C(5) << 30},
+                                     {.id = "d1",
+                                      .kind = MEMDEV_VIRTIO_MEM,
+                                      .size = UINT64_C(4) << 30,
+                                      .align = UINT64_C(1) << 21,
+                                      .fields = MEMDEV_F_ADDR | MEMDEV_F_BLOCK | MEMDEV_F_DYNAMIC,
+                                      .addr = UINT64_C(6) << 30,
+                                      .block = UINT64_C(2) << 20,
+                                      .dynamic = true},
+                                     {.id = "d2",
+                                      .kind = MEMDEV_DIMM,
+                                      .size = UINT64_C(1) << 30,
+                                      .align = UINT64_C(1) << 21,
+                                      .fields = MEMDEV_F_ADDR,
+                                      .addr = UINT64_C(11) << 30}};
+    memdev_plug_result r;
+    CHECK_RC(memdev_space_create(&cfg, NULL, sp), 0);
+    CHECK_RC(model_space_create(&cfg, m), 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK_RC(memdev_plug(*sp, &d[i], &r), 0);
+        CHECK_RC(model_plug(*m, &d[i], &r), 0);
+    }
+}
+
+static void test_model_compare_lies(void) {
+    memdev_space *sp;
+    model_space *m;
+    char msg[512];
+    lying_pair(&sp, &m);
+    lie = LIE_NONE;
+    CHECK_RC(model_compare(m, sp, msg, sizeof msg), 0);
+    static const struct {
+        enum lie lie;
+        const char *name;
+    } each[] = {{LIE_ADDR, "addr"},
+                {LIE_OFFSET, "offset"},
+                {LIE_MEMSLOT, "memslot"},
+                {LIE_MAPPED, "mapped"},
+                {LIE_ID, "id"}};
+    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
+        lie = each[i].lie;
+        msg[0] = '\0';
+        int rc = model_compare(m, sp, msg, sizeof msg);
+        if (rc == 0 || !strstr(msg, "lookup(0x"))
+            fprintf(stderr, "lookup with a wrong %s: model_compare %d '%s'\n", each[i].name, rc,
+                    msg);
+        CHECK(rc != 0 && strstr(msg, "lookup(0x"));
+    }
+    /* a lookup that finds a device where none is: the byte before d0, the window's base */
+    const uint64_t at[2] = {(UINT64_C(5) << 30) - 1, UINT64_C(4) << 30};
+    for (int i = 0; i < 2; i++) {
+        lie = LIE_AT, lie_gpa = at[i], lie_dev = "d0";
+        msg[0] = '\0';
+        int rc = model_compare(m, sp, msg, sizeof msg);
+        if (rc == 0 || !strstr(msg, "lookup("))
+            fprintf(stderr, "lookup(0x%" PRIx64 ") finding d0: model_compare %d '%s'\n", at[i], rc,
+                    msg);
+        CHECK(rc != 0 && strstr(msg, "lookup("));
+    }
+    /* a walk that stops early in another order than the full walk's */
+    lie = LIE_STOP_ORDER;
+    msg[0] = '\0';
+    CHECK(model_compare(m, sp, msg, sizeof msg) != 0 && strstr(msg, "not in list order"));
+    lie = LIE_NONE;
+    CHECK_RC(model_compare(m, sp, msg, sizeof msg), 0);
+    model_space_destroy(m);
+    memdev_space_destroy(sp);
+}
+
 int main(void) {
     test_info_same();
     test_cmp_info();
     test_stats_differ();
     test_results_differ();
+    test_model_compare_lies();
     return check_report("test_compare");
 }

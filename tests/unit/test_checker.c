@@ -769,6 +769,10 @@ static const struct json_edit json_edits[] = {
     {"\"type\": \"dimm\", ", "\"type\": \"dimm\", \"type\": \"dimm\", ",
      "unexpected member \"type\""},
     {"\"data\": {\"id\": \"e0\"", "\"info\": {\"id\": \"e0\"", "unexpected member \"info\""},
+    {"{\"type\": \"hv-balloon\", \"data\": {\"id\": \"e0\", \"max-size\": 0}},\n",
+     "{\"data\": {\"id\": \"e0\", \"max-size\": 0}, \"data\": {\"id\": \"e0\", \"max-size\": "
+     "0}},\n",
+     "unexpected member \"data\""},
     {"\"size\": 1073741824", "\"size\": 01073741824", "leading zero"},
     {"\"size\": 1073741824", "\"size\": 99999999999999999999", "does not fit 64 bits"},
     {"\"size\": 1073741824", "\"size\": -1", "expected a number, string, true or false"},

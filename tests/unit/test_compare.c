@@ -12,6 +12,9 @@
 
 #include "lockstep.c"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "check.h"
 
 /* ---- info_same: the named device before and after a failed operation or a query ---------- */
@@ -471,7 +474,174 @@ static void test_model_compare_lies(void) {
     memdev_space_destroy(sp);
 }
 
+/*
+ * ---- the checker's own checks of the library, against a library that lies -----------------
+ * More functions wrapped at link time: the names of codes and kinds, the info JSON and the
+ * counters. Each lie is one the checker has a check for, and only a library bug would tell it.
+ */
+enum lib_lie {
+    LL_NONE,
+    LL_ERROR_NAME_BELOW,  /* memdev_error_name(MEMDEV_ERROR_MIN - 1) is not "unknown-error" */
+    LL_ERROR_NAME_ABOVE,  /* ... nor memdev_error_name(1) */
+    LL_STRERROR_BELOW,    /* memdev_strerror(MEMDEV_ERROR_MIN - 1) is not "unknown error" */
+    LL_ERROR_FROM_BOGUS,  /* memdev_error_from_name("no-such-code") parses */
+    LL_KIND_NAME_COUNT,   /* memdev_kind_name(MEMDEV_KIND_COUNT) is a name */
+    LL_KIND_FROM_BOGUS,   /* memdev_kind_from_name("bogus") parses */
+    LL_JSON_NUL,          /* the info JSON has a NUL in its middle, its length says more */
+    LL_JSON_LONGER,       /* the info JSON measures one byte longer once written */
+    LL_STATS_AFTER_ERROR, /* after a failed call, the counters say one byte more is used */
+};
+static enum lib_lie lib_lie;
+
+const char *__real_memdev_error_name(int code);
+const char *__wrap_memdev_error_name(int code);
+const char *__wrap_memdev_error_name(int code) {
+    if ((lib_lie == LL_ERROR_NAME_BELOW && code == MEMDEV_ERROR_MIN - 1) ||
+        (lib_lie == LL_ERROR_NAME_ABOVE && code == 1))
+        return "no-error";
+    return __real_memdev_error_name(code);
+}
+const char *__real_memdev_strerror(int code);
+const char *__wrap_memdev_strerror(int code);
+const char *__wrap_memdev_strerror(int code) {
+    return lib_lie == LL_STRERROR_BELOW && code == MEMDEV_ERROR_MIN - 1
+               ? "no error"
+               : __real_memdev_strerror(code);
+}
+int __real_memdev_error_from_name(const char *name, int *code);
+int __wrap_memdev_error_from_name(const char *name, int *code);
+int __wrap_memdev_error_from_name(const char *name, int *code) {
+    if (lib_lie == LL_ERROR_FROM_BOGUS && strcmp(name, "no-such-code") == 0) {
+        *code = MEMDEV_EINVAL;
+        return 1;
+    }
+    return __real_memdev_error_from_name(name, code);
+}
+const char *__real_memdev_kind_name(memdev_kind kind);
+const char *__wrap_memdev_kind_name(memdev_kind kind);
+const char *__wrap_memdev_kind_name(memdev_kind kind) {
+    return lib_lie == LL_KIND_NAME_COUNT && kind == MEMDEV_KIND_COUNT
+               ? "dimm"
+               : __real_memdev_kind_name(kind);
+}
+int __real_memdev_kind_from_name(const char *name, memdev_kind *kind);
+int __wrap_memdev_kind_from_name(const char *name, memdev_kind *kind);
+int __wrap_memdev_kind_from_name(const char *name, memdev_kind *kind) {
+    if (lib_lie == LL_KIND_FROM_BOGUS && strcmp(name, "bogus") == 0) {
+        *kind = MEMDEV_DIMM;
+        return 1;
+    }
+    return __real_memdev_kind_from_name(name, kind);
+}
+int __real_memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len);
+int __wrap_memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len);
+int __wrap_memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len) {
+    int rc = __real_memdev_info_json(sp, buf, cap, len);
+    if (rc == 0 && lib_lie == LL_JSON_NUL && *len > 2)
+        buf[*len / 2] = '\0';
+    if (rc == 0 && lib_lie == LL_JSON_LONGER)
+        ++*len;
+    return rc;
+}
+int __real_memdev_stats_get(const memdev_space *sp, memdev_stats *out);
+int __wrap_memdev_stats_get(const memdev_space *sp, memdev_stats *out);
+int __wrap_memdev_stats_get(const memdev_space *sp, memdev_stats *out) {
+    int rc = __real_memdev_stats_get(sp, out);
+    if (lib_lie == LL_STATS_AFTER_ERROR && memdev_last_error(sp)[0] != '\0')
+        out->used_size++;
+    return rc;
+}
+
+/*
+ * The names: the checker checks them once per process, at the first checker made in check
+ * mode, so each lie runs in a child of its own (forked before this process made one).
+ */
+static void test_names_lies(void) {
+    static const struct {
+        enum lib_lie lie;
+        const char *want; /* the failure's message; NULL: no failure */
+    } each[] = {
+        {LL_NONE, NULL},
+        {LL_ERROR_NAME_BELOW, "an unknown error code or name is not answered as documented"},
+        {LL_ERROR_NAME_ABOVE, "an unknown error code or name is not answered as documented"},
+        {LL_STRERROR_BELOW, "an unknown error code or name is not answered as documented"},
+        {LL_ERROR_FROM_BOGUS, "an unknown error code or name is not answered as documented"},
+        {LL_KIND_NAME_COUNT, "an unknown kind or kind name is not answered as documented"},
+        {LL_KIND_FROM_BOGUS, "an unknown kind or kind name is not answered as documented"},
+    };
+    const memdev_config cfg = {
+        .base = UINT64_C(4) << 30, .size = UINT64_C(4) << 30, .budget = UINT64_C(4) << 30};
+    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid == 0) {
+            lib_lie = each[i].lie;
+            lockstep_options lo = {.check = true};
+            lockstep *ls = NULL;
+            int rc = lockstep_create(&cfg, NULL, &lo, &ls);
+            const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
+            bool ok = rc == 0 && (each[i].want ? f && strcmp(f->check, "names") == 0 &&
+                                                     strcmp(f->msg, each[i].want) == 0
+                                               : f == NULL);
+            if (!ok)
+                fprintf(stderr, "names, lie %d: create %d, failure %s: %s\n", (int)each[i].lie, rc,
+                        f ? f->check : "none", f ? f->msg : "");
+            lockstep_destroy(ls);
+            _exit(ok ? 0 : 1);
+        }
+        int status = -1;
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+}
+
+/* The info JSON's buffer contract (lockstep_check_info_json), and a failed call's counters. */
+static void test_checker_lies(void) {
+    memdev_space *sp;
+    model_space *m;
+    char msg[512];
+    lying_pair(&sp, &m);
+    lib_lie = LL_NONE;
+    CHECK_RC(lockstep_check_info_json(m, sp, msg, sizeof msg), 0);
+    lib_lie = LL_JSON_NUL;
+    msg[0] = '\0';
+    CHECK(lockstep_check_info_json(m, sp, msg, sizeof msg) == -1 &&
+          strstr(msg, "bytes before its NUL"));
+    lib_lie = LL_JSON_LONGER;
+    msg[0] = '\0';
+    CHECK(lockstep_check_info_json(m, sp, msg, sizeof msg) == -1 &&
+          strstr(msg, "with a big enough buffer"));
+    lib_lie = LL_NONE;
+    model_space_destroy(m);
+    memdev_space_destroy(sp);
+
+    /* a failed unplug whose counters change: the checker's "unchanged" check names it (a later
+       check, the model comparison of the counters, would see it too, as "compare") */
+    const memdev_config cfg = {
+        .base = UINT64_C(4) << 30, .size = UINT64_C(4) << 30, .budget = UINT64_C(4) << 30};
+    lockstep_options lo = {.check = true, .full_every = 1};
+    lockstep *ls = NULL;
+    CHECK_RC(lockstep_create(&cfg, NULL, &lo, &ls), 0);
+    if (!ls)
+        return;
+    struct trace_op op = op_of(TRACE_OP_UNPLUG);
+    op.id = "nosuch";
+    lockstep_result res;
+    lib_lie = LL_STATS_AFTER_ERROR;
+    int rc = lockstep_step(ls, &op, 0, &res);
+    lib_lie = LL_NONE;
+    const lockstep_failure *f = lockstep_failed(ls);
+    if (!f || strcmp(f->check, "unchanged") != 0)
+        fprintf(stderr, "a failed unplug that changed the counters: %d, %s: %s\n", rc,
+                f ? f->check : "no failure", f ? f->msg : "");
+    CHECK(rc != 0 && f && strcmp(f->check, "unchanged") == 0 &&
+          strstr(f->msg, "a failed operation changed the counters"));
+    lockstep_destroy(ls);
+}
+
 int main(void) {
+    test_names_lies(); /* first: before this process makes a checker in check mode */
+    test_checker_lies();
     test_info_same();
     test_cmp_info();
     test_stats_differ();

@@ -329,10 +329,24 @@ enum lie {
     LIE_AT,         /* the lookup of lie_gpa finds device lie_dev (an address no device holds) */
     LIE_STOP_ORDER, /* a walk that stops early (model_compare's stop_visit) visits the first two
                        devices in swapped order; a full walk is true */
+    /* the checker's own checks of the library (below) */
+    LIE_ERROR_NAME_BELOW,  /* memdev_error_name(MEMDEV_ERROR_MIN - 1) is not "unknown-error" */
+    LIE_ERROR_NAME_ABOVE,  /* ... nor memdev_error_name(1) */
+    LIE_STRERROR_BELOW,    /* memdev_strerror(MEMDEV_ERROR_MIN - 1) is not "unknown error" */
+    LIE_ERROR_FROM_BOGUS,  /* memdev_error_from_name("no-such-code") parses */
+    LIE_KIND_NAME_COUNT,   /* memdev_kind_name(MEMDEV_KIND_COUNT) is a name */
+    LIE_KIND_FROM_BOGUS,   /* memdev_kind_from_name("bogus") parses */
+    LIE_JSON_NUL,          /* the info JSON has a NUL in its middle, its length says more */
+    LIE_JSON_LONGER,       /* the info JSON measures one byte longer once written */
+    LIE_STATS_AFTER_ERROR, /* after a failed call, the counters say one byte more is used */
 };
 static enum lie lie;
 static uint64_t lie_gpa;
 static const char *lie_dev;
+
+/* a 4 GiB window with nothing in it, for the checkers these tests make */
+static const memdev_config tiny_cfg = {
+    .base = UINT64_C(4) << 30, .size = UINT64_C(4) << 30, .budget = UINT64_C(4) << 30};
 
 int __real_memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out);
 int __wrap_memdev_lookup(const memdev_space *sp, uint64_t gpa, memdev_lookup_result *out);
@@ -429,6 +443,16 @@ static void lying_pair(memdev_space **sp, model_space **m) {
     }
 }
 
+/* With lie set, model_compare must fail and say `says`; `what` names the lie in a report. */
+static void compare_sees(const model_space *m, const memdev_space *sp, const char *says,
+                         const char *what) {
+    char msg[512] = "";
+    int rc = model_compare(m, sp, msg, sizeof msg);
+    if (rc == 0 || !strstr(msg, says))
+        fprintf(stderr, "%s: model_compare %d '%s' (want '%s')\n", what, rc, msg, says);
+    CHECK(rc != 0 && strstr(msg, says));
+}
+
 static void test_model_compare_lies(void) {
     memdev_space *sp;
     model_space *m;
@@ -438,36 +462,25 @@ static void test_model_compare_lies(void) {
     CHECK_RC(model_compare(m, sp, msg, sizeof msg), 0);
     static const struct {
         enum lie lie;
-        const char *name;
-    } each[] = {{LIE_ADDR, "addr"},
-                {LIE_OFFSET, "offset"},
-                {LIE_MEMSLOT, "memslot"},
-                {LIE_MAPPED, "mapped"},
-                {LIE_ID, "id"}};
+        const char *what;
+    } each[] = {{LIE_ADDR, "lookup with a wrong addr"},
+                {LIE_OFFSET, "lookup with a wrong offset"},
+                {LIE_MEMSLOT, "lookup with a wrong memslot"},
+                {LIE_MAPPED, "lookup with a wrong mapped flag"},
+                {LIE_ID, "lookup with a wrong id"}};
     for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
         lie = each[i].lie;
-        msg[0] = '\0';
-        int rc = model_compare(m, sp, msg, sizeof msg);
-        if (rc == 0 || !strstr(msg, "lookup(0x"))
-            fprintf(stderr, "lookup with a wrong %s: model_compare %d '%s'\n", each[i].name, rc,
-                    msg);
-        CHECK(rc != 0 && strstr(msg, "lookup(0x"));
+        compare_sees(m, sp, "lookup(0x", each[i].what);
     }
     /* a lookup that finds a device where none is: the byte before d0, the window's base */
-    const uint64_t at[2] = {(UINT64_C(5) << 30) - 1, UINT64_C(4) << 30};
-    for (int i = 0; i < 2; i++) {
-        lie = LIE_AT, lie_gpa = at[i], lie_dev = "d0";
-        msg[0] = '\0';
-        int rc = model_compare(m, sp, msg, sizeof msg);
-        if (rc == 0 || !strstr(msg, "lookup("))
-            fprintf(stderr, "lookup(0x%" PRIx64 ") finding d0: model_compare %d '%s'\n", at[i], rc,
-                    msg);
-        CHECK(rc != 0 && strstr(msg, "lookup("));
-    }
+    lie = LIE_AT, lie_dev = "d0";
+    lie_gpa = (UINT64_C(5) << 30) - 1;
+    compare_sees(m, sp, "lookup(", "d0 found at the byte before it");
+    lie_gpa = UINT64_C(4) << 30;
+    compare_sees(m, sp, "lookup(", "d0 found at the window's base");
     /* a walk that stops early in another order than the full walk's */
     lie = LIE_STOP_ORDER;
-    msg[0] = '\0';
-    CHECK(model_compare(m, sp, msg, sizeof msg) != 0 && strstr(msg, "not in list order"));
+    compare_sees(m, sp, "not in list order", "an early-stopped walk in another order");
     lie = LIE_NONE;
     CHECK_RC(model_compare(m, sp, msg, sizeof msg), 0);
     model_space_destroy(m);
@@ -479,39 +492,25 @@ static void test_model_compare_lies(void) {
  * More functions wrapped at link time: the names of codes and kinds, the info JSON and the
  * counters. Each lie is one the checker has a check for, and only a library bug would tell it.
  */
-enum lib_lie {
-    LL_NONE,
-    LL_ERROR_NAME_BELOW,  /* memdev_error_name(MEMDEV_ERROR_MIN - 1) is not "unknown-error" */
-    LL_ERROR_NAME_ABOVE,  /* ... nor memdev_error_name(1) */
-    LL_STRERROR_BELOW,    /* memdev_strerror(MEMDEV_ERROR_MIN - 1) is not "unknown error" */
-    LL_ERROR_FROM_BOGUS,  /* memdev_error_from_name("no-such-code") parses */
-    LL_KIND_NAME_COUNT,   /* memdev_kind_name(MEMDEV_KIND_COUNT) is a name */
-    LL_KIND_FROM_BOGUS,   /* memdev_kind_from_name("bogus") parses */
-    LL_JSON_NUL,          /* the info JSON has a NUL in its middle, its length says more */
-    LL_JSON_LONGER,       /* the info JSON measures one byte longer once written */
-    LL_STATS_AFTER_ERROR, /* after a failed call, the counters say one byte more is used */
-};
-static enum lib_lie lib_lie;
 
 const char *__real_memdev_error_name(int code);
 const char *__wrap_memdev_error_name(int code);
 const char *__wrap_memdev_error_name(int code) {
-    if ((lib_lie == LL_ERROR_NAME_BELOW && code == MEMDEV_ERROR_MIN - 1) ||
-        (lib_lie == LL_ERROR_NAME_ABOVE && code == 1))
+    if ((lie == LIE_ERROR_NAME_BELOW && code == MEMDEV_ERROR_MIN - 1) ||
+        (lie == LIE_ERROR_NAME_ABOVE && code == 1))
         return "no-error";
     return __real_memdev_error_name(code);
 }
 const char *__real_memdev_strerror(int code);
 const char *__wrap_memdev_strerror(int code);
 const char *__wrap_memdev_strerror(int code) {
-    return lib_lie == LL_STRERROR_BELOW && code == MEMDEV_ERROR_MIN - 1
-               ? "no error"
-               : __real_memdev_strerror(code);
+    return lie == LIE_STRERROR_BELOW && code == MEMDEV_ERROR_MIN - 1 ? "no error"
+                                                                     : __real_memdev_strerror(code);
 }
 int __real_memdev_error_from_name(const char *name, int *code);
 int __wrap_memdev_error_from_name(const char *name, int *code);
 int __wrap_memdev_error_from_name(const char *name, int *code) {
-    if (lib_lie == LL_ERROR_FROM_BOGUS && strcmp(name, "no-such-code") == 0) {
+    if (lie == LIE_ERROR_FROM_BOGUS && strcmp(name, "no-such-code") == 0) {
         *code = MEMDEV_EINVAL;
         return 1;
     }
@@ -520,14 +519,13 @@ int __wrap_memdev_error_from_name(const char *name, int *code) {
 const char *__real_memdev_kind_name(memdev_kind kind);
 const char *__wrap_memdev_kind_name(memdev_kind kind);
 const char *__wrap_memdev_kind_name(memdev_kind kind) {
-    return lib_lie == LL_KIND_NAME_COUNT && kind == MEMDEV_KIND_COUNT
-               ? "dimm"
-               : __real_memdev_kind_name(kind);
+    return lie == LIE_KIND_NAME_COUNT && kind == MEMDEV_KIND_COUNT ? "dimm"
+                                                                   : __real_memdev_kind_name(kind);
 }
 int __real_memdev_kind_from_name(const char *name, memdev_kind *kind);
 int __wrap_memdev_kind_from_name(const char *name, memdev_kind *kind);
 int __wrap_memdev_kind_from_name(const char *name, memdev_kind *kind) {
-    if (lib_lie == LL_KIND_FROM_BOGUS && strcmp(name, "bogus") == 0) {
+    if (lie == LIE_KIND_FROM_BOGUS && strcmp(name, "bogus") == 0) {
         *kind = MEMDEV_DIMM;
         return 1;
     }
@@ -537,9 +535,9 @@ int __real_memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_
 int __wrap_memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len);
 int __wrap_memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_t *len) {
     int rc = __real_memdev_info_json(sp, buf, cap, len);
-    if (rc == 0 && lib_lie == LL_JSON_NUL && *len > 2)
+    if (rc == 0 && lie == LIE_JSON_NUL && *len > 2)
         buf[*len / 2] = '\0';
-    if (rc == 0 && lib_lie == LL_JSON_LONGER)
+    if (rc == 0 && lie == LIE_JSON_LONGER)
         ++*len;
     return rc;
 }
@@ -547,7 +545,7 @@ int __real_memdev_stats_get(const memdev_space *sp, memdev_stats *out);
 int __wrap_memdev_stats_get(const memdev_space *sp, memdev_stats *out);
 int __wrap_memdev_stats_get(const memdev_space *sp, memdev_stats *out) {
     int rc = __real_memdev_stats_get(sp, out);
-    if (lib_lie == LL_STATS_AFTER_ERROR && memdev_last_error(sp)[0] != '\0')
+    if (lie == LIE_STATS_AFTER_ERROR && memdev_last_error(sp)[0] != '\0')
         out->used_size++;
     return rc;
 }
@@ -558,27 +556,25 @@ int __wrap_memdev_stats_get(const memdev_space *sp, memdev_stats *out) {
  */
 static void test_names_lies(void) {
     static const struct {
-        enum lib_lie lie;
+        enum lie lie;
         const char *want; /* the failure's message; NULL: no failure */
     } each[] = {
-        {LL_NONE, NULL},
-        {LL_ERROR_NAME_BELOW, "an unknown error code or name is not answered as documented"},
-        {LL_ERROR_NAME_ABOVE, "an unknown error code or name is not answered as documented"},
-        {LL_STRERROR_BELOW, "an unknown error code or name is not answered as documented"},
-        {LL_ERROR_FROM_BOGUS, "an unknown error code or name is not answered as documented"},
-        {LL_KIND_NAME_COUNT, "an unknown kind or kind name is not answered as documented"},
-        {LL_KIND_FROM_BOGUS, "an unknown kind or kind name is not answered as documented"},
+        {LIE_NONE, NULL},
+        {LIE_ERROR_NAME_BELOW, "an unknown error code or name is not answered as documented"},
+        {LIE_ERROR_NAME_ABOVE, "an unknown error code or name is not answered as documented"},
+        {LIE_STRERROR_BELOW, "an unknown error code or name is not answered as documented"},
+        {LIE_ERROR_FROM_BOGUS, "an unknown error code or name is not answered as documented"},
+        {LIE_KIND_NAME_COUNT, "an unknown kind or kind name is not answered as documented"},
+        {LIE_KIND_FROM_BOGUS, "an unknown kind or kind name is not answered as documented"},
     };
-    const memdev_config cfg = {
-        .base = UINT64_C(4) << 30, .size = UINT64_C(4) << 30, .budget = UINT64_C(4) << 30};
     for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
         fflush(stderr);
         pid_t pid = fork();
         if (pid == 0) {
-            lib_lie = each[i].lie;
+            lie = each[i].lie;
             lockstep_options lo = {.check = true};
             lockstep *ls = NULL;
-            int rc = lockstep_create(&cfg, NULL, &lo, &ls);
+            int rc = lockstep_create(&tiny_cfg, NULL, &lo, &ls);
             const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
             bool ok = rc == 0 && (each[i].want ? f && strcmp(f->check, "names") == 0 &&
                                                      strcmp(f->msg, each[i].want) == 0
@@ -601,35 +597,33 @@ static void test_checker_lies(void) {
     model_space *m;
     char msg[512];
     lying_pair(&sp, &m);
-    lib_lie = LL_NONE;
+    lie = LIE_NONE;
     CHECK_RC(lockstep_check_info_json(m, sp, msg, sizeof msg), 0);
-    lib_lie = LL_JSON_NUL;
+    lie = LIE_JSON_NUL;
     msg[0] = '\0';
     CHECK(lockstep_check_info_json(m, sp, msg, sizeof msg) == -1 &&
           strstr(msg, "bytes before its NUL"));
-    lib_lie = LL_JSON_LONGER;
+    lie = LIE_JSON_LONGER;
     msg[0] = '\0';
     CHECK(lockstep_check_info_json(m, sp, msg, sizeof msg) == -1 &&
           strstr(msg, "with a big enough buffer"));
-    lib_lie = LL_NONE;
+    lie = LIE_NONE;
     model_space_destroy(m);
     memdev_space_destroy(sp);
 
     /* a failed unplug whose counters change: the checker's "unchanged" check names it (a later
        check, the model comparison of the counters, would see it too, as "compare") */
-    const memdev_config cfg = {
-        .base = UINT64_C(4) << 30, .size = UINT64_C(4) << 30, .budget = UINT64_C(4) << 30};
     lockstep_options lo = {.check = true, .full_every = 1};
     lockstep *ls = NULL;
-    CHECK_RC(lockstep_create(&cfg, NULL, &lo, &ls), 0);
+    CHECK_RC(lockstep_create(&tiny_cfg, NULL, &lo, &ls), 0);
     if (!ls)
         return;
     struct trace_op op = op_of(TRACE_OP_UNPLUG);
     op.id = "nosuch";
     lockstep_result res;
-    lib_lie = LL_STATS_AFTER_ERROR;
+    lie = LIE_STATS_AFTER_ERROR;
     int rc = lockstep_step(ls, &op, 0, &res);
-    lib_lie = LL_NONE;
+    lie = LIE_NONE;
     const lockstep_failure *f = lockstep_failed(ls);
     if (!f || strcmp(f->check, "unchanged") != 0)
         fprintf(stderr, "a failed unplug that changed the counters: %d, %s: %s\n", rc,

@@ -30,20 +30,28 @@ static struct trace_op space_op(void) {
     return op;
 }
 
-/* Every operation that prints its operand, each without operand text. */
-static void hand_built(bool check) {
-    struct check_text c = {{0}, 0};
+/* A runner named name writing to c (checked or not) past its `space` line, or NULL. */
+static struct trace_runner *runner_with_space(const char *name, struct check_text *c, bool check) {
     struct trace_options opt = {0};
     struct trace_runner *r = NULL;
     opt.out = check_text_out;
-    opt.out_ctx = &c;
+    opt.out_ctx = c;
     opt.check = check;
-    CHECK_RC(trace_runner_create("hand", &opt, &r), 0);
+    CHECK_RC(trace_runner_create(name, &opt, &r), 0);
     if (!r)
-        return;
+        return NULL;
     struct trace_op op = space_op();
     CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_OK);
+    return r;
+}
 
+/* Every operation that prints its operand, each without operand text. */
+static void hand_built(bool check) {
+    struct check_text c = {{0}, 0};
+    struct trace_runner *r = runner_with_space("hand", &c, check);
+    if (!r)
+        return;
+    struct trace_op op;
     trace_op_init(&op);
     op.type = TRACE_OP_PLUG;
     op.desc.id = "dimm0";
@@ -142,15 +150,10 @@ const char *__wrap_memdev_last_error(const memdev_space *sp) {
 
 static void blank_error_detail(void) {
     struct check_text c = {{0}, 0};
-    struct trace_options opt = {0};
-    struct trace_runner *r = NULL;
-    opt.out = check_text_out;
-    opt.out_ctx = &c;
-    CHECK_RC(trace_runner_create("blank", &opt, &r), 0);
+    struct trace_runner *r = runner_with_space("blank", &c, false);
     if (!r)
         return;
-    struct trace_op op = space_op();
-    CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_OK);
+    struct trace_op op;
     trace_op_init(&op);
     op.type = TRACE_OP_UNPLUG;
     op.id = "nosuch";

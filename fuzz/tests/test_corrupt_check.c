@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_corrupt_check.c - the corrupt target's verdicts (fuzz/corrupt.h), both ways. On a
+ * space with devices of every kind, every corruption kind that applies is checked against
+ * the real validator (no verdict: the library is right) and against a validator that lies,
+ * wrapped at link time (-Wl,--wrap=memdev_validate), one way at a time: it passes the
+ * corrupted space, finds it but says nothing, names an invariant the corruption does not
+ * break, or still fails once the field is restored. corrupt_check must give the verdict that
+ * says so for each, and leave the space as it was (same digest, valid). Only a validator bug
+ * sets these verdicts off, so no seed of the corrupt target reaches them on a correct
+ * library; a mutation sample of fuzz/corrupt.c found that the "said nothing" one could go.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "corrupt.h"
+
+/* OTHER last: whether the corruption names invariants is read from PASSES' verdict */
+enum lie { TRUTH, PASSES, SILENT, STILL_FAILS, OTHER, LIES };
+static const char *const lie_name[LIES] = {"truth", "passes", "silent", "still-fails",
+                                           "other-invariant"};
+static const char *const verdict[LIES] = {NULL, "memdev_validate passed a space with a corrupted ",
+                                          "memdev_validate found the corrupted ",
+                                          "after restoring the ",
+                                          "memdev_validate found the corrupted "};
+static const char *const verdict_end[LIES] = {NULL, " (ok)", " but said nothing",
+                                              ", memdev_validate still fails: [S1] made up",
+                                              " under another invariant: [X9] made up"};
+static enum lie lie;
+static unsigned calls;
+
+int __real_memdev_validate(const memdev_space *sp, char *msg, size_t cap);
+int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap);
+int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
+    int rc = __real_memdev_validate(sp, msg, cap);
+    calls++;
+    switch (lie) {
+    case PASSES:
+        return calls == 1 ? 0 : rc;
+    case SILENT:
+        if (calls == 1 && cap)
+            msg[0] = '\0';
+        return rc;
+    case OTHER:
+        if (calls == 1)
+            snprintf(msg, cap, "[X9] made up");
+        return rc;
+    case STILL_FAILS:
+        if (calls == 2) {
+            snprintf(msg, cap, "[S1] made up");
+            return MEMDEV_EINVARIANT;
+        }
+        return rc;
+    default:
+        return rc;
+    }
+}
+
+static memdev_space *make_space(void) {
+    memdev_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.base = 4ull << 30;
+    cfg.size = 1ull << 46;
+    cfg.budget = cfg.size;
+    cfg.dimm_slots = 8;
+    cfg.has_kvm = true;
+    cfg.kvm.max = 509;
+    memdev_space *sp = NULL;
+    if (memdev_space_create(&cfg, NULL, &sp) != MEMDEV_OK)
+        return NULL;
+    static const struct {
+        const char *id;
+        memdev_kind kind;
+        uint64_t size, align;
+    } devs[] = {{"dimm0", MEMDEV_DIMM, 1ull << 30, 0},
+                {"nv0", MEMDEV_NVDIMM, 1ull << 30, 0},
+                {"vmem-node1-7", MEMDEV_VIRTIO_MEM, 8ull << 30, 0},
+                {"pmem0", MEMDEV_VIRTIO_PMEM, 64ull << 20, 2ull << 20},
+                {"hv0", MEMDEV_HV_BALLOON, 2ull << 30, 0},
+                {"a-long-id-on-the-heap", MEMDEV_DIMM, 5ull << 12, 4096},
+                {"wide", MEMDEV_VIRTIO_PMEM, (16ull << 40) + 4096, 4096},
+                {"dimm-gone", MEMDEV_DIMM, 1ull << 30, 0}};
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
+        memdev_device_desc d;
+        memset(&d, 0, sizeof d);
+        d.id = devs[i].id;
+        d.kind = devs[i].kind;
+        d.size = devs[i].size;
+        memdev_plug_result r;
+        d.align = devs[i].align ? devs[i].align : MEMDEV_DEFAULT_ALIGN;
+        if (devs[i].kind == MEMDEV_VIRTIO_MEM)
+            d.fields = MEMDEV_F_REQUESTED, d.requested = 2ull << 30;
+        int rc = memdev_plug(sp, &d, &r);
+        if (rc != MEMDEV_OK) {
+            fprintf(stderr, "plug %s: %s\n", d.id, memdev_error_name(rc));
+            memdev_space_destroy(sp);
+            return NULL;
+        }
+    }
+    /* plugged blocks, a mapped balloon memslot, a free record */
+    if (memdev_vmem_request(sp, "vmem-node1-7", true, 0, 1ull << 30) != MEMDEV_OK ||
+        memdev_balloon_map(sp, "hv0", 0, true) != MEMDEV_OK ||
+        memdev_unplug(sp, "dimm-gone") != MEMDEV_OK) {
+        fprintf(stderr, "set-up: %s\n", memdev_last_error(sp));
+        memdev_space_destroy(sp);
+        return NULL;
+    }
+    return sp;
+}
+
+int main(void) {
+    memdev_space *sp = make_space();
+    CHECK(sp != NULL);
+    if (!sp)
+        return check_report("test_corrupt_check");
+    char msg[512], why[600];
+    CHECK_RC(memdev_validate(sp, msg, sizeof msg), MEMDEV_OK);
+    uint64_t digest = memdev_digest(sp);
+    unsigned applied = 0, tagged_kinds = 0;
+    for (unsigned k = 0; k < CORRUPT_KINDS; k++) {
+        for (unsigned v = 0; v < 8; v++) {
+            const uint8_t spec[CORRUPT_SPEC_SIZE] = {(uint8_t)k, (uint8_t)(v * 37u),
+                                                     (uint8_t)(v * 3u), (uint8_t)(v * 41u)};
+            bool tagged = false; /* the corruption names the invariants it breaks */
+            for (enum lie l = TRUTH; l < LIES; l++) {
+                lie = l;
+                calls = 0;
+                const char *got = corrupt_check(sp, spec, why, sizeof why);
+                lie = TRUTH;
+                if (calls == 0) { /* the kind does not apply to this state */
+                    CHECK(got == NULL);
+                    break;
+                }
+                applied += l == TRUTH;
+                if (l == PASSES && got)
+                    tagged = strstr(got, " [S") || strstr(got, " [I");
+                tagged_kinds += l == PASSES && tagged;
+                bool ok = l == TRUTH || (l == OTHER && !tagged)
+                              ? got == NULL
+                              : got && strncmp(got, verdict[l], strlen(verdict[l])) == 0 &&
+                                    strstr(got, verdict_end[l]) != NULL;
+                CHECK(ok);
+                if (!ok)
+                    fprintf(stderr, "  kind %u variant %u, validator %s: %s\n", k, v, lie_name[l],
+                            got ? got : "no verdict");
+                CHECK_U64(memdev_digest(sp), digest);
+                CHECK_RC(memdev_validate(sp, msg, sizeof msg), MEMDEV_OK);
+            }
+        }
+    }
+    printf("corruptions applied: %u, %u of them naming the invariants they break\n", applied,
+           tagged_kinds);
+    CHECK(applied >= 400);
+    CHECK(tagged_kinds >= 250);
+    memdev_space_destroy(sp);
+    return check_report("test_corrupt_check");
+}

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_corrupt_check.c - the corrupt target's verdicts (fuzz/corrupt.h), both ways. On a
- * space with devices of every kind, every corruption kind that applies is checked against
- * the real validator (no verdict: the library is right) and against a validator that lies,
- * wrapped at link time (-Wl,--wrap=memdev_validate), one way at a time: it passes the
- * corrupted space, finds it but says nothing, names an invariant the corruption does not
- * break, or still fails once the field is restored. corrupt_check must give the verdict that
- * says so for each, and leave the space as it was (same digest, valid). Only a validator bug
- * sets these verdicts off, so no seed of the corrupt target reaches them on a correct
- * library; a mutation sample of fuzz/corrupt.c found that the "said nothing" one could go.
+ * space with devices of every kind (an empty one too), every corruption kind that applies is
+ * checked against the real validator (no verdict: the library is right) and against a
+ * validator that lies, wrapped at link time (-Wl,--wrap=memdev_validate), one way at a time:
+ * it passes the corrupted space, finds it but says nothing, names an invariant the
+ * corruption does not break, or still fails once the field is restored. corrupt_check must
+ * give the verdict that says so for each, and leave the space as it was (same digest,
+ * valid). Only a validator bug sets these verdicts off, so no seed of the corrupt target
+ * reaches them on a correct library; a mutation sample of fuzz/corrupt.c found that the
+ * "said nothing" one could go.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,6 +82,7 @@ static memdev_space *make_space(void) {
                 {"hv0", MEMDEV_HV_BALLOON, 2ull << 30, 0},
                 {"a-long-id-on-the-heap", MEMDEV_DIMM, 5ull << 12, 4096},
                 {"wide", MEMDEV_VIRTIO_PMEM, (16ull << 40) + 4096, 4096},
+                {"hv-empty", MEMDEV_HV_BALLOON, 0, 0},
                 {"dimm-gone", MEMDEV_DIMM, 1ull << 30, 0}};
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
         memdev_device_desc d;
@@ -92,6 +94,8 @@ static memdev_space *make_space(void) {
         d.align = devs[i].align ? devs[i].align : MEMDEV_DEFAULT_ALIGN;
         if (devs[i].kind == MEMDEV_VIRTIO_MEM)
             d.fields = MEMDEV_F_REQUESTED, d.requested = 2ull << 30;
+        if (devs[i].size == 0)
+            d.fields = MEMDEV_F_EMPTY;
         int rc = memdev_plug(sp, &d, &r);
         if (rc != MEMDEV_OK) {
             fprintf(stderr, "plug %s: %s\n", d.id, memdev_error_name(rc));

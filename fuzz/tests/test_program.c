@@ -7,11 +7,19 @@
  * short: without the step bound, 256 bulk records give over 10,000 plugs, and the fuzzers'
  * executions per second fall with no test of the results noticing (a mutation sample of
  * fuzz/program.c found that nothing checked it).
+ *
+ * And the edges the decoder documents, which no result check can miss when they go: the same
+ * sample found that the decoder could stop making the wrapping hint 2^64 - alignment, hints
+ * at devices past the 32nd, and every lookup but the raw ones, with every test and every
+ * planted bug still passing (the checker's own probes find what those operands would). So
+ * random deep-mode inputs are decoded against a real space (each op executed by the
+ * library), and each edge must be made at least once.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "check.h"
+#include "lockstep.h"
 #include "program.h"
 
 #define MAX_INPUT (PROGRAM_DEEP_PREFIX + PROGRAM_HEADER_SIZE + 400 * PROGRAM_RECORD_SIZE + 8)
@@ -56,6 +64,85 @@ static struct counts decode(const uint8_t *buf, size_t size, program_mode mode,
     }
     c.records = dec.ops;
     return c;
+}
+
+/* The edges made by random deep-mode inputs (see the top). */
+struct edges {
+    unsigned wrap_hint;       /* a plug's hint 2^64 - 2^k */
+    unsigned far_hint;        /* a plug's hint inside a device past the 32nd, in address order */
+    unsigned look_first;      /* a lookup of a device's first byte */
+    unsigned look_last;       /* ... of its last byte */
+    unsigned look_after;      /* ... of the byte after it */
+    unsigned look_below;      /* ... of the byte below the window */
+    unsigned look_window_end; /* ... of the window's last byte */
+    unsigned look_top;        /* ... of 2^64 - 1 */
+};
+
+/* The placement alignment the decoder folds a plug's hint to (as decode_plug). */
+static uint64_t placement_align(const memdev_device_desc *p) {
+    uint64_t min = p->kind == MEMDEV_HV_BALLOON ? 32ull << 30 : 1;
+    if (p->kind == MEMDEV_VIRTIO_MEM)
+        min = (p->fields & MEMDEV_F_BLOCK) ? p->block : MEMDEV_DEFAULT_BLOCK;
+    uint64_t a = p->align > min ? p->align : min;
+    return a & (a - 1) ? 2ull << 20 : a;
+}
+
+static void note_edges(const program_decoder *d, const struct trace_op *op, struct edges *e) {
+    const memdev_config *c = &d->config;
+    /* a plug record's own hint (r0 low nibble 0..2; not a bulk's nor the prefill's, which
+       place devices one after the other), and its form (r5 & 7, pick_hint) */
+    const uint8_t *r =
+        d->pos >= PROGRAM_RECORD_SIZE ? d->data + d->pos - PROGRAM_RECORD_SIZE : NULL;
+    if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) <= 2 &&
+        (op->desc.fields & MEMDEV_F_ADDR)) {
+        uint64_t pa = placement_align(&op->desc);
+        /* form 7: raw values, and the wrapping one */
+        e->wrap_hint += (r[5] & 7) == 7 && op->desc.addr == 0 - pa;
+        uint32_t placed = 0;
+        for (uint32_t i = 0; (r[5] & 7) == 3 && i < d->n_live; i++) {
+            const program_dev *v = &d->live[i];
+            if (v->empty)
+                continue;
+            /* form 3: the middle of a device the selector names */
+            if (placed++ >= 32 && op->desc.addr == v->addr + (v->size / 2 - v->size / 2 % pa))
+                e->far_hint++;
+        }
+    }
+    if (op->type != TRACE_OP_LOOKUP)
+        return;
+    e->look_below += op->gpa == c->base - 1;
+    e->look_window_end += op->gpa == c->base + (c->size - 1);
+    e->look_top += op->gpa == UINT64_MAX;
+    for (uint32_t i = 0; i < d->n_live; i++) {
+        const program_dev *v = &d->live[i];
+        if (v->empty || v->size == 0)
+            continue;
+        e->look_first += op->gpa == v->addr;
+        e->look_last += op->gpa == v->addr + (v->size - 1);
+        e->look_after += op->gpa == v->addr + v->size;
+    }
+}
+
+static void edges_of_random_inputs(struct edges *e) {
+    static uint8_t in[PROGRAM_DEEP_PREFIX + PROGRAM_HEADER_SIZE + 128 * PROGRAM_RECORD_SIZE];
+    uint64_t seed = 0x5eed;
+    memset(e, 0, sizeof *e);
+    for (int input = 0; input < 120; input++) {
+        for (size_t i = 0; i < sizeof in; i++)
+            in[i] = (uint8_t)rng_next(&seed);
+        in[0] &= 0xfc; /* the shortest prefill (256 devices) */
+        program_decoder_init(&dec, in, sizeof in, PROGRAM_DEEP);
+        memdev_space *sp = NULL;
+        if (memdev_space_create(&dec.config, NULL, &sp) != MEMDEV_OK)
+            continue;
+        struct trace_op op;
+        lockstep_result res;
+        while (program_next(&dec, sp, &op)) {
+            note_edges(&dec, &op, e);
+            lockstep_exec_library(sp, &op, &res);
+        }
+        memdev_space_destroy(sp);
+    }
 }
 
 int main(void) {
@@ -119,5 +206,21 @@ int main(void) {
     c = decode(buf, n, PROGRAM_DEEP, TRACE_OP_STATS);
     CHECK_U64(c.ops, 1040);
     CHECK_U64(c.prefill, 1040);
+
+    struct edges e;
+    edges_of_random_inputs(&e);
+    printf("edges in 120 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "
+           "lookups of a first byte %u, last byte %u, byte after %u, below the window %u, "
+           "window end %u, 2^64 - 1 %u\n",
+           e.wrap_hint, e.far_hint, e.look_first, e.look_last, e.look_after, e.look_below,
+           e.look_window_end, e.look_top);
+    CHECK(e.wrap_hint > 0);
+    CHECK(e.far_hint > 0);
+    CHECK(e.look_first > 0);
+    CHECK(e.look_last > 0);
+    CHECK(e.look_after > 0);
+    CHECK(e.look_below > 0);
+    CHECK(e.look_window_end > 0);
+    CHECK(e.look_top > 0);
     return check_report("test_program");
 }

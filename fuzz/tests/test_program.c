@@ -10,10 +10,10 @@
  *
  * And the edges the decoder documents, which no result check can miss when they go: the same
  * sample found that the decoder could stop making the wrapping hint 2^64 - alignment, hints
- * at devices past the 32nd, and every lookup but the raw ones, with every test and every
- * planted bug still passing (the checker's own probes find what those operands would). So
- * random deep-mode inputs are decoded against a real space (each op executed by the
- * library), and each edge must be made at least once.
+ * at devices past the 32nd, sizes that are a part of the window, and every lookup but the
+ * raw ones, with every test and every planted bug still passing (the checker's own probes
+ * find what those operands would). So random deep-mode inputs are decoded against a real
+ * space (each op executed by the library), and each edge must be made at least once.
  */
 #include <stdint.h>
 #include <string.h>
@@ -69,7 +69,8 @@ static struct counts decode(const uint8_t *buf, size_t size, program_mode mode,
 /* The edges made by random deep-mode inputs (see the top). */
 struct edges {
     unsigned wrap_hint;       /* a plug's hint 2^64 - 2^k */
-    unsigned far_hint;        /* a plug's hint inside a device past the 32nd, in address order */
+    unsigned far_hint;        /* a plug's hint at the middle of a device past the 32nd */
+    unsigned window_part;     /* a plug's size: the window's size / 2^k, 1 <= k <= 7 */
     unsigned look_first;      /* a lookup of a device's first byte */
     unsigned look_last;       /* ... of its last byte */
     unsigned look_after;      /* ... of the byte after it */
@@ -96,6 +97,9 @@ static void note_edges(const program_decoder *d, const struct trace_op *op, stru
     if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) <= 2 &&
         (op->desc.fields & MEMDEV_F_ADDR)) {
         uint64_t pa = placement_align(&op->desc);
+        /* size form 5 (r3 >> 5, pick_size): fractions of the window */
+        for (unsigned k = 1; (r[3] >> 5) == 5 && k <= 7; k++)
+            e->window_part += op->desc.size == d->config.size >> k;
         /* form 7: raw values, and the wrapping one */
         e->wrap_hint += (r[5] & 7) == 7 && op->desc.addr == 0 - pa;
         uint32_t placed = 0;
@@ -210,12 +214,14 @@ int main(void) {
     struct edges e;
     edges_of_random_inputs(&e);
     printf("edges in 120 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "
+           "sizes of a window's part %u, "
            "lookups of a first byte %u, last byte %u, byte after %u, below the window %u, "
            "window end %u, 2^64 - 1 %u\n",
-           e.wrap_hint, e.far_hint, e.look_first, e.look_last, e.look_after, e.look_below,
-           e.look_window_end, e.look_top);
+           e.wrap_hint, e.far_hint, e.window_part, e.look_first, e.look_last, e.look_after,
+           e.look_below, e.look_window_end, e.look_top);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
+    CHECK(e.window_part > 0);
     CHECK(e.look_first > 0);
     CHECK(e.look_last > 0);
     CHECK(e.look_after > 0);

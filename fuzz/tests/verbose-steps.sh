@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# verbose-steps.sh REPLAY CORPUS_DIR - the step listing that fuzz/repro shows (the replay
+# driver with MEMDEV_FUZZ_VERBOSE=1: one line per operation, "-> result" and what a success
+# returned) tells the truth: a successful plug shows its address, slot and memslots, and a
+# failed operation shows no address at all (a mutation sample of fuzz/harness.c found that
+# a failed plug could be listed with the address of a placement that never happened).
+# Exit: 0 the listing is right, 1 it is not, 2 usage error or the replay failed.
+set -uo pipefail
+[ $# -eq 2 ] && [ -x "$1" ] && [ -d "$2" ] ||
+  { echo "usage: verbose-steps.sh REPLAY CORPUS_DIR" >&2; exit 2; }
+log=$(mktemp) || exit 2
+trap 'rm -f "$log"' EXIT
+MEMDEV_FUZZ_VERBOSE=1 "$1" "$2" >"$log" 2>&1 ||
+  { echo "verbose-steps: $1 $2 failed: $(tail -n 1 "$log")" >&2; exit 2; }
+ok=$(grep -cE '^ *[0-9]+: plug .* -> ok addr=0x[0-9a-f]+ slot=-?[0-9]+ memslots=[0-9]+' "$log")
+failed=$(grep -cE '^ *[0-9]+: plug .* -> [a-z-]+$' "$log")
+wrong=$(grep -E '^ *[0-9]+: .* -> [a-np-z][a-z-]* .*addr=' "$log" | head -n 1)
+passed=0 fails=0
+check() { # check DESCRIPTION COMMAND...
+  if "${@:2}"; then passed=$((passed + 1)); echo "ok    $1"
+  else fails=$((fails + 1)); echo "FAIL  $1"; fi
+}
+check "successful plugs are listed with address, slot and memslots ($ok)" test "$ok" -gt 0
+check "failed plugs are listed with their error alone ($failed)" test "$failed" -gt 0
+check "no failed operation is listed with an address (${wrong:-none})" test -z "$wrong"
+echo "verbose-steps: $passed passed, $fails failed"
+[ "$fails" -eq 0 ]

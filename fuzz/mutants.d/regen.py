@@ -281,6 +281,11 @@ MUTANTS = [
      'return WT_IB - 1 - (uint32_t)__builtin_popcount(gt);',
      'AVX2 tier only: a key below an inner node\'s first separator has no row (row 0 is not '
      'taken for it)'),
+    ('memory-bytes-memdev', 'core/src/query.c',
+     '(v->x->memdev ? strlen(v->x->memdev) + 1 : 0);',
+     '0;',
+     'memdev_memory_bytes leaves out the copy of a device\'s backend name (the accounting the '
+     'benchmarks\' bytes per device rest on)'),
 ]
 
 

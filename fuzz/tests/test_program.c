@@ -10,10 +10,11 @@
  *
  * And the edges the decoder documents, which no result check can miss when they go: the same
  * sample found that the decoder could stop making the wrapping hint 2^64 - alignment, hints
- * at devices past the 32nd, sizes that are a part of the window, and every lookup but the
- * raw ones, with every test and every planted bug still passing (the checker's own probes
- * find what those operands would). So random deep-mode inputs are decoded against a real
- * space (each op executed by the library), and each edge must be made at least once.
+ * at devices past the 32nd, sizes that are a part of the window, virtio-mem requests
+ * inside a run of blocks (an unplug that splits an extent), and every lookup but the raw ones, with
+ * every test and every planted bug still passing (the checker's own probes find what those operands
+ * would). So random deep-mode inputs are decoded against a real space (each op executed by the
+ * library), and each edge must be made at least once.
  */
 #include <stdint.h>
 #include <string.h>
@@ -71,6 +72,8 @@ struct edges {
     unsigned wrap_hint;       /* a plug's hint 2^64 - 2^k */
     unsigned far_hint;        /* a plug's hint at the middle of a device past the 32nd */
     unsigned window_part;     /* a plug's size: the window's size / 2^k, 1 <= k <= 7 */
+    unsigned vmem_inside;     /* a virtio-mem request strictly inside a run of blocks in the state
+                                 it changes (an unplug that splits an extent) */
     unsigned look_first;      /* a lookup of a device's first byte */
     unsigned look_last;       /* ... of its last byte */
     unsigned look_after;      /* ... of the byte after it */
@@ -88,7 +91,36 @@ static uint64_t placement_align(const memdev_device_desc *p) {
     return a & (a - 1) ? 2ull << 20 : a;
 }
 
-static void note_edges(const program_decoder *d, const struct trace_op *op, struct edges *e) {
+/* The state of [off, off + len) of virtio-mem `id` (0, 1, 2 mixed, -1 not a range of it). */
+static int vmem_state(const memdev_space *sp, const char *id, uint64_t off, uint64_t len) {
+    int st = -1;
+    return memdev_vmem_state(sp, id, off, len, &st) == MEMDEV_OK ? st : -1;
+}
+
+/* Record form "r4 bit 7, r3 bits 4-5 = 3, no length or offset change" (decode_vmem): a run
+   of blocks in the state the request changes, all but its end blocks: the range is in that
+   state, so are the blocks on either side of it, and the blocks beyond those are not (or are
+   past the device). */
+static bool vmem_inside(const program_decoder *d, const memdev_space *sp, const uint8_t *r,
+                        const struct trace_op *op) {
+    if (!(r[4] & 0x80) || ((r[3] >> 4) & 3) != 3 || ((r[4] >> 4) & 7) != 0 || (r[5] & 7) != 0)
+        return false;
+    uint64_t b = 0, size = 0;
+    for (uint32_t i = 0; i < d->n_live; i++)
+        if (d->live[i].id == op->id)
+            b = d->live[i].block, size = d->live[i].size;
+    int want = op->vmem_plug ? 0 : 1;
+    uint64_t off = op->offset, end = op->offset + op->length;
+    return b && op->length && off >= b && end <= size - b &&
+           vmem_state(sp, op->id, off, op->length) == want &&
+           vmem_state(sp, op->id, off - b, b) == want &&
+           (off == b || vmem_state(sp, op->id, off - 2 * b, b) != want) &&
+           vmem_state(sp, op->id, end, b) == want &&
+           (end + b == size || vmem_state(sp, op->id, end + b, b) != want);
+}
+
+static void note_edges(const program_decoder *d, const memdev_space *sp, const struct trace_op *op,
+                       struct edges *e) {
     const memdev_config *c = &d->config;
     /* a plug record's own hint (r0 low nibble 0..2; not a bulk's nor the prefill's, which
        place devices one after the other), and its form (r5 & 7, pick_hint) */
@@ -100,8 +132,10 @@ static void note_edges(const program_decoder *d, const struct trace_op *op, stru
         /* size form 5 (r3 >> 5, pick_size): fractions of the window */
         for (unsigned k = 1; (r[3] >> 5) == 5 && k <= 7; k++)
             e->window_part += op->desc.size == d->config.size >> k;
-        /* form 7: raw values, and the wrapping one */
-        e->wrap_hint += (r[5] & 7) == 7 && op->desc.addr == 0 - pa;
+        /* form 7: raw values, and the wrapping one (r2 bit 4: a malformed plug; a raw value
+           aligned to 2^63 is 2^64 - 2^63 too) */
+        e->wrap_hint +=
+            (r[5] & 7) == 7 && !(r[2] & 0x10) && pa < (1ull << 62) && op->desc.addr == 0 - pa;
         uint32_t placed = 0;
         for (uint32_t i = 0; (r[5] & 7) == 3 && i < d->n_live; i++) {
             const program_dev *v = &d->live[i];
@@ -112,6 +146,8 @@ static void note_edges(const program_decoder *d, const struct trace_op *op, stru
                 e->far_hint++;
         }
     }
+    if (op->type == TRACE_OP_VMEM && r && vmem_inside(d, sp, r, op))
+        e->vmem_inside++;
     if (op->type != TRACE_OP_LOOKUP)
         return;
     e->look_below += op->gpa == c->base - 1;
@@ -131,10 +167,20 @@ static void edges_of_random_inputs(struct edges *e) {
     static uint8_t in[PROGRAM_DEEP_PREFIX + PROGRAM_HEADER_SIZE + 128 * PROGRAM_RECORD_SIZE];
     uint64_t seed = 0x5eed;
     memset(e, 0, sizeof *e);
-    for (int input = 0; input < 120; input++) {
+    for (int input = 0; input < 240; input++) {
         for (size_t i = 0; i < sizeof in; i++)
             in[i] = (uint8_t)rng_next(&seed);
         in[0] &= 0xfc; /* the shortest prefill (256 devices) */
+        /* half the virtio-mem requests (r0 6..8) in the form "inside a run" (vmem_inside) */
+        for (size_t at = PROGRAM_DEEP_PREFIX + PROGRAM_HEADER_SIZE; at < sizeof in;
+             at += PROGRAM_RECORD_SIZE) {
+            uint8_t *r = in + at;
+            if ((r[0] & 15) >= 6 && (r[0] & 15) <= 8 && (r[7] & 1)) {
+                r[3] |= 0x30;
+                r[4] = (uint8_t)((r[4] & 0x0f) | 0x80);
+                r[5] &= 0xf8;
+            }
+        }
         program_decoder_init(&dec, in, sizeof in, PROGRAM_DEEP);
         memdev_space *sp = NULL;
         if (memdev_space_create(&dec.config, NULL, &sp) != MEMDEV_OK)
@@ -142,7 +188,7 @@ static void edges_of_random_inputs(struct edges *e) {
         struct trace_op op;
         lockstep_result res;
         while (program_next(&dec, sp, &op)) {
-            note_edges(&dec, &op, e);
+            note_edges(&dec, sp, &op, e);
             lockstep_exec_library(sp, &op, &res);
         }
         memdev_space_destroy(sp);
@@ -213,15 +259,16 @@ int main(void) {
 
     struct edges e;
     edges_of_random_inputs(&e);
-    printf("edges in 120 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "
-           "sizes of a window's part %u, "
+    printf("edges in 240 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "
+           "sizes of a window's part %u, virtio-mem requests inside a run %u, "
            "lookups of a first byte %u, last byte %u, byte after %u, below the window %u, "
            "window end %u, 2^64 - 1 %u\n",
-           e.wrap_hint, e.far_hint, e.window_part, e.look_first, e.look_last, e.look_after,
-           e.look_below, e.look_window_end, e.look_top);
+           e.wrap_hint, e.far_hint, e.window_part, e.vmem_inside, e.look_first, e.look_last,
+           e.look_after, e.look_below, e.look_window_end, e.look_top);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
+    CHECK(e.vmem_inside >= 20); /* other forms make one now and then */
     CHECK(e.look_first > 0);
     CHECK(e.look_last > 0);
     CHECK(e.look_after > 0);

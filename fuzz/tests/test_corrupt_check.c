@@ -37,6 +37,8 @@ static unsigned calls;
    record on no record page: the one corruption whose index the validator must bound before
    it reads the record. (Only then: other corruptions break the tree's own links.) */
 static bool probe, beyond_pages;
+/* What the real validator said of the corrupted space (the first call). */
+static char first_msg[512];
 
 static bool entry_beyond_pages(const memdev_space *sp) {
     wt_iter it;
@@ -53,8 +55,11 @@ int __real_memdev_validate(const memdev_space *sp, char *msg, size_t cap);
 int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap);
 int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
     int rc = __real_memdev_validate(sp, msg, cap);
-    if (++calls == 1 && probe)
-        beyond_pages = entry_beyond_pages(sp);
+    if (++calls == 1) {
+        snprintf(first_msg, sizeof first_msg, "%s", cap ? msg : "");
+        if (probe)
+            beyond_pages = entry_beyond_pages(sp);
+    }
     switch (lie) {
     case PASSES:
         return calls == 1 ? 0 : rc;
@@ -78,19 +83,27 @@ int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
 }
 
 #define VARIANTS 128u
-/* The distinct corruptions made (their descriptions, from the PASSES verdicts). */
-static char whats[256][160];
+#define MAX_WHATS 512u
+/* The distinct corruptions made: each description (from the PASSES verdict) with the device
+   the validator named (the first quoted id of its message), so a corruption that stops
+   applying to one kind of device is missed too. */
+static char whats[MAX_WHATS][200];
 static unsigned n_whats;
 static void note_what(const char *got) {
-    char w[160];
+    char w[200], id[64] = "";
+    const char *q = strchr(first_msg, '\''), *e = q ? strchr(q + 1, '\'') : NULL;
+    if (e && e - q < (long)sizeof id)
+        snprintf(id, sizeof id, "%.*s", (int)(e - q + 1), q);
     snprintf(w, sizeof w, "%s", got + strlen(verdict[PASSES]));
     char *end = strstr(w, " (ok)");
     if (end)
         *end = '\0';
+    size_t n = strlen(w);
+    snprintf(w + n, sizeof w - n, "%s%s", id[0] ? " / " : "", id);
     for (unsigned i = 0; i < n_whats; i++)
         if (strcmp(whats[i], w) == 0)
             return;
-    if (n_whats < 256)
+    if (n_whats < MAX_WHATS)
         snprintf(whats[n_whats++], sizeof whats[0], "%s", w);
 }
 
@@ -209,7 +222,7 @@ int main(void) {
     /* Every corruption a state admits is made: a variant that stops applying (a kind weakened
        into another of its variants) loses its description. A new kind or variant that applies
        here adds one: update the counts (the list is printed when one differs). */
-    static const unsigned distinct[2] = {92, 93};
+    static const unsigned distinct[2] = {157, 158};
     for (int state = 0; state < 2; state++) {
         memdev_space *sp = make_space(state);
         CHECK(sp != NULL);

@@ -10,11 +10,11 @@
  *
  * And the edges the decoder documents, which no result check can miss when they go: the same
  * sample found that the decoder could stop making the wrapping hint 2^64 - alignment, hints
- * at devices past the 32nd, sizes that are a part of the window, virtio-mem requests
- * inside a run of blocks (an unplug that splits an extent), and every lookup but the raw ones, with
- * every test and every planted bug still passing (the checker's own probes find what those operands
- * would). So random deep-mode inputs are decoded against a real space (each op executed by the
- * library), and each edge must be made at least once.
+ * at devices past the 32nd, sizes that are a part of the window, virtio-mem requests inside a
+ * run of blocks (an unplug that splits an extent), and every lookup but the raw ones, with
+ * every test and every planted bug still passing (the checker's own probes find what those
+ * operands would). So random deep-mode inputs are decoded against a real space (each op
+ * executed by the library), and each edge must be made.
  */
 #include <stdint.h>
 #include <string.h>

@@ -18,7 +18,7 @@
 
 #include "check.h"
 #include "corrupt.h"
-#include "space.h" /* white-box: what a corruption did to the tree (see beyond_pages) */
+#include "space.h" /* white-box: what a corruption did to the tree (probe_tree) */
 
 /* OTHER last: whether the corruption names invariants is read from PASSES' verdict */
 enum lie { TRUTH, PASSES, SILENT, STILL_FAILS, OTHER, LIES };
@@ -33,21 +33,33 @@ static const char *const verdict_end[LIES] = {NULL, " (ok)", " but said nothing"
                                               " under another invariant: [X9] made up"};
 static enum lie lie;
 static unsigned calls;
-/* With probe set, whether the corrupted space (the first call) had a tree entry naming a
-   record on no record page: the one corruption whose index the validator must bound before
-   it reads the record. (Only then: other corruptions break the tree's own links.) */
-static bool probe, beyond_pages;
+/*
+ * White-box probes of what a corruption did, for the two whose description a mutant could
+ * make untrue while the validator still fails for the invariant named: with probe set to
+ * one of them, the first call (the corrupted space) says whether the tree has an entry
+ * naming a record on no record page (the one corruption whose index the validator must
+ * bound before it reads the record), or an entry that starts exactly at the last byte of the
+ * entry before it. Only then: other corruptions break the tree's own links.
+ */
+enum probe { NO_PROBE, BEYOND_PAGES, OVERLAPS_BEFORE };
+static enum probe probe;
+static bool probed;
 /* What the real validator said of the corrupted space (the first call). */
 static char first_msg[512];
 
-static bool entry_beyond_pages(const memdev_space *sp) {
+static bool probe_tree(const memdev_space *sp, enum probe what) {
     wt_iter it;
-    uint64_t first, last;
+    uint64_t first, last, prev_last = 0;
     uint32_t di;
+    bool any = false;
     wtree_iter_begin(&sp->tree, &it);
-    while (wtree_iter_next(&sp->tree, &it, &first, &last, &di))
-        if (DEV_INDEX(di) >= (uint64_t)sp->dpages * DEV_PAGE)
+    while (wtree_iter_next(&sp->tree, &it, &first, &last, &di)) {
+        if (what == BEYOND_PAGES && DEV_INDEX(di) >= (uint64_t)sp->dpages * DEV_PAGE)
             return true;
+        if (what == OVERLAPS_BEFORE && any && first == prev_last)
+            return true;
+        prev_last = last, any = true;
+    }
     return false;
 }
 
@@ -57,8 +69,8 @@ int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
     int rc = __real_memdev_validate(sp, msg, cap);
     if (++calls == 1) {
         snprintf(first_msg, sizeof first_msg, "%s", cap ? msg : "");
-        if (probe)
-            beyond_pages = entry_beyond_pages(sp);
+        if (probe != NO_PROBE)
+            probed = probe_tree(sp, probe);
     }
     switch (lie) {
     case PASSES:
@@ -193,12 +205,16 @@ static unsigned check_state(memdev_space *sp, unsigned *tagged_kinds) {
                     tagged = strstr(got, " [S") || strstr(got, " [I");
                     note_what(got);
                     /* it is what it says */
-                    if (strstr(got, "(on a record page that does not exist)")) {
-                        probe = true, beyond_pages = false, calls = 0;
-                        lie = TRUTH;
+                    probe = strstr(got, "(on a record page that does not exist)") ? BEYOND_PAGES
+                            : strstr(got, "(overlaps the one before)")            ? OVERLAPS_BEFORE
+                                                                                  : NO_PROBE;
+                    if (probe != NO_PROBE) {
+                        probed = false, calls = 0;
                         corrupt_check(sp, spec, why, sizeof why);
-                        probe = false;
-                        CHECK(beyond_pages);
+                        probe = NO_PROBE;
+                        CHECK(probed);
+                        if (!probed)
+                            fprintf(stderr, "  kind %u variant %u did not make %s\n", k, v, got);
                     }
                 }
                 *tagged_kinds += l == PASSES && tagged;

@@ -11,7 +11,8 @@
  * And the edges the decoder documents, which no result check can miss when they go: the same
  * sample found that the decoder could stop making the wrapping hint 2^64 - alignment, hints
  * at devices past the 32nd, sizes that are a part of the window, virtio-mem requests inside a
- * run of blocks (an unplug that splits an extent), and every lookup but the raw ones, with
+ * run of blocks (an unplug that splits an extent), the search for such a run after a block
+ * in the other state (on a program written by hand), and every lookup but the raw ones, with
  * every test and every planted bug still passing (the checker's own probes find what those
  * operands would). So random deep-mode inputs are decoded against a real space (each op
  * executed by the library), and each edge must be made.
@@ -195,6 +196,38 @@ static void edges_of_random_inputs(struct edges *e) {
     }
 }
 
+/*
+ * A virtio-mem request whose first block is in the other state: the decoder searches for the
+ * run after it (vmem_run). Random inputs rarely have plugged blocks when a request is decoded,
+ * so this program is written by hand (ops mode): a 128 MiB virtio-mem of 2 MiB blocks whose
+ * requested size is its size, blocks 0..3 plugged, then a plug request "the run at block 0"
+ * (r4 bit 7): block 0 is plugged, so the run is the unplugged blocks 4..63.
+ */
+static void run_found_after_first_block(void) {
+    static const uint8_t in[PROGRAM_HEADER_SIZE + 3 * PROGRAM_RECORD_SIZE] = {
+        0x22, 0, 0,    0,    0,    0, 0,    0,
+        0,    0, 0,    0,    0,    0, 0,    0,  /* 1 GiB at 4 GiB, budget all */
+        0x00, 0, 0x83, 0x20, 0,    0, 0x18, 0,  /* plug virtio-mem 128 MiB, requested */
+        0x06, 0, 0,    0x03, 0,    0, 0,    0,  /* vmem plug blocks 0..3 */
+        0x06, 0, 0,    0x00, 0x80, 0, 0,    0}; /* vmem plug: the run at block 0 */
+    struct trace_op op;
+    lockstep_result res;
+    memdev_space *sp = NULL;
+    program_decoder_init(&dec, in, sizeof in, PROGRAM_OPS);
+    CHECK_RC(memdev_space_create(&dec.config, NULL, &sp), MEMDEV_OK);
+    for (int i = 0; sp && i < 3; i++) {
+        CHECK(program_next(&dec, sp, &op));
+        if (i == 2) {
+            CHECK(op.type == TRACE_OP_VMEM && op.vmem_plug);
+            CHECK_U64(op.offset, 4 * (2ull << 20));
+            CHECK_U64(op.length, 60 * (2ull << 20));
+        }
+        lockstep_exec_library(sp, &op, &res);
+        CHECK_RC(res.rc, MEMDEV_OK);
+    }
+    memdev_space_destroy(sp);
+}
+
 int main(void) {
     static uint8_t buf[MAX_INPUT];
     /* r0 low nibble: 15 a query, 3 a bulk; a bulk's high nibble bit 0: unplugs; r1: count */
@@ -257,6 +290,7 @@ int main(void) {
     CHECK_U64(c.ops, 1040);
     CHECK_U64(c.prefill, 1040);
 
+    run_found_after_first_block();
     struct edges e;
     edges_of_random_inputs(&e);
     printf("edges in 240 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "

@@ -152,13 +152,12 @@ static memdev_space *make_space(int state) {
         d.id = devs[i].id;
         d.kind = devs[i].kind;
         d.size = devs[i].size;
-        memdev_plug_result r;
         d.align = devs[i].align ? devs[i].align : MEMDEV_DEFAULT_ALIGN;
         if (devs[i].kind == MEMDEV_VIRTIO_MEM)
             d.fields = MEMDEV_F_REQUESTED, d.requested = 2ull << 30;
         if (devs[i].size == 0)
             d.fields = MEMDEV_F_EMPTY;
-        int rc = memdev_plug(sp, &d, &r);
+        int rc = memdev_plug(sp, &d, NULL);
         if (rc != MEMDEV_OK) {
             fprintf(stderr, "plug %s: %s\n", d.id, memdev_error_name(rc));
             memdev_space_destroy(sp);
@@ -178,8 +177,8 @@ static memdev_space *make_space(int state) {
 }
 
 /* Every corruption kind and 128 variants of each on the state, with each lie; returns how many
-   applied. */
-static unsigned check_state(memdev_space *sp, unsigned *tagged_kinds) {
+   applied, and in *tagged how many of them name the invariants they break. */
+static unsigned check_state(memdev_space *sp, unsigned *tagged) {
     char msg[512], why[600];
     CHECK_RC(memdev_validate(sp, msg, sizeof msg), MEMDEV_OK);
     uint64_t digest = memdev_digest(sp);
@@ -190,7 +189,7 @@ static unsigned check_state(memdev_space *sp, unsigned *tagged_kinds) {
             const uint8_t spec[CORRUPT_SPEC_SIZE] = {
                 (uint8_t)k, (uint8_t)(v * 37u), (uint8_t)(v % 16u),
                 (uint8_t)(v < 64 ? v / 16u * 41u + v % 7u : v / 16u * 64u + v % 16u)};
-            bool tagged = false; /* the corruption names the invariants it breaks */
+            bool names = false; /* the corruption names the invariants it breaks */
             for (enum lie l = TRUTH; l < LIES; l++) {
                 lie = l;
                 calls = 0;
@@ -202,7 +201,7 @@ static unsigned check_state(memdev_space *sp, unsigned *tagged_kinds) {
                 }
                 applied += l == TRUTH;
                 if (l == PASSES && got) {
-                    tagged = strstr(got, " [S") || strstr(got, " [I");
+                    names = strstr(got, " [S") || strstr(got, " [I");
                     note_what(got);
                     /* it is what it says */
                     probe = strstr(got, "(on a record page that does not exist)") ? BEYOND_PAGES
@@ -217,8 +216,8 @@ static unsigned check_state(memdev_space *sp, unsigned *tagged_kinds) {
                             fprintf(stderr, "  kind %u variant %u did not make %s\n", k, v, got);
                     }
                 }
-                *tagged_kinds += l == PASSES && tagged;
-                bool ok = l == TRUTH || (l == OTHER && !tagged)
+                *tagged += l == PASSES && names;
+                bool ok = l == TRUTH || (l == OTHER && !names)
                               ? got == NULL
                               : got && strncmp(got, verdict[l], strlen(verdict[l])) == 0 &&
                                     strstr(got, verdict_end[l]) != NULL;

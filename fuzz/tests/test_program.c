@@ -70,7 +70,7 @@ static struct counts decode(const uint8_t *buf, size_t size, program_mode mode,
 
 /* The edges made by random deep-mode inputs (see the top). */
 struct edges {
-    unsigned wrap_hint;       /* a plug's hint 2^64 - 2^k */
+    unsigned wrap_hint;       /* a plug's hint 2^64 - its placement alignment */
     unsigned far_hint;        /* a plug's hint at the middle of a device past the 32nd */
     unsigned window_part;     /* a plug's size: the window's size / 2^k, 1 <= k <= 7 */
     unsigned vmem_inside;     /* a virtio-mem request strictly inside a run of blocks in the state
@@ -132,7 +132,7 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
         uint64_t pa = placement_align(&op->desc);
         /* size form 5 (r3 >> 5, pick_size): fractions of the window */
         for (unsigned k = 1; (r[3] >> 5) == 5 && k <= 7; k++)
-            e->window_part += op->desc.size == d->config.size >> k;
+            e->window_part += op->desc.size == c->size >> k;
         /* form 7: raw values, and the wrapping one (r2 bit 4: a malformed plug; a raw value
            aligned to 2^63 is 2^64 - 2^63 too) */
         e->wrap_hint +=

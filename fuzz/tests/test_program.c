@@ -15,7 +15,8 @@
  * in the other state (on a program written by hand), and every lookup but the raw ones, with
  * every test and every planted bug still passing (the checker's own probes find what those
  * operands would). So random deep-mode inputs are decoded against a real space (each op
- * executed by the library), and each edge must be made.
+ * executed by the library), and each edge must be made. The header's window tables are
+ * pinned value by value (header_windows).
  */
 #include <stdint.h>
 #include <string.h>
@@ -228,6 +229,51 @@ static void run_found_after_first_block(void) {
     memdev_space_destroy(sp);
 }
 
+/* The header's window tables (program.c, window_size and window_base; fuzz/README "The
+   decoder"), pinned value by value: a table value changed to another with the same alignment
+   passes every result check (a mutation sample changed "2 MiB below 4 GiB" to 2 MiB above
+   it unnoticed), but it is a change of the documented layout. The bases with a 2 MiB window
+   and k = 3; the sizes with base 0 (h0 = size class << 4 | base class). */
+static void header_windows(void) {
+    static const uint64_t jitter = 0x123456789000ull;
+    static const uint64_t base[16] = {0,
+                                      1ull << 30,
+                                      4ull << 30,
+                                      5ull << 30,
+                                      6ull << 30,
+                                      (6ull << 30) + 3 * 4096,
+                                      (4ull << 30) - (2ull << 20),
+                                      1ull << 40,
+                                      0 - (2ull << 20) /* ends at 2^64 */,
+                                      0 - (4ull << 20) /* 2 MiB below */,
+                                      1ull << 63,
+                                      (1ull << 20) + 4096,
+                                      jitter /* raw */,
+                                      0 - (4ull << 30) /* (k + 1) GiB below 2^64 */,
+                                      4ull << 30,
+                                      6ull << 30};
+    static const uint64_t size[16] = {
+        2ull << 20,  64ull << 20,      1ull << 30,  2ull << 30,
+        6ull << 30,  16ull << 30,      18ull << 30, 64ull << 30,
+        1ull << 40,  64ull << 40,      1ull << 63,  UINT64_MAX /* the rest */,
+        33ull << 30, jitter /* raw */, 9ull << 30,  256ull << 30};
+    uint8_t h[PROGRAM_HEADER_SIZE] = {0};
+    for (unsigned i = 0; i < 8; i++)
+        h[8 + i] = (uint8_t)(jitter >> (8 * i));
+    for (unsigned cls = 0; cls < 16; cls++) {
+        h[0] = (uint8_t)cls; /* size class 0: 2 MiB */
+        h[1] = 3u << 4;      /* k = 3 */
+        program_decoder_init(&dec, h, sizeof(h), PROGRAM_OPS);
+        CHECK_U64(dec.config.base, base[cls]);
+        CHECK_U64(dec.config.size, 2ull << 20);
+        h[0] = (uint8_t)(cls << 4); /* base class 0 */
+        h[1] = 0;
+        program_decoder_init(&dec, h, sizeof(h), PROGRAM_OPS);
+        CHECK_U64(dec.config.base, 0);
+        CHECK_U64(dec.config.size, size[cls]);
+    }
+}
+
 int main(void) {
     static uint8_t buf[MAX_INPUT];
     /* r0 low nibble: 15 a query, 3 a bulk; a bulk's high nibble bit 0: unplugs; r1: count */
@@ -309,5 +355,6 @@ int main(void) {
     CHECK(e.look_below > 0);
     CHECK(e.look_window_end > 0);
     CHECK(e.look_top > 0);
+    header_windows();
     return check_report("test_program");
 }

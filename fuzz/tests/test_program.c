@@ -236,23 +236,23 @@ static void run_found_after_first_block(void) {
    and k = 3; the sizes with base 0 (h0 = size class << 4 | base class). */
 static void header_windows(void) {
     static const uint64_t jitter = 0x123456789000ull;
-    static const uint64_t base[16] = {0,
-                                      1ull << 30,
-                                      4ull << 30,
-                                      5ull << 30,
-                                      6ull << 30,
-                                      (6ull << 30) + 3 * 4096,
-                                      (4ull << 30) - (2ull << 20),
-                                      1ull << 40,
-                                      0 - (2ull << 20) /* ends at 2^64 */,
-                                      0 - (4ull << 20) /* 2 MiB below */,
-                                      1ull << 63,
-                                      (1ull << 20) + 4096,
-                                      jitter /* raw */,
-                                      0 - (4ull << 30) /* (k + 1) GiB below 2^64 */,
-                                      4ull << 30,
-                                      6ull << 30};
-    static const uint64_t size[16] = {
+    const uint64_t base[16] = {0,
+                               1ull << 30,
+                               4ull << 30,
+                               5ull << 30,
+                               6ull << 30,
+                               (6ull << 30) + 3 * 4096,
+                               (4ull << 30) - (2ull << 20),
+                               1ull << 40,
+                               0 - (2ull << 20) /* ends at 2^64 */,
+                               0 - (4ull << 20) /* ends 2 MiB below 2^64 */,
+                               1ull << 63,
+                               (1ull << 20) + 4096,
+                               jitter /* raw */,
+                               0 - (4ull << 30) /* (k + 1) GiB below 2^64 */,
+                               4ull << 30,
+                               6ull << 30};
+    const uint64_t size[16] = {
         2ull << 20,  64ull << 20,      1ull << 30,  2ull << 30,
         6ull << 30,  16ull << 30,      18ull << 30, 64ull << 30,
         1ull << 40,  64ull << 40,      1ull << 63,  UINT64_MAX /* the rest */,

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# budget.sh - fuzz/campaign keeps its time (the checks of time of engines.sh, run alone by
+# fuzz/smoke, not beside other steps):
+#   - libFuzzer that dies at start (the crash of `-seed=abc`) fails the campaign, exit 2,
+#     without waiting for the budget;
+#   - --time 8 on libFuzzer's fork mode ends the fuzzing within 3 s of it, and the whole
+#     target (replays, merge) within 25 s; the corpus is merged at the end.
+set -uo pipefail
+. "$(dirname "$0")/common.bash"
+cd "$T_TOP" || exit 1
+
+W="$T_WORK/w"
+run() { # run LOG ARGS...: the campaign in the foreground; sets rc and secs
+  local log=$1 s
+  shift
+  s=$(date +%s.%N)
+  fuzz/campaign --work "$W" "$@" >"$log" 2>&1
+  rc=$?
+  secs=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+}
+
+# -- an engine that dies at start ---------------------------------------------------------
+run "$T_WORK/died.log" --time 20 --jobs 1 --engine-arg -seed=abc ops
+check "libFuzzer dying at start (-seed=abc) fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
+check "... saying which engine died and why" log_has "$T_WORK/died.log" 'libFuzzer for ops died after [0-9]+s \(exit [0-9]+\)'
+check "... without waiting for the budget (${secs}s)" awk -v s="$secs" 'BEGIN { exit !(s < 15) }'
+no_leftovers "libFuzzer died"
+
+# -- the budget ---------------------------------------------------------------------------
+run "$T_WORK/budget.log" --time 8 --jobs 2 --progress 2 ops
+fz=$(field "$T_WORK/budget.log" ops 3); fz=${fz%s}
+tot=$(field "$T_WORK/budget.log" ops 4); tot=${tot%s}
+check "--time 8 (libFuzzer fork mode) ends with exit 0 (got $rc)" [ "$rc" = 0 ]
+check "... fuzzes for at most 8+3 s (${fz}s)" [ "${fz:-99}" -le 11 ]
+check "... the whole target, replays and merge included, within 25 s (${tot}s; campaign ${secs}s with the build check)" [ "${tot:-99}" -le 25 ]
+check "... merges the working corpus at the end" log_has "$T_WORK/budget.log" 'working corpus of ops merged: [0-9]+ -> [0-9]+ inputs'
+n_after=$(sed -n 's/.*merged: [0-9]* -> \([0-9]*\) inputs.*/\1/p' "$T_WORK/budget.log")
+check "... and the corpus directory holds the merged inputs ($n_after)" [ "$(find "$W/campaign/libfuzzer/ops/corpus" -type f | wc -l)" = "${n_after:-x}" ]
+no_leftovers "budget"
+
+t_finish

@@ -19,3 +19,11 @@ memdev_need() {
         return 1
     }
 }
+
+# memdev_ninja: new build trees are made for Ninja (CMAKE_GENERATOR, unless the caller set
+# one): a build with nothing to do takes 0.1 s with it, against 4-6 s with Make's recursive
+# makefiles, and every campaign, replay, tool test and mutant starts with one. An existing build
+# tree keeps the generator it was made with (CMake takes it from its cache). Needs ninja-build.
+memdev_ninja() {
+    [ -n "${CMAKE_GENERATOR:-}" ] || export CMAKE_GENERATOR=Ninja
+}

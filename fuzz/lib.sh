@@ -67,7 +67,7 @@ fuzz_need() {
 }
 
 fuzz_need_engine() {
-  fuzz_need cmake cmake
+  fuzz_need cmake cmake && fuzz_need ninja ninja-build || return 1
   case "$1" in
     replay) fuzz_need cc gcc ;;
     libfuzzer) fuzz_need clang clang && memdev_need libclang-rt-14-dev &&
@@ -114,6 +114,7 @@ fuzz_build() {
   # one build at a time per build directory: two campaigns started together from one checkout
   # (two "hosts" on one machine) would otherwise race in make and lose each other's objects
   if ! ( flock 9 || exit 1
+         memdev_ninja # a new build directory: Ninja (.ci/packages.sh)
          { env "${env[@]}" CC="$cc" cmake -S "$src" -B "$dir" -DMEMDEV_BUILD_TESTS=OFF \
              "${flags[@]}" &&
            env "${env[@]}" cmake --build "$dir" -j "$FUZZ_JOBS_BUILD" --target "${tgts[@]}"; } \

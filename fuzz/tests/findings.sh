@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # findings.sh - findings a team can work with, on a scratch repository made here with the
-# history  base -> "bug" (the planted bug lookup-last-byte of fuzz/mutants.d) -> "docs":
+# history  base -> fuzz/CMakeLists.txt as before Ninja -> "bug" (the planted bug
+# lookup-last-byte of fuzz/mutants.d) -> "build: Ninja" -> "docs":
 #   - one bug, one finding: every failing input of the campaign is filed under one
 #     signature, with the count of inputs behind it and the commit it was found at;
 #   - fuzz/repro takes the directory of those inputs: all reproduce, one signature;
 #   - fuzz/repro --minimize keeps the signature and leaves a trace where every operation is
 #     needed (removing any one line makes `memdev run --check` pass or fail differently);
-#   - fuzz/bisect names "bug" as the first commit where the finding reproduces;
+#   - fuzz/bisect names "bug" as the first commit where the finding reproduces, across commits
+#     from before and after the Ninja build trees;
 #   - after the fix is committed, fuzz/findings --recheck says "fixed at <that commit>";
 #   - an oom crash (allocation failures injected, the planted bug auto-slot-claimed-early)
 #     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
@@ -21,9 +23,32 @@ cd "$T_TOP" || exit 1
 R="$T_WORK/repo"
 W="$T_WORK/w"
 scratch_repo "$R" || { bad "scratch repository"; t_finish; exit 1; }
+# The bug lands in history from before the build trees were Ninja's: there fuzz/CMakeLists.txt
+# gives the coverage ignorelist relative to Make's directories, which fails under Ninja, and
+# fuzz/bisect builds every commit in one tree (made for Make: otherwise "bug" is skipped and
+# no single first commit is found)
+cp "$R/fuzz/CMakeLists.txt" "$T_WORK/CMakeLists.ninja"
+python3 - "$R/fuzz/CMakeLists.txt" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+new = """      if(CMAKE_GENERATOR MATCHES "Ninja")
+        set(_lib_dir "${CMAKE_BINARY_DIR}")
+      else()
+        get_target_property(_lib_dir ${_lib} BINARY_DIR)
+      endif()
+"""
+assert new in s, "fuzz/CMakeLists.txt: the generator's block is not there"
+open(p, "w").write(s.replace(new, "      get_target_property(_lib_dir ${_lib} BINARY_DIR)\n"))
+PY
+check "the scratch history starts with fuzz/CMakeLists.txt as before Ninja" \
+  bash -c "! grep -q 'CMAKE_GENERATOR' '$R/fuzz/CMakeLists.txt'"
+t_commit "$R" "fuzz/CMakeLists.txt as before the Ninja build trees"
 patch -s -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch && rm -f "$R"/core/src/*.orig
 t_commit "$R" "bug: lookup misses the last byte of a device"
 bug=$(git -C "$R" rev-parse --short=10 HEAD)
+cp "$T_WORK/CMakeLists.ninja" "$R/fuzz/CMakeLists.txt"
+t_commit "$R" "build: Ninja"
 echo "scratch history" >>"$R/README.md"
 t_commit "$R" "docs"
 docs=$(git -C "$R" rev-parse --short=10 HEAD)

@@ -21,7 +21,7 @@ memdev_need() {
 }
 
 # memdev_ninja: new build trees are made for Ninja (CMAKE_GENERATOR, unless the caller set
-# one): a build with nothing to do takes 0.1 s with it, against 4-6 s with Make's recursive
+# one): a build with nothing to do takes 0.2 s with it, against 4-6 s with Make's recursive
 # makefiles, and every campaign, replay, tool test and mutant starts with one. An existing build
 # tree keeps the generator it was made with (CMake takes it from its cache). Needs ninja-build.
 memdev_ninja() {

@@ -11,24 +11,16 @@ set -uo pipefail
 cd "$T_TOP" || exit 1
 
 W="$T_WORK/w"
-run() { # run LOG ARGS...: the campaign in the foreground; sets rc and secs
-  local log=$1 s
-  shift
-  s=$(date +%s.%N)
-  fuzz/campaign --work "$W" "$@" >"$log" 2>&1
-  rc=$?
-  secs=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-}
 
 # -- an engine that dies at start ---------------------------------------------------------
-run "$T_WORK/died.log" --time 20 --jobs 1 --engine-arg -seed=abc ops
+t_campaign "$T_WORK/died.log" --time 20 --jobs 1 --engine-arg -seed=abc ops
 check "libFuzzer dying at start (-seed=abc) fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
 check "... saying which engine died and why" log_has "$T_WORK/died.log" 'libFuzzer for ops died after [0-9]+s \(exit [0-9]+\)'
 check "... without waiting for the budget (${secs}s)" awk -v s="$secs" 'BEGIN { exit !(s < 15) }'
 no_leftovers "libFuzzer died"
 
 # -- the budget ---------------------------------------------------------------------------
-run "$T_WORK/budget.log" --time 8 --jobs 2 --progress 2 ops
+t_campaign "$T_WORK/budget.log" --time 8 --jobs 2 --progress 2 ops
 fz=$(field "$T_WORK/budget.log" ops 3); fz=${fz%s}
 tot=$(field "$T_WORK/budget.log" ops 4); tot=${tot%s}
 check "--time 8 (libFuzzer fork mode) ends with exit 0 (got $rc)" [ "$rc" = 0 ]

@@ -69,6 +69,19 @@ t_leftovers() {
   for p in $a; do [[ "$b" == *" $p "* ]] && echo "$p"; done
   return 0
 }
+# has_files DIR: DIR exists and holds something
+has_files() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
+# t_campaign LOG ARGS...: fuzz/campaign --work "$W" ARGS in the foreground, its output to LOG;
+# sets rc (its exit status) and secs (its wall time)
+# shellcheck disable=SC2034 # rc and secs are the caller's
+t_campaign() {
+  local log=$1 s
+  shift
+  s=$(date +%s.%N)
+  fuzz/campaign --work "$W" "$@" >"$log" 2>&1
+  rc=$?
+  secs=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+}
 t_cmd() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
 # no_leftovers DESCRIPTION: nothing this test started is still running (after a short grace)
 no_leftovers() {

@@ -15,12 +15,6 @@ set -uo pipefail
 cd "$T_TOP" || exit 1
 
 W="$T_WORK/w"
-run() { # run LOG ARGS...: the campaign in the foreground; sets rc
-  local log=$1
-  shift
-  fuzz/campaign --work "$W" "$@" >"$log" 2>&1
-  rc=$?
-}
 
 # -- AFL++: a process holds the sync directory ----------------------------------------------
 . fuzz/lib.sh
@@ -31,7 +25,7 @@ setsid flock "$W/campaign/afl/ops/sync/main-$h" sleep 60 &
 holder=$!
 locked() { ! flock -n "$1" true; }
 t_until 10 locked "$W/campaign/afl/ops/sync/main-$h"   # the holder has the lock
-run "$T_WORK/inuse.log" --engine afl --host "$h" --time 20 --jobs 2 ops
+t_campaign "$T_WORK/inuse.log" --engine afl --host "$h" --time 20 --jobs 2 ops
 kill -- "-$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 check "AFL++ sync directory in use fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
 check "... naming the process that holds it" log_has "$T_WORK/inuse.log" "in use by pid $holder \\(flock "
@@ -52,7 +46,7 @@ time.sleep(60)') &
 holder=$!
 t_until 10 test -f "$hd/ready"
 nfd=$(find "/proc/$holder/fd" -mindepth 1 2>/dev/null | wc -l)
-run "$T_WORK/inuse-cwd.log" --engine afl --host "$h" --time 20 --jobs 2 ops
+t_campaign "$T_WORK/inuse-cwd.log" --engine afl --host "$h" --time 20 --jobs 2 ops
 kill -- "-$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 rm -rf "$hd"
 check "a process working in the target's directory fails it too, exit 2 (got $rc)" [ "$rc" = 2 ]

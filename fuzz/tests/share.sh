@@ -12,7 +12,6 @@ set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1
 
-has_files() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
 # A share as another machine leaves it after a session: 2,500 distinct libFuzzer inputs (a
 # 2-byte count, then up to 62 random bytes) named by their SHA-1, as libFuzzer names its corpus
 S="$T_WORK/share"

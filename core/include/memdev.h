@@ -382,7 +382,8 @@ MEMDEV_API uint64_t memdev_digest(const memdev_space *sp);
 /*
  * Recomputes every cached summary and checks every invariant of spec section 8 that the
  * state alone determines. Returns 0, or MEMDEV_EINVARIANT with the first violation described
- * in words in msg (cap bytes, may be NULL/0). O(n log n).
+ * in words in msg (cap bytes, may be NULL/0). On 0, msg holds "" (when cap > 0; a buffer of
+ * cap 0 is never written). O(n log n).
  */
 MEMDEV_API int memdev_validate(const memdev_space *sp, char *msg, size_t cap);
 

@@ -7,7 +7,7 @@
  * digest, the stats and the validator) and crash on nothing. A field the kind does not take
  * is named with the kind (check 0). And the admission errors of
  * plug checks 2 and 3 name the right counts: needed, reserved and free memslots. And guest
- * requests that come and go leave the memory where it was.
+ * requests that come and go leave the memory where it was. A valid space's message is "".
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <string.h>
@@ -382,6 +382,28 @@ static void test_id_at_page_end(void) {
     munmap(two, (size_t)page * 2);
 }
 
+/*
+ * memdev_validate's message on a valid space: the buffer holds "" (a stale text from an earlier
+ * call must not read as a violation), and a buffer of 0 bytes is never written.
+ */
+static void test_validate_message(void) {
+    memdev_space *sp = space_with_vm0(0);
+    if (!sp)
+        return;
+    memdev_device_desc d = {.id = "dimm0", .kind = MEMDEV_DIMM, .size = GiB, .align = 2 * MiB};
+    CHECK_RC(memdev_plug(sp, &d, NULL), 0);
+    char msg[64];
+    memset(msg, 'x', sizeof msg);
+    CHECK_RC(memdev_validate(sp, msg, sizeof msg), 0);
+    CHECK(msg[0] == '\0');
+    char one = 'x';
+    CHECK_RC(memdev_validate(sp, &one, 0), 0);
+    CHECK(one == 'x');
+    CHECK_RC(memdev_validate(sp, NULL, 0), 0);
+    CHECK_RC(memdev_validate(sp, NULL, sizeof msg), 0); /* NULL with a size: nothing written */
+    memdev_space_destroy(sp);
+}
+
 int main(void) {
     test_config_check();
     test_create();
@@ -390,5 +412,6 @@ int main(void) {
     test_admission_messages();
     test_steady_requests();
     test_id_at_page_end();
+    test_validate_message();
     return check_report("test_api");
 }

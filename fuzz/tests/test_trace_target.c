@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_trace_target.c - the trace target's own checks (fuzz/fuzz_trace.c), which only a
+ * library bug sets off, so no seed reaches them on a correct library. The target is linked
+ * with two library calls wrapped (-Wl,--wrap=memdev_space_destroy,--wrap=memdev_stats_get)
+ * and run in a child process on a small trace, once per lie:
+ *
+ *   truth     nothing is reported, the child returns
+ *   leak      memdev_space_destroy frees nothing: "SIGNATURE: leak end", with the block count
+ *   stats     memdev_stats_get counts one device too many once the space has a device: the
+ *             checker's divergence, signed with the check and the operation where it shows
+ *             (the plug, not "end"), and the runner's report of it on stderr (the target runs
+ *             the input again, loud, to show it)
+ *
+ * A mutation sample of fuzz/fuzz_trace.c (round 26) found the leak check, the loud run's
+ * stderr and the operation's name in the signature could each go without a failing test.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "memdev.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum lie { TRUTH, LEAK, STATS };
+static enum lie lie;
+
+void __real_memdev_space_destroy(memdev_space *sp);
+void __wrap_memdev_space_destroy(memdev_space *sp);
+void __wrap_memdev_space_destroy(memdev_space *sp) {
+    if (lie != LEAK)
+        __real_memdev_space_destroy(sp);
+}
+
+int __real_memdev_stats_get(const memdev_space *sp, memdev_stats *st);
+int __wrap_memdev_stats_get(const memdev_space *sp, memdev_stats *st);
+int __wrap_memdev_stats_get(const memdev_space *sp, memdev_stats *st) {
+    int rc = __real_memdev_stats_get(sp, st);
+    if (rc == 0 && lie == STATS && st->devices > 0)
+        st->devices++;
+    return rc;
+}
+
+static const char trace[] = "space base=4G size=16G budget=16G slots=2\n"
+                            "plug d0 dimm size=1G\n"
+                            "lookup 0x100000000\n";
+
+/* Runs the target on trace with the lie in a child; its stderr into err. Returns its status. */
+static int run_child(enum lie l, char *err, size_t cap) {
+    int fd[2];
+    if (pipe(fd) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 2);
+        lie = l;
+        LLVMFuzzerTestOneInput((const uint8_t *)trace, sizeof trace - 1);
+        _exit(0);
+    }
+    close(fd[1]);
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(fd[0], err + len, cap - 1 - len)) > 0 && len + (size_t)n < cap - 1)
+        len += (size_t)n;
+    if (n > 0)
+        len += (size_t)n;
+    err[len] = '\0';
+    while (read(fd[0], &(char){0}, 1) > 0) /* drain what did not fit */
+        ;
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static void expect(enum lie l, const char *name, const char *signature, const char *also) {
+    static char err[1 << 16];
+    char line[128]; /* the whole signature line */
+    snprintf(line, sizeof line, "memdev-fuzz: SIGNATURE: %s\n", signature ? signature : "");
+    int status = run_child(l, err, sizeof err);
+    bool aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+    bool ok = signature ? aborted && strstr(err, line) != NULL
+                        : WIFEXITED(status) && WEXITSTATUS(status) == 0 && !strstr(err, "FAILURE");
+    if (ok && also)
+        ok = strstr(err, also) != NULL;
+    CHECK(ok);
+    fprintf(stderr, "%s %s: %s%s%s\n", ok ? "ok  " : "FAIL", name,
+            signature ? signature : "nothing reported", also ? ", and: " : "", also ? also : "");
+    if (!ok)
+        fprintf(stderr, "  status 0x%x, stderr:\n%.4000s\n", (unsigned)status, err);
+}
+
+int main(void) {
+    expect(TRUTH, "truth", NULL, NULL);
+    expect(LEAK, "leak", "leak end", "blocks still allocated");
+    expect(STATS, "stats", "stats plug", "DIVERGENCE (stats)");
+    return check_report("test_trace_target");
+}

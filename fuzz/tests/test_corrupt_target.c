@@ -14,11 +14,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "corrupt.h"
+#include "run_child.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,34 +36,9 @@ int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
 static uint8_t input[1 << 16];
 static size_t input_len;
 
-/* Runs the target on input in a child, lying or not; its stderr into err. Its wait status. */
-static int run_child(bool l, char *err, size_t cap) {
-    int fd[2];
-    if (pipe(fd) != 0)
-        return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], 2);
-        lie = l;
-        LLVMFuzzerTestOneInput(input, input_len);
-        _exit(0);
-    }
-    close(fd[1]);
-    size_t len = 0;
-    ssize_t n;
-    while (len < cap - 1 && (n = read(fd[0], err + len, cap - 1 - len)) > 0)
-        len += (size_t)n;
-    err[len] = '\0';
-    while (read(fd[0], &(char){0}, 1) > 0) /* drain what did not fit */
-        ;
-    close(fd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return status;
+static void run_target(void *arg) {
+    lie = *(const bool *)arg;
+    LLVMFuzzerTestOneInput(input, input_len);
 }
 
 int main(int argc, char **argv) {
@@ -80,7 +54,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     static char err[1 << 16];
-    int status = run_child(false, err, sizeof err);
+    bool l = false;
+    int status = run_child(run_target, &l, err, sizeof err);
     bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !strstr(err, "FAILURE");
     CHECK(ok);
     fprintf(stderr, "%s truth: nothing reported\n", ok ? "ok  " : "FAIL");
@@ -90,7 +65,8 @@ int main(int argc, char **argv) {
     char want[64];
     snprintf(want, sizeof want, "memdev-fuzz: SIGNATURE: validator corrupt-%u\n",
              corrupt_kind(input));
-    status = run_child(true, err, sizeof err);
+    l = true;
+    status = run_child(run_target, &l, err, sizeof err);
     ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT && strstr(err, want) &&
          strstr(err, "memdev_validate passed a space with a corrupted ");
     CHECK(ok);

@@ -20,11 +20,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "memdev.h"
+#include "run_child.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,43 +50,16 @@ static const char trace[] = "space base=4G size=16G budget=16G slots=2\n"
                             "plug d0 dimm size=1G\n"
                             "lookup 0x100000000\n";
 
-/* Runs the target on trace with the lie in a child; its stderr into err. Returns its status. */
-static int run_child(enum lie l, char *err, size_t cap) {
-    int fd[2];
-    if (pipe(fd) != 0)
-        return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], 2);
-        lie = l;
-        LLVMFuzzerTestOneInput((const uint8_t *)trace, sizeof trace - 1);
-        _exit(0);
-    }
-    close(fd[1]);
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(fd[0], err + len, cap - 1 - len)) > 0 && len + (size_t)n < cap - 1)
-        len += (size_t)n;
-    if (n > 0)
-        len += (size_t)n;
-    err[len] = '\0';
-    while (read(fd[0], &(char){0}, 1) > 0) /* drain what did not fit */
-        ;
-    close(fd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return status;
+static void run_target(void *arg) {
+    lie = *(const enum lie *)arg;
+    LLVMFuzzerTestOneInput((const uint8_t *)trace, sizeof trace - 1);
 }
 
 static void expect(enum lie l, const char *name, const char *signature, const char *also) {
     static char err[1 << 16];
     char line[128]; /* the whole signature line */
     snprintf(line, sizeof line, "memdev-fuzz: SIGNATURE: %s\n", signature ? signature : "");
-    int status = run_child(l, err, sizeof err);
+    int status = run_child(run_target, &l, err, sizeof err);
     bool aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
     bool ok = signature ? aborted && strstr(err, line) != NULL
                         : WIFEXITED(status) && WEXITSTATUS(status) == 0 && !strstr(err, "FAILURE");

@@ -15,11 +15,7 @@
  * A mutation sample of fuzz/fuzz_trace.c (round 26) found the leak check, the loud run's
  * stderr and the operation's name in the signature could each go without a failing test.
  */
-#include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "check.h"
 #include "memdev.h"
@@ -56,20 +52,7 @@ static void run_target(void *arg) {
 }
 
 static void expect(enum lie l, const char *name, const char *signature, const char *also) {
-    static char err[1 << 16];
-    char line[128]; /* the whole signature line */
-    snprintf(line, sizeof line, "memdev-fuzz: SIGNATURE: %s\n", signature ? signature : "");
-    int status = run_child(run_target, &l, err, sizeof err);
-    bool aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-    bool ok = signature ? aborted && strstr(err, line) != NULL
-                        : WIFEXITED(status) && WEXITSTATUS(status) == 0 && !strstr(err, "FAILURE");
-    if (ok && also)
-        ok = strstr(err, also) != NULL;
-    CHECK(ok);
-    fprintf(stderr, "%s %s: %s%s%s\n", ok ? "ok  " : "FAIL", name,
-            signature ? signature : "nothing reported", also ? ", and: " : "", also ? also : "");
-    if (!ok)
-        fprintf(stderr, "  status 0x%x, stderr:\n%.4000s\n", (unsigned)status, err);
+    expect_child(name, run_target, &l, signature, also);
 }
 
 int main(void) {

@@ -8,13 +8,21 @@
  * must be signed "validator corrupt-K" with K the seed's corruption kind, so that two kinds
  * the validator misses are two findings. A mutation sample of fuzz/fuzz_corrupt.c (round 26)
  * found the kind could go from the signature without a failing test.
+ *
+ * The split of an input, too: the program is the bytes after the corruption spec, all of them
+ * (harness_run_ex wrapped at link time records its arguments instead of running). Round 27's
+ * run of that sample found the program could start before the input (data - n) or run past
+ * its end (size + n) with every seed still doing its job: nothing else looks at the bytes.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "corrupt.h"
+#include "harness.h"
 #include "run_child.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,12 +39,59 @@ int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
     return 0;
 }
 
+/* With probe set, harness_run_ex only records what the target gave it. */
+static bool probe;
+static struct {
+    const uint8_t *data, *schedule;
+    size_t size;
+    program_mode mode;
+    bool at_end, ctx;
+} got;
+
+void __real_harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule,
+                           program_mode mode, harness_end_fn at_end, void *ctx);
+void __wrap_harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule,
+                           program_mode mode, harness_end_fn at_end, void *ctx);
+void __wrap_harness_run_ex(const uint8_t *data, size_t size, const uint8_t *schedule,
+                           program_mode mode, harness_end_fn at_end, void *ctx) {
+    if (!probe) {
+        __real_harness_run_ex(data, size, schedule, mode, at_end, ctx);
+        return;
+    }
+    got.data = data;
+    got.size = size;
+    got.schedule = schedule;
+    got.mode = mode;
+    got.at_end = at_end != NULL;
+    got.ctx = ctx != NULL;
+}
+
 static uint8_t input[1 << 16];
 static size_t input_len;
 
 static void run_target(void *arg) {
     lie = *(const bool *)arg;
     LLVMFuzzerTestOneInput(input, input_len);
+}
+
+/* The program the target runs for the first len bytes of input: from byte min(len, spec size),
+ * to the end, in ops mode, with no allocation schedule and the validator's check at the end. */
+static void check_split(size_t len) {
+    size_t at = len < CORRUPT_SPEC_SIZE ? len : CORRUPT_SPEC_SIZE;
+    memset(&got, 0, sizeof got);
+    probe = true;
+    LLVMFuzzerTestOneInput(input, len);
+    probe = false;
+    bool ok = got.data == input + at && got.size == len - at && !got.schedule &&
+              got.mode == PROGRAM_OPS && got.at_end && got.ctx;
+    CHECK(ok);
+    fprintf(stderr, "%s split of %zu bytes: program at byte %zu, %zu bytes%s\n",
+            ok ? "ok  " : "FAIL", len, at, len - at, ok ? "" : " (it was not)");
+    if (!ok)
+        fprintf(stderr, "  got: program at byte %td, %zu bytes, schedule %s, mode %d, %s\n",
+                got.data ? got.data - input : (ptrdiff_t)-1, got.size,
+                got.schedule ? "given" : "none", (int)got.mode,
+                got.at_end && got.ctx ? "the end check" : "no end check");
 }
 
 int main(int argc, char **argv) {
@@ -51,6 +106,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "test_corrupt_target: %s is shorter than a corruption\n", argv[1]);
         return 2;
     }
+    check_split(input_len);
+    check_split(CORRUPT_SPEC_SIZE);
+    check_split(CORRUPT_SPEC_SIZE - 1);
     bool l = false;
     expect_child("truth", run_target, &l, NULL, NULL);
     char signature[48];

@@ -4,7 +4,7 @@
 # keeps its inputs only in the sync directory, which the next session starts without; until
 # round 27 a merge (afl-cmin) that failed or ran out of time, a campaign with --no-merge and
 # one interrupted before its merge left the working corpus as it was before the session, and
-# the session's queue was deleted at the next start (a 120 s campaign on `deep` lost its 2,014
+# the session's queue was deleted at the next start (a 120 s campaign on `deep` lost its 2,011
 # inputs that way). With afl-cmin replaced by a script on PATH:
 #   - afl-cmin exiting 3: exit 2 naming the merge, and the session's inputs are the working
 #     corpus, unminimised (named by SHA-1, none a committed seed), as the summary says;

@@ -36,6 +36,7 @@ named_by_sha1() {
   local f
   for f in "$1"/*; do [ "$(sha1sum <"$f" | awk '{ print $1 }')" = "$(basename "$f")" ] || return 1; done
 }
+corpus_size() { find "$C" -type f 2>/dev/null | wc -l; }
 no_seed_in() { [ -z "$(comm -12 <(sums "$1") <(sums corpus/ops))" ]; }
 holds_all() { [ -z "$(comm -23 "$1" <(sums "$2"))" ]; } # holds_all SUMS-FILE DIR
 afl() { # afl LOG ARGS...: a short AFL++ campaign on ops with the fake afl-cmin first on PATH
@@ -47,7 +48,7 @@ afl() { # afl LOG ARGS...: a short AFL++ campaign on ops with the fake afl-cmin 
 # -- afl-cmin fails --------------------------------------------------------------------------
 fake_cmin 3
 afl "$T_WORK/failed.log"
-n=$(find "$C" -type f 2>/dev/null | wc -l)
+n=$(corpus_size)
 check "afl-cmin failing: the campaign exits 2 (got $rc)" [ "$rc" = 2 ]
 check "... naming the merge and its status" \
   log_has "$T_WORK/failed.log" "merging the corpus of ops failed \(exit 3\); its $n inputs beyond corpus/ops are kept unminimised"
@@ -63,7 +64,7 @@ no_leftovers "afl-cmin failing"
 # -- afl-cmin runs out of time ---------------------------------------------------------------
 fake_cmin 124
 afl "$T_WORK/late.log"
-m=$(find "$C" -type f 2>/dev/null | wc -l)
+m=$(corpus_size)
 check "afl-cmin out of time (status 124): the campaign exits 0 (got $rc)" [ "$rc" = 0 ]
 check "... saying the merge took too long and the inputs are kept" \
   log_has "$T_WORK/late.log" "merging the corpus of ops took over 30s; its $m inputs beyond corpus/ops are kept unminimised"
@@ -75,7 +76,7 @@ no_leftovers "afl-cmin out of time"
 # -- --no-merge ------------------------------------------------------------------------------
 rm -f "$W/campaign/afl/ops/merge.log"
 afl "$T_WORK/nomerge.log" --no-merge
-k=$(find "$C" -type f 2>/dev/null | wc -l)
+k=$(corpus_size)
 check "--no-merge: the campaign exits 0 (got $rc)" [ "$rc" = 0 ]
 check "... keeping the inputs unminimised" \
   log_has "$T_WORK/nomerge.log" "working corpus of ops kept unminimised \(no merge\): $k inputs beyond corpus/ops"

@@ -10,8 +10,14 @@
 #     corpus, unminimised (named by SHA-1, none a committed seed), as the summary says;
 #   - afl-cmin exiting 124 (timeout's status when the merge runs out of time): exit 0, the
 #     inputs kept as well, the earlier session's included (the next session starts from them);
+#   - a working corpus past what 30 s cover (1,600 more inputs): the merge's limit grows with
+#     the input count, 25 ms an input (until round 28 it stayed at max(30 s, budget/4), so a
+#     corpus that once outgrew it was never minimised again);
 #   - --no-merge: exit 0, the inputs kept as they are;
-#   - and the real afl-cmin merges what the three left.
+#   - and the real afl-cmin merges what the four left, the 1,600 included.
+# And on libFuzzer (with `timeout` replaced on PATH for its -merge=1 only): a merge that fails
+# exits 2 and one out of time exits 0, both keeping the working corpus and saying so, with
+# the same limit; then the real merge.
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
@@ -24,10 +30,24 @@ fuzz_build afl >/dev/null || bad "the AFL++ build"
 
 fake="$T_WORK/fake-bin"
 mkdir -p "$fake"
-fake_cmin() { # fake_cmin STATUS: an afl-cmin on PATH that exits STATUS without writing
-  printf '#!/bin/sh\necho "fake afl-cmin: exit %s" >&2\nexit %s\n' "$1" "$1" >"$fake/afl-cmin"
+fake_cmin() { # fake_cmin STATUS: an afl-cmin on PATH that exits STATUS without writing; it
+  # writes the number of inputs it was given (-i DIR) to $T_WORK/cmin.inputs
+  cat >"$fake/afl-cmin" <<EOF
+#!/bin/sh
+while [ \$# -gt 0 ]; do
+  [ "\$1" = -i ] && find "\$2" -type f | wc -l >"$T_WORK/cmin.inputs"
+  shift
+done
+echo "fake afl-cmin: exit $1" >&2
+exit $1
+EOF
   chmod +x "$fake/afl-cmin"
 }
+# limit_for N: the merge's time limit for N inputs, as fuzz/README.md states it (budget/4 is
+# below 30 s here)
+limit_for() { echo $(( $1 * 25 > 30000 ? ($1 * 25 + 999) / 1000 : 30 )); }
+# limit_is LIMIT INPUTS MIN: a merge of INPUTS inputs (at least MIN) had the limit it should
+limit_is() { [ -n "$2" ] && [ "$2" -ge "$3" ] && [ "$1" = "$(limit_for "$2")" ]; }
 sums() { # sums DIR: the SHA-1 of every file in DIR, sorted
   find "$1" -maxdepth 1 -type f -print0 2>/dev/null | xargs -0 -r sha1sum | awk '{ print $1 }' | sort
 }
@@ -39,6 +59,11 @@ named_by_sha1() {
 corpus_size() { find "$C" -type f 2>/dev/null | wc -l; }
 no_seed_in() { [ -z "$(comm -12 <(sums "$1") <(sums corpus/ops))" ]; }
 holds_all() { [ -z "$(comm -23 "$1" <(sums "$2"))" ]; } # holds_all SUMS-FILE DIR
+# merged_counts LOG: "BEFORE AFTER" from the campaign's merge line
+merged_counts() { sed -nE 's/.*working corpus of ops merged: ([0-9]+) -> ([0-9]+) inputs.*/\1 \2/p' "$1"; }
+# minimised KEPT BEFORE AFTER: the merge took at least the KEPT inputs and left fewer, and the
+# working corpus holds what it says
+minimised() { [ "$2" -ge "$1" ] && [ -n "$3" ] && [ "$3" -lt "$1" ] && [ "$(corpus_size)" = "$3" ]; }
 afl() { # afl LOG ARGS...: a short AFL++ campaign on ops with the fake afl-cmin first on PATH
   local log=$1
   shift
@@ -70,8 +95,21 @@ check "... saying the merge took too long and the inputs are kept" \
   log_has "$T_WORK/late.log" "merging the corpus of ops took over 30s; its $m inputs beyond corpus/ops are kept unminimised"
 check "... the first session's inputs among them ($n of $m)" holds_all "$T_WORK/first.sums" "$C"
 check "... none of them a committed seed" no_seed_in "$C"
-sums "$C" >"$T_WORK/second.sums"
 no_leftovers "afl-cmin out of time"
+
+# -- a working corpus past 30 s: the limit grows with it -------------------------------------
+for ((i = 0; i < 1600; i++)); do printf 'junk input %d\n' "$i" >"$C/junk-$i"; done
+rm -f "$T_WORK/cmin.inputs"
+afl "$T_WORK/large.log"
+got=$(cat "$T_WORK/cmin.inputs" 2>/dev/null)
+lim=$(limit_for "${got:-0}")
+m=$(corpus_size)
+check "1,600 more inputs: afl-cmin was given them all ($got, from at least 1,600)" [ "${got:-0}" -ge 1600 ]
+check "... its time limit is 25 ms an input (${lim}s), not 30 s" \
+  log_has "$T_WORK/large.log" "merging the corpus of ops took over ${lim}s; its $m inputs beyond corpus/ops are kept unminimised"
+check "... and the campaign exits 0 (got $rc)" [ "$rc" = 0 ]
+sums "$C" >"$T_WORK/second.sums"
+no_leftovers "a large working corpus"
 
 # -- --no-merge ------------------------------------------------------------------------------
 rm -f "$W/campaign/afl/ops/merge.log"
@@ -87,8 +125,71 @@ no_leftovers "--no-merge"
 # -- the real afl-cmin -----------------------------------------------------------------------
 rm -f "$fake/afl-cmin"
 afl "$T_WORK/merged.log"
+read -r b a < <(merged_counts "$T_WORK/merged.log")
 check "the real afl-cmin: exit 0 (got $rc)" [ "$rc" = 0 ]
-check "... minimises what was kept" log_has "$T_WORK/merged.log" 'working corpus of ops merged: [0-9]+ -> [0-9]+ inputs'
+check "... minimises what was kept, the 1,600 included (${b:-?} -> ${a:-?} inputs)" \
+  minimised "$k" "${b:-0}" "${a:-}"
 no_leftovers "afl-cmin"
+
+# -- libFuzzer -------------------------------------------------------------------------------
+# timeout replaced on PATH: for a -merge=1 it writes its limit and the number of inputs (the
+# last two arguments are the directories) to $T_WORK/merge.args and exits STATUS; anything
+# else runs the real one
+C="$W/campaign/libfuzzer/ops/corpus"
+real_timeout=$(command -v timeout)
+fake_timeout() { # fake_timeout STATUS
+  cat >"$fake/timeout" <<EOF
+#!/bin/bash
+case " \$* " in
+  *" -merge=1 "*) echo "\$3 \$(find "\${@: -2:1}" "\${@: -1}" -type f | wc -l)" >"$T_WORK/merge.args"
+                  echo "fake timeout: exit $1" >&2; exit $1 ;;
+esac
+exec "$real_timeout" "\$@"
+EOF
+  chmod +x "$fake/timeout"
+}
+lf() { # lf LOG ARGS...: a short libFuzzer campaign on ops with the fake timeout on PATH
+  local log=$1
+  shift
+  PATH="$fake:$PATH" t_campaign "$log" --engine libfuzzer --jobs 1 --time 4 "$@" ops
+}
+
+fake_timeout 3
+rm -f "$T_WORK/merge.args"
+lf "$T_WORK/lf-failed.log"
+n=$(corpus_size)
+read -r lim got < <(cat "$T_WORK/merge.args" 2>/dev/null)
+check "libFuzzer's merge failing: the campaign exits 2 (got $rc)" [ "$rc" = 2 ]
+check "... naming the merge and its status" \
+  log_has "$T_WORK/lf-failed.log" "merging the corpus of ops failed \(exit 3\); its $n inputs beyond corpus/ops are kept unminimised"
+check "... and the exit status's reason at the end" \
+  log_has "$T_WORK/lf-failed.log" 'no findings, but 1 corpus merges failed .*; exit 2'
+check "... the session's inputs are the working corpus ($n)" [ "$n" -gt 0 ]
+check "... as the summary says" [ "$(field "$T_WORK/lf-failed.log" ops 8)" = "$n" ]
+check "... the merge's limit was 25 ms an input, at least 30 s (${lim:-?}s for ${got:-?} inputs)" \
+  limit_is "${lim:-}" "${got:-}" 1
+sums "$C" >"$T_WORK/lf-first.sums"
+no_leftovers "libFuzzer's merge failing"
+
+for ((i = 0; i < 1600; i++)); do printf 'junk input %d\n' "$i" >"$C/junk-$i"; done
+fake_timeout 124
+rm -f "$T_WORK/merge.args"
+lf "$T_WORK/lf-late.log"
+m=$(corpus_size)
+read -r lim got < <(cat "$T_WORK/merge.args" 2>/dev/null)
+check "libFuzzer's merge out of time, 1,600 more inputs: the campaign exits 0 (got $rc)" [ "$rc" = 0 ]
+check "... its limit grew with them (${lim:-?}s for ${got:-?} inputs)" \
+  limit_is "${lim:-}" "${got:-}" 1600
+check "... saying so, and the inputs are kept" \
+  log_has "$T_WORK/lf-late.log" "merging the corpus of ops took over ${lim:-?}s; its $m inputs beyond corpus/ops are kept unminimised"
+check "... the first session's inputs among them ($n of $m)" holds_all "$T_WORK/lf-first.sums" "$C"
+no_leftovers "libFuzzer's merge out of time"
+
+rm -f "$fake/timeout"
+lf "$T_WORK/lf-merged.log"
+read -r b a < <(merged_counts "$T_WORK/lf-merged.log")
+check "libFuzzer's real merge: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "... minimises what was kept (${b:-?} -> ${a:-?} inputs)" minimised "$m" "${b:-0}" "${a:-}"
+no_leftovers "libFuzzer's merge"
 
 t_finish

@@ -129,13 +129,15 @@ fuzz_build() {
 # fuzz_afl_env: the environment AFL++ needs on these VMs and containers. Single allocations
 # and the resident size above FUZZ_RSS_MB (default 2048) abort under ASan, so AFL++ records
 # them as crashes (its own -m limit cannot be used with ASan); fuzz/repro then names them
-# "out of memory".
+# "out of memory". The allocation stacks are off in UBSAN_OPTIONS too (a flag every sanitizer
+# reads): afl-cmin replaces ASAN_OPTIONS with its own, and with 30 frames unwound at every
+# malloc its traces of deep took 2.3x as long (10.0 s against 4.3 s for 755 inputs).
 fuzz_afl_env() {
   local rss=${FUZZ_RSS_MB:-2048}
   export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
   export AFL_TRY_AFFINITY=1 AFL_NO_AFFINITY=${AFL_NO_AFFINITY:-} AFL_QUIET=1
   export ASAN_OPTIONS=${FUZZ_AFL_ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0:allocator_may_return_null=0:malloc_context_size=0:max_allocation_size_mb=$rss:hard_rss_limit_mb=$rss}
-  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:malloc_context_size=0}
 }
 
 # fuzz_target_of PATH: the target a crash or corpus file belongs to (a path component that is
@@ -283,7 +285,8 @@ fuzz_reap() {
 
 FUZZ_REPLAY_ASAN="symbolize=1:dedup_token_length=3:detect_leaks=1:allocator_may_return_null=0"
 # The engines fuzz without allocation stacks (a fifth of the time under ASan went to
-# unwinding at every malloc); every finding is replayed with FUZZ_REPLAY_ASAN for its report.
+# unwinding at every malloc), and so do the corpus merges (libFuzzer's -merge=1 of deep: 5.7
+# -> 4.8 s for 755 inputs); every finding is replayed with FUZZ_REPLAY_ASAN for its report.
 # shellcheck disable=SC2034 # read by fuzz/campaign
 FUZZ_ENGINE_ASAN="$FUZZ_REPLAY_ASAN:malloc_context_size=0"
 

@@ -12,7 +12,8 @@
 #     inputs kept as well, the earlier session's included (the next session starts from them);
 #   - a working corpus past what 30 s cover (1,600 more inputs): the merge's limit grows with
 #     the input count, 25 ms an input (until round 28 it stayed at max(30 s, budget/4), so a
-#     corpus that once outgrew it was never minimised again);
+#     corpus that once outgrew it was never minimised again), and afl-cmin is given each
+#     content once (each instance's queue begins with copies of what it started from);
 #   - --no-merge: exit 0, the inputs kept as they are;
 #   - and the real afl-cmin merges what the four left, the 1,600 included.
 # And on libFuzzer (with `timeout` replaced on PATH for its -merge=1 only): a merge that fails
@@ -31,13 +32,16 @@ fuzz_build afl >/dev/null || bad "the AFL++ build"
 fake="$T_WORK/fake-bin"
 mkdir -p "$fake"
 fake_cmin() { # fake_cmin STATUS: an afl-cmin on PATH that exits STATUS without writing; it
-  # writes the number of inputs it was given (-i DIR) to $T_WORK/cmin.inputs
+  # writes the number of inputs it was given (-i DIR) and of their distinct contents to
+  # $T_WORK/cmin.inputs, and its UBSAN_OPTIONS to $T_WORK/cmin.env
   cat >"$fake/afl-cmin" <<EOF
 #!/bin/sh
 while [ \$# -gt 0 ]; do
-  [ "\$1" = -i ] && find "\$2" -type f | wc -l >"$T_WORK/cmin.inputs"
+  [ "\$1" = -i ] && echo "\$(find "\$2" -type f | wc -l)" \
+    "\$(find "\$2" -type f -exec sha1sum {} + | cut -d' ' -f1 | sort -u | wc -l)" >"$T_WORK/cmin.inputs"
   shift
 done
+echo "\$UBSAN_OPTIONS" >"$T_WORK/cmin.env"
 echo "fake afl-cmin: exit $1" >&2
 exit $1
 EOF
@@ -101,13 +105,18 @@ no_leftovers "afl-cmin out of time"
 for ((i = 0; i < 1600; i++)); do printf 'junk input %d\n' "$i" >"$C/junk-$i"; done
 rm -f "$T_WORK/cmin.inputs"
 afl "$T_WORK/large.log"
-got=$(cat "$T_WORK/cmin.inputs" 2>/dev/null)
+read -r got distinct < <(cat "$T_WORK/cmin.inputs" 2>/dev/null)
 lim=$(limit_for "${got:-0}")
 m=$(corpus_size)
-check "1,600 more inputs: afl-cmin was given them all ($got, from at least 1,600)" [ "${got:-0}" -ge 1600 ]
+check "1,600 more inputs: afl-cmin was given them all (${got:-?}, from at least 1,600)" [ "${got:-0}" -ge 1600 ]
+check "... each content once (${distinct:-?} distinct; the queues begin with copies of the inputs)" \
+  [ "${got:-0}" = "${distinct:-}" ]
 check "... its time limit is 25 ms an input (${lim}s), not 30 s" \
   log_has "$T_WORK/large.log" "merging the corpus of ops took over ${lim}s; its $m inputs beyond corpus/ops are kept unminimised"
 check "... and the campaign exits 0 (got $rc)" [ "$rc" = 0 ]
+# (afl-cmin sets ASAN_OPTIONS itself; with allocation stacks its traces of deep took 2.3x)
+check "... with no allocation stacks for its runs (UBSAN_OPTIONS: $(cat "$T_WORK/cmin.env" 2>/dev/null))" \
+  grep -q 'malloc_context_size=0' "$T_WORK/cmin.env"
 sums "$C" >"$T_WORK/second.sums"
 no_leftovers "a large working corpus"
 
@@ -133,8 +142,8 @@ no_leftovers "afl-cmin"
 
 # -- libFuzzer -------------------------------------------------------------------------------
 # timeout replaced on PATH: for a -merge=1 it writes its limit and the number of inputs (the
-# last two arguments are the directories) to $T_WORK/merge.args and exits STATUS; anything
-# else runs the real one
+# last two arguments are the directories) to $T_WORK/merge.args, its ASAN_OPTIONS to
+# $T_WORK/merge.env, and exits STATUS; anything else runs the real one
 C="$W/campaign/libfuzzer/ops/corpus"
 real_timeout=$(command -v timeout)
 fake_timeout() { # fake_timeout STATUS
@@ -142,6 +151,7 @@ fake_timeout() { # fake_timeout STATUS
 #!/bin/bash
 case " \$* " in
   *" -merge=1 "*) echo "\$3 \$(find "\${@: -2:1}" "\${@: -1}" -type f | wc -l)" >"$T_WORK/merge.args"
+                  echo "\$ASAN_OPTIONS" >"$T_WORK/merge.env"
                   echo "fake timeout: exit $1" >&2; exit $1 ;;
 esac
 exec "$real_timeout" "\$@"
@@ -168,6 +178,8 @@ check "... the session's inputs are the working corpus ($n)" [ "$n" -gt 0 ]
 check "... as the summary says" [ "$(field "$T_WORK/lf-failed.log" ops 8)" = "$n" ]
 check "... the merge's limit was 25 ms an input, at least 30 s (${lim:-?}s for ${got:-?} inputs)" \
   limit_is "${lim:-}" "${got:-}" 1
+check "... with no allocation stacks for its runs (ASAN_OPTIONS: $(cat "$T_WORK/merge.env" 2>/dev/null))" \
+  grep -q 'malloc_context_size=0' "$T_WORK/merge.env"
 sums "$C" >"$T_WORK/lf-first.sums"
 no_leftovers "libFuzzer's merge failing"
 

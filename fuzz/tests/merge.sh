@@ -68,6 +68,21 @@ merged_counts() { sed -nE 's/.*working corpus of ops merged: ([0-9]+) -> ([0-9]+
 # minimised KEPT BEFORE AFTER: the merge took at least the KEPT inputs and left fewer, and the
 # working corpus holds what it says
 minimised() { [ "$2" -ge "$1" ] && [ -n "$3" ] && [ "$3" -lt "$1" ] && [ "$(corpus_size)" = "$3" ]; }
+# failed_merge WHAT LOG N: the checks of a campaign whose merge exited 3, with N inputs in
+# the working corpus afterwards
+failed_merge() {
+  check "$1: the campaign exits 2 (got $rc)" [ "$rc" = 2 ]
+  check "... naming the merge and its status" \
+    log_has "$2" "merging the corpus of ops failed \(exit 3\); its $3 inputs beyond corpus/ops are kept unminimised"
+  check "... and the exit status's reason at the end" \
+    log_has "$2" 'no findings, but 1 corpus merges failed .*; exit 2'
+  check "... the session's inputs are the working corpus ($3)" [ "$3" -gt 0 ]
+  check "... as the summary says" [ "$(field "$2" ops 8)" = "$3" ]
+}
+add_junk() { # add_junk: 1,600 more inputs in the working corpus
+  local i
+  for ((i = 0; i < 1600; i++)); do printf 'junk input %d\n' "$i" >"$C/junk-$i"; done
+}
 afl() { # afl LOG ARGS...: a short AFL++ campaign on ops with the fake afl-cmin first on PATH
   local log=$1
   shift
@@ -78,13 +93,7 @@ afl() { # afl LOG ARGS...: a short AFL++ campaign on ops with the fake afl-cmin 
 fake_cmin 3
 afl "$T_WORK/failed.log"
 n=$(corpus_size)
-check "afl-cmin failing: the campaign exits 2 (got $rc)" [ "$rc" = 2 ]
-check "... naming the merge and its status" \
-  log_has "$T_WORK/failed.log" "merging the corpus of ops failed \(exit 3\); its $n inputs beyond corpus/ops are kept unminimised"
-check "... and the exit status's reason at the end" \
-  log_has "$T_WORK/failed.log" 'no findings, but 1 corpus merges failed .*; exit 2'
-check "... the session's inputs are the working corpus ($n)" [ "$n" -gt 0 ]
-check "... as the summary says" [ "$(field "$T_WORK/failed.log" ops 8)" = "$n" ]
+failed_merge "afl-cmin failing" "$T_WORK/failed.log" "$n"
 check "... each named by its SHA-1" named_by_sha1 "$C"
 check "... none of them a committed seed" no_seed_in "$C"
 sums "$C" >"$T_WORK/first.sums"
@@ -102,7 +111,7 @@ check "... none of them a committed seed" no_seed_in "$C"
 no_leftovers "afl-cmin out of time"
 
 # -- a working corpus past 30 s: the limit grows with it -------------------------------------
-for ((i = 0; i < 1600; i++)); do printf 'junk input %d\n' "$i" >"$C/junk-$i"; done
+add_junk
 rm -f "$T_WORK/cmin.inputs"
 afl "$T_WORK/large.log"
 read -r got distinct < <(cat "$T_WORK/cmin.inputs" 2>/dev/null)
@@ -169,13 +178,7 @@ rm -f "$T_WORK/merge.args"
 lf "$T_WORK/lf-failed.log"
 n=$(corpus_size)
 read -r lim got < <(cat "$T_WORK/merge.args" 2>/dev/null)
-check "libFuzzer's merge failing: the campaign exits 2 (got $rc)" [ "$rc" = 2 ]
-check "... naming the merge and its status" \
-  log_has "$T_WORK/lf-failed.log" "merging the corpus of ops failed \(exit 3\); its $n inputs beyond corpus/ops are kept unminimised"
-check "... and the exit status's reason at the end" \
-  log_has "$T_WORK/lf-failed.log" 'no findings, but 1 corpus merges failed .*; exit 2'
-check "... the session's inputs are the working corpus ($n)" [ "$n" -gt 0 ]
-check "... as the summary says" [ "$(field "$T_WORK/lf-failed.log" ops 8)" = "$n" ]
+failed_merge "libFuzzer's merge failing" "$T_WORK/lf-failed.log" "$n"
 check "... the merge's limit was 25 ms an input, at least 30 s (${lim:-?}s for ${got:-?} inputs)" \
   limit_is "${lim:-}" "${got:-}" 1
 check "... with no allocation stacks for its runs (ASAN_OPTIONS: $(cat "$T_WORK/merge.env" 2>/dev/null))" \
@@ -183,7 +186,7 @@ check "... with no allocation stacks for its runs (ASAN_OPTIONS: $(cat "$T_WORK/
 sums "$C" >"$T_WORK/lf-first.sums"
 no_leftovers "libFuzzer's merge failing"
 
-for ((i = 0; i < 1600; i++)); do printf 'junk input %d\n' "$i" >"$C/junk-$i"; done
+add_junk
 fake_timeout 124
 rm -f "$T_WORK/merge.args"
 lf "$T_WORK/lf-late.log"

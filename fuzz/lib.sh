@@ -285,8 +285,9 @@ fuzz_reap() {
 
 FUZZ_REPLAY_ASAN="symbolize=1:dedup_token_length=3:detect_leaks=1:allocator_may_return_null=0"
 # The engines fuzz without allocation stacks (a fifth of the time under ASan went to
-# unwinding at every malloc), and so do the corpus merges (libFuzzer's -merge=1 of deep: 5.7
-# -> 4.8 s for 755 inputs); every finding is replayed with FUZZ_REPLAY_ASAN for its report.
+# unwinding at every malloc), and so do the corpus merges of fuzz/campaign and fuzz/promote
+# (libFuzzer's -merge=1 of deep: 5.7 -> 4.8 s for 755 inputs); every finding is replayed with
+# FUZZ_REPLAY_ASAN for its report.
 # shellcheck disable=SC2034 # read by fuzz/campaign
 FUZZ_ENGINE_ASAN="$FUZZ_REPLAY_ASAN:malloc_context_size=0"
 

@@ -13,12 +13,14 @@
 #   - a working corpus past what 30 s cover (1,600 more inputs): the merge's limit grows with
 #     the input count, 25 ms an input (until round 28 it stayed at max(30 s, budget/4), so a
 #     corpus that once outgrew it was never minimised again), and afl-cmin is given each
-#     content once (each instance's queue begins with copies of what it started from);
+#     content once (each instance's queue begins with copies of what it started from),
+#     with malloc_context_size=0 in UBSAN_OPTIONS (afl-cmin replaces ASAN_OPTIONS; with
+#     allocation stacks its runs took 2.3x as long);
 #   - --no-merge: exit 0, the inputs kept as they are;
 #   - and the real afl-cmin merges what the four left, the 1,600 included.
 # And on libFuzzer (with `timeout` replaced on PATH for its -merge=1 only): a merge that fails
 # exits 2 and one out of time exits 0, both keeping the working corpus and saying so, with
-# the same limit; then the real merge.
+# the same limit and no allocation stacks; then the real merge.
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"

@@ -11,7 +11,7 @@
 #   - afl-cmin exiting 124 (timeout's status when the merge runs out of time): exit 0, the
 #     inputs kept as well, the earlier session's included (the next session starts from them);
 #   - a working corpus past what 30 s cover (1,600 more inputs): the merge's limit grows with
-#     the input count, 25 ms an input (until round 28 it stayed at max(30 s, budget/4), so a
+#     the input count, 50 ms an input (until round 28 it stayed at max(30 s, budget/4), so a
 #     corpus that once outgrew it was never minimised again), and afl-cmin is given each
 #     content once (each instance's queue begins with copies of what it started from),
 #     with malloc_context_size=0 in UBSAN_OPTIONS (afl-cmin replaces ASAN_OPTIONS; with
@@ -51,7 +51,7 @@ EOF
 }
 # limit_for N: the merge's time limit for N inputs, as fuzz/README.md states it (budget/4 is
 # below 30 s here)
-limit_for() { echo $(( $1 * 25 > 30000 ? ($1 * 25 + 999) / 1000 : 30 )); }
+limit_for() { echo $(( $1 * 50 > 30000 ? ($1 * 50 + 999) / 1000 : 30 )); }
 # limit_is LIMIT INPUTS MIN: a merge of INPUTS inputs (at least MIN) had the limit it should
 limit_is() { [ -n "$2" ] && [ "$2" -ge "$3" ] && [ "$1" = "$(limit_for "$2")" ]; }
 sums() { # sums DIR: the SHA-1 of every file in DIR, sorted
@@ -122,7 +122,7 @@ m=$(corpus_size)
 check "1,600 more inputs: afl-cmin was given them all (${got:-?}, from at least 1,600)" [ "${got:-0}" -ge 1600 ]
 check "... each content once (${distinct:-?} distinct; the queues begin with copies of the inputs)" \
   [ "${got:-0}" = "${distinct:-}" ]
-check "... its time limit is 25 ms an input (${lim}s), not 30 s" \
+check "... its time limit is 50 ms an input (${lim}s), not 30 s" \
   log_has "$T_WORK/large.log" "merging the corpus of ops took over ${lim}s; its $m inputs beyond corpus/ops are kept unminimised"
 check "... and the campaign exits 0 (got $rc)" [ "$rc" = 0 ]
 # (afl-cmin sets ASAN_OPTIONS itself; with allocation stacks its traces of deep took 2.3x)
@@ -181,7 +181,7 @@ lf "$T_WORK/lf-failed.log"
 n=$(corpus_size)
 read -r lim got < <(cat "$T_WORK/merge.args" 2>/dev/null)
 failed_merge "libFuzzer's merge failing" "$T_WORK/lf-failed.log" "$n"
-check "... the merge's limit was 25 ms an input, at least 30 s (${lim:-?}s for ${got:-?} inputs)" \
+check "... the merge's limit was 50 ms an input, at least 30 s (${lim:-?}s for ${got:-?} inputs)" \
   limit_is "${lim:-}" "${got:-}" 1
 check "... with no allocation stacks for its runs (ASAN_OPTIONS: $(cat "$T_WORK/merge.env" 2>/dev/null))" \
   grep -q 'malloc_context_size=0' "$T_WORK/merge.env"

@@ -149,6 +149,8 @@ read -r b a < <(merged_counts "$T_WORK/merged.log")
 check "the real afl-cmin: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "... minimises what was kept, the 1,600 included (${b:-?} -> ${a:-?} inputs)" \
   minimised "$k" "${b:-0}" "${a:-}"
+check "... each named by its SHA-1" named_by_sha1 "$C"
+check "... none of them a committed seed" no_seed_in "$C"
 no_leftovers "afl-cmin"
 
 # -- libFuzzer -------------------------------------------------------------------------------

@@ -31,10 +31,21 @@ class Results:
         self.bigo = {}
         self.context = {}
         self.order = []
+        self.rank = {}
 
-    def key_seen(self, key):
+    def key_seen(self, key, rank=None):
         if key not in self.samples and key not in self.skipped:
             self.order.append(key)
+        if rank is not None and key not in self.rank:
+            self.rank[key] = rank
+
+    def sort_order(self):
+        """Benchmarks in the order memdev_bench registers them (google-benchmark's
+        family_index), not the order they ran: with repetitions interleaved at random
+        (bench/run's default) that order is random, and so were the table's blocks and
+        the headline's rows. JSON without the index keeps the order it ran in."""
+        last = (float("inf"), 0)
+        self.order.sort(key=lambda k: self.rank.get(k, last))
 
     def median(self, key):
         s = self.samples.get(key)
@@ -93,7 +104,8 @@ def load(paths, results=None):
             key = parse_name(b.get("run_name", b["name"]))
             if key is None:
                 continue
-            r.key_seen(key)
+            fi, ii = b.get("family_index"), b.get("per_family_instance_index")
+            r.key_seen(key, (fi, ii) if isinstance(fi, int) and isinstance(ii, int) else None)
             if b.get("error_occurred"):
                 r.skipped[key] = b.get("error_message", "error")
                 continue
@@ -108,6 +120,7 @@ def load(paths, results=None):
     for fam in list(r.bigo):
         if len({k[2] for k in r.samples if k[:2] == fam}) < MIN_FIT_SIZES:
             del r.bigo[fam]
+    r.sort_order()
     return r
 
 

@@ -694,6 +694,54 @@ class ReportGoals(unittest.TestCase):
             for k, v in want.items():
                 self.assertEqual(g.get(k), v, k)
 
+    def test_order_is_registration_order(self):
+        """With repetitions interleaved at random (bench/run's default) the JSON lists
+        benchmarks in a random order; the table's blocks and the headline's rows follow
+        memdev_bench's registration (family_index), and JSON without it keeps its order."""
+        # family 0 churn/memdev, 1 churn/augtree, 2 fill/memdev, 3 fill/augtree, listed
+        # fill first and instances of one family out of order
+        fams = {("churn", "memdev"): 0, ("churn", "augtree"): 1, ("fill", "memdev"): 2,
+                ("fill", "augtree"): 3}
+        runs = [("fill", "augtree", 65536), ("fill", "memdev", 65536), ("churn", "memdev", 65536),
+                ("fill", "memdev", 1024), ("churn", "augtree", 1024), ("churn", "memdev", 1024),
+                ("fill", "augtree", 1024), ("churn", "augtree", 65536)]
+
+        def order(with_index):
+            bs = []
+            for rep in range(2):
+                for scen, bk, n in runs:
+                    name = "%s/%s/%d/iterations:10" % (scen, bk, n)
+                    b = {"name": name, "run_name": name, "run_type": "iteration",
+                         "repetition_index": rep, "iterations": 10, "real_time": 100,
+                         "cpu_time": 100, "time_unit": "ns", "time_per_op": 1e-7}
+                    if with_index:
+                        b.update(family_index=fams[(scen, bk)],
+                                 per_family_instance_index=0 if n == 1024 else 1)
+                    bs.append(b)
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "bench.json")
+                with open(path, "w") as fh:
+                    json.dump({"context": {}, "benchmarks": bs}, fh)
+                head = os.path.join(d, "headline.md")
+                table = os.path.join(d, "table.txt")
+                r = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), path,
+                                    "--table", table, "--headline", head],
+                                   capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(table) as fh:
+                    blocks = [ln.split()[0] for ln in fh if "(complexity" in ln
+                              or ln.rstrip() in ("churn", "fill")]
+                with open(head) as fh:
+                    rows = [tuple(c.strip() for c in ln.strip("|\n").split("|")[:2])
+                            for ln in fh if ln.startswith("| churn |") or ln.startswith("| fill |")]
+                return blocks, rows
+
+        blocks, rows = order(True)
+        self.assertEqual(blocks, ["churn", "fill"])
+        self.assertEqual(rows, [("churn", "1k"), ("churn", "64k"), ("fill", "1k"), ("fill", "64k")])
+        blocks, rows = order(False)  # older JSON: the order the benchmarks ran in
+        self.assertEqual(blocks, ["fill", "churn"])
+
     def test_bad_input(self):
         with tempfile.TemporaryDirectory() as d:
             empty = os.path.join(d, "e.json")

@@ -6,6 +6,8 @@
 # replay of nothing (no path, an empty or missing directory, an unreadable file) is exit 2
 # with a one-line reason, never a clean pass. Before, an empty or missing corpus directory
 # "ran without failure" and a missing one exited 1, the code for findings.
+# Run by CTest (fuzz.replay-driver) with the build's driver; not executable, so fuzz/smoke
+# does not take it for one of the campaign tools' tests.
 # Exit: 0 every check passed, 1 one failed, 2 usage error.
 set -uo pipefail
 [ $# -eq 2 ] && [ -x "$1" ] && [ -d "$2" ] ||

@@ -62,6 +62,20 @@ check "a missing path next to good ones: exit 2, not 1, the code for findings (g
 check "... naming the path" grep -q "^replay: $work/missing: No such file or directory" "$work/err"
 check "... and saying not every path was read ($(last))" \
   test "$(last)" = "replay: 5 inputs ran, but not every path could be read (above)"
+# a file no one can open (a socket: fopen fails with ENXIO, even for root), in a subdirectory,
+# so that the error must come up through the directory's replay too
+mkdir -p "$work/sock/sub"
+cp "${seeds[0]}" "$work/sock/a"
+if python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+     "$work/sock/sub/s" 2>/dev/null; then
+  run "$work/sock"
+  check "an input that cannot be opened, one directory down: exit 2 (got $rc)" test "$rc" = 2
+  check "... naming it" grep -q "^replay: cannot open $work/sock/sub/s: " "$work/err"
+  check "... after replaying the others ($(last))" \
+    test "$(last)" = "replay: 1 inputs ran, but not every path could be read (above)"
+else
+  check "a socket to replay could be made (python3)" false
+fi
 run
 check "no path: exit 2 with the usage (got $rc)" \
   test "$rc:$(last)" = "2:usage: $replay FILE_OR_DIR... (--help for more)"

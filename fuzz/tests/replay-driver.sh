@@ -39,6 +39,12 @@ n=$(find "$corpus" -type f ! -name '.*' | wc -l)
 check "the committed corpus: exit 0 (got $rc)" test "$rc" = 0
 check "... every one of its $n files replayed ($(last))" \
   test "$(last)" = "replay: $n inputs ran without failure"
+# every file and directory closed after its replay: the corpus with 32 descriptors
+[ "$n" -gt 40 ] || { echo "replay-driver: $corpus has $n inputs, too few to run out of descriptors" >&2; exit 2; }
+rc=0
+(ulimit -n 32 && exec "$replay" "$corpus") >/dev/null 2>"$work/err" || rc=$?
+check "every input closed: the $n inputs replay with 32 file descriptors ($rc: $(last))" \
+  test "$rc:$(last)" = "0:replay: $n inputs ran without failure"
 run "$work/tree"
 check "a tree of 5 inputs and a hidden file: exit 0, 5 inputs ($rc: $(last))" \
   test "$rc:$(last)" = "0:replay: 5 inputs ran without failure"

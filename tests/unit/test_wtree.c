@@ -485,6 +485,39 @@ static void inner_split_point(void) {
 }
 
 /*
+ * The start masks [I5] after a leaf split whose new gap goes to the new right leaf. Two full
+ * leaves of 12 KiB entries every 32 KiB: every gap starts 4 KiB past a multiple of 8 KiB, so
+ * bit 12 of -(start) is set in every gap and in every mask. Then 4 KiB at the start of the gap
+ * in front of leaf 0's entry j (a split: both leaves are full): the gap behind it starts at a
+ * multiple of 8 KiB, so the masks of the rows above must lose bit 12. For j near the leaf's
+ * end the split keeps the new entry on the left and the gap behind it on the right, and the
+ * parent's mask must take the new row's in (inner_add_row): a mask that kept the bit passes
+ * every placement (masks only bound the search, the leaves decide) and only the validator's
+ * [I5] check sees it.
+ */
+static void split_mask(void) {
+    const uint64_t kib = 1024, step = 32 * kib;
+    const uint32_t at[] = {1, WT_LB / 2, WT_LB - 2, WT_LB - 1};
+    for (size_t a = 0; a < sizeof at / sizeof at[0]; a++) {
+        wtree t;
+        tib_tree(&t);
+        for (uint32_t k = 0; k < 2 * WT_LB; k++) {
+            CHECK_RC(wtree_reserve(&t, 12 * kib), 0);
+            wtree_insert(&t, NULL, k * step, k * step + 12 * kib - 1, k);
+        }
+        CHECK_U64(t.leaves.live, 2);
+        CHECK(t.root_sum.a & (4 * kib));
+        uint64_t first = (at[a] - 1) * step + 12 * kib; /* the gap in front of entry at[a] */
+        CHECK_RC(wtree_reserve(&t, 4 * kib), 0);
+        wtree_insert(&t, NULL, first, first + 4 * kib - 1, 2 * WT_LB);
+        CHECK_U64(t.leaves.live, 3);
+        CHECK(!(t.root_sum.a & (4 * kib)));
+        check_valid(&t, "masks after a split");
+        wtree_fini(&t);
+    }
+}
+
+/*
  * The validator's own check of the node pages' order [I6] (its binary search for a node's
  * page relies on it): two pages swapped must be reported, and pass again once swapped back.
  */
@@ -540,6 +573,7 @@ int main(int argc, char **argv) {
         spill(false);
         spill_full_node();
         inner_split_point();
+        split_mask();
     }
     pages_order();
     return check_report("test_wtree");

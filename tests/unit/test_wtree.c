@@ -295,7 +295,9 @@ static void phased(uint64_t seed, uint32_t rounds) {
 /*
  * Sizes at the edges of pages[] [I9]: a byte short of and past whole pages, one byte, 2^32
  * pages (wide) and one page less (not), each plugged after its own wtree_reserve(), which
- * must make room in the wide table for exactly the wide ones; then every other one removed.
+ * must make room in the wide table for exactly the wide ones; the wide table holds exactly
+ * those (a size of 2^32 - 1 pages stored wide would pass every lookup and the validator,
+ * whose [I9] check asks the same question); then every other one removed.
  */
 static void wide_edges(void) {
     static const uint64_t sizes[] = {
@@ -308,7 +310,7 @@ static void wide_edges(void) {
     wtree t;
     wtree_init(&t, &al, 4096, (1ull << 52) - 1);
     t.simd = use_simd;
-    uint32_t n = 0;
+    uint32_t n = 0, nwide = 0;
     for (uint32_t round = 0; round < ROUNDS && !check_failures; round++) {
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && !check_failures; i++) {
             uint64_t addr = 0;
@@ -319,6 +321,10 @@ static void wide_edges(void) {
                 break;
             wtree_insert(&t, &pos, addr, addr + (sizes[i] - 1), n);
             first[n++] = addr;
+            /* wide exactly when the size is no whole number of pages below 2^32 pages */
+            bool wide = sizes[i] % 4096 || sizes[i] / 4096 > UINT32_MAX;
+            nwide += wide;
+            CHECK_U64(t.wide.n, nwide);
             if (wtree_validate(&t, msg, sizeof msg)) {
                 fprintf(stderr, "wide edges, size 0x%llx: %s\n", (unsigned long long)sizes[i], msg);
                 check_failures++;

@@ -3,9 +3,10 @@
 # replay-driver.sh REPLAY CORPUS_DIR - the engine-less replay driver (fuzz/standalone.c),
 # which every corpus.TARGET test and fuzz/smoke's corpus replay rely on, tells the truth: it
 # replays every file of a directory tree, counts them, ignores libFuzzer's options, and a
-# replay of nothing (no path, an empty or missing directory, an unreadable file) is exit 2
-# with a one-line reason, never a clean pass. Before, an empty or missing corpus directory
-# "ran without failure" and a missing one exited 1, the code for findings.
+# replay of nothing or of less than asked (no path, an empty directory, a missing path, an
+# input it cannot open) is exit 2 with a one-line reason, never a clean pass. Before, an
+# empty corpus directory "ran without failure" (exit 0) and a missing path exited 1, the code
+# for findings.
 # Run by CTest (fuzz.replay-driver) with the build's driver; not executable, so fuzz/smoke
 # does not take it for one of the campaign tools' tests.
 # Exit: 0 every check passed, 1 one failed, 2 usage error.

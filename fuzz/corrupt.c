@@ -504,10 +504,17 @@ static bool corrupt_tree(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], u
              * A wide entry's last byte is found by its first: moving it also breaks [I9]. An
              * entry whose last byte moves moves the gap after it: the first check to see it
              * may be an overlap or the last byte [I1], the holes mask [I3], a summary [I4] or
-             * start mask [I5] above, the device's size [S8] or the wide count [I9].
+             * start mask [I5] above, the device's size [S8] or the wide count [I9]. Byte 3
+             * % 32 = 8 moves a paged entry so high that its last byte would be 2^64 [I1].
              */
             if (c[3] % 8u == 4 && l->pages[e] && paged_as_wide(t, l, e, p))
                 return true;
+            if (c[3] % 32u == 8 && l->pages[e]) { /* its last byte one past 2^64 - 1 */
+                set_u64(p, &l->first[e],
+                        UINT64_MAX - (((uint64_t)l->pages[e] << WT_PAGE_SHIFT) - 2u),
+                        "leaf entry (its size runs past 2^64) [I1]");
+                return true;
+            }
             if (e > 0 && c[3] % 4u == 1)
                 set_u64(p, &l->first[e], leaf_last(t, l, e - 1),
                         w ? "wide leaf entry (overlaps the one before) [I1] [I9]"

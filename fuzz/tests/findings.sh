@@ -14,7 +14,8 @@
 #   - an oom crash (allocation failures injected, the planted bug auto-slot-claimed-early)
 #     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
 #   - fuzz/promote copies inputs that reach new branch directions into corpus/deep, each
-#     running cleanly, and nothing when there is nothing new.
+#     running cleanly, nothing when there is nothing new, and exits 2 when no target has a
+#     working corpus at all (or --work names no directory).
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
@@ -155,6 +156,22 @@ check "... it added only cov-* files ($before -> $(ls "$R/corpus/deep" | wc -l))
 "$R/fuzz/promote" --from "$T_WORK/from-same" deep >"$T_WORK/promote2.log" 2>&1; rc=$?
 check "inputs the corpus has already: nothing promoted (exit $rc)" \
   bash -c "[ $rc = 0 ] && grep -q '^promote: deep: 0 input(s) reach 0 branch directions' '$T_WORK/promote2.log'"
+# no working corpus for any target named: nothing to promote from is a usage error (it used to
+# print a line per target and exit 0, after building both builds)
+mkdir -p "$T_WORK/no-campaign" "$T_WORK/one-campaign/campaign/c1/deep"
+ls "$R/corpus/deep" >"$T_WORK/deep-before2"
+"$R/fuzz/promote" --work "$T_WORK/no-campaign" >"$T_WORK/promote3.log" 2>&1; rc=$?
+check "no working corpus at all: exit 2 (got $rc), one line naming what is missing" \
+  bash -c "[ $rc = 2 ] && [ \$(wc -l <'$T_WORK/promote3.log') = 1 ] && grep -q '^promote: no working corpus for ops oom trace deep corrupt under .*no-campaign/campaign/' '$T_WORK/promote3.log'"
+"$R/fuzz/promote" --work "$T_WORK/no-such-dir" deep >"$T_WORK/promote4.log" 2>&1; rc=$?
+check "--work that is no directory: exit 2 (got $rc)" \
+  bash -c "[ $rc = 2 ] && grep -q \"^promote: --work '.*no-such-dir' is not a directory\" '$T_WORK/promote4.log'"
+# a campaign of one target: the others are named as having none, and the run is clean
+cp -r "$T_WORK/from-same" "$T_WORK/one-campaign/campaign/c1/deep/corpus"
+"$R/fuzz/promote" --work "$T_WORK/one-campaign" ops deep >"$T_WORK/promote5.log" 2>&1; rc=$?
+check "a working corpus for deep only: exit 0 (got $rc), ops named as having none" \
+  bash -c "[ $rc = 0 ] && grep -q '^promote: ops: no working corpus' '$T_WORK/promote5.log' && grep -q '^promote: deep: 0 input(s) reach' '$T_WORK/promote5.log'"
+check "... and corpus/deep is unchanged by the three" bash -c "ls '$R/corpus/deep' | cmp -s - '$T_WORK/deep-before2'"
 
 # -- an oom crash decodes to a trace that reproduces it -----------------------------------------
 patch -s -p1 -d "$R" <fuzz/mutants.d/17-auto-slot-claimed-early.patch && rm -f "$R"/core/src/*.orig

@@ -7,8 +7,8 @@
 # input it cannot open) is exit 2 with a one-line reason, never a clean pass. Before, an
 # empty corpus directory "ran without failure" (exit 0) and a missing path exited 1, the code
 # for findings.
-# Run by CTest (fuzz.replay-driver) with the build's driver; not executable, so fuzz/smoke
-# does not take it for one of the campaign tools' tests.
+# Run by CTest (fuzz.replay-driver) with the build's driver (fuzz/tests/replay/: the tests
+# that take a build's binary; fuzz/smoke runs the campaign tools' tests, fuzz/tests/*.sh).
 # Exit: 0 every check passed, 1 one failed, 2 usage error.
 set -uo pipefail
 [ $# -eq 2 ] && [ -x "$1" ] && [ -d "$2" ] ||

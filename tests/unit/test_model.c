@@ -11,6 +11,7 @@
  * Each failed check prints the model's value, the expected value and a dump of the model.
  * Usage: model_selftest [seed]
  */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1093,6 +1094,40 @@ static void test_random_first_fit(st *t, uint64_t seed) {
         fprintf(stderr, "random first fit failed with seed %" PRIu64 "\n", seed);
 }
 
+/*
+ * model_dump, what the checker prints of the model when library and model part: every memslot's
+ * mapped state in the map line and every plugged extent (a mutation sample of core/model,
+ * seed 3001, made the map line print only the first memslot and nothing failed).
+ */
+static void test_dump(st *t) {
+    memdev_config c = cfg_of(0, 16 * GIB, 10 * GIB, 0);
+    c.has_kvm = true;
+    c.kvm = (memdev_limit){512, 509};
+    begin(t, "model_dump: the memslot map and the extents");
+    model_space *m = mk_cfg(t, &c);
+    PLUG_OK(t, m, vmem("v", 10 * GIB, true), 0, 3);
+    CHECK_RC(t, "resize", model_vmem_resize(m, "v", 4 * MIB), 0);
+    CHECK_RC(t, "first block", model_vmem_request(m, "v", true, 0, 2 * MIB), 0);
+    CHECK_RC(t, "last block", model_vmem_request(m, "v", true, 10 * GIB - 2 * MIB, 2 * MIB), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(t, "open_memstream", f != NULL, 1);
+    if (f) {
+        int before = t->fails;
+        model_dump(m, f);
+        fclose(f);
+        CHECK(t, "map line: memslots 0 and 2 mapped, 1 not",
+              strstr(text, "\n    map 101\n") != NULL, 1);
+        CHECK(t, "first extent", strstr(text, "plugged [0x0, 0x200000)\n") != NULL, 1);
+        CHECK(t, "last extent", strstr(text, "plugged [0x27fe00000, 0x280000000)\n") != NULL, 1);
+        if (t->fails > before)
+            fprintf(stderr, "%s", text);
+        free(text);
+    }
+    done(t, m);
+}
+
 int main(int argc, char **argv) {
     st t = {0, 0, NULL, NULL, false};
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20261124;
@@ -1122,6 +1157,7 @@ int main(int argc, char **argv) {
     test_hv_map(&t);
     test_top_of_space(&t);
     test_huge_memslots(&t);
+    test_dump(&t);
     test_random_first_fit(&t, seed);
     printf("model_selftest: %d checks, %d failures (seed %" PRIu64 ")\n", t.checks, t.fails, seed);
     return t.fails ? 1 : 0;

@@ -207,6 +207,42 @@ printf 'space base=4G size=16G budget=16G\nplug d0 virtio-pmem size=1G\nexpect o
 expect 1 "3: expect ok addr=0x140000000 (for line 2) FAILED: got ok addr=0x100000000 memslots=1" \
     "$memdev" run "$wrong"
 
+# (round 30: a mutation sample of core/trace/run.c, seed 3002, left each of the next checks'
+# lines out of the output, or the stop after a malformed line, and nothing failed)
+# without KVM and vhost limits the stats say unlimited, not a count of 0 backends
+out=$("$memdev" run "$blocks")
+out_has "^  memslots: required=2 used=2 reserved=0 kvm_free=unlimited vhost_free=unlimited\$" \
+    "stats without limits do not say unlimited"
+# an empty device: its result line, a failed expect on it and the list all say empty
+printf 'space base=4G size=16G budget=16G slots=1\nplug e0 hv-balloon empty\nexpect ok addr=4G\nlist\n' >"$lines"
+out=$("$memdev" run "$lines") || true
+out_has "^2: plug e0 ok empty\$" "the result line of an empty plug does not say empty"
+out_has "^3: expect ok addr=0x100000000 \(for line 2\) FAILED: got ok empty memslots=0\$" \
+    "a failed expect after an empty plug does not say what it got (ok empty)"
+block_has "4: list" "^  e0 hv-balloon empty\$"
+# a malformed line stops the run: the lines before it ran, none after it
+printf 'space base=4G size=16G budget=16G slots=2\nplug d0 dimm size=1G\nplug d1 dimm sise=1G\nplug d2 dimm size=1G\n' >"$lines"
+out=$("$memdev" run "$lines" 2>"$tmp/stop.err") && rc=0 || rc=$?
+if [[ $rc -ne 2 || "$out" != "2: plug d0 ok addr=0x100000000 slot=0 memslots=1" ]] ||
+    ! grep -q "lines.trace:3:14: unknown key 'sise'" "$tmp/stop.err"; then
+    echo "FAIL: a malformed line 3 did not stop the run there (status $rc, output: ${out:0:200})"
+    failures=$((failures + 1))
+fi
+# a path of exactly 200 bytes is named whole; one byte more keeps its last 200 after "..."
+for extra in 0 1; do
+    leaf=/no-space.trace
+    pad=$((200 + extra - ${#tmp} - ${#leaf} - 1))
+    path=$tmp/$(printf 'p%.0s' $(seq "$pad"))/no-space.trace
+    mkdir -p "$(dirname "$path")"
+    printf 'plug d0 dimm size=1G\n' >"$path"
+    err=$("$memdev" run "$path" 2>&1 >/dev/null) || true
+    if [[ $extra -eq 0 ]]; then want=$path; else want=...${path:1}; fi
+    if [[ ${#path} -ne $((200 + extra)) || "$err" != "$want:1:1: "* ]]; then
+        echo "FAIL: a path of ${#path} bytes is named '${err:0:40}...', want '${want:0:40}...'"
+        failures=$((failures + 1))
+    fi
+done
+
 if [[ $failures -ne 0 ]]; then
     echo "$failures check(s) failed"
     exit 1

@@ -568,8 +568,9 @@ static void wrap_entry(void) {
     struct wt_leaf *l = t.root;
     CHECK(t.height == 0 && l->n == 1 && l->pages[0] == 4);
     if (t.height == 0 && l->n == 1) {
-        for (uint32_t more = 1; more <= 2; more++) {
-            l->pages[0] = more == 1 ? 5u : UINT32_MAX;
+        static const uint32_t grown[] = {5, UINT32_MAX}; /* one page more; the most */
+        for (size_t i = 0; i < sizeof grown / sizeof grown[0]; i++) {
+            l->pages[0] = grown[i];
             CHECK_RC(wtree_validate(&t, msg, sizeof msg), MEMDEV_EINVARIANT);
             CHECK(strstr(msg, "wraps past 2^64 [I1]") != NULL);
         }

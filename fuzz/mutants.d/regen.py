@@ -286,6 +286,25 @@ MUTANTS = [
      '0;',
      'memdev_memory_bytes leaves out the copy of a device\'s backend name (the accounting the '
      'benchmarks\' bytes per device rest on)'),
+    ('block-without-flag', 'core/src/space.c',
+     'p->block = (d->fields & MEMDEV_F_BLOCK) ? d->block : MEMDEV_DEFAULT_BLOCK;',
+     'p->block = d->block ? d->block : MEMDEV_DEFAULT_BLOCK;',
+     'a virtio-mem\'s block counts without MEMDEV_F_BLOCK (0 taken as the default), so a '
+     'caller\'s stale value is used'),
+    ('fixed-slot-range', 'core/src/space.c',
+     'if ((d->fields & MEMDEV_F_SLOT) && d->slot >= nslots)',
+     'if ((d->fields & MEMDEV_F_SLOT) && d->slot > nslots)',
+     'off-by-one in the fixed DIMM slot check: the slot number equal to the slot count is '
+     'accepted'),
+    ('pmem-takes-slot', 'core/src/space.c',
+     '[MEMDEV_VIRTIO_PMEM] = MEMDEV_F_ADDR,',
+     '[MEMDEV_VIRTIO_PMEM] = MEMDEV_F_ADDR | MEMDEV_F_SLOT,',
+     'a virtio-pmem accepts a \'slot\' field (and ignores it) where QEMU refuses it'),
+    ('empty-takes-addr', 'core/src/space.c',
+     '    if ((d->fields & MEMDEV_F_EMPTY) && (d->fields & MEMDEV_F_ADDR))\n'
+     '        return space_fail(sp, MEMDEV_EINVAL, "an empty device takes no address");\n',
+     '',
+     'an empty hv-balloon given an address is accepted (the check is missing)'),
 ]
 
 

@@ -17,6 +17,16 @@
  * operands would). So random deep-mode inputs are decoded against a real space (each op
  * executed by the library), and each edge must be made. The header's window tables are
  * pinned value by value (header_windows).
+ *
+ * A second sample of the decoder (round 31: 20 mutants, with the planted bugs) left more such
+ * changes: the pick among the devices of a kind always taking the first, the requested size
+ * not read back (so "the blocks the requested size leaves" became one block), lengths of "k
+ * blocks less a fraction" one block shorter, requests from exactly a device's end never made,
+ * the search for a memslot in the other state skipped, a bulk's ids no longer kept apart from
+ * the 64 ids single plug records name, the budget "2 MiB below the size" above it, the limit
+ * byte's "other" class read past its table, the allocator bit inverted, and two malformations
+ * that became valid plugs. Each is now an edge below, a pinned table (header_windows,
+ * header_limits) or malformations' answers.
  */
 #include <stdint.h>
 #include <string.h>
@@ -82,6 +92,22 @@ struct edges {
     unsigned look_below;      /* ... of the byte below the window */
     unsigned look_window_end; /* ... of the window's last byte */
     unsigned look_top;        /* ... of 2^64 - 1 */
+    unsigned later_of_kind;   /* a virtio-mem request naming a virtio-mem that is not the first
+                                 live one (select_dev's pick among the devices of the kind) */
+    unsigned to_requested;    /* a virtio-mem plug request of form 2 (r4 & 7), kept as decoded:
+                                 the blocks the requested size leaves, two or more of them */
+    unsigned minus_fraction;  /* a length of form 7 (r4 bits 4-6): k + 1 blocks less a fraction
+                                 b / 2^j, k >= 1 */
+    unsigned bulk_high;       /* the first plug of a plugging bulk record takes an id at pool
+                                 index 64 or above (decode_bulk's cursor starts there) ... */
+    unsigned bulk_low;        /* ... and never one below, which single plug records name */
+    unsigned at_end;          /* a virtio-mem request of form 6 (r4 & 7) from the device's end
+                                 exactly (r3 even), two blocks long */
+    unsigned smaller_gap;     /* a plug's size: the length of a free range smaller than the
+                                 largest (size class 3, r3 bit 4 clear: the range gsel picks) */
+    unsigned map_moved;       /* a map (unmap) of an hv-balloon memslot whose record names one
+                                 already mapped (unmapped): the decoder takes the next one in
+                                 the other state instead (r3 bit 7 clear) */
 };
 
 /* The placement alignment the decoder folds a plug's hint to (as decode_plug). */
@@ -128,6 +154,7 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
        place devices one after the other), and its form (r5 & 7, pick_hint) */
     const uint8_t *r =
         d->pos >= PROGRAM_RECORD_SIZE ? d->data + d->pos - PROGRAM_RECORD_SIZE : NULL;
+    memdev_device_info in;
     if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) <= 2 &&
         (op->desc.fields & MEMDEV_F_ADDR)) {
         uint64_t pa = placement_align(&op->desc);
@@ -138,6 +165,9 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
            aligned to 2^63 is 2^64 - 2^63 too) */
         e->wrap_hint +=
             (r[5] & 7) == 7 && !(r[2] & 0x10) && pa < (1ull << 62) && op->desc.addr == 0 - pa;
+        memdev_stats st;
+        e->smaller_gap += (r[3] >> 5) == 3 && !(r[3] & 16) && (r[3] & 7) == 5 && !(r[2] & 0x10) &&
+                          memdev_stats_get(sp, &st) == MEMDEV_OK && op->desc.size < st.largest_gap;
         uint32_t placed = 0;
         for (uint32_t i = 0; (r[5] & 7) == 3 && i < d->n_live; i++) {
             const program_dev *v = &d->live[i];
@@ -148,8 +178,43 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
                 e->far_hint++;
         }
     }
+    if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) == 3 &&
+        d->bulk_i == 1) {
+        const char *id = op->desc.id;
+        unsigned ix = 0;
+        bool pooled = id[0] == 'd' && strlen(id) == 5;
+        for (int i = 1; pooled && i < 5; i++)
+            ix = ix * 8 + (unsigned)(id[i] - '0');
+        e->bulk_high += pooled && ix >= 64;
+        e->bulk_low += pooled && ix < 64;
+    }
+    if ((op->type == TRACE_OP_MAP || op->type == TRACE_OP_UNMAP) && r && r[2] < 0xF0 &&
+        !(r[3] & 0x80) && memdev_device_get(sp, op->id, &in) == MEMDEV_OK && in.memslots > 1) {
+        bool named, taken;
+        bool map = op->type == TRACE_OP_MAP;
+        e->map_moved += memdev_memslot_mapped(sp, op->id, r[2] % in.memslots, &named) == 0 &&
+                        named == map && op->index != r[2] % in.memslots &&
+                        memdev_memslot_mapped(sp, op->id, op->index, &taken) == 0 && taken != map;
+    }
     if (op->type == TRACE_OP_VMEM && r && vmem_inside(d, sp, r, op))
         e->vmem_inside++;
+    if (op->type == TRACE_OP_VMEM && r && (r[0] & 15) >= 6 && (r[0] & 15) <= 8 &&
+        memdev_device_get(sp, op->id, &in) == MEMDEV_OK && in.kind == MEMDEV_VIRTIO_MEM) {
+        const program_dev *first = NULL;
+        for (uint32_t i = 0; !first && i < d->n_live; i++)
+            if (d->live[i].kind == MEMDEV_VIRTIO_MEM)
+                first = &d->live[i];
+        e->later_of_kind += r[1] < 0xD0 && first && strcmp(first->id, op->id) != 0;
+        uint64_t b = in.block;
+        e->to_requested += op->vmem_plug && (r[4] & 0x8f) == 0x0a && (r[5] & 7) == 0 &&
+                           in.requested > in.plugged && op->length >= 2 * b &&
+                           op->length == in.requested - in.plugged;
+        e->at_end += (r[4] & 0xf7) == 6 && (r[5] & 7) == 0 && !(r[3] & 1) &&
+                     op->offset == in.size && op->length == 2 * b;
+        unsigned k = r[3] >> 4, j = r[3] & 3u;
+        e->minus_fraction +=
+            ((r[4] >> 4) & 7) == 7 && k >= 1 && op->length == b * (k + 1) - (b >> (1 + j));
+    }
     if (op->type != TRACE_OP_LOOKUP)
         return;
     e->look_below += op->gpa == c->base - 1;
@@ -159,9 +224,10 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
         const program_dev *v = &d->live[i];
         if (v->empty || v->size == 0)
             continue;
-        e->look_first += op->gpa == v->addr;
-        e->look_last += op->gpa == v->addr + (v->size - 1);
-        e->look_after += op->gpa == v->addr + v->size;
+        /* each by its own form (r2 & 7, decode_lookup): another form makes one now and then */
+        e->look_first += r && (r[2] & 7) == 0 && op->gpa == v->addr;
+        e->look_last += r && (r[2] & 7) == 1 && op->gpa == v->addr + (v->size - 1);
+        e->look_after += r && (r[2] & 7) == 2 && op->gpa == v->addr + v->size;
     }
 }
 
@@ -169,7 +235,7 @@ static void edges_of_random_inputs(struct edges *e) {
     static uint8_t in[PROGRAM_DEEP_PREFIX + PROGRAM_HEADER_SIZE + 128 * PROGRAM_RECORD_SIZE];
     uint64_t seed = 0x5eed;
     memset(e, 0, sizeof *e);
-    for (int input = 0; input < 240; input++) {
+    for (int input = 0; input < 960; input++) {
         for (size_t i = 0; i < sizeof in; i++)
             in[i] = (uint8_t)rng_next(&seed);
         in[0] &= 0xfc; /* the shortest prefill (256 devices) */
@@ -180,6 +246,12 @@ static void edges_of_random_inputs(struct edges *e) {
             if ((r[0] & 15) >= 6 && (r[0] & 15) <= 8 && (r[7] & 1)) {
                 r[3] |= 0x30;
                 r[4] = (uint8_t)((r[4] & 0x0f) | 0x80);
+                r[5] &= 0xf8;
+            } else if ((r[0] & 15) >= 6 && (r[0] & 15) <= 8 && (r[7] & 6) == 2) {
+                r[4] = 0x0a; /* form 2 (what the requested size leaves), not nudged */
+                r[5] &= 0xf8;
+            } else if ((r[0] & 15) >= 6 && (r[0] & 15) <= 8 && (r[7] & 0x0e) == 4) {
+                r[4] = 0x06; /* form 6 (past the device's end), no change of length or offset */
                 r[5] &= 0xf8;
             }
         }
@@ -229,6 +301,36 @@ static void run_found_after_first_block(void) {
     memdev_space_destroy(sp);
 }
 
+/* Form 2 of a virtio-mem plug request (r4 & 7 = 2, bit 3: not nudged): the blocks the
+   requested size leaves, read back from the library. Random inputs make few of these with
+   room for two blocks or more (the count above), so again by hand: the same 128 MiB
+   virtio-mem with requested = size, blocks 0..3 plugged, then form 2 at block 0: 120 MiB. */
+static void request_up_to_requested(void) {
+    static const uint8_t in[PROGRAM_HEADER_SIZE + 3 * PROGRAM_RECORD_SIZE] = {
+        0x22, 0, 0,    0,    0,    0, 0,    0,
+        0,    0, 0,    0,    0,    0, 0,    0,  /* 1 GiB at 4 GiB, budget all */
+        0x00, 0, 0x83, 0x20, 0,    0, 0x18, 0,  /* plug virtio-mem 128 MiB, requested */
+        0x06, 0, 0,    0x03, 0,    0, 0,    0,  /* vmem plug blocks 0..3 */
+        0x06, 0, 0,    0x00, 0x0a, 0, 0,    0}; /* vmem plug: what requested leaves */
+    struct trace_op op;
+    lockstep_result res;
+    memdev_space *sp = NULL;
+    program_decoder_init(&dec, in, sizeof in, PROGRAM_OPS);
+    CHECK_RC(memdev_space_create(&dec.config, NULL, &sp), MEMDEV_OK);
+    for (int i = 0; sp && i < 3; i++) {
+        CHECK(program_next(&dec, sp, &op));
+        if (i == 2) {
+            CHECK(op.type == TRACE_OP_VMEM && op.vmem_plug);
+            CHECK_U64(op.offset, 0);
+            CHECK_U64(op.length, 60 * (2ull << 20));
+            break;
+        }
+        lockstep_exec_library(sp, &op, &res);
+        CHECK_RC(res.rc, MEMDEV_OK);
+    }
+    memdev_space_destroy(sp);
+}
+
 /* The header's window tables (program.c, window_size and window_base; fuzz/README "The
    decoder"), pinned value by value: a table value changed to another with the same alignment
    passes every result check (a mutation sample changed "2 MiB below 4 GiB" to 2 MiB above
@@ -271,6 +373,117 @@ static void header_windows(void) {
         program_decoder_init(&dec, h, sizeof(h), PROGRAM_OPS);
         CHECK_U64(dec.config.base, 0);
         CHECK_U64(dec.config.size, size[cls]);
+    }
+    /* the budgets (h1 low nibble), for a 64 GiB window (size class 7) and k = 3; the two
+       relative to the size also at its ends (2 MiB, class 0; 2^64 - 1, class 11) */
+    const uint64_t budget[16] = {64ull << 30,
+                                 32ull << 30,
+                                 0,
+                                 2ull << 20,
+                                 1ull << 30,
+                                 4ull << 30,
+                                 12ull << 30,
+                                 16ull << 30,
+                                 128ull << 30,
+                                 UINT64_MAX,
+                                 (64ull << 30) - (2ull << 20),
+                                 (64ull << 30) + 4 * (2ull << 20),
+                                 1ull << 40,
+                                 8ull << 30,
+                                 jitter,
+                                 64ull << 30};
+    for (unsigned cls = 0; cls < 16; cls++) {
+        h[0] = 7u << 4; /* 64 GiB at base 0 */
+        h[1] = (uint8_t)(3u << 4 | cls);
+        program_decoder_init(&dec, h, sizeof(h), PROGRAM_OPS);
+        CHECK_U64(dec.config.budget, budget[cls]);
+    }
+    const struct {
+        uint8_t h0, h1;
+        uint64_t budget;
+    } edge[] = {{0x00, 0x0a, 2ull << 20}, /* 2 MiB less 2 MiB: the size itself */
+                {0x00, 0x0b, 4ull << 20}, /* 2 MiB + (k + 1) 2 MiB, k = 0 */
+                {0xb0, 0x0a, UINT64_MAX - (2ull << 20)},
+                {0xb0, 0x0b, UINT64_MAX}, /* no room above: the size */
+                {0xb0, 0x08, UINT64_MAX}};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        h[0] = edge[i].h0;
+        h[1] = edge[i].h1;
+        program_decoder_init(&dec, h, sizeof(h), PROGRAM_OPS);
+        CHECK_U64(dec.config.budget, edge[i].budget);
+    }
+}
+
+/* The header's limit and flag bytes (program.c, limit_of and decode_header; fuzz/README "The
+   decoder"), pinned the same way: h3 (KVM) and h5.. (vhost) are a limit class in bits 0-3 and
+   an "other memslots" class in bits 4-6 (an other above the max is cut to it unless h4 bit 2
+   keeps invalid values), h4 bits 0-1 the vhost count, bit 3 the library's own allocator. A
+   mutation sample read bits 4-7 of the limit byte (other_tab[15], past the table) and inverted
+   the allocator bit, and every test and planted bug passed. */
+static void header_limits(void) {
+    static const uint32_t max[16] = {8,   16,  32,   64,   128,   256, 508, 509,
+                                     510, 512, 1024, 4096, 32764, 2,   1,   0};
+    static const uint32_t other[8] = {0, 1, 2, 5, 16, 64, 500, UINT32_MAX /* = max */};
+    uint8_t h[PROGRAM_HEADER_SIZE] = {0};
+    for (unsigned b = 0; b < 256; b++) {
+        for (unsigned keep = 0; keep < 2; keep++) {
+            h[3] = (uint8_t)b;
+            h[4] = (uint8_t)(2u | (keep ? 4u : 0u) | (b & 1 ? 8u : 0u)); /* two vhost backends */
+            h[5] = (uint8_t)b;
+            h[6] = (uint8_t)(b ^ 0x80); /* bit 7 is no part of a limit */
+            program_decoder_init(&dec, h, sizeof(h), PROGRAM_OPS);
+            uint32_t mx = max[b & 15], ot = other[(b >> 4) & 7];
+            ot = ot == UINT32_MAX || (ot > mx && !keep) ? mx : ot;
+            const memdev_config *c = &dec.config;
+            bool same = c->has_kvm == ((b & 0x80) != 0) && c->kvm.max == mx && c->kvm.other == ot &&
+                        c->n_vhost == 2 && c->vhost[0].max == mx && c->vhost[0].other == ot &&
+                        c->vhost[1].max == mx && c->vhost[1].other == ot &&
+                        dec.library_allocator == ((b & 1) != 0);
+            if (!same) { /* the first byte that decodes otherwise, field by field */
+                printf("header_limits: limit byte 0x%02x, keep-invalid %u:\n", b, keep);
+                CHECK(c->has_kvm == ((b & 0x80) != 0));
+                CHECK_U64(c->kvm.max, mx);
+                CHECK_U64(c->kvm.other, ot);
+                CHECK_U64(c->n_vhost, 2);
+                CHECK_U64(c->vhost[0].max, mx);
+                CHECK_U64(c->vhost[0].other, ot);
+                CHECK_U64(c->vhost[1].max, mx);
+                CHECK_U64(c->vhost[1].other, ot);
+                CHECK(dec.library_allocator == ((b & 1) != 0));
+                return;
+            }
+            CHECK(same);
+        }
+    }
+}
+
+/* The plug malformations (plug_malform, r2 bit 4 with r7's low nibble): each of 0-10 and 12-14
+   breaks one rule of spec check 0 for every kind, so the library must answer invalid-argument
+   whatever the space; 11 gives every value without its flag, which must change nothing (ok).
+   A mutation sample turned malformation 3 (a field the kind does not take) and malformation 8
+   for an hv-balloon (empty with an address) into valid plugs, and every other test passed. */
+static void malformations(void) {
+    uint8_t in[PROGRAM_HEADER_SIZE + PROGRAM_RECORD_SIZE] = {0x27, 0x0c}; /* 1 TiB at 4 GiB */
+    in[2] = 2;                                                            /* DIMM slots */
+    for (uint8_t kind = 0; kind < 5; kind++) {
+        for (uint8_t sel = 0; sel < 15; sel++) {
+            uint8_t *r = in + PROGRAM_HEADER_SIZE;
+            memset(r, 0, PROGRAM_RECORD_SIZE);
+            r[2] = (uint8_t)(kind | 0x10); /* plug of kind_tab[kind], malformed */
+            r[3] = 1;                      /* 4 MiB */
+            r[7] = sel;
+            struct trace_op op;
+            lockstep_result res = {.rc = -1};
+            memdev_space *sp = NULL;
+            program_decoder_init(&dec, in, sizeof in, PROGRAM_OPS);
+            CHECK_RC(memdev_space_create(&dec.config, NULL, &sp), MEMDEV_OK);
+            if (sp && program_next(&dec, sp, &op) && op.type == TRACE_OP_PLUG)
+                lockstep_exec_library(sp, &op, &res);
+            if (res.rc != (sel == 11 ? MEMDEV_OK : MEMDEV_EINVAL))
+                printf("malformations: kind_tab[%u], malformation %u:\n", kind, sel);
+            CHECK_RC(res.rc, sel == 11 ? MEMDEV_OK : MEMDEV_EINVAL);
+            memdev_space_destroy(sp);
+        }
     }
 }
 
@@ -337,17 +550,25 @@ int main(void) {
     CHECK_U64(c.prefill, 1040);
 
     run_found_after_first_block();
+    request_up_to_requested();
     struct edges e;
     edges_of_random_inputs(&e);
-    printf("edges in 240 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "
-           "sizes of a window's part %u, virtio-mem requests inside a run %u, "
+    printf("edges in 960 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "
+           "sizes of a window's part %u, sizes of a free range not the largest %u, virtio-mem "
+           "requests inside a run %u, "
            "lookups of a first byte %u, last byte %u, byte after %u, below the window %u, "
-           "window end %u, 2^64 - 1 %u\n",
-           e.wrap_hint, e.far_hint, e.window_part, e.vmem_inside, e.look_first, e.look_last,
-           e.look_after, e.look_below, e.look_window_end, e.look_top);
+           "window end %u, 2^64 - 1 %u; virtio-mem requests naming a later device of the kind %u, "
+           "up to the requested size %u, of k blocks less a fraction %u, from the device's end %u; "
+           "first plugs of a bulk "
+           "at pool index 64 or above %u, below %u; memslot maps moved to one in the other "
+           "state %u\n",
+           e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
+           e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
+           e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
+    CHECK(e.smaller_gap > 0);
     CHECK(e.vmem_inside >= 20); /* other forms make one now and then */
     CHECK(e.look_first > 0);
     CHECK(e.look_last > 0);
@@ -355,6 +576,15 @@ int main(void) {
     CHECK(e.look_below > 0);
     CHECK(e.look_window_end > 0);
     CHECK(e.look_top > 0);
+    CHECK(e.later_of_kind > 0);
+    CHECK(e.to_requested > 0);
+    CHECK(e.minus_fraction > 0);
+    CHECK(e.at_end > 0);
+    CHECK(e.bulk_high > 0);
+    CHECK_U64(e.bulk_low, 0);
+    CHECK(e.map_moved > 0);
     header_windows();
+    header_limits();
+    malformations();
     return check_report("test_program");
 }

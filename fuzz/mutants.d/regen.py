@@ -305,6 +305,21 @@ MUTANTS = [
      '        return space_fail(sp, MEMDEV_EINVAL, "an empty device takes no address");\n',
      '',
      'an empty hv-balloon given an address is accepted (the check is missing)'),
+    ('unplug-keeps-slot', 'core/src/space.c',
+     '        sp->slot_map[dev_slot(v) / 64] &= ~(1ull << (dev_slot(v) % 64));\n',
+     '',
+     'an unplugged DIMM\'s slot stays taken (the slot map is not cleared on unplug)'),
+    ('config-window-top', 'core/src/space.c',
+     'if (cfg->size - 1 > UINT64_MAX - cfg->base)',
+     'if (cfg->size > UINT64_MAX - cfg->base)',
+     'off-by-one in the configuration\'s wrap check: a window ending exactly at 2^64 is '
+     'refused'),
+    ('resize-unaligned', 'core/src/vmem.c',
+     'if (requested % dev_block(d) || requested > d->size)',
+     'if (requested % MEMDEV_DEFAULT_BLOCK || requested > d->size)',
+     'a virtio-mem resize checks the requested size against the default block, not the '
+     'device\'s: with a larger block, a requested size that is no whole number of blocks is '
+     'taken'),
 ]
 
 

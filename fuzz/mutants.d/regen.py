@@ -320,6 +320,11 @@ MUTANTS = [
      'a virtio-mem resize checks the requested size against the default block, not the '
      'device\'s: with a larger block, a requested size that is no whole number of blocks is '
      'taken'),
+    ('free-top-exact', 'core/src/query.c',
+     'if (!wt_align_up(sp->cfg.base, align, &start) || size - 1 > UINT64_MAX - start)',
+     'if (!wt_align_up(sp->cfg.base, align, &start) || size > UINT64_MAX - start)',
+     'off-by-one in memdev_free\'s wrap check: a free range that ends exactly at 2^64 is '
+     'too-big'),
 ]
 
 

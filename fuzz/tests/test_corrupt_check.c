@@ -34,14 +34,16 @@ static const char *const verdict_end[LIES] = {NULL, " (ok)", " but said nothing"
 static enum lie lie;
 static unsigned calls;
 /*
- * White-box probes of what a corruption did, for the two whose description a mutant could
+ * White-box probes of what a corruption did, for the three whose description a mutant could
  * make untrue while the validator still fails for the invariant named: with probe set to
  * one of them, the first call (the corrupted space) says whether the tree has an entry
  * naming a record on no record page (the one corruption whose index the validator must
- * bound before it reads the record), or an entry that starts exactly at the last byte of the
- * entry before it. Only then: other corruptions break the tree's own links.
+ * bound before it reads the record), an entry that starts exactly at the last byte of the
+ * entry before it, or an entry whose record is not live (a mutant set every other flag
+ * instead of clearing the live one: still a broken [S8], another corruption). Only then:
+ * other corruptions break the tree's own links.
  */
-enum probe { NO_PROBE, BEYOND_PAGES, OVERLAPS_BEFORE };
+enum probe { NO_PROBE, BEYOND_PAGES, OVERLAPS_BEFORE, NOT_LIVE };
 static enum probe probe;
 static bool probed;
 /* What the real validator said of the corrupted space (the first call). */
@@ -57,6 +59,8 @@ static bool probe_tree(const memdev_space *sp, enum probe what) {
         if (what == BEYOND_PAGES && DEV_INDEX(di) >= (uint64_t)sp->dpages * DEV_PAGE)
             return true;
         if (what == OVERLAPS_BEFORE && any && first == prev_last)
+            return true;
+        if (what == NOT_LIVE && !(space_dev(sp, DEV_INDEX(di))->flags & DF_LIVE))
             return true;
         prev_last = last, any = true;
     }
@@ -95,6 +99,7 @@ int __wrap_memdev_validate(const memdev_space *sp, char *msg, size_t cap) {
 }
 
 #define VARIANTS 128u
+#define HIGH_VARIANTS 6u /* byte 2 = 200, 201, 202 with byte 3 = 0 and 1 */
 #define MAX_WHATS 512u
 /* The distinct corruptions made: each description (from the PASSES verdict) with the device
    the validator named (the first quoted id of its message), so a corruption that stops
@@ -145,6 +150,7 @@ static memdev_space *make_space(int state) {
                 {"a-long-id-on-the-heap", MEMDEV_DIMM, 5ull << 12, 4096},
                 {"wide", MEMDEV_VIRTIO_PMEM, (16ull << 40) + 4096, 4096},
                 {"hv-empty", MEMDEV_HV_BALLOON, 0, 0},
+                {"odd-end", MEMDEV_VIRTIO_PMEM, 4097, 1}, /* the gap after it starts odd */
                 {"dimm-gone", MEMDEV_DIMM, 1ull << 30, 0}};
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
         memdev_device_desc d;
@@ -184,11 +190,15 @@ static unsigned check_state(memdev_space *sp, unsigned *tagged) {
     uint64_t digest = memdev_digest(sp);
     unsigned applied = 0;
     for (unsigned k = 0; k < CORRUPT_KINDS; k++) {
-        for (unsigned v = 0; v < VARIANTS; v++) {
-            /* bytes 2 and 3 choose the variant of a kind (a sub-case, a bit, an amount) */
+        for (unsigned v = 0; v < VARIANTS + HIGH_VARIANTS; v++) {
+            /* bytes 2 and 3 choose the variant of a kind (a sub-case, a bit, an amount); the
+               last few take byte 2 = 200..202, the sub-cases some kinds keep there */
+            unsigned h = v - VARIANTS;
             const uint8_t spec[CORRUPT_SPEC_SIZE] = {
-                (uint8_t)k, (uint8_t)(v * 37u), (uint8_t)(v % 16u),
-                (uint8_t)(v < 64 ? v / 16u * 41u + v % 7u : v / 16u * 64u + v % 16u)};
+                (uint8_t)k, (uint8_t)(v * 37u), (uint8_t)(v < VARIANTS ? v % 16u : 200u + h % 3u),
+                (uint8_t)(v >= VARIANTS ? h / 3u
+                          : v < 64      ? v / 16u * 41u + v % 7u
+                                        : v / 16u * 64u + v % 16u)};
             bool names = false; /* the corruption names the invariants it breaks */
             for (enum lie l = TRUTH; l < LIES; l++) {
                 lie = l;
@@ -206,6 +216,7 @@ static unsigned check_state(memdev_space *sp, unsigned *tagged) {
                     /* it is what it says */
                     probe = strstr(got, "(on a record page that does not exist)") ? BEYOND_PAGES
                             : strstr(got, "(overlaps the one before)")            ? OVERLAPS_BEFORE
+                            : strstr(got, "live flag of a placed device")         ? NOT_LIVE
                                                                                   : NO_PROBE;
                     if (probe != NO_PROBE) {
                         probed = false, calls = 0;
@@ -237,7 +248,7 @@ int main(void) {
     /* Every corruption a state admits is made: a variant that stops applying (a kind weakened
        into another of its variants) loses its description. A new kind or variant that applies
        here adds one: update the counts (the list is printed when one differs). */
-    static const unsigned distinct[2] = {158, 159};
+    static const unsigned distinct[2] = {171, 172};
     for (int state = 0; state < 2; state++) {
         memdev_space *sp = make_space(state);
         CHECK(sp != NULL);

@@ -4,7 +4,9 @@
 # driver with MEMDEV_FUZZ_VERBOSE=1: one line per operation, "-> result" and what a success
 # returned) tells the truth: a successful plug shows its address, slot and memslots, and a
 # failed operation shows no address at all (a mutation sample of fuzz/harness.c found that
-# a failed plug could be listed with the address of a placement that never happened).
+# a failed plug could be listed with the address of a placement that never happened), and
+# each input's listing starts with the space it creates, as step 0 (a second sample found that
+# line could be printed from an operation never filled in).
 # Exit: 0 the listing is right, 1 it is not, 2 usage error or the replay failed.
 set -uo pipefail
 [ $# -eq 2 ] && [ -x "$1" ] && [ -d "$2" ] ||
@@ -16,6 +18,9 @@ MEMDEV_FUZZ_VERBOSE=1 "$1" "$2" >"$log" 2>&1 ||
 ok=$(grep -cE '^ *[0-9]+: plug .* -> ok addr=0x[0-9a-f]+ slot=-?[0-9]+ memslots=[0-9]+' "$log")
 failed=$(grep -cE '^ *[0-9]+: plug .* -> [a-z-]+$' "$log")
 wrong=$(grep -E '^ *[0-9]+: .* -> [a-np-z][a-z-]* .*addr=' "$log" | head -n 1)
+inputs=$(find "$2" -type f | wc -l)
+spaces=$(grep -cE '^ +0: space base=0x[0-9a-f]+ size=0x[0-9a-f]+ budget=0x[0-9a-f]+' "$log")
+other0=$(grep -E '^ +0: ' "$log" | grep -vE '^ +0: space base=0x[0-9a-f]+ size=0x' | head -n 1)
 passed=0 fails=0
 check() { # check DESCRIPTION COMMAND...
   if "${@:2}"; then passed=$((passed + 1)); echo "ok    $1"
@@ -24,5 +29,8 @@ check() { # check DESCRIPTION COMMAND...
 check "successful plugs are listed with address, slot and memslots ($ok)" test "$ok" -gt 0
 check "failed plugs are listed with their error alone ($failed)" test "$failed" -gt 0
 check "no failed operation is listed with an address (${wrong:-none})" test -z "$wrong"
+check "each of the $inputs inputs starts with its space line as step 0 ($spaces)" \
+  test "$spaces" -eq "$inputs"
+check "step 0 is never anything but the space (${other0:-none})" test -z "$other0"
 echo "verbose-steps: $passed passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -37,7 +37,7 @@
     256u /* operations, bulk records expanded (ops, oom; deep: twice,                              \
             after the prefill) */
 #define PROGRAM_MAX_VHOST 3u
-#define PROGRAM_ID_POOL 4096u /* plug ids are "d0000" .. "d7777" (octal) */
+#define PROGRAM_ID_POOL 4096u /* plug ids "d0000" .. "d7777" (octal; see program.c) */
 #define PROGRAM_MAX_LIVE PROGRAM_ID_POOL
 #define PROGRAM_DEEP_PREFIX 4u /* deep mode: bytes of the prefill description */
 
@@ -112,6 +112,11 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size, 
 
 /* Whether the op just decoded is a prefill plug (deep mode). */
 bool program_in_prefill(const program_decoder *d);
+
+/* The index in the decoder's id pool of a plug id: "d" and four octal digits (0..4087), after
+   "virtio-mem-pci-node0-" when the last digit is 7; 4088..4095 the edge ids; -1 for any other
+   string. */
+int program_pool_index(const char *id);
 
 /*
  * Decodes the next operation into *op (a hand-built trace_op: line 0, operand NULL), choosing

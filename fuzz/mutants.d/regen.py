@@ -325,6 +325,20 @@ MUTANTS = [
      'if (!wt_align_up(sp->cfg.base, align, &start) || size > UINT64_MAX - start)',
      'off-by-one in memdev_free\'s wrap check: a free range that ends exactly at 2^64 is '
      'too-big'),
+    ('id-equal-long-prefix', 'core/src/space.c',
+     'return (v->flags & DF_LONG_ID) && !strcmp(dev_id(v), k->s);',
+     'return (v->flags & DF_LONG_ID) && !memcmp(dev_id(v), k->s, ID_INLINE);',
+     'long ids compared by their first 16 bytes: two ids sharing them (as a VMM\'s names do) '
+     'are one, and the second plug is duplicate-id'),
+    ('lookup-fast-decided', 'core/src/space.c',
+     'uint32_t word = di | (!p.decided && !b.long_id ? DEV_FAST : 0);',
+     'uint32_t word = di | (!b.long_id ? DEV_FAST : 0);',
+     'devices with decided memslots take the fast lookup path: every address reads as memslot '
+     '0, mapped'),
+    ('fill-unmap-used', 'core/src/vmem.c',
+     '                v->nmapped--;\n                sp->used--;',
+     '                v->nmapped--;',
+     'a virtio-mem memslot emptied by an unplug request keeps its memslot counted as used'),
 ]
 
 

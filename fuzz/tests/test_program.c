@@ -108,6 +108,8 @@ struct edges {
     unsigned map_moved;       /* a map (unmap) of an hv-balloon memslot whose record names one
                                  already mapped (unmapped): the decoder takes the next one in
                                  the other state instead (r3 bit 7 clear) */
+    unsigned long_pair;       /* a plug of a long pool id ("virtio-mem-pci-node0-d..7") while
+another one, sharing its first 22 bytes, is plugged */
 };
 
 /* The placement alignment the decoder folds a plug's hint to (as decode_plug). */
@@ -180,13 +182,18 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
     }
     if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) == 3 &&
         d->bulk_i == 1) {
-        const char *id = op->desc.id;
-        unsigned ix = 0;
-        bool pooled = id[0] == 'd' && strlen(id) == 5;
-        for (int i = 1; pooled && i < 5; i++)
-            ix = ix * 8 + (unsigned)(id[i] - '0');
-        e->bulk_high += pooled && ix >= 64;
-        e->bulk_low += pooled && ix < 64;
+        int ix = program_pool_index(op->desc.id);
+        e->bulk_high += ix >= 64;
+        e->bulk_low += ix >= 0 && ix < 64;
+    }
+    if (op->type == TRACE_OP_PLUG && program_pool_index(op->desc.id) % 8 == 7 &&
+        program_pool_index(op->desc.id) < 4088) {
+        bool other = false; /* another long pool id (the same 22-byte prefix) plugged */
+        for (uint32_t i = 0; !other && i < d->n_live; i++) {
+            int ix = program_pool_index(d->live[i].id);
+            other = ix % 8 == 7 && ix < 4088 && strcmp(d->live[i].id, op->desc.id) != 0;
+        }
+        e->long_pair += other;
     }
     if ((op->type == TRACE_OP_MAP || op->type == TRACE_OP_UNMAP) && r && r[2] < 0xF0 &&
         !(r[3] & 0x80) && memdev_device_get(sp, op->id, &in) == MEMDEV_OK && in.memslots > 1) {
@@ -535,10 +542,12 @@ int main(void) {
            "up to the requested size %u, of k blocks less a fraction %u, "
            "from the device's end %u; "
            "first plugs of a bulk at pool index 64 or above %u, below %u; "
-           "memslot maps moved to one in the other state %u\n",
+           "memslot maps moved to one in the other state %u; "
+           "plugs of a long id beside another %u\n",
            e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
            e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
-           e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved);
+           e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved,
+           e.long_pair);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
@@ -557,6 +566,7 @@ int main(void) {
     CHECK(e.bulk_high > 0);
     CHECK_U64(e.bulk_low, 0);
     CHECK(e.map_moved > 0);
+    CHECK(e.long_pair > 0);
     header_windows();
     header_limits();
     malformations();

@@ -565,8 +565,8 @@ static uint64_t pick_align(uint8_t b) {
         return 1ull << (e * 2 > 63 ? 63 : e * 2);
     case 5:
         return 64 * KIB;
-    case 6:
-        return (e & 1) ? 1ull << 63 : 32 * GIB;
+    case 6: /* hv-balloon's minimum, twice it (a balloon asks for more), 2^63 */
+        return (e & 1) ? 1ull << 63 : (e & 2) ? 64 * GIB : 32 * GIB;
     case 7:
         return 1ull << e;
     default:

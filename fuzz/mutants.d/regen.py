@@ -339,6 +339,11 @@ MUTANTS = [
      '                v->nmapped--;\n                sp->used--;',
      '                v->nmapped--;',
      'a virtio-mem memslot emptied by an unplug request keeps its memslot counted as used'),
+    ('balloon-align-fixed', 'core/src/space.c',
+     '        if (p->align < 32 * GiB)\n            p->align = 32 * GiB;',
+     '        p->align = 32 * GiB;',
+     'an hv-balloon is placed at its kind\'s 32 GiB alignment even when it asks for a larger '
+     'one'),
 ]
 
 

@@ -108,8 +108,10 @@ struct edges {
     unsigned map_moved;       /* a map (unmap) of an hv-balloon memslot whose record names one
                                  already mapped (unmapped): the decoder takes the next one in
                                  the other state instead (r3 bit 7 clear) */
-    unsigned long_pair;       /* a plug of a long pool id ("virtio-mem-pci-node0-d..7") while
-another one, sharing its first 22 bytes, is plugged */
+    unsigned long_pair;       /* a plug of a long pool id (virtio-mem-pci-node0-d...7) while
+                                 another one, sharing its first 22 bytes, is plugged */
+    unsigned balloon_64g;     /* an hv-balloon plug asking for 64 GiB, twice its kind's
+                                 minimum alignment (align form 6) */
 };
 
 /* The placement alignment the decoder folds a plug's hint to (as decode_plug). */
@@ -186,6 +188,8 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
         e->bulk_high += ix >= 64;
         e->bulk_low += ix >= 0 && ix < 64;
     }
+    e->balloon_64g += op->type == TRACE_OP_PLUG && op->desc.kind == MEMDEV_HV_BALLOON &&
+                      op->desc.align == 64ull << 30;
     if (op->type == TRACE_OP_PLUG && program_pool_index(op->desc.id) % 8 == 7 &&
         program_pool_index(op->desc.id) < 4088) {
         bool other = false; /* another long pool id (the same 22-byte prefix) plugged */
@@ -543,11 +547,11 @@ int main(void) {
            "from the device's end %u; "
            "first plugs of a bulk at pool index 64 or above %u, below %u; "
            "memslot maps moved to one in the other state %u; "
-           "plugs of a long id beside another %u\n",
+           "plugs of a long id beside another %u, of an hv-balloon aligned to 64 GiB %u\n",
            e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
            e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
            e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved,
-           e.long_pair);
+           e.long_pair, e.balloon_64g);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
@@ -567,6 +571,7 @@ int main(void) {
     CHECK_U64(e.bulk_low, 0);
     CHECK(e.map_moved > 0);
     CHECK(e.long_pair > 0);
+    CHECK(e.balloon_64g > 0);
     header_windows();
     header_limits();
     malformations();

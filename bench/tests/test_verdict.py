@@ -268,14 +268,16 @@ class Rules(unittest.TestCase):
         self.assertEqual((c.outcome, c.detectable, c.need), ("slower", 2.0, None))
 
     def test_rounds_advice(self):
+        # "beyond-faster": an estimate past the threshold on the faster side (a speed-up not
+        # yet shown) is beyond it too, not within
         cs = [vd.classify(self.change(*x, samples=10), 2.0, 0.01) for x in
               ((0.5, -1.0, 1.5), (3.0, 0.0, 6.0), (-1.0, -3.0, 1.5), (2.0, 1.0, 3.0),
-               (10.0, 9.0, 11.0))]
-        for c, name in zip(cs, ("eq", "beyond", "within", "stuck", "slow")):
+               (10.0, 9.0, 11.0), (-3.0, -6.0, 0.0))]
+        for c, name in zip(cs, ("eq", "beyond", "within", "stuck", "slow", "beyond-faster")):
             c.name = name
-        self.assertEqual([c.outcome for c in cs],
-                         ["equal", "inconclusive", "inconclusive", "inconclusive", "slower"])
-        self.assertEqual(vd.rounds_advice(cs), {"beyond": [(90, "beyond")],
+        self.assertEqual([c.outcome for c in cs], ["equal", "inconclusive", "inconclusive",
+                                                   "inconclusive", "slower", "inconclusive"])
+        self.assertEqual(vd.rounds_advice(cs), {"beyond": [(90, "beyond"), (90, "beyond-faster")],
                                                 "within": [(63, "within")],
                                                 "stuck": [(None, "stuck")]})
 

@@ -153,6 +153,14 @@ printf 'space base=4G size=4G budget=4G\nlookup 0x100000000\nexpect ok id=d0\n' 
 expect 1 "3: expect ok id=d0 (for line 2) FAILED: got none" "$memdev" run "$tmp/got-none.trace"
 printf 'space base=4G size=4G budget=4G\nplug d0 virtio-pmem size=1G\nexpect ok empty\n' >"$tmp/not-empty.trace"
 expect 1 "3: expect ok empty (for line 2) FAILED: got ok addr=0x100000000" "$memdev" run "$tmp/not-empty.trace"
+# a bare `expect ok` (no key) after an operation that failed is a mismatch, and so is a key
+# the result does not have: kvm_free of a space without KVM, slot of a device without one
+printf 'space base=4G size=4G budget=4G\nplug d0 dimm size=1G\nexpect ok\n' >"$tmp/ok-after-error.trace"
+expect 1 "3: expect ok (for line 2) FAILED: got error no-slots" "$memdev" run "$tmp/ok-after-error.trace"
+printf 'space base=4G size=4G budget=4G\nstats\nexpect ok kvm_free=0\n' >"$tmp/no-kvm.trace"
+expect 1 "3: expect ok kvm_free=0 (for line 2) FAILED" "$memdev" run "$tmp/no-kvm.trace"
+printf 'space base=4G size=4G budget=4G\nplug d0 virtio-pmem size=1G\nexpect ok slot=0\n' >"$tmp/no-slot.trace"
+expect 1 "3: expect ok slot=0 (for line 2) FAILED" "$memdev" run "$tmp/no-slot.trace"
 # the blocks of stats, list and info under their own headers (their layout is memdev's own,
 # spec section 9; what they hold is the state): each header followed by its kind of line
 blocks=$tmp/blocks.trace

@@ -591,6 +591,25 @@ class CompareReport(unittest.TestCase):
             self.assertNotIn("Traceback", r.stderr)
 
 
+class BenchJson(unittest.TestCase):
+    """benchjson.py's own edges: sizes named only when exact, a blank file called empty."""
+
+    def test_fmt_n(self):
+        import benchjson as bj
+        sizes = (1000, 1024, 1536, 65536, 3 << 20, (1 << 20) + 1024)
+        self.assertEqual([bj.fmt_n(n) for n in sizes],
+                         ["1000", "1k", "1536", "64k", "3M", "1025k"])
+
+    def test_blank_file(self):
+        import benchjson as bj
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "blank.json")
+            with open(path, "w") as fh:
+                fh.write(" \n\t\n")
+            with self.assertRaisesRegex(bj.BadInput, "blank.json is empty"):
+                bj.read(path)
+
+
 class ReportGoals(unittest.TestCase):
     """report.py (bench/run's table and issue 9's goals) on a run whose ratios are known:
     medians over repetitions, baseline / memdev in the ratio columns, each goal's ratio,
@@ -624,8 +643,21 @@ class ReportGoals(unittest.TestCase):
                     b.update(hook_bytes_per_dev=112.5, hook_index_bytes_per_dev=31.9,
                              hook_record_bytes_per_dev=80.6)
                 bs.append(b)
+            # what google-benchmark adds after the repetitions, counters included: no samples
+            name = "%s/%s/%d/iterations:10" % (scen, bk, n)
+            for agg, x in (("mean", statistics.mean(vals)), ("median", statistics.median(vals)),
+                           ("stddev", statistics.pstdev(vals)), ("cv", 0.5)):
+                bs.append({"name": name + "_" + agg, "run_name": name, "run_type": "aggregate",
+                           "aggregate_name": agg, "real_time": x, "cpu_time": x,
+                           "time_unit": "ns", "time_per_op": x * 1e-9})
+        # complexity fits: kept from three sizes (churn/memdev), dropped from two
+        # (lookup_rand/memdev): two points fit any curve
+        for fam in ("churn/memdev", "lookup_rand/memdev"):
+            bs.append({"name": fam + "_BigO", "run_name": fam, "run_type": "aggregate",
+                       "aggregate_name": "BigO", "big_o": "lgN", "cpu_coefficient": 1.0})
+        # a skipped run, with a counter set before it stopped: no sample either
         bs.append({"name": "churn/model/65536", "run_name": "churn/model/65536",
-                   "run_type": "iteration", "error_occurred": True,
+                   "run_type": "iteration", "error_occurred": True, "time_per_op": 5e-9,
                    "error_message": "skipped: the model is quadratic"})
         path = os.path.join(d, "bench.json")
         with open(path, "w") as fh:
@@ -663,6 +695,12 @@ class ReportGoals(unittest.TestCase):
             self.assertEqual(row[row.index("150.0") + 2], "x1.50")
             self.assertEqual(row[row.index("75.0") + 2], "x0.75")  # the tree alone
             self.assertRegex(r.stdout, r"churn/model: skipped: the model is quadratic")
+            self.assertIn("churn   (complexity fit: memdev lgN)", r.stdout)
+            self.assertNotIn("lookup_rand   (complexity fit", r.stdout)
+            row = next(ln.split() for ln in r.stdout.splitlines() if ln.split()[:1] == ["64k"]
+                       and "200.0" in ln)
+            # the skipped model run: no time and no ratio (its counter is no sample)
+            self.assertEqual(row[4:6], ["skipped", "-"])
             with open(goals) as fh:
                 g = {}
                 for ln in fh:

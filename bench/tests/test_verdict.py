@@ -444,6 +444,60 @@ class CompareReport(unittest.TestCase):
             r = self.run_report("--mode", "time", "--dir", d, "--threshold", "25")
             self.assertIn("EQUAL: every change is within +-25%", r.stdout)
 
+    def test_fail_over_reads_the_estimate(self):
+        """--fail-over PCT fails on a benchmark called slower whose estimate is past PCT, even
+        when its interval reaches below PCT; a change called equal fails nothing, whatever
+        PCT. Benchmarks in one round only, and samples of 0 ns, are no pairs."""
+        ratios = [1.03, 1.06, 1.09, 1.11, 1.12, 1.12, 1.13, 1.15, 1.18, 1.21]
+        with tempfile.TemporaryDirectory() as d:
+            for i, q in enumerate(ratios):
+                for side in "AB":
+                    b = side == "B"
+                    vals = {"churn/memdev/1024": [100.0 * (q if b else 1)],
+                            "fill/memdev/1024": [100.0 * (1.015 + i * 1e-4 if b else 1)],
+                            "lookup_seq/memdev/1024": [0.0 if i == 3 else 50.0]}
+                    if i == 0:
+                        vals["fixed/memdev/1024"] = [70.0 * (2 if b else 1)]
+                    write_bench_json(d, "%s_%d.json" % (side, i), vals)
+            r = self.run_report("--mode", "time", "--dir", d, "--fail-over", "10")
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            churn = self.row(r.stdout, "churn/memdev/1024").split()
+            self.assertEqual(churn[-1], "slower")
+            self.assertLess(float(churn[6].strip("[%,")), 10)  # the interval's low end
+            self.assertIn("FAIL: 1 benchmark(s) slower by more than 10%: churn/memdev/1024",
+                          r.stdout)
+            self.assertEqual(self.row(r.stdout, "fill/memdev/1024").split()[-1], "equal")
+            self.assertEqual(self.row(r.stdout, "fixed/memdev/1024"), "")
+            with open(os.path.join(d, "verdict.json")) as fh:
+                v = {b["name"]: b["samples"] for b in json.load(fh)["benchmarks"]}
+            self.assertEqual(v, {"churn/memdev/1024": 10, "fill/memdev/1024": 10,
+                                 "lookup_seq/memdev/1024": 9})
+            r = self.run_report("--mode", "time", "--dir", d, "--fail-over", "1")
+            self.assertIn("FAIL: 1 benchmark(s) slower by more than 1%: churn/memdev/1024",
+                          r.stdout)
+
+    def test_second_opinion_failure_is_reported(self):
+        """compare.py failing (here on runs without real_time, which the verdict does not
+        read) is said, with where its output went; the verdict stands."""
+        if not os.path.exists("/usr/share/benchmark/compare.py"):
+            self.skipTest("no compare.py (libbenchmark-tools)")
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for side in "AB":
+                path = write_bench_json(d, side + ".json", {"churn/memdev/1024": [100, 101, 102]})
+                with open(path) as fh:
+                    doc = json.load(fh)
+                for b in doc["benchmarks"]:
+                    del b["real_time"], b["cpu_time"]
+                with open(path, "w") as fh:
+                    json.dump(doc, fh)
+                paths.append(path)
+            r = self.run_report("--json", paths[0], paths[1], "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("compare.py (libbenchmark-tools) failed: see %s" %
+                          os.path.join(d, "compare_py.txt"), r.stdout)
+            self.assertIn("verdict: EQUAL", r.stdout)
+
     def test_what_counts_as_a_sample(self):
         """Aggregate rows and failed benchmarks are no samples; a round missing a benchmark
         on one side leaves it out of that round and out of the geometric mean's rounds."""

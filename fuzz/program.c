@@ -576,9 +576,11 @@ static uint64_t pick_align(uint8_t b) {
 
 /*
  * A fixed address from byte b (form b & 7) and selector j (a device or a free range): the
- * first-fit answer, a free range's first byte (as is and aligned), the last aligned place a
- * device of this size fits in a free range (and one unit further, overlapping the next
- * device), the middle of a device, the window's edges, raw and wrapping values.
+ * first-fit answer, a free range's first byte (as is and aligned, or the last aligned place
+ * before it: in the device before the range, its last byte when the alignment is 1), the
+ * last aligned place a device of this size fits in a free range (and one unit further,
+ * overlapping the next device), the middle of a device, the window's edges, raw and
+ * wrapping values.
  */
 static uint64_t pick_hint(const program_decoder *d, memdev_space *sp, uint8_t b, uint32_t j,
                           uint64_t size, uint64_t palign) {
@@ -594,6 +596,8 @@ static uint64_t pick_hint(const program_decoder *d, memdev_space *sp, uint8_t b,
     case 1:
         return g.first;
     case 2:
+        if ((j >> 4) & 1 && g.first > 0)
+            return align_down(g.first - 1, palign);
         return align_up_sat(g.first, palign);
     case 3:
         return v ? v->addr + align_down(v->size / 2, palign) : c->base;

@@ -344,6 +344,16 @@ MUTANTS = [
      '        p->align = 32 * GiB;',
      'an hv-balloon is placed at its kind\'s 32 GiB alignment even when it asks for a larger '
      'one'),
+    ('overlap-prev-last-byte', 'core/src/wtree.c',
+     'if (i > 0 && ent_last(t, l, i - 1) >= first) {',
+     'if (i > 0 && ent_last(t, l, i - 1) > first) {',
+     'off-by-one in the conflict check: a hint starting at the last byte of the device before '
+     'it is no conflict'),
+    ('overlap-next-first-byte', 'core/src/wtree.c',
+     'if (i < l->n && l->first[i] <= last) {',
+     'if (i < l->n && l->first[i] < last) {',
+     'off-by-one in the conflict check: a hint ending at the first byte of the device after it '
+     'is no conflict'),
 ]
 
 

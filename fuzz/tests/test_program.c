@@ -112,6 +112,8 @@ struct edges {
                                  another one, sharing its first 22 bytes, is plugged */
     unsigned balloon_64g;     /* an hv-balloon plug asking for 64 GiB, twice its kind's
                                  minimum alignment (align form 6) */
+    unsigned hint_last_byte;  /* a plug's hint on a device's last byte (hint form 2, j bit 4:
+                                 the last aligned place before a free range; alignment 1) */
 };
 
 /* The placement alignment the decoder folds a plug's hint to (as decode_plug). */
@@ -172,6 +174,10 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
         memdev_stats st;
         e->smaller_gap += (r[3] >> 5) == 3 && !(r[3] & 16) && (r[3] & 7) == 5 && !(r[2] & 0x10) &&
                           memdev_stats_get(sp, &st) == MEMDEV_OK && op->desc.size < st.largest_gap;
+        for (uint32_t i = 0; (r[5] & 7) == 2 && (op->desc.fields & MEMDEV_F_ADDR) && i < d->n_live;
+             i++)
+            e->hint_last_byte += !d->live[i].empty && d->live[i].size > 1 &&
+                                 op->desc.addr == d->live[i].addr + (d->live[i].size - 1);
         uint32_t placed = 0;
         for (uint32_t i = 0; (r[5] & 7) == 3 && i < d->n_live; i++) {
             const program_dev *v = &d->live[i];
@@ -547,11 +553,12 @@ int main(void) {
            "from the device's end %u; "
            "first plugs of a bulk at pool index 64 or above %u, below %u; "
            "memslot maps moved to one in the other state %u; "
-           "plugs of a long id beside another %u, of an hv-balloon aligned to 64 GiB %u\n",
+           "plugs of a long id beside another %u, of an hv-balloon aligned to 64 GiB %u, "
+           "hinted at a device's last byte %u\n",
            e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
            e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
            e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved,
-           e.long_pair, e.balloon_64g);
+           e.long_pair, e.balloon_64g, e.hint_last_byte);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
@@ -572,6 +579,7 @@ int main(void) {
     CHECK(e.map_moved > 0);
     CHECK(e.long_pair > 0);
     CHECK(e.balloon_64g > 0);
+    CHECK(e.hint_last_byte > 0);
     header_windows();
     header_limits();
     malformations();

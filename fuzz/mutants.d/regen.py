@@ -354,6 +354,11 @@ MUTANTS = [
      'if (i < l->n && l->first[i] < last) {',
      'off-by-one in the conflict check: a hint ending at the first byte of the device after it '
      'is no conflict'),
+    ('max-slots-kvm-only', 'core/src/memslots.c',
+     '    if (sp->cfg.has_kvm && sp->cfg.kvm.max < m)\n        m = sp->cfg.kvm.max;',
+     '    if (sp->cfg.has_kvm && sp->cfg.kvm.max < m && sp->n_vhost)\n        m = sp->cfg.kvm.max;',
+     'the memslot decision\'s rule 1 ignores KVM\'s maximum when there is no vhost backend: '
+     'KVM with 508 memslots does not force one memslot'),
 ]
 
 

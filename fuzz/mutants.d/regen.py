@@ -359,6 +359,19 @@ MUTANTS = [
      '    if (sp->cfg.has_kvm && sp->cfg.kvm.max < m && sp->n_vhost)\n        m = sp->cfg.kvm.max;',
      'the memslot decision\'s rule 1 ignores KVM\'s maximum when there is no vhost backend: '
      'KVM with 508 memslots does not force one memslot'),
+    ('hint-align-region', 'core/src/space.c',
+     '        if (hint & (a - 1))\n',
+     '        if (hint & (d->align - 1))\n',
+     'check 6 uses the region\'s own alignment, not the placement alignment: an hv-balloon or '
+     'virtio-mem hint off its kind\'s minimum is taken'),
+    ('block-one-mib', 'core/src/space.c',
+     'if (!is_pow2(p->block) || p->block < MiB)',
+     'if (!is_pow2(p->block) || p->block <= MiB)',
+     'off-by-one: a virtio-mem block of exactly 1 MiB, the smallest, is refused'),
+    ('empty-list-order', 'core/src/space.c',
+     '        sp->empties[sp->n_empty++] = di;',
+     '        sp->empties[sp->n_empty ? sp->n_empty - 1 : 0] = di, sp->n_empty++;',
+     'an empty device overwrites the one listed before it'),
 ]
 
 

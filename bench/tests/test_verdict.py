@@ -17,6 +17,7 @@ import unittest
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
+import benchjson as bj  # noqa: E402
 import verdict as vd  # noqa: E402
 from bisect_search import first_bad  # noqa: E402
 
@@ -649,13 +650,11 @@ class BenchJson(unittest.TestCase):
     """benchjson.py's own edges: sizes named only when exact, a blank file called empty."""
 
     def test_fmt_n(self):
-        import benchjson as bj
         sizes = (1000, 1024, 1536, 65536, 3 << 20, (1 << 20) + 1024)
         self.assertEqual([bj.fmt_n(n) for n in sizes],
                          ["1000", "1k", "1536", "64k", "3M", "1025k"])
 
     def test_blank_file(self):
-        import benchjson as bj
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "blank.json")
             with open(path, "w") as fh:
@@ -688,8 +687,8 @@ class ReportGoals(unittest.TestCase):
     def write(self, d):
         bs = []
         for (scen, bk, n), vals in self.RUN.items():
+            name = "%s/%s/%d/iterations:10" % (scen, bk, n)
             for i, x in enumerate(vals):
-                name = "%s/%s/%d/iterations:10" % (scen, bk, n)
                 b = {"name": name, "run_name": name, "run_type": "iteration",
                      "repetition_index": i, "iterations": 10, "real_time": x, "cpu_time": x,
                      "time_unit": "ns", "time_per_op": x * 1e-9}
@@ -698,7 +697,6 @@ class ReportGoals(unittest.TestCase):
                              hook_record_bytes_per_dev=80.6)
                 bs.append(b)
             # what google-benchmark adds after the repetitions, counters included: no samples
-            name = "%s/%s/%d/iterations:10" % (scen, bk, n)
             for agg, x in (("mean", statistics.mean(vals)), ("median", statistics.median(vals)),
                            ("stddev", statistics.pstdev(vals)), ("cv", 0.5)):
                 bs.append({"name": name + "_" + agg, "run_name": name, "run_type": "aggregate",

@@ -116,6 +116,13 @@ struct edges {
                                  the last aligned place before a free range; alignment 1) */
 };
 
+/* Whether id is one of the pool's long ids (index with octal last digit 7, below the edge ids
+   at 4088..4095). */
+static bool long_pool_id(const char *id) {
+    int ix = program_pool_index(id);
+    return ix % 8 == 7 && ix < 4088;
+}
+
 /* The placement alignment the decoder folds a plug's hint to (as decode_plug). */
 static uint64_t placement_align(const memdev_device_desc *p) {
     uint64_t min = p->kind == MEMDEV_HV_BALLOON ? 32ull << 30 : 1;
@@ -196,13 +203,10 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
     }
     e->balloon_64g += op->type == TRACE_OP_PLUG && op->desc.kind == MEMDEV_HV_BALLOON &&
                       op->desc.align == 64ull << 30;
-    if (op->type == TRACE_OP_PLUG && program_pool_index(op->desc.id) % 8 == 7 &&
-        program_pool_index(op->desc.id) < 4088) {
+    if (op->type == TRACE_OP_PLUG && long_pool_id(op->desc.id)) {
         bool other = false; /* another long pool id (the same 22-byte prefix) plugged */
-        for (uint32_t i = 0; !other && i < d->n_live; i++) {
-            int ix = program_pool_index(d->live[i].id);
-            other = ix % 8 == 7 && ix < 4088 && strcmp(d->live[i].id, op->desc.id) != 0;
-        }
+        for (uint32_t i = 0; !other && i < d->n_live; i++)
+            other = long_pool_id(d->live[i].id) && strcmp(d->live[i].id, op->desc.id) != 0;
         e->long_pair += other;
     }
     if ((op->type == TRACE_OP_MAP || op->type == TRACE_OP_UNMAP) && r && r[2] < 0xF0 &&

@@ -546,12 +546,17 @@ int memdev_config_check(const memdev_config *cfg, char *msg, size_t cap) {
     return 0;
 }
 
+/* The records of moved entries, fetched before any is written: their misses overlap. */
+static inline void prefetch_records(const memdev_space *sp, const uint32_t *dev, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        __builtin_prefetch(space_dev(sp, DEV_INDEX(dev[i])), 1);
+}
+
 /* The window tree's leaf hints live in the records [I8]. */
 static void leaf_placed(void *ctx, const uint32_t *dev, uint32_t n, const void *leaf) {
     const memdev_space *sp = ctx;
-    if (n > 1) /* records of moved entries: their misses overlap */
-        for (uint32_t i = 0; i < n; i++)
-            __builtin_prefetch(space_dev(sp, DEV_INDEX(dev[i])), 1);
+    if (n > 1)
+        prefetch_records(sp, dev, n);
     for (uint32_t i = 0; i < n; i++)
         space_dev(sp, DEV_INDEX(dev[i]))->leaf = leaf;
 }

@@ -1,0 +1,832 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""tests/spec/oracle.py - the spec (../shared/spec/memory-devices.md) read a third time, in
+Python, and run against `memdev run` on traces.
+
+The library and the reference model (core/model) are written in C by the same project; the
+differential tests and the fuzzers compare them, so a reading of the spec that both share
+cannot show there. This file is an independent reading: a plain list of devices, first fit by
+the spec's brute-force oracle (the minimum over align_up(base) and align_up(end(D)) that fits),
+the checks of section 3 in their order, the memslot rules of section 4 in exact integers, the
+remap rules of section 5, and the decisions of README.md "Where the spec is silent". It shares
+no code with core/.
+
+Modes:
+  oracle.py --memdev BIN [--seed S] [--traces N] [--ops N] [--keep DIR]
+      writes N random traces (realistic boards and edge windows, every operation, valid and
+      invalid requests), runs each with `memdev run` and compares every operation's result
+      with the oracle's: status and error code, the placed address, slot and memslot count,
+      lookups (device, offset, memslot, mapped), free addresses and the stats counters.
+  oracle.py --memdev BIN FILE.trace...
+      the same comparison on existing traces (tests/traces/*.trace).
+
+The first disagreement of a trace is printed with the trace's line (an operation memdev
+printed no result for is one); with --keep the trace is saved there. Exit status: 0 every
+operation agreed; 1 a disagreement; 2 usage error, a trace the oracle cannot read, or
+`memdev run` failed (any exit but 0: a crash, a malformed line).
+"""
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+
+K, M, G, T = 1 << 10, 1 << 20, 1 << 30, 1 << 40
+U64 = (1 << 64) - 1
+KINDS = ("dimm", "nvdimm", "virtio-pmem", "virtio-mem", "hv-balloon")
+KIND_FIELDS = {  # the kind-specific fields a kind takes (check 0)
+    "dimm": {"slot"},
+    "nvdimm": {"slot", "label"},
+    "virtio-pmem": set(),
+    "virtio-mem": {"block", "requested", "dynamic-memslots"},
+    "hv-balloon": {"empty"},
+}
+
+
+def align_up(x, m):
+    """align_up(x, m), or None where it wraps past 2^64 (spec, notation)."""
+    r = (x + m - 1) // m * m
+    return None if r > U64 else r
+
+
+def ceil_div(a, b):
+    return (a + b - 1) // b
+
+
+def pow2(x):
+    return x > 0 and x & (x - 1) == 0
+
+
+class Err(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+class Dev:
+    pass
+
+
+def plugged_bytes(d):
+    return sum(hi - lo for lo, hi in d.plugged)
+
+
+class Space:
+    def __init__(self, base, size, budget, slots, kvm, vhosts):
+        if size == 0 or base + size > 1 << 64 or slots > 256:
+            raise Err("invalid-argument")
+        for mx, ot in ([kvm] if kvm else []) + vhosts:
+            if ot > mx:
+                raise Err("invalid-argument")
+        self.base, self.size, self.budget, self.nslots = base, size, budget, slots
+        self.kvm, self.vhosts = kvm, list(vhosts)
+        self.devs = {}  # id -> Dev, plug order kept (dicts keep insertion order)
+        self.used_size = 0
+
+    # counters (section 4) --------------------------------------------------------------
+    def required(self):
+        return sum(d.n for d in self.devs.values() if not d.empty)
+
+    def used(self):
+        return sum(sum(d.mapped) for d in self.devs.values() if not d.empty)
+
+    def limits(self):
+        return ([self.kvm] if self.kvm else []) + self.vhosts
+
+    def free_of(self, lim):
+        return lim[0] - lim[1] - self.used()
+
+    def max_slots(self):
+        lims = self.limits()
+        return min(mx for mx, _ in lims) if lims else None
+
+    def free_slots(self):
+        lims = self.limits()
+        return min(self.free_of(l) for l in lims) if lims else None
+
+    def decision_limit(self, size):
+        ms = self.max_slots()
+        if ms is not None and ms < 509:
+            return 1
+        req = self.required()
+        if req >= 256:
+            return 1
+        m = 256 - req
+        reserved = req - self.used()
+        fs = self.free_slots()
+        if fs is not None:
+            if fs < reserved:
+                return 1
+            m = min(m, fs - reserved)
+            if m < 1:
+                return 1
+        if size == self.budget:
+            return m
+        avail = self.budget - self.used_size
+        if avail <= 0 or size > avail:
+            return 1
+        return max(1, m * size // avail)
+
+    # placement -----------------------------------------------------------------------
+    def placed(self):
+        return sorted((d for d in self.devs.values() if not d.empty), key=lambda d: d.addr)
+
+    def first_fit(self, size, a):
+        """Lowest multiple of a >= align_up(base, a) where [x, x+size) is free and inside
+        the window: the minimum over align_up(base) and align_up(end(D)) (spec section 3)."""
+        wend = self.base + self.size  # exclusive, may be 2^64
+        cands = [align_up(self.base, a)] + [align_up(d.addr + d.size, a) for d in self.placed()]
+        lo = align_up(self.base, a)
+        best = None
+        for c in cands:
+            if c is None or c < lo or c + size > wend:
+                continue
+            if any(c < d.addr + d.size and d.addr < c + size for d in self.placed()):
+                continue
+            if best is None or c < best:
+                best = c
+        return best
+
+    def listed(self):
+        """List order (section 7): empty devices first in plug order, then by address."""
+        return [d for d in self.devs.values() if d.empty] + self.placed()
+
+    def largest_gap(self):
+        pos, best = self.base, 0
+        for d in self.placed():
+            best = max(best, d.addr - pos)
+            pos = d.addr + d.size
+        return max(best, self.base + self.size - pos)
+
+    # operations ----------------------------------------------------------------------
+    def plug(self, o):
+        ident, kind = o["id"], o["kind"]
+        if kind not in KINDS:
+            raise Err("invalid-argument")
+        for f in ("slot", "label", "block", "requested", "dynamic-memslots", "empty"):
+            if f in o and f not in KIND_FIELDS[kind]:
+                raise Err("invalid-argument")
+        empty = "empty" in o
+        if empty:
+            if "addr" in o:
+                raise Err("invalid-argument")
+            if ident in self.devs:
+                raise Err("duplicate-id")
+            d = Dev()
+            d.id, d.kind, d.empty, d.n, d.mapped = ident, kind, True, 0, []
+            d.slot = None
+            self.devs[ident] = d
+            return d
+        size, align = o.get("size", 0), o.get("align", 2 * M)
+        if size == 0 or not pow2(align) or not 1 <= len(ident) <= 255:
+            raise Err("invalid-argument")
+        block = o.get("block", 2 * M)
+        label = o.get("label", 0)
+        region = size
+        if kind == "virtio-mem":
+            if not pow2(block) or block < M or size % block:
+                raise Err("invalid-argument")
+            req = o.get("requested", 0)
+            if req % block or req > size:
+                raise Err("invalid-argument")
+        if kind == "nvdimm":
+            if 0 < label < 128 * K:
+                raise Err("invalid-argument")
+            region = 0 if label >= size else (size - label) // align * align
+            if region == 0:
+                raise Err("invalid-argument")
+        if ident in self.devs:
+            raise Err("duplicate-id")
+        slot = None
+        if kind in ("dimm", "nvdimm"):
+            if "slot" in o and o["slot"] >= self.nslots:
+                raise Err("invalid-slot")
+            if self.nslots == 0:
+                raise Err("no-slots")
+            taken = {d.slot for d in self.devs.values() if getattr(d, "slot", None) is not None}
+            if "slot" in o:
+                if o["slot"] in taken:
+                    raise Err("slot-busy")
+                slot = o["slot"]
+            else:
+                free = [s for s in range(self.nslots) if s not in taken]
+                if not free:
+                    raise Err("no-free-slot")
+                slot = free[0]
+        dynamic = kind == "hv-balloon" or (kind == "virtio-mem" and o.get("dynamic-memslots"))
+        n, mslot = 1, region
+        if dynamic:
+            limit = self.decision_limit(region)
+            if kind == "virtio-mem":
+                if limit > 1:
+                    s = align_up(region // limit, block)
+                    s = max(s, block, G)
+                    n, mslot = ceil_div(region, s), s
+            else:
+                s = align_up(region // limit, 128 * M)
+                if s is not None:
+                    s = max(s, 128 * M)
+                    n, mslot = ceil_div(region, s), s
+            if n == 1:
+                mslot = region
+        reserved = self.required() - self.used()
+        if self.kvm and self.free_of(self.kvm) < n + reserved:
+            raise Err("kvm-memslots")
+        if any(self.free_of(v) < n + reserved for v in self.vhosts):
+            raise Err("vhost-memslots")
+        if self.used_size + region > self.budget:
+            raise Err("no-space")
+        if region % align:
+            raise Err("size-alignment")
+        pa = max(align, {"virtio-mem": block, "hv-balloon": 32 * G}.get(kind, 1))
+        if "addr" in o:
+            hint = o["addr"]
+            if hint % pa:
+                raise Err("hint-alignment")
+            if hint + region > 1 << 64 or hint < self.base or hint + region > self.base + self.size:
+                raise Err("hint-range")
+            if any(hint < d.addr + d.size and d.addr < hint + region for d in self.placed()):
+                raise Err("conflict")
+            addr = hint
+        else:
+            start = align_up(self.base, pa)
+            if start is None or start + region > 1 << 64:
+                raise Err("too-big")
+            addr = self.first_fit(region, pa)
+            if addr is None:
+                raise Err("fragmented")
+        d = Dev()
+        d.id, d.kind, d.empty, d.addr, d.size, d.slot, d.n = ident, kind, False, addr, region, slot, n
+        d.mslot, d.dynamic, d.block = mslot, dynamic, block
+        d.requested = o.get("requested", 0)
+        d.node, d.memdev = o.get("node", 0), o.get("memdev", "")
+        d.plugged = []  # virtio-mem: plugged byte ranges [lo, hi), sorted and disjoint
+        d.mapped = [not dynamic] * n
+        self.devs[ident] = d
+        self.used_size += region
+        return d
+
+    def device(self, ident):
+        if ident not in self.devs:
+            raise Err("unknown-id")
+        return self.devs[ident]
+
+    def unplug(self, ident):
+        d = self.device(ident)
+        if d.kind in ("nvdimm", "virtio-pmem", "hv-balloon"):
+            raise Err("not-unpluggable")
+        if d.kind == "virtio-mem" and (d.plugged or d.requested):
+            raise Err("busy")
+        del self.devs[ident]
+        self.used_size -= d.size
+
+    def vmem(self, ident, plug, off, ln):
+        d = self.device(ident)
+        if d.kind != "virtio-mem":
+            raise Err("invalid-argument")
+        b = d.block
+        if off % b or ln % b or ln == 0 or off + ln > d.size:
+            raise Err("remap-range")
+        if plug and (plugged_bytes(d) + ln > d.requested):
+            raise Err("remap-limit")
+        end = off + ln
+        inside = sum(min(hi, end) - max(lo, off) for lo, hi in d.plugged if lo < end and off < hi)
+        if inside != (0 if plug else ln):  # every block must be in the opposite state
+            raise Err("remap-state")
+        if plug:
+            d.plugged.append((off, end))
+        else:
+            d.plugged = [r for lo, hi in d.plugged
+                         for r in ((lo, min(hi, off)), (max(lo, end), hi)) if r[0] < r[1]]
+        d.plugged.sort()
+        if d.dynamic:
+            for i in range(d.n):
+                lo, hi = i * d.mslot, min((i + 1) * d.mslot, d.size)
+                d.mapped[i] = any(a < hi and lo < e for a, e in d.plugged)
+
+    def resize(self, ident, req):
+        d = self.device(ident)
+        if d.kind != "virtio-mem" or req % d.block or req > d.size:
+            raise Err("invalid-argument")
+        d.requested = req
+
+    def remap(self, ident, mapit, slot):
+        d = self.device(ident)
+        if d.kind != "hv-balloon" or d.empty:
+            raise Err("invalid-argument")
+        if slot >= d.n:
+            raise Err("remap-range")
+        if d.mapped[slot] == mapit:
+            raise Err("remap-state")
+        d.mapped[slot] = mapit
+
+    def vhost_add(self, mx, ot):
+        if ot > mx:
+            raise Err("invalid-argument")
+        if self.required() > mx - ot:  # used + reserved == required
+            raise Err("vhost-conflict")
+        if mx < 509 and any(not d.empty and d.dynamic and d.n > 1 for d in self.devs.values()):
+            raise Err("vhost-conflict")
+        self.vhosts.append((mx, ot))
+
+    def lookup(self, gpa):
+        for d in self.placed():
+            if d.addr <= gpa < d.addr + d.size:
+                off = gpa - d.addr
+                i = off // d.mslot if d.n > 1 else 0
+                return d, off, i, d.mapped[i]
+        return None
+
+    def stats(self):
+        plugged = 0
+        for d in self.devs.values():
+            if d.empty:
+                continue
+            if d.kind == "virtio-mem":
+                plugged += plugged_bytes(d)
+            elif d.kind == "hv-balloon":
+                plugged += sum(min((i + 1) * d.mslot, d.size) - i * d.mslot
+                               for i in range(d.n) if d.mapped[i])
+            else:
+                plugged += d.size
+        req, used = self.required(), self.used()
+        st = {"used_size": self.used_size, "plugged_size": plugged, "required": req,
+              "used": used, "reserved": req - used, "devices": len(self.devs),
+              "dimm_slots_used": sum(1 for d in self.devs.values()
+                                     if getattr(d, "slot", None) is not None),
+              "largest_gap": self.largest_gap()}
+        st["kvm_free"] = self.free_of(self.kvm) if self.kvm else "unlimited"
+        st["vhost_free"] = (min(self.free_of(v) for v in self.vhosts) if self.vhosts
+                            else "unlimited")
+        return st
+
+
+# The trace language (section 9), the subset of syntax a correct trace uses. -------------
+NUM = re.compile(r"^(0[xX][0-9a-fA-F]+|[0-9]+)([KMGTkmgt]?)$")
+SHIFT = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}
+
+
+def num(tok):
+    m = NUM.match(tok)
+    if not m:
+        raise ValueError(f"bad number {tok!r}")
+    return int(m.group(1), 0) << SHIFT[m.group(2).lower()]
+
+
+def words(line):
+    """The trace's tokens: separated by spaces, tabs and CRs only (Python's str.split() would
+    also cut at bytes like 0x85 or 0xa0, which are id bytes here)."""
+    return [t for t in re.split(r"[ \t\r]+", line) if t]
+
+
+def parse(text):
+    """Yields (line number, op dict) for every operation line of a trace."""
+    for no, raw in enumerate(text.split("\n"), 1):
+        toks = words(raw.split("#", 1)[0])
+        if not toks or toks[0] == "expect" or toks[0] == "fail-alloc":
+            if toks and toks[0] == "fail-alloc":
+                yield no, {"op": "fail-alloc", "args": []}
+            continue
+        o = {"op": toks[0], "args": []}
+        for t in toks[1:]:
+            if "=" in t:
+                k, v = t.split("=", 1)
+                if k in ("memdev", "dynamic-memslots"):
+                    o[k] = v if k == "memdev" else v == "on"
+                elif k in ("kvm", "vhost"):
+                    mx, _, ot = v.partition("/")
+                    pair = (num(mx), num(ot) if ot else 0)
+                    o.setdefault(k, []).append(pair)
+                else:
+                    o[k] = num(v)
+            elif t == "empty":
+                o["empty"] = True
+            else:
+                o["args"].append(t)
+        yield no, o
+
+
+class Stop(Exception):
+    """The trace leaves the spec: a rejected space line, or injected allocation failures."""
+
+
+def qmp(d):
+    """A device as `info` prints it: QMP query-memory-devices (section 7, README.md)."""
+    if d.empty:  # no backend: no memaddr, max-size 0, and no memdev
+        return {"type": d.kind, "data": {"id": d.id, "max-size": 0}}
+    if d.kind in ("dimm", "nvdimm"):
+        f = {"id": d.id, "addr": d.addr, "size": d.size, "slot": d.slot, "node": d.node,
+             "memdev": d.memdev, "hotplugged": True, "hotpluggable": True}
+    elif d.kind == "virtio-pmem":
+        f = {"id": d.id, "memaddr": d.addr, "size": d.size, "memdev": d.memdev}
+    elif d.kind == "virtio-mem":
+        f = {"id": d.id, "memaddr": d.addr, "requested-size": d.requested,
+             "size": plugged_bytes(d), "max-size": d.size, "block-size": d.block,
+             "node": d.node, "memdev": d.memdev}
+    else:
+        f = {"id": d.id, "memaddr": d.addr, "max-size": d.size, "memdev": d.memdev}
+    return {"type": d.kind, "data": f}
+
+
+def apply(sp, o):
+    """Runs one parsed operation on the space: ('ok', fields) or ('error', code). Returns the
+    new space for a `space` line."""
+    op, a = o["op"], o["args"]
+    if op == "fail-alloc":
+        raise Stop("fail-alloc")
+    try:
+        if op == "space":
+            return Space(o["base"], o["size"], o["budget"], o.get("slots", 0),
+                         o.get("kvm", [None])[0], o.get("vhost", []))
+        if op == "plug":
+            o["id"], o["kind"] = a[0], a[1]
+            d = sp.plug(o)
+            if d.empty:
+                return ("ok", {"empty": True})
+            f = {"addr": d.addr, "memslots": d.n}
+            if d.slot is not None:
+                f["slot"] = d.slot
+            return ("ok", f)
+        if op == "unplug":
+            sp.unplug(a[0])
+        elif op == "vmem":
+            sp.vmem(a[0], a[1] == "plug", num(a[2]), num(a[3]))
+        elif op == "resize":
+            sp.resize(a[0], o["requested"])
+        elif op in ("map", "unmap"):
+            sp.remap(a[0], op == "map", min(num(a[1]), (1 << 32) - 1))
+        elif op == "vhost-add":
+            mx, _, ot = a[0].partition("/")
+            sp.vhost_add(num(mx), num(ot) if ot else 0)
+        elif op == "lookup":
+            r = sp.lookup(num(a[0]))
+            return ("ok", {"none": True} if r is None else
+                    {"id": r[0].id, "offset": r[1], "memslot": r[2],
+                     "mapped": "yes" if r[3] else "no"})
+        elif op == "free":
+            size, al = num(a[0]), o.get("align", 2 * M)
+            if size == 0 or not pow2(al):
+                raise Err("invalid-argument")
+            start = align_up(sp.base, al)
+            if start is None or start + size > 1 << 64:
+                raise Err("too-big")
+            x = sp.first_fit(size, al)
+            if x is None:
+                raise Err("fragmented")
+            return ("ok", {"addr": x})
+        elif op == "stats":
+            return ("ok", sp.stats())
+        elif op == "list":
+            return ("ok", {"ids": [d.id for d in sp.listed()]})
+        elif op == "info":
+            return ("ok", {"info": [qmp(d) for d in sp.listed()]})
+        else:
+            raise ValueError(f"unknown operation {op!r}")
+        return ("ok", {})
+    except Err as e:
+        if op == "space":
+            raise Stop("space") from e
+        return ("error", e.code)
+
+
+def oracle_run(text):
+    """Expected results: {line: ('ok', fields) | ('error', code)} for every op line, up to
+    the first line that leaves the spec."""
+    out, sp = {}, None
+    try:
+        for no, o in parse(text):
+            r = apply(sp, o)
+            if o["op"] == "space":
+                sp = r
+            else:
+                out[no] = r
+    except Stop as e:
+        return out, str(e)
+    return out, None
+
+
+RESULT = re.compile(r"^(\d+): (\S+)(?: (\S+))?(?: (.*))?$")
+
+
+def memdev_run(memdev, path):
+    """{line: ('ok', fields) | ('error', code)} from `memdev run`'s output: the fields of the
+    result line, and of the block below it for stats (counters), list (ids) and info (JSON)."""
+    p = subprocess.run([memdev, "run", path], capture_output=True, encoding="latin-1")
+    if p.returncode != 0:
+        raise RuntimeError(f"memdev run {path} exited {p.returncode}: {p.stderr.strip()[:300]}")
+    got, blocks = {}, {}
+    no = op = None
+    for line in p.stdout.split("\n"):
+        m = RESULT.match(line)
+        if not m:  # the block under an operation's line
+            if no is not None:
+                blocks.setdefault(no, (op, []))[1].append(line)
+            continue
+        no, op, rest = int(m.group(1)), m.group(2), m.group(4) or ""
+        if rest.startswith("error "):
+            got[no], no = ("error", words(rest)[1].rstrip(":")), None
+            continue
+        f = {}
+        if op == "lookup":
+            f = {"none": True} if rest == "none" else {"id": words(rest)[0]}
+        for t in words(rest):
+            if "=" in t:
+                k, v = t.split("=", 1)
+                f[k] = v if k == "mapped" else int(v, 0)
+            elif t == "empty":
+                f["empty"] = True
+        if op == "list":
+            f["ids"] = []  # an empty list prints no block
+        got[no] = ("ok", f)
+    for no, (op, block) in blocks.items():
+        f = got[no][1]
+        if op == "stats":
+            for t in words(" ".join(block)):
+                if "=" in t:
+                    k, v = t.split("=", 1)
+                    f[k] = v if v == "unlimited" else int(v, 0)
+        elif op == "list":
+            f["ids"] = [words(b)[0] for b in block if words(b)]
+        elif op == "info":
+            f["info"] = json.loads("\n".join(block) or "null")
+    return got
+
+
+def show(v):
+    return f"{v:#x}" if isinstance(v, int) and v > 9 else repr(v)
+
+
+def compare(want, got, text):
+    """The first disagreement as a message, or None."""
+    lines = text.split("\n")
+    for no in sorted(want):
+        w = want[no]
+        if no not in got:
+            return f"line {no} ({lines[no - 1].strip()}): memdev printed no result"
+        g = got[no]
+        if w[0] != g[0] or (w[0] == "error" and w[1] != g[1]):
+            return f"line {no} ({lines[no - 1].strip()}): oracle {w}, memdev {g}"
+        if w[0] == "ok":
+            for k, v in w[1].items():
+                if k == "budget":
+                    continue
+                if g[1].get(k) != v:
+                    return (f"line {no} ({lines[no - 1].strip()}): {k}: oracle {show(v)}, "
+                            f"memdev {show(g[1].get(k))}")
+    return None
+
+
+# Random traces ------------------------------------------------------------------------
+BOARDS = [  # base, size, budget, slots (spec section 1) and edge windows
+    (6 * G, 16 * G, 12 * G, 4), (6 * G, 18 * G, 16 * G, 2), (4 * G, 2 * G, 1 * G, 1),
+    (5 * G, 6 * G, 4 * G, 2), (32 * G, 128 * G, 102 * G, 0), (0, 64 * G, 64 * G, 8),
+    ((1 << 64) - 16 * G, 16 * G, 16 * G, 3), (6 * G + 3 * M, 9 * G, 8 * G, 2),
+    (1 * T, 2 * T, 1 * T, 4), (64 * G, 3 * G, 6 * G, 256), ((1 << 64) - T, T, U64, 4),
+    ((1 << 64) - 3 * G - 5 * M, 3 * G + 5 * M, 64 * G, 2),
+]
+
+
+def gen_plug(rng, sp, ident, slots):
+    """A plug line: mostly valid requests of every kind, some invalid on purpose."""
+    kind = rng.choices(KINDS + ("ram",), [5, 2, 2, 4, 2, 0.2])[0]
+    sz = rng.choice(SIZES) * rng.choice([1, 1, 1, 2, 3])
+    if rng.random() < 0.03:
+        sz = rng.choice([0, sz + 4 * K, sz - 1])
+    opts = [f"size={sz:#x}"]
+    al = 2 * M
+    if rng.random() < 0.6:
+        al = rng.choice(ALIGNS) if rng.random() < 0.95 else rng.choice([0, 3 * M, 1 << 63])
+        opts.append(f"align={al:#x}")
+    if kind == "virtio-mem":
+        blk = 2 * M
+        if rng.random() < 0.6:
+            blk = rng.choice([2 * M, 2 * M, 1 * M, 128 * M, 1 * G, 512 * K, 3 * M])
+            opts.append(f"block={blk:#x}")
+        if rng.random() < 0.7:
+            opts.append(f"requested={rng.choice([0, blk, sz // 2, sz, sz, sz + blk]):#x}")
+        if rng.random() < 0.7:
+            opts.append("dynamic-memslots=" + rng.choice(["on", "on", "off"]))
+    if kind in ("dimm", "nvdimm") and rng.random() < 0.3:
+        opts.append(f"slot={rng.choice([0, 1, 2, 3, slots, max(0, slots - 1), 300])}")
+    if kind == "nvdimm" and rng.random() < 0.5:
+        opts.append(f"label={rng.choice([0, 128 * K, 1 * M, 64 * K, sz]):#x}")
+    if kind == "hv-balloon" and rng.random() < 0.2:
+        opts = ["empty"] + (["size=1G"] if rng.random() < 0.5 else [])
+    if rng.random() < 0.15:
+        placed = sp.placed()
+        if placed and rng.random() < 0.6:  # on a device's edge, or just past it
+            d = rng.choice(placed)
+            hint = rng.choice([d.addr, d.addr + d.size, d.addr - sz, d.addr + d.size - 1,
+                               d.addr - sz + 1, align_up(d.addr + d.size, max(al, 1)) or 0])
+        else:
+            hint = sp.base + rng.choice([0, 1 * G, 2 * G, sp.size - sz, 4 * K,
+                                         rng.randrange(0, max(1, sp.size // (2 * M))) * 2 * M])
+        opts.append(f"addr={hint % (1 << 64):#x}")
+    if rng.random() < 0.3:
+        opts.append(f"node={rng.randrange(4)}")
+    if rng.random() < 0.3:
+        opts.append("memdev=" + rng.choice(MEMDEVS) + ident)
+    extra = rng.choice(["slot=0", "block=2M", "label=0", "requested=0", "empty"])
+    if rng.random() < 0.02 and not any(o.split("=")[0] == extra.split("=")[0] for o in opts):
+        opts.append(extra)
+    rng.shuffle(opts)
+    return f"plug {ident} {kind} " + " ".join(opts)
+
+
+MEMDEVS = ["mem-", "m\\", 'q"', "ram-"]  # backend names; JSON must escape \\ and "
+SIZES = [4 * K, 1 * M, 2 * M, 64 * M, 128 * M, 256 * M, 512 * M, 1 * G, 2 * G, 3 * G, 4 * G,
+         8 * G, 16 * G, 40 * G, 100 * G]
+ALIGNS = [4 * K, 2 * M, 2 * M, 2 * M, 1 * G, 64 * K, 4 * G, 32 * G, 1]
+
+
+def gen_trace(rng, nops):
+    """A random trace of nops operations, each chosen from the oracle's state after the
+    ones before it (live devices of the right kind, their blocks and memslots), so that
+    remaps, lookups and unplugs mostly meet a device."""
+    base, size, budget, slots = rng.choice(BOARDS)
+    if rng.random() < 0.3:
+        budget = rng.choice([budget // 2, budget, size, 2 * size, budget - 2 * M, U64])
+    head = f"space base={base:#x} size={size:#x} budget={budget:#x} slots={slots}"
+    if rng.random() < 0.4:
+        mx = rng.choice([509, 512, 1024, 300, 40, 8])
+        head += f" kvm={mx}/{rng.choice([0, 2, min(mx, 10)])}"
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        head += f" vhost={rng.choice([509, 1024, 64, 32, 600, 8])}/{rng.choice([0, 1, 5])}"
+    lines = [head]
+    sp = apply(None, next(parse(head))[1])
+    nid = 0
+
+    def live(kind=None):
+        return [d for d in sp.devs.values() if kind is None or d.kind == kind]
+
+    def pick(kind=None):
+        ds = live(kind)
+        if ds and rng.random() < 0.9:
+            return rng.choice(ds)
+        return None
+
+    def some_id(kind=None):
+        d = pick(kind)
+        return d.id if d else rng.choice([f"x{rng.randrange(9)}"] + [x.id for x in live()])
+
+    burst = 0
+    for _ in range(nops):
+        r = rng.random()
+        if burst == 0 and rng.random() < 0.03:
+            burst = rng.randrange(20, 120)  # many small devices: leaves split, spill, merge
+        if burst:
+            burst -= 1
+            gone = [d for d in live("virtio-mem") if not d.requested and not d.plugged]
+            if gone and rng.random() < 0.35:
+                line = f"unplug {rng.choice(gone).id}"
+            elif rng.random() < 0.6:
+                blk = rng.choice([1 * M, 2 * M])
+                line = (f"plug b{nid} virtio-mem size={rng.randrange(1, 5) * blk:#x} "
+                        f"block={blk:#x} align={rng.choice([4 * K, blk]):#x}")
+            else:
+                al = rng.choice([1, 4 * K, 4 * K, 64 * K])
+                line = (f"plug b{nid} virtio-pmem size={rng.randrange(1, 9) * max(al, 4 * K):#x} "
+                        f"align={al:#x}")
+            nid += 1
+        elif r < 0.08 and ((sp.max_slots() or 509) >= 509 or rng.random() < 0.3):  # decided
+            sz = rng.choice([1, 2, 3, 5, 10, 16, 40, 64, 100]) * G + rng.choice([0, 0, 128 * M])
+            if rng.random() < 0.5:
+                line = (f"plug m{nid} virtio-mem size={sz:#x} dynamic-memslots=on "
+                        f"block={rng.choice([2 * M, 128 * M]):#x} requested={sz:#x}")
+            else:
+                line = (f"plug m{nid} hv-balloon size={sz:#x} "
+                        f"align={rng.choice([4 * K, 2 * M, 64 * G]):#x}")
+            nid += 1
+        elif r < 0.34:
+            if sp.devs and rng.random() < 0.04:
+                ident = rng.choice(list(sp.devs))
+            else:
+                ident = rng.choice(["dimm", "vmem-node1-", "pmem", "hvb", "nv"]) + str(nid)
+                if rng.random() < 0.05:  # a VMM's long ids sharing a prefix, the id limits
+                    ident = rng.choice([f"virtio-mem-pci-node0-d{nid:04d}", "i" * 254 + str(nid % 10),
+                                        "j" * 256, f"{nid:0>15}", f"{nid:0>16}"])
+                nid += 1
+            line = gen_plug(rng, sp, ident, slots)
+        elif r < 0.44:
+            line = f"unplug {some_id(rng.choice([None, 'dimm', 'virtio-mem']))}"
+        elif r < 0.60:
+            d = pick("virtio-mem")
+            if d:
+                b, nb = d.block, d.size // d.block
+                off = rng.randrange(0, nb + 1) * b
+                ln = rng.choice([1, 1, 1, 2, 4, nb // max(1, d.n)]) * b
+                if rng.random() < 0.1:
+                    off, ln = rng.choice([(off + 4 * K, ln), (off, 0), (off, ln + 1),
+                                          ((1 << 64) - b, 2 * b)])
+                line = f"vmem {d.id} {rng.choice(['plug', 'plug', 'unplug'])} {off:#x} {ln:#x}"
+            else:
+                line = f"vmem {some_id()} plug 0 2M"
+        elif r < 0.65:
+            d = pick("virtio-mem")
+            req = 0
+            if d:
+                req = rng.choice([0, 0, d.size, d.size // 2 // d.block * d.block, d.block,
+                                  d.size + d.block, d.block // 2])
+            line = f"resize {d.id if d else some_id()} requested={req:#x}"
+        elif r < 0.73:
+            d = pick("hv-balloon")
+            slot = rng.randrange(0, d.n + 1) if d and not d.empty else rng.randrange(0, 4)
+            line = f"{rng.choice(['map', 'map', 'unmap'])} {d.id if d else some_id()} {slot}"
+        elif r < 0.75:
+            ot = rng.choice([0, 1, 3])
+            mx = rng.choice([509, 64, 1024, 600, 32, sp.required() + ot + rng.choice([-1, 0, 1])])
+            line = f"vhost-add {max(mx, ot)}/{ot}"
+        elif r < 0.88:
+            gpa = base + rng.randrange(0, size)
+            placed = sp.placed()
+            if placed and rng.random() < 0.7:
+                d = rng.choice(placed)
+                gpa = d.addr + rng.choice([0, d.size - 1, d.size, -1, rng.randrange(d.size)])
+            line = f"lookup {gpa % (1 << 64):#x}"
+        elif r < 0.95:
+            line = f"free {rng.choice(SIZES):#x} align={rng.choice(ALIGNS):#x}"
+        else:
+            line = rng.choice(["stats", "stats", "list", "info"])
+        lines.append(line)
+        r = apply(sp, next(parse(line))[1])
+    return "\n".join(lines) + "\n"
+
+
+def check_text(memdev, text, name, keep):
+    want, stop = oracle_run(text)
+    if stop == "space":  # a rejected space line is memdev run's exit 2, not a result
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".trace", encoding="latin-1",
+                                     delete=False) as f:
+        f.write(text)
+        path = f.name
+    try:
+        got = memdev_run(memdev, path)
+    finally:
+        os.unlink(path)
+    why = compare(want, got, text)
+    if why and keep:
+        os.makedirs(keep, exist_ok=True)
+        with open(os.path.join(keep, name + ".trace"), "w", encoding="latin-1") as f:
+            f.write(text)
+    return why
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (the scripts' convention)
+        print(f"oracle.py: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def int_arg(lo, hi):
+    def conv(s):
+        if not re.fullmatch(r"[0-9]{1,9}", s) or not lo <= int(s) <= hi:
+            raise argparse.ArgumentTypeError(f"'{s}' must be an integer from {lo} to {hi}")
+        return int(s)
+    return conv
+
+
+def main():
+    ap = Parser(description=__doc__.split("\n\n")[0],
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--memdev", required=True, help="the memdev command (build/.../core/memdev)")
+    ap.add_argument("--seed", type=int_arg(0, 999999999), default=1)
+    ap.add_argument("--traces", type=int_arg(1, 1000000), default=200)
+    ap.add_argument("--ops", type=int_arg(1, 100000), default=120)
+    ap.add_argument("--keep", help="save each disagreeing trace in this folder")
+    ap.add_argument("files", nargs="*", help="existing traces to check instead of random ones")
+    args = ap.parse_args()
+    if not (os.path.isfile(args.memdev) and os.access(args.memdev, os.X_OK)):
+        ap.error(f"--memdev '{args.memdev}' is not an executable file")
+    bad = ops = 0
+    try:
+        if args.files:
+            todo = []
+            for p in args.files:
+                with open(p, encoding="latin-1") as f:  # bytes as they are (ids are bytes)
+                    todo.append((os.path.basename(p), f.read()))
+        else:
+            rng = random.Random(args.seed)
+            todo = [(f"oracle-{args.seed}-{i}", gen_trace(rng, args.ops))
+                    for i in range(args.traces)]
+        for name, text in todo:
+            try:
+                why = check_text(args.memdev, text, name, args.keep)
+            except (ValueError, IndexError, KeyError) as e:
+                raise ValueError(f"{name}: the oracle cannot read it: {e!r}") from e
+            ops += text.count("\n")
+            if why:
+                bad += 1
+                print(f"DISAGREE {name}: {why}")
+    except (OSError, RuntimeError, ValueError) as e:
+        print(f"oracle.py: {e}", file=sys.stderr)
+        sys.exit(2)
+    print(f"oracle: {len(todo)} traces, {ops} lines: {len(todo) - bad} agree, {bad} disagree")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()

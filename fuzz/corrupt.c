@@ -294,7 +294,9 @@ static bool paged_as_wide(wtree *t, struct wt_leaf *l, uint32_t e, struct patch 
  * a node of the tree, a pointer into a node or outside every page (the validator must check
  * a link before it follows it), a free node not marked free, the list cut short, or a node
  * of the tree marked free; or a child pointer of the tree into a node (checked likewise), or
- * the root itself (byte 2 % 8 = 7). The counts stay as they are.
+ * the root itself (byte 2 % 8 = 7). The counts stay as they are, but for a lost node (byte
+ * 2 % 8 = 4 with bit 3 of byte 3): the list's head taken off with nfree, so the list and its
+ * count agree and only the pool's total (live + nfree against its pages) shows it.
  */
 static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t k,
                          struct patch *p) {
@@ -344,6 +346,16 @@ static bool corrupt_pool(wtree *t, const uint8_t c[CORRUPT_SPEC_SIZE], uint32_t 
     case 4:
         if (!pool->free)
             return false;
+        if (c[3] & 8u) { /* a node lost: off the list and its count, and in no tree */
+            void *next;
+            memcpy(&next, pool->free, sizeof next);
+            save(p, &pool->free, sizeof pool->free,
+                 "free node list (its head taken off, nfree with it: a lost node) [I6]");
+            also(p, &pool->nfree, sizeof pool->nfree);
+            pool->free = next;
+            pool->nfree--;
+            return true;
+        }
         save(p, &pool->free, sizeof pool->free, "free node list (cut short) [I6]");
         pool->free = NULL;
         return true;

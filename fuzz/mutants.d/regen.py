@@ -372,6 +372,10 @@ MUTANTS = [
      '        sp->empties[sp->n_empty++] = di;',
      '        sp->empties[sp->n_empty ? sp->n_empty - 1 : 0] = di, sp->n_empty++;',
      'an empty device overwrites the one listed before it'),
+    ('pool-total-leaves-unchecked', 'core/src/wtree.c',
+     '        (uint64_t)lp->live + lp->nfree != (uint64_t)lp->npages * WT_LPAGE ||\n',
+     '',
+     'the validator checks the inner pool\'s total only: a leaf lost by the tree (neither in it nor free) passes'),
 ]
 
 

@@ -259,7 +259,8 @@ class Space:
             if addr is None:
                 raise Err("fragmented")
         d = Dev()
-        d.id, d.kind, d.empty, d.addr, d.size, d.slot, d.n = ident, kind, False, addr, region, slot, n
+        d.id, d.kind, d.empty, d.addr, d.size = ident, kind, False, addr, region
+        d.slot, d.n = slot, n
         d.mslot, d.dynamic, d.block = mslot, dynamic, block
         d.requested = o.get("requested", 0)
         d.node, d.memdev = o.get("node", 0), o.get("memdev", "")
@@ -706,8 +707,8 @@ def gen_trace(rng, nops):
             else:
                 ident = rng.choice(["dimm", "vmem-node1-", "pmem", "hvb", "nv"]) + str(nid)
                 if rng.random() < 0.05:  # a VMM's long ids sharing a prefix, the id limits
-                    ident = rng.choice([f"virtio-mem-pci-node0-d{nid:04d}", "i" * 254 + str(nid % 10),
-                                        "j" * 256, f"{nid:0>15}", f"{nid:0>16}"])
+                    ident = rng.choice([f"virtio-mem-pci-node0-d{nid:04d}", "j" * 256,
+                                        "i" * 254 + str(nid % 10), f"{nid:0>15}", f"{nid:0>16}"])
                 nid += 1
             line = gen_plug(rng, sp, ident, slots)
         elif r < 0.44:
@@ -790,12 +791,15 @@ def int_arg(lo, hi):
 
 
 def main():
-    ap = Parser(description=__doc__.split("\n\n")[0],
+    ap = Parser(description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--memdev", required=True, help="the memdev command (build/.../core/memdev)")
-    ap.add_argument("--seed", type=int_arg(0, 999999999), default=1)
-    ap.add_argument("--traces", type=int_arg(1, 1000000), default=200)
-    ap.add_argument("--ops", type=int_arg(1, 100000), default=120)
+    ap.add_argument("--seed", type=int_arg(0, 999999999), default=1,
+                    help="seed of the random traces (default 1; the same seed, the same traces)")
+    ap.add_argument("--traces", type=int_arg(1, 1000000), default=200,
+                    help="how many random traces (default 200)")
+    ap.add_argument("--ops", type=int_arg(1, 100000), default=120,
+                    help="operations per random trace (default 120)")
     ap.add_argument("--keep", help="save each disagreeing trace in this folder")
     ap.add_argument("files", nargs="*", help="existing traces to check instead of random ones")
     args = ap.parse_args()

@@ -20,10 +20,11 @@ Modes:
   oracle.py --memdev BIN FILE.trace...
       the same comparison on existing traces (tests/traces/*.trace).
 
-The first disagreement of a trace is printed with the trace's line (an operation memdev
-printed no result for is one); with --keep the trace is saved there. Exit status: 0 every
-operation agreed; 1 a disagreement; 2 usage error, a trace the oracle cannot read, or
-`memdev run` failed (any exit but 0: a crash, a malformed line).
+The first disagreement of a trace is printed with the trace's line; an operation memdev
+printed no result for is one, and so is a `memdev run` that does not exit 0 on a trace the
+oracle runs (a crash, a line taken as malformed) or does not exit 2 on a space line the spec
+refuses. With --keep the trace is saved there. Exit status: 0 every operation agreed; 1 a
+disagreement; 2 usage error, a trace file that cannot be read, or memdev that cannot be run.
 """
 import argparse
 import json
@@ -170,8 +171,8 @@ class Space:
             if f in o and f not in KIND_FIELDS[kind]:
                 raise Err("invalid-argument")
         empty = "empty" in o
-        if empty:
-            if "addr" in o:
+        if empty:  # check 0 on its fields and its id (README.md), then duplicate-id
+            if "addr" in o or not 1 <= len(ident) <= 255:
                 raise Err("invalid-argument")
             if ident in self.devs:
                 raise Err("duplicate-id")
@@ -516,8 +517,6 @@ def memdev_run(memdev, path):
     """{line: ('ok', fields) | ('error', code)} from `memdev run`'s output: the fields of the
     result line, and of the block below it for stats (counters), list (ids) and info (JSON)."""
     p = subprocess.run([memdev, "run", path], capture_output=True, encoding="latin-1")
-    if p.returncode != 0:
-        raise RuntimeError(f"memdev run {path} exited {p.returncode}: {p.stderr.strip()[:300]}")
     got, blocks = {}, {}
     no = op = None
     for line in p.stdout.split("\n"):
@@ -553,7 +552,7 @@ def memdev_run(memdev, path):
             f["ids"] = [words(b)[0] for b in block if words(b)]
         elif op == "info":
             f["info"] = json.loads("\n".join(block) or "null")
-    return got
+    return got, p.returncode, (p.stderr.strip().split("\n") or [""])[0][:300]
 
 
 def show(v):
@@ -595,7 +594,7 @@ def gen_plug(rng, sp, ident, slots):
     kind = rng.choices(KINDS + ("ram",), [5, 2, 2, 4, 2, 0.2])[0]
     sz = rng.choice(SIZES) * rng.choice([1, 1, 1, 2, 3])
     if rng.random() < 0.03:
-        sz = rng.choice([0, sz + 4 * K, sz - 1])
+        sz = rng.choice([0, sz + 4 * K, sz - 1, (1 << 64) - 4 * K, (1 << 64) - G])
     opts = [f"size={sz:#x}"]
     al = 2 * M
     if rng.random() < 0.6:
@@ -607,7 +606,7 @@ def gen_plug(rng, sp, ident, slots):
             blk = rng.choice([2 * M, 2 * M, 1 * M, 128 * M, 1 * G, 512 * K, 3 * M])
             opts.append(f"block={blk:#x}")
         if rng.random() < 0.7:
-            opts.append(f"requested={rng.choice([0, blk, sz // 2, sz, sz, sz + blk]):#x}")
+            opts.append(f"requested={min(U64, rng.choice([0, blk, sz // 2, sz, sz, sz + blk])):#x}")
         if rng.random() < 0.7:
             opts.append("dynamic-memslots=" + rng.choice(["on", "on", "off"]))
     if kind in ("dimm", "nvdimm") and rng.random() < 0.3:
@@ -650,14 +649,21 @@ def gen_trace(rng, nops):
     base, size, budget, slots = rng.choice(BOARDS)
     if rng.random() < 0.3:
         budget = rng.choice([budget // 2, budget, size, 2 * size, budget - 2 * M, U64])
+    if rng.random() < 0.02:  # a space the spec refuses (exit 2): size 0, a wrap, 257 slots
+        base, size, slots = rng.choice([(base, 0, slots), ((1 << 64) - G, 2 * G, slots),
+                                        (base, size, 257)])
     head = f"space base={base:#x} size={size:#x} budget={budget:#x} slots={slots}"
     if rng.random() < 0.4:
-        mx = rng.choice([509, 512, 1024, 300, 40, 8])
-        head += f" kvm={mx}/{rng.choice([0, 2, min(mx, 10)])}"
+        mx, ot = rng.choice([(509, 0), (512, 2), (1024, 10), (300, 0), (40, 2), (8, 0),
+                             (1024, 700), (600, 330), (509, 509), (8, 9)])
+        head += f" kvm={mx}/{ot}"
     for _ in range(rng.choice([0, 0, 1, 2])):
         head += f" vhost={rng.choice([509, 1024, 64, 32, 600, 8])}/{rng.choice([0, 1, 5])}"
     lines = [head]
-    sp = apply(None, next(parse(head))[1])
+    try:
+        sp = apply(None, next(parse(head))[1])
+    except Stop:  # memdev run must stop there, with exit 2
+        return head + "\nplug d0 dimm size=1G\n"
     nid = 0
 
     def live(kind=None):
@@ -731,10 +737,12 @@ def gen_trace(rng, nops):
             if d:
                 req = rng.choice([0, 0, d.size, d.size // 2 // d.block * d.block, d.block,
                                   d.size + d.block, d.block // 2])
-            line = f"resize {d.id if d else some_id()} requested={req:#x}"
+            line = f"resize {d.id if d else some_id()} requested={min(U64, req):#x}"
         elif r < 0.73:
             d = pick("hv-balloon")
-            slot = rng.randrange(0, d.n + 1) if d and not d.empty else rng.randrange(0, 4)
+            slot = rng.randrange(0, 4)
+            if d and not d.empty:  # the last memslot (often shorter) and the one past it
+                slot = rng.choice([rng.randrange(0, d.n), d.n - 1, d.n - 1, d.n])
             line = f"{rng.choice(['map', 'map', 'unmap'])} {d.id if d else some_id()} {slot}"
         elif r < 0.75:
             ot = rng.choice([0, 1, 3])
@@ -758,17 +766,20 @@ def gen_trace(rng, nops):
 
 def check_text(memdev, text, name, keep):
     want, stop = oracle_run(text)
-    if stop == "space":  # a rejected space line is memdev run's exit 2, not a result
-        return None
     with tempfile.NamedTemporaryFile("w", suffix=".trace", encoding="latin-1",
                                      delete=False) as f:
         f.write(text)
         path = f.name
     try:
-        got = memdev_run(memdev, path)
+        got, rc, err = memdev_run(memdev, path)
     finally:
         os.unlink(path)
-    why = compare(want, got, text)
+    if stop == "space":  # section 1: a refused space line stops the run with exit 2
+        why = None if rc == 2 else f"the oracle refuses the space line, memdev run exited {rc}"
+    elif rc != 0:  # a crash, or a line of a valid trace taken as malformed
+        why = f"memdev run exited {rc}" + (f" (signal {-rc})" if rc < 0 else "") + f": {err}"
+    else:
+        why = compare(want, got, text)
     if why and keep:
         os.makedirs(keep, exist_ok=True)
         with open(os.path.join(keep, name + ".trace"), "w", encoding="latin-1") as f:

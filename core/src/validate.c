@@ -172,9 +172,6 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
     int rc = check_memslots(c, v);
     if (!rc && v->kind == MEMDEV_VIRTIO_MEM)
         rc = check_vmem(c, v);
-    if (!rc && v->kind == MEMDEV_NVDIMM && dev_plugged(v) != v->size)
-        rc = bad(c, "nvdimm '%s' counts 0x%llx plugged of 0x%llx", dev_id(v), X(dev_plugged(v)),
-                 X(v->size));
     if (rc)
         return rc;
     t->used_size += v->size;

@@ -551,7 +551,10 @@ def memdev_run(memdev, path):
         elif op == "list":
             f["ids"] = [words(b)[0] for b in block if words(b)]
         elif op == "info":
-            f["info"] = json.loads("\n".join(block) or "null")
+            try:
+                f["info"] = json.loads("\n".join(block) or "null")
+            except ValueError as e:  # memdev's JSON is broken: a disagreement, not ours
+                f["info"] = f"no JSON: {e}"
     return got, p.returncode, (p.stderr.strip().split("\n") or [""])[0][:300]
 
 
@@ -691,7 +694,8 @@ def gen_trace(rng, nops):
                 line = f"unplug {rng.choice(gone).id}"
             elif rng.random() < 0.6:
                 blk = rng.choice([1 * M, 2 * M])
-                line = (f"plug b{nid} virtio-mem size={rng.randrange(1, 5) * blk:#x} "
+                name = rng.choice([f"b{nid}", f"virtio-mem-pci-node1-d{nid:04d}"])
+                line = (f"plug {name} virtio-mem size={rng.randrange(1, 5) * blk:#x} "
                         f"block={blk:#x} align={rng.choice([4 * K, blk]):#x}")
             else:
                 al = rng.choice([1, 4 * K, 4 * K, 64 * K])
@@ -700,35 +704,58 @@ def gen_trace(rng, nops):
             nid += 1
         elif r < 0.08 and ((sp.max_slots() or 509) >= 509 or rng.random() < 0.3):  # decided
             sz = rng.choice([1, 2, 3, 5, 10, 16, 40, 64, 100]) * G + rng.choice([0, 0, 128 * M])
+            if rng.random() < 0.2:  # all the budget left, as a VMM gives it (rules 4 and 5)
+                sz = max(128 * M, (sp.budget - sp.used_size) // (128 * M) * 128 * M)
             if rng.random() < 0.5:
                 line = (f"plug m{nid} virtio-mem size={sz:#x} dynamic-memslots=on "
                         f"block={rng.choice([2 * M, 128 * M]):#x} requested={sz:#x}")
             else:
-                line = (f"plug m{nid} hv-balloon size={sz:#x} "
-                        f"align={rng.choice([4 * K, 2 * M, 64 * G]):#x}")
+                al = rng.choice([4 * K, 2 * M, 64 * G])
+                if al == 64 * G:  # above the kind's 32 GiB
+                    sz = rng.choice([1, 2]) * 64 * G
+                line = f"plug m{nid} hv-balloon size={sz:#x} align={al:#x}"
+            nid += 1
+        elif r < 0.11 and sp.placed():  # a hint at a device's edge, one byte in or clear
+            d, sz = rng.choice(sp.placed()), rng.choice([1, 2, 4 * K, 4 * K + 1])
+            hint = rng.choice([d.addr - sz, d.addr - sz + 1, d.addr + d.size - 1, d.addr + d.size])
+            line = f"plug e{nid} virtio-pmem size={sz:#x} align=1 addr={hint % (1 << 64):#x}"
             nid += 1
         elif r < 0.34:
             if sp.devs and rng.random() < 0.04:
                 ident = rng.choice(list(sp.devs))
             else:
                 ident = rng.choice(["dimm", "vmem-node1-", "pmem", "hvb", "nv"]) + str(nid)
-                if rng.random() < 0.05:  # a VMM's long ids sharing a prefix, the id limits
-                    ident = rng.choice([f"virtio-mem-pci-node0-d{nid:04d}", "j" * 256,
-                                        "i" * 254 + str(nid % 10), f"{nid:0>15}", f"{nid:0>16}"])
+                if rng.random() < 0.25:  # a VMM's long ids sharing a prefix, the id limits
+                    ident = rng.choice([f"virtio-mem-pci-node0-d{nid:04d}"] * 8 + [
+                        "j" * 256, "i" * 254 + str(nid % 10), f"{nid:0>15}", f"{nid:0>16}"])
                 nid += 1
             line = gen_plug(rng, sp, ident, slots)
         elif r < 0.44:
             line = f"unplug {some_id(rng.choice([None, 'dimm', 'virtio-mem']))}"
         elif r < 0.60:
             d = pick("virtio-mem")
+            dyn = [x for x in live("virtio-mem") if x.dynamic and x.n > 1]
+            asked = [x for x in live("virtio-mem") if x.requested]
+            if dyn and rng.random() < 0.5:  # memslots mapped and unmapped by requests
+                d = rng.choice(dyn)
+            elif asked and rng.random() < 0.7:  # a device the guest may plug blocks of
+                d = rng.choice(asked)
             if d:
                 b, nb = d.block, d.size // d.block
+                plug = rng.random() < 0.6
                 off = rng.randrange(0, nb + 1) * b
                 ln = rng.choice([1, 1, 1, 2, 4, nb // max(1, d.n)]) * b
+                if d.plugged and rng.random() < 0.7:  # next to, or inside, what is plugged
+                    lo, hi = rng.choice(d.plugged)
+                    if plug:  # joined to a range on its left or right
+                        off = rng.choice([hi, max(0, lo - ln)])
+                    else:  # the range, its first or last block, or one inside it
+                        off, ln = rng.choice([(lo, hi - lo), (lo, b), (hi - b, b),
+                                              (lo + (hi - lo) // b // 2 * b, b)])
                 if rng.random() < 0.1:
                     off, ln = rng.choice([(off + 4 * K, ln), (off, 0), (off, ln + 1),
                                           ((1 << 64) - b, 2 * b)])
-                line = f"vmem {d.id} {rng.choice(['plug', 'plug', 'unplug'])} {off:#x} {ln:#x}"
+                line = f"vmem {d.id} {'plug' if plug else 'unplug'} {off:#x} {ln:#x}"
             else:
                 line = f"vmem {some_id()} plug 0 2M"
         elif r < 0.65:

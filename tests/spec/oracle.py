@@ -155,6 +155,16 @@ class Space:
         """List order (section 7): empty devices first in plug order, then by address."""
         return [d for d in self.devs.values() if d.empty] + self.placed()
 
+    def place(self, size, a):
+        """Checks 7' and 9: where first fit puts size bytes aligned to a."""
+        start = align_up(self.base, a)
+        if start is None or start + size > 1 << 64:
+            raise Err("too-big")
+        x = self.first_fit(size, a)
+        if x is None:
+            raise Err("fragmented")
+        return x
+
     def largest_gap(self):
         pos, best = self.base, 0
         for d in self.placed():
@@ -253,12 +263,7 @@ class Space:
                 raise Err("conflict")
             addr = hint
         else:
-            start = align_up(self.base, pa)
-            if start is None or start + region > 1 << 64:
-                raise Err("too-big")
-            addr = self.first_fit(region, pa)
-            if addr is None:
-                raise Err("fragmented")
+            addr = self.place(region, pa)
         d = Dev()
         d.id, d.kind, d.empty, d.addr, d.size = ident, kind, False, addr, region
         d.slot, d.n = slot, n
@@ -472,13 +477,7 @@ def apply(sp, o):
             size, al = num(a[0]), o.get("align", 2 * M)
             if size == 0 or not pow2(al):
                 raise Err("invalid-argument")
-            start = align_up(sp.base, al)
-            if start is None or start + size > 1 << 64:
-                raise Err("too-big")
-            x = sp.first_fit(size, al)
-            if x is None:
-                raise Err("fragmented")
-            return ("ok", {"addr": x})
+            return ("ok", {"addr": sp.place(size, al)})
         elif op == "stats":
             return ("ok", sp.stats())
         elif op == "list":

@@ -16,7 +16,8 @@ Modes:
       writes N random traces (realistic boards and edge windows, every operation, valid and
       invalid requests), runs each with `memdev run` and compares every operation's result
       with the oracle's: status and error code, the placed address, slot and memslot count,
-      lookups (device, offset, memslot, mapped), free addresses and the stats counters.
+      lookups (device, offset, memslot, mapped), free addresses, the stats counters, the
+      list's order and the info JSON (QMP's fields, section 7), and the exit status.
   oracle.py --memdev BIN FILE.trace...
       the same comparison on existing traces (tests/traces/*.trace).
 

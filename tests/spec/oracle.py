@@ -76,6 +76,12 @@ def plugged_bytes(d):
     return sum(hi - lo for lo, hi in d.plugged)
 
 
+def memslot_span(d, i):
+    """Memslot i of a device: [i*s, min((i+1)*s, size)) of it (section 4; the last may be
+    shorter)."""
+    return i * d.mslot, min((i + 1) * d.mslot, d.size)
+
+
 class Space:
     def __init__(self, base, size, budget, slots, kvm, vhosts):
         if size == 0 or base + size > 1 << 64 or slots > 256:
@@ -140,17 +146,23 @@ class Space:
         """Lowest multiple of a >= align_up(base, a) where [x, x+size) is free and inside
         the window: the minimum over align_up(base) and align_up(end(D)) (spec section 3)."""
         wend = self.base + self.size  # exclusive, may be 2^64
-        cands = [align_up(self.base, a)] + [align_up(d.addr + d.size, a) for d in self.placed()]
-        lo = align_up(self.base, a)
+        lo, placed = align_up(self.base, a), self.placed()
         best = None
-        for c in cands:
-            if c is None or c < lo or c + size > wend:
-                continue
-            if any(c < d.addr + d.size and d.addr < c + size for d in self.placed()):
+        for c in [lo] + [align_up(d.addr + d.size, a) for d in placed]:
+            if c is None or c < lo or c + size > wend or self.overlaps(c, size, placed):
                 continue
             if best is None or c < best:
                 best = c
         return best
+
+    def overlaps(self, x, size, placed=None):
+        """Whether [x, x+size) overlaps a placed device (placed: self.placed(), if known)."""
+        if placed is None:
+            placed = self.placed()
+        return any(x < d.addr + d.size and d.addr < x + size for d in placed)
+
+    def slots_taken(self):
+        return {d.slot for d in self.devs.values() if d.slot is not None}
 
     def listed(self):
         """List order (section 7): empty devices first in plug order, then by address."""
@@ -218,7 +230,7 @@ class Space:
                 raise Err("invalid-slot")
             if self.nslots == 0:
                 raise Err("no-slots")
-            taken = {d.slot for d in self.devs.values() if getattr(d, "slot", None) is not None}
+            taken = self.slots_taken()
             if "slot" in o:
                 if o["slot"] in taken:
                     raise Err("slot-busy")
@@ -260,7 +272,7 @@ class Space:
                 raise Err("hint-alignment")
             if hint + region > 1 << 64 or hint < self.base or hint + region > self.base + self.size:
                 raise Err("hint-range")
-            if any(hint < d.addr + d.size and d.addr < hint + region for d in self.placed()):
+            if self.overlaps(hint, region):
                 raise Err("conflict")
             addr = hint
         else:
@@ -312,7 +324,7 @@ class Space:
         d.plugged.sort()
         if d.dynamic:
             for i in range(d.n):
-                lo, hi = i * d.mslot, min((i + 1) * d.mslot, d.size)
+                lo, hi = memslot_span(d, i)
                 d.mapped[i] = any(a < hi and lo < e for a, e in d.plugged)
 
     def resize(self, ident, req):
@@ -356,15 +368,14 @@ class Space:
             if d.kind == "virtio-mem":
                 plugged += plugged_bytes(d)
             elif d.kind == "hv-balloon":
-                plugged += sum(min((i + 1) * d.mslot, d.size) - i * d.mslot
-                               for i in range(d.n) if d.mapped[i])
+                plugged += sum(hi - lo for lo, hi in (memslot_span(d, i) for i in range(d.n)
+                                                      if d.mapped[i]))
             else:
                 plugged += d.size
         req, used = self.required(), self.used()
         st = {"used_size": self.used_size, "plugged_size": plugged, "required": req,
               "used": used, "reserved": req - used, "devices": len(self.devs),
-              "dimm_slots_used": sum(1 for d in self.devs.values()
-                                     if getattr(d, "slot", None) is not None),
+              "dimm_slots_used": len(self.slots_taken()),
               "largest_gap": self.largest_gap()}
         st["kvm_free"] = self.free_of(self.kvm) if self.kvm else "unlimited"
         st["vhost_free"] = (min(self.free_of(v) for v in self.vhosts) if self.vhosts
@@ -552,10 +563,10 @@ def memdev_run(memdev, path):
             f["ids"] = [words(b)[0] for b in block if words(b)]
         elif op == "info":
             try:
-                f["info"] = json.loads("\n".join(block) or "null")
+                f["info"] = json.loads("\n".join(block))
             except ValueError as e:  # memdev's JSON is broken: a disagreement, not ours
                 f["info"] = f"no JSON: {e}"
-    return got, p.returncode, (p.stderr.strip().split("\n") or [""])[0][:300]
+    return got, p.returncode, p.stderr.strip().split("\n")[0][:300]
 
 
 def show(v):
@@ -566,19 +577,16 @@ def compare(want, got, text):
     """The first disagreement as a message, or None."""
     lines = text.split("\n")
     for no in sorted(want):
-        w = want[no]
+        w, at = want[no], f"line {no} ({lines[no - 1].strip()})"
         if no not in got:
-            return f"line {no} ({lines[no - 1].strip()}): memdev printed no result"
+            return f"{at}: memdev printed no result"
         g = got[no]
         if w[0] != g[0] or (w[0] == "error" and w[1] != g[1]):
-            return f"line {no} ({lines[no - 1].strip()}): oracle {w}, memdev {g}"
+            return f"{at}: oracle {w}, memdev {g}"
         if w[0] == "ok":
             for k, v in w[1].items():
-                if k == "budget":
-                    continue
                 if g[1].get(k) != v:
-                    return (f"line {no} ({lines[no - 1].strip()}): {k}: oracle {show(v)}, "
-                            f"memdev {show(g[1].get(k))}")
+                    return f"{at}: {k}: oracle {show(v)}, memdev {show(g[1].get(k))}"
     return None
 
 
@@ -787,7 +795,7 @@ def gen_trace(rng, nops):
         else:
             line = rng.choice(["stats", "stats", "list", "info"])
         lines.append(line)
-        r = apply(sp, next(parse(line))[1])
+        apply(sp, next(parse(line))[1])
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,7 @@
 #     record says: exit 0, "1 of 1"; by another check than recorded it is "moved": exit 1;
 #     --record writes the record the next run matches; a record kept per kernel tier
 #     (NAME@TIER) is read for this CPU's tier before the plain NAME line, and --record
-#     rewrites only that tier's line;
+#     rewrites only that tier's line, keeping the plain line first and the tiers in name order;
 #   - a patch that changes only a comment is a bug nobody can find: NO, exit 1;
 #   - a patch that no longer applies is NO with its reason, never skipped: exit 1;
 #   - an empty patch directory and --seeds-only with --from-scratch are usage errors (exit 2);
@@ -93,6 +93,8 @@ check "... --record rewrites that tier's line (exit $rc)" \
   test "$rc" = 0 -a -n "$(grep -x "window-end-tail-gap@$tier ops result plug" "$T_WORK/tiered/seeds-found.txt")"
 check "... and keeps the other tier's line and the plain one" bash -c "grep -qx 'window-end-tail-gap@$other ops validate unplug' '$T_WORK/tiered/seeds-found.txt' &&
   grep -qxF '$(cat "$T_WORK/good/seeds-found.txt")' '$T_WORK/tiered/seeds-found.txt' && [ \$(grep -c . '$T_WORK/tiered/seeds-found.txt') = 5 ]"
+check "... in one order whatever the CPU: the plain line, then the tiers by name" \
+  bash -c "grep -E '^window-end-tail-gap[@ ]' '$T_WORK/tiered/seeds-found.txt' | LC_ALL=C sort -c -t ' ' -k1,1"
 "$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/tiered" >"$T_WORK/tiered2.log" 2>&1
 rc=$?
 check "... which the next run matches: exit 0 (got $rc)" [ "$rc" = 0 ]

@@ -666,7 +666,8 @@ def gen_trace(rng, nops):
     head = f"space base={base:#x} size={size:#x} budget={budget:#x} slots={slots}"
     if rng.random() < 0.4:
         mx, ot = rng.choice([(509, 0), (512, 2), (1024, 10), (300, 0), (40, 2), (8, 0),
-                             (1024, 700), (600, 330), (509, 509), (8, 9)])
+                             (1024, 700), (600, 330), (509, 509), (8, 9), (1024, 960),
+                             (600, 540)])  # (the last two: few slots left, rule 3 decides)
         head += f" kvm={mx}/{ot}"
     for _ in range(rng.choice([0, 0, 1, 2])):
         head += f" vhost={rng.choice([509, 1024, 64, 32, 600, 8])}/{rng.choice([0, 1, 5])}"

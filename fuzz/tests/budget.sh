@@ -5,7 +5,8 @@
 #   - libFuzzer that dies at start (the crash of `-seed=abc`) fails the campaign, exit 2,
 #     without waiting for the budget;
 #   - --time 8 on libFuzzer's fork mode ends the fuzzing within 3 s of it, and the whole
-#     target (replays, merge) within 25 s; the corpus is merged at the end.
+#     target (replays, merge) within 25 s; the corpus is merged at the end; a flaky finding
+#     of an earlier session is listed as flaky, left as it was and fails nothing (exit 0).
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1
@@ -20,6 +21,16 @@ check "... without waiting for the budget (${secs}s)" awk -v s="$secs" 'BEGIN { 
 no_leftovers "libFuzzer died"
 
 # -- the budget ---------------------------------------------------------------------------
+# with a flaky finding filed by an earlier session (an input that failed in the engine and
+# ran cleanly on replay): it is listed as flaky, never re-checked, and fails nothing
+sig="crash (did not reproduce on replay)"
+key=$(printf '%s' "ops $sig" | sha1sum | cut -c1-8)
+fl="$W/findings/ops-$key"
+seed=$(find corpus/ops -type f | sort | head -n 1)
+mkdir -p "$fl/inputs" && cp "$seed" "$fl/crash-$key" && cp "$seed" "$fl/inputs/$(sha1sum "$seed" | cut -c1-40)" &&
+  echo "$sig" >"$fl/signature" && echo flaky >"$fl/kind" && echo ops >"$fl/target" &&
+  echo "0000000000 2026-01-01T00:00:00Z libfuzzer h" >"$fl/found" &&
+  echo "open: reproduces at 0000000000 (2026-01-01T00:00:00Z)" >"$fl/status" || bad "a flaky finding planted"
 t_campaign "$T_WORK/budget.log" --time 8 --jobs 2 --progress 2 ops
 fz=$(field "$T_WORK/budget.log" ops 3); fz=${fz%s}
 tot=$(field "$T_WORK/budget.log" ops 4); tot=${tot%s}
@@ -29,6 +40,8 @@ check "... the whole target, replays and merge included, within 25 s (${tot}s; c
 check "... merges the working corpus at the end" log_has "$T_WORK/budget.log" 'working corpus of ops merged: [0-9]+ -> [0-9]+ inputs'
 n_after=$(sed -n 's/.*merged: [0-9]* -> \([0-9]*\) inputs.*/\1/p' "$T_WORK/budget.log")
 check "... and the corpus directory holds the merged inputs ($n_after)" [ "$(find "$W/campaign/libfuzzer/ops/corpus" -type f | wc -l)" = "${n_after:-x}" ]
+check "... lists the earlier flaky finding as flaky" log_has "$T_WORK/budget.log" "^ops-$key +flaky .* flaky +crash \\(did not reproduce"
+check "... and leaves it as it was (not re-checked)" grep -qx 'open: reproduces at 0000000000 (2026-01-01T00:00:00Z)' "$fl/status"
 no_leftovers "budget"
 
 t_finish

@@ -8,8 +8,11 @@
 # just above the campaign's 2 GiB limit: ASan clears the shadow of a large block when it
 # allocates it, and a 6 GiB block made each of the 35 seeds that meet it cost 3.7 s to replay).
 #   - libFuzzer: timeout-*, slow-unit-* and oom-* become findings of kinds hang, slow and
-#     oom; the campaign exits 1 (it said "no findings", exit 0, before);
-#   - AFL++: its hangs/ (and the seeds its dry run skips as timeouts) are findings too;
+#     oom (libFuzzer's own artifact filed under each); the campaign exits 1 (it said "no
+#     findings", exit 0, before);
+#   - AFL++: its hangs/ (and the seeds its dry run skips as timeouts) are findings too, each
+#     input filed (replayed, under a finding; past the 3 hangs a session, said so): one
+#     path alone made the finding, so dropping either went unseen before;
 #   - fuzz/repro says "hang" and "out of memory" for a finding directory and for each input
 #     of AFL++'s hangs/ directory.
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
@@ -39,6 +42,17 @@ lf() { # lf KIND: a libFuzzer session with MEMDEV_PLANT=KIND; the finding of tha
   f=$(grep -lx "$k" "$w"/findings/ops-*/kind 2>/dev/null | head -n 1)
   f=${f%/kind}
   check "... a finding of kind $k${f:+: $(basename "$f"): $(cat "$f/signature")}" [ -n "$f" ]
+  # libFuzzer's own artifact of that kind is filed under it (the hang session keeps the long
+  # seeds, whose replay alone made the finding: dropping libFuzzer's timeout-* went unseen)
+  local pre n=0 filed=0 a
+  case $k in hang) pre=timeout- ;; slow) pre=slow-unit- ;; *) pre=oom- ;; esac
+  for a in "$w/campaign/libfuzzer/ops/crashes/$pre"*; do
+    [ -f "$a" ] || continue
+    n=$((n + 1))
+    [ -n "$f" ] && [ -f "$f/inputs/$(sha1sum "$a" | cut -c1-40)" ] && filed=$((filed + 1))
+  done
+  check "... libFuzzer's $pre* artifacts filed under it: $filed of $n (at least one)" \
+    [ "$filed" -ge 1 ]
   eval "dir_$k=\$f"
 }
 lf hang
@@ -74,6 +88,29 @@ nh=$(find "$hangs" -name 'id:*' 2>/dev/null | wc -l)
 hf=$(grep -lx hang "$w"/findings/ops-*/kind 2>/dev/null | head -n 1)
 hf=${hf%/kind}
 check "... a finding of kind hang (AFL++ saved $nh in hangs/; the seeds it skipped as timeouts count too)" [ -n "$hf" ]
+# each input of hangs/ is filed (the seeds the dry run skipped could make the finding alone):
+# replayed and under a finding, up to the campaign's 3 hangs a session, the rest said so
+filed=0
+for f in "$hangs"/id:*; do
+  [ -f "$f" ] || continue
+  h=$(sha1sum "$f" | cut -c1-40)
+  compgen -G "$w/findings/ops-*/inputs/$h" >/dev/null && filed=$((filed + 1))
+done
+want=$(( nh < 3 ? nh : 3 ))
+check "... AFL++'s hangs/ inputs are filed: $filed of $nh (want $want$([ "$nh" = 0 ] && echo ": none saved this time, nothing to check"))" \
+  bash -c "[ '$filed' = '$want' ] && { [ '$nh' -le 3 ] || grep -q '[0-9] more failing inputs not replayed' '$T_WORK/afl.log'; }"
+# and so is each seed AFL++'s dry run skipped as a timeout (its log names them)
+skipped=$(sed -e 's/\x1b\[[0-9;]*m//g' "$w/campaign/afl/ops/main-h.log" 2>/dev/null | awk '
+  /Attempting dry run with/ { n = $0; sub(/.*orig:/, "", n); sub(/'"'"'.*/, "", n) }
+  /results in a timeout/ && n != "" { print n }' | sort -u)
+nd=0 dfiled=0
+for f in $skipped; do
+  nd=$((nd + 1))
+  h=$(sha1sum "$w/campaign/afl/ops/input/$f" 2>/dev/null | cut -c1-40)
+  [ -n "$h" ] && compgen -G "$w/findings/ops-*/inputs/$h" >/dev/null && dfiled=$((dfiled + 1))
+done
+check "... the seeds its dry run skipped as timeouts are filed: $dfiled of $nd$([ "$nd" = 0 ] && echo " (none skipped this time, nothing to check)")" \
+  [ "$dfiled" = "$nd" ]
 # fuzz/repro on (two of) the hangs AFL++ saved, or else on the finding's inputs
 rm -rf "$T_WORK/some-hangs" && mkdir -p "$T_WORK/some-hangs"
 if [ "$nh" -gt 0 ]; then src=$hangs; else src=${hf:-/nonexistent}/inputs; fi

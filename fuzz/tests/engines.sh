@@ -7,7 +7,8 @@
 #   - an AFL++ secondary killed while fuzzing fails it, exit 2, naming the instance;
 #   - Ctrl-C (SIGINT to the campaign) on AFL++ (main with its CMPLOG fork server and a
 #     secondary) and on libFuzzer's fork mode: the campaign stops, reports, exits 130, and
-#     no process it started is left, stopped or not.
+#     no process it started is left, stopped or not; a second Ctrl-C stops it at once (exit
+#     130, no report), leaving nothing either.
 # (An engine that dies at start and the budget, which are checks of time: budget.sh.)
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
@@ -96,5 +97,25 @@ sigint "AFL++ main (CMPLOG) + secondary" "$T_WORK/int-afl.log" "campaign: ops +a
   --engine afl --host "$h" --time 60 --jobs 2 --progress 1 ops
 sigint "libFuzzer fork mode" "$T_WORK/int-lf.log" "campaign: ops +libfuzzer +[0-9]+s/" \
   --time 60 --jobs 2 --progress 1 ops
+
+# a second Ctrl-C while the first is being handled stops at once: exit 130, no collecting and
+# no summary, and still nothing left running
+log="$T_WORK/int-twice.log"
+set -m
+env --default-signal=INT fuzz/campaign --work "$W" --time 60 --jobs 2 --progress 1 ops >"$log" 2>&1 &
+cp=$!
+set +m
+t_until 60 log_has "$log" "campaign: ops +libfuzzer +[0-9]+s/"
+sleep 1
+kill -INT -- "-$cp"
+# again once the first is being handled, as a user does who reads its message (two signals
+# sent before the shell runs its handler are one)
+t_until 10 log_has "$log" "Ctrl-C again stops at once"
+kill -INT -- "-$cp"
+wait "$cp"; rc=$?
+check "a second Ctrl-C: exit 130 (got $rc)" [ "$rc" = 130 ]
+check "... at once: the bare 'interrupted', no summary and no findings report" bash -c \
+  "[ \"\$(tail -n 1 '$log')\" = 'campaign: interrupted' ] && ! grep -qE '^target +engine|interrupted; no findings' '$log'"
+no_leftovers "a second Ctrl-C"
 
 t_finish

@@ -19,7 +19,8 @@
 #   - --no-merge: exit 0, the inputs kept as they are;
 #   - and the real afl-cmin merges what the four left, the 1,600 included.
 # And on libFuzzer (with `timeout` replaced on PATH for its -merge=1 only): a merge that fails
-# exits 2 and one out of time exits 0, both keeping the working corpus and saying so, with
+# exits 2 and one out of time (timeout's 124, or 137 when it had to kill) exits 0, both
+# keeping the working corpus and saying so, with
 # the same limit and no allocation stacks; then the real merge.
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
@@ -203,6 +204,16 @@ check "... saying so, and the inputs are kept" \
   log_has "$T_WORK/lf-late.log" "merging the corpus of ops took over ${lim:-?}s; its $m inputs beyond corpus/ops are kept unminimised"
 check "... the first session's inputs among them ($n of $m)" holds_all "$T_WORK/lf-first.sums" "$C"
 no_leftovers "libFuzzer's merge out of time"
+
+# a merge that ignored timeout's TERM and was killed 2 s later (timeout -k 2: status 137) is
+# out of time too, not failed
+fake_timeout 137
+lf "$T_WORK/lf-killed.log"
+m=$(corpus_size)
+check "libFuzzer's merge killed after its limit (status 137): the campaign exits 0 (got $rc)" [ "$rc" = 0 ]
+check "... saying it took too long and the inputs are kept" \
+  log_has "$T_WORK/lf-killed.log" "merging the corpus of ops took over [0-9]+s; its $m inputs beyond corpus/ops are kept unminimised"
+no_leftovers "libFuzzer's merge killed"
 
 rm -f "$fake/timeout"
 lf "$T_WORK/lf-merged.log"

@@ -4,7 +4,11 @@
 # history  base -> fuzz/CMakeLists.txt as before Ninja -> "bug" (the planted bug
 # lookup-last-byte of fuzz/mutants.d) -> "build: Ninja" -> "docs":
 #   - one bug, one finding: every failing input of the campaign is filed under one
-#     signature, with the count of inputs behind it and the commit it was found at;
+#     signature, with the count of inputs behind it and the commit it was found at, announced
+#     as NEW, the smallest input its representative; the long seeds filed are those that
+#     fail; a second session on the same bug exits 1 too, with the finding known and none
+#     new, and its re-check calls a finding whose input now fails otherwise fixed, saying how
+#     (as fuzz/repro does);
 #   - fuzz/repro takes the directory of those inputs: all reproduce, one signature;
 #   - fuzz/repro --minimize keeps the signature and leaves a trace where every operation is
 #     needed (removing any one line makes `memdev run --check` pass or fail differently);
@@ -63,6 +67,10 @@ check "the campaign on the planted bug exits 1 (got $rc)" [ "$rc" = 1 ]
 # the engines cut inputs to max_len, the seeds too: those longer are replayed whole first
 check "... the seeds longer than ops's max_len are replayed whole, and those that fail are filed" \
   log_has "$T_WORK/campaign.log" "^campaign: ops: [1-9][0-9]* of the [0-9]* seeds longer than max_len [0-9]* fail when replayed whole"
+nsf=$(sed -n 's/^campaign: ops: \([0-9]*\) of the [0-9]* seeds longer than max_len.*/\1/p' "$T_WORK/campaign.log")
+"$R/fuzz/repro" "$W/campaign/libfuzzer/ops/seeds-failing" >"$T_WORK/repro-seeds.log" 2>&1; rc=$?
+check "... the $nsf filed are those that fail: fuzz/repro on them, exit 1 (got $rc), none runs cleanly" \
+  log_has "$T_WORK/repro-seeds.log" "^${nsf:-x} inputs, 0 run cleanly"
 mapfile -t found < <(grep -Lx flaky "$W"/findings/ops-*/kind 2>/dev/null | xargs -r -n1 dirname)
 n_in=$(find "${found[0]:-/nonexistent}/inputs" -type f 2>/dev/null | wc -l)
 n_fail=$(field "$T_WORK/campaign.log" ops 9)
@@ -70,6 +78,10 @@ check "one bug, one finding (${#found[@]}: $(cat "${found[0]:-/dev/null}/signatu
   test "${#found[@]}" = 1 -a "$n_in" -ge 2
 F=${found[0]:-/nonexistent}
 check "... the summary shows the count of inputs behind it" log_has "$T_WORK/campaign.log" "^$(basename "$F") +crash +$n_in "
+check "... its representative input (crash-KEY) is the smallest behind it" bash -c \
+  "[ \"\$(wc -c <'$F/crash-${F##*/ops-}')\" = \"\$(find '$F/inputs' -type f -printf '%s\n' | sort -n | head -n 1)\" ]"
+check "... announced as NEW when it was filed, and counted as new at the end" bash -c \
+  "grep -qE '^campaign: NEW finding $(basename "$F"): crash: ' '$T_WORK/campaign.log' && grep -qE '^campaign: open findings \(1 new this session\)' '$T_WORK/campaign.log'"
 check "... found at the commit the campaign ran on ($docs)" bash -c "[ \"\$(cut -d' ' -f1 '$F/found')\" = '$docs' ]"
 "$R/fuzz/repro" "$F/inputs" >"$T_WORK/repro-dir.log" 2>&1; rc=$?
 check "fuzz/repro on the directory of its $n_in inputs: exit 1, every one with the same signature" \
@@ -120,6 +132,26 @@ check "fuzz/bisect names the commit that planted the bug ($bug; exit $rc)" \
   log_has "$T_WORK/bisect.log" "first commit where it reproduces: ${bug:0:7}"
 check "... and records it with the finding" grep -q "^introduced at $bug" "$F/introduced"
 check "... without touching the repository's checkout" bash -c "[ \"\$(git -C '$R' rev-parse --short=10 HEAD)\" = '$docs' ] && [ -z \"\$(git -C '$R' status --porcelain --untracked-files=no)\" ]"
+
+# -- a known finding still open fails the next session too --------------------------------
+# (beside it, a copy filed under another signature than its input now gives: the session's
+# re-check of the findings it did not meet must call that one fixed, saying how it fails now)
+G="$W/findings/ops-0dd51900"
+# (its input only as crash-KEY: an input under inputs/ that the session meets again counts for
+# the finding it is filed under, which the session then does not re-check)
+mkdir -p "$G/inputs" && cp "$F/crash-${F##*/ops-}" "$G/crash-0dd51900" &&
+  cp "$F/found" "$F/target" "$F/kind" "$F/status" "$G/" && echo "result lookup" >"$G/signature" ||
+  bad "a finding with another signature planted"
+"$R/fuzz/campaign" --work "$W" --time 3 --jobs 1 --no-merge ops >"$T_WORK/again.log" 2>&1
+rc=$?
+check "... the copy under another signature is fixed at $docs, failing differently now" bash -c \
+  "grep -q '^fixed at $docs ' '$G/status' && grep -qF '; the input now fails differently: $(cat "$F/signature")' '$G/status'"
+"$R/fuzz/repro" "$G" >"$T_WORK/repro-other.log" 2>&1; rc=$?
+check "... and fuzz/repro on it says it reproduces with another signature than the finding's (exit $rc)" \
+  grep -qF "REPRODUCES: crash: $(cat "$F/signature") (the finding's signature was: result lookup)" "$T_WORK/repro-other.log"
+rm -rf "$G"
+check "a second session on the same bug: exit 1 (got $rc), the finding known, none new" bash -c \
+  "[ '$rc' = 1 ] && ! grep -q '^campaign: NEW finding' '$T_WORK/again.log' && grep -qE '^campaign: open findings \(0 new this session\)' '$T_WORK/again.log'"
 
 # -- status over time ------------------------------------------------------------------------
 patch -s -R -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch && rm -f "$R"/core/src/*.orig

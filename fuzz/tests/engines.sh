@@ -77,15 +77,22 @@ no_leftovers "secondary killed"
 # The campaign starts with SIGINT at its default action, as from a terminal: a shell cannot
 # trap a signal that was ignored when it started, and a test run in the background of a
 # non-interactive shell (`bash .ci/run &`, nohup scripts) inherits SIGINT ignored.
-sigint() { # sigint NAME LOG WAIT_ERE ARGS...: starts a campaign as a job of its own (as a
-  local name=$1 log=$2 ere=$3 before  # shell does), Ctrl-C = SIGINT to its process group
-  shift 3
+# campaign_job LOG WAIT_ERE ARGS...: starts a campaign as a job of its own (as a shell does)
+# and returns a second after LOG matches WAIT_ERE; sets cp (its pid)
+campaign_job() {
+  local log=$1 ere=$2
+  shift 2
   set -m
   env --default-signal=INT fuzz/campaign --work "$W" "$@" >"$log" 2>&1 &
   cp=$!
   set +m
   t_until 60 log_has "$log" "$ere"
   sleep 1
+}
+sigint() { # sigint NAME LOG WAIT_ERE ARGS...: Ctrl-C = SIGINT to the job's process group
+  local name=$1 log=$2 before
+  shift 2
+  campaign_job "$log" "$@"
   before=$(t_scan children | wc -l)
   kill -INT -- "-$cp"
   wait "$cp"; rc=$?
@@ -101,12 +108,7 @@ sigint "libFuzzer fork mode" "$T_WORK/int-lf.log" "campaign: ops +libfuzzer +[0-
 # a second Ctrl-C while the first is being handled stops at once: exit 130, no collecting and
 # no summary, and still nothing left running
 log="$T_WORK/int-twice.log"
-set -m
-env --default-signal=INT fuzz/campaign --work "$W" --time 60 --jobs 2 --progress 1 ops >"$log" 2>&1 &
-cp=$!
-set +m
-t_until 60 log_has "$log" "campaign: ops +libfuzzer +[0-9]+s/"
-sleep 1
+campaign_job "$log" "campaign: ops +libfuzzer +[0-9]+s/" --time 60 --jobs 2 --progress 1 ops
 kill -INT -- "-$cp"
 # again once the first is being handled, as a user does who reads its message (two signals
 # sent before the shell runs its handler are one)

@@ -136,22 +136,22 @@ check "... without touching the repository's checkout" bash -c "[ \"\$(git -C '$
 # -- a known finding still open fails the next session too --------------------------------
 # (beside it, a copy filed under another signature than its input now gives: the session's
 # re-check of the findings it did not meet must call that one fixed, saying how it fails now)
-G="$W/findings/ops-0dd51900"
-# (its input only as crash-KEY: an input under inputs/ that the session meets again counts for
-# the finding it is filed under, which the session then does not re-check)
-mkdir -p "$G/inputs" && cp "$F/crash-${F##*/ops-}" "$G/crash-0dd51900" &&
-  cp "$F/found" "$F/target" "$F/kind" "$F/status" "$G/" && echo "result lookup" >"$G/signature" ||
-  bad "a finding with another signature planted"
+# (filed as the campaign files one; its input then only as crash-KEY: an input under inputs/
+# that the session meets again counts for the finding it is filed under, which the session
+# then does not re-check)
+G="$W/findings/ops-$(fuzz_finding_key ops "result lookup")"
+[ "$(fuzz_finding_add "$W/findings" ops crash "result lookup" "$F/crash-${F##*/ops-}" "$F/report.txt" \
+  "$docs" libfuzzer)" = new ] && rm -f "$G"/inputs/* || bad "a finding with another signature planted"
 "$R/fuzz/campaign" --work "$W" --time 3 --jobs 1 --no-merge ops >"$T_WORK/again.log" 2>&1
 rc=$?
+check "a second session on the same bug: exit 1 (got $rc), the finding known, none new" bash -c \
+  "[ '$rc' = 1 ] && ! grep -q '^campaign: NEW finding' '$T_WORK/again.log' && grep -qE '^campaign: open findings \(0 new this session\)' '$T_WORK/again.log'"
 check "... the copy under another signature is fixed at $docs, failing differently now" bash -c \
   "grep -q '^fixed at $docs ' '$G/status' && grep -qF '; the input now fails differently: $(cat "$F/signature")' '$G/status'"
 "$R/fuzz/repro" "$G" >"$T_WORK/repro-other.log" 2>&1; rc=$?
 check "... and fuzz/repro on it says it reproduces with another signature than the finding's (exit $rc)" \
   grep -qF "REPRODUCES: crash: $(cat "$F/signature") (the finding's signature was: result lookup)" "$T_WORK/repro-other.log"
 rm -rf "$G"
-check "a second session on the same bug: exit 1 (got $rc), the finding known, none new" bash -c \
-  "[ '$rc' = 1 ] && ! grep -q '^campaign: NEW finding' '$T_WORK/again.log' && grep -qE '^campaign: open findings \(0 new this session\)' '$T_WORK/again.log'"
 
 # -- status over time ------------------------------------------------------------------------
 patch -s -R -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch && rm -f "$R"/core/src/*.orig

@@ -32,6 +32,12 @@ sed -i '0,/^#include <string.h>/s//#include <string.h>\n#include <unistd.h>/' "$
 check "the planted bugs are in the copy" grep -q 'planted by fuzz/tests/hangs.sh' "$T/core/src/space.c"
 t_commit "$T" "planted: hang, slow and out-of-memory plugs (MEMDEV_PLANT)"
 
+# in_finding FILE DIR_GLOB: FILE's content is among the inputs of a finding matching DIR_GLOB
+in_finding() {
+  local h
+  h=$(sha1sum "$1" 2>/dev/null | cut -c1-40) && [ -n "$h" ] && compgen -G "$2/inputs/$h" >/dev/null
+}
+
 # -- libFuzzer, one session per planted bug -------------------------------------------------
 lf() { # lf KIND: a libFuzzer session with MEMDEV_PLANT=KIND; the finding of that kind
   local k=$1 w="$T_WORK/lf-$1" f rc
@@ -49,7 +55,7 @@ lf() { # lf KIND: a libFuzzer session with MEMDEV_PLANT=KIND; the finding of tha
   for a in "$w/campaign/libfuzzer/ops/crashes/$pre"*; do
     [ -f "$a" ] || continue
     n=$((n + 1))
-    [ -n "$f" ] && [ -f "$f/inputs/$(sha1sum "$a" | cut -c1-40)" ] && filed=$((filed + 1))
+    [ -n "$f" ] && in_finding "$a" "$f" && filed=$((filed + 1))
   done
   check "... libFuzzer's $pre* artifacts filed under it: $filed of $n (at least one)" \
     [ "$filed" -ge 1 ]
@@ -93,8 +99,7 @@ check "... a finding of kind hang (AFL++ saved $nh in hangs/; the seeds it skipp
 filed=0
 for f in "$hangs"/id:*; do
   [ -f "$f" ] || continue
-  h=$(sha1sum "$f" | cut -c1-40)
-  compgen -G "$w/findings/ops-*/inputs/$h" >/dev/null && filed=$((filed + 1))
+  in_finding "$f" "$w/findings/ops-*" && filed=$((filed + 1))
 done
 want=$(( nh < 3 ? nh : 3 ))
 check "... AFL++'s hangs/ inputs are filed: $filed of $nh (want $want$([ "$nh" = 0 ] && echo ": none saved this time, nothing to check"))" \
@@ -106,8 +111,7 @@ skipped=$(sed -e 's/\x1b\[[0-9;]*m//g' "$w/campaign/afl/ops/main-h.log" 2>/dev/n
 nd=0 dfiled=0
 for f in $skipped; do
   nd=$((nd + 1))
-  h=$(sha1sum "$w/campaign/afl/ops/input/$f" 2>/dev/null | cut -c1-40)
-  [ -n "$h" ] && compgen -G "$w/findings/ops-*/inputs/$h" >/dev/null && dfiled=$((dfiled + 1))
+  in_finding "$w/campaign/afl/ops/input/$f" "$w/findings/ops-*" && dfiled=$((dfiled + 1))
 done
 check "... the seeds its dry run skipped as timeouts are filed: $dfiled of $nd$([ "$nd" = 0 ] && echo " (none skipped this time, nothing to check)")" \
   [ "$dfiled" = "$nd" ]

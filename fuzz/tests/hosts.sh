@@ -6,7 +6,7 @@
 #   - AFL++: each host runs its own main instance; each host's queue reaches the share, and
 #     each main imports the other's inputs (queue entries named "sync:<other host>");
 #   - the progress of AFL++ is live while it starts (calibration count, then executions);
-#   - the budget is honoured; the AFL++ corpus is merged (afl-cmin) at the end;
+#   - the budget is honoured, AFL++ stopped at its end and ending on its own; the AFL++ corpus is merged (afl-cmin) at the end;
 #   - AFL++ finds no edge that varies between two runs of one input (stability 100 %);
 #   - a second, short session of the same host reports its own executions, not the sum;
 #   - libFuzzer: each host imports the other's corpus during the session, and once more
@@ -45,6 +45,10 @@ for h in a b; do
   # session of each (below), which starts with the other's queue in the share.
   fz=$(field "$T_WORK/afl-$h.log" ops 3); fz=${fz%s}
   check "host $h fuzzed for the budget of 38 s, within 3 s (${fz}s)" test "${fz:-99}" -le 41 -a "${fz:-0}" -ge 37
+  # stopped by the campaign (its -V is the budget + 30 s) with TERM, AFL++ ends on its own and
+  # writes its last statistics; killed at once, its log would end mid-run
+  check "host $h's AFL++ was stopped at the budget and ended on its own (its log: aborted by user, done)" \
+    bash -c "grep -q 'Testing aborted by user' '$T_WORK/$h/campaign/afl/ops/main-host$h.log' && grep -q \"We're done here\" '$T_WORK/$h/campaign/afl/ops/main-host$h.log'"
   [ "$h" = a ] && check "host $h merged its AFL++ corpus (afl-cmin)" log_has "$T_WORK/afl-$h.log" 'working corpus of ops merged: [0-9]+ -> [0-9]+'
   # every run of an input takes the same edges (fuzz/coverage-denylist.txt: the harness's and
   # the node pool's address-dependent branches made 15 edges vary, stability 99.5 %)

@@ -132,6 +132,45 @@ check "fuzz/bisect names the commit that planted the bug ($bug; exit $rc)" \
   log_has "$T_WORK/bisect.log" "first commit where it reproduces: ${bug:0:7}"
 check "... and records it with the finding" grep -q "^introduced at $bug" "$F/introduced"
 check "... without touching the repository's checkout" bash -c "[ \"\$(git -C '$R' rev-parse --short=10 HEAD)\" = '$docs' ] && [ -z \"\$(git -C '$R' status --porcelain --untracked-files=no)\" ]"
+# what it refuses: a BAD where the input does not reproduce, a GOOD where it does already
+base=$(git -C "$R" rev-list --max-parents=0 HEAD | tail -n 1)
+"$R/fuzz/bisect" --work "$W" --bad "$base" "$F" >"$T_WORK/bisect-bad.log" 2>&1; rc=$?
+check "fuzz/bisect --bad at a commit where the input does not reproduce: exit 2 (got $rc), saying so" \
+  bash -c "[ '$rc' = 2 ] && grep -q '^bisect: the input does not reproduce at BAD ${base:0:7}' '$T_WORK/bisect-bad.log'"
+"$R/fuzz/bisect" --work "$W" --good "$bug" "$F" >"$T_WORK/bisect-good.log" 2>&1; rc=$?
+check "fuzz/bisect --good at a commit where it reproduces already: exit 2 (got $rc), saying so" \
+  bash -c "[ '$rc' = 2 ] && grep -q '^bisect: it already reproduces at GOOD ${bug:0:7}' '$T_WORK/bisect-good.log'"
+# what it cannot tell: two side branches from base, each ending with the bug, where the commit
+# before the bug does not build (x) or makes the input fail otherwise (y: stats count one
+# device too many). Both are skipped, so the first commit is one of two: exit 1, both named,
+# and the finding (a copy) records them
+trunk=$(git -C "$R" branch --show-current)
+side() { # side NAME MESSAGE PYTHON-EDIT: a branch from base whose first commit makes the edit
+  git -C "$R" checkout -q -b "$1" "$base" && python3 -c "$3" "$R" && t_commit "$R" "$2" &&
+    git -C "$R" checkout -q "$base" -- core/src && patch -s -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch &&
+    rm -f "$R"/core/src/*.orig && t_commit "$R" "$1: the bug"
+}
+side x "x: core does not build" 'import sys; open(sys.argv[1] + "/core/src/version.c", "a").write("#error planted: does not build\n")'
+side y "y: stats count one device too many" 'import sys
+p = sys.argv[1] + "/core/src/query.c"; s = open(p).read(); old = "out->devices = sp->ndevices;"
+assert s.count(old) == 1, "core/src/query.c: the device count is not there"
+open(p, "w").write(s.replace(old, "out->devices = sp->ndevices + 1;"))'
+git -C "$R" checkout -q "$trunk"
+for br in x y; do
+  Fc="$T_WORK/side-$br/$(basename "$F")"
+  rm -rf "$T_WORK/side-$br" && mkdir -p "$T_WORK/side-$br" && cp -r "$F" "$Fc" && rm -f "$Fc/introduced"
+  "$R/fuzz/bisect" --work "$W" --good "$base" --bad "$br" "$Fc" >"$T_WORK/bisect-$br.log" 2>&1; rc=$?
+  c1=$(git -C "$R" rev-parse --short=10 "$br~1"); c2=$(git -C "$R" rev-parse --short=10 "$br")
+  why=$([ "$br" = x ] && echo "does not build" || echo "fails otherwise")
+  check "fuzz/bisect where the commit before the bug $why: exit 1 (got $rc), no single first commit" \
+    bash -c "[ '$rc' = 1 ] && grep -q '^bisect: no single first commit' '$T_WORK/bisect-$br.log' && ! grep -q '^bisect: first commit where' '$T_WORK/bisect-$br.log'"
+  check "... naming both commits it may be (${c1:0:7}, ${c2:0:7}), in the finding's record too" \
+    bash -c "grep -q '^bisect: the first commit where it reproduces is one of these 2:' '$T_WORK/bisect-$br.log' &&
+      grep -q '^bisect:   ${c1:0:7} ' '$T_WORK/bisect-$br.log' && grep -q '^bisect:   ${c2:0:7} ' '$T_WORK/bisect-$br.log' &&
+      grep -qE '^introduced at one of ($c1 $c2|$c2 $c1) ' '$Fc/introduced'"
+done
+check "... and the branch checked out is still the one the history ends on ($docs)" \
+  bash -c "[ \"\$(git -C '$R' rev-parse --short=10 HEAD)\" = '$docs' ] && [ -z \"\$(git -C '$R' status --porcelain --untracked-files=no)\" ]"
 
 # -- a known finding still open fails the next session too --------------------------------
 # (beside it, a copy filed under another signature than its input now gives: the session's
@@ -151,9 +190,24 @@ check "... the copy under another signature is fixed at $docs, failing different
 "$R/fuzz/repro" "$G" >"$T_WORK/repro-other.log" 2>&1; rc=$?
 check "... and fuzz/repro on it says it reproduces with another signature than the finding's (exit $rc)" \
   grep -qF "REPRODUCES: crash: $(cat "$F/signature") (the finding's signature was: result lookup)" "$T_WORK/repro-other.log"
+"$R/fuzz/bisect" --work "$W" "$G" >"$T_WORK/bisect-other.log" 2>&1; rc=$?
+check "... and fuzz/bisect on it refuses to bisect another failure: exit 2 (got $rc), saying how it fails at BAD" \
+  bash -c "[ '$rc' = 2 ] && grep -qF 'bisect: at BAD it fails differently ($(cat "$F/signature"), the finding is result lookup)' '$T_WORK/bisect-other.log'"
 rm -rf "$G"
 
 # -- status over time ------------------------------------------------------------------------
+# with a flaky finding beside it (an input that failed in an engine and ran cleanly on replay):
+# listed as flaky, never re-checked, never open
+sig_fl="crash (did not reproduce on replay)"
+Fl="$W/findings/ops-$(fuzz_finding_key ops "$sig_fl")"
+seed=$(find "$R/corpus/ops" -type f -name 'seed-*' | sort | head -n 1)
+[ "$(fuzz_finding_add "$W/findings" ops flaky "$sig_fl" "$seed" "$seed" 0000000000 libfuzzer)" = new ] ||
+  bad "a flaky finding planted"
+fl_status=$(cat "$Fl/status" 2>/dev/null)
+"$R/fuzz/findings" --work "$W" ops >"$T_WORK/list-open.log" 2>&1; rc=$?
+check "fuzz/findings with the bug still there: exit 1 (got $rc), the finding listed open, the flaky one as flaky" \
+  bash -c "[ '$rc' = 1 ] && grep -qE '^$(basename "$F") .* open +' '$T_WORK/list-open.log' &&
+    grep -qE '^$(basename "$Fl") +flaky .* flaky +crash \\(did not' '$T_WORK/list-open.log' && grep -q ', 1 open ' '$T_WORK/list-open.log'"
 patch -s -R -p1 -d "$R" <fuzz/mutants.d/12-lookup-last-byte.patch && rm -f "$R"/core/src/*.orig
 t_commit "$R" "fix: the last byte of a device is found"
 fix=$(git -C "$R" rev-parse --short=10 HEAD)
@@ -161,6 +215,9 @@ fix=$(git -C "$R" rev-parse --short=10 HEAD)
 check "after the fix, fuzz/findings --recheck exits 0 (got $rc) and says 'fixed at $fix'" \
   test "$rc" = 0 -a "$(cut -d' ' -f1-3 "$F/status")" = "fixed at $fix"
 check "... in its listing" log_has "$T_WORK/recheck.log" "$(basename "$F") .* fixed at $fix"
+check "... the flaky finding left as it was (not re-checked) and counted as no open one" \
+  bash -c "[ -n '$fl_status' ] && [ \"\$(cat '$Fl/status')\" = '$fl_status' ] && grep -q ', 0 open ' '$T_WORK/recheck.log'"
+rm -rf "$Fl"
 
 # -- corpus hygiene: promote new coverage ------------------------------------------------------
 # The deep seeds bounded-backtrack-* are the only inputs that reach the bounded search's
@@ -172,6 +229,10 @@ mv "$R"/corpus/deep/seed-bounded-backtrack-* "$T_WORK/from-deep/"
 cp "$R"/corpus/deep/seed-thin-runs* "$T_WORK/from-same/"
 before=$(ls "$R/corpus/deep" | wc -l)
 ls "$R/corpus/deep" >"$T_WORK/deep-before"
+"$R/fuzz/promote" --from "$T_WORK/from-deep" --max 1 --dry-run deep >"$T_WORK/promote-dry.log" 2>&1; rc=$?
+nw=$(grep -c '^promote: deep: would add corpus/deep/cov-[0-9a-f]\{12\} ' "$T_WORK/promote-dry.log")
+check "fuzz/promote --dry-run --max 1: exit 0 (got $rc), one input it would add ($nw), nothing copied" \
+  bash -c "[ '$rc' = 0 ] && [ '$nw' = 1 ] && ls '$R/corpus/deep' | cmp -s - '$T_WORK/deep-before' && ! grep -q 'added corpus' '$T_WORK/promote-dry.log'"
 "$R/fuzz/promote" --from "$T_WORK/from-deep" --from "$T_WORK/from-same" --max 3 deep >"$T_WORK/promote.log" 2>&1; rc=$?
 # shellcheck disable=SC2010 # corpus file names are hashes
 ls "$R/corpus/deep" | grep -vxFf "$T_WORK/deep-before" | sed "s|^|$R/corpus/deep/|" >"$T_WORK/deep-added"

@@ -13,12 +13,18 @@
 #   - fuzz/repro --minimize keeps the signature and leaves a trace where every operation is
 #     needed (removing any one line makes `memdev run --check` pass or fail differently);
 #   - fuzz/bisect names "bug" as the first commit where the finding reproduces, across commits
-#     from before and after the Ninja build trees;
-#   - after the fix is committed, fuzz/findings --recheck says "fixed at <that commit>";
+#     from before and after the Ninja build trees; refuses (exit 2) a BAD where the input does
+#     not reproduce or fails otherwise and a GOOD where it reproduces already; and where the
+#     commit before the bug does not build or fails otherwise (two side branches), exits 1
+#     naming both commits the first one may be;
+#   - fuzz/findings exits 1 while the finding is open; a flaky finding is listed as flaky,
+#     never re-checked, never open; after the fix is committed, fuzz/findings --recheck says
+#     "fixed at <that commit>";
 #   - an oom crash (allocation failures injected, the planted bug auto-slot-claimed-early)
 #     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
 #   - fuzz/promote copies inputs that reach new branch directions into corpus/deep, each
-#     running cleanly, nothing when there is nothing new, and exits 2 when no target has a
+#     running cleanly (--dry-run --max 1: one listed, nothing copied), nothing when there is
+#     nothing new, and exits 2 when no target has a
 #     working corpus at all (or --work names no directory).
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
@@ -135,11 +141,11 @@ check "... without touching the repository's checkout" bash -c "[ \"\$(git -C '$
 # what it refuses: a BAD where the input does not reproduce, a GOOD where it does already
 base=$(git -C "$R" rev-list --max-parents=0 HEAD | tail -n 1)
 "$R/fuzz/bisect" --work "$W" --bad "$base" "$F" >"$T_WORK/bisect-bad.log" 2>&1; rc=$?
-check "fuzz/bisect --bad at a commit where the input does not reproduce: exit 2 (got $rc), saying so" \
-  bash -c "[ '$rc' = 2 ] && grep -q '^bisect: the input does not reproduce at BAD ${base:0:7}' '$T_WORK/bisect-bad.log'"
+check "fuzz/bisect --bad at a commit where the input does not reproduce: exit 2 (got $rc), saying so last" \
+  bash -c "[ '$rc' = 2 ] && tail -n 1 '$T_WORK/bisect-bad.log' | grep -q '^bisect: the input does not reproduce at BAD ${base:0:7}'"
 "$R/fuzz/bisect" --work "$W" --good "$bug" "$F" >"$T_WORK/bisect-good.log" 2>&1; rc=$?
-check "fuzz/bisect --good at a commit where it reproduces already: exit 2 (got $rc), saying so" \
-  bash -c "[ '$rc' = 2 ] && grep -q '^bisect: it already reproduces at GOOD ${bug:0:7}' '$T_WORK/bisect-good.log'"
+check "fuzz/bisect --good at a commit where it reproduces already: exit 2 (got $rc), saying so last" \
+  bash -c "[ '$rc' = 2 ] && tail -n 1 '$T_WORK/bisect-good.log' | grep -q '^bisect: it already reproduces at GOOD ${bug:0:7}'"
 # what it cannot tell: two side branches from base, each ending with the bug, where the commit
 # before the bug does not build (x) or makes the input fail otherwise (y: stats count one
 # device too many). Both are skipped, so the first commit is one of two: exit 1, both named,

@@ -6,7 +6,8 @@
 #   - AFL++: each host runs its own main instance; each host's queue reaches the share, and
 #     each main imports the other's inputs (queue entries named "sync:<other host>");
 #   - the progress of AFL++ is live while it starts (calibration count, then executions);
-#   - the budget is honoured, AFL++ stopped at its end and ending on its own; the AFL++ corpus is merged (afl-cmin) at the end;
+#   - the budget is honoured, AFL++ stopped at its end and ending on its own; the AFL++
+#     corpus is merged (afl-cmin) at the end;
 #   - AFL++ finds no edge that varies between two runs of one input (stability 100 %);
 #   - a second, short session of the same host reports its own executions, not the sum;
 #   - libFuzzer: each host imports the other's corpus during the session, and once more

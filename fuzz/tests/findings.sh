@@ -23,7 +23,7 @@
 #   - an oom crash (allocation failures injected, the planted bug auto-slot-claimed-early)
 #     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
 #   - fuzz/promote copies inputs that reach new branch directions into corpus/deep, each
-#     running cleanly (--dry-run --max 1: one listed, nothing copied), nothing when there is
+#     running cleanly (--dry-run --max 1: one listed, the others said, nothing copied), nothing when there is
 #     nothing new, and exits 2 when no target has a
 #     working corpus at all (or --work names no directory).
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
@@ -235,10 +235,18 @@ mv "$R"/corpus/deep/seed-bounded-backtrack-* "$T_WORK/from-deep/"
 cp "$R"/corpus/deep/seed-thin-runs* "$T_WORK/from-same/"
 before=$(ls "$R/corpus/deep" | wc -l)
 ls "$R/corpus/deep" >"$T_WORK/deep-before"
-"$R/fuzz/promote" --from "$T_WORK/from-deep" --max 1 --dry-run deep >"$T_WORK/promote-dry.log" 2>&1; rc=$?
+# --dry-run --max 1 with two more seeds taken out (inputs of new directions: two here): one
+# listed, the rest said to be over --max, nothing copied
+mkdir -p "$T_WORK/from-more"
+cp "$T_WORK"/from-deep/* "$T_WORK/from-more/"
+mv "$R"/corpus/deep/seed-inner-borrow-full-right "$R"/corpus/deep/seed-inner-split-left "$T_WORK/from-more/"
+ls "$R/corpus/deep" >"$T_WORK/deep-before-dry"
+"$R/fuzz/promote" --from "$T_WORK/from-more" --max 1 --dry-run deep >"$T_WORK/promote-dry.log" 2>&1; rc=$?
 nw=$(grep -c '^promote: deep: would add corpus/deep/cov-[0-9a-f]\{12\} ' "$T_WORK/promote-dry.log")
-check "fuzz/promote --dry-run --max 1: exit 0 (got $rc), one input it would add ($nw), nothing copied" \
-  bash -c "[ '$rc' = 0 ] && [ '$nw' = 1 ] && ls '$R/corpus/deep' | cmp -s - '$T_WORK/deep-before' && ! grep -q 'added corpus' '$T_WORK/promote-dry.log'"
+check "fuzz/promote --dry-run --max 1: exit 0 (got $rc), one input it would add ($nw), the others over --max, nothing copied" \
+  bash -c "[ '$rc' = 0 ] && [ '$nw' = 1 ] && grep -qE '; [1-9][0-9]* more over --max 1\\)' '$T_WORK/promote-dry.log' &&
+    ls '$R/corpus/deep' | cmp -s - '$T_WORK/deep-before-dry' && ! grep -q 'added corpus' '$T_WORK/promote-dry.log'"
+mv "$T_WORK/from-more/seed-inner-borrow-full-right" "$T_WORK/from-more/seed-inner-split-left" "$R/corpus/deep/"
 "$R/fuzz/promote" --from "$T_WORK/from-deep" --from "$T_WORK/from-same" --max 3 deep >"$T_WORK/promote.log" 2>&1; rc=$?
 # shellcheck disable=SC2010 # corpus file names are hashes
 ls "$R/corpus/deep" | grep -vxFf "$T_WORK/deep-before" | sed "s|^|$R/corpus/deep/|" >"$T_WORK/deep-added"

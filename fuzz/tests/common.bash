@@ -110,6 +110,20 @@ t_commit() { # t_commit DIR MESSAGE: commits everything in the scratch repositor
   git -C "$1" add -A && git -C "$1" -c user.name=test -c user.email=test@example.org commit -qm "$2"
 }
 
+# t_ops_needed BDIR TRACE SIG: "NEEDED OPS": of TRACE's OPS operations (its lines but the
+# space, comments and expects), how many it cannot lose: without that one, `memdev run
+# --check` (fuzz/lib.sh's fuzz_run_trace, BDIR's memdev) runs cleanly or fails other than SIG
+t_ops_needed() {
+  local bd=$1 trace=$2 sig=$3 i j needed=0
+  local -a tl
+  mapfile -t tl < <(grep -vE '^[[:space:]]*(#|$|expect)' "$trace")
+  for ((i = 1; i < ${#tl[@]}; i++)); do   # line 0 is the space
+    { for ((j = 0; j < ${#tl[@]}; j++)); do [ "$j" = "$i" ] || echo "${tl[$j]}"; done; } >"$T_WORK/drop.trace"
+    [ "$(fuzz_run_trace "$bd" "$T_WORK/drop.trace" "$T_WORK/drop.txt" 5 2048 | cut -f2)" != "$sig" ] && needed=$((needed + 1))
+  done
+  echo "$needed $(( ${#tl[@]} - 1 ))"
+}
+
 # field FILE TARGET COLUMN: a column of the campaign's summary row for TARGET
 #   (target engine time total execs exec/s cov corpus failing findings...)
 field() { awk -v t="$2" -v c="$3" '$1 == t && ($2 == "libfuzzer" || $2 == "afl") { v = $c } END { print v }' "$1"; }

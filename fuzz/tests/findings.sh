@@ -23,9 +23,9 @@
 #   - an oom crash (allocation failures injected, the planted bug auto-slot-claimed-early)
 #     decodes to a trace whose fail-alloc lines make `memdev run --check` fail the same way;
 #   - fuzz/promote copies inputs that reach new branch directions into corpus/deep, each
-#     running cleanly (--dry-run --max 1: one listed, the others said, nothing copied), nothing when there is
-#     nothing new, and exits 2 when no target has a
-#     working corpus at all (or --work names no directory).
+#     running cleanly (--dry-run --max 1: one listed, the others said, nothing copied),
+#     nothing when there is nothing new, and exits 2 when no target has a working corpus at
+#     all (or --work names no directory).
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
@@ -121,14 +121,9 @@ got=$(fuzz_replay "$lfb" ops "$min" "$T_WORK/min-replay.txt" 5 2048 | cut -f2)
 check "... the minimal input fails with the original signature ($got)" [ "$got" = "$sig" ]
 got=$(fuzz_run_trace "$lfb" "$trace" "$T_WORK/trace-run.txt" 5 2048 | cut -f2)
 check "... memdev run --check fails on the minimal trace with that signature too ($got)" [ "$got" = "$sig" ]
-mapfile -t lines < <(grep -vE '^[[:space:]]*(#|$|expect)' "$trace")
-needed=0
-for ((i = 1; i < ${#lines[@]}; i++)); do   # line 0 is the space
-  { for ((j = 0; j < ${#lines[@]}; j++)); do [ "$j" = "$i" ] || echo "${lines[$j]}"; done; } >"$T_WORK/drop.trace"
-  [ "$(fuzz_run_trace "$lfb" "$T_WORK/drop.trace" "$T_WORK/drop.txt" 5 2048 | cut -f2)" != "$sig" ] && needed=$((needed + 1))
-done
-check "... every one of its $(( ${#lines[@]} - 1 )) operations is needed ($needed are: without it the failure goes or changes)" \
-  test "$needed" = $(( ${#lines[@]} - 1 )) -a "${#lines[@]}" -ge 2
+read -r needed nops < <(t_ops_needed "$lfb" "$trace" "$sig")
+check "... every one of its $nops operations is needed ($needed are: without it the failure goes or changes)" \
+  test "$needed" = "$nops" -a "$nops" -ge 1
 check "... and it says how to commit the regression case (corpus/ops/crash-KEY, tests/traces/)" \
   log_has "$T_WORK/minimize.log" "cp .* corpus/ops/crash-$(basename "$F" | sed 's/^ops-//')\$"
 

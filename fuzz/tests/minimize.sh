@@ -66,16 +66,10 @@ trace_sig() { fuzz_run_trace "$bd" "$1" "$T_WORK/trace-run.txt" 5 2048 | cut -f2
 # all_needed TRACE SIG: TRACE fails with SIG and without any one of its operations it does
 # not (it runs cleanly or fails otherwise)
 all_needed() {
-  local trace=$1 sig=$2 i j
-  local -a lines
-  [ "$(trace_sig "$trace")" = "$sig" ] || return 1
-  mapfile -t lines < <(grep -vE '^[[:space:]]*(#|$|expect)' "$trace")
-  [ "${#lines[@]}" -ge 2 ] || return 1
-  for ((i = 1; i < ${#lines[@]}; i++)); do   # line 0 is the space
-    { for ((j = 0; j < ${#lines[@]}; j++)); do [ "$j" = "$i" ] || echo "${lines[$j]}"; done; } >"$T_WORK/drop.trace"
-    [ "$(trace_sig "$T_WORK/drop.trace")" = "$sig" ] && return 1
-  done
-  return 0
+  local needed nops
+  [ "$(trace_sig "$1")" = "$2" ] || return 1
+  read -r needed nops < <(t_ops_needed "$bd" "$1" "$2")
+  [ "$nops" -ge 1 ] && [ "$needed" = "$nops" ]
 }
 
 # -- two bugs, two signatures ------------------------------------------------------------------
@@ -106,8 +100,9 @@ check "... the minimal trace ($(ops_of "$trace") operations) fails with it too, 
 lt="$T_WORK/lines/two-bugs.trace"
 "$bd/fuzz/memdev-decode" --target ops --no-expect "$T_WORK/two-bugs" >"$T_WORK/two-bugs.trace" 2>/dev/null
 n_in=$(ops_of "$T_WORK/two-bugs.trace")
-check "--lines-only: exit 1 (got $rc), the $n_in operations of the input down to $(ops_of "$lt" 2>/dev/null), with the first signature" \
-  bash -c "[ '$rc' = 1 ] && [ '$n_in' -ge 10 ] && [ \"\$(grep -acvE '^[[:space:]]*(#|\$|space|fail-alloc|expect)' '$lt')\" = 2 ]"
+n_out=$(ops_of "$lt" 2>/dev/null)
+check "--lines-only: exit 1 (got $rc), the $n_in operations of the input down to $n_out, with the first signature" \
+  test "$rc" = 1 -a "$n_in" -ge 10 -a "${n_out:-0}" = 2
 check "... every one needed (the plug and its unplug, in different halves of the input)" \
   all_needed "$lt" "$A"
 

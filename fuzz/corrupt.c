@@ -172,7 +172,46 @@ static bool decided(const struct dev *v) {
     return v->x && dev_decided(v) && v->x->nslots > 0;
 }
 static bool with_ext(const struct dev *v) {
-    return v->x && v->x->n_ext > 0;
+    return v->x && v->x->ext.n > 0;
+}
+
+/* The k-th plugged extent of a virtio-mem (k modulo their number); its leaf and index. */
+static struct extent *nth_ext(struct dev *v, uint32_t k, struct xt_node **leaf, uint32_t *j) {
+    k %= v->x->ext.n;
+    for (struct xt_node *l = (struct xt_node *)xt_first_leaf(&v->x->ext); l; l = l->u.lf.next) {
+        if (k < l->n) {
+            *leaf = l, *j = k;
+            return &l->u.lf.e[k];
+        }
+        k -= l->n;
+    }
+    return NULL; /* not reached: the validator passed, so the leaves hold ext.n extents */
+}
+
+/* An inner node on the way down (k picks it, modulo), a child index i > 0 of it, and the
+   first leaf of that child's subtree; NULL when the root is a leaf. */
+static struct xt_node *some_inner(struct dev *v, uint32_t k, uint32_t *i, struct xt_node **leaf) {
+    struct xt_node *x = v->x->ext.root;
+    for (uint32_t l = v->x->ext.height; l > 1; l--, k /= 3u) {
+        if (k % 3u == 0 || l == 2) {
+            *i = 1 + k % (x->n - 1); /* an inner node has two children at least */
+            struct xt_node *r = x->u.in.c[*i];
+            for (uint32_t h = l - 1; h > 1; h--)
+                r = r->u.in.c[0];
+            *leaf = r;
+            return x;
+        }
+        x = x->u.in.c[k % x->n];
+    }
+    return NULL;
+}
+
+/* The last leaf of a virtio-mem's extents (it has some). */
+static struct xt_node *last_leaf(struct dev *v) {
+    struct xt_node *l = (struct xt_node *)xt_first_leaf(&v->x->ext);
+    while (l->u.lf.next)
+        l = l->u.lf.next;
+    return l;
 }
 
 /* ---- the window tree (wtree.c [I1]-[I9]): its counters, summaries, separators and leaves ---- */
@@ -674,7 +713,25 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 18: {
         if (!(v = pick_dev(sp, c[1], with_ext)))
             return false;
-        struct extent *e = &v->x->ext[c[2] % v->x->n_ext];
+        struct xt_node *l = NULL;
+        uint32_t j = 0, i = 0;
+        struct extent *e = nth_ext(v, c[2], &l, &j);
+        struct xt_node *r, *x = some_inner(v, c[2], &i, &r);
+        switch (c[3] % 4u) {
+        case 1: /* a key past the first start on its right */
+            if (x) {
+                set_u64(p, &x->u.in.key[i], r->u.lf.e[0].start + 1,
+                        "virtio-mem extent tree key [S4] [X4]");
+                return true;
+            }
+            break;
+        case 2: /* a leaf that holds one extent less than it says */
+            set_u32(p, &l->n, l->n - 1, "virtio-mem extent leaf count [S4] [X1] [X2]");
+            return true;
+        case 3:
+            add_u32(p, &v->x->ext.nodes, d, "virtio-mem extent tree node count [S4] [X1]");
+            return true;
+        }
         add_u64(p, &e->end, (uint64_t)1 << v->block_log2, "plugged extent of a virtio-mem [S4]");
         return true;
     }
@@ -795,7 +852,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             add_u64(p, &v->x->plugged, d, "mapped bytes of an empty hv-balloon");
             break;
         case 2:
-            add_u32(p, &v->x->n_ext, d, "extents of an empty hv-balloon");
+            add_u32(p, &v->x->ext.n, d, "extents of an empty hv-balloon");
             break;
         default:
             save_dev(p, v, "decided flag of an empty hv-balloon");
@@ -863,12 +920,15 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 41: {
         if (!(v = pick_dev(sp, c[1], with_ext)))
             return false;
-        uint32_t i = c[2] % v->x->n_ext;
-        struct extent *e = &v->x->ext[i], *last;
+        struct xt_node *l = NULL, *ll;
+        uint32_t i = 0;
+        struct extent *e = nth_ext(v, c[2], &l, &i);
+        ll = last_leaf(v);
+        struct extent *last = &ll->u.lf.e[ll->n - 1];
         uint64_t block = (uint64_t)1 << v->block_log2;
         switch (c[3] % 5u) {
         case 4:
-            if (i + 1u < v->x->n_ext) {
+            if (i + 1u < l->n) {
                 /*
                  * The boundary between this extent and the next moved off the block grid,
                  * their sum kept: one end of each is off the grid, the other on it.
@@ -887,8 +947,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
              * so only the bound on the extent sees it (behind it, a decided device's memslot
              * fill).
              */
-            last = &v->x->ext[v->x->n_ext - 1]; /* no extent after it to be out of order */
-            if (last->end <= UINT64_MAX - v->size) {
+            if (last->end <= UINT64_MAX - v->size) { /* no extent after it to be out of order */
                 save(p, last, sizeof *last, "virtio-mem extent (moved past the device) [S4]");
                 last->start += v->size;
                 last->end += v->size;
@@ -900,25 +959,26 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             break;
         case 3:
             if (i > 0) {
-                set_u64(p, &e->start, v->x->ext[i - 1].end, "virtio-mem extents (not merged) [S4]");
+                set_u64(p, &e->start, e[-1].end, "virtio-mem extents (not merged) [S4]");
                 break;
             }
             /* fall through */
         default:
-            last = &v->x->ext[v->x->n_ext - 1];
-            if ((c[3] & 8u) && v->x->n_ext < v->x->ext_cap && v->size >= 2 * block &&
+            if ((c[3] & 8u) && ll->n < XT_LEAF && v->size >= 2 * block &&
                 last->end <= v->size - 2 * block) {
                 /*
-                 * An empty extent added behind the last, one block after it, in the array's
+                 * An empty extent added behind the last, one block after it, in its leaf's
                  * spare room: sorted, on the grid, inside the device, the plugged bytes and
                  * the memslot fill kept, so only the check of an extent's length sees it.
                  */
-                struct extent *ne = &v->x->ext[v->x->n_ext];
-                save(p, &v->x->n_ext, sizeof v->x->n_ext,
+                struct extent *ne = &ll->u.lf.e[ll->n];
+                save(p, &ll->n, sizeof ll->n,
                      "virtio-mem extent (an empty one added, the plugged bytes kept) [S4]");
                 also(p, ne, sizeof *ne);
+                also(p, &v->x->ext.n, sizeof v->x->ext.n);
                 ne->start = ne->end = last->end + block;
-                v->x->n_ext++;
+                ll->n++;
+                v->x->ext.n++;
                 break;
             }
             set_u64(p, &e->start, e->end, "virtio-mem extent (empty) [S4]");
@@ -1018,7 +1078,7 @@ static bool names_invariant(const char *what, const char *msg) {
     bool tagged = false;
     for (const char *s = strchr(what, '['); s; s = strchr(s + 1, '[')) {
         const char *e = strchr(s, ']');
-        if (!e || e - s > 4 || (s[1] != 'S' && s[1] != 'I'))
+        if (!e || e - s > 4 || (s[1] != 'S' && s[1] != 'I' && s[1] != 'X'))
             continue;
         char tag[8];
         memcpy(tag, s, (size_t)(e - s) + 1);

@@ -346,17 +346,18 @@ static void digest_dev(uint64_t *h, const struct dev *v) {
     const struct dev_x *x = v->x;
     const uint64_t xw[] = {
         x ? x->req_size : v->size, x ? x->label : 0, dev_block(v),    v->requested,
-        dev_memslot_size(v),       dev_plugged(v),   x ? x->n_ext : 0};
+        dev_memslot_size(v),       dev_plugged(v),   x ? x->ext.n : 0};
     for (size_t i = 0; i < sizeof xw / sizeof xw[0]; i++)
         mix(h, xw[i]);
     if (!x)
         return;
     for (uint32_t i = 0; dev_decided(v) && i < x->nslots; i++)
         mix(h, x->fill[i]);
-    for (uint32_t i = 0; i < x->n_ext; i++) {
-        mix(h, x->ext[i].start);
-        mix(h, x->ext[i].end);
-    }
+    for (const struct xt_node *l = xt_first_leaf(&x->ext); l; l = l->u.lf.next)
+        for (uint32_t i = 0; i < l->n; i++) {
+            mix(h, l->u.lf.e[i].start);
+            mix(h, l->u.lf.e[i].end);
+        }
 }
 
 static int digest_one(void *ctx, const memdev_space *sp, const struct dev *v) {
@@ -391,8 +392,7 @@ static size_t dev_heap_bytes(const struct dev *v) {
         n += strlen(dev_id(v)) + 1;
     if (v->x)
         n += sizeof *v->x + (dev_decided(v) ? v->x->nslots * sizeof v->x->fill[0] : 0) +
-             (size_t)v->x->ext_cap * sizeof v->x->ext[0] +
-             (v->x->memdev ? strlen(v->x->memdev) + 1 : 0);
+             xt_memory(&v->x->ext) + (v->x->memdev ? strlen(v->x->memdev) + 1 : 0);
     return n;
 }
 
@@ -408,6 +408,17 @@ size_t memdev_memory_bytes(const memdev_space *sp) {
             n += dev_heap_bytes(v);
     }
     return n;
+}
+
+struct owned_blocks {
+    space_block_fn fn;
+    void *ctx;
+    enum space_owner owner;
+};
+
+static void owned_block(void *ctx, const void *block) {
+    const struct owned_blocks *ob = ctx;
+    ob->fn(ob->ctx, block, ob->owner);
 }
 
 struct tree_blocks {
@@ -446,8 +457,8 @@ void space_blocks(const memdev_space *sp, space_block_fn fn, void *ctx) {
             fn(ctx, v->x, OWNER_RECORDS);
             if (v->x->memdev)
                 fn(ctx, v->x->memdev, OWNER_RECORDS);
-            if (v->x->ext)
-                fn(ctx, v->x->ext, OWNER_RECORDS);
+            struct owned_blocks ob = {fn, ctx, OWNER_RECORDS};
+            xt_blocks(&v->x->ext, owned_block, &ob);
         }
     }
 }

@@ -489,7 +489,7 @@ static void dev_free_fields(memdev_space *sp, struct dev *v) {
     }
     if (v->x) {
         space_release(sp, v->x->memdev);
-        space_release(sp, v->x->ext);
+        xt_destroy(&v->x->ext, &sp->al);
         space_release(sp, v->x);
     }
 }

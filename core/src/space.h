@@ -13,14 +13,10 @@
 
 #include "memdev.h"
 #include "wtree.h"
+#include "xtree.h"
 
 #define DEV_NIL UINT32_MAX
 #define UNBOUNDED UINT64_MAX
-
-/* A run of plugged virtio-mem bytes [start, end), offsets into the device. */
-struct extent {
-    uint64_t start, end;
-};
 
 /*
  * Kind state, only for the devices that need it: decided memslots (dynamic virtio-mem,
@@ -33,8 +29,7 @@ struct dev_x {
     uint64_t label;
     uint64_t memslot_size; /* s */
     uint64_t plugged;      /* virtio-mem: plugged bytes; hv-balloon: mapped bytes */
-    struct extent *ext;    /* virtio-mem plugged extents, sorted, merged */
-    uint32_t n_ext, ext_cap;
+    struct xtree ext;      /* virtio-mem plugged extents (xtree.h) */
     uint32_t nslots, nmapped;
     uint64_t fill[]; /* decided: per memslot, plugged bytes (vmem) or 0/1 (balloon) */
 };

@@ -95,17 +95,21 @@ static int check_vmem(struct vctx *c, const struct dev *d) {
     const struct dev_x *v = d->x;
     if (!v)
         return 0; /* no block was ever plugged */
+    char why[160];
+    if (xt_validate(&v->ext, why, sizeof why))
+        return bad(c, "virtio-mem '%s': plugged extents: %s [S4]", dev_id(d), why);
     uint64_t sum = 0;
-    for (uint32_t i = 0; i < v->n_ext; i++) {
-        const struct extent *e = &v->ext[i];
-        if (e->start >= e->end || e->end > d->size || e->start % block || e->end % block ||
-            (i && v->ext[i - 1].end >= e->start))
-            return bad(c,
-                       "virtio-mem '%s': plugged extent %u [0x%llx, 0x%llx) is malformed, "
-                       "unsorted or unmerged [S4]",
-                       dev_id(d), i, X(e->start), X(e->end));
-        sum += e->end - e->start;
-    }
+    uint32_t i = 0;
+    for (const struct xt_node *l = xt_first_leaf(&v->ext); l; l = l->u.lf.next)
+        for (uint32_t j = 0; j < l->n; j++, i++) {
+            const struct extent *e = &l->u.lf.e[j];
+            if (e->end > d->size || e->start % block || e->end % block)
+                return bad(c,
+                           "virtio-mem '%s': plugged extent %u [0x%llx, 0x%llx) lies off the "
+                           "block grid or past the device [S4]",
+                           dev_id(d), i, X(e->start), X(e->end));
+            sum += e->end - e->start;
+        }
     if (sum != v->plugged)
         return bad(c, "virtio-mem '%s' records 0x%llx plugged bytes, extents hold 0x%llx [S4]",
                    dev_id(d), X(v->plugged), X(sum));
@@ -145,8 +149,8 @@ static int check_dev(struct vctx *c, const memdev_space *sp, uint32_t di, struct
             return bad(c, "empty device '%s' is a %s", dev_id(v),
                        memdev_kind_name((memdev_kind)v->kind));
         /* its kind state, if any, holds only the backend name: no memslots, nothing mapped */
-        if (v->x &&
-            (v->x->nslots || v->x->nmapped || v->x->plugged || v->x->n_ext || dev_decided(v)))
+        if (v->x && (v->x->nslots || v->x->nmapped || v->x->plugged || v->x->ext.n ||
+                     v->x->ext.root || dev_decided(v)))
             return bad(c, "empty hv-balloon '%s' has %u memslots, %u mapped, 0x%llx plugged",
                        dev_id(v), v->x->nslots, v->x->nmapped, X(v->x->plugged));
         return 0;

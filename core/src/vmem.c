@@ -4,10 +4,11 @@
  * hv-balloon memslot map/unmap.
  *
  * virtio-mem plugged blocks are kept as sorted, merged extents rather than QEMU's bitmap:
- * a device may be as large as the window (a bitmap of 2^44 bits is not an option), guests
- * plug in long runs, and a request is then O(log e) to check. Each memslot of a device with
- * dynamic memslots counts its plugged bytes, so "mapped <=> a plugged block inside" is an
- * O(1) test per memslot.
+ * a device may be as large as the window (a bitmap of 2^44 bits is not an option) and guests
+ * plug in long runs. The extents are a B+tree (xtree.c), so a request is O(log e) to check
+ * and to apply however scattered the blocks are (a sorted array moved O(e) bytes per
+ * request). Each memslot of a device with dynamic memslots counts its plugged bytes, so
+ * "mapped <=> a plugged block inside" is an O(1) test per memslot.
  */
 #include "space.h"
 
@@ -27,40 +28,8 @@ static int find_kind(memdev_space *sp, const char *id, memdev_kind kind, struct 
     return 0;
 }
 
-/* Index of the first extent that ends after off (n_ext if none). */
-static uint32_t ext_search(const struct dev_x *v, uint64_t off) {
-    uint32_t lo = 0, hi = v->n_ext;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (v->ext[mid].end > off)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 uint64_t vmem_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1) {
-    uint64_t in = 0;
-    for (uint32_t i = 0; i < v->n_ext && v->ext[i].start < s1; i++) {
-        uint64_t lo = v->ext[i].start > s0 ? v->ext[i].start : s0;
-        uint64_t hi = v->ext[i].end < s1 ? v->ext[i].end : s1;
-        in += lo < hi ? hi - lo : 0;
-    }
-    return in;
-}
-
-static int ext_reserve(memdev_space *sp, struct dev_x *v) {
-    if (v->n_ext < v->ext_cap)
-        return 0;
-    uint64_t ncap = v->ext_cap ? (uint64_t)v->ext_cap * 2 : 4;
-    struct extent *ne =
-        ncap > UINT32_MAX ? NULL : sp->al.realloc(sp->al.ctx, v->ext, (size_t)ncap * sizeof *ne);
-    if (!ne)
-        return MEMDEV_ENOMEM;
-    v->ext = ne;
-    v->ext_cap = (uint32_t)ncap;
-    return 0;
+    return xt_bytes_in(&v->ext, s0, s1);
 }
 
 /* Adds (plug) or removes the bytes [off, end) to/from the memslot fill counters. */
@@ -88,41 +57,6 @@ static void fill_update(memdev_space *sp, struct dev *d, uint64_t off, uint64_t 
     }
 }
 
-static void ext_plug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end) {
-    bool left = i > 0 && v->ext[i - 1].end == off;
-    bool right = i < v->n_ext && v->ext[i].start == end;
-    if (left && right) {
-        v->ext[i - 1].end = v->ext[i].end;
-        memmove(&v->ext[i], &v->ext[i + 1], (v->n_ext - i - 1) * sizeof v->ext[0]);
-        v->n_ext--;
-    } else if (left) {
-        v->ext[i - 1].end = end;
-    } else if (right) {
-        v->ext[i].start = off;
-    } else {
-        memmove(&v->ext[i + 1], &v->ext[i], (v->n_ext - i) * sizeof v->ext[0]);
-        v->ext[i] = (struct extent){off, end};
-        v->n_ext++;
-    }
-}
-
-static void ext_unplug(struct dev_x *v, uint32_t i, uint64_t off, uint64_t end) {
-    struct extent e = v->ext[i];
-    if (e.start == off && e.end == end) {
-        memmove(&v->ext[i], &v->ext[i + 1], (v->n_ext - i - 1) * sizeof v->ext[0]);
-        v->n_ext--;
-    } else if (e.start == off) {
-        v->ext[i].start = end;
-    } else if (e.end == end) {
-        v->ext[i].end = off;
-    } else {
-        memmove(&v->ext[i + 2], &v->ext[i + 1], (v->n_ext - i - 1) * sizeof v->ext[0]);
-        v->ext[i].end = off;
-        v->ext[i + 1] = (struct extent){end, e.end};
-        v->n_ext++;
-    }
-}
-
 int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t off, uint64_t len) {
     struct dev *d = NULL;
     int rc = find_kind(sp, id, MEMDEV_VIRTIO_MEM, &d);
@@ -141,34 +75,25 @@ int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t of
             "plugging 0x%llx more bytes exceeds the requested 0x%llx (0x%llx plugged)",
             (unsigned long long)len, (unsigned long long)d->requested, (unsigned long long)plugged);
     uint64_t end = off + len;
-    struct dev_x *v = d->x;
-    uint32_t i = v ? ext_search(v, off) : 0, n_ext = v ? v->n_ext : 0;
-    bool need_room;
-    if (plug) {
-        if (i < n_ext && v->ext[i].start < end)
-            return space_fail(sp, MEMDEV_EREMAPSTATE,
-                              "some blocks in [0x%llx, +0x%llx) are "
-                              "already plugged",
-                              (unsigned long long)off, (unsigned long long)len);
-        need_room = !(i > 0 && v->ext[i - 1].end == off) && !(i < n_ext && v->ext[i].start == end);
-    } else {
-        if (i == n_ext || v->ext[i].start > off || v->ext[i].end < end)
-            return space_fail(sp, MEMDEV_EREMAPSTATE,
-                              "some blocks in [0x%llx, +0x%llx) are "
-                              "not plugged",
-                              (unsigned long long)off, (unsigned long long)len);
-        need_room = v->ext[i].start < off && v->ext[i].end > end;
-    }
-    /* A plug may need the kind state (the first one) and room for an extent. */
-    if (need_room && (space_vmem_x(sp, d) || ext_reserve(sp, d->x)))
+    static const struct xtree none;
+    const struct xtree *t = d->x ? &d->x->ext : &none;
+    uint32_t nodes;
+    struct xt_path path;
+    if (plug ? !xt_plug_check(t, off, end, &nodes, &path)
+             : !xt_unplug_check(t, off, end, &nodes, &path))
+        return space_fail(sp, MEMDEV_EREMAPSTATE, "some blocks in [0x%llx, +0x%llx) are %s",
+                          (unsigned long long)off, (unsigned long long)len,
+                          plug ? "already plugged" : "not plugged");
+    /* The first plug needs the kind state; a new extent in a full leaf needs nodes. */
+    if (nodes && (space_vmem_x(sp, d) || xt_reserve(&d->x->ext, &sp->al, nodes)))
         return space_fail(sp, MEMDEV_ENOMEM, "out of memory recording plugged blocks");
-    v = d->x;
+    struct dev_x *v = d->x;
     if (plug) {
-        ext_plug(v, i, off, end);
+        xt_plug(&v->ext, &sp->al, off, end, &path);
         v->plugged += len;
         sp->plugged_size += len;
     } else {
-        ext_unplug(v, i, off, end);
+        xt_unplug(&v->ext, &sp->al, off, end, &path);
         v->plugged -= len;
         sp->plugged_size -= len;
     }

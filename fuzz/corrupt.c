@@ -718,10 +718,16 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         struct extent *e = nth_ext(v, c[2], &l, &j);
         struct xt_node *r, *x = some_inner(v, c[2], &i, &r);
         switch (c[3] % 4u) {
-        case 1: /* a key past the first start on its right */
-            if (x) {
+        case 1: /* a key past the first start on its right, or below the last end on its left */
+            if (x && (c[2] & 1)) {
                 set_u64(p, &x->u.in.key[i], r->u.lf.e[0].start + 1,
-                        "virtio-mem extent tree key [S4] [X4]");
+                        "virtio-mem extent tree key (past the start on its right) [S4] [X4]");
+                return true;
+            }
+            if (x) {
+                const struct xt_node *lf = r->u.lf.prev; /* the last leaf on the key's left */
+                set_u64(p, &x->u.in.key[i], lf->u.lf.e[lf->n - 1].end - 1,
+                        "virtio-mem extent tree key (below the end on its left) [S4] [X4]");
                 return true;
             }
             break;

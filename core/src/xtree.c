@@ -83,32 +83,43 @@ int xt_reserve(struct xtree *t, const memdev_allocator *al, uint32_t nodes) {
 
 /* ---- search ----------------------------------------------------------------------------- */
 
+/*
+ * How many of the first n keys (sorted) are <= x, and how many of the first n extents end at
+ * or before x: binary searches whose steps are conditional moves, not branches (the outcome
+ * of each compare is a coin toss for a random request).
+ */
+static uint32_t keys_le(const uint64_t *k, uint32_t n, uint64_t x) {
+    const uint64_t *b = k;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        b = b[half - 1] <= x ? b + half : b;
+        n -= half;
+    }
+    return (uint32_t)(b - k) + (n == 1 && *b <= x);
+}
+
+static uint32_t ends_le(const struct extent *e, uint32_t n, uint64_t x) {
+    const struct extent *b = e;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        b = b[half - 1].end <= x ? b + half : b;
+        n -= half;
+    }
+    return (uint32_t)(b - e) + (n == 1 && b->end <= x);
+}
+
 /* The path to the first extent with end > off (idx[0] may be the leaf's n). Tree not empty. */
 static void descend(const struct xtree *t, uint64_t off, struct xt_path *p) {
     struct xt_node *x = t->root;
     for (uint32_t l = t->height - 1; l > 0; l--) {
-        uint32_t lo = 0, hi = x->n - 1; /* the last child whose key is <= off (0 if none) */
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo + 1) / 2;
-            if (x->u.in.key[mid] <= off)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
+        /* the last child whose key is <= off, child 0 if none ([X4]: key[0] is not a key) */
+        uint32_t i = keys_le(&x->u.in.key[1], x->n - 1, off);
         p->node[l] = x;
-        p->idx[l] = lo;
-        x = x->u.in.c[lo];
-    }
-    uint32_t lo = 0, hi = x->n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (x->u.lf.e[mid].end > off)
-            hi = mid;
-        else
-            lo = mid + 1;
+        p->idx[l] = i;
+        x = x->u.in.c[i];
     }
     p->node[0] = x;
-    p->idx[0] = lo;
+    p->idx[0] = ends_le(x->u.lf.e, x->n, off);
 }
 
 /* The extent before the path's position, and the one at it (either may be in a neighbour). */
@@ -149,6 +160,13 @@ static uint32_t insert_nodes(const struct xtree *t, const struct xt_path *p) {
     return l < t->height ? l : l + 1;
 }
 
+/* A plug of [off, end) joins a (the extent before) and b (the one after) where they touch. */
+static void plug_joins(const struct extent *a, const struct extent *b, uint64_t off, uint64_t end,
+                       bool *left, bool *right) {
+    *left = a && a->end == off;
+    *right = b && b->start == end;
+}
+
 bool xt_plug_check(const struct xtree *t, uint64_t off, uint64_t end, uint32_t *nodes,
                    struct xt_path *p) {
     *nodes = 1;
@@ -158,8 +176,9 @@ bool xt_plug_check(const struct xtree *t, uint64_t off, uint64_t end, uint32_t *
     const struct extent *a = pred_of(p), *b = succ_of(p);
     if (b && b->start < end)
         return false;
-    bool joins = (a && a->end == off) || (b && b->start == end);
-    *nodes = joins ? 0 : insert_nodes(t, p);
+    bool left, right;
+    plug_joins(a, b, off, end, &left, &right);
+    *nodes = left || right ? 0 : insert_nodes(t, p);
     return true;
 }
 
@@ -381,7 +400,8 @@ void xt_plug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64_t
     struct xt_node *l = p->node[0];
     uint32_t j = p->idx[0];
     struct extent *a = pred_of(p), *b = succ_of(p);
-    bool left = a && a->end == off, right = b && b->start == end;
+    bool left, right;
+    plug_joins(a, b, off, end, &left, &right);
     uint64_t *kl = sep(t, p, false), *kr = sep(t, p, true);
     if (left && right) {
         /* a absorbs b; whichever of the two is in this leaf goes. */

@@ -21,11 +21,15 @@ struct extent {
     uint64_t start, end;
 };
 
-#define XT_LEAF 30            /* extents per leaf: 30 * 16 + 24 = 504 bytes */
-#define XT_FAN 31             /* children per inner node: 31 * 16 + 8 = 504 bytes */
-#define XT_LMIN (XT_LEAF / 4) /* fewest extents in a leaf that is not the root */
-#define XT_IMIN (XT_FAN / 4)  /* fewest children of an inner node that is not the root */
-#define XT_MAXH 24            /* bound on the height: 7^23 is far beyond 2^32 extents */
+#ifndef XT_LEAF
+#define XT_LEAF 30 /* extents per leaf: 30 * 16 + 24 = 504 bytes (4 in unit.test_xtree_small) */
+#endif
+#ifndef XT_FAN
+#define XT_FAN 31 /* children per inner node: 31 * 16 + 8 = 504 bytes */
+#endif
+#define XT_LMIN (XT_LEAF / 4)                     /* fewest extents in a leaf not the root */
+#define XT_IMIN (XT_FAN / 4 > 2 ? XT_FAN / 4 : 2) /* fewest children of an inner non-root */
+#define XT_MAXH 24 /* bound on the height: 7^23 is far beyond 2^32 extents */
 
 struct xt_node {
     uint32_t n; /* extents (leaf) or children (inner) */

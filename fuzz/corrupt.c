@@ -3,7 +3,8 @@
  * corrupt.c - the validator's own test (white-box): one field of a valid space is corrupted
  * in a way that breaks an invariant by construction, memdev_validate() must then report a
  * violation (and not crash) naming the invariant broken ([S1]..[S8] of the spec, [I1]..[I9]
- * of wtree.c: names_invariant), and once the field is restored it must pass again.
+ * of wtree.c, [X1]..[X6] of xtree.c: names_invariant), and once the field is restored it
+ * must pass again.
  *
  * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached
  * summaries, plugged bytes), never pointers or indices the validator needs to walk the

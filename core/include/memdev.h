@@ -258,7 +258,7 @@ MEMDEV_API int memdev_unplug(memdev_space *sp, const char *id);
  * virtio-mem guest request: plug (plug = true) or unplug the blocks [offset, offset + len) of
  * the device (spec section 5). Errors: MEMDEV_EUNKNOWNID, MEMDEV_EINVAL (not a virtio-mem),
  * MEMDEV_EREMAPRANGE, MEMDEV_EREMAPLIMIT (plug only), MEMDEV_EREMAPSTATE, MEMDEV_ENOMEM.
- * O(log e + e + n_memslots) where e is the device's number of plugged extents.
+ * O(log e + m): e the device's plugged extents (a B+tree), m the memslots the range touches.
  */
 MEMDEV_API int memdev_vmem_request(memdev_space *sp, const char *id, bool plug, uint64_t offset,
                                    uint64_t len);
@@ -359,7 +359,7 @@ MEMDEV_API int memdev_memslot_mapped(const memdev_space *sp, const char *id, uin
 /*
  * Whether every block of a virtio-mem device in [offset, offset + len) is plugged (*state = 1),
  * none is (*state = 0) or some are (*state = 2). MEMDEV_EUNKNOWNID, MEMDEV_EINVAL (not a
- * virtio-mem), MEMDEV_EREMAPRANGE. O(log e).
+ * virtio-mem), MEMDEV_EREMAPRANGE. O(log e + k), k the plugged extents inside the range.
  */
 MEMDEV_API int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t offset,
                                  uint64_t len, int *state);

@@ -132,10 +132,12 @@ MUTANTS = [
      '    if (t->max_last < t->last)\n        m = max64(m, t->last - t->max_last);\n',
      '',
      'stats: the largest free range ignores the gap after the last device'),
-    ('vmem-merge-last-extent', 'core/src/vmem.c',
-     '    bool right = i < v->n_ext && v->ext[i].start == end;',
-     '    bool right = i + 1 < v->n_ext && v->ext[i].start == end;',
-     'off-by-one: a plug that ends where the last plugged extent begins is not joined to it'),
+    ('vmem-join-next-leaf', 'core/src/xtree.c',
+     '    return l->u.lf.next ? &l->u.lf.next->u.lf.e[0] : NULL;',
+     '    return NULL;',
+     'a leaf boundary of the extent tree: the extent that starts the next leaf is not the one '
+     'after a request at a leaf\'s end, so a plug that ends where it begins is not joined to it '
+     '(and one that overlaps it is not refused)'),
     ('vmem-state-wrap', 'core/src/query.c',
      '    if (len == 0 || len > d->size || off > d->size - len)\n        return MEMDEV_EREMAPRANGE;',
      '    if (len == 0 || off + len > d->size)\n        return MEMDEV_EREMAPRANGE;',

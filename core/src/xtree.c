@@ -21,7 +21,8 @@
  *
  *   split (a full leaf gets one more)        merge (a leaf fell below XT_LMIN)
  *   [a b c d e] + x  ->  [a b c] | [d e x]   [a] [b c d]  ->  [a b c d]   (its key leaves the
- *   the right leaf's first start is its key                                parent)
+ *   the right leaf's first start is its key;                               parent)
+ *   x at the very end: the left leaf stays full, the right one gets XT_LMIN
  */
 #include "xtree.h"
 
@@ -251,7 +252,7 @@ static void grow_up(struct xtree *t, struct xt_path *p, uint32_t l, uint64_t k,
         c[i] = right;
         memcpy(&key[i + 1], &x->u.in.key[i], (XT_FAN - i) * sizeof key[0]);
         memcpy(&c[i + 1], &x->u.in.c[i], (XT_FAN - i) * sizeof c[0]);
-        uint32_t h = (XT_FAN + 1) / 2;
+        uint32_t h = i == XT_FAN ? XT_FAN + 1 - XT_IMIN : (XT_FAN + 1) / 2;
         struct xt_node *y = take(t);
         memcpy(x->u.in.key, key, h * sizeof key[0]);
         memcpy(x->u.in.c, c, h * sizeof c[0]);
@@ -285,7 +286,8 @@ static void insert_at(struct xtree *t, struct xt_path *p, uint32_t j, struct ext
     memcpy(e, l->u.lf.e, j * sizeof x);
     e[j] = x;
     memcpy(&e[j + 1], &l->u.lf.e[j], (XT_LEAF - j) * sizeof x);
-    uint32_t h = (XT_LEAF + 1) / 2;
+    /* even, but an extent added at the end leaves the left leaf full (ascending plugs) */
+    uint32_t h = j == XT_LEAF ? XT_LEAF + 1 - XT_LMIN : (XT_LEAF + 1) / 2;
     struct xt_node *r = take(t);
     memcpy(l->u.lf.e, e, h * sizeof x);
     l->n = h;

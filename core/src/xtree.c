@@ -85,7 +85,8 @@ int xt_reserve(struct xtree *t, const memdev_allocator *al, uint32_t nodes) {
 /* ---- search ----------------------------------------------------------------------------- */
 
 /*
- * How many of the first n keys (sorted) are <= x, and how many of the first n extents end at
+ * How many of the first n keys (sorted, n >= 1: an inner node has two children at least) are
+ * <= x, and how many of the first n extents (n >= 1: a leaf of a tree is never empty) end at
  * or before x: binary searches whose steps are conditional moves, not branches (the outcome
  * of each compare is a coin toss for a random request).
  */
@@ -96,7 +97,7 @@ static uint32_t keys_le(const uint64_t *k, uint32_t n, uint64_t x) {
         b = b[half - 1] <= x ? b + half : b;
         n -= half;
     }
-    return (uint32_t)(b - k) + (n == 1 && *b <= x);
+    return (uint32_t)(b - k) + (*b <= x);
 }
 
 static uint32_t ends_le(const struct extent *e, uint32_t n, uint64_t x) {
@@ -106,7 +107,7 @@ static uint32_t ends_le(const struct extent *e, uint32_t n, uint64_t x) {
         b = b[half - 1].end <= x ? b + half : b;
         n -= half;
     }
-    return (uint32_t)(b - e) + (n == 1 && b->end <= x);
+    return (uint32_t)(b - e) + (b->end <= x);
 }
 
 /* The path to the first extent with end > off (idx[0] may be the leaf's n). Tree not empty. */
@@ -198,7 +199,7 @@ bool xt_unplug_check(const struct xtree *t, uint64_t off, uint64_t end, uint32_t
 }
 
 uint64_t xt_bytes_in(const struct xtree *t, uint64_t s0, uint64_t s1) {
-    if (!t->root || s0 >= s1)
+    if (!t->root)
         return 0;
     struct xt_path p;
     descend(t, s0, &p);
@@ -208,8 +209,9 @@ uint64_t xt_bytes_in(const struct xtree *t, uint64_t s0, uint64_t s1) {
             const struct extent *e = &l->u.lf.e[i];
             if (e->start >= s1)
                 return in;
+            /* start < s1 and end > s0 (the descent's first, then later ones): they overlap */
             uint64_t lo = e->start > s0 ? e->start : s0, hi = e->end < s1 ? e->end : s1;
-            in += lo < hi ? hi - lo : 0;
+            in += hi - lo;
         }
     }
     return in;
@@ -419,13 +421,13 @@ void xt_plug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64_t
         }
     } else if (left) {
         a->end = end;
-        if (j == 0)
-            *kl = end > *kl ? end : *kl; /* a ends the previous leaf */
+        if (j == 0) /* a ends the previous leaf: the descent took *kl <= off = a's end */
+            *kl = end;
         else if (j == l->n && kr && *kr < end)
             *kr = end;
     } else if (right) {
         b->start = off;
-        if (j == l->n && *kr > off) /* b starts the next leaf */
+        if (j == l->n) /* b starts the next leaf: the descent stayed left of *kr > off */
             *kr = off;
     } else {
         if (j == l->n && kr && *kr < end)

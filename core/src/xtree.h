@@ -83,7 +83,7 @@ void xt_plug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64_t
              struct xt_path *p);
 void xt_unplug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64_t end,
                struct xt_path *p);
-/* Plugged bytes inside [s0, s1). O(log e + extents in the range). */
+/* Plugged bytes inside [s0, s1), s0 < s1. O(log e + extents in the range). */
 uint64_t xt_bytes_in(const struct xtree *t, uint64_t s0, uint64_t s1);
 /* The first leaf (NULL when empty); the others follow through u.lf.next. */
 const struct xt_node *xt_first_leaf(const struct xtree *t);

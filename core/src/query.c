@@ -170,7 +170,7 @@ int memdev_vmem_state(const memdev_space *sp, const char *id, uint64_t off, uint
         return MEMDEV_EINVAL;
     if (len == 0 || len > d->size || off > d->size - len)
         return MEMDEV_EREMAPRANGE;
-    uint64_t covered = d->x ? vmem_bytes_in(d->x, off, off + len) : 0;
+    uint64_t covered = d->x ? xt_bytes_in(&d->x->ext, off, off + len) : 0;
     *state = covered == 0 ? 0 : covered == len ? 1 : 2;
     return 0;
 }
@@ -410,6 +410,7 @@ size_t memdev_memory_bytes(const memdev_space *sp) {
     return n;
 }
 
+/* The blocks a tree walks (window tree, extent tree), each given to fn with one owner. */
 struct owned_blocks {
     space_block_fn fn;
     void *ctx;
@@ -421,22 +422,12 @@ static void owned_block(void *ctx, const void *block) {
     ob->fn(ob->ctx, block, ob->owner);
 }
 
-struct tree_blocks {
-    space_block_fn fn;
-    void *ctx;
-};
-
-static void tree_block(void *ctx, const void *block) {
-    const struct tree_blocks *tb = ctx;
-    tb->fn(tb->ctx, block, OWNER_INDEX);
-}
-
 void space_blocks(const memdev_space *sp, space_block_fn fn, void *ctx) {
     fn(ctx, sp, OWNER_OTHER);
     if (sp->vhost)
         fn(ctx, sp->vhost, OWNER_OTHER);
-    struct tree_blocks tb = {fn, ctx};
-    wtree_blocks(&sp->tree, tree_block, &tb);
+    struct owned_blocks tb = {fn, ctx, OWNER_INDEX};
+    wtree_blocks(&sp->tree, owned_block, &tb);
     if (sp->itab_raw)
         fn(ctx, sp->itab_raw, OWNER_INDEX);
     if (sp->dpage)

@@ -252,9 +252,6 @@ uint32_t memslots_balloon(uint64_t size, uint32_t limit, uint64_t *slot_size);
 uint64_t memslot_bytes(const struct dev *d, uint32_t i);
 bool memslot_is_mapped(const struct dev *d, uint32_t i);
 
-/* vmem.c: plugged bytes of a virtio-mem device inside [s0, s1) (offsets into the device). */
-uint64_t vmem_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1);
-
 /* query.c */
 void dev_info(const memdev_space *sp, const struct dev *d, memdev_device_info *out);
 

@@ -116,7 +116,7 @@ static int check_vmem(struct vctx *c, const struct dev *d) {
                    dev_id(d), X(v->plugged), X(sum));
     for (uint32_t s = 0; dev_decided(d) && s < v->nslots; s++) {
         uint64_t s0 = (uint64_t)s * v->memslot_size;
-        uint64_t in = vmem_bytes_in(v, s0, s0 + memslot_bytes(d, s));
+        uint64_t in = xt_bytes_in(&v->ext, s0, s0 + memslot_bytes(d, s));
         if (in != v->fill[s])
             return bad(c,
                        "virtio-mem '%s' memslot %u holds 0x%llx plugged bytes, records 0x%llx "

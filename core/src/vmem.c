@@ -28,10 +28,6 @@ static int find_kind(memdev_space *sp, const char *id, memdev_kind kind, struct 
     return 0;
 }
 
-uint64_t vmem_bytes_in(const struct dev_x *v, uint64_t s0, uint64_t s1) {
-    return xt_bytes_in(&v->ext, s0, s1);
-}
-
 /* Adds (plug) or removes the bytes [off, end) to/from the memslot fill counters. */
 static void fill_update(memdev_space *sp, struct dev *d, uint64_t off, uint64_t end, bool plug) {
     struct dev_x *v = d->x;

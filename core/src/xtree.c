@@ -53,13 +53,14 @@ static void give(struct xtree *t, const memdev_allocator *al, struct xt_node *x)
     t->nspare++;
 }
 
-static void drop_spares(struct xtree *t, const memdev_allocator *al) {
-    while (t->spare) {
+/* Spare nodes given back to the allocator until `keep` are left. */
+static void drop_spares(struct xtree *t, const memdev_allocator *al, uint32_t keep) {
+    while (t->nspare > keep) {
         struct xt_node *x = t->spare;
         t->spare = x->u.lf.next;
+        t->nspare--;
         al->free(al->ctx, x);
     }
-    t->nspare = 0;
 }
 
 int xt_reserve(struct xtree *t, const memdev_allocator *al, uint32_t nodes) {
@@ -67,12 +68,7 @@ int xt_reserve(struct xtree *t, const memdev_allocator *al, uint32_t nodes) {
     while (t->nspare < nodes) {
         struct xt_node *x = al->realloc(al->ctx, NULL, sizeof *x);
         if (!x) { /* give back what this call took: a failed request changes nothing */
-            while (t->nspare > had) {
-                x = t->spare;
-                t->spare = x->u.lf.next;
-                t->nspare--;
-                al->free(al->ctx, x);
-            }
+            drop_spares(t, al, had);
             return MEMDEV_ENOMEM;
         }
         x->u.lf.next = t->spare;
@@ -359,7 +355,7 @@ static void remove_at(struct xtree *t, const memdev_allocator *al, struct xt_pat
         give(t, al, x);
         t->root = NULL;
         t->height = 0;
-        drop_spares(t, al);
+        drop_spares(t, al, 0);
         return;
     }
     for (uint32_t l = 0; l + 1 < t->height; l++) {
@@ -482,7 +478,7 @@ static void free_block(void *ctx, const void *block) {
 void xt_destroy(struct xtree *t, const memdev_allocator *al) {
     if (t->root)
         each_node(t->root, t->height - 1, free_block, (void *)al);
-    drop_spares(t, al);
+    drop_spares(t, al, 0);
     memset(t, 0, sizeof *t);
 }
 

@@ -365,12 +365,14 @@ def main():
     if cp is False:
         print("compare.py (libbenchmark-tools) failed: see %s" % os.path.join(
             a.dir, "compare_py.txt"))
+        print("%s: compare.py (the second opinion) failed: exit 2 unless a benchmark is "
+              "slower than --fail-over" % PROG, file=sys.stderr)
     elif cp:
         print("second opinion (compare.py, per-benchmark U test, uncorrected): %s" % cp)
     png = os.path.join(a.dir, "compare.png")
     if plot(changes, png, "%s: B %s vs A %s" % (a.mode, a.label_b, a.label_a), a.threshold):
         print("plot: %s" % png)
-    rc = 0
+    rc = 2 if cp is False else 0  # a failed child is never a success; a regression says 1
     if a.fail_over is not None:
         over = [c for c in changes if c.outcome == "slower" and c.est > a.fail_over]
         if over:

@@ -479,7 +479,8 @@ class CompareReport(unittest.TestCase):
 
     def test_second_opinion_failure_is_reported(self):
         """compare.py failing (here on runs without real_time, which the verdict does not
-        read) is said, with where its output went; the verdict stands."""
+        read) is said, with where its output went, and exits 2 (a tool error); the verdict
+        stands, and a regression past --fail-over still exits 1."""
         if not os.path.exists("/usr/share/benchmark/compare.py"):
             self.skipTest("no compare.py (libbenchmark-tools)")
         with tempfile.TemporaryDirectory() as d:
@@ -494,10 +495,31 @@ class CompareReport(unittest.TestCase):
                     json.dump(doc, fh)
                 paths.append(path)
             r = self.run_report("--json", paths[0], paths[1], "--dir", d)
-            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn("compare.py (libbenchmark-tools) failed: see %s" %
                           os.path.join(d, "compare_py.txt"), r.stdout)
+            self.assertIn("compare.py (the second opinion) failed", r.stderr)
             self.assertIn("verdict: EQUAL", r.stdout)
+            with open(os.path.join(d, "verdict.json")) as fh:
+                self.assertEqual(json.load(fh)["exit"], 2)
+            r = self.run_report("--json", paths[0], paths[1], "--dir", d, "--fail-over", "1")
+            self.assertEqual(r.returncode, 2, r.stderr)  # equal: no regression to report
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for side, base in (("A", 100), ("B", 150)):
+                path = write_bench_json(d, side + ".json",
+                                        {"churn/memdev/1024": [base + i for i in range(8)]})
+                with open(path) as fh:
+                    doc = json.load(fh)
+                for b in doc["benchmarks"]:
+                    del b["real_time"], b["cpu_time"]
+                with open(path, "w") as fh:
+                    json.dump(doc, fh)
+                paths.append(path)
+            r = self.run_report("--json", paths[0], paths[1], "--dir", d, "--fail-over", "1")
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("FAIL: 1 benchmark(s) slower by more than 1%", r.stdout)
+            self.assertIn("compare.py (the second opinion) failed", r.stderr)
 
     def test_what_counts_as_a_sample(self):
         """Aggregate rows and failed benchmarks are no samples; a round missing a benchmark

@@ -287,9 +287,12 @@ FUZZ_REPLAY_ASAN="symbolize=1:dedup_token_length=3:detect_leaks=1:allocator_may_
 # The engines fuzz without allocation stacks (a fifth of the time under ASan went to
 # unwinding at every malloc), and so do the corpus merges of fuzz/campaign and fuzz/promote
 # (libFuzzer's -merge=1 of deep: 5.7 -> 4.8 s for 755 inputs); every finding is replayed with
-# FUZZ_REPLAY_ASAN for its report.
+# FUZZ_REPLAY_ASAN for its report. Nor do they symbolize the stacks of what fails (an
+# llvm-symbolizer start, 0.3 s, for each: a bug that most seeds meet made a 10-second session
+# spend its budget on fork mode's first merge and 30 s more on the corpus merge, restarting
+# after each failing seed); the replay symbolizes.
 # shellcheck disable=SC2034 # read by fuzz/campaign
-FUZZ_ENGINE_ASAN="$FUZZ_REPLAY_ASAN:malloc_context_size=0"
+FUZZ_ENGINE_ASAN="$FUZZ_REPLAY_ASAN:malloc_context_size=0:symbolize=0"
 
 # fuzz_max_len TARGET: the target's max_len from fuzz/options/TARGET.options (empty if none).
 fuzz_max_len() {

@@ -22,7 +22,7 @@
  *   split (a full leaf gets one more)        merge (a leaf fell below XT_LMIN)
  *   [a b c d e] + x  ->  [a b c] | [d e x]   [a] [b c d]  ->  [a b c d]   (its key leaves the
  *   the right leaf's first start is its key;                               parent)
- *   x at the very end: the left leaf stays full, the right one gets XT_LMIN
+ *   x at the very end: the right leaf gets XT_LMIN, the left one keeps the rest (24 of 30)
  */
 #include "xtree.h"
 
@@ -241,7 +241,8 @@ static void grow_up(struct xtree *t, struct xt_path *p, uint32_t l, uint64_t k,
             inner_put(x, i, k, right);
             return;
         }
-        /* Full: XT_FAN + 1 children, the first half stays, the key in the middle goes up. */
+        /* Full: XT_FAN + 1 children, the first half stays (all but XT_IMIN when the new one
+         * is the last), the key between the two halves goes up. */
         uint64_t key[XT_FAN + 1];
         struct xt_node *c[XT_FAN + 1];
         memcpy(key, x->u.in.key, i * sizeof key[0]);
@@ -284,7 +285,8 @@ static void insert_at(struct xtree *t, struct xt_path *p, uint32_t j, struct ext
     memcpy(e, l->u.lf.e, j * sizeof x);
     e[j] = x;
     memcpy(&e[j + 1], &l->u.lf.e[j], (XT_LEAF - j) * sizeof x);
-    /* even, but an extent added at the end leaves the left leaf full (ascending plugs) */
+    /* even, but an extent added at the very end leaves XT_LMIN on the right, the rest on
+     * the left (ascending plugs leave leaves of 24 behind, not 15) */
     uint32_t h = j == XT_LEAF ? XT_LEAF + 1 - XT_LMIN : (XT_LEAF + 1) / 2;
     struct xt_node *r = take(t);
     memcpy(l->u.lf.e, e, h * sizeof x);

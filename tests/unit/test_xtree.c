@@ -194,6 +194,41 @@ static void run(uint32_t nb, uint32_t ops, uint32_t maxrun, bool oom) {
     free(bit);
 }
 
+/*
+ * The split of a node that gets one more entry at its very end (ascending plugs): it keeps all
+ * but the minimum its new right neighbour needs, so every node but the last of its level holds
+ * XT_LEAF + 1 - XT_LMIN extents or XT_FAN + 1 - XT_IMIN children (an even split, or one more or
+ * one less on the left, would leave valid trees of another shape that only memory shows).
+ */
+static void check_append_shape(const struct xt_node *x, uint32_t level, bool last) {
+    if (!last)
+        CHECK_U64(x->n, level ? XT_FAN + 1 - XT_IMIN : XT_LEAF + 1 - XT_LMIN);
+    if (level)
+        for (uint32_t i = 0; i < x->n && !check_failures; i++)
+            check_append_shape(x->u.in.c[i], level - 1, last && i + 1 == x->n);
+}
+
+/* The validator counts the spare stock past its bound: a full stock (XT_MAXH + 1 nodes) with
+ * one more node on its list than its count is caught [X6]. */
+static void stock_overfull(void) {
+    struct xtree t = {0};
+    char why[200];
+    CHECK_RC(xt_reserve(&t, &al, XT_MAXH + 1), 0);
+    CHECK(xt_validate(&t, why, sizeof why) == 0);
+    struct xt_node *x = al.realloc(al.ctx, NULL, sizeof *x);
+    CHECK(x != NULL);
+    if (!x)
+        return;
+    x->u.lf.next = t.spare; /* on the list, not in the count */
+    t.spare = x;
+    CHECK(xt_validate(&t, why, sizeof why) != 0);
+    CHECK(strstr(why, "[X6]") != NULL);
+    t.spare = x->u.lf.next;
+    al.free(al.ctx, x);
+    xt_destroy(&t, &al);
+    CHECK(live_blocks == 0);
+}
+
 /* A tree built then destroyed while full gives every node back. */
 static void destroy_full(void) {
     struct xtree t = {0};
@@ -208,6 +243,7 @@ static void destroy_full(void) {
     CHECK(xt_validate(&t, why, sizeof why) == 0);
     CHECK(t.height >= 3);
     CHECK_U64(xt_bytes_in(&t, 0, 20000ull * BLOCK), 10000ull * BLOCK);
+    check_append_shape(t.root, t.height - 1, true);
     /* ascending plugs leave full leaves behind (an even split would leave them half full) */
     if (XT_LEAF == 30)
         CHECK(xt_memory(&t) < 24u * 10000u);
@@ -230,5 +266,6 @@ int main(int argc, char **argv) {
     BLOCK = 4096;
     run(3000, 60000, 3, true); /* failing reservations */
     destroy_full();
+    stock_overfull();
     return check_report("test_xtree");
 }

@@ -218,8 +218,13 @@ static void deep_config(program_decoder *d, const uint8_t *h) {
     c->dimm_slots = h[2] % 9u;
     c->vhost = d->vhost;
     static const uint32_t counts[4] = {256, 384, 512, 1040}; /* 1040: a second record page */
-    d->prefill_left = counts[d->deep[0] & 3u];
+    /* p0 bits 6-7: a last virtio-mem device with this many plugged extents (0: none) */
+    static const uint32_t extents[4] = {0, 48, 760, 1100}; /* see decode_prefill_extent */
+    uint32_t e = extents[d->deep[0] >> 6];
+    d->prefill_devs = counts[d->deep[0] & 3u];
+    d->prefill_left = d->prefill_devs + (e ? 1 + e : 0);
     d->prefill_next = c->base;
+    d->prefill_xoff = 0;
 }
 
 void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size, program_mode mode) {
@@ -232,7 +237,8 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size, 
     d->max_steps = mode == PROGRAM_DEEP ? 2 * PROGRAM_MAX_STEPS : PROGRAM_MAX_STEPS;
     d->bulk_left = d->bulk_i = d->bulk_cursor = 0;
     d->bulk_next = 0;
-    d->prefill_left = d->prefill_i = 0;
+    d->prefill_left = d->prefill_i = d->prefill_devs = 0;
+    d->prefill_xoff = 0;
     d->in_prefill = d->checkpoint = d->library_allocator = false;
     d->kernels = 0;
     d->jitter = 0;
@@ -1206,10 +1212,43 @@ static uint64_t mix64(uint64_t x) {
 }
 
 /*
+ * The prefill's last device (p0 bits 6-7, deep_config) and its extents: a virtio-mem device
+ * of 3 * E blocks of 2 MiB, requested size all of it, then E plug requests of one block each in
+ * ascending order, one or two blocks apart (by the hash): E extents, so an extent tree of
+ * several leaves (48), of two inner levels whose right node is near its minimum of children
+ * right after the root split (760; the fuzzer's joins there borrow and merge inner nodes), or
+ * with room on both sides (1100). Nothing else builds the 500 or more extents an inner split
+ * needs within a program's 512 operations.
+ */
+static void decode_prefill_extent(program_decoder *d, uint32_t i, uint64_t h, struct trace_op *op) {
+    uint32_t e = d->prefill_left + i - d->prefill_devs - 1; /* extents in all */
+    const char *id = id_pool[512 + d->prefill_devs];
+    if (i == d->prefill_devs) {
+        memdev_device_desc *dd = &op->desc;
+        op->type = TRACE_OP_PLUG;
+        dd->kind = MEMDEV_VIRTIO_MEM;
+        dd->size = 3ull * e * MEMDEV_DEFAULT_BLOCK;
+        dd->align = MEMDEV_DEFAULT_BLOCK;
+        dd->requested = dd->size;
+        dd->fields = MEMDEV_F_ADDR | MEMDEV_F_REQUESTED;
+        dd->addr = align_up_sat(d->prefill_next, dd->align);
+        dd->id = id;
+        return;
+    }
+    op->type = TRACE_OP_VMEM;
+    op->id = id;
+    op->vmem_plug = true;
+    op->offset = d->prefill_xoff;
+    op->length = MEMDEV_DEFAULT_BLOCK;
+    d->prefill_xoff += MEMDEV_DEFAULT_BLOCK * (2u + ((h >> 40) & 1u));
+}
+
+/*
  * Prefill plug i: p0 bits 0-1 the count (256, 384, 512, 1040), bits 2-3 the share of virtio-pmem
  * (permanent) among virtio-mem (unpluggable) devices; p1 the size unit (4 KiB, 2 MiB, 64 MiB,
  * 1 GiB) and spread; p2 how often a hole follows and its unit; p3 the alignment mix (4 KiB,
- * 2 MiB, 1 GiB). Addresses ascend, so the model's conflict scan is the only O(n) part.
+ * 2 MiB, 1 GiB). Addresses ascend, so the model's conflict scan is the only O(n) part. Then,
+ * when p0 bits 6-7 ask for it, a virtio-mem device with many extents (decode_prefill_extent).
  */
 static void decode_prefill(program_decoder *d, struct trace_op *op) {
     static const uint64_t unit[4] = {4 * KIB, 2 * MIB, 64 * MIB, 1 * GIB};
@@ -1218,6 +1257,10 @@ static void decode_prefill(program_decoder *d, struct trace_op *op) {
     uint32_t i = d->prefill_i;
     uint64_t h = mix64(((uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3]) ^
                        ((uint64_t)i << 32));
+    if (i >= d->prefill_devs) {
+        decode_prefill_extent(d, i, h, op);
+        return;
+    }
     memdev_device_desc *dd = &op->desc;
     op->type = TRACE_OP_PLUG;
     bool pmem = (h & 3u) < ((p[0] >> 2) & 3u);

@@ -78,9 +78,11 @@ typedef struct program_decoder {
     uint32_t bulk_cursor;              /* pool index where a plugging bulk looks for the next id */
     uint64_t bulk_next;                /* a hinted bulk: where the next device goes */
     uint8_t deep[PROGRAM_DEEP_PREFIX]; /* deep mode: the prefill description */
-    uint32_t prefill_left, prefill_i;  /* deep mode: prefill plugs still to come / made */
+    uint32_t prefill_left, prefill_i;  /* deep mode: prefill operations still to come / made */
+    uint32_t prefill_devs;             /* deep mode: devices of the prefill before its extents */
     uint64_t prefill_next;             /* deep mode: address of the next prefill device */
-    bool in_prefill;                   /* the op just decoded is a prefill plug */
+    uint64_t prefill_xoff;             /* deep mode: offset of the next extent of the last one */
+    bool in_prefill;                   /* the op just decoded is a prefill operation */
     bool checkpoint;                   /* the op just decoded asks for the full check after it */
     bool library_allocator;            /* h4 bit 3: the space uses the library's own allocator */
     uint8_t kernels;                   /* h4 bits 4-5: 0 the best, 1 + WT_SCALAR/AVX2/AVX512 */

@@ -378,6 +378,12 @@ MUTANTS = [
      '        (uint64_t)lp->live + lp->nfree != (uint64_t)lp->npages * WT_LPAGE ||\n',
      '',
      'the validator checks the inner pool\'s total only: a leaf lost by the tree (neither in it nor free) passes'),
+    ('vmem-inner-merge-key', 'core/src/xtree.c',
+     '        left->u.in.key[left->n] = k;',
+     '        left->u.in.key[left->n] = right->u.in.key[1];',
+     'an inner merge of the extent tree keeps the wrong separator: the key between the two '
+     'nodes\' children is taken from inside the right one, so its first child\'s extents lie '
+     'below their key (only trees of two inner levels merge inner nodes: 750 extents and more)'),
 ]
 
 

@@ -483,17 +483,18 @@ class CompareReport(unittest.TestCase):
         stands, and a regression past --fail-over still exits 1."""
         if not os.path.exists("/usr/share/benchmark/compare.py"):
             self.skipTest("no compare.py (libbenchmark-tools)")
+        def without_times(d, side, values):  # a run compare.py cannot read
+            path = write_bench_json(d, side + ".json", {"churn/memdev/1024": values})
+            with open(path) as fh:
+                doc = json.load(fh)
+            for b in doc["benchmarks"]:
+                del b["real_time"], b["cpu_time"]
+            with open(path, "w") as fh:
+                json.dump(doc, fh)
+            return path
+
         with tempfile.TemporaryDirectory() as d:
-            paths = []
-            for side in "AB":
-                path = write_bench_json(d, side + ".json", {"churn/memdev/1024": [100, 101, 102]})
-                with open(path) as fh:
-                    doc = json.load(fh)
-                for b in doc["benchmarks"]:
-                    del b["real_time"], b["cpu_time"]
-                with open(path, "w") as fh:
-                    json.dump(doc, fh)
-                paths.append(path)
+            paths = [without_times(d, side, [100, 101, 102]) for side in "AB"]
             r = self.run_report("--json", paths[0], paths[1], "--dir", d)
             self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn("compare.py (libbenchmark-tools) failed: see %s" %
@@ -505,17 +506,8 @@ class CompareReport(unittest.TestCase):
             r = self.run_report("--json", paths[0], paths[1], "--dir", d, "--fail-over", "1")
             self.assertEqual(r.returncode, 2, r.stderr)  # equal: no regression to report
         with tempfile.TemporaryDirectory() as d:
-            paths = []
-            for side, base in (("A", 100), ("B", 150)):
-                path = write_bench_json(d, side + ".json",
-                                        {"churn/memdev/1024": [base + i for i in range(8)]})
-                with open(path) as fh:
-                    doc = json.load(fh)
-                for b in doc["benchmarks"]:
-                    del b["real_time"], b["cpu_time"]
-                with open(path, "w") as fh:
-                    json.dump(doc, fh)
-                paths.append(path)
+            paths = [without_times(d, side, [base + i for i in range(8)])
+                     for side, base in (("A", 100), ("B", 150))]
             r = self.run_report("--json", paths[0], paths[1], "--dir", d, "--fail-over", "1")
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             self.assertIn("FAIL: 1 benchmark(s) slower by more than 1%", r.stdout)

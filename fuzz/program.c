@@ -222,6 +222,7 @@ static void deep_config(program_decoder *d, const uint8_t *h) {
     static const uint32_t extents[4] = {0, 48, 760, 1100}; /* see decode_prefill_extent */
     uint32_t e = extents[d->deep[0] >> 6];
     d->prefill_devs = counts[d->deep[0] & 3u];
+    d->prefill_extents = e;
     d->prefill_left = d->prefill_devs + (e ? 1 + e : 0);
     d->prefill_next = c->base;
     d->prefill_xoff = 0;
@@ -237,7 +238,7 @@ void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size, 
     d->max_steps = mode == PROGRAM_DEEP ? 2 * PROGRAM_MAX_STEPS : PROGRAM_MAX_STEPS;
     d->bulk_left = d->bulk_i = d->bulk_cursor = 0;
     d->bulk_next = 0;
-    d->prefill_left = d->prefill_i = d->prefill_devs = 0;
+    d->prefill_left = d->prefill_i = d->prefill_devs = d->prefill_extents = 0;
     d->prefill_xoff = 0;
     d->in_prefill = d->checkpoint = d->library_allocator = false;
     d->kernels = 0;
@@ -1215,13 +1216,13 @@ static uint64_t mix64(uint64_t x) {
  * The prefill's last device (p0 bits 6-7, deep_config) and its extents: a virtio-mem device
  * of 3 * E blocks of 2 MiB, requested size all of it, then E plug requests of one block each in
  * ascending order, one or two blocks apart (by the hash): E extents, so an extent tree of
- * several leaves (48), of two inner levels whose right node is near its minimum of children
- * right after the root split (760; the fuzzer's joins there borrow and merge inner nodes), or
- * with room on both sides (1100). Nothing else builds the 500 or more extents an inner split
- * needs within a program's 512 operations.
+ * two leaves (48), of two inner levels whose right node is at its minimum of children right
+ * after the root split (760: a leaf merge under it merges the two inner nodes and collapses
+ * the root), or with room on both sides (1100). Nothing else builds the 751 extents an inner
+ * split needs (xtree.c: leaves of 30, split 24 | 7 at the end) within a program's operations.
  */
 static void decode_prefill_extent(program_decoder *d, uint32_t i, uint64_t h, struct trace_op *op) {
-    uint32_t e = d->prefill_left + i - d->prefill_devs - 1; /* extents in all */
+    uint32_t e = d->prefill_extents;
     const char *id = id_pool[512 + d->prefill_devs];
     if (i == d->prefill_devs) {
         memdev_device_desc *dd = &op->desc;

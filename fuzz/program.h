@@ -80,6 +80,7 @@ typedef struct program_decoder {
     uint8_t deep[PROGRAM_DEEP_PREFIX]; /* deep mode: the prefill description */
     uint32_t prefill_left, prefill_i;  /* deep mode: prefill operations still to come / made */
     uint32_t prefill_devs;             /* deep mode: devices of the prefill before its extents */
+    uint32_t prefill_extents;          /* deep mode: extents of the prefill's last device */
     uint64_t prefill_next;             /* deep mode: address of the next prefill device */
     uint64_t prefill_xoff;             /* deep mode: offset of the next extent of the last one */
     bool in_prefill;                   /* the op just decoded is a prefill operation */

@@ -225,7 +225,6 @@ static void deep_config(program_decoder *d, const uint8_t *h) {
     d->prefill_extents = e;
     d->prefill_left = d->prefill_devs + (e ? 1 + e : 0);
     d->prefill_next = c->base;
-    d->prefill_xoff = 0;
 }
 
 void program_decoder_init(program_decoder *d, const uint8_t *data, size_t size, program_mode mode) {

@@ -360,14 +360,94 @@ fuzz_classify() {
 # fuzz_replay BDIR TARGET FILE REPORT [TIMEOUT] [RSS_MB]: runs FILE once on the libFuzzer
 # build BDIR with the per-input limits; the whole output goes to REPORT; prints
 # "KIND<TAB>SIGNATURE<TAB>SECONDS". Extra environment (MEMDEV_FUZZ_VERBOSE=1) passes through.
+# The stack is symbolized only when the signature needs it: the first run does not symbolize
+# (an llvm-symbolizer start with the C library's debug information: 0.55 s a replay against
+# 0.18 s), and a failure the harness did not name itself (a sanitizer report, a hang, an
+# allocation above the limit) is run once more, symbolized, for its frames; a hang then costs
+# its timeout twice. REPORT then has function names only if that second run was made:
+# FUZZ_SYMBOLIZE=always symbolizes the first run (a report someone reads, fuzz_report_symbolize).
+# SECONDS is always the first run's.
 fuzz_replay() {
-  local bdir=$1 t=$2 f=$3 rep=$4 to=${5:-10} rss=${6:-2048} rc=0 s e
+  local bdir=$1 t=$2 f=$3 rep=$4 to=${5:-10} rss=${6:-2048} rc=0 s e sym=0 c secs
+  [ "${FUZZ_SYMBOLIZE:-lazy}" = always ] && sym=1
   s=$(date +%s%N)
-  ASAN_OPTIONS=$FUZZ_REPLAY_ASAN UBSAN_OPTIONS=$FUZZ_REPLAY_UBSAN \
-    setsid "$bdir/fuzz/fuzz_$t" -runs=1 -timeout="$to" -rss_limit_mb="$rss" \
-    -malloc_limit_mb="$rss" "$f" </dev/null >"$rep" 2>&1 || rc=$?
+  fuzz_replay_run "$bdir" "$t" "$f" "$rep" "$to" "$rss" "$sym" || rc=$?
   e=$(date +%s%N)
-  printf '%s\t%s\n' "$(fuzz_classify "$rep" "$rc")" "$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.2f", (b - a) / 1e9}')"
+  secs=$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.2f", (b - a) / 1e9}')
+  c=$(fuzz_classify "$rep" "$rc")
+  if [ "$sym" = 0 ] && [ "${c%%$'\t'*}" != none ] && ! grep -qa 'memdev-fuzz: SIGNATURE: ' "$rep"; then
+    if [ "${c%%$'\t'*}" = hang ] && fuzz_symbolize "$rep"; then
+      c=$(fuzz_classify "$rep" "$rc")   # a hang is not run again: that would cost its timeout
+    else
+      rc=0
+      fuzz_replay_run "$bdir" "$t" "$f" "$rep" "$to" "$rss" 1 || rc=$?
+      c=$(fuzz_classify "$rep" "$rc")
+    fi
+  fi
+  printf '%s\t%s\n' "$c" "$secs"
+}
+
+# fuzz_symbolize REPORT: names the bare frames of a report made without symbolizing
+# ("#4 0x55d5..  (/path/fuzz_ops+0x1a618a)"), in place, as the sanitizer would have: one
+# llvm-symbolizer for all of them, a line per function inlined at an address, innermost
+# first, the frames of each stack numbered again from #0. A frame it cannot name stays as
+# it was. Exit 1 (REPORT unchanged) when llvm-symbolizer is missing or fails.
+fuzz_symbolize() {
+  local rep=$1 syms out frame='^ *#[0-9]+ 0x[0-9a-fA-F]+  \((.+)\+(0x[0-9a-fA-F]+)\)'
+  command -v llvm-symbolizer >/dev/null 2>&1 || return 1
+  syms=$(mktemp) && out=$(mktemp) || return 1
+  if sed -nE "s/$frame.*/CODE \"\1\" \2/p" "$rep" | llvm-symbolizer --inlines --demangle >"$syms" 2>/dev/null &&
+     awk -v syms="$syms" -v frame="$frame" '
+       BEGIN { # groups of "function NL location" pairs, a blank line after each address
+         g = 1; k = 0
+         while ((getline l < syms) > 0) {
+           if (l == "") { if (k) { n[g] = k; g++; k = 0 }; continue }
+           fn[g, ++k] = l; getline loc[g, k] < syms
+         }
+         if (k) n[g] = k
+         g = 0
+       }
+       $0 ~ frame {
+         g++; pc = $2; mod = $0; sub(/^[^(]*/, "", mod); sub(/\).*/, ")", mod)
+         named = 0
+         for (i = 1; i <= n[g]; i++) if (fn[g, i] != "??") named = 1
+         if (!named) { line = $0; sub(/#[0-9]+/, "#" f++, line); print line; next }
+         for (i = 1; i <= n[g]; i++) {
+           l = loc[g, i]; sub(/:0(:0)?$/, "", l) # as the sanitizer prints an unknown line
+           printf "    #%d %s in %s %s\n", f++, pc, fn[g, i], (l ~ /^\?\?/ ? mod : l)
+         }
+         next
+       }
+       /^ *#[0-9]+ / { line = $0; sub(/#[0-9]+/, "#" f++, line); print line; next }
+       { f = 0; print }' "$rep" >"$out"; then
+    cat "$out" >"$rep"
+    rm -f "$syms" "$out"
+    return 0
+  fi
+  rm -f "$syms" "$out"
+  return 1
+}
+fuzz_replay_run() { # fuzz_replay_run BDIR TARGET FILE REPORT TIMEOUT RSS SYMBOLIZE: one run
+  ASAN_OPTIONS="$FUZZ_REPLAY_ASAN:symbolize=$7" UBSAN_OPTIONS="$FUZZ_REPLAY_UBSAN:symbolize=$7" \
+    setsid "$1/fuzz/fuzz_$2" -runs=1 -timeout="$5" -rss_limit_mb="$6" \
+    -malloc_limit_mb="$6" "$3" </dev/null >"$4" 2>&1
+}
+
+# fuzz_report_symbolize BDIR DIR TIMEOUT RSS: the report of finding DIR with function names.
+# A report a lazy replay made (fuzz_replay) has bare addresses when the harness named the
+# failure; the representative input is then replayed once more, symbolized, and its report
+# replaces the old one if it fails with the finding's signature (otherwise it stays as it is).
+fuzz_report_symbolize() {
+  local bdir=$1 d=$2 to=$3 rss=$4 t key rep got
+  # bare: stack frames, none of them named ("#3 0x7f..  (libc.so.6+0x3c04f)" in a
+  # symbolized report is a frame without a name, so one frame alone does not tell)
+  grep -qaE '^ *#[0-9]+ 0x[0-9a-fA-F]+ ' "$d/report.txt" 2>/dev/null || return 0
+  grep -qaE '^ *#[0-9]+ 0x[0-9a-fA-F]+ in ' "$d/report.txt" && return 0
+  t=$(cat "$d/target"); key=$(basename "$d"); key=${key#"$t"-}
+  rep=$(mktemp) || return 0
+  got=$(FUZZ_SYMBOLIZE=always fuzz_replay "$bdir" "$t" "$d/crash-$key" "$rep" "$to" "$rss" | cut -f2)
+  if [ "$got" = "$(cat "$d/signature")" ]; then cat "$rep" >"$d/report.txt"; fi
+  rm -f "$rep"
 }
 
 # fuzz_run_trace BDIR TRACE REPORT [TIMEOUT] [RSS_MB]: `memdev run --check` on TRACE with the

@@ -5,7 +5,10 @@
 # lookup-last-byte of fuzz/mutants.d) -> "build: Ninja" -> "docs":
 #   - one bug, one finding: every failing input of the campaign is filed under one
 #     signature, with the count of inputs behind it and the commit it was found at, announced
-#     as NEW, the smallest input its representative; the long seeds filed are those that
+#     as NEW, the smallest input its representative with a symbolized report (the replays
+#     symbolize only what a signature needs: not a failure the harness names, and a bare
+#     report named afterwards, as a hang's is, gets the sanitizer's own frames); the long
+#     seeds filed are those that
 #     fail; a second session on the same bug exits 1 too, with the finding known and none
 #     new, and its re-check calls a finding whose input now fails otherwise fixed, saying how
 #     (as fuzz/repro does);
@@ -89,6 +92,10 @@ check "... its representative input (crash-KEY) is the smallest behind it" bash 
 check "... announced as NEW when it was filed, and counted as new at the end" bash -c \
   "grep -qE '^campaign: NEW finding $(basename "$F"): crash: ' '$T_WORK/campaign.log' && grep -qE '^campaign: open findings \(1 new this session\)' '$T_WORK/campaign.log'"
 check "... found at the commit the campaign ran on ($docs)" bash -c "[ \"\$(cut -d' ' -f1 '$F/found')\" = '$docs' ]"
+# the replays symbolize only what a signature needs (this one is the harness's own); the
+# report filed is symbolized all the same
+check "... its report.txt is symbolized (the harness's check in the stack by name)" \
+  log_has "$F/report.txt" '^ *#[0-9]+ 0x[0-9a-f]+ in harness_fail '
 "$R/fuzz/repro" "$F/inputs" >"$T_WORK/repro-dir.log" 2>&1; rc=$?
 check "fuzz/repro on the directory of its $n_in inputs: exit 1, every one with the same signature" \
   log_has "$T_WORK/repro-dir.log" "^ +$n_in +ops +crash +$(cat "$F/signature" 2>/dev/null)\$"
@@ -126,6 +133,23 @@ check "... every one of its $nops operations is needed ($needed are: without it 
   test "$needed" = "$nops" -a "$nops" -ge 1
 check "... and it says how to commit the regression case (corpus/ops/crash-KEY, tests/traces/)" \
   log_has "$T_WORK/minimize.log" "cp .* corpus/ops/crash-$(basename "$F" | sed 's/^ops-//')\$"
+
+# -- symbolizing only what a signature needs ----------------------------------------------
+check "a replay whose failure the harness names itself is not symbolized (no frame by name)" \
+  bash -c "grep -qE '^ *#[0-9]+ 0x' '$T_WORK/min-replay.txt' && ! grep -qE '^ *#[0-9]+ 0x[0-9a-f]+ in ' '$T_WORK/min-replay.txt'"
+got=$(FUZZ_SYMBOLIZE=always fuzz_replay "$lfb" ops "$min" "$T_WORK/min-replay-sym.txt" 5 2048 | cut -f2)
+check "... with FUZZ_SYMBOLIZE=always it is, with the same signature ($got)" \
+  bash -c "[ '$got' = '$sig' ] && grep -qE '^ *#[0-9]+ 0x[0-9a-f]+ in harness_fail ' '$T_WORK/min-replay-sym.txt'"
+# what a hang's replay does instead of running again: the same input takes the same path, so
+# naming the bare report afterwards must give the sanitizer's own frames, number by number
+cp "$T_WORK/min-replay.txt" "$T_WORK/min-replay-after.txt"
+fuzz_symbolize "$T_WORK/min-replay-after.txt"; rc=$?
+frames_named() { sed -nE 's/^ *(#[0-9]+) 0x[0-9a-f]+ in ([^ ]+).*/\1 \2/p' "$1"; }
+frames_named "$T_WORK/min-replay-sym.txt" >"$T_WORK/frames-online"
+frames_named "$T_WORK/min-replay-after.txt" >"$T_WORK/frames-after"
+nf=$(wc -l <"$T_WORK/frames-online")
+check "fuzz_symbolize names the bare report's frames as the sanitizer did ($nf frames by name, exit $rc)" \
+  bash -c "[ '$rc' = 0 ] && [ '$nf' -ge 5 ] && cmp -s '$T_WORK/frames-online' '$T_WORK/frames-after'"
 
 # -- the regression range --------------------------------------------------------------------
 "$R/fuzz/bisect" --work "$W" "$F" >"$T_WORK/bisect.log" 2>&1; rc=$?

@@ -48,6 +48,10 @@ lf() { # lf KIND: a libFuzzer session with MEMDEV_PLANT=KIND; the finding of tha
   f=$(grep -lx "$k" "$w"/findings/ops-*/kind 2>/dev/null | head -n 1)
   f=${f%/kind}
   check "... a finding of kind $k${f:+: $(basename "$f"): $(cat "$f/signature")}" [ -n "$f" ]
+  # a hang's replay is not run again to symbolize it (fuzz_symbolize names its bare report):
+  # the signature and the report still name the planted loop's function
+  [ "$k" = hang ] && check "... named where it spins (memdev_plug first), its report symbolized" \
+    bash -c "grep -q '^hang memdev_plug ' '$f/signature' && grep -qE '^ *#[0-9]+ 0x[0-9a-f]+ in memdev_plug ' '$f/report.txt'"
   # libFuzzer's own artifact of that kind is filed under it (the hang session keeps the long
   # seeds, whose replay alone made the finding: dropping libFuzzer's timeout-* went unseen)
   local pre n=0 filed=0 a

@@ -1219,15 +1219,20 @@ static uint64_t mix64(uint64_t x) {
  * after the root split (760: a leaf merge under it merges the two inner nodes and collapses
  * the root), or with room on both sides (1100). Nothing else builds the 751 extents an inner
  * split needs (xtree.c: leaves of 30, split 24 | 7 at the end) within a program's operations.
+ * With p0 bit 4 the extents are 3 blocks long, one free block apart (a device of 4 * E
+ * blocks): single blocks can only join, but an unplug of a long extent's middle block splits
+ * it in two, so the extents can grow in number under one inner node, which then splits in its
+ * middle, or grows beyond what a merge with its neighbour fits, which then borrows from it.
  */
 static void decode_prefill_extent(program_decoder *d, uint32_t i, uint64_t h, struct trace_op *op) {
     uint32_t e = d->prefill_extents;
+    bool runs = (d->deep[0] >> 4) & 1u; /* extents of 3 blocks, 4 blocks apart */
     const char *id = id_pool[512 + d->prefill_devs];
     if (i == d->prefill_devs) {
         memdev_device_desc *dd = &op->desc;
         op->type = TRACE_OP_PLUG;
         dd->kind = MEMDEV_VIRTIO_MEM;
-        dd->size = 3ull * e * MEMDEV_DEFAULT_BLOCK;
+        dd->size = (runs ? 4ull : 3ull) * e * MEMDEV_DEFAULT_BLOCK;
         dd->align = MEMDEV_DEFAULT_BLOCK;
         dd->requested = dd->size;
         dd->fields = MEMDEV_F_ADDR | MEMDEV_F_REQUESTED;
@@ -1239,8 +1244,8 @@ static void decode_prefill_extent(program_decoder *d, uint32_t i, uint64_t h, st
     op->id = id;
     op->vmem_plug = true;
     op->offset = d->prefill_xoff;
-    op->length = MEMDEV_DEFAULT_BLOCK;
-    d->prefill_xoff += MEMDEV_DEFAULT_BLOCK * (2u + ((h >> 40) & 1u));
+    op->length = (runs ? 3u : 1u) * MEMDEV_DEFAULT_BLOCK;
+    d->prefill_xoff += MEMDEV_DEFAULT_BLOCK * (runs ? 4u : 2u + ((h >> 40) & 1u));
 }
 
 /*
@@ -1248,7 +1253,8 @@ static void decode_prefill_extent(program_decoder *d, uint32_t i, uint64_t h, st
  * (permanent) among virtio-mem (unpluggable) devices; p1 the size unit (4 KiB, 2 MiB, 64 MiB,
  * 1 GiB) and spread; p2 how often a hole follows and its unit; p3 the alignment mix (4 KiB,
  * 2 MiB, 1 GiB). Addresses ascend, so the model's conflict scan is the only O(n) part. Then,
- * when p0 bits 6-7 ask for it, a virtio-mem device with many extents (decode_prefill_extent).
+ * when p0 bits 6-7 ask for it, a virtio-mem device with many extents, of one block or (bit 4)
+ * three (decode_prefill_extent).
  */
 static void decode_prefill(program_decoder *d, struct trace_op *op) {
     static const uint64_t unit[4] = {4 * KIB, 2 * MIB, 64 * MIB, 1 * GIB};

@@ -384,6 +384,20 @@ MUTANTS = [
      'an inner merge of the extent tree keeps the wrong separator: the key between the two '
      'nodes\' children is taken from inside the right one, so its first child\'s extents lie '
      'below their key (only trees of two inner levels merge inner nodes: 750 extents and more)'),
+    ('vmem-inner-borrow-key', 'core/src/xtree.c',
+     '        *k = key[h];\n        right->u.in.key[0] = 0;',
+     '        *k = key[h - 1];\n        right->u.in.key[0] = 0;',
+     'an inner node of the extent tree that borrows from its sibling gives its parent the '
+     'wrong separator: the key of the last child left on the left, so the parent\'s key lies '
+     'below extents of the left node (only a sibling too full to merge with lends: extents '
+     'of 3 blocks split under one inner node, fuzz/program.c decode_prefill_extent)'),
+    ('vmem-inner-split-at-insert', 'core/src/xtree.c',
+     'uint32_t h = i == XT_FAN ? XT_FAN + 1 - XT_IMIN : (XT_FAN + 1) / 2;',
+     'uint32_t h = i == XT_FAN ? XT_FAN + 1 - XT_IMIN : i;',
+     'a full inner node of the extent tree splits at the new child, as the window tree\'s '
+     'leaves do, not evenly: a child added near the end leaves the right node below its '
+     'minimum of children (only inner nodes that grow in the middle split there: extents of '
+     '3 blocks split under one inner node, fuzz/program.c decode_prefill_extent)'),
 ]
 
 

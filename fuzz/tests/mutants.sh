@@ -4,6 +4,8 @@
 # on a directory of patches made here with --patches):
 #   - a real planted bug (fuzz/mutants.d's first) is detected, by the target and check its
 #     record says: exit 0, "1 of 1"; by another check than recorded it is "moved": exit 1;
+#     the recorded target's seeds run first (a bug recorded for oom is found there, ops's
+#     seeds, which find it too, never run);
 #     --record writes the record the next run matches; a record kept per kernel tier
 #     (NAME@TIER) is read for this CPU's tier before the plain NAME line, and --record
 #     rewrites only that tier's line, keeping the plain line first and the tiers in name order;
@@ -27,6 +29,9 @@ mk_dirs() { # the patch directories: good/ (one real bug), mixed/ (real, comment
     cp "$T_WORK/good/seeds-found.txt" "$T_WORK/mixed/" || return 1
   mkdir -p "$T_WORK/moved" && cp "$real" "$T_WORK/moved/" &&
     echo "window-end-tail-gap ops validate unplug" >"$T_WORK/moved/seeds-found.txt" || return 1
+  # recorded for oom, the second target, whose seeds find it too (ops's find it first)
+  mkdir -p "$T_WORK/second" && cp "$real" "$T_WORK/second/" &&
+    echo "window-end-tail-gap oom result plug" >"$T_WORK/second/seeds-found.txt" || return 1
   mkdir -p "$T_WORK/record" && cp "$real" "$T_WORK/record/" || return 1
   # per tier: this CPU's tier's line (wrong) wins over a plain line (right)
   mkdir -p "$T_WORK/tiered" && cp "$real" "$T_WORK/tiered/" &&
@@ -70,6 +75,12 @@ rc=$?
 check "a bug found by another check than recorded: exit 1 (got $rc)" [ "$rc" = 1 ]
 check "... reported as moved, with both" \
   log_has "$T_WORK/moved.log" "^window-end-tail-gap +moved +ops .*by ops 'result plug', recorded: ops validate unplug"
+"$T_TOP/fuzz/mutants" --work "$T_WORK/second" --seeds-only --patches "$T_WORK/second" >"$T_WORK/second.log" 2>&1
+rc=$?
+check "a bug recorded for a later target whose seeds still find it: its seeds run first, found as recorded (exit $rc)" \
+  bash -c "[ '$rc' = 0 ] && grep -qE '^window-end-tail-gap +yes +oom ' '$T_WORK/second.log'"
+check "... and the targets before it in the list are never run" \
+  bash -c "[ -f '$T_WORK/second/window-end-tail-gap/fuzz-oom.log' ] && [ ! -e '$T_WORK/second/window-end-tail-gap/fuzz-ops.log' ]"
 "$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --record --patches "$T_WORK/record" window-end-tail-gap \
   >"$T_WORK/record.log" 2>&1
 rc=$?

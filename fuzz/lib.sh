@@ -362,9 +362,10 @@ fuzz_classify() {
 # "KIND<TAB>SIGNATURE<TAB>SECONDS". Extra environment (MEMDEV_FUZZ_VERBOSE=1) passes through.
 # The stack is symbolized only when the signature needs it: the first run does not symbolize
 # (an llvm-symbolizer start with the C library's debug information: 0.55 s a replay against
-# 0.18 s), and a failure the harness did not name itself (a sanitizer report, a hang, an
-# allocation above the limit) is run once more, symbolized, for its frames; a hang then costs
-# its timeout twice. REPORT then has function names only if that second run was made:
+# 0.18 s). A failure the harness did not name itself needs its frames: a sanitizer report or
+# an allocation above the limit is run once more, symbolized (they fail fast); a hang's bare
+# report is named afterwards (fuzz_symbolize; a second run would cost its timeout again), or
+# run again when llvm-symbolizer cannot be used. So REPORT has function names only for those:
 # FUZZ_SYMBOLIZE=always symbolizes the first run (a report someone reads, fuzz_report_symbolize).
 # SECONDS is always the first run's.
 fuzz_replay() {

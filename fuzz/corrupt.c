@@ -10,7 +10,8 @@
  * summaries, plugged bytes), never pointers or indices the validator needs to walk the
  * structure, except the head of a node pool's free list, a child pointer of the window tree,
  * a leaf entry's record index and an id table slot's, which the validator checks before it
- * follows them, and each corruption is one the invariants forbid whatever the rest of the
+ * follows them, and an extent tree leaf's back link, which it compares and never follows
+ * (set to none, or to the leaf after), and each corruption is one the invariants forbid whatever the rest of the
  * state is: a counter that no longer equals the sum it caches, a device whose address or size
  * no longer matches its tree entry, a gap summary larger or smaller than any gap below it. A
  * corruption that does not apply to the state (no device of that kind) is skipped.
@@ -718,7 +719,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         uint32_t j = 0, i = 0;
         struct extent *e = nth_ext(v, c[2], &l, &j);
         struct xt_node *r, *x = some_inner(v, c[2], &i, &r);
-        switch (c[3] % 4u) {
+        switch (c[3] % 8u) {
         case 1: /* a key past the first start on its right, or below the last end on its left */
             if (x && (c[2] & 1)) {
                 set_u64(p, &x->u.in.key[i], r->u.lf.e[0].start + 1,
@@ -737,6 +738,36 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             return true;
         case 3:
             add_u32(p, &v->x->ext.nodes, d, "virtio-mem extent tree node count [S4] [X1]");
+            return true;
+        case 4: /* a back link that is not the leaf before (none, or the one after) */
+            if (l->u.lf.prev || l->u.lf.next) {
+                save(p, &l->u.lf.prev, sizeof l->u.lf.prev,
+                     "virtio-mem extent leaf chain (a back link) [S4] [X5]");
+                l->u.lf.prev = l->u.lf.prev ? NULL : l->u.lf.next;
+                return true;
+            }
+            break;
+        case 5: /* a leaf under its minimum, or else an inner node under its own */
+            if (x && l->n >= XT_LMIN) {
+                set_u32(p, &l->n, XT_LMIN - 1,
+                        "virtio-mem extent leaf count (under the minimum) [S4] [X2]");
+                return true;
+            }
+            break;
+        case 6: /* the unused key 0 of an inner node */
+            if (x) {
+                set_u64(p, &x->u.in.key[0], 1 + (d & 0xFFFF),
+                        "virtio-mem extent tree inner key 0 [S4] [X4]");
+                return true;
+            }
+            break;
+        case 7: /* an inner node that counts fewer children than it may, or the spare stock */
+            if (x && (c[2] & 1)) {
+                set_u32(p, &x->n, x == v->x->ext.root ? 1u : XT_IMIN - 1,
+                        "virtio-mem extent tree children of an inner node [S4] [X2]");
+                return true;
+            }
+            add_u32(p, &v->x->ext.nspare, d, "virtio-mem extent tree spare count [S4] [X6]");
             return true;
         }
         add_u64(p, &e->end, (uint64_t)1 << v->block_log2, "plugged extent of a virtio-mem [S4]");
@@ -1079,13 +1110,17 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
  * validator's message must name one of them. A validator that sees a corruption only through
  * a later check (its own check for it gone) is a weaker validator, and this is where it shows.
  * Descriptions without a tag break a record or list of the space that no numbered invariant
- * covers: any message passes.
+ * covers: any message passes. The extent tree's corruptions name [S4] and the tree's own
+ * [X1]..[X6]; the validator wraps every failure of a tree in [S4], so there only an [X] tag
+ * counts (with [S4] matching, a tree check that was gone passed when a later one saw it).
  */
 static bool names_invariant(const char *what, const char *msg) {
-    bool tagged = false;
+    bool tagged = false, xtree = strstr(what, "[X") != NULL;
     for (const char *s = strchr(what, '['); s; s = strchr(s + 1, '[')) {
         const char *e = strchr(s, ']');
         if (!e || e - s > 4 || (s[1] != 'S' && s[1] != 'I' && s[1] != 'X'))
+            continue;
+        if (xtree && s[1] != 'X')
             continue;
         char tag[8];
         memcpy(tag, s, (size_t)(e - s) + 1);

@@ -398,6 +398,17 @@ MUTANTS = [
      'leaves do, not evenly: a child added near the end leaves the right node below its '
      'minimum of children (only inner nodes that grow in the middle split there: extents of '
      '3 blocks split under one inner node, fuzz/program.c decode_prefill_extent)'),
+    ('xt-validate-back-links', 'core/src/xtree.c',
+     '    if (x->u.lf.prev != v->prev_leaf || (v->prev_leaf && v->prev_leaf->u.lf.next != x))',
+     '    if (v->prev_leaf && v->prev_leaf->u.lf.next != x)',
+     'the extent tree\'s validator follows the leaves\' chain forward only: a back link that is '
+     'not the leaf before passes [X5] (a request that joins or drops an extent at a leaf\'s '
+     'start reads it)'),
+    ('xt-validate-leaf-minimum', 'core/src/xtree.c',
+     '    if (x->n > XT_LEAF || x->n < (root ? 1u : XT_LMIN))',
+     '    if (x->n > XT_LEAF || x->n < 1u)',
+     'the extent tree\'s validator lets a leaf that is not the root hold fewer extents than '
+     'its minimum [X2], as long as it holds one'),
 ]
 
 

@@ -6,15 +6,15 @@
  * of wtree.c, [X1]..[X6] of xtree.c: names_invariant), and once the field is restored it
  * must pass again.
  *
- * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached
- * summaries, plugged bytes), never pointers or indices the validator needs to walk the
- * structure, except the head of a node pool's free list, a child pointer of the window tree,
- * a leaf entry's record index and an id table slot's, which the validator checks before it
- * follows them, and an extent tree leaf's back link, which it compares and never follows
- * (set to none, or to the leaf after), and each corruption is one the invariants forbid whatever the rest of the
- * state is: a counter that no longer equals the sum it caches, a device whose address or size
- * no longer matches its tree entry, a gap summary larger or smaller than any gap below it. A
- * corruption that does not apply to the state (no device of that kind) is skipped.
+ * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached summaries,
+ * plugged bytes), never pointers or indices the validator needs to walk the structure, except the
+ * head of a node pool's free list, a child pointer of the window tree, a leaf entry's record index
+ * and an id table slot's, which the validator checks before it follows them, and an extent tree
+ * leaf's back link, which it compares and never follows (set to none, or to the leaf after), and
+ * each corruption is one the invariants forbid whatever the rest of the state is: a counter that no
+ * longer equals the sum it caches, a device whose address or size no longer matches its tree entry,
+ * a gap summary larger or smaller than any gap below it. A corruption that does not apply to the
+ * state (no device of that kind) is skipped.
  */
 #include "corrupt.h"
 

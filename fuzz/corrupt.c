@@ -719,7 +719,8 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         uint32_t j = 0, i = 0;
         struct extent *e = nth_ext(v, c[2], &l, &j);
         struct xt_node *r, *x = some_inner(v, c[2], &i, &r);
-        switch (c[3] % 8u) {
+        struct xtree *t = &v->x->ext;
+        switch (c[3] % 16u) {
         case 1: /* a key past the first start on its right, or below the last end on its left */
             if (x && (c[2] & 1)) {
                 set_u64(p, &x->u.in.key[i], r->u.lf.e[0].start + 1,
@@ -769,6 +770,59 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             }
             add_u32(p, &v->x->ext.nspare, d, "virtio-mem extent tree spare count [S4] [X6]");
             return true;
+        /* 8-14: counts past their bounds and links the validator checks before it reads
+           through them (a count above a node's capacity, a NULL child, the spare stock's
+           length) or never follows (the last leaf's next), so the corrupted tree is never
+           read out of bounds */
+        case 8: /* a leaf that counts more extents than it can hold */
+            set_u32(p, &l->n, XT_LEAF + 1 + c[2] % 4u,
+                    "virtio-mem extent leaf count (over its capacity) [S4] [X2]");
+            return true;
+        case 9: /* fewer nodes counted than the tree has: the walk meets one too many */
+            set_u32(p, &t->nodes, t->nodes - 1,
+                    "virtio-mem extent tree node count (one short) [S4] [X1]");
+            return true;
+        case 10: /* an inner node that counts more children than it can hold */
+            if (x) {
+                set_u32(p, &x->n, XT_FAN + 1 + c[2] % 4u,
+                        "virtio-mem extent tree children of an inner node (over its capacity) "
+                        "[S4] [X2]");
+                return true;
+            }
+            break;
+        case 11: /* a NULL child */
+            if (x) {
+                save(p, &x->u.in.c[i], sizeof x->u.in.c[i],
+                     "virtio-mem extent tree child (NULL) [S4] [X1]");
+                x->u.in.c[i] = NULL;
+                return true;
+            }
+            break;
+        case 12: /* the height against the root and the count: too high, or no extents */
+            if (c[2] & 1)
+                set_u32(p, &t->height, XT_MAXH + 1 + c[2] % 8u,
+                        "virtio-mem extent tree height (past the bound) [S4] [X1]");
+            else
+                set_u32(p, &t->n, 0, "virtio-mem extent tree count (none with a root) [S4] [X1]");
+            return true;
+        case 13: { /* the last leaf with a next: an empty leaf that ends the chain (a link
+                      back into the tree would make a validator that misses it loop for ever
+                      in the walks after it, where this one lets it pass) */
+            static struct xt_node beyond; /* n 0, no links */
+            struct xt_node *ll = last_leaf(v);
+            save(p, &ll->u.lf.next, sizeof ll->u.lf.next,
+                 "virtio-mem extent leaf chain (the last leaf's next) [S4] [X5]");
+            ll->u.lf.next = &beyond;
+            return true;
+        }
+        case 14: /* the spare stock in a cycle: the validator's walk of it must stop */
+            if (t->spare) {
+                save(p, &t->spare->u.lf.next, sizeof t->spare->u.lf.next,
+                     "virtio-mem extent tree spare stock (a cycle) [S4] [X6]");
+                t->spare->u.lf.next = t->spare;
+                return true;
+            }
+            break;
         }
         add_u64(p, &e->end, (uint64_t)1 << v->block_log2, "plugged extent of a virtio-mem [S4]");
         return true;

@@ -409,6 +409,21 @@ MUTANTS = [
      '    if (x->n > XT_LEAF || x->n < 1u)',
      'the extent tree\'s validator lets a leaf that is not the root hold fewer extents than '
      'its minimum [X2], as long as it holds one'),
+    ('xt-validate-leaf-capacity', 'core/src/xtree.c',
+     '    if (x->n > XT_LEAF || x->n < (root ? 1u : XT_LMIN))',
+     '    if (x->n < (root ? 1u : XT_LMIN))',
+     'the extent tree\'s validator takes a leaf\'s count on trust: a count above the leaf\'s '
+     'capacity [X2] is read past the leaf\'s end'),
+    ('xt-validate-last-leaf-next', 'core/src/xtree.c',
+     '    if (v.prev_leaf && v.prev_leaf->u.lf.next)\n        return xv_fail(&v, "the last leaf has a next [X5]", v.n, 0);\n',
+     '',
+     'the extent tree\'s validator never looks at the last leaf\'s next: a chain that runs on '
+     'past the last leaf passes [X5] (a split that leaves the old next in the new leaf)'),
+    ('xt-validate-null-child', 'core/src/xtree.c',
+     '        if (!x->u.in.c[i])\n            return xv_fail(v, "an inner node has a NULL child [X1]", i, x->n);\n',
+     '',
+     'the extent tree\'s validator follows an inner node\'s children without checking them: '
+     'a NULL child [X1] crashes it instead of failing it'),
 ]
 
 

@@ -713,6 +713,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         add_u64(p, &v->x->fill[c[2] % v->x->nslots], d, "memslot fill of a device [S3] [S4]");
         return true;
     case 18: {
+        static struct xt_node beyond; /* an empty leaf with no links (variants 13 and 15) */
         if (!(v = pick_dev(sp, c[1], with_ext)))
             return false;
         struct xt_node *l = NULL;
@@ -770,9 +771,9 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             }
             add_u32(p, &v->x->ext.nspare, d, "virtio-mem extent tree spare count [S4] [X6]");
             return true;
-        /* 8-14: counts past their bounds and links the validator checks before it reads
+        /* 8-15: counts past their bounds and links the validator checks before it reads
            through them (a count above a node's capacity, a NULL child, the spare stock's
-           length) or never follows (the last leaf's next), so the corrupted tree is never
+           length) or never follows (the leaves' forward links), so the corrupted tree is never
            read out of bounds */
         case 8: /* a leaf that counts more extents than it can hold */
             set_u32(p, &l->n, XT_LEAF + 1 + c[2] % 4u,
@@ -808,13 +809,21 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         case 13: { /* the last leaf with a next: an empty leaf that ends the chain (a link
                       back into the tree would make a validator that misses it loop for ever
                       in the walks after it, where this one lets it pass) */
-            static struct xt_node beyond; /* n 0, no links */
             struct xt_node *ll = last_leaf(v);
             save(p, &ll->u.lf.next, sizeof ll->u.lf.next,
                  "virtio-mem extent leaf chain (the last leaf's next) [S4] [X5]");
             ll->u.lf.next = &beyond;
             return true;
         }
+        case 15: /* a forward link that skips the leaf whose back link names the leaf before:
+                    to the same empty leaf, which ends the walks after the validator */
+            if (l->u.lf.prev) {
+                save(p, &l->u.lf.prev->u.lf.next, sizeof l->u.lf.prev->u.lf.next,
+                     "virtio-mem extent leaf chain (a forward link) [S4] [X5]");
+                l->u.lf.prev->u.lf.next = &beyond;
+                return true;
+            }
+            break;
         case 14: /* the spare stock in a cycle: the validator's walk of it must stop */
             if (t->spare) {
                 save(p, &t->spare->u.lf.next, sizeof t->spare->u.lf.next,

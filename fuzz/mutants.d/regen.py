@@ -424,6 +424,11 @@ MUTANTS = [
      '',
      'the extent tree\'s validator follows an inner node\'s children without checking them: '
      'a NULL child [X1] crashes it instead of failing it'),
+    ('xt-validate-forward-links', 'core/src/xtree.c',
+     '    if (x->u.lf.prev != v->prev_leaf || (v->prev_leaf && v->prev_leaf->u.lf.next != x))',
+     '    if (x->u.lf.prev != v->prev_leaf)',
+     'the extent tree\'s validator checks the leaves\' chain by its back links only: a forward '
+     'link that skips a leaf passes [X5] (the walks over the extents follow it)'),
 ]
 
 

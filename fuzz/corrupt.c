@@ -9,12 +9,15 @@
  * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached summaries,
  * plugged bytes), never pointers or indices the validator needs to walk the structure, except the
  * head of a node pool's free list, a child pointer of the window tree, a leaf entry's record index
- * and an id table slot's, which the validator checks before it follows them, and an extent tree
- * leaf's back link, which it compares and never follows (set to none, or to the leaf after), and
- * each corruption is one the invariants forbid whatever the rest of the state is: a counter that no
- * longer equals the sum it caches, a device whose address or size no longer matches its tree entry,
- * a gap summary larger or smaller than any gap below it. A corruption that does not apply to the
- * state (no device of that kind) is skipped.
+ * and an id table slot's, which the validator checks before it follows them, an extent tree
+ * inner node's child (set to NULL: checked before it is followed), the extent tree leaves' links,
+ * which it compares and never follows (a back link set to none or to the leaf after, a forward
+ * link set to an empty leaf of this file's own, so the walks after a validator that misses it
+ * end), and the extent tree's spare stock (in a cycle: walked with a bound), and each corruption is
+ * one the invariants forbid whatever the rest of the state is: a counter that no longer equals the
+ * sum it caches, a device whose address or size no longer matches its tree entry, a gap summary
+ * larger or smaller than any gap below it. A corruption that does not apply to the state (no device
+ * of that kind) is skipped.
  */
 #include "corrupt.h"
 
@@ -739,7 +742,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             set_u32(p, &l->n, l->n - 1, "virtio-mem extent leaf count [S4] [X1] [X2]");
             return true;
         case 3:
-            add_u32(p, &v->x->ext.nodes, d, "virtio-mem extent tree node count [S4] [X1]");
+            add_u32(p, &t->nodes, d, "virtio-mem extent tree node count [S4] [X1]");
             return true;
         case 4: /* a back link that is not the leaf before (none, or the one after) */
             if (l->u.lf.prev || l->u.lf.next) {
@@ -765,11 +768,11 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             break;
         case 7: /* an inner node that counts fewer children than it may, or the spare stock */
             if (x && (c[2] & 1)) {
-                set_u32(p, &x->n, x == v->x->ext.root ? 1u : XT_IMIN - 1,
+                set_u32(p, &x->n, x == t->root ? 1u : XT_IMIN - 1,
                         "virtio-mem extent tree children of an inner node [S4] [X2]");
                 return true;
             }
-            add_u32(p, &v->x->ext.nspare, d, "virtio-mem extent tree spare count [S4] [X6]");
+            add_u32(p, &t->nspare, d, "virtio-mem extent tree spare count [S4] [X6]");
             return true;
         /* 8-15: counts past their bounds and links the validator checks before it reads
            through them (a count above a node's capacity, a NULL child, the spare stock's
@@ -815,20 +818,20 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             ll->u.lf.next = &beyond;
             return true;
         }
+        case 14: /* the spare stock in a cycle: the validator's walk of it must stop */
+            if (t->spare) {
+                save(p, &t->spare->u.lf.next, sizeof t->spare->u.lf.next,
+                     "virtio-mem extent tree spare stock (a cycle) [S4] [X6]");
+                t->spare->u.lf.next = t->spare;
+                return true;
+            }
+            break;
         case 15: /* a forward link that skips the leaf whose back link names the leaf before:
                     to the same empty leaf, which ends the walks after the validator */
             if (l->u.lf.prev) {
                 save(p, &l->u.lf.prev->u.lf.next, sizeof l->u.lf.prev->u.lf.next,
                      "virtio-mem extent leaf chain (a forward link) [S4] [X5]");
                 l->u.lf.prev->u.lf.next = &beyond;
-                return true;
-            }
-            break;
-        case 14: /* the spare stock in a cycle: the validator's walk of it must stop */
-            if (t->spare) {
-                save(p, &t->spare->u.lf.next, sizeof t->spare->u.lf.next,
-                     "virtio-mem extent tree spare stock (a cycle) [S4] [X6]");
-                t->spare->u.lf.next = t->spare;
                 return true;
             }
             break;

@@ -708,6 +708,15 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
     case 16:
         if (!(v = pick_dev(sp, c[1], with_x)))
             return false;
+        if (c[2] == 0 && v->x->nmapped > 0) {
+            /* byte 2 = 0: one mapped memslot less, and one less in the space's count, so the
+               totals agree and only the device's own count of its mapped memslots sees it */
+            set_u32(p, &v->x->nmapped, v->x->nmapped - 1u,
+                    "mapped memslots of a device, the space's count with it [S3]");
+            also(p, &sp->used, sizeof sp->used);
+            sp->used--;
+            return true;
+        }
         add_u32(p, &v->x->nmapped, d, "mapped memslots of a device");
         return true;
     case 17:

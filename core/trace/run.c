@@ -54,6 +54,16 @@ static void raise_status(struct trace_runner *r, int status) {
 }
 
 /*
+ * A path as messages name it: a long one keeps its last 200 bytes (the file's name) after
+ * "...", so that what is wrong with it always fits in the message.
+ */
+static const char *shown_name(const char *name, const char **dots) {
+    size_t nlen = strlen(name);
+    *dots = nlen > 200 ? "..." : "";
+    return nlen > 200 ? name + nlen - 200 : name;
+}
+
+/*
  * Reports a malformed line (or a setup or memory failure) on the error sink and stops the
  * run with status 2. The message is built on the stack, not in the heap buffer: it may be
  * the report that the heap ran out.
@@ -65,12 +75,7 @@ static int malformed(struct trace_runner *r, size_t line, size_t col, const char
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    const char *name = r->name, *dots = "";
-    size_t nlen = strlen(name);
-    if (nlen > 200) { /* a long path keeps its end (the file's name) and the message fits */
-        name += nlen - 200;
-        dots = "...";
-    }
+    const char *dots, *name = shown_name(r->name, &dots);
     int n = snprintf(text, sizeof text, "%s%s:%zu:%zu: %s\n", dots, name, line, col, msg);
     if (n > 0 && r->opt.err)
         r->opt.err(r->opt.err_ctx, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
@@ -633,7 +638,9 @@ int trace_run_file(const char *path, const struct trace_options *opt) {
     if (f && !is_stdin)
         fclose(f);
     if (err) {
-        int n = snprintf(msg, sizeof msg, "memdev: cannot read '%s': %s\n", name, strerror(err));
+        const char *dots, *shown = shown_name(name, &dots);
+        int n = snprintf(msg, sizeof msg, "memdev: cannot read '%s%s': %s\n", dots, shown,
+                         strerror(err));
         if (opt && opt->err && n > 0)
             opt->err(opt->err_ctx, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
         return TRACE_STATUS_MALFORMED;

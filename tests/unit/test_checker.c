@@ -346,6 +346,13 @@ static void test_runner(void) {
             CHECK(sn.divergences == 1);
             CHECK(strcmp(sn.check, "result") == 0);
             CHECK(strstr(sn.out.s, "22: DIVERGENCE (result)") != NULL); /* d20's line */
+            /* the operation, as the formatter writes it (sizes in hex, the alignment given), under
+               its label */
+            bool op_shown = strstr(
+                sn.out.s, "\n  operation: plug d20 virtio-pmem size=0x40000000 align=0x200000\n");
+            if (!op_shown)
+                fprintf(stderr, "runner, planted bug: no operation line in:\n%s\n", sn.out.s);
+            CHECK(op_shown);
             /* the report shows both results (d20 at 4G + 20G in the library, 1 GiB further in
                the planted model) and both states (lockstep_dump) */
             CHECK(strstr(sn.out.s, "  library:   ok addr=0x600000000 memslots=1") != NULL);

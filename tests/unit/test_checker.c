@@ -787,6 +787,9 @@ static const struct json_edit json_edits[] = {
     {"\"id\": \"d0\"", "\"id\": \"d\\u0130\"", "escapes single bytes only"},
     {"\"id\": \"d0\"", "\"id\": \"d\\u00g0\"", "bad \\u escape"},
     {"\"id\": \"d0\"", "\"id\": \"d\t0\"", "raw control byte 0x09"},
+    /* a space is no control byte: it is read as data, and the value then differs */
+    {"\"memdev\": \"mem0\"", "\"memdev\": \"mem 0\"",
+     "field \"memdev\": JSON \"mem 0\", model \"mem0\""},
     {"\"memdev\": \"\"}}]", "\"memdev\": \"", "unterminated string"},
     {"\"memdev\": \"\"}}]", "\"memdev\": \"\\", "unterminated string"},
     {"\"memdev\": \"\"}}]", "\"memdev\": \"\\u00", "bad \\u escape"},

@@ -329,7 +329,7 @@ enum lie {
     LIE_AT,           /* the lookup of lie_gpa finds device lie_dev (an address no device holds) */
     LIE_STOP_ORDER,   /* a walk that stops early (model_compare's stop_visit) visits the first two
                          devices in swapped order; a full walk is true */
-    LIE_GHOST_MAPPED, /* memdev_memslot_mapped answers for the unplugged id lie_dev */
+    LIE_GHOST_MAPPED, /* memdev_memslot_mapped answers for lie_dev, an id no device has */
     LIE_GHOST_VMEM,   /* memdev_vmem_state answers for it (device_get, memslot_mapped do not) */
     /* the checker's own checks of the library (below) */
     LIE_ERROR_NAME_BELOW,  /* memdev_error_name(MEMDEV_ERROR_MIN - 1) is not "unknown-error" */
@@ -507,8 +507,8 @@ static void test_model_compare_lies(void) {
     /* a walk that stops early in another order than the full walk's */
     lie = LIE_STOP_ORDER;
     compare_sees(m, sp, "not in list order", "an early-stopped walk in another order");
-    /* an id the model does not have (an unplugged one) that one per-device query of the
-       library still answers for: model_compare_device asks all three in turn */
+    /* an id no device has (never plugged, or since unplugged) that one per-device query of
+       the library still answers for: model_compare_device asks all three in turn */
     static const enum lie ghosts[] = {LIE_GHOST_MAPPED, LIE_GHOST_VMEM};
     lie_dev = "gone";
     for (size_t i = 0; i < sizeof ghosts / sizeof ghosts[0]; i++) {

@@ -340,6 +340,29 @@ static void wide_edges(void) {
     }
     CHECK_U64(t.count, n / 2);
     wtree_fini(&t);
+
+    /* The wide table is made only for a wide size [I9]: none for whole pages, then one for a
+       first wide size two bytes short of whole pages (whose reserve must see it as wide) */
+    wtree_init(&t, &al, 4096, (1ull << 52) - 1);
+    t.simd = use_simd;
+    static const uint64_t then[] = {4096, 2 * 4096, 1ull << 30, 2 * 4096 - 2};
+    for (size_t i = 0; i < sizeof then / sizeof then[0] && !check_failures; i++) {
+        uint64_t addr = 0;
+        wt_pos pos;
+        CHECK_RC(wtree_reserve(&t, then[i]), 0);
+        CHECK_U64(t.wide.cap > 0, then[i] % 4096 != 0);
+        CHECK_RC(wtree_first_fit(&t, then[i], 1, &addr, &pos), 0);
+        if (check_failures)
+            break;
+        wtree_insert(&t, &pos, addr, addr + (then[i] - 1), (uint32_t)i);
+        CHECK_U64(t.wide.n, then[i] % 4096 != 0);
+        if (wtree_validate(&t, msg, sizeof msg)) {
+            fprintf(stderr, "wide table on demand, size 0x%llx: %s\n", (unsigned long long)then[i],
+                    msg);
+            check_failures++;
+        }
+    }
+    wtree_fini(&t);
 }
 
 /*
@@ -592,6 +615,14 @@ int main(int argc, char **argv) {
         {0xfff, 1ull << 30, 1},                      /* byte units, odd base */
     };
     static const char *const names[] = {"portable", "AVX2", "AVX-512"};
+    {
+        /* a new tree takes the best kernels this CPU has (the passes below set them by hand) */
+        const memdev_allocator al = {t_realloc, t_free, NULL};
+        wtree t;
+        wtree_init(&t, &al, 0, UINT64_MAX);
+        CHECK_U64(t.simd, wtree_simd_available());
+        wtree_fini(&t);
+    }
     for (uint8_t pass = WT_SCALAR; pass <= wtree_simd_available(); pass++) {
         /* The same operations with each kernel tier this CPU has. */
         use_simd = pass;

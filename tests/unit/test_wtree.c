@@ -292,6 +292,27 @@ static void phased(uint64_t seed, uint32_t rounds) {
     free(h.leaf);
 }
 
+/* Plugs `size` bytes at the first fit (alignment 1) after its reserve; false when either
+   failed (already counted). */
+static bool place(wtree *t, uint64_t size, uint32_t dev, uint64_t *addr) {
+    wt_pos pos;
+    CHECK_RC(wtree_reserve(t, size), 0);
+    CHECK_RC(wtree_first_fit(t, size, 1, addr, &pos), 0);
+    if (check_failures)
+        return false;
+    wtree_insert(t, &pos, *addr, *addr + (size - 1), dev);
+    return true;
+}
+
+/* wtree_validate must pass; what names the test in the failure. */
+static void check_valid(const wtree *t, const char *what) {
+    char msg[512];
+    if (wtree_validate(t, msg, sizeof msg)) {
+        fprintf(stderr, "%s: %s\n", what, msg);
+        check_failures++;
+    }
+}
+
 /*
  * Sizes at the edges of pages[] [I9]: a byte short of and past whole pages, one byte, 2^32
  * pages (wide) and one page less (not), each plugged after its own wtree_reserve(), which
@@ -314,12 +335,8 @@ static void wide_edges(void) {
     for (uint32_t round = 0; round < ROUNDS && !check_failures; round++) {
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && !check_failures; i++) {
             uint64_t addr = 0;
-            wt_pos pos;
-            CHECK_RC(wtree_reserve(&t, sizes[i]), 0);
-            CHECK_RC(wtree_first_fit(&t, sizes[i], 1, &addr, &pos), 0);
-            if (check_failures)
+            if (!place(&t, sizes[i], n, &addr))
                 break;
-            wtree_insert(&t, &pos, addr, addr + (sizes[i] - 1), n);
             first[n++] = addr;
             /* wide exactly when the size is no whole number of pages below 2^32 pages */
             bool wide = sizes[i] % 4096 || sizes[i] / 4096 > UINT32_MAX;
@@ -348,19 +365,12 @@ static void wide_edges(void) {
     static const uint64_t then[] = {4096, 2 * 4096, 1ull << 30, 2 * 4096 - 2};
     for (size_t i = 0; i < sizeof then / sizeof then[0] && !check_failures; i++) {
         uint64_t addr = 0;
-        wt_pos pos;
-        CHECK_RC(wtree_reserve(&t, then[i]), 0);
-        CHECK_U64(t.wide.cap > 0, then[i] % 4096 != 0);
-        CHECK_RC(wtree_first_fit(&t, then[i], 1, &addr, &pos), 0);
-        if (check_failures)
+        bool wide = then[i] % 4096 != 0;
+        if (!place(&t, then[i], (uint32_t)i, &addr))
             break;
-        wtree_insert(&t, &pos, addr, addr + (then[i] - 1), (uint32_t)i);
-        CHECK_U64(t.wide.n, then[i] % 4096 != 0);
-        if (wtree_validate(&t, msg, sizeof msg)) {
-            fprintf(stderr, "wide table on demand, size 0x%llx: %s\n", (unsigned long long)then[i],
-                    msg);
-            check_failures++;
-        }
+        CHECK_U64(t.wide.cap > 0, wide); /* made by the reserve, only now */
+        CHECK_U64(t.wide.n, wide);
+        check_valid(&t, "wide table on demand");
     }
     wtree_fini(&t);
 }
@@ -396,15 +406,6 @@ static void tib_tree(wtree *t) {
     const memdev_allocator al = {t_realloc, t_free, NULL};
     wtree_init(t, &al, 0, (1ull << 40) - 1);
     t->simd = use_simd;
-}
-
-/* wtree_validate must pass; what names the test in the failure. */
-static void check_valid(const wtree *t, const char *what) {
-    char msg[512];
-    if (wtree_validate(t, msg, sizeof msg)) {
-        fprintf(stderr, "%s: %s\n", what, msg);
-        check_failures++;
-    }
 }
 
 /*

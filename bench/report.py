@@ -250,10 +250,9 @@ def goals(r, hook):
     return "\n".join(rows) + "\n"
 
 
-def plot(r, png):
-    if not shutil.which("gnuplot"):
-        print("report.py: gnuplot not found, no plot", file=sys.stderr)
-        return False
+def plot_script(r, png):
+    """The gnuplot script of the plot (one panel a scenario, three a row, a line a
+    structure), with its data files written beside png."""
     ddir = png + ".data"
     os.makedirs(ddir, exist_ok=True)
     scens = r.scenarios()
@@ -284,10 +283,17 @@ def plot(r, png):
         script.append("set title '%s'" % scen)
         script.append("plot " + ", ".join(plots) if plots else "plot 1 notitle")
     script.append("unset multiplot")
-    res = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True,
+    return "\n".join(script) + "\n"
+
+
+def plot(r, png):
+    if not shutil.which("gnuplot"):
+        print("report.py: gnuplot not found, no plot", file=sys.stderr)
+        return False
+    res = subprocess.run(["gnuplot"], input=plot_script(r, png), text=True,
                          capture_output=True)
     if res.returncode != 0:
-        print("report.py: gnuplot failed:\n" + res.stderr, file=sys.stderr)
+        print("report.py: gnuplot failed: %s" % " ".join(res.stderr.split()), file=sys.stderr)
         return False
     return True
 

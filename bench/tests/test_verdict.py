@@ -4,10 +4,12 @@
 bench/bisect (bisect_search.py) and compare's --json path end to end, without building
 anything: a few seconds. Run by bench/smoke; by hand: /usr/bin/python3 bench/tests/test_verdict.py
 """
+import argparse
 import json
 import math
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -19,6 +21,8 @@ BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
 import benchjson as bj  # noqa: E402
 import verdict as vd  # noqa: E402
+import compare_report as cr  # noqa: E402
+import report as rp  # noqa: E402
 from bisect_search import first_bad  # noqa: E402
 
 NAMES = ["%s/memdev/%d" % (s, n) for s in ("churn", "fill", "fixed", "frag_seen", "frag_unseen",
@@ -433,6 +437,10 @@ class CompareReport(unittest.TestCase):
                 self.assertGreaterEqual(b["level"], 1 - 0.05 / 3, b["name"])
             self.assertAlmostEqual(v["geometric_mean"]["est"],
                                    ((1.2 * 0.8) ** (1 / 3) - 1) * 100, delta=0.2)
+            # the geometric mean's row shows its own interval, not the last benchmark's
+            g = v["geometric_mean"]
+            self.assertEqual(" ".join(geo[3:5]), "[%s, %s]" % (cr.fmt_pct(g["lo"]),
+                                                               cr.fmt_pct(g["hi"])), geo)
             if shutil.which("gnuplot"):
                 self.assertIn("plot: %s" % os.path.join(d, "compare.png"), out)
                 self.assertGreater(os.path.getsize(os.path.join(d, "compare.png")), 1000)
@@ -444,6 +452,52 @@ class CompareReport(unittest.TestCase):
             self.assertEqual(r.returncode, 0)
             r = self.run_report("--mode", "time", "--dir", d, "--threshold", "25")
             self.assertIn("EQUAL: every change is within +-25%", r.stdout)
+
+    def png_height(self, path):
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+        self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n", path)
+        return int.from_bytes(head[20:24], "big")
+
+    def test_plot(self):
+        """The plot: one bar a benchmark, taller with more of them (at least 300 pixels, 22 a
+        benchmark and 140 for the title and axes); without gnuplot no plot and no 'plot:'
+        line; a gnuplot that fails is said on stderr with its message, and the verdict and
+        the exit status stand (a plot is an extra, not the measurement)."""
+        with tempfile.TemporaryDirectory() as d:
+            self.time_dir(d)
+            empty = os.path.join(d, "bin")
+            os.mkdir(empty)
+            r = subprocess.run([sys.executable, self.REPORT, "--mode", "time", "--dir", d],
+                               capture_output=True, text=True, env=dict(os.environ, PATH=empty))
+            self.assertEqual((r.returncode, r.stderr), (0, ""))
+            self.assertNotIn("plot:", r.stdout)
+            self.assertFalse(os.path.exists(os.path.join(d, "compare.png")))
+            fake = os.path.join(empty, "gnuplot")
+            with open(fake, "w") as fh:
+                fh.write("#!/bin/sh\necho 'line 0: unknown terminal type' >&2\nexit 1\n")
+            os.chmod(fake, 0o755)
+            r = subprocess.run([sys.executable, self.REPORT, "--mode", "time", "--dir", d],
+                               capture_output=True, text=True,
+                               env=dict(os.environ, PATH=empty + ":" + os.environ["PATH"]))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr, "bench/compare: gnuplot failed: line 0: unknown "
+                             "terminal type\n")
+            self.assertNotIn("plot:", r.stdout)
+            self.assertIn("verdict: MIXED", r.stdout)
+            if not shutil.which("gnuplot"):
+                return
+            r = self.run_report("--mode", "time", "--dir", d)
+            self.assertEqual(self.png_height(os.path.join(d, "compare.png")), 300)  # 3 bars
+        with tempfile.TemporaryDirectory() as d:
+            for i in range(3):
+                for side in "AB":
+                    write_bench_json(d, "%s_%d.json" % (side, i), {
+                        "churn/memdev/%d" % (1 << k): [100.0 + k] for k in range(12)})
+            r = self.run_report("--mode", "time", "--dir", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("plot: %s" % os.path.join(d, "compare.png"), r.stdout)
+            self.assertEqual(self.png_height(os.path.join(d, "compare.png")), 22 * 12 + 140)
 
     def test_fail_over_reads_the_estimate(self):
         """--fail-over PCT fails on a benchmark called slower whose estimate is past PCT, even
@@ -597,6 +651,14 @@ class CompareReport(unittest.TestCase):
 
     def test_arguments(self):
         with tempfile.TemporaryDirectory() as d:
+            self.time_dir(d)  # rounds a report could read: an argument error must stop first
+            for args, msg in ((["--mode", "time", "--alpha", "abc"],
+                               "argument --alpha: invalid float value: 'abc'"),
+                              ([], "give --mode or --json"),
+                              (["--mode", "time", "--json", "a", "b"], "give --mode or --json")):
+                r = self.run_report(*args, "--dir", d)
+                self.assertEqual((r.returncode, r.stdout), (2, ""), args)
+                self.assertEqual(r.stderr, "bench/compare: %s\n" % msg)  # its PROG
             for alpha in ("0", "1", "1.5"):
                 r = self.run_report("--mode", "time", "--dir", d, "--alpha", alpha)
                 self.assertEqual(r.returncode, 2, alpha)
@@ -636,6 +698,18 @@ class CompareReport(unittest.TestCase):
             self.assertRegex(r.stdout,
                              r"\nbenchmark \(instr/op\) +A +B +change +interval +outcome\n")
             self.assertEqual(self.row(r.stdout, "geometric mean").split()[3], "exact")
+            with tempfile.TemporaryDirectory() as d2:  # --fail-over: past its figure, not at it
+                for side, v in (("A", 1000000), ("B", 1500000)):  # +50% exactly
+                    with open(os.path.join(d2, "instr_%s.tsv" % side), "w") as fh:
+                        fh.write("churn/memdev/1024/iterations:1000\t%d\t1000\n" % v)
+                for over, rc in (("50", 0), ("49.9", 1)):
+                    r2 = self.run_report("--mode", "instr", "--dir", d2, "--fail-over", over)
+                    self.assertEqual(r2.returncode, rc, over)
+            with open(os.path.join(d, "verdict.json")) as fh:
+                v = json.load(fh)
+            # exact counts: each interval is the point, at level 1, reached
+            self.assertEqual({(b["kind"], b["level"], b["reached"]) for b in v["benchmarks"]},
+                             {("exact", 1.0, True)})
             self.assertNotIn("power: with these", r.stdout)
             with open(os.path.join(d, "instr_B.tsv"), "a") as fh:
                 fh.write("lookup_rand/memdev/1024/iterations:1000\t0\t1000\n")
@@ -660,6 +734,71 @@ class CompareReport(unittest.TestCase):
             self.assertNotIn("Traceback", r.stderr)
 
 
+class CompareReportLines(unittest.TestCase):
+    """compare_report.py's advice lines from changes made by hand (classified as the report
+    classifies them): the rounds each inconclusive change needs, up to 1000 and past it, the
+    count that settles them all only when there are several, the ones on the threshold."""
+
+    def change(self, name, est, lo, hi, samples=10):
+        return vd.classify(vd.Change(name, 100.0, 100.0 + est, est, lo, hi, 0.99, True, samples,
+                                     "paired"), 2.0, 0.01)
+
+    def lines(self, changes):
+        a = argparse.Namespace(mode="time", threshold=2.0, alpha=0.05, label_a="A",
+                               label_b="B")
+        for c in changes:
+            c.detectable = c.detectable or 0.0
+        return cr.report(a, changes, None, 10)[1]
+
+    def test_need_of_exactly_1000_is_listed(self):
+        # need = ceil(samples * (h / dist)^2): h = 5, dist = |2.5| - 2 = 0.5 -> 10 * 100
+        c = self.change("churn/memdev/1024", 2.5, -2.5, 7.5)
+        self.assertEqual((c.outcome, c.need), ("inconclusive", 1000))
+        far = self.change("fill/memdev/1024", 2.5, -2.6, 7.6)  # h = 5.1: 1041
+        self.assertGreater(far.need, 1000)
+        self.assertIn("to decide the changes past the threshold, in rounds in all: "
+                      "churn/memdev/1024 ~1000", self.lines([c]))
+        self.assertNotIn("settles all", "\n".join(self.lines([c])))  # one: no total
+        self.assertIn("to decide the changes past the threshold, in rounds in all: "
+                      "churn/memdev/1024 ~1000; 1 need over 1000", self.lines([c, far]))
+        self.assertIn("to decide the changes past the threshold, in rounds in all: "
+                      "1 need over 1000", self.lines([far]))
+
+    def test_several_get_the_count_that_settles_all(self):
+        cs = [self.change("churn/memdev/1024", 3.0, 0.0, 6.0),
+              self.change("fill/memdev/1024", 3.0, -1.0, 7.0)]
+        out = self.lines(cs)
+        self.assertIn("to decide the changes past the threshold, in rounds in all: "
+                      "churn/memdev/1024 ~%d, fill/memdev/1024 ~%d" % (cs[0].need, cs[1].need),
+                      out)
+        self.assertIn("  (--rounds %d settles all 2)" % cs[1].need, out)
+
+    def test_on_the_threshold(self):
+        c = self.change("churn/memdev/1024", 2.0, 0.0, 4.0)  # |est| == t: no count settles it
+        self.assertEqual((c.outcome, c.need), ("inconclusive", None))
+        out = self.lines([c, self.change("fill/memdev/1024", 0.1, -0.2, 0.4)])
+        self.assertIn("on the threshold (more rounds will hardly settle them): "
+                      "churn/memdev/1024", out)
+        self.assertFalse([ln for ln in out if ln.startswith("to decide")], out)
+
+    def test_cell(self):
+        """The outcome column: rounds for paired changes (time mode), repetitions for saved
+        runs (unpaired), and past 1000 said as such."""
+        for kind, unit in (("paired", "rounds"), ("unpaired", "reps")):
+            for est, lo, hi, want in ((2.5, -2.5, 7.5, "inconclusive (~1000 %s)" % unit),
+                                      (2.5, -2.6, 7.6, "inconclusive (>1000 %s)" % unit),
+                                      (2.0, 0.0, 4.0, "inconclusive (at the threshold)"),
+                                      (9.0, 8.0, 10.0, "slower")):
+                c = vd.classify(vd.Change("x", 100, 100, est, lo, hi, 0.99, True, 10, kind),
+                                2.0, 0.01)
+                self.assertEqual(cr.cell(c), want, (kind, est, lo, hi))
+
+    def test_span(self):
+        self.assertEqual([cr.span(12, 12), cr.span(12, 40), cr.span(12, 1500),
+                          cr.span(1200, 1500), cr.span(1000, 1000)],
+                         ["12", "12 to 40", "12 to over 1000", "over 1000", "1000"])
+
+
 class BenchJson(unittest.TestCase):
     """benchjson.py's own edges: sizes named only when exact, a blank file called empty."""
 
@@ -667,6 +806,28 @@ class BenchJson(unittest.TestCase):
         sizes = (1000, 1024, 1536, 65536, 3 << 20, (1 << 20) + 1024)
         self.assertEqual([bj.fmt_n(n) for n in sizes],
                          ["1000", "1k", "1536", "64k", "3M", "1025k"])
+
+    def test_fmt_ns(self):
+        self.assertEqual([bj.fmt_ns(x) for x in (None, 999.94, 1000, 999999, 1e6, 2.5e7)],
+                         ["-", "999.9 ns", "1.00 us", "1000.00 us", "1.00 ms", "25.00 ms"])
+
+    def test_run_without_time_per_op(self):
+        """A run of ours without the time_per_op counter (older harness) has no sample, and
+        the others of the file still count."""
+        with tempfile.TemporaryDirectory() as d:
+            path = write_bench_json(d, "a.json", {"churn/memdev/1024": [100.0, 110.0],
+                                                  "fill/memdev/1024": [50.0]})
+            with open(path) as fh:
+                doc = json.load(fh)
+            for b in doc["benchmarks"]:
+                if b["name"].startswith("fill/"):
+                    del b["time_per_op"]
+            with open(path, "w") as fh:
+                json.dump(doc, fh)
+            r = bj.load([path])
+            self.assertEqual(list(r.samples), [("churn", "memdev", 1024)])
+            self.assertEqual([round(x, 6) for x in r.samples[("churn", "memdev", 1024)]],
+                             [100.0, 110.0])
 
     def test_blank_file(self):
         with tempfile.TemporaryDirectory() as d:
@@ -709,6 +870,8 @@ class ReportGoals(unittest.TestCase):
                 if (scen, bk, n) == ("churn", "memdev", 1 << 20):
                     b.update(hook_bytes_per_dev=112.5, hook_index_bytes_per_dev=31.9,
                              hook_record_bytes_per_dev=80.6)
+                if scen == "churn" and n in (1024, 65536):  # heap growth and own count
+                    b.update(bytes_per_dev=n / 1000 + len(bk), self_bytes_per_dev=n / 2000)
                 bs.append(b)
             # what google-benchmark adds after the repetitions, counters included: no samples
             for agg, x in (("mean", statistics.mean(vals)), ("median", statistics.median(vals)),
@@ -748,6 +911,13 @@ class ReportGoals(unittest.TestCase):
                 text = fh.read()
             self.assertIn("| churn | 1k | 100.0 ns | n/a | x1.50 |", text)
             self.assertIn("| churn | 64k | 200.0 ns | skipped | x1.99 |", text)
+            # lookups at 32k and 1M (the goals' sizes), the other scenarios at 1k, 64k, 1M
+            self.assertIn("| lookup_rand | 32k | 20.0 ns | n/a | n/a |\n"
+                          "| lookup_rand | 1M | 50.0 ns | n/a | n/a |\n", text)
+            # bytes per device at the headline's sizes (1k, 64k, 1M) only, each structure's
+            self.assertIn("| heap growth (mallinfo2) | 1k | 7 | - | 8 |\n"
+                          "| own count (memdev_memory_bytes, augtree_memory) | 1k | 1 | - | 1 |\n"
+                          "| heap growth (mallinfo2) | 64k | 72 | - | 73 |\n", text)
             self.assertIn("| growth of memdev's churn pair, 1M / 1k |  | 5.00 | 3.84-5.57 | <= 5 "
                           "| yes, within the spread |", text)
             if shutil.which("gnuplot"):
@@ -760,6 +930,8 @@ class ReportGoals(unittest.TestCase):
             self.assertIn("150.0", row)
             self.assertEqual(row[row.index("150.0") + 2], "x1.50")
             self.assertEqual(row[row.index("75.0") + 2], "x0.75")  # the tree alone
+            # bytes per device of memdev, model, augtree, bsearch and the tree alone
+            self.assertEqual(row[-1], "7/-/8/-/6")
             self.assertRegex(r.stdout, r"churn/model: skipped: the model is quadratic")
             self.assertIn("churn   (complexity fit: memdev lgN)", r.stdout)
             self.assertNotIn("lookup_rand   (complexity fit", r.stdout)
@@ -848,6 +1020,52 @@ class ReportGoals(unittest.TestCase):
         blocks, rows = order(False)  # older JSON: the order the benchmarks ran in
         self.assertEqual(blocks, ["fill", "churn"])
 
+    def test_formats(self):
+        self.assertEqual([rp.fmt_ratio(x) for x in (None, 0.5, 99.994, 100, 9999, 1e4, 2.5e6)],
+                         ["-", "x0.50", "x99.99", "x100", "x9999", "x10k", "x2M"])
+        self.assertEqual([rp.fmt_rate(x) for x in (None, 0, 0.5, 1.0, 1000, 2e9)],
+                         ["-", "-", "2.00G", "1.00G", "1.00M", "0.5"])
+
+    def test_plot_script(self):
+        """The plot: a panel a scenario, three a row (the PNG 420 x 330 pixels a panel), a
+        line a structure that ran it, from data files holding its medians; a scenario with
+        no figures gets an empty panel, so the others keep their places."""
+        with tempfile.TemporaryDirectory() as d:
+            for scens, rows in ((("churn", "fill", "plug"), 1), (("churn", "fill", "plug",
+                                                                   "unplug"), 2)):
+                r = bj.Results()
+                for k, scen in enumerate(scens):
+                    for n in (1024, 4096):
+                        r.key_seen((scen, "memdev", n))
+                        r.key_seen((scen, "augtree", n))
+                        r.samples[(scen, "memdev", n)] = [n / 100 + k, n / 100 + k + 2]
+                        r.samples[(scen, "augtree", n)] = [n / 10]
+                r.key_seen(("churn", "model", 1024))  # no figure: no line
+                r.sort_order()
+                png = os.path.join(d, "p.png")
+                script = rp.plot_script(r, png).splitlines()
+                self.assertIn("set terminal pngcairo size 1260,%d font ',9'" % (rows * 330),
+                              script)
+                self.assertIn("set multiplot layout %d,3 title 'memdev ?'" % rows, script)
+                for k, scen in enumerate(scens):
+                    at = script.index("set title '%s'" % scen)
+                    lines = script[at + 1].split(", ")
+                    self.assertEqual(len(lines), 2, script[at + 1])
+                    self.assertTrue(lines[0].startswith("plot '%s/%s_memdev.dat' using 1:2 "
+                                                        "with linespoints" % (png + ".data",
+                                                                              scen)), lines)
+                    self.assertTrue(lines[1].endswith("title 'augtree'"), lines)
+                    with open(os.path.join(png + ".data", "%s_memdev.dat" % scen)) as fh:
+                        self.assertEqual(fh.read(), "1024 %g\n4096 %g\n" % (
+                            10.24 + k + 1, 40.96 + k + 1))
+                self.assertEqual(script[-1], "unset multiplot")
+            r = bj.Results()
+            r.key_seen(("churn", "memdev", 1024))
+            r.skipped[("churn", "memdev", 1024)] = "skipped"
+            r.sort_order()
+            script = rp.plot_script(r, png).splitlines()
+            self.assertEqual(script[script.index("set title 'churn'") + 1], "plot 1 notitle")
+
     def test_bad_input(self):
         with tempfile.TemporaryDirectory() as d:
             empty = os.path.join(d, "e.json")
@@ -857,6 +1075,13 @@ class ReportGoals(unittest.TestCase):
                                capture_output=True, text=True)
             self.assertEqual(r.returncode, 2)
             self.assertIn("no benchmark results", r.stderr)
+            bad = os.path.join(d, "bad.json")
+            with open(bad, "w") as fh:
+                fh.write("not json\n")
+            r = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), bad],
+                               capture_output=True, text=True)
+            self.assertEqual((r.returncode, r.stdout), (2, ""))
+            self.assertRegex(r.stderr, r"^report\.py: %s is not JSON \(.*\)\n$" % re.escape(bad))
 
 
 if __name__ == "__main__":

@@ -183,11 +183,12 @@ class Measurer:
 
     # -- measuring ------------------------------------------------------------------------
     def _list(self, binary, filt, sizes):
+        """The benchmarks filt selects, SCENARIO/BACKEND/N. Listed without --memdev_iterations
+        in both measures: with it, google-benchmark matches filt against .../iterations:K,
+        so '^churn/memdev/1024$' selected nothing for instructions and one for time."""
         args = [binary, "--benchmark_filter=" + filt, "--benchmark_list_tests=true"]
         if sizes:
             args.append("--memdev_sizes=" + sizes)
-        if self.measure == "instr":
-            args.append("--memdev_iterations=%d" % self.iterations)
         res = subprocess.run(args, capture_output=True, text=True)
         if res.returncode != 0:
             return None

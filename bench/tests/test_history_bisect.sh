@@ -14,7 +14,8 @@
 # Checks: bisect names c4 exactly, reports c2 as skipped, builds O(log n) commits; bisect
 # exits 2 for a benchmark that does not exist and for a range with nothing to bisect;
 # history shows the step at c4 (Markdown, HTML, plot) and lists c2 as not measured; a second
-# history run builds nothing (store) and --fail-on-slower exits 1.
+# history run builds nothing (store) and --fail-on-slower exits 1; a third, with --time on
+# the last commit, measures CPU time (a figure and its plot).
 # Instruction counts are deterministic, so one callgrind run per commit decides: about a
 # minute on 2 cores. Prints "N passed, N failed"; exit 1 on any failure.
 # BENCH_TEST_KEEP=DIR keeps a copy of the history report there.
@@ -119,6 +120,19 @@ bench/history HEAD~6..HEAD --filter '^(churn|lookup_rand)/memdev/' --out "$tmp/h
 rc=$?
 expect "--fail-on-slower with a slower step: exit 1 (got $rc)" [ $rc -eq 1 ]
 expect "second history run builds nothing" bash -c "! grep -q 'built with' '$tmp/history2.log'"
+
+echo "== bench/history --time on the last commit (CPU time too, pinned to one core)"
+bench/history HEAD~1..HEAD --time --filter '^churn/memdev/1024$' --min-time 0.01 \
+    --repetitions 3 --out "$tmp/hist3" >"$tmp/history3.log" 2>&1
+rc=$?
+cat "$tmp/history3.log"
+expect "history --time exits 0 (got $rc)" [ $rc -eq 0 ]
+for measure in instr time; do # the same anchored filter selects the benchmark in both
+    expect "history --time: a positive $measure figure for churn/memdev/1024 in history.tsv" \
+        awk -F'\t' -v m=$measure '$1 == m && $4 == "churn/memdev/1024" && $5 + 0 > 0 { ok = 1 }
+            END { exit !ok }' "$tmp/hist3/history.tsv"
+done
+expect "history --time draws the time plot" test -s "$tmp/hist3/plots/churn_memdev_1024-time.png"
 
 [ -n "${BENCH_TEST_KEEP:-}" ] && cp -r "$tmp/hist" "$BENCH_TEST_KEEP" # to look at the report
 echo "bisect + history tests took $(($(date +%s) - start)) s"

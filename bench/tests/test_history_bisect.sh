@@ -101,7 +101,15 @@ expect "history exits 0 (got $rc)" [ $rc -eq 0 ]
 expect "history prints the step at ${c4:0:8}" \
     grep -qE "^  ${c4:0:8} churn/memdev/1024 +\+[0-9.]+% slower" "$tmp/history.log"
 expect "history has exactly one step" grep -q "steps (beyond .*): 1\$" "$tmp/history.log"
+expect "history says which bench/ built each commit" \
+    grep -q "^    built with this checkout's bench/, [0-9]* benchmark(s) measured" "$tmp/history.log"
+expect "the store dates each measurement" \
+    grep -rqE '"measured": "20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"' "$BENCH_STORE"
 expect "history lists ${c2:0:8} as not measured" grep -q "^not measured: ${c2:0:8} " "$tmp/history.log"
+# both bench/ trees fail on the same #error: the reason is given once, for both
+expect "history gives the reason both builds share once" grep -q \
+    "^not measured: ${c2:0:8} .*: build failed with this checkout's bench/ and its own: .*#error" \
+    "$tmp/history.log"
 expect "history.md marks the step" grep -qE "^\| \`${c4:0:8}\` \|.*\| churn/memdev/1024 \|.*slower" "$tmp/hist/history.md"
 expect "history.md lists the unbuildable commit" grep -qE "^\| \`${c2:0:8}\` \|.*build failed" "$tmp/hist/history.md"
 expect "history.html marks the step" grep -q "class='n slower'" "$tmp/hist/history.html"
@@ -134,6 +142,10 @@ for measure in instr time; do # the same anchored filter selects the benchmark i
 done
 expect "history --time draws the time plot" test -s "$tmp/hist3/plots/churn_memdev_1024-time.png"
 
+# without --keep-builds nothing is left: no build directory, no worktree of the scratch repo
+left=$(ls -A "$tmp/cache" 2>/dev/null | tr '\n' ' ')
+expect "no build left in the cache (${left:-none})" [ -z "$left" ]
+expect "no worktree left" [ "$(git worktree list | wc -l)" -eq 1 ]
 [ -n "${BENCH_TEST_KEEP:-}" ] && cp -r "$tmp/hist" "$BENCH_TEST_KEEP" # to look at the report
 echo "bisect + history tests took $(($(date +%s) - start)) s"
 echo "$pass passed, $fail failed"

@@ -22,6 +22,8 @@ sys.path.insert(0, BENCH)
 import benchjson as bj  # noqa: E402
 import verdict as vd  # noqa: E402
 import compare_report as cr  # noqa: E402
+import history_report as hr  # noqa: E402
+import benchstore as bs  # noqa: E402
 import report as rp  # noqa: E402
 from bisect_search import first_bad  # noqa: E402
 
@@ -797,6 +799,164 @@ class CompareReportLines(unittest.TestCase):
         self.assertEqual([cr.span(12, 12), cr.span(12, 40), cr.span(12, 1500),
                           cr.span(1200, 1500), cr.span(1000, 1000)],
                          ["12", "12 to 40", "12 to over 1000", "over 1000", "1000"])
+
+
+class HistoryReport(unittest.TestCase):
+    """history_report.py (bench/history's output) on a history made by hand: six commits, one
+    that did not build, one measured with its own bench/, a benchmark skipped at one commit
+    and missing (not run) at another, one step of each kind; the time series beside it has
+    no step. The plots' scripts are read from a stand-in gnuplot that records them."""
+
+    def series(self):
+        commits = [{"sha": "%040x" % (k + 1), "short": "c%d" % k, "subject": "commit %d | x" % k}
+                   for k in range(6)]
+        e = lambda res, skipped=None, harness="current", failed=None: {  # noqa: E731
+            "results": res, "skipped": skipped or {}, "harness": harness, "failed": failed}
+        instr = hr.Series("instr", "instr/op", 0.5, commits, [
+            e({"a": 100.0, "b": 50.0}), e({"a": 100.2, "b": 50.0}),
+            e({}, failed="build failed: error: x"), e({"a": 120.0, "b": 50.0}),
+            e({"a": 120.0}, skipped={"b": "skipped: the model is quadratic"}),
+            e({"a": 90.0, "b": 50.0}, harness="own")], ["a", "b"])
+        time_s = hr.Series("time", "ns/op", 5.0, commits, [
+            e({"a": 10.0}), e({"a": 10.1}), e({}, failed="build failed: error: x"),
+            e({"a": 10.2}), None, e({"a": 10.0})], ["a"], partner=instr)
+        return instr, time_s
+
+    def test_steps(self):
+        instr, time_s = self.series()
+        self.assertEqual([(i, n, kind) for (i, n, b, v, ch, kind) in instr.steps()],
+                         [(3, "a", "slower"), (5, "a", "harness")])
+        self.assertAlmostEqual(instr.steps()[0][4], (120 / 100.2 - 1) * 100)
+        self.assertEqual(time_s.steps(), [])
+        self.assertEqual(time_s.confirm(3, "a"), "instructions +19.8%")
+        self.assertEqual(time_s.confirm(1, "a"), "instructions +0.2%: likely machine noise")
+
+    def test_markdown_page_tsv(self):
+        instr, time_s = self.series()
+        md = hr.markdown([instr, time_s], "T", ["a note"], {"instr": [("a", "plots/a.png")]})
+        self.assertIn("| `c3` | commit 3 \\| x | a | 100.2 | 120.0 | **+19.8 %** slower |", md)
+        self.assertIn("| `c5` | commit 5 \\| x | a | 120.0 | 90.0 | **-25.0 %** (harness "
+                      "changed) |", md)
+        self.assertIn("| `c2` | commit 2 \\| x | build failed: error: x |", md)
+        self.assertIn("| `c4` | commit 4 \\| x | b: skipped: the model is quadratic |", md)
+        self.assertIn("Measured with their own bench/ (this checkout's did not build there; "
+                      "figures may not be comparable): `c5`", md)
+        self.assertIn("| 4 | `c3` | commit 3 \\| x | **120.0** (+19.8 %) | 50.0 |", md)
+        self.assertIn("\n\n![a](plots/a.png)\n\n", md)  # a paragraph of its own
+        time_md = md[md.index("## CPU time"):]
+        self.assertIn("No steps.", time_md)
+        self.assertNotIn("No steps.", md[:md.index("## CPU time")])
+        self.assertIn("| `c4` | commit 4 \\| x | not measured |", time_md)
+        html_text = hr.page([instr, time_s], "T", ["a note"], {})
+        self.assertIn("<td class='n slower'>120.0<br>+19.8%</td>", html_text)
+        self.assertIn("<td title='skipped: the model is quadratic'>-</td>", html_text)
+        self.assertIn("<td colspan=2>not measured: build failed: error: x</td>", html_text)
+        self.assertIn("<p>2 step(s)", html_text)
+        self.assertEqual(html_text.count("<table>"), html_text.count("</table>"))
+        self.assertEqual(html_text.count("<table>"), 3)  # instr: steps, commits; time: commits
+        instr.entries[1]["results"].pop("b")  # measured, b neither run nor skipped
+        html_text = hr.page([instr], "T", [], {})
+        self.assertIn("<td title='not run'>-</td>", html_text)
+        rows = [ln.split("\t") for ln in hr.tsv([instr, time_s]).splitlines()]
+        self.assertEqual(rows[0], ["measure", "commit", "harness", "benchmark", "value", "note"])
+        sha = lambda k: "%040x" % (k + 1)  # noqa: E731
+        for row in (["instr", sha(0), "current", "a", "100", ""],
+                    ["instr", sha(1), "current", "b", "-", ""],
+                    ["instr", sha(2), "-", "-", "-", "build failed: error: x"],
+                    ["instr", sha(4), "current", "b", "-", "skipped: the model is quadratic"],
+                    ["instr", sha(5), "own", "a", "90", ""],
+                    ["time", sha(4), "-", "-", "-", "not measured"]):
+            self.assertIn(row, rows)
+
+    def fake_gnuplot(self, d, fail=False):
+        """A gnuplot that appends each script to d/scripts (and fails when asked to)."""
+        path = os.path.join(d, "bin", "gnuplot")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write("#!/bin/sh\n{ cat; echo '=== end'; } >>'%s'\n%s" % (
+                os.path.join(d, "scripts"), "echo 'cannot open font' >&2; exit 1\n" if fail
+                else ""))
+        os.chmod(path, 0o755)
+        return os.path.dirname(path)
+
+    def render(self, d, fail=False):
+        old = os.environ["PATH"]
+        os.environ["PATH"] = self.fake_gnuplot(d, fail) + ":" + old
+        try:
+            return hr.render(os.path.join(d, "out"), list(self.series()), "T", [])
+        finally:
+            os.environ["PATH"] = old
+
+    def test_render_and_plots(self):
+        with tempfile.TemporaryDirectory() as d:
+            files, problems = self.render(d)
+            self.assertEqual(problems, [])
+            self.assertEqual(sorted(os.path.basename(f) for f in files),
+                             ["history.html", "history.md", "history.tsv"])
+            with open(os.path.join(d, "out", "history.md")) as fh:
+                md = fh.read()
+            for png in ("overview", "a", "b", "overview-time", "a-time"):
+                self.assertIn("(plots/%s.png)" % png, md)
+            with open(os.path.join(d, "scripts")) as fh:
+                scripts = fh.read().split("=== end\n")[:-1]
+            self.assertEqual(len(scripts), 5)  # overview, a, b; overview, a for time
+            one = {re.search(r"set output '.*/plots/(.*)\.png'", sc).group(1): sc
+                   for sc in scripts}
+            # a step is marked on its own benchmark's plot only
+            self.assertIn("set label '+19.8%' at 3, 120 ", one["a"])
+            self.assertNotIn("set label '+", one["b"])
+            self.assertNotIn("set label '-", one["b"])
+            # the commit that did not build: a grey mark on every plot
+            for sc in scripts:
+                self.assertIn("set label 'not measured' at 2, graph 0.5", sc)
+        with tempfile.TemporaryDirectory() as d:
+            files, problems = self.render(d, fail=True)
+            self.assertEqual(problems, ["cannot open font", "a: cannot open font",
+                                        "b: cannot open font", "cannot open font",
+                                        "a: cannot open font"])
+            with open(os.path.join(d, "out", "history.md")) as fh:
+                self.assertNotIn(".png)", fh.read())  # no plot that was not made
+
+
+class BenchStore(unittest.TestCase):
+    """What keys the results store: the harness hash (the benchmarks' build inputs, nothing
+    else) and the tools' versions ("missing" for a tool that is not there)."""
+
+    def test_harness_hash(self):
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copytree(BENCH, os.path.join(d, "bench"),
+                            ignore=shutil.ignore_patterns("results", "__pycache__"))
+            old = bs.BENCH_DIR
+            bs.BENCH_DIR = os.path.join(d, "bench")
+            try:
+                base = bs.harness_hash()
+                seen = {base}
+                for f in ("bench_scenarios.c", "bench_main.cc", "bench.h", "bench_rev.cmake",
+                          "CMakeLists.txt"):
+                    with open(os.path.join(d, "bench", f), "a") as fh:
+                        fh.write("\n")
+                    h = bs.harness_hash()
+                    self.assertNotIn(h, seen, f)  # every build input counts
+                    seen.add(h)
+                last = h
+                for f in ("README.md", "report.py", os.path.join("tests", "test_verdict.py")):
+                    with open(os.path.join(d, "bench", f), "a") as fh:
+                        fh.write("\n")
+                    self.assertEqual(bs.harness_hash(), last, f)  # nothing else does
+            finally:
+                bs.BENCH_DIR = old
+
+    def test_tool_versions(self):
+        old = os.environ["PATH"]
+        with tempfile.TemporaryDirectory() as d:
+            os.environ["PATH"] = d
+            try:
+                self.assertEqual(bs.tool_versions(),
+                                 {"valgrind": "missing", "cc": "missing", "c++": "missing"})
+            finally:
+                os.environ["PATH"] = old
+        self.assertTrue(all(v and v != "missing" for v in bs.tool_versions().values())
+                        or not shutil.which("valgrind"))
 
 
 class BenchJson(unittest.TestCase):

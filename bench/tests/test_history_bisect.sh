@@ -102,7 +102,8 @@ expect "history prints the step at ${c4:0:8}" \
     grep -qE "^  ${c4:0:8} churn/memdev/1024 +\+[0-9.]+% slower" "$tmp/history.log"
 expect "history has exactly one step" grep -q "steps (beyond .*): 1\$" "$tmp/history.log"
 expect "history says which bench/ built each commit" \
-    grep -q "^    built with this checkout's bench/, [0-9]* benchmark(s) measured" "$tmp/history.log"
+    grep -qE "^    built with this checkout's bench/, [0-9]+ benchmark\(s\) measured in [0-9]{1,4} s\$" \
+    "$tmp/history.log"
 expect "the store dates each measurement" \
     grep -rqE '"measured": "20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"' "$BENCH_STORE"
 expect "history lists ${c2:0:8} as not measured" grep -q "^not measured: ${c2:0:8} " "$tmp/history.log"

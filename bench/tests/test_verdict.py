@@ -795,6 +795,10 @@ class CompareReportLines(unittest.TestCase):
                                 2.0, 0.01)
                 self.assertEqual(cr.cell(c), want, (kind, est, lo, hi))
 
+    def test_fmt_pct(self):
+        self.assertEqual([cr.fmt_pct(x) for x in (0.04, -12.345, 999.94, 1000, -2500.4)],
+                         ["+0.0%", "-12.3%", "+999.9%", "+1000%", "-2500%"])
+
     def test_span(self):
         self.assertEqual([cr.span(12, 12), cr.span(12, 40), cr.span(12, 1500),
                           cr.span(1200, 1500), cr.span(1000, 1000)],
@@ -909,6 +913,21 @@ class HistoryReport(unittest.TestCase):
             # the commit that did not build: a grey mark on every plot
             for sc in scripts:
                 self.assertIn("set label 'not measured' at 2, graph 0.5", sc)
+            # at least 1000 pixels wide, 24 a commit and 400 for the key beyond that; 14 pixels
+            # of height a benchmark in the key
+            self.assertIn("set terminal pngcairo size 1000,488 font ',9'", one["overview"])
+            instr = self.series()[0]
+            instr.commits = instr.commits * 10
+            instr.entries = instr.entries * 10
+            old = os.environ["PATH"]
+            os.environ["PATH"] = os.path.join(d, "bin") + ":" + old  # the stand-in again
+            try:
+                self.assertIsNone(hr.plot_overview(instr, os.path.join(d, "wide.png")))
+            finally:
+                os.environ["PATH"] = old
+            with open(os.path.join(d, "scripts")) as fh:
+                wide = fh.read().split("=== end\n")[-2]
+            self.assertIn("set terminal pngcairo size %d,488 font ',9'" % (24 * 60 + 400), wide)
         with tempfile.TemporaryDirectory() as d:
             files, problems = self.render(d, fail=True)
             self.assertEqual(problems, ["cannot open font", "a: cannot open font",
@@ -1181,8 +1200,10 @@ class ReportGoals(unittest.TestCase):
         self.assertEqual(blocks, ["fill", "churn"])
 
     def test_formats(self):
-        self.assertEqual([rp.fmt_ratio(x) for x in (None, 0.5, 99.994, 100, 9999, 1e4, 2.5e6)],
-                         ["-", "x0.50", "x99.99", "x100", "x9999", "x10k", "x2M"])
+        self.assertEqual([rp.fmt_ratio(x) for x in (None, 0.5, 99.994, 100, 9999, 1e4, 999999,
+                                                    1e6, 2.5e6)],
+                         ["-", "x0.50", "x99.99", "x100", "x9999", "x10k", "x1000k", "x1M",
+                          "x2M"])
         self.assertEqual([rp.fmt_rate(x) for x in (None, 0, 0.5, 1.0, 1000, 2e9)],
                          ["-", "-", "2.00G", "1.00G", "1.00M", "0.5"])
 

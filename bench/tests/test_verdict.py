@@ -908,6 +908,8 @@ class HistoryReport(unittest.TestCase):
                    for sc in scripts}
             # a step is marked on its own benchmark's plot only
             self.assertIn("set label '+19.8%' at 3, 120 ", one["a"])
+            # a flat line keeps +-max(2.5 %, two thresholds) around it: no noise fills a panel
+            self.assertIn("set yrange [48.75:51.25]", one["b"])
             self.assertNotIn("set label '+", one["b"])
             self.assertNotIn("set label '-", one["b"])
             # the commit that did not build: a grey mark on every plot

@@ -129,6 +129,8 @@ bench/history HEAD~6..HEAD --filter '^(churn|lookup_rand)/memdev/' --out "$tmp/h
 rc=$?
 expect "--fail-on-slower with a slower step: exit 1 (got $rc)" [ $rc -eq 1 ]
 expect "second history run builds nothing" bash -c "! grep -q 'built with' '$tmp/history2.log'"
+expect "... nor tries the commit that did not build again (the store remembers it)" grep -qF \
+    "NOT MEASURED (remembered by the store; --retry-failed): build failed" "$tmp/history2.log"
 
 echo "== bench/history --time on the last commit (CPU time too, pinned to one core)"
 bench/history HEAD~1..HEAD --time --filter '^churn/memdev/1024$' --min-time 0.01 \

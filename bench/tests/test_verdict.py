@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
@@ -884,12 +885,9 @@ class HistoryReport(unittest.TestCase):
         return os.path.dirname(path)
 
     def render(self, d, fail=False):
-        old = os.environ["PATH"]
-        os.environ["PATH"] = self.fake_gnuplot(d, fail) + ":" + old
-        try:
+        path = self.fake_gnuplot(d, fail) + ":" + os.environ["PATH"]
+        with mock.patch.dict(os.environ, PATH=path):
             return hr.render(os.path.join(d, "out"), list(self.series()), "T", [])
-        finally:
-            os.environ["PATH"] = old
 
     def test_render_and_plots(self):
         with tempfile.TemporaryDirectory() as d:
@@ -921,12 +919,9 @@ class HistoryReport(unittest.TestCase):
             instr = self.series()[0]
             instr.commits = instr.commits * 10
             instr.entries = instr.entries * 10
-            old = os.environ["PATH"]
-            os.environ["PATH"] = os.path.join(d, "bin") + ":" + old  # the stand-in again
-            try:
+            path = self.fake_gnuplot(d) + ":" + os.environ["PATH"]  # the stand-in again
+            with mock.patch.dict(os.environ, PATH=path):
                 self.assertIsNone(hr.plot_overview(instr, os.path.join(d, "wide.png")))
-            finally:
-                os.environ["PATH"] = old
             with open(os.path.join(d, "scripts")) as fh:
                 wide = fh.read().split("=== end\n")[-2]
             self.assertIn("set terminal pngcairo size %d,488 font ',9'" % (24 * 60 + 400), wide)
@@ -968,14 +963,9 @@ class BenchStore(unittest.TestCase):
                 bs.BENCH_DIR = old
 
     def test_tool_versions(self):
-        old = os.environ["PATH"]
-        with tempfile.TemporaryDirectory() as d:
-            os.environ["PATH"] = d
-            try:
-                self.assertEqual(bs.tool_versions(),
-                                 {"valgrind": "missing", "cc": "missing", "c++": "missing"})
-            finally:
-                os.environ["PATH"] = old
+        with tempfile.TemporaryDirectory() as d, mock.patch.dict(os.environ, PATH=d):
+            self.assertEqual(bs.tool_versions(),
+                             {"valgrind": "missing", "cc": "missing", "c++": "missing"})
         self.assertTrue(all(v and v != "missing" for v in bs.tool_versions().values())
                         or not shutil.which("valgrind"))
 

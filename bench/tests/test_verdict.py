@@ -970,6 +970,86 @@ class BenchStore(unittest.TestCase):
                         or not shutil.which("valgrind"))
 
 
+FAKE_BENCH = r"""#!/usr/bin/python3
+# A stand-in memdev_bench: lists NAMES, writes google-benchmark JSON for the ones the filter
+# picks (three repetitions of time_per_op 10, 20 and 90 ns, then the aggregates), and an
+# error row for fill. Every command line is appended to ARGV.
+import json, re, sys
+NAMES = ["churn/memdev/1024", "fill/memdev/1024", "plug/memdev/1024"]
+with open(%(argv)r, "a") as fh:
+    fh.write(" ".join(sys.argv[1:]) + "\n")
+if %(broken)r:
+    sys.exit("unrecognized command-line flag: --memdev_sizes")
+opt = dict(a[2:].split("=", 1) for a in sys.argv[1:] if "=" in a)
+names = [n for n in NAMES if re.search(opt["benchmark_filter"], n)]
+if opt.get("benchmark_list_tests") == "true":
+    print("\n".join(names))
+    sys.exit(0)
+rows = []
+for n in names:
+    if n.startswith("fill"):
+        rows.append({"name": n, "run_name": n, "run_type": "iteration",
+                     "error_occurred": True, "error_message": "no room for 1024 devices"})
+        continue
+    for t in (10e-9, 90e-9, 20e-9):
+        rows.append({"name": n, "run_name": n, "run_type": "iteration", "time_per_op": t})
+    for agg, t in (("mean", 40e-9), ("median", 20e-9), ("stddev", 43.6e-9), ("cv", 1.09)):
+        rows.append({"name": n + "_" + agg, "run_name": n, "run_type": "aggregate",
+                     "aggregate_name": agg, "time_per_op": t})
+with open(opt["benchmark_out"], "w") as fh:
+    json.dump({"context": {}, "benchmarks": rows}, fh)
+"""
+
+
+class Measuring(unittest.TestCase):
+    """benchstore.Measurer.ensure on a stand-in memdev_bench (the build is not run): what a
+    time measure keeps (the median of the repetitions, not of the aggregates), a benchmark
+    that fails to measure (skipped with its message, never a figure), a memdev_bench that
+    does not run (the commit recorded as failed, the build removed either way)."""
+
+    def measure(self, d, broken=False):
+        top = os.path.join(d, "cache", "c0ffee-current")
+        os.makedirs(os.path.join(top, "build", "bench"))
+        binary = os.path.join(top, "build", "bench", "memdev_bench")
+        with open(binary, "w") as fh:
+            fh.write(FAKE_BENCH % {"argv": os.path.join(d, "argv"), "broken": broken})
+        os.chmod(binary, 0o755)
+        store = bs.Store(os.path.join(d, "store"), "time", {})
+        m = bs.Measurer(store, "time", repetitions=3, log=lambda text: None)
+        m._build = lambda harness, sha: (os.path.join(top, "build"), None)
+        sha = bs.resolve(m.root, "HEAD")
+        entry = m.ensure(sha, "^(churn|fill)/memdev/", "1024")
+        with open(os.path.join(d, "argv")) as fh:
+            argv = fh.read().splitlines()
+        self.assertFalse(os.path.exists(top))  # the build is removed after measuring
+        self.assertEqual(store.load(sha), entry)  # and the entry is saved
+        return entry, argv
+
+    def test_time(self):
+        with tempfile.TemporaryDirectory() as d:
+            entry, argv = self.measure(d)
+            self.assertIsNone(entry["failed"])
+            self.assertEqual(entry["results"], {"churn/memdev/1024": 20.0})
+            self.assertEqual(entry["skipped"], {"fill/memdev/1024": "no room for 1024 devices"})
+            self.assertEqual(entry["lists"], {"^(churn|fill)/memdev/ 1024": [
+                "churn/memdev/1024", "fill/memdev/1024"]})
+            self.assertEqual(len(argv), 2)
+            self.assertIn("--benchmark_list_tests=true", argv[0].split())
+            self.assertNotIn("iterations", argv[0])
+            run = argv[1].split()
+            for arg in ("--benchmark_filter=^(churn/memdev/1024|fill/memdev/1024)$",
+                        "--memdev_sizes=1024", "--benchmark_repetitions=3"):
+                self.assertIn(arg, run)
+
+    def test_does_not_run(self):
+        with tempfile.TemporaryDirectory() as d:
+            entry, argv = self.measure(d, broken=True)
+            self.assertEqual(entry["failed"],
+                             "memdev_bench does not run or does not take --memdev_* flags")
+            self.assertEqual((entry["results"], entry["skipped"], entry["lists"]), ({}, {}, {}))
+            self.assertEqual(len(argv), 1)  # listed, never run
+
+
 class BenchJson(unittest.TestCase):
     """benchjson.py's own edges: sizes named only when exact, a blank file called empty."""
 

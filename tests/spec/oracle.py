@@ -20,12 +20,18 @@ Modes:
       list's order and the info JSON (QMP's fields, section 7), and the exit status.
   oracle.py --memdev BIN FILE.trace...
       the same comparison on existing traces (tests/traces/*.trace).
+  --outcomes
+      also prints how often each outcome of OUTCOMES was expected (every operation's success
+      and each error code the spec gives it, successes of every kind, decided memslots, a
+      hint, a slot asked for, the lookup answers, a refused space line) and exits 1 when one
+      was never reached: the random traces test only the part of the spec they reach.
 
 The first disagreement of a trace is printed with the trace's line; an operation memdev
 printed no result for is one, and so is a `memdev run` that does not exit 0 on a trace the
 oracle runs (a crash, a line taken as malformed) or does not exit 2 on a space line the spec
 refuses. With --keep the trace is saved there. Exit status: 0 every operation agreed; 1 a
-disagreement; 2 usage error, a trace file that cannot be read, or memdev that cannot be run.
+disagreement (or, with --outcomes, an outcome never reached); 2 usage error, a trace file
+that cannot be read, or memdev that cannot be run.
 """
 import argparse
 import json
@@ -800,8 +806,69 @@ def gen_trace(rng, nops):
     return "\n".join(lines) + "\n"
 
 
-def check_text(memdev, text, name, keep):
+# What the random traces must reach (--outcomes): every operation's success and every error
+# code the spec gives it, a success of every kind, decided memslots of both deciding kinds,
+# a placement at a hint, a slot (and one asked for), an empty device, the three kinds of
+# lookup answer, and a space line the spec refuses. A generator that stops making one of
+# them would leave that part of the spec untested while every trace still agrees.
+OUTCOMES = {
+    "plug": ["ok", "ok dimm", "ok nvdimm", "ok virtio-pmem", "ok virtio-mem", "ok hv-balloon",
+             "ok virtio-mem memslots>1", "ok hv-balloon memslots>1", "ok at a hint",
+             "ok slot", "ok at a given slot", "ok empty", "invalid-argument", "duplicate-id", "invalid-slot",
+             "no-slots", "slot-busy", "no-free-slot", "kvm-memslots", "vhost-memslots",
+             "no-space", "size-alignment", "hint-alignment", "hint-range", "too-big",
+             "conflict", "fragmented"],
+    "unplug": ["ok", "unknown-id", "busy", "not-unpluggable"],
+    "vmem": ["ok", "invalid-argument", "unknown-id", "remap-limit", "remap-range",
+             "remap-state"],
+    "resize": ["ok", "invalid-argument", "unknown-id"],
+    "map": ["ok", "invalid-argument", "unknown-id", "remap-range", "remap-state"],
+    "unmap": ["ok", "invalid-argument", "unknown-id", "remap-range", "remap-state"],
+    "vhost-add": ["ok", "vhost-conflict"],
+    "lookup": ["ok", "ok none", "ok mapped=yes", "ok mapped=no"],
+    "free": ["ok", "too-big", "fragmented"],
+    "stats": ["ok"], "list": ["ok"], "info": ["ok"],
+    "space": ["refused"],
+}
+
+
+def outcomes(text, want, stop):
+    """The outcome labels (OUTCOMES) of a trace's expected results."""
+    lines, out = text.split("\n"), []
+    for no, (status, f) in want.items():
+        toks = lines[no - 1].split()
+        op = toks[0]
+        if status == "error":
+            out.append(f"{op} {f}")
+            continue
+        out.append(f"{op} ok")
+        if op == "plug":
+            kind = toks[2]
+            out.append(f"plug ok {kind}")
+            if f.get("memslots", 1) > 1:
+                out.append(f"plug ok {kind} memslots>1")
+            if any(t.startswith("addr=") for t in toks):
+                out.append("plug ok at a hint")
+            if "slot" in f:
+                out.append("plug ok slot")
+                if any(t.startswith("slot=") for t in toks):
+                    out.append("plug ok at a given slot")
+            if f.get("empty"):
+                out.append("plug ok empty")
+        elif op == "lookup":
+            out.append("lookup ok none" if f.get("none") else f"lookup ok mapped={f['mapped']}")
+    if stop == "space":
+        out.append("space refused")
+    return out
+
+
+def check_text(memdev, text, name, keep, seen=None):
+    """Why memdev disagrees with the oracle on text, or None; seen (a dict) counts the
+    expected outcomes."""
     want, stop = oracle_run(text)
+    if seen is not None:
+        for o in outcomes(text, want, stop):
+            seen[o] = seen.get(o, 0) + 1
     with tempfile.NamedTemporaryFile("w", suffix=".trace", encoding="latin-1",
                                      delete=False) as f:
         f.write(text)
@@ -848,11 +915,15 @@ def main():
     ap.add_argument("--ops", type=int_arg(1, 100000), default=120,
                     help="operations per random trace (default 120)")
     ap.add_argument("--keep", help="save each disagreeing trace in this folder")
+    ap.add_argument("--outcomes", action="store_true",
+                    help="print how often each outcome of OUTCOMES was expected, and exit 1 "
+                         "when the traces never reach one (a generator that stopped making it)")
     ap.add_argument("files", nargs="*", help="existing traces to check instead of random ones")
     args = ap.parse_args()
     if not (os.path.isfile(args.memdev) and os.access(args.memdev, os.X_OK)):
         ap.error(f"--memdev '{args.memdev}' is not an executable file")
     bad = ops = 0
+    seen = {}
     try:
         if args.files:
             todo = []
@@ -865,7 +936,7 @@ def main():
                     for i in range(args.traces)]
         for name, text in todo:
             try:
-                why = check_text(args.memdev, text, name, args.keep)
+                why = check_text(args.memdev, text, name, args.keep, seen)
             except (ValueError, IndexError, KeyError) as e:
                 raise ValueError(f"{name}: the oracle cannot read it: {e!r}") from e
             ops += text.count("\n")
@@ -875,8 +946,16 @@ def main():
     except (OSError, RuntimeError, ValueError) as e:
         print(f"oracle.py: {e}", file=sys.stderr)
         sys.exit(2)
+    missed = []
+    if args.outcomes:
+        for op, labels in OUTCOMES.items():
+            row = [f"{label} {seen.get(op + ' ' + label, 0)}" for label in labels]
+            print(f"  {op}: " + ", ".join(row))
+            missed += [f"{op} {label}" for label in labels if not seen.get(f"{op} {label}")]
+        print(f"oracle: outcomes never reached: {', '.join(missed)}" if missed
+              else f"oracle: all {sum(map(len, OUTCOMES.values()))} outcomes reached")
     print(f"oracle: {len(todo)} traces, {ops} lines: {len(todo) - bad} agree, {bad} disagree")
-    sys.exit(1 if bad else 0)
+    sys.exit(1 if bad or missed else 0)
 
 
 if __name__ == "__main__":

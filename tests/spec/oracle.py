@@ -96,6 +96,7 @@ class Space:
             if ot > mx:
                 raise Err("invalid-argument")
         self.base, self.size, self.budget, self.nslots = base, size, budget, slots
+        self.edge = None  # the last hinted plug at an edge of check 8 (--outcomes only)
         self.kvm, self.vhosts = kvm, list(vhosts)
         self.devs = {}  # id -> Dev, plug order kept (dicts keep insertion order)
         self.used_size = 0
@@ -278,8 +279,13 @@ class Space:
                 raise Err("hint-alignment")
             if hint + region > 1 << 64 or hint < self.base or hint + region > self.base + self.size:
                 raise Err("hint-range")
+            near = [d for d in self.placed() if d.addr <= hint + region and hint <= d.addr + d.size]
             if self.overlaps(hint, region):
+                if any(min(hint + region, d.addr + d.size) - max(hint, d.addr) == 1 for d in near):
+                    self.edge = "conflict by one byte"
                 raise Err("conflict")
+            if near:
+                self.edge = "ok at a hint touching a device"
             addr = hint
         else:
             addr = self.place(region, pa)
@@ -511,9 +517,10 @@ def apply(sp, o):
         return ("error", e.code)
 
 
-def oracle_run(text):
+def oracle_run(text, edges=None):
     """Expected results: {line: ('ok', fields) | ('error', code)} for every op line, up to
-    the first line that leaves the spec."""
+    the first line that leaves the spec; edges (a dict) gets the plug lines at an edge of
+    check 8 (Space.edge)."""
     out, sp = {}, None
     try:
         for no, o in parse(text):
@@ -522,6 +529,10 @@ def oracle_run(text):
                 sp = r
             else:
                 out[no] = r
+                if sp is not None and sp.edge and edges is not None:
+                    edges[no] = sp.edge
+            if sp is not None:
+                sp.edge = None
     except Stop as e:
         return out, str(e)
     return out, None
@@ -808,13 +819,15 @@ def gen_trace(rng, nops):
 
 # What the random traces must reach (--outcomes): every operation's success and every error
 # code the spec gives it, a success of every kind, decided memslots of both deciding kinds,
-# a placement at a hint, a slot (and one asked for), an empty device, the three kinds of
+# a placement at a hint (and one that touches a device: check 8's edge, like a conflict of
+# one byte), a slot (and one asked for), an empty device, the three kinds of
 # lookup answer, and a space line the spec refuses. A generator that stops making one of
 # them would leave that part of the spec untested while every trace still agrees.
 OUTCOMES = {
     "plug": ["ok", "ok dimm", "ok nvdimm", "ok virtio-pmem", "ok virtio-mem", "ok hv-balloon",
              "ok virtio-mem memslots>1", "ok hv-balloon memslots>1", "ok at a hint",
-             "ok slot", "ok at a given slot", "ok empty", "invalid-argument", "duplicate-id", "invalid-slot",
+             "ok slot", "ok at a given slot", "ok empty", "ok at a hint touching a device",
+             "conflict by one byte", "invalid-argument", "duplicate-id", "invalid-slot",
              "no-slots", "slot-busy", "no-free-slot", "kvm-memslots", "vhost-memslots",
              "no-space", "size-alignment", "hint-alignment", "hint-range", "too-big",
              "conflict", "fragmented"],
@@ -832,9 +845,9 @@ OUTCOMES = {
 }
 
 
-def outcomes(text, want, stop):
-    """The outcome labels (OUTCOMES) of a trace's expected results."""
-    lines, out = text.split("\n"), []
+def outcomes(text, want, stop, edges):
+    """The outcome labels (OUTCOMES) of a trace's expected results (edges: oracle_run's)."""
+    lines, out = text.split("\n"), [f"plug {e}" for e in edges.values()]
     for no, (status, f) in want.items():
         toks = lines[no - 1].split()
         op = toks[0]
@@ -865,9 +878,10 @@ def outcomes(text, want, stop):
 def check_text(memdev, text, name, keep, seen=None):
     """Why memdev disagrees with the oracle on text, or None; seen (a dict) counts the
     expected outcomes."""
-    want, stop = oracle_run(text)
+    edges = {}
+    want, stop = oracle_run(text, edges)
     if seen is not None:
-        for o in outcomes(text, want, stop):
+        for o in outcomes(text, want, stop, edges):
             seen[o] = seen.get(o, 0) + 1
     with tempfile.NamedTemporaryFile("w", suffix=".trace", encoding="latin-1",
                                      delete=False) as f:

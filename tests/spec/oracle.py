@@ -541,6 +541,15 @@ def oracle_run(text, edges=None):
 RESULT = re.compile(r"^(\d+): (\S+)(?: (\S+))?(?: (.*))?$")
 
 
+def number(v):
+    """A number memdev printed, or the text itself when it is none: whatever memdev prints is
+    compared (a disagreement), never an error of the oracle's."""
+    try:
+        return int(v, 0)
+    except ValueError:
+        return v
+
+
 def memdev_run(memdev, path):
     """{line: ('ok', fields) | ('error', code)} from `memdev run`'s output: the fields of the
     result line, and of the block below it for stats (counters), list (ids) and info (JSON)."""
@@ -555,7 +564,7 @@ def memdev_run(memdev, path):
             continue
         no, op, rest = int(m.group(1)), m.group(2), m.group(4) or ""
         if rest.startswith("error "):
-            got[no], no = ("error", words(rest)[1].rstrip(":")), None
+            got[no], no = ("error", (words(rest) + ["", ""])[1].rstrip(":")), None
             continue
         f = {}
         if op == "lookup":
@@ -563,7 +572,7 @@ def memdev_run(memdev, path):
         for t in words(rest):
             if "=" in t:
                 k, v = t.split("=", 1)
-                f[k] = v if k == "mapped" else int(v, 0)
+                f[k] = v if k == "mapped" else number(v)
             elif t == "empty":
                 f["empty"] = True
         if op == "list":
@@ -575,7 +584,7 @@ def memdev_run(memdev, path):
             for t in words(" ".join(block)):
                 if "=" in t:
                     k, v = t.split("=", 1)
-                    f[k] = v if v == "unlimited" else int(v, 0)
+                    f[k] = v if v == "unlimited" else number(v)
         elif op == "list":
             f["ids"] = [words(b)[0] for b in block if words(b)]
         elif op == "info":

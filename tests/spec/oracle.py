@@ -34,6 +34,7 @@ disagreement (or, with --outcomes, an outcome never reached); 2 usage error, a t
 that cannot be read, or memdev that cannot be run.
 """
 import argparse
+import bisect
 import json
 import os
 import random
@@ -151,16 +152,21 @@ class Space:
 
     def first_fit(self, size, a):
         """Lowest multiple of a >= align_up(base, a) where [x, x+size) is free and inside
-        the window: the minimum over align_up(base) and align_up(end(D)) (spec section 3)."""
+        the window: the minimum over align_up(base) and align_up(end(D)) (spec section 3).
+        The candidates come in ascending order (the devices are disjoint and sorted, so their
+        ends are too), so the first that fits is the minimum; whether one overlaps a device
+        is asked of the last device starting below its end (bisect), so a trace of thousands
+        of devices stays fast."""
         wend = self.base + self.size  # exclusive, may be 2^64
         lo, placed = align_up(self.base, a), self.placed()
-        best = None
+        starts = [d.addr for d in placed]
         for c in [lo] + [align_up(d.addr + d.size, a) for d in placed]:
-            if c is None or c < lo or c + size > wend or self.overlaps(c, size, placed):
-                continue
-            if best is None or c < best:
-                best = c
-        return best
+            if c is None or c + size > wend:
+                return None  # and so is every later candidate
+            i = bisect.bisect_left(starts, c + size)  # devices placed[:i] start below the end
+            if c >= lo and not (i and placed[i - 1].addr + placed[i - 1].size > c):
+                return c
+        return None
 
     def overlaps(self, x, size, placed=None):
         """Whether [x, x+size) overlaps a placed device (placed: self.placed(), if known)."""
@@ -884,6 +890,73 @@ def outcomes(text, want, stop, edges):
     return out
 
 
+def gen_big(rng, nops):
+    """A long trace of one large structure, what 120-operation traces never build: either
+    many small devices (virtio-mem of 1 MiB blocks at alignments that are classes and ones
+    that are not, dimms whose sizes are no whole number of pages, virtio-pmem holes that
+    stay), plugged in the first half and unplugged in the second, freed ids plugged again
+    (the window tree's inner splits, merges and borrows, the id table's second buckets, the
+    wide table's deletions, searches for an alignment that is no class); or one virtio-mem
+    device whose blocks are plugged and unplugged one to three at a time (the extent tree's
+    inner levels). No hypervisor limits, so memslots never stop a plug."""
+    base = rng.choice([4 * G, 1 * T, (1 << 64) - 4 * T])
+    head = f"space base={base:#x} size={2 * T:#x} budget={2 * T:#x} slots=256"
+    lines = [head]
+    sp = apply(None, next(parse(head))[1])
+
+    def add(line):
+        lines.append(line)
+        apply(sp, next(parse(line))[1])
+
+    if rng.random() < 0.6:
+        gone, n = [], 0
+        for i in range(nops):
+            live = list(sp.devs)
+            out = [x for x in live if sp.devs[x].kind != "virtio-pmem"]
+            r = rng.random()
+            if (r < (0.75 if i < nops // 2 else 0.3) or len(out) < 20):
+                if gone and rng.random() < 0.3:
+                    ident = gone.pop(rng.randrange(len(gone)))
+                else:
+                    ident = rng.choice([f"vmem-node{n % 4}-{n}", f"dimm{n}", f"{n:0>15}"])
+                    n += 1
+                if rng.random() < 0.15:  # a size that is no whole number of pages
+                    add(f"plug {ident} dimm size={rng.randrange(1, 9) * 4 * K + rng.randrange(1, 4 * K):#x}"
+                        f" align=1")
+                elif rng.random() < 0.1:  # a hole that stays
+                    add(f"plug {ident} virtio-pmem size={rng.choice([4 * K, 12 * K, 4 * K + 1]):#x} align=1")
+                else:
+                    al = rng.choice([1 * M, 1 * M, 2 * M, 4 * M, 8 * M, 64 * M])
+                    add(f"plug {ident} virtio-mem size={rng.randrange(1, 5) * al:#x} block={M:#x} "
+                        f"align={al:#x}")
+            elif r < 0.88:
+                ident = rng.choice(out)
+                add(f"unplug {ident}")
+                gone.append(ident)
+            elif r < 0.94:
+                add(f"free {rng.choice([4 * K, 6 * K, 1 * M, 2 * M]):#x} "
+                    f"align={rng.choice([4 * K, 8 * K, 4 * M, 16 * M]):#x}")
+            else:
+                d = sp.devs[rng.choice(out)]
+                add(f"lookup {d.addr + rng.randrange(d.size):#x}")
+    else:
+        nb, b = rng.choice([2048, 4096]), 2 * M
+        add(f"plug v0 virtio-mem size={nb * b:#x} block={b:#x} requested={nb * b:#x}")
+        on = set()
+        for _ in range(nops - 1):
+            if rng.random() < 0.9:
+                k = rng.randrange(nb)
+                ks = range(k, min(nb, k + rng.choice([1, 1, 1, 2, 3])))
+                if len({x in on for x in ks}) > 1:  # mixed: one block alone
+                    ks = range(k, k + 1)
+                off = k in on
+                add(f"vmem v0 {'unplug' if off else 'plug'} {ks[0] * b:#x} {len(ks) * b:#x}")
+                on = on - set(ks) if off else on | set(ks)
+            else:
+                add(f"lookup {sp.devs['v0'].addr + rng.randrange(nb * b):#x}")
+    return "\n".join(lines) + "\n"
+
+
 def check_text(memdev, text, name, keep, seen=None):
     """Why memdev disagrees with the oracle on text, or None; seen (a dict) counts the
     expected outcomes."""
@@ -938,6 +1011,9 @@ def main():
     ap.add_argument("--ops", type=int_arg(1, 100000), default=120,
                     help="operations per random trace (default 120)")
     ap.add_argument("--keep", help="save each disagreeing trace in this folder")
+    ap.add_argument("--big", action="store_true",
+                    help="random traces of one large structure each (gen_big: thousands of "
+                         "small devices, or one device of many extents) instead of mixed ones")
     ap.add_argument("--outcomes", action="store_true",
                     help="print how often each outcome of OUTCOMES was expected, and exit 1 "
                          "when the traces never reach one (a generator that stopped making it)")
@@ -955,7 +1031,8 @@ def main():
                     todo.append((os.path.basename(p), f.read()))
         else:
             rng = random.Random(args.seed)
-            todo = [(f"oracle-{args.seed}-{i}", gen_trace(rng, args.ops))
+            gen = gen_big if args.big else gen_trace
+            todo = [(f"oracle-{args.seed}-{'big-' * args.big}{i}", gen(rng, args.ops))
                     for i in range(args.traces)]
         for name, text in todo:
             try:

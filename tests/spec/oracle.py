@@ -915,7 +915,7 @@ def gen_big(rng, nops):
             out = [x for x in live if sp.devs[x].kind != "virtio-pmem"]
             r = rng.random()
             if (r < (0.75 if i < nops // 2 else 0.3) or len(out) < 20):
-                if gone and rng.random() < 0.3:
+                if gone and rng.random() < 0.5:
                     ident = gone.pop(rng.randrange(len(gone)))
                 else:
                     ident = rng.choice([f"vmem-node{n % 4}-{n}", f"dimm{n}", f"{n:0>15}"])
@@ -939,21 +939,26 @@ def gen_big(rng, nops):
             else:
                 d = sp.devs[rng.choice(out)]
                 add(f"lookup {d.addr + rng.randrange(d.size):#x}")
-    else:
-        nb, b = rng.choice([2048, 4096]), 2 * M
+    else:  # every other block plugged in random order (an extent each), then the gaps
+        # filled (two extents joined into one) and blocks unplugged (one split in two)
+        nb, b = 2048, 2 * M
         add(f"plug v0 virtio-mem size={nb * b:#x} block={b:#x} requested={nb * b:#x}")
-        on = set()
-        for _ in range(nops - 1):
-            if rng.random() < 0.9:
+        on, even = set(), list(range(0, nb, 2))
+        rng.shuffle(even)
+        for i in range(nops - 1):
+            if rng.random() < 0.1:
+                add(f"lookup {sp.devs['v0'].addr + rng.randrange(nb * b):#x}")
+                continue
+            if even and i < nops // 2:
+                ks = range(even[-1], even.pop() + 1)
+            else:
                 k = rng.randrange(nb)
                 ks = range(k, min(nb, k + rng.choice([1, 1, 1, 2, 3])))
                 if len({x in on for x in ks}) > 1:  # mixed: one block alone
                     ks = range(k, k + 1)
-                off = k in on
-                add(f"vmem v0 {'unplug' if off else 'plug'} {ks[0] * b:#x} {len(ks) * b:#x}")
-                on = on - set(ks) if off else on | set(ks)
-            else:
-                add(f"lookup {sp.devs['v0'].addr + rng.randrange(nb * b):#x}")
+            off = ks[0] in on
+            add(f"vmem v0 {'unplug' if off else 'plug'} {ks[0] * b:#x} {len(ks) * b:#x}")
+            on = on - set(ks) if off else on | set(ks)
     return "\n".join(lines) + "\n"
 
 

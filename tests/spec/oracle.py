@@ -18,6 +18,9 @@ Modes:
       with the oracle's: status and error code, the placed address, slot and memslot count,
       lookups (device, offset, memslot, mapped), free addresses, the stats counters, the
       list's order and the info JSON (QMP's fields, section 7), and the exit status.
+  oracle.py --memdev BIN --big [--seed S] [--traces N] [--ops N]
+      random traces of one large structure each instead (gen_big): hundreds of small devices
+      plugged, unplugged and plugged again, or one virtio-mem device of many extents.
   oracle.py --memdev BIN FILE.trace...
       the same comparison on existing traces (tests/traces/*.trace).
   --outcomes

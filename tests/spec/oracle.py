@@ -948,12 +948,15 @@ def gen_big(rng, nops):
         add(f"plug v0 virtio-mem size={nb * b:#x} block={b:#x} requested={nb * b:#x}")
         on, even = set(), list(range(0, nb, 2))
         rng.shuffle(even)
+        odd = list(range(nb - 1 if nb % 2 == 0 else nb, 0, -2))  # gaps, the lowest last
         for i in range(nops - 1):
             if rng.random() < 0.1:
                 add(f"lookup {sp.devs['v0'].addr + rng.randrange(nb * b):#x}")
                 continue
-            if even and i < nops // 2:
+            if even and i < nops * 2 // 5:
                 ks = range(even[-1], even.pop() + 1)
+            elif odd and i < nops * 3 // 4 and rng.random() < 0.8:  # gaps filled from below:
+                ks = range(odd[-1], odd.pop() + 1)  # the low leaves empty, inner nodes merge
             else:
                 k = rng.randrange(nb)
                 ks = range(k, min(nb, k + rng.choice([1, 1, 1, 2, 3])))

@@ -394,7 +394,8 @@ class Space:
             else:
                 plugged += d.size
         req, used = self.required(), self.used()
-        st = {"used_size": self.used_size, "plugged_size": plugged, "required": req,
+        st = {"used_size": self.used_size, "plugged_size": plugged, "budget": self.budget,
+              "required": req,
               "used": used, "reserved": req - used, "devices": len(self.devs),
               "dimm_slots_used": len(self.slots_taken()),
               "largest_gap": self.largest_gap()}

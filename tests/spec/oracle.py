@@ -156,8 +156,9 @@ class Space:
     def first_fit(self, size, a):
         """Lowest multiple of a >= align_up(base, a) where [x, x+size) is free and inside
         the window: the minimum over align_up(base) and align_up(end(D)) (spec section 3).
-        The candidates come in ascending order (the devices are disjoint and sorted, so their
-        ends are too), so the first that fits is the minimum; whether one overlaps a device
+        The candidates come in ascending order from align_up(base, a) (the devices lie in the
+        window, disjoint and sorted, so their ends are sorted too and above base), so the
+        first that fits is the minimum; whether one overlaps a device
         is asked of the last device starting below its end (bisect), so a trace of thousands
         of devices stays fast."""
         wend = self.base + self.size  # exclusive, may be 2^64
@@ -167,7 +168,7 @@ class Space:
             if c is None or c + size > wend:
                 return None  # and so is every later candidate
             i = bisect.bisect_left(starts, c + size)  # devices placed[:i] start below the end
-            if c >= lo and not (i and placed[i - 1].addr + placed[i - 1].size > c):
+            if not (i and placed[i - 1].addr + placed[i - 1].size > c):
                 return c
         return None
 
@@ -288,8 +289,9 @@ class Space:
                 raise Err("hint-alignment")
             if hint + region > 1 << 64 or hint < self.base or hint + region > self.base + self.size:
                 raise Err("hint-range")
-            near = [d for d in self.placed() if d.addr <= hint + region and hint <= d.addr + d.size]
-            if self.overlaps(hint, region):
+            placed = self.placed()
+            near = [d for d in placed if d.addr <= hint + region and hint <= d.addr + d.size]
+            if self.overlaps(hint, region, placed):
                 if any(min(hint + region, d.addr + d.size) - max(hint, d.addr) == 1 for d in near):
                     self.edge = "conflict by one byte"
                 raise Err("conflict")

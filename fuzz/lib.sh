@@ -167,6 +167,19 @@ fuzz_commit() {
   echo "$c"
 }
 
+# fuzz_bug_name PATCH: a planted bug's name (fuzz/mutants.d/NN-NAME.patch -> NAME)
+fuzz_bug_name() { local n; n=$(basename "$1" .patch); echo "${n#[0-9][0-9]-}"; }
+
+# fuzz_bug_patch DIR NAME: the patch of the planted bug NAME in DIR (NN-NAME.patch or
+# NAME.patch); status 1, and nothing printed, when there is none
+fuzz_bug_patch() {
+  local p
+  for p in "$1"/*.patch; do
+    [ -f "$p" ] && [ "$(fuzz_bug_name "$p")" = "$2" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
 # fuzz_cpu_tier: the best kernel tier of the window tree on this CPU, by the test
 # wtree_simd_available() makes (core/src/wtree.c): avx512 (avx512f and avx512bw), avx2 or
 # scalar. What the seeds reach in the tier-specific kernels depends on it.

@@ -36,6 +36,10 @@ cd "$T_TOP" || exit 1
 
 R="$T_WORK/repo"
 W="$T_WORK/w"
+# The history below builds for Make only (see next); a CMAKE_GENERATOR of the caller's (tests/mutate
+# once set Ninja for its own builds and every tool it ran inherited it) would make fuzz/bisect
+# build every commit for it, skip "bug" and name no single commit. Each build picks its own.
+unset CMAKE_GENERATOR
 scratch_repo "$R" || { bad "scratch repository"; t_finish; exit 1; }
 # The bug lands in history from before the build trees were Ninja's: there fuzz/CMakeLists.txt
 # gives the coverage ignorelist relative to Make's directories, which fails under Ninja, and

@@ -280,6 +280,9 @@ check "... they are the taken-out seeds, byte for byte" bash -c "while read -r f
   cmp -s \"\$f\" '$T_WORK/from-deep/seed-bounded-backtrack-free' || cmp -s \"\$f\" '$T_WORK/from-deep/seed-bounded-backtrack-plug' || exit 1; done <'$T_WORK/deep-added'"
 check "... with the branch directions each adds" log_has "$T_WORK/promote.log" \
   'promote: deep: added corpus/deep/cov-[0-9a-f]{12} \([0-9]+ bytes, \+[0-9]+ branch directions\)'
+check "... its summary counts them ($added) and says to commit them" \
+  bash -c "grep -q '^promote: deep: $added input(s) reach [1-9][0-9]* branch directions' '$T_WORK/promote.log' &&
+    grep -q '^promote: review and commit them' '$T_WORK/promote.log'"
 check "... and the corpus still replays cleanly (CTest's corpus.deep driver)" \
   bash -c "'$R/build/fuzz-libfuzzer/fuzz/fuzz_deep_replay' '$R/corpus/deep' >/dev/null 2>&1"
 check "... it added only cov-* files ($before -> $(ls "$R/corpus/deep" | wc -l))" test "$(ls "$R/corpus/deep" | wc -l)" = $((before + added))

@@ -78,6 +78,16 @@ check "the input fails with the first bug's signature ($A; exit $rc)" \
   log_has "$T_WORK/repro.log" "two-bugs +REPRODUCES: crash: $A\$"
 check "... and its free queries alone with the second's ($B)" \
   log_has "$T_WORK/repro.log" "frees +REPRODUCES: crash: $B\$"
+# a directory is a finding only with both its signature and its target file: a directory of
+# inputs, one of them named "signature" (another named "target"), is replayed input by input
+for odd in signature target; do
+  mkdir -p "$T_WORK/odd-$odd"
+  cp "$T_WORK/frees" "$T_WORK/odd-$odd/$odd"
+  "$R/fuzz/repro" --target ops "$T_WORK/odd-$odd" >"$T_WORK/odd-$odd.log" 2>&1; rc=$?
+  check "a directory of inputs holding one named '$odd' is no finding: its input replayed (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -q '^=== .*/odd-$odd/$odd (target ops' '$T_WORK/odd-$odd.log' &&
+      grep -q '^--- result: REPRODUCES: crash: $B\$' '$T_WORK/odd-$odd.log'"
+done
 
 # -- bytes, then lines ---------------------------------------------------------------------------
 "$R/fuzz/repro" --target ops --minimize --time 5 --out "$T_WORK/min" "$T_WORK/two-bugs" \

@@ -20,6 +20,14 @@ W="$T_WORK/w"
 # -- AFL++: a process holds the sync directory ----------------------------------------------
 . fuzz/lib.sh
 fuzz_build afl >/dev/null && fuzz_build cmplog >/dev/null || bad "the AFL++ builds"
+# -- a build that fails is a tool error: the CMPLOG build (the last of three) cannot take its
+# lock (a directory where the lock file goes), and the campaign stops before fuzzing ---------
+lock="$T_TOP/build/fuzz-afl-cmplog/.build.lock"
+rm -f "$lock" && mkdir "$lock"
+t_campaign "$T_WORK/nobuild.log" --engine afl --host nb --time 5 --jobs 1 ops
+rmdir "$lock"
+check "the CMPLOG build failing fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
+check "... saying which build failed, before fuzzing" bash -c "grep -q '^campaign: the cmplog build failed' '$T_WORK/nobuild.log' && ! grep -q 'fuzzing ops' '$T_WORK/nobuild.log'"
 h=testhost
 mkdir -p "$W/campaign/afl/ops/sync/main-$h"
 setsid flock "$W/campaign/afl/ops/sync/main-$h" sleep 60 &

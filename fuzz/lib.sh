@@ -102,8 +102,15 @@ fuzz_build() {
                                -DCMAKE_EXE_LINKER_FLAGS=-fprofile-instr-generate) ;;
     *) echo "$FUZZ_PROG: unknown engine $engine" >&2; return 1 ;;
   esac
-  mkdir -p "$dir"
-  local log="$dir/fuzz-build.log" tgts=(memdev_cli memdev_decode)
+  # the lock is opened first, alone: `if ! ( ... ) 9>LOCK` took a lock that cannot be opened
+  # (a directory in its place, a read-only tree) for a build that succeeded, and the campaign
+  # went on with whatever build was there (bash does not negate a compound command whose
+  # redirection fails)
+  if ! mkdir -p "$dir" 2>/dev/null || ! : 2>/dev/null >>"$dir/.build.lock"; then
+    echo "$FUZZ_PROG: the $engine build failed: cannot open its lock $dir/.build.lock" >&2
+    return 1
+  fi
+  local log="$dir/fuzz-build.log" tgts=(memdev_cli memdev_decode) rc=0
   local t
   for t in $(fuzz_targets); do
     tgts+=("fuzz_${t}_replay")
@@ -113,12 +120,13 @@ fuzz_build() {
   [ -n "${FUZZ_BUILD_TARGETS:-}" ] && tgts=($FUZZ_BUILD_TARGETS)
   # one build at a time per build directory: two campaigns started together from one checkout
   # (two "hosts" on one machine) would otherwise race in make and lose each other's objects
-  if ! ( flock 9 || exit 1
-         memdev_ninja # a new build directory: Ninja (.ci/packages.sh)
-         { env "${env[@]}" CC="$cc" cmake -S "$src" -B "$dir" -DMEMDEV_BUILD_TESTS=OFF \
-             "${flags[@]}" &&
-           env "${env[@]}" cmake --build "$dir" -j "$FUZZ_JOBS_BUILD" --target "${tgts[@]}"; } \
-           >"$log" 2>&1 ) 9>"$dir/.build.lock"; then
+  ( flock 9 || exit 1
+    memdev_ninja # a new build directory: Ninja (.ci/packages.sh)
+    { env "${env[@]}" CC="$cc" cmake -S "$src" -B "$dir" -DMEMDEV_BUILD_TESTS=OFF \
+        "${flags[@]}" &&
+      env "${env[@]}" cmake --build "$dir" -j "$FUZZ_JOBS_BUILD" --target "${tgts[@]}"; } \
+      >"$log" 2>&1 ) 9>"$dir/.build.lock" || rc=$?
+  if [ "$rc" -ne 0 ]; then
     echo "$FUZZ_PROG: the $engine build failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     return 1

@@ -81,6 +81,10 @@ check "the campaign on the planted bug exits 1 (got $rc)" [ "$rc" = 1 ]
 check "... the seeds longer than ops's max_len are replayed whole, and those that fail are filed" \
   log_has "$T_WORK/campaign.log" "^campaign: ops: [1-9][0-9]* of the [0-9]* seeds longer than max_len [0-9]* fail when replayed whole"
 nsf=$(sed -n 's/^campaign: ops: \([0-9]*\) of the [0-9]* seeds longer than max_len.*/\1/p' "$T_WORK/campaign.log")
+read -r nlong ml < <(sed -n 's/^campaign: ops: [0-9]* of the \([0-9]*\) seeds longer than max_len \([0-9]*\) .*/\1 \2/p' "$T_WORK/campaign.log")
+want=$(find "$R/corpus/ops" -type f -size +"${ml:-0}"c | wc -l)
+check "... and those are the seeds longer than max_len $ml, no more ($nlong, want $want)" \
+  test "${nlong:-x}" = "$want"
 "$R/fuzz/repro" "$W/campaign/libfuzzer/ops/seeds-failing" >"$T_WORK/repro-seeds.log" 2>&1; rc=$?
 check "... the $nsf filed are those that fail: fuzz/repro on them, exit 1 (got $rc), none runs cleanly" \
   log_has "$T_WORK/repro-seeds.log" "^${nsf:-x} inputs, 0 run cleanly"

@@ -17,8 +17,14 @@ W="$T_WORK/w"
 t_campaign "$T_WORK/died.log" --time 20 --jobs 1 --engine-arg -seed=abc ops
 check "libFuzzer dying at start (-seed=abc) fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
 check "... saying which engine died and why" log_has "$T_WORK/died.log" 'libFuzzer for ops died after [0-9]+s \(exit [0-9]+\)'
+check "... with the last lines of its log, under their heading" \
+  bash -c "grep -A1 '^          last lines of .*/fuzz\.log:\$' '$T_WORK/died.log' | grep -q '^            [^ ]'"
 check "... without waiting for the budget (${secs}s)" awk -v s="$secs" 'BEGIN { exit !(s < 15) }'
 no_leftovers "libFuzzer died"
+# ... and without --jobs: the default is every core (the README's main job gives none)
+t_campaign "$T_WORK/died-default.log" --time 20 --engine-arg -seed=abc ops
+check "without --jobs: one worker a core ($(nproc)), the same exit 2 (got $rc)" \
+  bash -c "[ $rc = 2 ] && grep -q 'for 20s on $(nproc) worker(s)' '$T_WORK/died-default.log'"
 
 # -- the budget ---------------------------------------------------------------------------
 # with a flaky finding filed by an earlier session (an input that failed in the engine and
@@ -31,10 +37,14 @@ seed=$(find corpus/ops -type f | sort | head -n 1)
 [ "$(fuzz_finding_add "$W/findings" ops flaky "$sig" "$seed" "$seed" 0000000000 libfuzzer)" = new ] ||
   bad "a flaky finding planted"
 status_before=$(cat "$fl/status" 2>/dev/null)
-t_campaign "$T_WORK/budget.log" --time 8 --jobs 2 --progress 2 ops
+# (a variable of the caller's environment named like the campaign's summary rows must not
+# add a row: the table shows this session's targets only)
+summary="ghost row" t_campaign "$T_WORK/budget.log" --time 8 --jobs 2 --progress 2 ops
 fz=$(field "$T_WORK/budget.log" ops 3); fz=${fz%s}
 tot=$(field "$T_WORK/budget.log" ops 4); tot=${tot%s}
 check "--time 8 (libFuzzer fork mode) ends with exit 0 (got $rc)" [ "$rc" = 0 ]
+check "... its summary table holds this session's target only (no row from the environment)" \
+  bash -c "! grep -q 'ghost row' '$T_WORK/budget.log' && grep -qE '^ops +libfuzzer ' '$T_WORK/budget.log'"
 check "... fuzzes for at most 8+3 s (${fz}s)" [ "${fz:-99}" -le 11 ]
 check "... the whole target, replays and merge included, within 25 s (${tot}s; campaign ${secs}s with the build check)" [ "${tot:-99}" -le 25 ]
 # the campaign stops the engine itself (TERM: fork mode looks at the clock only between its

@@ -60,6 +60,15 @@ rc=$?
 check "one real planted bug, seeds only: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "... detected, and counted: 1 of 1" log_has "$T_WORK/good.log" '^1 of 1 detected by the committed seeds alone, each by its recorded target and check$'
 
+# the shared objects outlive every run (out/mutants/base): one older than its source is
+# compiled again (made old here, so the checkout is not touched)
+o="$T_TOP/out/mutants/base/fuzz_harness.o"
+touch -d 2000-01-01 "$o"
+"$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/good" >"$T_WORK/rebuilt.log" 2>&1
+rc=$?
+check "a shared object older than its source is compiled again (exit $rc, still 1 of 1)" \
+  bash -c "[ $rc = 0 ] && [ '$o' -nt '$T_TOP/fuzz/harness.c' ] && grep -q '^1 of 1 detected' '$T_WORK/rebuilt.log'"
+
 "$T_TOP/fuzz/mutants" --work "$T_WORK/out" --seeds-only --patches "$T_WORK/mixed" >"$T_WORK/mixed.log" 2>&1
 rc=$?
 check "a bug the seeds miss and a stale patch: exit 1 (got $rc)" [ "$rc" = 1 ]

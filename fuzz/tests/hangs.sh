@@ -80,6 +80,8 @@ lf oom
 # shellcheck disable=SC2154
 MEMDEV_PLANT=hang "$T/fuzz/repro" --timeout 3 "$dir_hang" >"$T_WORK/repro-hang.log" 2>&1; rc=$?
 check "fuzz/repro on the hang finding says hang (exit $rc)" log_has "$T_WORK/repro-hang.log" '^--- result: REPRODUCES: hang \(still running after 3s\)'
+check "... and that its decoding was stopped too (the decoder runs the library, which hangs)" \
+  log_has "$T_WORK/repro-hang.log" '^# \(decoding stopped after 3s: '
 # shellcheck disable=SC2154
 MEMDEV_PLANT=oom "$T/fuzz/repro" --timeout 3 "$dir_oom" >"$T_WORK/repro-oom.log" 2>&1; rc=$?
 check "fuzz/repro on the oom finding says out of memory (exit $rc)" \

@@ -80,8 +80,7 @@ check "the campaign on the planted bug exits 1 (got $rc)" [ "$rc" = 1 ]
 # the engines cut inputs to max_len, the seeds too: those longer are replayed whole first
 check "... the seeds longer than ops's max_len are replayed whole, and those that fail are filed" \
   log_has "$T_WORK/campaign.log" "^campaign: ops: [1-9][0-9]* of the [0-9]* seeds longer than max_len [0-9]* fail when replayed whole"
-nsf=$(sed -n 's/^campaign: ops: \([0-9]*\) of the [0-9]* seeds longer than max_len.*/\1/p' "$T_WORK/campaign.log")
-read -r nlong ml < <(sed -n 's/^campaign: ops: [0-9]* of the \([0-9]*\) seeds longer than max_len \([0-9]*\) .*/\1 \2/p' "$T_WORK/campaign.log")
+read -r nsf nlong ml < <(sed -n 's/^campaign: ops: \([0-9]*\) of the \([0-9]*\) seeds longer than max_len \([0-9]*\) .*/\1 \2 \3/p' "$T_WORK/campaign.log")
 want=$(find "$R/corpus/ops" -type f -size +"${ml:-0}"c | wc -l)
 check "... and those are the seeds longer than max_len $ml, no more ($nlong, want $want)" \
   test "${nlong:-x}" = "$want"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# test_history_bisect.sh - bench/bisect and bench/history on a scratch repository made here:
+# test_history_bisect.sh - bench/bisect, bench/history (and compare) on a scratch repository made here:
 # a clone of this checkout plus six commits, one of which (and only one) slows the plug
 # path down with a loop the compiler must keep, and one of which does not build.
 #
@@ -16,6 +16,7 @@
 # history shows the step at c4 (Markdown, HTML, plot) and lists c2 as not measured; a second
 # history run builds nothing (store) and --fail-on-slower exits 1; a third, with --time on
 # the last commit, measures CPU time (a figure and its plot).
+# compare c1 c2: B builds with neither bench/, exit 2 naming that build (after its warning).
 # Instruction counts are deterministic, so one callgrind run per commit decides: about a
 # minute on 2 cores. Prints "N passed, N failed"; exit 1 on any failure.
 # BENCH_TEST_KEEP=DIR keeps a copy of the history report there.
@@ -149,6 +150,23 @@ expect "history --time draws the time plot" test -s "$tmp/hist3/plots/churn_memd
 left=$(ls -A "$tmp/cache" 2>/dev/null | tr '\n' ' ')
 expect "no build left in the cache (${left:-none})" [ -z "$left" ]
 expect "no worktree left" [ "$(git worktree list | wc -l)" -eq 1 ]
+
+# compare against the commit that builds with neither bench/: this checkout's fails, the
+# fallback to each commit's own fails too, and that failure (not a later symptom) is what it
+# says, with exit 2. Its own cache, removed after, so the checks above stay about history.
+echo "== bench/compare ${c1:0:8} ${c2:0:8} (B builds with neither bench/)"
+BENCH_REV_CACHE=$tmp/cache-compare bench/compare "$c1" "$c2" --mode instr \
+    --filter '^churn/memdev/1024$' --sizes 1024 --out "$tmp/cmp" >"$tmp/compare.log" 2>&1
+rc=$?
+tail -5 "$tmp/compare.log"
+expect "compare with an unbuildable B: exit 2 (got $rc)" [ $rc -eq 2 ]
+expect "compare warns that it falls back to each commit's own bench/" \
+    grep -q "WARNING: this checkout's bench/ does not build against one of the commits" \
+    "$tmp/compare.log"
+expect "compare's last line names B's failed build with its own bench/" bash -c \
+    "tail -1 '$tmp/compare.log' | grep -q '^bench/compare: build failed for $c2 (log: .*/$c2-own/build.log)\$'"
+expect "compare measured nothing" bash -c "! grep -qE '^(timing|instruction counts):' '$tmp/compare.log'"
+rm -rf "$tmp/cache-compare" && git worktree prune
 [ -n "${BENCH_TEST_KEEP:-}" ] && cp -r "$tmp/hist" "$BENCH_TEST_KEEP" # to look at the report
 echo "bisect + history tests took $(($(date +%s) - start)) s"
 echo "$pass passed, $fail failed"

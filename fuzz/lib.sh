@@ -249,11 +249,15 @@ fuzz_tagged() {
 }
 
 # fuzz_spawn LOG CMD...: runs CMD in the background in a new process group (its own session),
-# output to LOG, stdin from /dev/null; sets FUZZ_PID.
+# output to LOG, stdin from /dev/null; sets FUZZ_PID (the group). CMD runs under a small sh
+# that leads the group and exits with CMD's status (128+N for a signal N), so a CMD killed by
+# a signal (libFuzzer aborting at start) is not announced by bash ("line 465: 3304 Aborted
+# setsid ...", on the tool's stderr): it is the tool's to say, once. The sh only defers
+# INT/TERM/HUP (they reach CMD in the same group; sh waits for it to end, as wait did).
 fuzz_spawn() {
   local log=$1
   shift
-  setsid "$@" </dev/null >"$log" 2>&1 &
+  setsid sh -c 'trap : INT TERM HUP; "$@"; exit $?' fuzz_spawn "$@" </dev/null >"$log" 2>&1 &
   FUZZ_PID=$!
   FUZZ_PGIDS+=("$FUZZ_PID")
 }

@@ -3,7 +3,7 @@
  * corrupt.c - the validator's own test (white-box): one field of a valid space is corrupted
  * in a way that breaks an invariant by construction, memdev_validate() must then report a
  * violation (and not crash) naming the invariant broken ([S1]..[S8] of the spec, [I1]..[I9]
- * of wtree.c, [X1]..[X6] of xtree.c: names_invariant), and once the field is restored it
+ * of wtree.c, [X1]..[X7] of xtree.c: names_invariant), and once the field is restored it
  * must pass again.
  *
  * Only value fields are corrupted (counters, addresses, sizes, slots, kinds, cached summaries,
@@ -753,14 +753,17 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
         case 3:
             add_u32(p, &t->nodes, d, "virtio-mem extent tree node count [S4] [X1]");
             return true;
-        case 4: /* a back link that is not the leaf before (none, or the one after) */
+        case 4: /* a back link that is not the leaf before (none, or the one after); a lone
+                   root leaf: a short-leaf flag that is neither 0 nor 1 */
             if (l->u.lf.prev || l->u.lf.next) {
                 save(p, &l->u.lf.prev, sizeof l->u.lf.prev,
                      "virtio-mem extent leaf chain (a back link) [S4] [X5]");
                 l->u.lf.prev = l->u.lf.prev ? NULL : l->u.lf.next;
                 return true;
             }
-            break;
+            set_u32(p, &l->tiny, 2u + (c[2] & 1u),
+                    "virtio-mem extent leaf short flag (neither 0 nor 1) [S4] [X7]");
+            return true;
         case 5: /* a leaf under its minimum, or else an inner node under its own */
             if (x && l->n >= XT_LMIN) {
                 set_u32(p, &l->n, XT_LMIN - 1,
@@ -787,8 +790,8 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
            through them (a count above a node's capacity, a NULL child, the spare stock's
            length) or never follows (the leaves' forward links), so the corrupted tree is never
            read out of bounds */
-        case 8: /* a leaf that counts more extents than it can hold */
-            set_u32(p, &l->n, XT_LEAF + 1 + c[2] % 4u,
+        case 8: /* a leaf that counts more extents than it can hold (a short root: XT_TINY) */
+            set_u32(p, &l->n, (l->tiny ? (uint32_t)XT_TINY : (uint32_t)XT_LEAF) + 1u + c[2] % 4u,
                     "virtio-mem extent leaf count (over its capacity) [S4] [X2]");
             return true;
         case 9: /* fewer nodes counted than the tree has: the walk meets one too many */
@@ -836,11 +839,17 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             }
             break;
         case 15: /* a forward link that skips the leaf whose back link names the leaf before:
-                    to the same empty leaf, which ends the walks after the validator */
+                    to the same empty leaf, which ends the walks after the validator; the first
+                    leaf of a taller tree: marked short, which only a root leaf may be */
             if (l->u.lf.prev) {
                 save(p, &l->u.lf.prev->u.lf.next, sizeof l->u.lf.prev->u.lf.next,
                      "virtio-mem extent leaf chain (a forward link) [S4] [X5]");
                 l->u.lf.prev->u.lf.next = &beyond;
+                return true;
+            }
+            if (x) {
+                set_u32(p, &l->tiny, 1,
+                        "virtio-mem extent leaf short flag (not the root) [S4] [X7]");
                 return true;
             }
             break;
@@ -1077,12 +1086,13 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             }
             /* fall through */
         default:
-            if ((c[3] & 8u) && ll->n < XT_LEAF && v->size >= 2 * block &&
-                last->end <= v->size - 2 * block) {
+            if ((c[3] & 8u) && ll->n < (ll->tiny ? (uint32_t)XT_TINY : (uint32_t)XT_LEAF) &&
+                v->size >= 2 * block && last->end <= v->size - 2 * block) {
                 /*
                  * An empty extent added behind the last, one block after it, in its leaf's
-                 * spare room: sorted, on the grid, inside the device, the plugged bytes and
-                 * the memslot fill kept, so only the check of an extent's length sees it.
+                 * spare room (a short root leaf has XT_TINY slots): sorted, on the grid, inside the
+                 * device, the plugged bytes and the memslot fill kept, so only the check of an
+                 * extent's length sees it.
                  */
                 struct extent *ne = &ll->u.lf.e[ll->n];
                 save(p, &ll->n, sizeof ll->n,
@@ -1186,7 +1196,7 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
  * a later check (its own check for it gone) is a weaker validator, and this is where it shows.
  * Descriptions without a tag break a record or list of the space that no numbered invariant
  * covers: any message passes. The extent tree's corruptions name [S4] and the tree's own
- * [X1]..[X6]; the validator wraps every failure of a tree in [S4], so there only an [X] tag
+ * [X1]..[X7]; the validator wraps every failure of a tree in [S4], so there only an [X] tag
  * counts (with [S4] matching, a tree check that was gone passed when a later one saw it).
  */
 static bool names_invariant(const char *what, const char *msg) {

@@ -4,7 +4,7 @@
  * device records and checks the invariants of spec section 8, naming the first violation.
  * It trusts nothing it checks: indices are bounds-checked before use, so a corrupted space
  * yields a message, not a crash. Invariant numbers [S1]..[S8] are the spec's; a virtio-mem
- * device's extent tree is checked by xt_validate ([X1]..[X6] of xtree.c) under [S4].
+ * device's extent tree is checked by xt_validate ([X1]..[X7] of xtree.c) under [S4].
  */
 #include "space.h"
 

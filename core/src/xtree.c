@@ -11,18 +11,27 @@
  * [X1] height 0 <=> root NULL <=> n 0; every leaf is at depth height - 1; n counts the
  *      extents of all leaves, nodes the nodes of the tree.
  * [X2] a node that is not the root holds XT_LMIN..XT_LEAF extents (leaf) or XT_IMIN..XT_FAN
- *      children (inner); a root leaf holds 1..XT_LEAF extents, an inner root 2..XT_FAN.
+ *      children (inner); a root leaf holds 1..XT_LEAF extents (1..XT_TINY when short), an
+ *      inner root 2..XT_FAN.
  * [X3] the extents, in order, are non-empty and disjoint and do not touch (end < next start):
  *      neighbours are always merged.
  * [X4] an inner key[i], i >= 1, lies between the last end in child i - 1's subtree and the
  *      first start in child i's: last end <= key[i] <= first start. key[0] is 0.
  * [X5] the leaves are chained in order through prev/next, NULL at both ends.
- * [X6] the spare stock holds nspare nodes, at most XT_MAXH + 1.
+ * [X6] the spare stock holds nspare nodes, at most XT_MAXH + 1; an empty tree's at most one
+ *      (the short leaf a first plug reserved).
+ * [X7] only a root leaf is short (tiny 1: a block of XT_TINY_BYTES, room for XT_TINY
+ *      extents); every other node has tiny 0 and the full size.
  *
  *   split (a full leaf gets one more)        merge (a leaf fell below XT_LMIN)
  *   [a b c d e] + x  ->  [a b c] | [d e x]   [a] [b c d]  ->  [a b c d]   (its key leaves the
  *   the right leaf's first start is its key;                               parent)
  *   x at the very end: the right leaf gets XT_LMIN, the left one keeps the rest (24 of 30)
+ *
+ *   a short root leaf: the first extent's (56 bytes); one more than XT_TINY moves the
+ *   extents to a full node (504), and a full root leaf down to XT_TINY / 2 extents moves
+ *   back to a short one when that block can be had (if not, it stays full: memory, not a
+ *   result, so the request still succeeds).
  */
 #include "xtree.h"
 
@@ -30,6 +39,8 @@
 #include <string.h>
 
 _Static_assert(sizeof(struct xt_node) <= 512, "a node is at most eight cache lines");
+
+_Static_assert(XT_TINY >= 1 && XT_TINY < XT_LEAF, "a short leaf is shorter than a leaf");
 
 /* ---- the node stock --------------------------------------------------------------------- */
 
@@ -64,6 +75,17 @@ static void drop_spares(struct xtree *t, const memdev_allocator *al, uint32_t ke
 }
 
 int xt_reserve(struct xtree *t, const memdev_allocator *al, uint32_t nodes) {
+    if (!t->root) { /* a first plug: the short leaf it starts the tree with */
+        if (nodes == 0 || t->nspare)
+            return 0;
+        struct xt_node *x = al->realloc(al->ctx, NULL, XT_TINY_BYTES);
+        if (!x)
+            return MEMDEV_ENOMEM;
+        x->u.lf.next = NULL;
+        t->spare = x;
+        t->nspare = 1;
+        return 0;
+    }
     uint32_t had = t->nspare;
     while (t->nspare < nodes) {
         struct xt_node *x = al->realloc(al->ctx, NULL, sizeof *x);
@@ -148,8 +170,13 @@ static uint64_t *sep(const struct xtree *t, struct xt_path *p, bool right) {
     return NULL;
 }
 
-/* Nodes an insert at the path's leaf takes: a leaf split, the full parents above it, a root. */
+/*
+ * Nodes an insert at the path's leaf takes: a leaf split, the full parents above it, a root;
+ * or the full node a full short root leaf grows into.
+ */
 static uint32_t insert_nodes(const struct xtree *t, const struct xt_path *p) {
+    if (p->node[0]->tiny)
+        return p->node[0]->n < XT_TINY ? 0 : 1;
     if (p->node[0]->n < XT_LEAF)
         return 0;
     uint32_t l = 1;
@@ -272,9 +299,19 @@ static void grow_up(struct xtree *t, struct xt_path *p, uint32_t l, uint64_t k,
 }
 
 /* Extent x goes in at the path's leaf, index j (in order with its neighbours). */
-static void insert_at(struct xtree *t, struct xt_path *p, uint32_t j, struct extent x) {
+static void insert_at(struct xtree *t, const memdev_allocator *al, struct xt_path *p, uint32_t j,
+                      struct extent x) {
     struct xt_node *l = p->node[0];
     t->n++;
+    if (l->tiny && l->n == XT_TINY) { /* a full short root: its extents move to a full node */
+        struct xt_node *y = take(t);
+        y->n = l->n;
+        memcpy(y->u.lf.e, l->u.lf.e, l->n * sizeof x);
+        t->root = p->node[0] = y;
+        t->nodes--;
+        al->free(al->ctx, l);
+        l = y;
+    }
     if (l->n < XT_LEAF) {
         memmove(&l->u.lf.e[j + 1], &l->u.lf.e[j], (l->n - j) * sizeof x);
         l->u.lf.e[j] = x;
@@ -383,6 +420,21 @@ static void remove_at(struct xtree *t, const memdev_allocator *al, struct xt_pat
         t->height--;
         give(t, al, x);
     }
+    x = t->root;
+    if (t->height == 1 && !x->tiny && x->n <= XT_TINY / 2) {
+        /* down to a short leaf's worth: a short root again, and no stock (none needed until
+         * it grows); without the block, the full leaf stays (memory, not the request's result) */
+        struct xt_node *y = al->realloc(al->ctx, NULL, XT_TINY_BYTES);
+        if (!y)
+            return;
+        memset(y, 0, XT_TINY_BYTES);
+        y->tiny = 1;
+        y->n = x->n;
+        memcpy(y->u.lf.e, x->u.lf.e, x->n * sizeof x->u.lf.e[0]);
+        t->root = y;
+        al->free(al->ctx, x);
+        drop_spares(t, al, 0);
+    }
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -390,8 +442,13 @@ static void remove_at(struct xtree *t, const memdev_allocator *al, struct xt_pat
 void xt_plug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64_t end,
              struct xt_path *p) {
     struct extent x = {off, end};
-    if (!t->root) {
-        struct xt_node *l = take(t);
+    if (!t->root) { /* the short leaf xt_reserve stocked */
+        struct xt_node *l = t->spare;
+        t->spare = NULL;
+        t->nspare = 0;
+        t->nodes = 1;
+        memset(l, 0, XT_TINY_BYTES);
+        l->tiny = 1;
         l->n = 1;
         l->u.lf.e[0] = x;
         t->root = l;
@@ -430,7 +487,7 @@ void xt_plug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64_t
     } else {
         if (j == l->n && kr && *kr < end)
             *kr = end;
-        insert_at(t, p, j, x);
+        insert_at(t, al, p, j, x);
     }
 }
 
@@ -447,7 +504,7 @@ void xt_unplug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64
     } else { /* cut in two: the tail goes in after it ([X4]: the key on the right stays) */
         struct extent tail = {end, e->end};
         e->end = off;
-        insert_at(t, p, j + 1, tail);
+        insert_at(t, al, p, j + 1, tail);
     }
 }
 
@@ -462,7 +519,11 @@ static void each_node(const struct xt_node *x, uint32_t level,
 }
 
 size_t xt_memory(const struct xtree *t) {
-    return ((size_t)t->nodes + t->nspare) * sizeof(struct xt_node);
+    if (!t->root) /* [X6]: at most the short leaf a first plug reserved */
+        return (size_t)t->nspare * XT_TINY_BYTES;
+    size_t full = (size_t)t->nodes + t->nspare;
+    return t->root->tiny ? (full - 1) * sizeof(struct xt_node) + XT_TINY_BYTES
+                         : full * sizeof(struct xt_node);
 }
 
 void xt_blocks(const struct xtree *t, void (*fn)(void *ctx, const void *block), void *ctx) {
@@ -503,7 +564,9 @@ static int xv_fail(struct xv *v, const char *what, uint64_t a, uint64_t b) {
 }
 
 static int xv_leaf(struct xv *v, const struct xt_node *x, bool root) {
-    if (x->n > XT_LEAF || x->n < (root ? 1u : XT_LMIN))
+    if (x->tiny > 1 || (x->tiny && !root))
+        return xv_fail(v, "a short leaf that is not the root [X7]", x->tiny, root);
+    if (x->n > (x->tiny ? XT_TINY : XT_LEAF) || x->n < (root ? 1u : XT_LMIN))
         return xv_fail(v, "a leaf holds too many or too few extents [X2]", x->n, root);
     if (x->u.lf.prev != v->prev_leaf || (v->prev_leaf && v->prev_leaf->u.lf.next != x))
         return xv_fail(v, "the leaves' chain is not their order [X5]", v->n, 0);
@@ -527,6 +590,8 @@ static int xv_node(struct xv *v, const struct xt_node *x, uint32_t level, bool r
         return xv_fail(v, "more nodes in the tree than it counts [X1]", v->nodes, v->max_nodes);
     if (level == 0)
         return xv_leaf(v, x, root);
+    if (x->tiny)
+        return xv_fail(v, "a short inner node [X7]", x->tiny, root);
     if (x->n > XT_FAN || x->n < (root ? 2u : XT_IMIN))
         return xv_fail(v, "an inner node has too many or too few children [X2]", x->n, root);
     if (x->u.in.key[0] != 0)
@@ -562,7 +627,7 @@ int xt_validate(const struct xtree *t, char *why, size_t cap) {
     uint32_t s = 0;
     for (const struct xt_node *x = t->spare; x && s <= XT_MAXH + 1; x = x->u.lf.next)
         s++;
-    if (s != t->nspare || s > XT_MAXH + 1)
+    if (s != t->nspare || s > (t->root ? XT_MAXH + 1 : 1))
         return xv_fail(&v, "the spare nodes are not the count kept [X6]", s, t->nspare);
     return 0;
 }

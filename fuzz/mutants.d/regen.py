@@ -405,12 +405,12 @@ MUTANTS = [
      'not the leaf before passes [X5] (a request that joins or drops an extent at a leaf\'s '
      'start reads it)'),
     ('xt-validate-leaf-minimum', 'core/src/xtree.c',
-     '    if (x->n > XT_LEAF || x->n < (root ? 1u : XT_LMIN))',
-     '    if (x->n > XT_LEAF || x->n < 1u)',
+     '    if (x->n > (x->tiny ? XT_TINY : XT_LEAF) || x->n < (root ? 1u : XT_LMIN))',
+     '    if (x->n > (x->tiny ? XT_TINY : XT_LEAF) || x->n < 1u)',
      'the extent tree\'s validator lets a leaf that is not the root hold fewer extents than '
      'its minimum [X2], as long as it holds one'),
     ('xt-validate-leaf-capacity', 'core/src/xtree.c',
-     '    if (x->n > XT_LEAF || x->n < (root ? 1u : XT_LMIN))',
+     '    if (x->n > (x->tiny ? XT_TINY : XT_LEAF) || x->n < (root ? 1u : XT_LMIN))',
      '    if (x->n < (root ? 1u : XT_LMIN))',
      'the extent tree\'s validator takes a leaf\'s count on trust: a count above the leaf\'s '
      'capacity [X2] is read past the leaf\'s end'),
@@ -429,6 +429,16 @@ MUTANTS = [
      '    if (x->u.lf.prev != v->prev_leaf)',
      'the extent tree\'s validator checks the leaves\' chain by its back links only: a forward '
      'link that skips a leaf passes [X5] (the walks over the extents follow it)'),
+    ('xt-validate-short-capacity', 'core/src/xtree.c',
+     '    if (x->n > (x->tiny ? XT_TINY : XT_LEAF) || x->n < (root ? 1u : XT_LMIN))',
+     '    if (x->n > XT_LEAF || x->n < (root ? 1u : XT_LMIN))',
+     'the extent tree\'s validator measures a short root leaf by a full leaf\'s capacity: a '
+     'count of XT_TINY + 1 up to XT_LEAF is read past its block of XT_TINY extents [X2] [X7]'),
+    ('vmem-short-grow-count', 'core/src/xtree.c',
+     '        return p->node[0]->n < XT_TINY ? 0 : 1;',
+     '        return 0;',
+     'a full short root leaf is counted as room: the request that adds a third extent '
+     'reserves no node for the leaf it grows into, and takes one from an empty stock'),
 ]
 
 

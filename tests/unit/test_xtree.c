@@ -6,7 +6,9 @@
  * of any range, the order of the extents through the leaf chain, xt_validate() after every
  * request, and allocation failures (a failed reservation leaves the tree as it was). Runs
  * devices small enough for a root leaf and large enough for four levels, with single blocks
- * and runs. Seeded; --seed N reproduces.
+ * and runs; the short root leaf [X7] as it grows and shrinks back (short_root, and devices of
+ * 8 blocks). xt_memory must be the bytes the tree holds through the allocator. Seeded;
+ * --seed N reproduces.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +28,7 @@ static uint64_t rnd(void) { /* splitmix64 */
 
 static long allocs_left = -1; /* < 0: never fail */
 static long live_blocks;
+static size_t live_bytes; /* what the blocks held were asked for with (a 16-byte header each) */
 
 static void *t_realloc(void *ctx, void *p, size_t n) {
     (void)ctx;
@@ -33,15 +36,28 @@ static void *t_realloc(void *ctx, void *p, size_t n) {
         return NULL;
     if (!p && allocs_left > 0)
         allocs_left--;
-    void *q = realloc(p, n);
-    live_blocks += !p && q;
-    return q;
+    char *h = p ? (char *)p - 16 : NULL;
+    size_t old = 0;
+    if (h)
+        memcpy(&old, h, sizeof old);
+    char *q = realloc(h, n + 16);
+    if (!q)
+        return NULL;
+    memcpy(q, &n, sizeof n);
+    live_blocks += !p;
+    live_bytes += n - old;
+    return q + 16;
 }
 
 static void t_free(void *ctx, void *p) {
     (void)ctx;
-    live_blocks -= p != NULL;
-    free(p);
+    if (!p)
+        return;
+    size_t n;
+    memcpy(&n, (char *)p - 16, sizeof n);
+    live_blocks--;
+    live_bytes -= n;
+    free((char *)p - 16);
 }
 
 static const memdev_allocator al = {t_realloc, t_free, NULL};
@@ -84,7 +100,7 @@ static void run(uint32_t nb, uint32_t ops, uint32_t maxrun, bool oom) {
     struct xtree t = {0};
     uint8_t *bit = calloc(nb, 1);
     char why[200];
-    uint32_t max_height = 0, cuts = 0, joins = 0, fails = 0, applied = 0;
+    uint32_t max_height = 0, cuts = 0, joins = 0, fails = 0, applied = 0, shorts = 0;
     for (uint32_t op = 0; op < ops; op++) {
         uint32_t len = 1 + (uint32_t)(rnd() % maxrun), b0 = (uint32_t)(rnd() % nb);
         if (len > nb - b0)
@@ -114,8 +130,7 @@ static void run(uint32_t nb, uint32_t ops, uint32_t maxrun, bool oom) {
                 if (trim.nspare < nodes) {
                     x->u.lf.next = trim.spare, trim.spare = x, trim.nspare++;
                 } else {
-                    free(x);
-                    live_blocks--;
+                    t_free(NULL, x);
                 }
                 x = next;
             }
@@ -140,6 +155,10 @@ static void run(uint32_t nb, uint32_t ops, uint32_t maxrun, bool oom) {
             }
         }
         uint32_t stock = t.nspare;
+        /* the request itself allocates only to make a root leaf short again, and goes on
+         * without it when that fails */
+        if (oom)
+            allocs_left = (long)(rnd() % 2);
         if (plug) {
             xt_plug(&t, &al, off, end, &path);
             joins += joins_left && joins_right;
@@ -147,6 +166,7 @@ static void run(uint32_t nb, uint32_t ops, uint32_t maxrun, bool oom) {
             xt_unplug(&t, &al, off, end, &path);
             cuts += inserts;
         }
+        allocs_left = -1;
         memset(bit + b0, plug, len);
         applied++;
         /* the check counted exactly what the insert took (the stock held just that) */
@@ -163,8 +183,11 @@ static void run(uint32_t nb, uint32_t ops, uint32_t maxrun, bool oom) {
         uint32_t q0 = (uint32_t)(rnd() % nb), q1 = q0 + (uint32_t)(rnd() % (nb - q0)) + 1;
         CHECK_U64(xt_bytes_in(&t, (uint64_t)q0 * BLOCK, (uint64_t)q1 * BLOCK),
                   bits_in(bit, q0, q1));
-        CHECK_U64(xt_memory(&t), ((size_t)t.nodes + t.nspare) * sizeof(struct xt_node));
+        CHECK_U64(xt_memory(&t), live_bytes);
         CHECK(live_blocks == (long)t.nodes + (long)t.nspare);
+        /* a root leaf down to XT_TINY / 2 extents is short, unless an allocation failed [X7] */
+        CHECK(oom || t.height != 1 || t.n > XT_TINY / 2 || t.root->tiny);
+        shorts += t.height == 1 && t.root->tiny;
         if (t.height > max_height)
             max_height = t.height;
         if (check_failures)
@@ -185,12 +208,12 @@ static void run(uint32_t nb, uint32_t ops, uint32_t maxrun, bool oom) {
             CHECK(xt_validate(&t, why, sizeof why) == 0);
         }
     CHECK(t.root == NULL && t.n == 0 && t.height == 0);
-    CHECK(live_blocks == 0);
+    CHECK(live_blocks == 0 && live_bytes == 0);
     xt_destroy(&t, &al);
     printf("  %u blocks, %u ops, runs up to %u%s: %u applied, height up to %u, %u cuts, %u double "
-           "joins, %u failed reservations\n",
+           "joins, %u failed reservations, %u with a short root\n",
            nb, ops, maxrun, oom ? ", failing allocations" : "", applied, max_height, cuts, joins,
-           fails);
+           fails, shorts);
     free(bit);
 }
 
@@ -213,6 +236,11 @@ static void check_append_shape(const struct xt_node *x, uint32_t level, bool las
 static void stock_overfull(void) {
     struct xtree t = {0};
     char why[200];
+    uint32_t nodes;
+    struct xt_path path;
+    CHECK(xt_plug_check(&t, 0, BLOCK, &nodes, &path)); /* an empty tree's stock is one short leaf */
+    CHECK_RC(xt_reserve(&t, &al, nodes), 0);
+    xt_plug(&t, &al, 0, BLOCK, &path);
     CHECK_RC(xt_reserve(&t, &al, XT_MAXH + 1), 0);
     CHECK(xt_validate(&t, why, sizeof why) == 0);
     struct xt_node *x = al.realloc(al.ctx, NULL, sizeof *x);
@@ -227,6 +255,92 @@ static void stock_overfull(void) {
     al.free(al.ctx, x);
     xt_destroy(&t, &al);
     CHECK(live_blocks == 0);
+}
+
+/* One request on the tree and its checks: the reservation may fail (allocs_left), the request
+ * itself never does. */
+static void req(struct xtree *t, bool plug, uint64_t b0, uint64_t b1, uint32_t want_nodes) {
+    uint32_t nodes;
+    struct xt_path path;
+    char why[200];
+    CHECK(plug ? xt_plug_check(t, b0 * BLOCK, b1 * BLOCK, &nodes, &path)
+               : xt_unplug_check(t, b0 * BLOCK, b1 * BLOCK, &nodes, &path));
+    CHECK_U64(nodes, want_nodes);
+    CHECK_RC(xt_reserve(t, &al, nodes), 0);
+    if (plug)
+        xt_plug(t, &al, b0 * BLOCK, b1 * BLOCK, &path);
+    else
+        xt_unplug(t, &al, b0 * BLOCK, b1 * BLOCK, &path);
+    CHECK(xt_validate(t, why, sizeof why) == 0);
+    CHECK_U64(xt_memory(t), live_bytes);
+}
+
+/*
+ * The short root leaf [X7]: the first extent takes XT_TINY_BYTES, not a node; one extent more
+ * than XT_TINY takes one full node (the check says so); down to XT_TINY / 2 extents, by an
+ * unplug or by a plug that joins two, it is short again and the stock is given back; and
+ * when that short block cannot be had, the full leaf stays and the request still succeeds.
+ */
+static void short_root(void) {
+    struct xtree t = {0};
+    char why[200];
+    /* a new extent in a one-leaf tree takes a short leaf (empty tree) or a full node (a full
+     * short leaf), else nothing */
+#define NEW_EXTENT_NODES (!t.root ? 1u : t.root->tiny && t.n == XT_TINY ? 1u : 0u)
+    for (uint64_t k = 0; k < XT_TINY; k++) /* extents at 0, 2, ..., 2 (XT_TINY - 1) */
+        req(&t, true, 2 * k, 2 * k + 1, NEW_EXTENT_NODES);
+    CHECK(t.root->tiny == 1 && t.n == XT_TINY && t.nspare == 0);
+    CHECK_U64(live_bytes, XT_TINY_BYTES);
+    req(&t, true, 2 * XT_TINY, 2 * XT_TINY + 1, 1); /* one more: a full node, the short goes */
+    CHECK(t.root->tiny == 0 && t.height == 1 && t.n == XT_TINY + 1);
+    CHECK_U64(live_bytes, sizeof(struct xt_node));
+    CHECK_U64(xt_bytes_in(&t, 0, 100 * BLOCK), (XT_TINY + 1) * BLOCK);
+    /* unplugs from the top: full until XT_TINY / 2 extents are left, then short */
+    while (t.n > XT_TINY / 2) {
+        CHECK(t.root->tiny == 0);
+        req(&t, false, 2 * (t.n - 1), 2 * (t.n - 1) + 1, 0);
+    }
+    CHECK(t.root->tiny == 1 && t.nspare == 0);
+    CHECK_U64(live_bytes, XT_TINY_BYTES);
+    /* full again, then plugs that join two extents: short again at XT_TINY / 2 */
+    while (t.n <= XT_TINY)
+        req(&t, true, 2 * t.n, 2 * t.n + 1, NEW_EXTENT_NODES);
+    CHECK(t.root->tiny == 0);
+    uint64_t plugged = (XT_TINY + 1) * BLOCK;
+    for (uint64_t k = 0; t.n > XT_TINY / 2; k++, plugged += BLOCK) {
+        CHECK(t.root->tiny == 0);
+        req(&t, true, 2 * k + 1, 2 * k + 2, 0); /* the hole after extent k: a join */
+    }
+    CHECK(t.root->tiny == 1);
+    CHECK_U64(live_bytes, XT_TINY_BYTES);
+    CHECK_U64(xt_bytes_in(&t, 0, 100 * BLOCK), plugged);
+    /* the short block cannot be had: the full leaf stays, the request succeeds */
+    xt_destroy(&t, &al);
+    while (t.n <= XT_TINY)
+        req(&t, true, 2 * t.n, 2 * t.n + 1, NEW_EXTENT_NODES);
+    while (t.n > XT_TINY / 2 + 1)
+        req(&t, false, 2 * (t.n - 1), 2 * (t.n - 1) + 1, 0);
+    CHECK(t.root->tiny == 0);
+    allocs_left = 0;
+    req(&t, false, 2 * (t.n - 1), 2 * (t.n - 1) + 1, 0);
+    allocs_left = -1;
+    CHECK(t.root->tiny == 0 && t.n == XT_TINY / 2);
+    CHECK_U64(live_bytes, sizeof(struct xt_node));
+    CHECK(xt_validate(&t, why, sizeof why) == 0);
+#undef NEW_EXTENT_NODES
+    /* a short reservation that fails leaves the empty tree as it was */
+    xt_destroy(&t, &al);
+    uint32_t nodes;
+    struct xt_path path;
+    CHECK(xt_plug_check(&t, 0, BLOCK, &nodes, &path) && nodes == 1);
+    allocs_left = 0;
+    CHECK_RC(xt_reserve(&t, &al, nodes), MEMDEV_ENOMEM);
+    allocs_left = -1;
+    CHECK(t.root == NULL && t.spare == NULL && t.nspare == 0 && live_blocks == 0);
+    xt_destroy(&t, &al);
+    CHECK(live_blocks == 0 && live_bytes == 0);
+    printf("  a short root leaf: %zu bytes for up to %d extents (a full node: %zu)\n",
+           (size_t)XT_TINY_BYTES, XT_TINY, sizeof(struct xt_node));
 }
 
 /* A tree built then destroyed while full gives every node back. */
@@ -265,7 +379,10 @@ int main(int argc, char **argv) {
     run(2000, 60000, 4, false); /* extents of single bytes */
     BLOCK = 4096;
     run(3000, 60000, 3, true); /* failing reservations */
+    run(8, 20000, 2, false);   /* a root leaf of a few extents: short, full, short again */
+    run(8, 20000, 2, true);    /* ... with failing reservations and short leaves not had */
     destroy_full();
     stock_overfull();
+    short_root();
     return check_report("test_xtree");
 }

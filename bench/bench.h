@@ -90,9 +90,12 @@ double bench_ctx_self_bytes_per_device(const bench_ctx *c);
 /*
  * memdev only, churn population: bytes per device requested through the allocator hook,
  * split by owner (index = window tree + id table, records = device records and what hangs
- * off them: ids, kind state, extents), and all of it. False when not measured.
+ * off them: ids, kind state, extents), and all of it; *plugged: all of it again once every
+ * virtio-mem device has plugged half its blocks as one run (one in four with a block given
+ * back inside it: two extents). False when not measured.
  */
-bool bench_ctx_hook_bytes(const bench_ctx *c, double *index, double *records, double *total);
+bool bench_ctx_hook_bytes(const bench_ctx *c, double *index, double *records, double *total,
+                          double *plugged);
 
 /* bench_mem.c: a counting allocator hook and the owner of every block a space holds. */
 typedef struct bench_mem bench_mem;

@@ -14,7 +14,7 @@ if [[ $# -ge 1 && ( "$1" == "-h" || "$1" == "--help" ) ]]; then
     exit 0
 fi
 if [[ $# -ne 2 ]]; then
-    usage >&2
+    echo "check-cli.sh: usage: check-cli.sh MEMDEV_BINARY TRACES_DIR (see --help)" >&2
     exit 2
 fi
 memdev=$1

@@ -17,7 +17,7 @@ if [[ $# -ge 1 && ( "$1" == "-h" || "$1" == "--help" ) ]]; then
     exit 0
 fi
 if [[ $# -ne 2 ]]; then
-    usage >&2
+    echo "check-malformed.sh: usage: check-malformed.sh MEMDEV_BINARY TRACE (see --help)" >&2
     exit 2
 fi
 memdev=$1

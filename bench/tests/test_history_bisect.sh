@@ -20,29 +20,15 @@
 # Instruction counts are deterministic, so one callgrind run per commit decides: about a
 # minute on 2 cores. Prints "N passed, N failed"; exit 1 on any failure.
 # BENCH_TEST_KEEP=DIR keeps a copy of the history report there.
-set -uo pipefail
-bench=$(cd "$(dirname "$0")/.." && pwd)
-root=$(git -C "$bench" rev-parse --show-toplevel)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { # expect DESCRIPTION CONDITION...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$(dirname "$0")/common.bash"
 
-git clone -q --no-hardlinks "$root" "$tmp/repo" || { echo "FAIL: git clone"; exit 1; }
-cd "$tmp/repo" || exit 1
+scratch_clone
 git config user.email bench-test@memdev.invalid
 git config user.name "bench test"
 commit() { # commit MESSAGE -> the new commit id; the test stops when it cannot commit
     { git add -A && git commit -q --allow-empty -m "$1" >&2 && git rev-parse HEAD; } ||
         { echo "FAIL: cannot commit '$1'" >&2; exit 1; }
 }
-rm -rf bench && cp -r "$bench" bench && rm -rf bench/__pycache__ bench/tests/__pycache__
 c0=$(commit "scratch: the bench/ tools under test") || exit 1
 echo "scratch line" >>README.md
 c1=$(commit "scratch: README line") || exit 1

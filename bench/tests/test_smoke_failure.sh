@@ -13,23 +13,9 @@
 # no FAIL line): exit 1, but no summary and none of the later checks.
 # About a minute on 2 cores (a Release build of the clone; ccache makes it quicker).
 # Prints "N passed, N failed"; exit 1 on any failure.
-set -uo pipefail
-bench=$(cd "$(dirname "$0")/.." && pwd)
-root=$(git -C "$bench" rev-parse --show-toplevel)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { # expect DESCRIPTION CONDITION...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$(dirname "$0")/common.bash"
 
-git clone -q --no-hardlinks "$root" "$tmp/repo" || { echo "FAIL: git clone"; exit 1; }
-cd "$tmp/repo" || exit 1
-rm -rf bench && cp -r "$bench" bench && rm -rf bench/__pycache__ bench/tests/__pycache__
+scratch_clone
 printf '%s\n' 'import sys' 'print("scratch: test_verdict.py dies early")' 'sys.exit(1)' \
     >bench/tests/test_verdict.py
 printf '%s\n' '#!/usr/bin/env bash' 'echo "scratch: the history test dies early"' 'exit 3' \

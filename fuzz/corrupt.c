@@ -840,11 +840,16 @@ static bool corrupt(memdev_space *sp, const uint8_t c[CORRUPT_SPEC_SIZE], struct
             break;
         case 15: /* a forward link that skips the leaf whose back link names the leaf before:
                     to the same empty leaf, which ends the walks after the validator; the first
-                    leaf of a taller tree: marked short, which only a root leaf may be */
+                    leaf of a taller tree, or (byte 2 odd) an inner node: marked short, which
+                    only a root leaf may be */
             if (l->u.lf.prev) {
                 save(p, &l->u.lf.prev->u.lf.next, sizeof l->u.lf.prev->u.lf.next,
                      "virtio-mem extent leaf chain (a forward link) [S4] [X5]");
                 l->u.lf.prev->u.lf.next = &beyond;
+                return true;
+            }
+            if (x && (c[2] & 1)) { /* or the inner node on the way down */
+                set_u32(p, &x->tiny, 1, "virtio-mem extent tree inner node short flag [S4] [X7]");
                 return true;
             }
             if (x) {

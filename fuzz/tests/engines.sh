@@ -8,7 +8,8 @@
 #   - Ctrl-C (SIGINT to the campaign) on AFL++ (main with its CMPLOG fork server and a
 #     secondary) and on libFuzzer's fork mode: the campaign stops, reports, exits 130, and
 #     no process it started is left, stopped or not; a second Ctrl-C stops it at once (exit
-#     130, no report), leaving nothing either.
+#     130, no report), leaving nothing either;
+#   - a process group named in the caller's FUZZ_PGIDS or FUZZ_JOBS is not the tool's to reap.
 # (An engine that dies at start and the budget, which are checks of time: budget.sh.)
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
@@ -127,5 +128,17 @@ check "a second Ctrl-C: exit 130 (got $rc)" [ "$rc" = 130 ]
 check "... at once: the bare 'interrupted', no summary and no findings report" bash -c \
   "[ \"\$(tail -n 1 '$log')\" = 'campaign: interrupted' ] && ! grep -qE '^target +engine|interrupted; no findings' '$log'"
 no_leftovers "a second Ctrl-C"
+
+# -- reaping ends what the tool started and nothing else: a process group or a job named in
+# the caller's environment by the names of the tool's own lists (FUZZ_PGIDS, FUZZ_JOBS: a
+# scalar there is element 0 of an array the tool did not empty first) is not killed at exit
+setsid sleep 300 </dev/null >/dev/null 2>&1 &
+other=$!
+mkdir -p "$T_WORK/foreign/findings"
+FUZZ_PGIDS=$other FUZZ_JOBS=$other fuzz/findings --work "$T_WORK/foreign" >"$T_WORK/foreign.log" 2>&1
+alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+check "a process group in the environment's FUZZ_PGIDS and FUZZ_JOBS outlives a tool (fuzz/findings, exit $?)" \
+  alive "$other"
+kill -- "-$other" 2>/dev/null; kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
 
 t_finish

@@ -16,7 +16,8 @@ W="$T_WORK/w"
 # -- an engine that dies at start ---------------------------------------------------------
 t_campaign "$T_WORK/died.log" --time 20 --jobs 1 --engine-arg -seed=abc ops
 check "libFuzzer dying at start (-seed=abc) fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
-check "... saying which engine died and why" log_has "$T_WORK/died.log" 'libFuzzer for ops died after [0-9]+s \(exit [0-9]+\)'
+check "... saying which engine died and why" log_has "$T_WORK/died.log" \
+  'libFuzzer for ops died after [0-9]+s \(exit [0-9]+\): terminate called after throwing an instance of .std::invalid_argument.$'
 check "... with the last lines of its log, under their heading" \
   bash -c "grep -A1 '^          last lines of .*/fuzz\.log:\$' '$T_WORK/died.log' | grep -q '^            [^ ]'"
 check "... without waiting for the budget (${secs}s)" awk -v s="$secs" 'BEGIN { exit !(s < 15) }'

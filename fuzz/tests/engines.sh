@@ -9,7 +9,8 @@
 #     secondary) and on libFuzzer's fork mode: the campaign stops, reports, exits 130, and
 #     no process it started is left, stopped or not; a second Ctrl-C stops it at once (exit
 #     130, no report), leaving nothing either;
-#   - a process group named in the caller's FUZZ_PGIDS or FUZZ_JOBS is not the tool's to reap.
+#   - a process group named in the caller's FUZZ_PGIDS or FUZZ_JOBS is not the tool's to reap,
+#     and a tool with nothing left to reap ends at once.
 # (An engine that dies at start and the budget, which are checks of time: budget.sh.)
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
@@ -134,11 +135,19 @@ no_leftovers "a second Ctrl-C"
 # scalar there is element 0 of an array the tool did not empty first) is not killed at exit
 setsid sleep 300 </dev/null >/dev/null 2>&1 &
 other=$!
-mkdir -p "$T_WORK/foreign/findings"
-FUZZ_PGIDS=$other FUZZ_JOBS=$other fuzz/findings --work "$T_WORK/foreign" >"$T_WORK/foreign.log" 2>&1
+mkdir -p "$T_WORK/foreign/findings" "$T_WORK/bin"
+# (and with nothing left to reap, the tool ends at once: a `sleep` that logs its calls comes
+# first on PATH, and fuzz_reap's wait for stragglers must not call it)
+printf '#!/bin/sh\necho "sleep $*" >>"%s/sleeps.log"\nexec /bin/sleep "$@"\n' "$T_WORK" >"$T_WORK/bin/sleep"
+chmod +x "$T_WORK/bin/sleep"
+: >"$T_WORK/sleeps.log"
+PATH="$T_WORK/bin:$PATH" FUZZ_PGIDS=$other FUZZ_JOBS=$other \
+  fuzz/findings --work "$T_WORK/foreign" >"$T_WORK/foreign.log" 2>&1
+rc=$?
 alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
-check "a process group in the environment's FUZZ_PGIDS and FUZZ_JOBS outlives a tool (fuzz/findings, exit $?)" \
+check "a process group in the environment's FUZZ_PGIDS and FUZZ_JOBS outlives a tool (fuzz/findings, exit $rc)" \
   alive "$other"
 kill -- "-$other" 2>/dev/null; kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
+check "... which, with nothing left to reap, ends without waiting (no sleep)" test ! -s "$T_WORK/sleeps.log"
 
 t_finish

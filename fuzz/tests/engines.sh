@@ -67,7 +67,8 @@ check "... naming it" log_has "$T_WORK/inuse-cwd.log" "in use by pid $holder \\(
 no_leftovers "working directory in use"
 
 # -- AFL++: a secondary dies while fuzzing ----------------------------------------------------
-fuzz/campaign --work "$W" --engine afl --host "$h" --time 60 --jobs 2 --progress 1 ops >"$T_WORK/killed.log" 2>&1 &
+fuzz/campaign --work "$W" --engine afl --host "$h" --time 60 --jobs 2 --progress 1 --sync-every 90 ops \
+  >"$T_WORK/killed.log" 2>&1 &
 cp=$!
 victim=""
 find_victim() { # sets victim: the pid of the secondary afl-fuzz, once it runs
@@ -81,6 +82,9 @@ sleep 2
 wait "$cp"; rc=$?
 check "an AFL++ secondary killed while fuzzing fails the campaign with exit 2 (got $rc)" [ "$rc" = 2 ]
 check "... naming the instance" log_has "$T_WORK/killed.log" "afl-fuzz $h-s1 for ops died after [0-9]+s"
+# (its command file: AFL++'s environment too, --sync-every 90 s as whole minutes rounded up)
+check "the AFL++ command file has the environment: AFL_SYNC_TIME=2 for --sync-every 90" \
+  grep -qE '(^| )AFL_SYNC_TIME=2 .*afl-fuzz -i ' "$W/campaign/afl/ops/command"
 no_leftovers "secondary killed"
 
 # -- Ctrl-C ------------------------------------------------------------------------------

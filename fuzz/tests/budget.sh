@@ -4,9 +4,10 @@
 # fuzz/smoke, not beside other steps):
 #   - libFuzzer that dies at start (the crash of `-seed=abc`) fails the campaign, exit 2,
 #     without waiting for the budget;
-#   - --time 8 on libFuzzer's fork mode ends the fuzzing within 3 s of it, and the whole
-#     target (replays, merge) within 25 s; the corpus is merged at the end; a flaky finding
-#     of an earlier session is listed as flaky, left as it was and fails nothing (exit 0).
+#   - --time 8 on libFuzzer's fork mode (--progress 2: a line at 2, 4 and 6 s) ends the
+#     fuzzing within 3 s of it, and the whole target (replays, merge) within 25 s; the
+#     corpus is merged at the end; a flaky finding of an earlier session is listed as
+#     flaky, left as it was and fails nothing (exit 0).
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1
@@ -47,6 +48,9 @@ check "--time 8 (libFuzzer fork mode) ends with exit 0 (got $rc)" [ "$rc" = 0 ]
 check "... its summary table holds this session's target only (no row from the environment)" \
   bash -c "! grep -q 'ghost row' '$T_WORK/budget.log' && grep -qE '^ops +libfuzzer ' '$T_WORK/budget.log'"
 check "... fuzzes for at most 8+3 s (${fz}s)" [ "${fz:-99}" -le 11 ]
+# --progress 2: a line every 2 s of the 8 (at 2, 4 and 6 s; one every 3 s would give two)
+n_prog=$(grep -cE '^campaign: ops +libfuzzer +[0-9]+s/8s ' "$T_WORK/budget.log")
+check "... with a progress line every 2 s ($n_prog lines, 3 expected)" [ "$n_prog" -ge 3 ]
 check "... the whole target, replays and merge included, within 25 s (${tot}s; campaign ${secs}s with the build check)" [ "${tot:-99}" -le 25 ]
 # the campaign stops the engine itself (TERM: fork mode looks at the clock only between its
 # jobs) and lets it end: killed at once, it would leave no final statistics. Fork mode may

@@ -100,6 +100,25 @@ int xt_reserve(struct xtree *t, const memdev_allocator *al, uint32_t nodes) {
     return 0;
 }
 
+/* ---- the short root leaf [X7] ----------------------------------------------------------- */
+
+/* Block y (XT_TINY_BYTES) made an empty short leaf. */
+static struct xt_node *short_leaf(struct xt_node *y) {
+    memset(y, 0, XT_TINY_BYTES);
+    y->tiny = 1;
+    return y;
+}
+
+/* The extents of the tree's one leaf move into y (a short leaf or a full node), which becomes
+ * the root; the old root's block goes back to the allocator. The node count stays. */
+static void move_root_leaf(struct xtree *t, const memdev_allocator *al, struct xt_node *y) {
+    struct xt_node *x = t->root;
+    y->n = x->n;
+    memcpy(y->u.lf.e, x->u.lf.e, x->n * sizeof x->u.lf.e[0]);
+    t->root = y;
+    al->free(al->ctx, x);
+}
+
 /* ---- search ----------------------------------------------------------------------------- */
 
 /*
@@ -304,13 +323,9 @@ static void insert_at(struct xtree *t, const memdev_allocator *al, struct xt_pat
     struct xt_node *l = p->node[0];
     t->n++;
     if (l->tiny && l->n == XT_TINY) { /* a full short root: its extents move to a full node */
-        struct xt_node *y = take(t);
-        y->n = l->n;
-        memcpy(y->u.lf.e, l->u.lf.e, l->n * sizeof x);
-        t->root = p->node[0] = y;
-        t->nodes--;
-        al->free(al->ctx, l);
-        l = y;
+        l = p->node[0] = take(t);
+        t->nodes--; /* (take counts a node more: the root is still one) */
+        move_root_leaf(t, al, l);
     }
     if (l->n < XT_LEAF) {
         memmove(&l->u.lf.e[j + 1], &l->u.lf.e[j], (l->n - j) * sizeof x);
@@ -427,12 +442,7 @@ static void remove_at(struct xtree *t, const memdev_allocator *al, struct xt_pat
         struct xt_node *y = al->realloc(al->ctx, NULL, XT_TINY_BYTES);
         if (!y)
             return;
-        memset(y, 0, XT_TINY_BYTES);
-        y->tiny = 1;
-        y->n = x->n;
-        memcpy(y->u.lf.e, x->u.lf.e, x->n * sizeof x->u.lf.e[0]);
-        t->root = y;
-        al->free(al->ctx, x);
+        move_root_leaf(t, al, short_leaf(y));
         drop_spares(t, al, 0);
     }
 }
@@ -443,12 +453,10 @@ void xt_plug(struct xtree *t, const memdev_allocator *al, uint64_t off, uint64_t
              struct xt_path *p) {
     struct extent x = {off, end};
     if (!t->root) { /* the short leaf xt_reserve stocked */
-        struct xt_node *l = t->spare;
+        struct xt_node *l = short_leaf(t->spare);
         t->spare = NULL;
         t->nspare = 0;
         t->nodes = 1;
-        memset(l, 0, XT_TINY_BYTES);
-        l->tiny = 1;
         l->n = 1;
         l->u.lf.e[0] = x;
         t->root = l;

@@ -195,12 +195,24 @@ static void pop_spec(bench_ctx *c, size_t i, memdev_device_desc *d) {
         spec_vmem(c, d, id_of(c, i));
 }
 
+/* The bytes the hook's space holds, by owner, into split (index, records, other), and the
+ * total; -1 with the reason in c->err when a block has no owner or two. */
+static int hook_split(bench_ctx *c, bench_mem *m, memdev_space *sp, size_t split[3],
+                      size_t *total) {
+    if (!bench_mem_split(m, sp, split)) {
+        snprintf(c->err, sizeof c->err, "memory split: a block without exactly one owner");
+        return -1;
+    }
+    *total = split[0] + split[1] + split[2];
+    return 0;
+}
+
 /*
  * memdev only: the same population again in a space whose allocator hook counts every block
  * (bench_mem.c), split by owner. Untimed and thrown away; the timed space uses malloc.
  */
 static int measure_hook(bench_ctx *c, uint64_t rng_before) {
-    size_t n = (size_t)c->n, split[3];
+    size_t n = (size_t)c->n, split[3], total;
     uint64_t rng_after = c->rng;
     bench_mem *m = bench_mem_new();
     memdev_allocator al = bench_mem_allocator(m);
@@ -214,15 +226,13 @@ static int measure_hook(bench_ctx *c, uint64_t rng_before) {
         rc = memdev_plug(sp, &d, NULL);
     }
     c->rng = rng_after;
-    if (rc == 0 && !bench_mem_split(m, sp, split)) {
-        snprintf(c->err, sizeof c->err, "memory split: a block without exactly one owner");
-        rc = -1;
-    }
+    if (rc == 0)
+        rc = hook_split(c, m, sp, split, &total);
     if (rc == 0) {
         c->hook_measured = true;
         c->hook_index = (double)split[0] / (double)n;
         c->hook_records = (double)split[1] / (double)n;
-        c->hook_total = (double)(split[0] + split[1] + split[2]) / (double)n;
+        c->hook_total = (double)total / (double)n;
     }
     /* The same devices as a guest uses them: every virtio-mem device asked for its whole size
      * and plugged the first half of its blocks as one run (a guest plugs runs); one in four
@@ -241,12 +251,10 @@ static int measure_hook(bench_ctx *c, uint64_t rng_before) {
             rc = memdev_vmem_request(sp, d.id, false, d.block, d.block);
     }
     c->rng = rng_after;
-    if (rc == 0 && !bench_mem_split(m, sp, split)) {
-        snprintf(c->err, sizeof c->err, "memory split: a block without exactly one owner");
-        rc = -1;
-    }
     if (rc == 0)
-        c->hook_plugged = (double)(split[0] + split[1] + split[2]) / (double)n;
+        rc = hook_split(c, m, sp, split, &total);
+    if (rc == 0)
+        c->hook_plugged = (double)total / (double)n;
     memdev_space_destroy(sp);
     bench_mem_delete(m);
     return rc ? fail(c, "memory pass", rc, n) : 0;

@@ -1474,6 +1474,7 @@ static bool fit_class(const wtree *t, uint32_t k, uint64_t size, uint64_t *addr,
     }
     prefetch_leaf(cur, true);
     pos->leaf = cur;
+    pos->searched = 1;
     return leaf_fit(t, cur, size, cls_mask[k], addr, &pos->pos);
 }
 
@@ -1498,6 +1499,7 @@ static bool fit_bounded(const wtree *t, const struct fit_req *q, void *node, uin
                         uint64_t *addr, wt_pos *pos) {
     if (lvl == t->height) {
         pos->leaf = node;
+        pos->searched++;
         return leaf_fit(t, node, q->size, q->m, addr, &pos->pos);
     }
     struct wt_inner *p = node;
@@ -1516,6 +1518,7 @@ int wtree_first_fit(const wtree *t, uint64_t size, uint64_t align, uint64_t *add
     wt_pos scratch;
     if (!pos)
         pos = &scratch;
+    pos->searched = 0;
     if (!t->root) {
         if (usable_incl(t->base, t->last, align - 1) >= size)
             return wt_align_up(t->base, align, addr) ? 0 : MEMDEV_EFRAGMENTED;

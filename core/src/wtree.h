@@ -140,6 +140,8 @@ typedef struct wt_pos {
     uint32_t idx[WT_MAXH];
     struct wt_leaf *leaf;
     uint32_t pos;
+    uint32_t searched; /* leaves wtree_first_fit searched: 1 for a class alignment, for any
+                          other the leaves its bound did not skip (test_wtree bounds it) */
 } wt_pos;
 
 void wtree_init(wtree *t, const memdev_allocator *al, uint64_t base, uint64_t last);

@@ -409,6 +409,52 @@ static void tib_tree(wtree *t) {
 }
 
 /*
+ * An alignment that is no class (8 MiB: between the 2 MiB and 128 MiB classes) is searched
+ * under a bound, u_j <= s_k - (mask & bits k..j-1) (the file comment of wtree.c): first fit
+ * must skip the rows whose gaps all start misaligned, not walk every leaf. N gaps of 12 MiB,
+ * each starting 2 MiB past a multiple of 8 MiB (6 MiB usable at 8 MiB alignment), between
+ * 4 MiB entries: an 8 MiB request at 8 MiB fits none of them, and the bound at the root says
+ * so (no leaf searched, the tail taken); with one larger gap at the end of the same kind, only
+ * its leaf is searched. A bound without the mask (s_k alone) is still exact, but here it
+ * searches every leaf in front of the fit (59 of them): the O(n) step issue 9 forbids. (The
+ * mask is the AND over a row's gaps, so gaps misaligned by different amounts can still let a
+ * row through; bench's align_new measures a fragmented window of mixed alignments.)
+ */
+static void bounded_prunes(bool last_fits) {
+    const uint64_t MiB = 1ull << 20;
+    enum { N = 2000 };
+    wtree t;
+    tib_tree(&t);
+    CHECK_RC(wtree_reserve(&t, 2 * MiB), 0);
+    wtree_insert(&t, NULL, 0, 2 * MiB - 1, 0);
+    uint64_t end = 2 * MiB; /* one past the last entry: each gap starts here */
+    for (uint32_t i = 1; i <= N; i++) {
+        uint64_t gap = i == N && last_fits ? 18 * MiB : 12 * MiB;
+        uint64_t len = i == N && last_fits ? 6 * MiB : 4 * MiB; /* keeps end at 2 MiB mod 8 */
+        CHECK_RC(wtree_reserve(&t, len), 0);
+        wtree_insert(&t, NULL, end + gap, end + gap + len - 1, i);
+        if (i < N || !last_fits)
+            end += gap + len;
+    }
+    CHECK_U64(t.leaves.live > 2 * WT_IB, 1); /* more than one inner level of leaves */
+    check_valid(&t, "bounded first fit");
+    wt_pos pos;
+    uint64_t addr = 0;
+    CHECK_RC(wtree_first_fit(&t, 8 * MiB, 8 * MiB, &addr, &pos), 0);
+    CHECK_U64(addr, end + 6 * MiB); /* the larger gap, or the tail after the last entry */
+    CHECK_U64(pos.searched, last_fits ? 1 : 0);
+    /* the same bound lets a request that fits the first gap through at once */
+    CHECK_RC(wtree_first_fit(&t, 6 * MiB, 8 * MiB, &addr, &pos), 0);
+    CHECK_U64(addr, 8 * MiB);
+    CHECK_U64(pos.searched, 1);
+    /* a class alignment searches one leaf, as ever */
+    CHECK_RC(wtree_first_fit(&t, 12 * MiB, 2 * MiB, &addr, &pos), 0);
+    CHECK_U64(addr, 2 * MiB);
+    CHECK_U64(pos.searched, 1);
+    wtree_fini(&t);
+}
+
+/*
  * A full leaf hands entries to a sibling with room instead of splitting (leaf_spill): to the
  * left one, and to the right one when there is no left one. Two full leaves of one-page
  * entries on every other page; four entries removed from one of them; then an entry inserted
@@ -642,6 +688,8 @@ int main(int argc, char **argv) {
         spill_full_node();
         inner_split_point();
         split_mask();
+        bounded_prunes(false);
+        bounded_prunes(true);
     }
     pages_order();
     wrap_entry();

@@ -5,6 +5,7 @@
 #     "Directory ... is in use") fails it with a message naming the process, exit 2; so does
 #     one working there with thousands of files open (its /proc listing outgrows a pipe);
 #   - an AFL++ secondary killed while fuzzing fails it, exit 2, naming the instance;
+#   - while AFL++ calibrates, the progress line counts the inputs it has run of those loaded;
 #   - Ctrl-C (SIGINT to the campaign) on AFL++ (main with its CMPLOG fork server and a
 #     secondary) and on libFuzzer's fork mode: the campaign stops, reports, exits 130, and
 #     no process it started is left, stopped or not; a second Ctrl-C stops it at once (exit
@@ -87,6 +88,26 @@ check "the AFL++ command file has the environment: AFL_SYNC_TIME=2 for --sync-ev
   grep -qE '(^| )AFL_SYNC_TIME=2 .*afl-fuzz -i ' "$W/campaign/afl/ops/command"
 no_leftovers "secondary killed"
 
+# -- AFL++ calibrating: the progress line before AFL++'s first figures counts the inputs it
+# has run so far, of those it loaded (from its log): an afl-fuzz first on PATH writes three
+# of five dry runs to its log and waits 6 s before it starts the real one ---------------------
+real_afl=$(command -v afl-fuzz)
+mkdir -p "$T_WORK/slowcal"
+cat >"$T_WORK/slowcal/afl-fuzz" <<EOF
+#!/bin/sh
+echo "[*] Loaded a total of 5 seeds."
+for i in 1 2 3; do echo "[*] Attempting dry run with 'id:00000\$i'..."; done
+/bin/sleep 6
+exec $real_afl "\$@"
+EOF
+chmod +x "$T_WORK/slowcal/afl-fuzz"
+PATH="$T_WORK/slowcal:$PATH" t_campaign "$T_WORK/slowcal.log" --engine afl --host "$h" --time 10 \
+  --jobs 1 --progress 1 ops
+check "an AFL++ campaign whose engine calibrates slowly ends clean (exit $rc)" [ "$rc" = 0 ]
+check "... its progress says how far the calibration is (3 of the 5 inputs run)" \
+  log_has "$T_WORK/slowcal.log" "^campaign: ops +afl +[0-9]+s/10s  starting: AFL\\+\\+ runs and calibrates its inputs first \\(3 of 5 done\\)\$"
+no_leftovers "slow calibration"
+
 # -- Ctrl-C ------------------------------------------------------------------------------
 # The campaign starts with SIGINT at its default action, as from a terminal: a shell cannot
 # trap a signal that was ignored when it started, and a test run in the background of a
@@ -96,6 +117,7 @@ no_leftovers "secondary killed"
 campaign_job() {
   local log=$1 ere=$2
   shift 2
+  : >"$log" # (made here: the job's own redirection may come after the first look at it)
   set -m
   env --default-signal=INT fuzz/campaign --work "$W" "$@" >"$log" 2>&1 &
   cp=$!

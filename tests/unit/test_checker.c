@@ -793,6 +793,8 @@ static const struct json_edit json_edits[] = {
     {"\"memdev\": \"\"}}]", "\"memdev\": \"", "unterminated string"},
     {"\"memdev\": \"\"}}]", "\"memdev\": \"\\", "unterminated string"},
     {"\"memdev\": \"\"}}]", "\"memdev\": \"\\u00", "bad \\u escape"},
+    /* the text ends where a value is due: nothing past its end is read (the asan preset) */
+    {"\"memdev\": \"\"}}]", "\"memdev\": ", "expected a number, string, true or false"},
     {"}},\n", "}}\n", "expected ',' between elements"},
     {"\"type\": \"dimm\", ", "\"type\": \"dimm\" ", "expected ',' between type and data"},
     {"\"id\": \"n0\", ", "\"id\": \"n0\" ", "expected ',' between fields"},

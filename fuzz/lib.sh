@@ -74,7 +74,8 @@ fuzz_need_engine() {
                fuzz_need llvm-symbolizer llvm ;;
     afl|cmplog) fuzz_need clang clang && memdev_need libclang-rt-14-dev &&
       fuzz_need afl-clang-fast afl++ && fuzz_need afl-fuzz afl++ ;;
-    coverage) fuzz_need clang clang && fuzz_need llvm-profdata llvm && fuzz_need llvm-cov llvm ;;
+    coverage) fuzz_need clang clang && memdev_need libclang-rt-14-dev &&
+              fuzz_need llvm-profdata llvm && fuzz_need llvm-cov llvm ;;
   esac
 }
 
@@ -86,7 +87,10 @@ fuzz_build() {
   local engine=$1 src=${2:-$TOP} dir=${3:-$TOP/build/fuzz-$1} cc="" flags=() env=()
   local deny="AFL_LLVM_DENYLIST=$src/fuzz/coverage-denylist.txt"
   [ "$engine" = cmplog ] && [ -z "${3:-}" ] && dir="$TOP/build/fuzz-afl-cmplog"
-  fuzz_need_engine "$engine" >&2 || return 1
+  fuzz_need_engine "$engine" >&2 || {
+    echo "$FUZZ_PROG: the $engine build failed: the tools it needs are missing and could not be installed" >&2
+    return 1
+  }
   case "$engine" in
     replay) cc=${CC:-cc}; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
     libfuzzer) cc=clang; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMDEV_FUZZ_ENGINE=libfuzzer

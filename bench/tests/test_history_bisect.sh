@@ -11,7 +11,8 @@
 #   c4  memdev_plug runs 200 extra volatile additions             the slowdown
 #   c5  README line                                              BAD = HEAD
 #
-# Checks: bisect names c4 exactly, reports c2 as skipped, builds O(log n) commits; bisect
+# Checks: bisect names c4 exactly, reports c2 as skipped, builds O(log n) commits, keeps its
+# figures in BENCH_STORE, and from c3 names c4 against its parent c3 (GOOD itself); bisect
 # exits 2 for a benchmark that does not exist and for a range with nothing to bisect;
 # history shows the step at c4 (Markdown, HTML, plot) and lists c2 as not measured; a second
 # history run builds nothing (store) and --fail-on-slower exits 1; a third, with --time on
@@ -72,6 +73,16 @@ expect "bisect reports the commit that does not build as skipped" \
 builds=$(sed -n 's/^builds: \([0-9]*\) .*/\1/p' "$tmp/bisect.log")
 # GOOD, BAD and at most ceil(log2 5) = 3 probes, plus one for the skipped commit.
 expect "bisect built O(log n) commits (${builds:-?} <= 6)" [ "${builds:-99}" -le 6 ]
+expect "bisect keeps its figures where BENCH_STORE says" \
+    grep -q "the rest came from the store $BENCH_STORE/" "$tmp/bisect.log"
+
+c3=$(git rev-parse "$c4^")
+echo "== bench/bisect from ${c3:0:8}: the slowdown is the first commit after GOOD"
+bench/bisect --bench churn/memdev/1024 --threshold 5% "$c3" HEAD >"$tmp/b4.log" 2>&1
+rc=$?
+expect "the first commit after GOOD: bisect exits 0 (got $rc)" [ $rc -eq 0 ]
+expect "... names ${c4:0:12}, compared with its parent, GOOD itself" bash -c \
+    "grep -q '^first slower commit: $c4\$' '$tmp/b4.log' && grep -q 'against its parent ${c3:0:12}' '$tmp/b4.log'"
 
 echo "== bench/bisect with a benchmark that does not exist"
 bench/bisect --bench nosuch/memdev/1024 "$c0" HEAD >"$tmp/b2.log" 2>&1

@@ -477,8 +477,47 @@ static void malformations(void) {
     }
 }
 
+/*
+ * The `expect` lines memdev-decode and fuzz/repro write (from the model's results) state every
+ * field of a result: a committed regression trace checks only what its expect lines say, so
+ * a field left out is a result nobody checks again (a mutation sample of fuzz/, seed 4504,
+ * dropped a lookup's offset and every test passed).
+ */
+static void expect_lines(void) {
+    struct trace_op op;
+    char line[512];
+    memdev_plug_result plug = {.addr = UINT64_C(0x140000000), .slot = 3, .memslots = 2};
+    memdev_lookup_result look = {true, "vm1", UINT64_C(0x180000000), 0x2345, 7, true};
+    static const struct {
+        enum trace_op_type type;
+        int rc;
+        bool found;
+        const char *want;
+    } rows[] = {
+        {TRACE_OP_LOOKUP, 0, true,
+         "expect ok id=vm1 addr=0x180000000 offset=0x2345 memslot=7 mapped=yes"},
+        {TRACE_OP_LOOKUP, 0, false, "expect none"},
+        {TRACE_OP_PLUG, 0, true, "expect ok addr=0x140000000 slot=3 memslots=2"},
+        {TRACE_OP_FREE, 0, true, "expect ok addr=0x1c0000000"},
+        {TRACE_OP_PLUG, MEMDEV_EFRAGMENTED, true, "expect error fragmented"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        memset(&op, 0, sizeof op);
+        op.type = rows[i].type;
+        look.found = rows[i].found;
+        int n = program_format_expect(&op, rows[i].rc, &plug, &look, UINT64_C(0x1c0000000), line,
+                                      sizeof line);
+        bool ok = n > 0 && (size_t)n < sizeof line && strcmp(line, rows[i].want) == 0;
+        if (!ok)
+            fprintf(stderr, "expect line %zu: '%s' (want '%s')\n", i, n > 0 ? line : "",
+                    rows[i].want);
+        CHECK(ok);
+    }
+}
+
 int main(void) {
     static uint8_t buf[MAX_INPUT];
+    expect_lines();
     /* r0 low nibble: 15 a query, 3 a bulk; a bulk's high nibble bit 0: unplugs; r1: count */
     static const uint8_t query[PROGRAM_RECORD_SIZE] = {0x0f, 0, 0, 0, 0, 0, 0, 0};
     static const uint8_t bulk_plug[PROGRAM_RECORD_SIZE] = {0x03, 31, 0, 0, 0, 0, 0, 0};

@@ -114,6 +114,8 @@ struct edges {
                                  minimum alignment (align form 6) */
     unsigned hint_last_byte;  /* a plug's hint on a device's last byte (hint form 2, j bit 4:
                                  the last aligned place before a free range; alignment 1) */
+    unsigned unhinted;        /* a plug record (not a bulk's) without a hint: first fit, r2
+                                 bit 3 clear (and no hint in the plug's own fields) */
 };
 
 /* Whether id is one of the pool's long ids (index with octal last digit 7, below the edge ids
@@ -195,6 +197,8 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
                 e->far_hint++;
         }
     }
+    e->unhinted += op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) <= 2 &&
+                   !(op->desc.fields & MEMDEV_F_ADDR);
     if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) == 3 &&
         d->bulk_i == 1) {
         int ix = program_pool_index(op->desc.id);
@@ -597,11 +601,11 @@ int main(void) {
            "first plugs of a bulk at pool index 64 or above %u, below %u; "
            "memslot maps moved to one in the other state %u; "
            "plugs of a long id beside another %u, of an hv-balloon aligned to 64 GiB %u, "
-           "hinted at a device's last byte %u\n",
+           "hinted at a device's last byte %u; plug records without a hint (first fit) %u\n",
            e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
            e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
            e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved,
-           e.long_pair, e.balloon_64g, e.hint_last_byte);
+           e.long_pair, e.balloon_64g, e.hint_last_byte, e.unhinted);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
@@ -623,6 +627,7 @@ int main(void) {
     CHECK(e.long_pair > 0);
     CHECK(e.balloon_64g > 0);
     CHECK(e.hint_last_byte > 0);
+    CHECK(e.unhinted > 0);
     header_windows();
     header_limits();
     malformations();

@@ -118,6 +118,10 @@ struct edges {
                                  bit 3 clear (and no hint in the plug's own fields) */
     unsigned empty_request;   /* a virtio-mem request of form 5 (r4 & 7), kept as decoded and
                                  not perturbed: length 0 */
+    unsigned bulk_next;       /* a hinted plug of a bulk (r5 bit 1) after its first ... */
+    unsigned bulk_back;       /* ... hinted below the end of the bulk's plug before it (never:
+                                 a hinted bulk lays its devices out upwards, holes between) */
+    uint64_t bulk_prev_end;   /* (the end of the last hinted bulk plug, 0 after a wrap) */
 };
 
 /* Whether id is one of the pool's long ids (index with octal last digit 7, below the edge ids
@@ -201,6 +205,17 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
     }
     e->unhinted += op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) <= 2 &&
                    !(op->desc.fields & MEMDEV_F_ADDR);
+    if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) == 3 &&
+        (r[5] & 2) && (op->desc.fields & MEMDEV_F_ADDR)) {
+        /* (unless the next aligned place is past 2^64: the hint saturates) */
+        if (d->bulk_i >= 2 && e->bulk_prev_end &&
+            e->bulk_prev_end <= UINT64_MAX - op->desc.align - (32ull << 30)) {
+            e->bulk_next++;
+            e->bulk_back += op->desc.addr < e->bulk_prev_end;
+        }
+        uint64_t end = op->desc.addr + op->desc.size; /* 0 or below: it wrapped */
+        e->bulk_prev_end = end > op->desc.addr && end < UINT64_MAX - (32ull << 30) ? end : 0;
+    }
     if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) == 3 &&
         d->bulk_i == 1) {
         int ix = program_pool_index(op->desc.id);
@@ -651,11 +666,13 @@ int main(void) {
            "memslot maps moved to one in the other state %u; "
            "plugs of a long id beside another %u, of an hv-balloon aligned to 64 GiB %u, "
            "hinted at a device's last byte %u; plug records without a hint (first fit) %u; empty "
-           "virtio-mem requests %u\n",
+           "virtio-mem requests %u; hinted bulk plugs after the first %u, below the one before "
+           "%u\n",
            e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
            e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
            e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved,
-           e.long_pair, e.balloon_64g, e.hint_last_byte, e.unhinted, e.empty_request);
+           e.long_pair, e.balloon_64g, e.hint_last_byte, e.unhinted, e.empty_request, e.bulk_next,
+           e.bulk_back);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
@@ -679,6 +696,8 @@ int main(void) {
     CHECK(e.hint_last_byte > 0);
     CHECK(e.unhinted > 0);
     CHECK(e.empty_request > 0);
+    CHECK(e.bulk_next > 0);
+    CHECK_U64(e.bulk_back, 0);
     header_windows();
     header_limits();
     malformations();

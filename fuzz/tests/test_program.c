@@ -122,6 +122,10 @@ struct edges {
     unsigned bulk_back;       /* ... hinted below the end of the bulk's plug before it (never:
                                  a hinted bulk lays its devices out upwards, holes between) */
     uint64_t bulk_prev_end;   /* (the end of the last hinted bulk plug, 0 after a wrap) */
+    unsigned run_request;     /* a virtio-mem request of form 0 that looks for a run of blocks
+                                 in the state it changes (r4 bit 7), not perturbed ... */
+    unsigned run_past_end;    /* ... starting at or past the device's end (never: with no such
+                                 run within 64 blocks it keeps its decoded range) */
 };
 
 /* Whether id is one of the pool's long ids (index with octal last digit 7, below the edge ids
@@ -252,6 +256,9 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
                            in.requested > in.plugged && op->length >= 2 * b &&
                            op->length == in.requested - in.plugged;
         e->empty_request += (r[4] & 0x7f) == 0x0d && (r[5] & 7) == 0 && op->length == 0;
+        bool run = (r[4] & 0xf7) == 0x80 && (r[5] & 7) == 0;
+        e->run_request += run;
+        e->run_past_end += run && op->offset >= in.size;
         e->at_end += (r[4] & 0xf7) == 6 && (r[5] & 7) == 0 && !(r[3] & 1) &&
                      op->offset == in.size && op->length == 2 * b;
         unsigned k = r[3] >> 4, j = r[3] & 3u;
@@ -667,12 +674,12 @@ int main(void) {
            "plugs of a long id beside another %u, of an hv-balloon aligned to 64 GiB %u, "
            "hinted at a device's last byte %u; plug records without a hint (first fit) %u; empty "
            "virtio-mem requests %u; hinted bulk plugs after the first %u, below the one before "
-           "%u\n",
+           "%u; run requests %u, past the end %u\n",
            e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
            e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
            e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved,
            e.long_pair, e.balloon_64g, e.hint_last_byte, e.unhinted, e.empty_request, e.bulk_next,
-           e.bulk_back);
+           e.bulk_back, e.run_request, e.run_past_end);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
@@ -698,6 +705,8 @@ int main(void) {
     CHECK(e.empty_request > 0);
     CHECK(e.bulk_next > 0);
     CHECK_U64(e.bulk_back, 0);
+    CHECK(e.run_request > 0);
+    CHECK_U64(e.run_past_end, 0);
     header_windows();
     header_limits();
     malformations();

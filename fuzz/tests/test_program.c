@@ -27,6 +27,13 @@
  * byte's "other" class read past its table, the allocator bit inverted, and two malformations
  * that became valid plugs. Each is now an edge below, a pinned table (header_windows,
  * header_limits) or malformations' answers.
+ *
+ * A third (round 45: 20 mutants of program.c, harness.c and corrupt.c, with the planted bugs)
+ * left six more: plug records always hinted (no first fit), empty virtio-mem requests never
+ * made, a run search that went on past the device's end, a hinted bulk laid out downwards, the
+ * deep prefix not reset between inputs (an input then decodes after the last input's bytes:
+ * a finding that does not replay alone), and a lookup's offset missing from the expect lines
+ * memdev-decode writes. Each is now an edge below, decoding_forgets or expect_lines.
  */
 #include <stdint.h>
 #include <string.h>

@@ -187,8 +187,10 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
     const uint8_t *r =
         d->pos >= PROGRAM_RECORD_SIZE ? d->data + d->pos - PROGRAM_RECORD_SIZE : NULL;
     memdev_device_info in;
-    if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) <= 2 &&
-        (op->desc.fields & MEMDEV_F_ADDR)) {
+    /* a plug of a record (r0 low nibble 0..2) or of a bulk (3), not of the prefill */
+    bool plug = op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r;
+    bool single = plug && (r[0] & 15) <= 2, bulk = plug && (r[0] & 15) == 3;
+    if (single && (op->desc.fields & MEMDEV_F_ADDR)) {
         uint64_t pa = placement_align(&op->desc);
         /* size form 5 (r3 >> 5, pick_size): fractions of the window */
         for (unsigned k = 1; (r[3] >> 5) == 5 && k <= 7; k++)
@@ -214,10 +216,8 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
                 e->far_hint++;
         }
     }
-    e->unhinted += op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) <= 2 &&
-                   !(op->desc.fields & MEMDEV_F_ADDR);
-    if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) == 3 &&
-        (r[5] & 2) && (op->desc.fields & MEMDEV_F_ADDR)) {
+    e->unhinted += single && !(op->desc.fields & MEMDEV_F_ADDR);
+    if (bulk && (r[5] & 2) && (op->desc.fields & MEMDEV_F_ADDR)) {
         /* (unless the next aligned place is past 2^64: the hint saturates) */
         if (d->bulk_i >= 2 && e->bulk_prev_end &&
             e->bulk_prev_end <= UINT64_MAX - op->desc.align - (32ull << 30)) {
@@ -227,8 +227,7 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
         uint64_t end = op->desc.addr + op->desc.size; /* 0 or below: it wrapped */
         e->bulk_prev_end = end > op->desc.addr && end < UINT64_MAX - (32ull << 30) ? end : 0;
     }
-    if (op->type == TRACE_OP_PLUG && !program_in_prefill(d) && r && (r[0] & 15) == 3 &&
-        d->bulk_i == 1) {
+    if (bulk && d->bulk_i == 1) {
         int ix = program_pool_index(op->desc.id);
         e->bulk_high += ix >= 64;
         e->bulk_low += ix >= 0 && ix < 64;

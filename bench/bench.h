@@ -81,6 +81,17 @@ extern const size_t bench_nscenarios;
  */
 bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap);
 void bench_ctx_release(void);
+/*
+ * A state of its own for (scenario, backend, n), not cached, whose every call goes through the
+ * table b instead of bench_backends[backend] (bench/same_work.c records the calls with it);
+ * freed by bench_ctx_free. NULL with a message on failure.
+ */
+bench_ctx *bench_ctx_new(const bench_scenario *s, int backend, const bench_backend *b, int64_t n,
+                         char *err, size_t cap);
+void bench_ctx_free(bench_ctx *c);
+/* The structure the state's steps drive (its backend's handle), or NULL between steps of a
+   scenario that keeps none (fill). */
+void *bench_ctx_space(const bench_ctx *c);
 /* The last error of a step ("plug failed: fragmented ..."). */
 const char *bench_ctx_error(const bench_ctx *c);
 /* Heap bytes held by the structure divided by its device count (glibc mallinfo2 deltas). */

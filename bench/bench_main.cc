@@ -118,8 +118,13 @@ void run_one(benchmark::State &st, const bench_scenario *s, int bk) {
         }
         if (s->after_step) {
             st.PauseTiming();
-            s->after_step(c);
+            const int rc = s->after_step(c);
             st.ResumeTiming();
+            if (rc != 0) { // the untimed work between steps failed: the next step's state is not
+                           // the scenario's
+                st.SkipWithError(bench_ctx_error(c));
+                break;
+            }
         }
     }
     const double ops = s->ops_per_step(n) * static_cast<double>(st.iterations());

@@ -933,15 +933,8 @@ static size_t cache_make_room(void) {
     return w;
 }
 
-bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap) {
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        bench_ctx *c = cache[i];
-        if (c && c->sc->setup == s->setup && c->bk == backend && c->n == n) {
-            c->sc = s;
-            return c;
-        }
-    }
-    size_t slot = cache_make_room();
+bench_ctx *bench_ctx_new(const bench_scenario *s, int backend, const bench_backend *b, int64_t n,
+                         char *err, size_t cap) {
     bench_ctx *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, cap, "out of memory");
@@ -949,7 +942,7 @@ bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *
     }
     c->sc = s;
     c->bk = backend;
-    c->b = &bench_backends[backend];
+    c->b = b;
     c->n = n;
     /* One seed per scenario name: same requests for every backend and every commit. */
     c->rng = 0x9e3779b97f4a7c15ull;
@@ -964,8 +957,30 @@ bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *
     if (c->sp && c->b->memory) /* fill has no space between steps */
         c->self_bytes_per_dev =
             (double)c->b->memory(c->sp) / (s->setup == setup_vmem_half ? 1.0 : (double)n);
-    cache[slot] = c;
     return c;
+}
+
+void bench_ctx_free(bench_ctx *c) {
+    ctx_free(c);
+}
+
+bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap) {
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        bench_ctx *c = cache[i];
+        if (c && c->sc->setup == s->setup && c->bk == backend && c->n == n) {
+            c->sc = s;
+            return c;
+        }
+    }
+    size_t slot = cache_make_room();
+    bench_ctx *c = bench_ctx_new(s, backend, &bench_backends[backend], n, err, cap);
+    if (c)
+        cache[slot] = c;
+    return c;
+}
+
+void *bench_ctx_space(const bench_ctx *c) {
+    return c->sp;
 }
 
 const char *bench_ctx_error(const bench_ctx *c) {

@@ -177,6 +177,8 @@ int main(int argc, char **argv) {
     }
     char msg[256];
     int rc = 0;
+    if (augtree_largest_gap(t) != size) /* the empty window is one gap */
+        rc = fail("largest gap of the empty window", augtree_largest_gap(t), size, 0);
     for (unsigned step = 0; step < 20000 && rc == 0; step++) {
         bool plug = ndev < 500 && rnd() % 2;
         rc = plug ? step_plug(t, m, base, wlast, step) : step_other(t, m, base, wlast, step);

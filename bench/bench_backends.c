@@ -170,13 +170,17 @@ static size_t at_memory(const void *s) {
 typedef struct bsearch_arr {
     uint64_t *start, *last;
     size_t n, cap;
+    uint64_t base, wlast; /* the window, inclusive */
 } bsearch_arr;
 
 static int bs_create(const memdev_config *cfg, void **out) {
-    (void)cfg;
     bsearch_arr *a = calloc(1, sizeof *a);
     *out = a;
-    return a ? 0 : MEMDEV_ENOMEM;
+    if (!a)
+        return MEMDEV_ENOMEM;
+    a->base = cfg->base;
+    a->wlast = cfg->base + (cfg->size - 1);
+    return 0;
 }
 
 static void bs_destroy(void *s) {
@@ -204,6 +208,8 @@ static int bs_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64
     bsearch_arr *a = s;
     if (!(d->fields & MEMDEV_F_ADDR) || d->size == 0)
         return MEMDEV_EINVAL; /* placement is not this structure's business */
+    if (d->addr < a->base || d->addr > a->wlast || d->size - 1 > a->wlast - d->addr)
+        return MEMDEV_EHINTRANGE;
     if (a->n == a->cap) {
         size_t ncap = a->cap ? a->cap * 2 : 1024;
         uint64_t *ns = realloc(a->start, ncap * sizeof *ns);

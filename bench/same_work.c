@@ -4,17 +4,29 @@
  * same work and gave the same answers: a baseline that places one device elsewhere searches
  * another tree from then on, one whose lookup misses stops early, a scenario whose requests
  * depend on the structure compares different requests. The shim (bench_main.cc) only checks
- * that each call succeeded.
+ * that each call succeeded. Five checks, one line each ("ok" or "FAIL"):
  *
- * For every scenario at each of its sizes up to MAX_N (4096; argv[1] lowers it), every
- * structure that runs it is driven through a table that records each call it gets (setup,
- * timed steps and the untimed work between them): the call, a hash of all its inputs, whether
- * it succeeded and what it answered (the address a plug placed at, the start a lookup found,
- * the address a free query gave). After the last step, each structure that has a lookup is
- * asked at every address a plug returned and at the byte before it. Every structure's record
- * must equal memdev's call by call. One line per scenario and size; a difference names its
- * call. Ends with "N passed, N failed"; exit 0 all agree, 1 a difference or a failed call,
- * 2 usage.
+ *  - table: in bench_scenarios[], a structure runs a scenario at every size, or is skipped past
+ *    a size with a reason ("skipped: ..."), or does not apply with a reason ("n/a: ...").
+ *  - adapters: every structure's plug refuses a fixed address outside the window or over a
+ *    device, and its lookup answers after plugs out of address order and after an unplug.
+ *  - same work: for every scenario at each of its sizes up to MAX_N (4096; argv lowers it),
+ *    every structure that runs it is driven through a table that records each call it gets
+ *    (setup, timed steps and the untimed work between them): the call, a hash of all its
+ *    inputs, whether it succeeded and what it answered (the address a plug placed at, the start
+ *    a lookup found, the address a free query gave). After the last step, each structure is
+ *    asked at every address memdev's plugs returned and at the byte before it. Every record
+ *    must equal memdev's call by call.
+ *  - failures: the scenario stops, with a reason, at a call that fails (the first and the last
+ *    call of each kind in each phase are made to fail in turn), and makes no call after it.
+ *  - workloads: the calls memdev's run asked for (their inputs, in order) have the fingerprint
+ *    recorded in the file given with --workloads (bench/workloads.txt): work that changes makes
+ *    figures before and after it incomparable, so it changes only with --update and is said.
+ *  - memory: the churn population's bytes through the allocator hook equal memdev's own count,
+ *    and the split by owner adds up.
+ *
+ * Ends with "N passed, N failed"; exit 0 all pass, 1 a check failed, 2 usage or an unreadable
+ * file.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -63,6 +75,13 @@ static const bench_backend *inner;
 static trail *rec;
 static uint8_t cur_phase;
 static uint32_t cur_step;
+static size_t
+    fail_at; /* the call (1-based) made to fail instead of reaching the structure; 0 none */
+
+/* Whether the call about to be recorded is the one to fail. */
+static bool injected(void) {
+    return fail_at && rec->n + 1 == fail_at;
+}
 
 static uint64_t mix(uint64_t h, uint64_t x) {
     h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -101,7 +120,11 @@ static void note(uint8_t op, uint64_t key, uint64_t a, uint64_t b, bool ok, uint
 }
 
 static int w_create(const memdev_config *cfg, void **out) {
-    int rc = inner->create(cfg, out);
+    int rc = MEMDEV_ENOMEM;
+    if (injected())
+        *out = NULL;
+    else
+        rc = inner->create(cfg, out);
     uint64_t key = mix(mix(mix(0, cfg->base), cfg->size), cfg->budget);
     note(OP_CREATE, key, cfg->base, cfg->size, rc == 0, 0);
     return rc;
@@ -114,7 +137,7 @@ static void w_destroy(void *s) {
 
 static int w_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_t *addr) {
     uint64_t placed = 0;
-    int rc = inner->plug(s, d, handle, &placed);
+    int rc = injected() ? MEMDEV_ENOMEM : inner->plug(s, d, handle, &placed);
     if (rc == 0 && addr)
         *addr = placed;
     uint64_t key = mix_str(mix_str(0, d->id), d->memdev);
@@ -130,14 +153,14 @@ static int w_plug(void *s, const memdev_device_desc *d, uint32_t handle, uint64_
 }
 
 static int w_unplug(void *s, const char *id, uint64_t addr) {
-    int rc = inner->unplug(s, id, addr);
+    int rc = injected() ? MEMDEV_EUNKNOWNID : inner->unplug(s, id, addr);
     note(OP_UNPLUG, mix(mix_str(0, id), addr), addr, 0, rc == 0, 0);
     return rc;
 }
 
 static int w_lookup(void *s, uint64_t gpa, uint64_t *start) {
     uint64_t at = 0;
-    int found = inner->lookup(s, gpa, &at);
+    int found = injected() ? 0 : inner->lookup(s, gpa, &at);
     if (found == 1)
         *start = at;
     note(OP_LOOKUP, mix(0, gpa), gpa, 0, found == 1, at);
@@ -146,7 +169,7 @@ static int w_lookup(void *s, uint64_t gpa, uint64_t *start) {
 
 static int w_free(void *s, uint64_t size, uint64_t align, uint64_t *addr) {
     uint64_t at = 0;
-    int rc = inner->free_fit(s, size, align, &at);
+    int rc = injected() ? MEMDEV_EFRAGMENTED : inner->free_fit(s, size, align, &at);
     if (rc == 0)
         *addr = at;
     note(OP_FREE, mix(mix(0, size), align), size, align, rc == 0, at);
@@ -154,13 +177,17 @@ static int w_free(void *s, uint64_t size, uint64_t align, uint64_t *addr) {
 }
 
 static int w_vmem(void *s, const char *id, bool plug, uint64_t off, uint64_t len) {
-    int rc = inner->vmem(s, id, plug, off, len);
+    int rc = injected() ? MEMDEV_ENOMEM : inner->vmem(s, id, plug, off, len);
     note(OP_VMEM, mix(mix(mix(mix_str(0, id), plug), off), len), off, len, rc == 0, 0);
     return rc;
 }
 
 static int w_validate(void *s, char *msg, size_t cap) {
-    int rc = inner->validate(s, msg, cap);
+    int rc = MEMDEV_EINVARIANT;
+    if (!injected())
+        rc = inner->validate(s, msg, cap);
+    else if (msg && cap)
+        snprintf(msg, cap, "validate: a failure made by same_work");
     note(OP_VALIDATE, 0, 0, 0, rc == 0, 0);
     return rc;
 }
@@ -195,63 +222,66 @@ static size_t steps_for(const bench_scenario *s, int64_t n) {
 }
 
 /*
+ * The final state, through the scenario's own space (none when the scenario keeps none between
+ * steps: fill): a lookup at each address a plug of from answered and at the byte before it,
+ * recorded like every other call.
+ */
+static void probe(bench_ctx *c, const bench_backend *tab, const trail *from) {
+    void *sp = tab->lookup ? bench_ctx_space(c) : NULL;
+    size_t nref = from->n, probes = 0;
+    cur_phase = PH_PROBE;
+    for (size_t i = 0; sp && i < nref && probes < NPROBES_MAX; i++) {
+        /* (a copy: when from is the trail being recorded, the lookups below grow it) */
+        const call p = from->v[i];
+        if ((p.op != OP_PLUG && p.op != OP_PLUG_AT) || !p.ok)
+            continue;
+        uint64_t start;
+        tab->lookup(sp, p.out, &start);
+        tab->lookup(sp, p.out - 1, &start);
+        probes++;
+    }
+}
+
+/*
  * Runs scenario s at n on backend bk as the shim does (setup, then steps, each followed by the
  * untimed work between steps), recording into t; then probes the final state at every plug's
  * answer of the reference trail ref (memdev's; NULL: memdev's own run, probed at its own).
- * False with the failure printed.
+ * False when a call failed, with the scenario's reason in why (and printed unless quiet).
  */
-static bool drive(const bench_scenario *s, int bk, int64_t n, const trail *ref, trail *t) {
-    char err[512];
+static bool drive(const bench_scenario *s, int bk, int64_t n, const trail *ref, trail *t,
+                  bool quiet, char *why, size_t cap) {
+    char err[512] = "";
     bench_backend tab = recording(bk);
     inner = &bench_backends[bk];
     rec = t;
     cur_phase = PH_SETUP;
     cur_step = 0;
+    why[0] = '\0';
     bench_ctx *c = bench_ctx_new(s, bk, &tab, n, err, sizeof err);
     if (!c) {
-        printf("FAIL %s/%s/%" PRId64 ": %s\n", s->name, tab.name, n, err);
-        return false;
-    }
-    bool ok = true;
-    size_t k = steps_for(s, n);
-    for (size_t i = 0; ok && i < k; i++) {
-        cur_step = (uint32_t)i;
-        cur_phase = PH_STEP;
-        if (s->step(c) != 0) {
-            printf("FAIL %s/%s/%" PRId64 ": step %zu: %s\n", s->name, tab.name, n, i,
-                   bench_ctx_error(c));
-            ok = false;
-        } else if (s->after_step) {
-            cur_phase = PH_AFTER;
-            if (s->after_step(c) != 0) {
-                printf("FAIL %s/%s/%" PRId64 ": after step %zu: %s\n", s->name, tab.name, n, i,
-                       bench_ctx_error(c));
-                ok = false;
+        snprintf(why, cap, "%s", err);
+    } else {
+        size_t k = steps_for(s, n);
+        for (size_t i = 0; !why[0] && i < k; i++) {
+            cur_step = (uint32_t)i;
+            cur_phase = PH_STEP;
+            if (s->step(c) != 0) {
+                snprintf(why, cap, "step %zu: %s", i, bench_ctx_error(c));
+            } else if (s->after_step) {
+                cur_phase = PH_AFTER;
+                if (s->after_step(c) != 0)
+                    snprintf(why, cap, "after step %zu: %s", i, bench_ctx_error(c));
             }
         }
+        if (!why[0] && c)
+            probe(c, &tab, ref ? ref : t);
+        bench_ctx_free(c);
     }
-    /* The final state, through the scenario's own space (NULL when the scenario keeps none
-       between steps: fill). The probe answers are recorded like every other call. */
-    void *sp = ok && tab.lookup ? bench_ctx_space(c) : NULL;
-    const trail *from = ref ? ref : t;
-    size_t nref = from->n, probes = 0;
-    cur_phase = PH_PROBE;
-    for (size_t i = 0; sp && i < nref && probes < NPROBES_MAX; i++) {
-        /* (a copy: when from is t, the lookups below grow it) */
-        const call p = from->v[i];
-        if ((p.op != OP_PLUG && p.op != OP_PLUG_AT) || !p.ok)
-            continue;
-        uint64_t start;
-        tab.lookup(sp, p.out, &start);
-        tab.lookup(sp, p.out - 1, &start);
-        probes++;
-    }
-    bench_ctx_free(c);
-    if (t->oom) {
-        printf("FAIL %s/%s/%" PRId64 ": out of memory for the record\n", s->name, tab.name, n);
-        ok = false;
-    }
-    return ok;
+    if (t->oom)
+        snprintf(why, cap, "out of memory for the record");
+    if (why[0] && !quiet)
+        printf("FAIL %s/%s/%" PRId64 ": %s\n", s->name, tab.name, n, why);
+    return !why[0];
 }
 
 /* "step 12: plug of 0x40000000 bytes aligned 0x200000 -> 0x108000000", for messages. */
@@ -323,46 +353,402 @@ static bool same(const bench_scenario *s, const char *name, int64_t n, const tra
     return true;
 }
 
+/* ---- the table -------------------------------------------------------------------------- */
+
+static bool starts(const char *s, const char *prefix) {
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Each structure runs a scenario at all its sizes, is skipped past one with a reason, or does
+   not apply with one; memdev runs everything. */
+static bool check_table(void) {
+    bool ok = true;
+    for (size_t si = 0; si < bench_nscenarios; si++) {
+        const bench_scenario *s = &bench_scenarios[si];
+        int64_t largest = s->sizes[s->nsizes - 1];
+        for (int bk = 0; bk < BK_COUNT; bk++) {
+            int64_t m = s->max_n[bk];
+            const char *why = s->why[bk], *bad = NULL;
+            if (m == 0 && (bk == BK_MEMDEV || !starts(why, "n/a: ")))
+                bad = bk == BK_MEMDEV ? "memdev does not run it" : "not run, and no 'n/a: ' reason";
+            else if (m > 0 && m < largest && !starts(why, "skipped: "))
+                bad = "skipped past a size without a 'skipped: ' reason";
+            else if (m >= largest && why)
+                bad = "runs at every size, yet has a reason not to";
+            else if (m > 0 && (m < s->sizes[0] || (m & (m - 1))))
+                bad = "its largest size is none of the scenario's";
+            if (bad) {
+                printf("FAIL table: %s/%s (max n %" PRId64 "): %s\n", s->name,
+                       bench_backends[bk].name, m, bad);
+                ok = false;
+            }
+        }
+    }
+    if (ok)
+        printf("ok   table: %zu scenarios, each structure runs at every size, skipped past one "
+               "or n/a, each with its reason\n",
+               bench_nscenarios);
+    return ok;
+}
+
+/* ---- the adapters ----------------------------------------------------------------------- */
+
+#define AMiB (1ull << 20)
+#define ABASE (4ull << 30)
+
+/* The structure bk on a 1 GiB window: fixed-address plugs outside it or over a device fail;
+   lookups answer after plugs out of address order and after an unplug. */
+static bool check_adapter(int bk) {
+    const bench_backend *b = &bench_backends[bk];
+    static const struct {
+        uint64_t at, size;
+        bool ok;
+    } plugs[] = {
+        {ABASE - 4096, 4096, false},                /* below the window */
+        {ABASE + (1ull << 30), 4096, false},        /* past its end */
+        {ABASE + (1ull << 30) - 4096, 8192, false}, /* across its end */
+        {ABASE + 2 * AMiB, 2 * AMiB, true},
+        {ABASE, 2 * AMiB, true},             /* below the first: out of order */
+        {ABASE + AMiB, 2 * AMiB, false},     /* over both */
+        {ABASE + 3 * AMiB, 2 * AMiB, false}, /* over the second's end */
+        {ABASE + 6 * AMiB, 2 * AMiB, true},
+    };
+    static const struct {
+        uint64_t gpa, start; /* start 0: a miss */
+    } looks[] = {{ABASE, ABASE},
+                 {ABASE + 2 * AMiB + 5, ABASE + 2 * AMiB},
+                 {ABASE + 4 * AMiB - 1, ABASE + 2 * AMiB},
+                 {ABASE + 4 * AMiB, 0},
+                 {ABASE + 7 * AMiB, ABASE + 6 * AMiB},
+                 {ABASE - 1, 0},
+                 {ABASE + (1ull << 30) - 1, 0}};
+    memdev_config cfg = {.base = ABASE, .size = 1ull << 30, .budget = 1ull << 30};
+    void *sp = NULL;
+    char what[160] = "";
+    if (b->create(&cfg, &sp) != 0)
+        snprintf(what, sizeof what, "create failed");
+    for (size_t i = 0; !what[0] && i < sizeof plugs / sizeof plugs[0]; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "hint-%zu", i);
+        memdev_device_desc d = {.id = id,
+                                .kind = MEMDEV_VIRTIO_PMEM,
+                                .size = plugs[i].size,
+                                .align = 4096,
+                                .fields = MEMDEV_F_ADDR,
+                                .addr = plugs[i].at};
+        if (i == 3) /* the one unplugged below: virtio-pmem cannot be */
+            d.kind = MEMDEV_VIRTIO_MEM, d.align = d.block = 2 * AMiB, d.fields |= MEMDEV_F_BLOCK;
+        uint64_t at = 0;
+        int rc = b->plug(sp, &d, (uint32_t)i, &at);
+        if ((rc == 0) != plugs[i].ok || (rc == 0 && at != plugs[i].at))
+            snprintf(what, sizeof what, "plug of 0x%" PRIx64 " bytes at 0x%" PRIx64 " %s",
+                     plugs[i].size, plugs[i].at,
+                     rc            ? "failed"
+                     : plugs[i].ok ? "answered another address"
+                                   : "succeeded");
+    }
+    /* after the unplug of the device at ABASE + 2 MiB ("hint-3"), where it was is a miss */
+    for (int round = 0; !what[0] && round < (b->unplug ? 2 : 1); round++) {
+        if (round == 1 && b->unplug(sp, "hint-3", ABASE + 2 * AMiB) != 0) {
+            snprintf(what, sizeof what, "unplug at 0x%llx failed", ABASE + 2 * AMiB);
+            break;
+        }
+        for (size_t i = 0; !what[0] && i < sizeof looks / sizeof looks[0]; i++) {
+            uint64_t want = round == 1 && looks[i].start == ABASE + 2 * AMiB ? 0 : looks[i].start;
+            uint64_t start = 0;
+            int found = b->lookup(sp, looks[i].gpa, &start);
+            if (found != (want != 0) || (found && start != want))
+                snprintf(what, sizeof what, "%slookup of 0x%" PRIx64 " %s 0x%" PRIx64,
+                         round ? "after the unplug, " : "", looks[i].gpa,
+                         found ? "found" : "missed", found ? start : want);
+        }
+    }
+    if (sp)
+        b->destroy(sp);
+    if (what[0])
+        printf("FAIL adapters: %s: %s\n", b->name, what);
+    return !what[0];
+}
+
+/* ---- failures ----------------------------------------------------------------------------- */
+
+/*
+ * Scenario s at n on memdev with call k (1-based, of memdev's record ref) made to fail: the
+ * scenario must stop there with a reason, and make no call after it but destroying its state.
+ */
+static bool check_failure(const bench_scenario *s, int64_t n, const trail *ref, size_t k) {
+    trail t = {0};
+    char why[512], what[160];
+    fail_at = k;
+    bool ran = drive(s, BK_MEMDEV, n, NULL, &t, true, why, sizeof why);
+    fail_at = 0;
+    describe(&ref->v[k - 1], what, sizeof what);
+    const char *bad = NULL;
+    size_t after = 0;
+    for (size_t i = k; i < t.n; i++)
+        after += t.v[i].op != OP_DESTROY;
+    if (ran)
+        bad = "ran to its end";
+    else if (t.n < k || t.v[k - 1].ok)
+        bad = "stopped before the call";
+    else if (after)
+        bad = "made calls after it";
+    else if (!strstr(why, "failed") && !strstr(why, "failure"))
+        bad = "stopped without saying what failed";
+    if (bad)
+        printf("FAIL failures: %s/%" PRId64 ": call %zu (%s) made to fail: the scenario %s%s%s\n",
+               s->name, n, k, what, bad, why[0] ? "; its reason: " : "", why);
+    free(t.v);
+    return !bad;
+}
+
+/* The first and the last call of each kind in each phase but the probe, made to fail in turn. */
+static bool check_failures(const bench_scenario *s, int64_t n, const trail *ref, unsigned *count) {
+    enum { KINDS = (OP_VALIDATE + 1) * PH_PROBE };
+    size_t first[KINDS] = {0}, last[KINDS] = {0};
+    for (size_t i = 0; i < ref->n; i++) {
+        const call *c = &ref->v[i];
+        if (c->phase == PH_PROBE || c->op == OP_DESTROY)
+            continue;
+        size_t kind = (size_t)c->phase * (OP_VALIDATE + 1) + c->op;
+        if (!first[kind])
+            first[kind] = i + 1;
+        last[kind] = i + 1;
+    }
+    bool ok = true;
+    for (size_t kind = 0; kind < KINDS; kind++) {
+        if (!first[kind])
+            continue;
+        ok &= check_failure(s, n, ref, first[kind]);
+        ++*count;
+        if (last[kind] != first[kind]) {
+            ok &= check_failure(s, n, ref, last[kind]);
+            ++*count;
+        }
+    }
+    return ok;
+}
+
+/* ---- workloads ---------------------------------------------------------------------------- */
+
+#define MAX_PAIRS 64
+
+typedef struct workload {
+    char name[32];
+    int64_t n;
+    size_t calls;
+    uint64_t print;
+} workload;
+
+/* The fingerprint of the calls memdev's run was asked for (their inputs, in order). */
+static workload workload_of(const bench_scenario *s, int64_t n, const trail *ref) {
+    workload w = {.n = n};
+    snprintf(w.name, sizeof w.name, "%s", s->name);
+    for (size_t i = 0; i < ref->n; i++)
+        if (ref->v[i].phase != PH_PROBE) {
+            w.print = mix(w.print, ref->v[i].key);
+            w.calls++;
+        }
+    return w;
+}
+
+/* Reads FILE's "NAME N CALLS 0xPRINT" lines (# comments); -1 with a message if unreadable. */
+static int read_workloads(const char *path, workload *out, size_t cap) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "same_work: cannot read --workloads '%s'\n", path);
+        return -1;
+    }
+    char line[256];
+    int nw = 0, lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        workload w = {0};
+        long long n;
+        unsigned long long calls, print;
+        if (nw == (int)cap ||
+            sscanf(line, "%31s %lld %llu 0x%llx", w.name, &n, &calls, &print) != 4) {
+            fprintf(stderr, "same_work: --workloads '%s' line %d: not 'NAME N CALLS 0xPRINT'\n",
+                    path, lineno);
+            fclose(f);
+            return -1;
+        }
+        w.n = n, w.calls = calls, w.print = print;
+        out[nw++] = w;
+    }
+    fclose(f);
+    return nw;
+}
+
+static bool check_workload(const workload *w, const workload *rec_w, int nrec, const char *path) {
+    for (int i = 0; i < nrec; i++) {
+        if (strcmp(rec_w[i].name, w->name) || rec_w[i].n != w->n)
+            continue;
+        if (rec_w[i].calls == w->calls && rec_w[i].print == w->print)
+            return true;
+        printf("FAIL workloads: %s/%" PRId64 ": the scenario asks for other work than %s "
+               "records (%zu calls, 0x%016" PRIx64 " against %zu, 0x%016" PRIx64 "): figures "
+               "from before the change do not compare with figures after it; if it is meant, "
+               "record it with --update and say so in the commit\n",
+               w->name, w->n, path, w->calls, w->print, rec_w[i].calls, rec_w[i].print);
+        return false;
+    }
+    printf("FAIL workloads: %s/%" PRId64 ": no fingerprint in %s (record it with --update)\n",
+           w->name, w->n, path);
+    return false;
+}
+
+/* ---- memory ------------------------------------------------------------------------------- */
+
+/* The churn population's bytes per device through the hook: its total equals memdev's own
+   count, the owners' split adds up, and the plugged pass holds more. */
+static bool check_memory(const bench_scenario *s, int64_t n) {
+    char err[512];
+    bench_ctx *c = bench_ctx_new(s, BK_MEMDEV, &bench_backends[BK_MEMDEV], n, err, sizeof err);
+    const char *bad = c ? NULL : err;
+    double index = 0, records = 0, total = 0, plugged = 0, own = 0;
+    if (c) {
+        own = bench_ctx_self_bytes_per_device(c);
+        if (!bench_ctx_hook_bytes(c, &index, &records, &total, &plugged))
+            bad = "not measured";
+        else if (total != own)
+            bad = "the hook's total differs from memdev_memory_bytes";
+        else if (index <= 0 || records < 64 || index + records > total)
+            bad = "the split by owner does not add up (a 64-byte record per device at least)";
+        else if (plugged <= total)
+            bad = "the devices with plugged blocks hold no more than without";
+        bench_ctx_free(c);
+    }
+    if (bad)
+        printf("FAIL memory: %s/%" PRId64 ": %s (bytes per device: index %.2f, records %.2f, "
+               "all %.2f, memdev's count %.2f, plugged %.2f)\n",
+               s->name, n, bad, index, records, total, own, plugged);
+    else
+        printf("ok   memory: %s/%" PRId64 ": %.2f bytes per device through the hook (index %.2f, "
+               "records %.2f) = memdev's count; %.2f with blocks plugged\n",
+               s->name, n, total, index, records, plugged);
+    return !bad;
+}
+
+/* ---- main --------------------------------------------------------------------------------- */
+
+static int usage(const char *why) {
+    fprintf(stderr,
+            "same_work: %s (usage: same_work [--workloads FILE [--update]] [MAX_N], MAX_N from 1 "
+            "to %d, default %d)\n",
+            why, MAX_N, MAX_N);
+    return 2;
+}
+
 int main(int argc, char **argv) {
     int64_t cap = MAX_N;
-    char *end = NULL;
-    if (argc == 2)
-        cap = strtoll(argv[1], &end, 10);
-    if (argc > 2 || (argc == 2 && (end == argv[1] || *end || cap < 1 || cap > MAX_N))) {
-        fprintf(stderr, "same_work: usage: same_work [MAX_N], MAX_N from 1 to %d (default %d)\n",
-                MAX_N, MAX_N);
-        return 2;
+    const char *wpath = NULL;
+    bool update = false, have_cap = false;
+    for (int i = 1; i < argc; i++) {
+        char *end = NULL;
+        if (strcmp(argv[i], "--workloads") == 0) {
+            if (++i == argc)
+                return usage("--workloads needs a file");
+            wpath = argv[i];
+        } else if (strcmp(argv[i], "--update") == 0) {
+            update = true;
+        } else if (!have_cap && argv[i][0] != '-') {
+            cap = strtoll(argv[i], &end, 10);
+            if (end == argv[i] || *end || cap < 1 || cap > MAX_N)
+                return usage("bad MAX_N");
+            have_cap = true;
+        } else {
+            return usage("unknown argument");
+        }
     }
-    unsigned passed = 0, failed = 0;
+    if (update && (!wpath || cap != MAX_N))
+        return usage("--update needs --workloads and every size");
+    workload recorded[MAX_PAIRS], seen[MAX_PAIRS];
+    int nrec = 0, nseen = 0;
+    if (wpath && !update && (nrec = read_workloads(wpath, recorded, MAX_PAIRS)) < 0)
+        return 2;
+
+    unsigned passed = 0, failed = 0, injected_calls = 0;
+#define COUNT(ok) ((ok) ? passed++ : failed++)
+    COUNT(check_table());
+    bool adapters = true;
+    for (int bk = 0; bk < BK_COUNT; bk++)
+        adapters &= check_adapter(bk);
+    if (adapters)
+        printf("ok   adapters: every structure refuses fixed addresses outside the window or over "
+               "a device, and looks up right after plugs out of order and an unplug\n");
+    COUNT(adapters);
+    bool failures = true, workloads = true;
     for (size_t si = 0; si < bench_nscenarios; si++) {
         const bench_scenario *s = &bench_scenarios[si];
         for (size_t z = 0; z < s->nsizes; z++) {
             int64_t n = s->sizes[z];
-            if (n > cap || s->max_n[BK_MEMDEV] < n)
+            if (n > cap)
                 continue;
+            char why[512];
             trail ref = {0};
-            bool ok = drive(s, BK_MEMDEV, n, NULL, &ref);
+            bool ok = drive(s, BK_MEMDEV, n, NULL, &ref, false, why, sizeof why);
             char names[128] = "memdev";
             for (int bk = 0; ok && bk < BK_COUNT; bk++) {
                 if (bk == BK_MEMDEV || s->max_n[bk] < n)
                     continue;
                 trail t = {0};
-                ok = drive(s, bk, n, &ref, &t) && same(s, bench_backends[bk].name, n, &ref, &t);
+                ok = drive(s, bk, n, &ref, &t, false, why, sizeof why) &&
+                     same(s, bench_backends[bk].name, n, &ref, &t);
                 free(t.v);
                 strncat(names, " ", sizeof names - strlen(names) - 1);
                 strncat(names, bench_backends[bk].name, sizeof names - strlen(names) - 1);
             }
-            if (ok) {
-                passed++;
+            if (ok)
                 printf("ok   %s/%" PRId64 ": %s: %zu calls each, call by call the same\n", s->name,
                        n, names, ref.n);
-            } else {
-                failed++;
+            COUNT(ok);
+            if (ok && z == 0) /* the scenario's code is the same at every size */
+                failures &= check_failures(s, n, &ref, &injected_calls);
+            if (ok && wpath && nseen < MAX_PAIRS) {
+                seen[nseen] = workload_of(s, n, &ref);
+                if (!update)
+                    workloads &= check_workload(&seen[nseen], recorded, nrec, wpath);
+                nseen++;
             }
+            if (ok && strcmp(s->name, "churn") == 0)
+                COUNT(check_memory(s, n));
             free(ref.v);
         }
     }
-    if (passed + failed == 0) {
+    if (failures)
+        printf("ok   failures: %u calls made to fail, each stopped its scenario there with a "
+               "reason\n",
+               injected_calls);
+    COUNT(failures);
+    if (wpath && update) {
+        FILE *f = fopen(wpath, "w");
+        if (!f) {
+            fprintf(stderr, "same_work: cannot write --workloads '%s'\n", wpath);
+            return 2;
+        }
+        fprintf(f,
+                "# The work each benchmark scenario asks for at n <= %d: NAME N CALLS "
+                "FINGERPRINT\n# of memdev's calls and their inputs, in order (bench/same_work.c)."
+                " Written by\n# same_work --workloads FILE --update; a change here means the "
+                "figures before and\n# after it compare different work.\n",
+                MAX_N);
+        for (int i = 0; i < nseen; i++)
+            fprintf(f, "%s %" PRId64 " %zu 0x%016" PRIx64 "\n", seen[i].name, seen[i].n,
+                    seen[i].calls, seen[i].print);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "same_work: cannot write --workloads '%s'\n", wpath);
+            return 2;
+        }
+        printf("ok   workloads: %d fingerprints written to %s\n", nseen, wpath);
+    } else if (wpath) {
+        if (workloads)
+            printf("ok   workloads: %d scenario sizes ask for the work %s records\n", nseen, wpath);
+        COUNT(workloads);
+    }
+    if (passed + failed <= 3) { /* the table, the adapters, the failures: no scenario ran */
         fprintf(stderr, "same_work: no scenario has a size up to %" PRId64 "\n", cap);
         return 2;
     }

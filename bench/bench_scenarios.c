@@ -875,15 +875,7 @@ static bool keep(const bench_ctx *c) {
 static void ctx_free(bench_ctx *c) {
     if (!c)
         return;
-    if (c->sp)
-        c->b->destroy(c->sp);
-    free(c->ids);
-    free(c->addr);
-    free(c->size);
-    free(c->churn);
-    free(c->specs);
-    free(c->gpas);
-    free(c->bits);
+    ctx_reset(c);
     free(c);
 }
 

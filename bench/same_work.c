@@ -4,7 +4,7 @@
  * same work and gave the same answers: a baseline that places one device elsewhere searches
  * another tree from then on, one whose lookup misses stops early, a scenario whose requests
  * depend on the structure compares different requests. The shim (bench_main.cc) only checks
- * that each call succeeded. Five checks, one line each ("ok" or "FAIL"):
+ * that each call succeeded. Seven checks, one line each ("ok" or "FAIL"):
  *
  *  - table: in bench_scenarios[], a structure runs a scenario at every size, or is skipped past
  *    a size with a reason ("skipped: ..."), or does not apply with a reason ("n/a: ...").
@@ -24,6 +24,8 @@
  *    figures before and after it incomparable, so it changes only with --update and is said.
  *  - memory: the churn population's bytes through the allocator hook equal memdev's own count,
  *    and the split by owner adds up.
+ *  - cache: the states bench_ctx_get keeps are returned again; more keys than slots push out
+ *    the oldest.
  *
  * Ends with "N passed, N failed"; exit 0 all pass, 1 a check failed, 2 usage or an unreadable
  * file.
@@ -632,6 +634,61 @@ static bool check_memory(const bench_scenario *s, int64_t n) {
     return !bad;
 }
 
+/* ---- the state cache -------------------------------------------------------------------- */
+
+/* The state's placements seen through lookups: one every 16 MiB over the first 64 GiB. */
+static uint64_t state_print(bench_ctx *c, int bk) {
+    void *sp = bench_ctx_space(c);
+    uint64_t h = 0;
+    for (uint64_t k = 0; sp && k < 4096; k++) {
+        uint64_t start = 0;
+        int found = bench_backends[bk].lookup(sp, (4ull << 30) + k * (16ull << 20), &start);
+        h = mix(mix(h, (uint64_t)found), found == 1 ? start : 0);
+    }
+    return h;
+}
+
+/*
+ * bench_ctx_get keeps the model's states (its setup is O(n^2)) and rebuilds any other: a kept
+ * state asked for again, also after another structure's key came between, is the same state
+ * (its steps kept: not a new build, which a pointer could not tell when the allocator gives
+ * the same address back), and more keys than the cache has slots push out the oldest.
+ */
+static bool check_cache(const bench_scenario *s) {
+    enum { KEYS = 64, STEPS = 100 }; /* more keys than the cache's slots */
+    char err[512] = "";
+    const char *bad = NULL;
+    bench_ctx *c = NULL, *again = NULL;
+    for (int64_t n = 1; n <= KEYS && (n == 1 || c); n++)
+        c = bench_ctx_get(s, BK_MODEL, n, err, sizeof err);
+    for (int i = 0; c && i < STEPS; i++) {
+        if (s->step(c) != 0) {
+            snprintf(err, sizeof err, "step %d: %s", i, bench_ctx_error(c));
+            c = NULL;
+        }
+    }
+    uint64_t stepped = c ? state_print(c, BK_MODEL) : 0;
+    if (c && bench_ctx_get(s, BK_MEMDEV, 8, err, sizeof err))
+        again = bench_ctx_get(s, BK_MODEL, KEYS, err, sizeof err);
+    bench_ctx *fresh =
+        again ? bench_ctx_new(s, BK_MODEL, &bench_backends[BK_MODEL], KEYS, err, sizeof err) : NULL;
+    if (!fresh)
+        bad = err;
+    else if (state_print(fresh, BK_MODEL) == stepped)
+        bad = "the steps changed nothing the lookups see";
+    else if (state_print(again, BK_MODEL) != stepped)
+        bad = "the newest kept state was built again: its steps are lost";
+    bench_ctx_free(fresh);
+    bench_ctx_release();
+    if (bad)
+        printf("FAIL cache: %s\n", bad);
+    else
+        printf("ok   cache: %d kept states of %s/model; the newest, after %d steps and a memdev "
+               "state, comes back with its steps\n",
+               KEYS, s->name, STEPS);
+    return !bad;
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 static int usage(const char *why) {
@@ -680,6 +737,7 @@ int main(int argc, char **argv) {
         printf("ok   adapters: every structure refuses fixed addresses outside the window or over "
                "a device, and looks up right after plugs out of order and an unplug\n");
     COUNT(adapters);
+    COUNT(check_cache(&bench_scenarios[0]));
     bool failures = true, workloads = true;
     for (size_t si = 0; si < bench_nscenarios; si++) {
         const bench_scenario *s = &bench_scenarios[si];
@@ -748,7 +806,7 @@ int main(int argc, char **argv) {
             printf("ok   workloads: %d scenario sizes ask for the work %s records\n", nseen, wpath);
         COUNT(workloads);
     }
-    if (passed + failed <= 3) { /* the table, the adapters, the failures: no scenario ran */
+    if (passed + failed <= 4) { /* the table, adapters, cache, failures: no scenario ran */
         fprintf(stderr, "same_work: no scenario has a size up to %" PRId64 "\n", cap);
         return 2;
     }

@@ -287,6 +287,30 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
     }
 }
 
+/*
+ * Decodes in (deep mode) with the decoder `dec` the tests share and executes every op on the
+ * library as the targets do, calling each(op, space, ctx) before the op runs.
+ */
+static void run_deep(const uint8_t *in, size_t n,
+                     void (*each)(const struct trace_op *op, memdev_space *sp, void *ctx),
+                     void *ctx) {
+    program_decoder_init(&dec, in, n, PROGRAM_DEEP);
+    memdev_space *sp = NULL;
+    if (memdev_space_create(&dec.config, NULL, &sp) != MEMDEV_OK)
+        return;
+    struct trace_op op;
+    lockstep_result res;
+    while (program_next(&dec, sp, &op)) {
+        each(&op, sp, ctx);
+        lockstep_exec_library(sp, &op, &res);
+    }
+    memdev_space_destroy(sp);
+}
+
+static void edges_of_op(const struct trace_op *op, memdev_space *sp, void *e) {
+    note_edges(&dec, sp, op, e);
+}
+
 static void edges_of_random_inputs(struct edges *e) {
     static uint8_t in[PROGRAM_DEEP_PREFIX + PROGRAM_HEADER_SIZE + 128 * PROGRAM_RECORD_SIZE];
     uint64_t seed = 0x5eed;
@@ -313,17 +337,7 @@ static void edges_of_random_inputs(struct edges *e) {
                 r[5] &= 0xf8;
             }
         }
-        program_decoder_init(&dec, in, sizeof in, PROGRAM_DEEP);
-        memdev_space *sp = NULL;
-        if (memdev_space_create(&dec.config, NULL, &sp) != MEMDEV_OK)
-            continue;
-        struct trace_op op;
-        lockstep_result res;
-        while (program_next(&dec, sp, &op)) {
-            note_edges(&dec, sp, &op, e);
-            lockstep_exec_library(sp, &op, &res);
-        }
-        memdev_space_destroy(sp);
+        run_deep(in, sizeof in, edges_of_op, e);
     }
 }
 
@@ -552,23 +566,19 @@ static void expect_lines(void) {
 
 /* FNV-1a of every op an input decodes to in deep mode (each as trace text), each executed by
    the library as the targets do; the decoder is the one static `dec` the tests share. */
+static void digest_op(const struct trace_op *op, memdev_space *sp, void *ctx) {
+    (void)sp;
+    uint64_t *h = ctx;
+    char line[1024];
+    int len = trace_format_op(op, line, sizeof line);
+    for (int i = 0; i < len && (size_t)i < sizeof line; i++)
+        *h = (*h ^ (uint8_t)line[i]) * 0x100000001b3ull;
+    *h = (*h ^ '\n') * 0x100000001b3ull;
+}
+
 static uint64_t deep_ops_digest(const uint8_t *in, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull;
-    char line[1024];
-    program_decoder_init(&dec, in, n, PROGRAM_DEEP);
-    memdev_space *sp = NULL;
-    if (memdev_space_create(&dec.config, NULL, &sp) != MEMDEV_OK)
-        return h;
-    struct trace_op op;
-    lockstep_result res;
-    while (program_next(&dec, sp, &op)) {
-        int len = trace_format_op(&op, line, sizeof line);
-        for (int i = 0; i < len && (size_t)i < sizeof line; i++)
-            h = (h ^ (uint8_t)line[i]) * 0x100000001b3ull;
-        h = (h ^ '\n') * 0x100000001b3ull;
-        lockstep_exec_library(sp, &op, &res);
-    }
-    memdev_space_destroy(sp);
+    run_deep(in, n, digest_op, &h);
     return h;
 }
 

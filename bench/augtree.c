@@ -25,22 +25,6 @@
 
 #define AUG_MAXH 96 /* AVL height bound is 1.44 log2(n + 2): far below for any 32-bit n */
 
-typedef struct aug_node {
-    uint64_t start, last;
-    uint64_t gap;     /* free bytes before this device (I2) */
-    uint64_t max_gap; /* I3 */
-    struct aug_node *left, *right;
-    int32_t height;
-    uint32_t dev;
-} aug_node;
-
-struct augtree {
-    uint64_t base, wlast; /* window, inclusive */
-    uint64_t max_last;    /* I5 */
-    aug_node *root;
-    size_t count;
-};
-
 static int32_t height_of(const aug_node *x) {
     return x ? x->height : 0;
 }

@@ -19,7 +19,28 @@
 extern "C" {
 #endif
 
-typedef struct augtree augtree;
+/*
+ * The tree, visible so that augtree_test can break one on purpose and see augtree_validate
+ * find it (a validator that checks less would also take less time in the validate benchmark).
+ * Invariants: I1 devices in order, disjoint, inside the window; I2 each node's gap is the free
+ * range before it; I3 each node's max_gap is the largest gap of its subtree; I4 heights exact
+ * and AVL-balanced; I5 max_last is the highest device's last byte; and count is the node count.
+ */
+typedef struct aug_node {
+    uint64_t start, last;
+    uint64_t gap;     /* free bytes before this device (I2) */
+    uint64_t max_gap; /* I3 */
+    struct aug_node *left, *right;
+    int32_t height;
+    uint32_t dev;
+} aug_node;
+
+typedef struct augtree {
+    uint64_t base, wlast; /* window, inclusive */
+    uint64_t max_last;    /* I5 */
+    aug_node *root;
+    size_t count;
+} augtree;
 
 /* Window [base, base + size); size > 0, base + size <= 2^64. MEMDEV_EINVAL, MEMDEV_ENOMEM. */
 int augtree_create(uint64_t base, uint64_t size, augtree **out);

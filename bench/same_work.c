@@ -275,7 +275,7 @@ static bool drive(const bench_scenario *s, int bk, int64_t n, const trail *ref, 
                     snprintf(why, cap, "after step %zu: %s", i, bench_ctx_error(c));
             }
         }
-        if (!why[0] && c)
+        if (!why[0])
             probe(c, &tab, ref ? ref : t);
         bench_ctx_free(c);
     }
@@ -409,6 +409,8 @@ static bool check_adapter(int bk) {
         {ABASE - 4096, 4096, false},                /* below the window */
         {ABASE + (1ull << 30), 4096, false},        /* past its end */
         {ABASE + (1ull << 30) - 4096, 8192, false}, /* across its end */
+        {ABASE + (1ull << 30) - 4096, 4097, false}, /* one byte past it */
+        {ABASE + (1ull << 30) - 4096, 4096, true},  /* up to its last byte */
         {ABASE + 2 * AMiB, 2 * AMiB, true},
         {ABASE, 2 * AMiB, true},             /* below the first: out of order */
         {ABASE + AMiB, 2 * AMiB, false},     /* over both */
@@ -423,7 +425,8 @@ static bool check_adapter(int bk) {
                  {ABASE + 4 * AMiB, 0},
                  {ABASE + 7 * AMiB, ABASE + 6 * AMiB},
                  {ABASE - 1, 0},
-                 {ABASE + (1ull << 30) - 1, 0}};
+                 {ABASE + (1ull << 30) - 4097, 0},
+                 {ABASE + (1ull << 30) - 1, ABASE + (1ull << 30) - 4096}};
     memdev_config cfg = {.base = ABASE, .size = 1ull << 30, .budget = 1ull << 30};
     void *sp = NULL;
     char what[160] = "";
@@ -438,7 +441,7 @@ static bool check_adapter(int bk) {
                                 .align = 4096,
                                 .fields = MEMDEV_F_ADDR,
                                 .addr = plugs[i].at};
-        if (i == 3) /* the one unplugged below: virtio-pmem cannot be */
+        if (i == 5) /* the one unplugged below: virtio-pmem cannot be */
             d.kind = MEMDEV_VIRTIO_MEM, d.align = d.block = 2 * AMiB, d.fields |= MEMDEV_F_BLOCK;
         uint64_t at = 0;
         int rc = b->plug(sp, &d, (uint32_t)i, &at);
@@ -449,9 +452,9 @@ static bool check_adapter(int bk) {
                      : plugs[i].ok ? "answered another address"
                                    : "succeeded");
     }
-    /* after the unplug of the device at ABASE + 2 MiB ("hint-3"), where it was is a miss */
+    /* after the unplug of the device at ABASE + 2 MiB ("hint-5"), where it was is a miss */
     for (int round = 0; !what[0] && round < (b->unplug ? 2 : 1); round++) {
-        if (round == 1 && b->unplug(sp, "hint-3", ABASE + 2 * AMiB) != 0) {
+        if (round == 1 && b->unplug(sp, "hint-5", ABASE + 2 * AMiB) != 0) {
             snprintf(what, sizeof what, "unplug at 0x%llx failed", ABASE + 2 * AMiB);
             break;
         }

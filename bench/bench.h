@@ -94,6 +94,9 @@ void bench_ctx_free(bench_ctx *c);
 void *bench_ctx_space(const bench_ctx *c);
 /* The last error of a step ("plug failed: fragmented ..."). */
 const char *bench_ctx_error(const bench_ctx *c);
+/* Live heap bytes of the process (glibc mallinfo2: the arena's and the mmapped blocks', which
+   large arrays get): bytes_per_dev is its growth over a setup. */
+size_t bench_heap_bytes(void);
 /* Heap bytes held by the structure divided by its device count (glibc mallinfo2 deltas). */
 double bench_ctx_bytes_per_device(const bench_ctx *c);
 /* The structure's own byte count per device, measured after setup; 0 when it has none. */

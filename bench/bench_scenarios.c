@@ -59,7 +59,7 @@ static uint64_t rnd(bench_ctx *c) {
     return c->rng * 2685821657736338717ull;
 }
 
-static size_t heap_bytes(void) {
+size_t bench_heap_bytes(void) {
     struct mallinfo2 mi = mallinfo2();
     return mi.uordblks + mi.hblkhd;
 }
@@ -264,7 +264,7 @@ static int setup_population(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n))
         return -1;
-    size_t before = heap_bytes();
+    size_t before = bench_heap_bytes();
     if (make_space(c, WINDOW))
         return -1;
     uint64_t rng_before = c->rng;
@@ -278,7 +278,7 @@ static int setup_population(bench_ctx *c) {
         if (d.kind == MEMDEV_VIRTIO_MEM)
             c->churn[c->nchurn++] = (uint32_t)i;
     }
-    c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
+    c->bytes_per_dev = (double)(bench_heap_bytes() - before) / (double)n;
     /* The memory pass once per n (churn), not for every scenario built on this population. */
     return c->bk == BK_MEMDEV && c->sc->step == step_churn ? measure_hook(c, rng_before) : 0;
 }
@@ -502,10 +502,10 @@ static int setup_fill(bench_ctx *c) {
             c->specs[i].align = GiB, c->specs[i].size = GiB;
     }
     /* One untimed fill measures the memory and checks that every plug succeeds. */
-    size_t before = heap_bytes();
+    size_t before = bench_heap_bytes();
     if (do_fill(c))
         return -1;
-    c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
+    c->bytes_per_dev = (double)(bench_heap_bytes() - before) / (double)n;
     return after_fill(c);
 }
 
@@ -520,13 +520,13 @@ static int setup_frag(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n))
         return -1;
-    size_t before = heap_bytes();
+    size_t before = bench_heap_bytes();
     if (make_space(c, WINDOW))
         return -1;
     for (size_t i = 0; i < n; i++)
         if (fixed_pmem(c, i, BASE + 4 * MiB * i, 8 * KiB))
             return -1;
-    c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
+    c->bytes_per_dev = (double)(bench_heap_bytes() - before) / (double)n;
     c->expect = BASE + 4 * MiB * (n - 1) + 2 * MiB;
     /* Warm-up: memdev registers the 2 MiB alignment class on first use (O(n), once). */
     uint64_t a;
@@ -574,13 +574,13 @@ static int setup_fixed(bench_ctx *c) {
     size_t n = (size_t)c->n;
     if (alloc_arrays(c, n + 1))
         return -1;
-    size_t before = heap_bytes();
+    size_t before = bench_heap_bytes();
     if (make_space(c, WINDOW))
         return -1;
     for (size_t i = 0; i < n; i++)
         if (fixed_pmem(c, i, BASE + 2 * GiB * i, GiB))
             return -1;
-    c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
+    c->bytes_per_dev = (double)(bench_heap_bytes() - before) / (double)n;
     /* Warm-up, so the O(n) first use of the 2 MiB class is not in the first timed step. */
     return do_fixed(c);
 }
@@ -598,13 +598,13 @@ static int setup_lookup(bench_ctx *c) {
     c->gpas = calloc(NGPA, sizeof *c->gpas);
     if (!c->gpas)
         return fail(c, "calloc", MEMDEV_ENOMEM, NGPA);
-    size_t before = heap_bytes();
+    size_t before = bench_heap_bytes();
     if (make_space(c, WINDOW))
         return -1;
     for (size_t i = 0; i < n; i++)
         if (fixed_pmem(c, i, BASE + GiB * i, 512 * MiB))
             return -1;
-    c->bytes_per_dev = (double)(heap_bytes() - before) / (double)n;
+    c->bytes_per_dev = (double)(bench_heap_bytes() - before) / (double)n;
     for (size_t i = 0; i < NGPA; i++)
         c->gpas[i] = BASE + GiB * (rnd(c) % n) + rnd(c) % (512 * MiB);
     return 0;
@@ -635,7 +635,7 @@ static int setup_vmem(bench_ctx *c) {
     c->bits = calloc(n / 8 + 1, 1);
     if (!c->bits)
         return fail(c, "calloc", MEMDEV_ENOMEM, n);
-    size_t before = heap_bytes();
+    size_t before = bench_heap_bytes();
     /* budget == size: the decision gives the soft limit's 256 memslots (>= 1 GiB each). */
     if (make_space(c, size))
         return -1;
@@ -677,7 +677,7 @@ static int setup_vmem_half(bench_ctx *c) {
         if (do_vmem(c))
             return -1;
     /* The one device's bytes, with the extents of its scattered plugged blocks. */
-    c->bytes_per_dev = (double)(heap_bytes() - c->heap_before);
+    c->bytes_per_dev = (double)(bench_heap_bytes() - c->heap_before);
     return 0;
 }
 

@@ -529,9 +529,9 @@ static int setup_frag(bench_ctx *c) {
     c->bytes_per_dev = (double)(bench_heap_bytes() - before) / (double)n;
     c->expect = BASE + 4 * MiB * (n - 1) + 2 * MiB;
     /* Warm-up: memdev registers the 2 MiB alignment class on first use (O(n), once). */
-    uint64_t a;
+    uint64_t a = 0;
     int rc = c->b->free_fit(c->sp, 2 * MiB + 4 * KiB, 2 * MiB, &a);
-    return rc ? fail(c, "free (warm-up)", rc, 2 * MiB + 4 * KiB) : 0;
+    return rc || a != c->expect ? fail(c, "free (warm-up: wrong address or error)", rc, a) : 0;
 }
 
 static int step_frag_seen(bench_ctx *c) {

@@ -79,6 +79,8 @@ static uint8_t cur_phase;
 static uint32_t cur_step;
 static size_t
     fail_at; /* the call (1-based) made to fail instead of reaching the structure; 0 none */
+static bool
+    fail_wrong; /* a free query: made to answer 4 KiB off instead (the scenarios check it) */
 
 /* Whether the call about to be recorded is the one to fail. */
 static bool injected(void) {
@@ -171,7 +173,13 @@ static int w_lookup(void *s, uint64_t gpa, uint64_t *start) {
 
 static int w_free(void *s, uint64_t size, uint64_t align, uint64_t *addr) {
     uint64_t at = 0;
-    int rc = injected() ? MEMDEV_EFRAGMENTED : inner->free_fit(s, size, align, &at);
+    int rc;
+    if (!injected())
+        rc = inner->free_fit(s, size, align, &at);
+    else if (!fail_wrong)
+        rc = MEMDEV_EFRAGMENTED;
+    else if ((rc = inner->free_fit(s, size, align, &at)) == 0)
+        at += 4096;
     if (rc == 0)
         *addr = at;
     note(OP_FREE, mix(mix(0, size), align), size, align, rc == 0, at);
@@ -416,6 +424,7 @@ static bool check_adapter(int bk) {
         {ABASE + AMiB, 2 * AMiB, false},     /* over both */
         {ABASE + 3 * AMiB, 2 * AMiB, false}, /* over the second's end */
         {ABASE + 6 * AMiB, 2 * AMiB, true},
+        {ABASE + 5 * AMiB, 2 * AMiB, false}, /* over the third's start, from below */
     };
     static const struct {
         uint64_t gpa, start; /* start 0: a miss */
@@ -478,15 +487,19 @@ static bool check_adapter(int bk) {
 /* ---- failures ----------------------------------------------------------------------------- */
 
 /*
- * Scenario s at n on memdev with call k (1-based, of memdev's record ref) made to fail: the
- * scenario must stop there with a reason, and make no call after it but destroying its state.
+ * Scenario s at n on memdev with call k (1-based, of memdev's record ref) made to fail (wrong: a
+ * free query made to answer a wrong address instead): the scenario must stop there with a
+ * reason, and make no call after it but destroying its state.
  */
-static bool check_failure(const bench_scenario *s, int64_t n, const trail *ref, size_t k) {
+static bool check_failure(const bench_scenario *s, int64_t n, const trail *ref, size_t k,
+                          bool wrong) {
     trail t = {0};
     char why[512], what[160];
     fail_at = k;
+    fail_wrong = wrong;
     bool ran = drive(s, BK_MEMDEV, n, NULL, &t, true, why, sizeof why);
     fail_at = 0;
+    fail_wrong = false;
     describe(&ref->v[k - 1], what, sizeof what);
     const char *bad = NULL;
     size_t after = 0;
@@ -494,20 +507,23 @@ static bool check_failure(const bench_scenario *s, int64_t n, const trail *ref, 
         after += t.v[i].op != OP_DESTROY;
     if (ran)
         bad = "ran to its end";
-    else if (t.n < k || t.v[k - 1].ok)
+    else if (t.n < k || (t.v[k - 1].ok && !wrong))
         bad = "stopped before the call";
     else if (after)
         bad = "made calls after it";
     else if (!strstr(why, "failed") && !strstr(why, "failure"))
         bad = "stopped without saying what failed";
     if (bad)
-        printf("FAIL failures: %s/%" PRId64 ": call %zu (%s) made to fail: the scenario %s%s%s\n",
-               s->name, n, k, what, bad, why[0] ? "; its reason: " : "", why);
+        printf("FAIL failures: %s/%" PRId64 ": call %zu (%s) made to %s: the scenario %s%s%s\n",
+               s->name, n, k, what, wrong ? "answer 4 KiB off" : "fail", bad,
+               why[0] ? "; its reason: " : "", why);
     free(t.v);
     return !bad;
 }
 
-/* The first and the last call of each kind in each phase but the probe, made to fail in turn. */
+/* The first and the last call of each kind in each phase but the probe, made to fail in turn;
+   a free query also made to answer a wrong address (the only answer the scenarios check
+   themselves: every other answer is this file's to compare). */
 static bool check_failures(const bench_scenario *s, int64_t n, const trail *ref, unsigned *count) {
     enum { KINDS = (OP_VALIDATE + 1) * PH_PROBE };
     size_t first[KINDS] = {0}, last[KINDS] = {0};
@@ -524,11 +540,13 @@ static bool check_failures(const bench_scenario *s, int64_t n, const trail *ref,
     for (size_t kind = 0; kind < KINDS; kind++) {
         if (!first[kind])
             continue;
-        ok &= check_failure(s, n, ref, first[kind]);
-        ++*count;
-        if (last[kind] != first[kind]) {
-            ok &= check_failure(s, n, ref, last[kind]);
+        for (int wrong = 0; wrong < (kind % (OP_VALIDATE + 1) == OP_FREE ? 2 : 1); wrong++) {
+            ok &= check_failure(s, n, ref, first[kind], wrong);
             ++*count;
+            if (last[kind] != first[kind]) {
+                ok &= check_failure(s, n, ref, last[kind], wrong);
+                ++*count;
+            }
         }
     }
     return ok;
@@ -695,14 +713,14 @@ static bool check_split(void) {
  * that forgets them.
  */
 #if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED_HEAP 1
+#define SANITIZED_ALLOCATOR 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SANITIZED_HEAP 1
+#define SANITIZED_ALLOCATOR 1
 #endif
 #endif
 
-#ifdef SANITIZED_HEAP
+#ifdef SANITIZED_ALLOCATOR
 static bool check_heap(void) {
     printf("skip memory: the heap measure: a sanitizer's allocator keeps no mallinfo2 counts\n");
     return true;
@@ -737,6 +755,38 @@ static bool check_heap(void) {
     return !bad;
 }
 #endif
+
+/*
+ * A state too large for the machine (2^50 devices: its first array alone is more than the
+ * address space) is refused with a reason that says so, by every scenario's setup, before it
+ * plugs anything (bench/run at sizes a small machine cannot hold). Skipped under a sanitizer,
+ * whose allocator stops the process on such a request instead of failing it.
+ */
+static bool check_too_large(void) {
+#ifdef SANITIZED_ALLOCATOR
+    printf("skip memory: a state too large: a sanitizer's allocator stops on such a request\n");
+    return true;
+#else
+    bool ok = true;
+    for (size_t si = 0; si < bench_nscenarios; si++) {
+        const bench_scenario *s = &bench_scenarios[si];
+        char err[512] = "";
+        bench_ctx *c = bench_ctx_new(s, BK_MEMDEV, &bench_backends[BK_MEMDEV], (int64_t)1 << 50,
+                                     err, sizeof err);
+        if (c || !strstr(err, "memory")) {
+            printf("FAIL memory: %s/2^50: %s\n", s->name,
+                   c ? "a state of 2^50 devices was built" : "refused without saying why");
+            ok = false;
+        }
+        bench_ctx_free(c);
+    }
+    if (ok)
+        printf(
+            "ok   memory: %zu scenarios refuse a state of 2^50 devices, out of memory, at once\n",
+            bench_nscenarios);
+    return ok;
+#endif
+}
 
 /* ---- the state cache -------------------------------------------------------------------- */
 
@@ -850,10 +900,12 @@ int main(int argc, char **argv) {
     COUNT(adapters);
     COUNT(check_cache(&bench_scenarios[0]));
     COUNT(check_split());
-#ifdef SANITIZED_HEAP
-    check_heap(); /* says why it is skipped; counts as neither */
+#ifdef SANITIZED_ALLOCATOR
+    check_heap(); /* each says why it is skipped; counts as neither */
+    check_too_large();
 #else
     COUNT(check_heap());
+    COUNT(check_too_large());
 #endif
     bool failures = true, workloads = true;
     for (size_t si = 0; si < bench_nscenarios; si++) {

@@ -37,6 +37,20 @@
 
 #include "bench.h"
 
+/* Under a sanitizer the heap checks are skipped: its allocator keeps no mallinfo2 counts (no
+   heap measure) and stops the process on a request too large instead of failing it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+static const bool sanitized = SANITIZED;
+
 #define MAX_N 4096
 #define MAX_STEPS 200     /* steps per scenario and size, at most */
 #define MAX_OPS 20000     /* operations per scenario and size, at most (fill: n per step) */
@@ -363,10 +377,23 @@ static bool same(const bench_scenario *s, const char *name, int64_t n, const tra
     return true;
 }
 
+/* Appends " NAME" to a list of structure names in out (cap bytes, NUL-terminated). */
+static void add_name(char *out, size_t cap, const char *name) {
+    strncat(out, " ", cap - strlen(out) - 1);
+    strncat(out, name, cap - strlen(out) - 1);
+}
+
 /* ---- the table -------------------------------------------------------------------------- */
 
 static bool starts(const char *s, const char *prefix) {
     return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool is_size(const bench_scenario *s, int64_t n) {
+    for (size_t z = 0; z < s->nsizes; z++)
+        if (s->sizes[z] == n)
+            return true;
+    return false;
 }
 
 /* Each structure runs a scenario at all its sizes, is skipped past one with a reason, or does
@@ -385,7 +412,7 @@ static bool check_table(void) {
                 bad = "skipped past a size without a 'skipped: ' reason";
             else if (m >= largest && why)
                 bad = "runs at every size, yet has a reason not to";
-            else if (m > 0 && (m < s->sizes[0] || (m & (m - 1))))
+            else if (m > 0 && m < largest && !is_size(s, m))
                 bad = "its largest size is none of the scenario's";
             if (bad) {
                 printf("FAIL table: %s/%s (max n %" PRId64 "): %s\n", s->name,
@@ -412,19 +439,19 @@ static bool check_adapter(int bk) {
     const bench_backend *b = &bench_backends[bk];
     static const struct {
         uint64_t at, size;
-        bool ok;
+        bool ok, vmem; /* vmem: the device unplugged below (virtio-pmem cannot be) */
     } plugs[] = {
-        {ABASE - 4096, 4096, false},                /* below the window */
-        {ABASE + (1ull << 30), 4096, false},        /* past its end */
-        {ABASE + (1ull << 30) - 4096, 8192, false}, /* across its end */
-        {ABASE + (1ull << 30) - 4096, 4097, false}, /* one byte past it */
-        {ABASE + (1ull << 30) - 4096, 4096, true},  /* up to its last byte */
-        {ABASE + 2 * AMiB, 2 * AMiB, true},
-        {ABASE, 2 * AMiB, true},             /* below the first: out of order */
-        {ABASE + AMiB, 2 * AMiB, false},     /* over both */
-        {ABASE + 3 * AMiB, 2 * AMiB, false}, /* over the second's end */
-        {ABASE + 6 * AMiB, 2 * AMiB, true},
-        {ABASE + 5 * AMiB, 2 * AMiB, false}, /* over the third's start, from below */
+        {ABASE - 4096, 4096, false, false},                /* below the window */
+        {ABASE + (1ull << 30), 4096, false, false},        /* past its end */
+        {ABASE + (1ull << 30) - 4096, 8192, false, false}, /* across its end */
+        {ABASE + (1ull << 30) - 4096, 4097, false, false}, /* one byte past it */
+        {ABASE + (1ull << 30) - 4096, 4096, true, false},  /* up to its last byte */
+        {ABASE + 2 * AMiB, 2 * AMiB, true, true},          /* unplugged below */
+        {ABASE, 2 * AMiB, true, false},                    /* below the first: out of order */
+        {ABASE + AMiB, 2 * AMiB, false, false},            /* over both */
+        {ABASE + 3 * AMiB, 2 * AMiB, false, false},        /* over the second's end */
+        {ABASE + 6 * AMiB, 2 * AMiB, true, false},
+        {ABASE + 5 * AMiB, 2 * AMiB, false, false}, /* over the third's start, from below */
     };
     static const struct {
         uint64_t gpa, start; /* start 0: a miss */
@@ -443,14 +470,17 @@ static bool check_adapter(int bk) {
         snprintf(what, sizeof what, "create failed");
     for (size_t i = 0; !what[0] && i < sizeof plugs / sizeof plugs[0]; i++) {
         char id[16];
-        snprintf(id, sizeof id, "hint-%zu", i);
+        if (plugs[i].vmem)
+            snprintf(id, sizeof id, "vmem");
+        else
+            snprintf(id, sizeof id, "hint-%zu", i);
         memdev_device_desc d = {.id = id,
                                 .kind = MEMDEV_VIRTIO_PMEM,
                                 .size = plugs[i].size,
                                 .align = 4096,
                                 .fields = MEMDEV_F_ADDR,
                                 .addr = plugs[i].at};
-        if (i == 5) /* the one unplugged below: virtio-pmem cannot be */
+        if (plugs[i].vmem)
             d.kind = MEMDEV_VIRTIO_MEM, d.align = d.block = 2 * AMiB, d.fields |= MEMDEV_F_BLOCK;
         uint64_t at = 0;
         int rc = b->plug(sp, &d, (uint32_t)i, &at);
@@ -461,9 +491,9 @@ static bool check_adapter(int bk) {
                      : plugs[i].ok ? "answered another address"
                                    : "succeeded");
     }
-    /* after the unplug of the device at ABASE + 2 MiB ("hint-5"), where it was is a miss */
+    /* after the unplug of the virtio-mem device at ABASE + 2 MiB, where it was is a miss */
     for (int round = 0; !what[0] && round < (b->unplug ? 2 : 1); round++) {
-        if (round == 1 && b->unplug(sp, "hint-5", ABASE + 2 * AMiB) != 0) {
+        if (round == 1 && b->unplug(sp, "vmem", ABASE + 2 * AMiB) != 0) {
             snprintf(what, sizeof what, "unplug at 0x%llx failed", ABASE + 2 * AMiB);
             break;
         }
@@ -712,20 +742,6 @@ static bool check_split(void) {
  * benchmarks' small sizes no structure need have a mapped block, so only this sees a measure
  * that forgets them.
  */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SANITIZED_ALLOCATOR 1
-#endif
-#endif
-
-#ifdef SANITIZED_ALLOCATOR
-static bool check_heap(void) {
-    printf("skip memory: the heap measure: a sanitizer's allocator keeps no mallinfo2 counts\n");
-    return true;
-}
-#else
 static bool check_heap(void) {
     enum { SMALL = 100 };
     void *small[SMALL], *big;
@@ -754,19 +770,13 @@ static bool check_heap(void) {
                "gives them back\n");
     return !bad;
 }
-#endif
 
 /*
  * A state too large for the machine (2^50 devices: its first array alone is more than the
  * address space) is refused with a reason that says so, by every scenario's setup, before it
- * plugs anything (bench/run at sizes a small machine cannot hold). Skipped under a sanitizer,
- * whose allocator stops the process on such a request instead of failing it.
+ * plugs anything (bench/run at sizes a small machine cannot hold). Not under a sanitizer.
  */
 static bool check_too_large(void) {
-#ifdef SANITIZED_ALLOCATOR
-    printf("skip memory: a state too large: a sanitizer's allocator stops on such a request\n");
-    return true;
-#else
     bool ok = true;
     for (size_t si = 0; si < bench_nscenarios; si++) {
         const bench_scenario *s = &bench_scenarios[si];
@@ -785,10 +795,8 @@ static bool check_too_large(void) {
             "ok   memory: %zu scenarios refuse a state of 2^50 devices, out of memory, at once\n",
             bench_nscenarios);
     return ok;
-#endif
 }
 
-#ifndef SANITIZED_ALLOCATOR
 /*
  * Each structure's own byte count (memdev_memory_bytes, augtree_memory, ...: the
  * self_bytes_per_dev of the table) against the heap's growth over its setup (bytes_per_dev,
@@ -813,8 +821,7 @@ static bool check_own_counts(const bench_scenario *s, int64_t n) {
             ok = false;
         }
         bench_ctx_free(c);
-        strncat(names, " ", sizeof names - strlen(names) - 1);
-        strncat(names, bench_backends[bk].name, sizeof names - strlen(names) - 1);
+        add_name(names, sizeof names, bench_backends[bk].name);
     }
     if (ok)
         printf("ok   memory: %s/%" PRId64 ":%s: each one's own byte count is 75-105 %% of its "
@@ -822,7 +829,6 @@ static bool check_own_counts(const bench_scenario *s, int64_t n) {
                s->name, n, names);
     return ok;
 }
-#endif
 
 /* ---- the state cache -------------------------------------------------------------------- */
 
@@ -936,13 +942,15 @@ int main(int argc, char **argv) {
     COUNT(adapters);
     COUNT(check_cache(&bench_scenarios[0]));
     COUNT(check_split());
-#ifdef SANITIZED_ALLOCATOR
-    check_heap(); /* each says why it is skipped; counts as neither */
-    check_too_large();
-#else
-    COUNT(check_heap());
-    COUNT(check_too_large());
-#endif
+    if (sanitized) { /* each says why it is skipped; counts as neither */
+        printf("skip memory: the heap measure: a sanitizer's allocator keeps no mallinfo2 "
+               "counts\n");
+        printf("skip memory: a state too large: a sanitizer's allocator stops on such a "
+               "request\n");
+    } else {
+        COUNT(check_heap());
+        COUNT(check_too_large());
+    }
     bool failures = true, workloads = true;
     for (size_t si = 0; si < bench_nscenarios; si++) {
         const bench_scenario *s = &bench_scenarios[si];
@@ -961,8 +969,7 @@ int main(int argc, char **argv) {
                 ok = drive(s, bk, n, &ref, &t, false, why, sizeof why) &&
                      same(s, bench_backends[bk].name, n, &ref, &t);
                 free(t.v);
-                strncat(names, " ", sizeof names - strlen(names) - 1);
-                strncat(names, bench_backends[bk].name, sizeof names - strlen(names) - 1);
+                add_name(names, sizeof names, bench_backends[bk].name);
             }
             if (ok)
                 printf("ok   %s/%" PRId64 ": %s: %zu calls each, call by call the same\n", s->name,
@@ -978,10 +985,9 @@ int main(int argc, char **argv) {
             }
             if (ok && strcmp(s->name, "churn") == 0)
                 COUNT(check_memory(s, n));
-#ifndef SANITIZED_ALLOCATOR
-            if (ok && (strcmp(s->name, "churn") == 0 || strcmp(s->name, "lookup_rand") == 0))
+            if (!sanitized && ok &&
+                (strcmp(s->name, "churn") == 0 || strcmp(s->name, "lookup_rand") == 0))
                 COUNT(check_own_counts(s, n));
-#endif
             free(ref.v);
         }
     }

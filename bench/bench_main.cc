@@ -120,8 +120,8 @@ void run_one(benchmark::State &st, const bench_scenario *s, int bk) {
             st.PauseTiming();
             const int rc = s->after_step(c);
             st.ResumeTiming();
-            if (rc != 0) { // the untimed work between steps failed: the next step's state is not
-                           // the scenario's
+            // the untimed work between steps failed: the next step's state is not the scenario's
+            if (rc != 0) {
                 st.SkipWithError(bench_ctx_error(c));
                 break;
             }

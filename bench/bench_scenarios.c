@@ -872,7 +872,7 @@ static bool keep(const bench_ctx *c) {
     return c->bk == BK_MODEL && c->n <= (1 << 16);
 }
 
-static void ctx_free(bench_ctx *c) {
+void bench_ctx_free(bench_ctx *c) {
     if (!c)
         return;
     ctx_reset(c);
@@ -902,7 +902,7 @@ static void ctx_reset(bench_ctx *c) {
 
 void bench_ctx_release(void) {
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        ctx_free(cache[i]);
+        bench_ctx_free(cache[i]);
         cache[i] = NULL;
     }
 }
@@ -914,12 +914,12 @@ static size_t cache_make_room(void) {
         if (cache[i] && keep(cache[i]))
             cache[w++] = cache[i];
         else
-            ctx_free(cache[i]);
+            bench_ctx_free(cache[i]);
     }
     for (size_t i = w; i < CACHE_SLOTS; i++)
         cache[i] = NULL;
     if (w == CACHE_SLOTS) {
-        ctx_free(cache[0]);
+        bench_ctx_free(cache[0]);
         memmove(&cache[0], &cache[1], (CACHE_SLOTS - 1) * sizeof cache[0]);
         cache[--w] = NULL;
     }
@@ -944,17 +944,13 @@ bench_ctx *bench_ctx_new(const bench_scenario *s, int backend, const bench_backe
     c->seed = c->rng;
     if (s->setup(c) != 0) {
         snprintf(err, cap, "setup: %s", c->err);
-        ctx_free(c);
+        bench_ctx_free(c);
         return NULL;
     }
     if (c->sp && c->b->memory) /* fill has no space between steps */
         c->self_bytes_per_dev =
             (double)c->b->memory(c->sp) / (s->setup == setup_vmem_half ? 1.0 : (double)n);
     return c;
-}
-
-void bench_ctx_free(bench_ctx *c) {
-    ctx_free(c);
 }
 
 bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap) {

@@ -4,7 +4,7 @@
  * same work and gave the same answers: a baseline that places one device elsewhere searches
  * another tree from then on, one whose lookup misses stops early, a scenario whose requests
  * depend on the structure compares different requests. The shim (bench_main.cc) only checks
- * that each call succeeded. Seven checks, one line each ("ok" or "FAIL"):
+ * that each call succeeded. Eight checks, one line each ("ok" or "FAIL"):
  *
  *  - table: in bench_scenarios[], a structure runs a scenario at every size, or is skipped past
  *    a size with a reason ("skipped: ..."), or does not apply with a reason ("n/a: ...").
@@ -19,6 +19,10 @@
  *    must equal memdev's call by call.
  *  - failures: the scenario stops, with a reason, at a call that fails (the first and the last
  *    call of each kind in each phase are made to fail in turn), and makes no call after it.
+ *  - allocations: every malloc, calloc, realloc and free goes through this file's wrappers
+ *    (linked with --wrap); each scenario at its smallest size, on every structure, runs with
+ *    one allocation after another made to fail, and must stop with a reason naming the memory,
+ *    not crash, and leave no block live.
  *  - workloads: the calls memdev's run asked for (their inputs, in order) have the fingerprint
  *    recorded in the file given with --workloads (bench/workloads.txt): work that changes makes
  *    figures before and after it incomparable, so it changes only with --update and is said.
@@ -30,10 +34,13 @@
  * Ends with "N passed, N failed"; exit 0 all pass, 1 a check failed, 2 usage or an unreadable
  * file.
  */
+#define _POSIX_C_SOURCE 200809L /* fork, pipe, strsignal */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -885,6 +892,213 @@ static bool check_cache(const bench_scenario *s) {
     return !bad;
 }
 
+/* ---- allocation failures ---------------------------------------------------------------- */
+
+/*
+ * Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free (bench/CMakeLists.txt
+ * defines SAME_WORK_WRAP then), every allocation of the scenarios, the baselines, the model and
+ * the library comes through these four: while armed they count the allocations, make the k-th
+ * fail, and count the blocks still live.
+ */
+#ifndef SAME_WORK_WRAP
+#define SAME_WORK_WRAP 0
+#endif
+static bool a_on;
+static size_t a_count, a_fail_at;
+static long a_live;
+static bool a_hit;
+
+#if SAME_WORK_WRAP
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+
+static bool a_fails(void) {
+    if (!a_on)
+        return false;
+    if (++a_count != a_fail_at)
+        return false;
+    a_hit = true;
+    return true;
+}
+
+void *__wrap_malloc(size_t n) {
+    void *p = a_fails() ? NULL : __real_malloc(n);
+    a_live += a_on && p;
+    return p;
+}
+
+void *__wrap_calloc(size_t k, size_t n) {
+    void *p = a_fails() ? NULL : __real_calloc(k, n);
+    a_live += a_on && p;
+    return p;
+}
+
+void *__wrap_realloc(void *p, size_t n) {
+    void *q = a_fails() ? NULL : __real_realloc(p, n);
+    a_live += a_on && q && !p;
+    return q;
+}
+
+void __wrap_free(void *p) {
+    a_live -= a_on && p;
+    __real_free(p);
+}
+#endif
+
+/*
+ * Scenario s at n on backend bk, its setup and a few steps, with allocation k (1-based, counted
+ * from the setup's first; 0: none) made to fail. Returns the allocations made; bad is set when
+ * the run did not stop with a reason naming the memory, or left blocks live after the state
+ * was freed, or (the failure taken in by the structure: *taken_in) left a state its validator
+ * refuses.
+ */
+static size_t alloc_run(const bench_scenario *s, int bk, int64_t n, size_t k, char *bad, size_t cap,
+                        bool *taken_in) {
+    char err[512] = "", why[600] = "";
+    size_t steps = steps_for(s, n) < 4 ? steps_for(s, n) : 4;
+    a_count = 0, a_live = 0, a_hit = false, a_fail_at = k, a_on = true;
+    bench_ctx *c = bench_ctx_new(s, bk, &bench_backends[bk], n, err, sizeof err);
+    if (!c)
+        snprintf(why, sizeof why, "%s", err);
+    for (size_t i = 0; c && !why[0] && i < steps; i++) {
+        if (s->step(c) != 0 || (s->after_step && s->after_step(c) != 0))
+            snprintf(why, sizeof why, "step %zu: %s", i, bench_ctx_error(c));
+    }
+    void *sp = c ? bench_ctx_space(c) : NULL;
+    char msg[256] = "";
+    bool valid = why[0] || !sp || !bench_backends[bk].validate ||
+                 bench_backends[bk].validate(sp, msg, sizeof msg) == 0;
+    bench_ctx_free(c);
+    a_on = false;
+    *taken_in = a_hit && !why[0];
+    bad[0] = '\0';
+    if (why[0] && !a_hit)
+        snprintf(bad, cap, "stopped with no allocation failed: %s", why);
+    else if (why[0] && !strstr(why, "memory"))
+        snprintf(bad, cap, "stopped without naming the memory: %s", why);
+    else if (!valid)
+        snprintf(bad, cap, "took the failure in and left a state its validator refuses: %s", msg);
+    else if (a_live != 0)
+        snprintf(bad, cap, "%ld block(s) still live after the state was freed%s%s", a_live,
+                 why[0] ? "; its reason: " : "", why);
+    return a_count;
+}
+
+/*
+ * alloc_run in a child process, so that a run that crashes on the failed allocation (a NULL
+ * written through) is reported as such, with its scenario and allocation, and the next runs go
+ * on.
+ */
+static size_t alloc_trial(const bench_scenario *s, int bk, int64_t n, size_t k, char *bad,
+                          size_t cap, bool *taken_in) {
+    struct {
+        size_t count;
+        bool taken;
+        char bad[1024];
+    } r = {0, false, ""};
+    int fd[2];
+    fflush(stdout);
+    if (pipe(fd) != 0) {
+        snprintf(bad, cap, "could not be started: no pipe");
+        return 0;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        r.count = alloc_run(s, bk, n, k, r.bad, sizeof r.bad, &r.taken);
+        _exit(write(fd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 3);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    while (pid > 0 && got < sizeof r) {
+        ssize_t m = read(fd[0], (char *)&r + got, sizeof r - got);
+        if (m <= 0)
+            break;
+        got += (size_t)m;
+    }
+    close(fd[0]);
+    int st = 0;
+    if (pid < 0)
+        snprintf(bad, cap, "could not be started: fork failed");
+    else if (waitpid(pid, &st, 0) != pid)
+        snprintf(bad, cap, "was lost: waitpid failed");
+    else if (WIFSIGNALED(st))
+        snprintf(bad, cap, "crashed (signal %d, %s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else if (WEXITSTATUS(st) != 0 || got != sizeof r)
+        snprintf(bad, cap, "ended without its result (exit %d; a sanitizer's report above)",
+                 WEXITSTATUS(st));
+    else
+        snprintf(bad, cap, "%s", r.bad);
+    *taken_in = r.taken;
+    return r.count;
+}
+
+/* The allocation to fail after k: each of the first 16, then every 5/4th, then the last. */
+static size_t next_trial(size_t k, size_t total) {
+    size_t next = k < 16 ? k + 1 : k + k / 4;
+    return next > total ? total : next;
+}
+
+/*
+ * Every scenario at its smallest size, on every structure that runs it: each of the first 16
+ * allocations of its setup and first steps made to fail in turn, then every 5/4th, and the
+ * last. The scenario must stop with a reason that names the memory (or the structure take the
+ * failure in and stay valid), and free everything it allocated: nothing aborts or leaks on a
+ * machine out of memory, and a benchmark never times a state its setup did not finish.
+ */
+static bool check_allocs(void) {
+    if (!SAME_WORK_WRAP) {
+        printf("skip allocations: same_work was linked without the allocation wrappers\n");
+        return true;
+    }
+    bool ok = true, taken;
+    unsigned trials = 0, taken_in = 0, pairs = 0;
+    for (size_t si = 0; si < bench_nscenarios; si++) {
+        const bench_scenario *s = &bench_scenarios[si];
+        int64_t n = s->sizes[0];
+        for (int bk = 0; bk < BK_COUNT; bk++) {
+            if (s->max_n[bk] < n)
+                continue;
+            char bad[1024];
+            const char *name = bench_backends[bk].name;
+            size_t total = alloc_trial(s, bk, n, 0, bad, sizeof bad, &taken);
+            pairs++;
+            if (bad[0] || total == 0) {
+                printf("FAIL allocations: %s/%s/%" PRId64 ": %s\n", s->name, name, n,
+                       bad[0] ? bad : "no allocation counted: the wrappers see nothing");
+                ok = false;
+                continue;
+            }
+            for (size_t k = 1;; k = next_trial(k, total)) {
+                alloc_trial(s, bk, n, k, bad, sizeof bad, &taken);
+                trials++;
+                taken_in += taken;
+                if (bad[0]) {
+                    printf("FAIL allocations: %s/%s/%" PRId64 ": allocation %zu of %zu made to "
+                           "fail: the run %s\n",
+                           s->name, name, n, k, total, bad);
+                    ok = false;
+                    break;
+                }
+                if (k == total)
+                    break;
+            }
+        }
+    }
+    if (ok)
+        printf("ok   allocations: %u allocations made to fail in %u scenario-structure pairs; "
+               "each run stopped with a reason naming the memory (%u taken in by the structure, "
+               "its state valid) and left no block live\n",
+               trials, pairs, taken_in);
+    return ok;
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 static int usage(const char *why) {
@@ -991,6 +1205,7 @@ int main(int argc, char **argv) {
             free(ref.v);
         }
     }
+    COUNT(check_allocs());
     if (failures)
         printf("ok   failures: %u calls made to fail, each stopped its scenario there with a "
                "reason\n",

@@ -120,6 +120,24 @@ static const void *hint_get(const void *ctx, uint32_t dev) {
     return dev < h->n ? h->leaf[dev] : NULL;
 }
 
+/*
+ * wtree_reserve, checked to take exactly what an insert needs: afterwards a free leaf and
+ * height + 1 free inner nodes, and a new page only for a pool that had fewer (a page more
+ * would be memory no insert needs, and a plug that fails with no-memory when the allocator
+ * fails though the tree had every node it needed).
+ */
+static int reserve(wtree *t, uint64_t size) {
+    uint32_t leaves = t->leaves.nfree, inners = t->inners.nfree, lp = t->leaves.npages,
+             ip = t->inners.npages, need = t->height + 1;
+    int rc = wtree_reserve(t, size);
+    if (rc == 0) {
+        CHECK(t->leaves.nfree >= 1 && t->inners.nfree >= need);
+        CHECK(leaves < 1 || t->leaves.npages == lp);
+        CHECK(inners < need || t->inners.npages == ip);
+    }
+    return rc;
+}
+
 static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t maxn) {
     const memdev_allocator al = {t_realloc, t_free, NULL};
     uint64_t rng = seed | 1, wlast = sc->base + (sc->size - 1);
@@ -144,7 +162,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             CHECK_RC(rc, ok ? 0 : MEMDEV_EFRAGMENTED);
             if (ok && !rc) {
                 CHECK_U64(got, want);
-                if (wtree_reserve(&t, size) == 0) {
+                if (reserve(&t, size) == 0) {
                     /* half the inserts reuse the search's position, half descend again */
                     wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, got, got + (size - 1), op);
                     ref_insert(&f, got, got + (size - 1));
@@ -161,7 +179,7 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             bool want = ref_overlap(&f, at, at + (size - 1), &idx);
             bool got = wtree_first_overlap(&t, at, at + (size - 1), &got_dev, &pos);
             CHECK(want == got);
-            if (!want && wtree_reserve(&t, size) == 0) {
+            if (!want && reserve(&t, size) == 0) {
                 wtree_insert(&t, rng_below(&rng, 2) ? &pos : NULL, at, at + (size - 1), op);
                 ref_insert(&f, at, at + (size - 1));
             } else if (want && got) {

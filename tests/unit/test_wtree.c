@@ -96,6 +96,15 @@ static uint64_t pick_align(uint64_t *rng, uint64_t unit) {
     return unit << rng_below(rng, 12); /* many distinct alignments: exercises the fallback */
 }
 
+/* The seven alignment classes whose summaries the tree keeps (wtree.c, cls_mask). */
+static bool is_class(uint64_t align) {
+    static const uint64_t cls[] = {1, 4096, 1u << 20, 2u << 20, 128u << 20, 1u << 30, 32ull << 30};
+    for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++)
+        if (align == cls[i])
+            return true;
+    return false;
+}
+
 /* Every kernel tier this CPU runs: portable, AVX2, AVX-512. */
 static uint8_t use_simd;
 
@@ -160,6 +169,8 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
             wt_pos pos;
             int rc = wtree_first_fit(&t, size, align, &got, &pos);
             CHECK_RC(rc, ok ? 0 : MEMDEV_EFRAGMENTED);
+            /* a class alignment goes straight down its class's summaries to one leaf */
+            CHECK(!is_class(align) || pos.searched <= 1);
             if (ok && !rc) {
                 CHECK_U64(got, want);
                 if (reserve(&t, size) == 0) {

@@ -1393,7 +1393,7 @@ void wtree_remove(wtree *t, uint64_t first) {
     struct wt_leaf *l = path.leaf;
     uint32_t i = leaf_rank(t, l, first);
     if (i == 0 || l->first[i - 1] != first)
-        return; /* not present: callers never do this */
+        return; /* not present (callers never ask): nothing changes */
     i--;
     uint64_t g0 = gap_start(t, l, i), last = ent_last(t, l, i);
     bool last_of_all = last == t->max_last;

@@ -162,7 +162,7 @@ int wtree_reserve(wtree *t, uint64_t size);
  * this range with no change to the tree since.
  */
 void wtree_insert(wtree *t, const wt_pos *pos, uint64_t first, uint64_t last, uint32_t dev);
-/* Removes the entry that starts at `first` (must exist). Never allocates. */
+/* Removes the entry that starts at `first`; none does: nothing changes. Never allocates. */
 void wtree_remove(wtree *t, uint64_t first);
 
 /*

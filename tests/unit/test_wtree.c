@@ -201,7 +201,11 @@ static void run(uint64_t seed, const struct scenario *sc, uint32_t ops, uint32_t
                 CHECK_U64(last, f.r[idx].last);
             }
         } else if (kind < 85 && f.n) { /* remove */
-            uint32_t i = (uint32_t)rng_below(&rng, f.n);
+            uint32_t i = (uint32_t)rng_below(&rng, f.n), before = t.count;
+            if (rng_below(&rng, 8) == 0 && f.r[i].last > f.r[i].first) {
+                wtree_remove(&t, f.r[i].first + 1); /* no entry starts there: nothing goes */
+                CHECK_U64(t.count, before);
+            }
             wtree_remove(&t, f.r[i].first);
             memmove(&f.r[i], &f.r[i + 1], (f.n - i - 1) * sizeof f.r[0]);
             f.n--;

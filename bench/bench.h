@@ -81,6 +81,9 @@ extern const size_t bench_nscenarios;
  */
 bench_ctx *bench_ctx_get(const bench_scenario *s, int backend, int64_t n, char *err, size_t cap);
 void bench_ctx_release(void);
+/* Whether bench_ctx_get keeps a state of (backend, n) for the whole run: the model's, whose
+   setup is O(n^2), at every size a scenario runs it. */
+bool bench_ctx_keeps(int backend, int64_t n);
 /*
  * A state of its own for (scenario, backend, n), not cached, whose every call goes through the
  * table b instead of bench_backends[backend] (bench/same_work.c records the calls with it);

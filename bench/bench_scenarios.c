@@ -868,8 +868,12 @@ const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[
 
 static bench_ctx *cache[CACHE_SLOTS];
 
+bool bench_ctx_keeps(int backend, int64_t n) {
+    return backend == BK_MODEL && n <= (1 << 16);
+}
+
 static bool keep(const bench_ctx *c) {
-    return c->bk == BK_MODEL && c->n <= (1 << 16);
+    return bench_ctx_keeps(c->bk, c->n);
 }
 
 void bench_ctx_free(bench_ctx *c) {

@@ -90,6 +90,23 @@ int main(void) {
         }
     check_field("id", all);
     check_field("memdev", all);
+
+    /* the size query (no buffer, cap 0), a buffer of one byte, one a byte short of the NUL and
+       the exact size: the full length each time, EINVAL and a NUL-terminated prefix but for the
+       last */
+    size_t need = 0;
+    CHECK_RC(memdev_info_json(sp, NULL, 0, &need), MEMDEV_EINVAL);
+    CHECK_U64(need, len);
+    char *part = malloc(len + 1);
+    CHECK(part != NULL);
+    for (size_t cap = 1; part && cap <= len + 1; cap = cap == 1 ? len : cap + 1) {
+        memset(part, 'x', len + 1);
+        CHECK_RC(memdev_info_json(sp, part, cap, &need), cap > len ? 0 : MEMDEV_EINVAL);
+        CHECK_U64(need, len);
+        CHECK_U64(strlen(part), cap - 1);
+        CHECK(strncmp(part, json, cap - 1) == 0);
+    }
+    free(part);
     CHECK_RC(memdev_unplug(sp, all), 0);
 
     /* hand-written: a tab, a quote, a backslash, DEL, UTF-8 bytes */

@@ -291,6 +291,43 @@ static void test_names(void) {
     lockstep_destroy(ls);
 }
 
+/*
+ * memdev_vmem_resize, wrapped too: armed, it sets the device's requested size to 4 MiB before
+ * the request, which then fails (a failed operation that changed its device). On a step that is not
+ * a full one (no digest), only the device check sees it; the counters do not hold the requested
+ * size.
+ */
+int __real_memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested);
+int __wrap_memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested);
+static bool planted_resize;
+
+int __wrap_memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested) {
+    if (planted_resize) /* first the change, then the request, which fails with its detail */
+        __real_memdev_vmem_resize(sp, id, 4ull << 20);
+    return __real_memdev_vmem_resize(sp, id, requested);
+}
+
+static void test_failed_changed_device(void) {
+    struct trace_op op;
+    trace_op_init(&op);
+    lockstep_options lo = {.full_every = 1000};
+    lockstep *ls = set_up_with(&op, lo, setup, sizeof setup / sizeof setup[0]);
+    CHECK(ls != NULL);
+    int rc = -1;
+    planted_resize = true;
+    if (ls && parse(&op, "resize v0 requested=3M") == 0) /* not a whole number of blocks */
+        rc = lockstep_step(ls, &op, 0, NULL);
+    planted_resize = false;
+    const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
+    if (!f || strcmp(f->check, "unchanged") != 0 || !strstr(f->msg, "changed device 'v0'"))
+        fprintf(stderr, "a failed resize that changed its device: %s\n",
+                f ? f->msg : "not reported");
+    CHECK(rc != 0 && f && strcmp(f->check, "unchanged") == 0);
+    CHECK(f && strstr(f->msg, "a failed operation changed device 'v0'") != NULL);
+    lockstep_destroy(ls);
+    trace_op_release(&op);
+}
+
 /* Runs the trace text through the runner (check mode or not, the allocator al or libc's). */
 static int run_runner(const char *text, size_t len, bool check, const memdev_allocator *al,
                       struct seen *sn) {
@@ -751,7 +788,7 @@ static const char *const info_setup[] = {
     "plug n0 nvdimm size=1G label=128K",
     "plug v0 virtio-mem size=1G requested=8M block=2M",
     "plug b0 hv-balloon size=4G",
-    "plug p0 virtio-pmem size=1G node=1",
+    "plug j0 virtio-pmem size=1G node=1", /* 'j' is 0x6a: an escape with the digit a or A */
     "plug e0 hv-balloon empty",
 };
 
@@ -808,6 +845,8 @@ static const struct json_edit json_edits[] = {
     {"\"id\": \"d0\"", "\"id\": \"d\\u0030\"", NULL},
     {"\"id\": \"d0\"", "\"id\":\r\n\t\"d0\"", NULL},
     {"\"memdev\": \"mem0\"", "\"memdev\": \"mem\\u0030\"", NULL},
+    {"\"id\": \"j0\"", "\"id\": \"\\u006a0\"", NULL},
+    {"\"id\": \"j0\"", "\"id\": \"\\u006A0\"", NULL}, /* JSON's hex digits: either case */
     {"\"size\": 1073741824, \"slot\": 0", "\"slot\": 0, \"size\": 1073741824", NULL},
     {"}}]", "}}]\n  ", NULL},
 };
@@ -863,6 +902,7 @@ static void test_info_text(void) {
 int main(void) {
     test_names(); /* first: the names are checked at the first checker in check mode */
     test_lockstep();
+    test_failed_changed_device();
     test_runner();
     test_injection();
     test_not_an_operation();

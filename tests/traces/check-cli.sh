@@ -108,6 +108,19 @@ expect 0 "" "$memdev" run --check --quiet "$good"
 expect 1 "5: expect ok addr=0x140000000 (for line 4) FAILED: got error no-slots" \
     "$memdev" run "$tmp/mismatch.trace"
 expect 1 "3: expect error no-slots (for line 2) FAILED" "$memdev" run --quiet "$tmp/mismatch.trace"
+# --quiet prints the failures and nothing else: no line for a trace that passes, only the two
+# FAILED lines for mismatch.trace
+out=$("$memdev" run --quiet "$good" 2>&1) || true
+if [[ -n "$out" ]]; then
+    echo "FAIL: memdev run --quiet on a trace that passes printed: $(head -n 1 <<<"$out")"
+    failures=$((failures + 1))
+fi
+out=$("$memdev" run --quiet "$tmp/mismatch.trace" 2>&1) || true
+if [[ $(grep -c . <<<"$out") -ne 2 || $(grep -c 'FAILED' <<<"$out") -ne 2 ]]; then
+    echo "FAIL: memdev run --quiet on mismatch.trace: want its two FAILED lines alone, got:"
+    echo "$out" | head -n 5
+    failures=$((failures + 1))
+fi
 # several files: each output under its "== FILE" header
 expect 0 "== $good" "$memdev" run "$good" "$good"
 # an unknown kind is an operation error (check 0) named as written, with the kinds there are;

@@ -101,12 +101,14 @@ static void hand_built(bool check) {
 
 /* The unhappy paths of the step API: each a malformed status with a message, then stopped. */
 static void unhappy(void) {
-    struct check_text err = {{0}, 0};
+    struct check_text err = {{0}, 0}, out = {{0}, 0};
     struct trace_options opt = {0};
     struct trace_runner *r = NULL;
     struct trace_op op;
     opt.err = check_text_out;
     opt.err_ctx = &err;
+    opt.out = check_text_out;
+    opt.out_ctx = &out;
 
     CHECK_RC(trace_runner_create("first", &opt, &r), 0);
     trace_op_init(&op);
@@ -115,8 +117,21 @@ static void unhappy(void) {
     CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_MALFORMED);
     op = space_op(); /* stopped: the space line that comes too late changes nothing */
     CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_MALFORMED);
+    trace_op_init(&op); /* nor does a plug after it: nothing runs, nothing is printed */
+    op.type = TRACE_OP_PLUG;
+    op.desc.id = "late";
+    op.desc.kind = MEMDEV_VIRTIO_PMEM;
+    op.desc.size = 1ull << 30;
+    op.line = 5;
+    CHECK_RC(trace_runner_step(r, &op), TRACE_STATUS_MALFORMED);
     CHECK_RC(trace_runner_finish(r), TRACE_STATUS_MALFORMED);
     check_has(&err, "first:3:1: the first operation must be 'space', not 'lookup'");
+    if (out.len)
+        fprintf(stderr, "a stopped runner printed: %s\n", out.s);
+    CHECK(out.len == 0);
+    CHECK(strstr(err.s, "first:5") == NULL);
+    opt.out = NULL;
+    opt.out_ctx = NULL;
 
     err.len = 0;
     CHECK_RC(trace_runner_create("kind", &opt, &r), 0);

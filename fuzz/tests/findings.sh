@@ -103,6 +103,10 @@ check "... found at the commit the campaign ran on ($docs)" bash -c "[ \"\$(cut 
 # report filed is symbolized all the same
 check "... its report.txt is symbolized (the harness's check in the stack by name)" \
   log_has "$F/report.txt" '^ *#[0-9]+ 0x[0-9a-f]+ in harness_fail '
+check "... and names the operation where it diverged, as a trace line" \
+  log_has "$F/report.txt" '^memdev-fuzz: at op [0-9]+: [a-z]'
+check "... its signature is the failed check and the operation's name ($(cat "$F/signature" 2>/dev/null))" \
+  grep -qxE '[a-z-]+ [a-z-]+' "$F/signature"
 "$R/fuzz/repro" "$F/inputs" >"$T_WORK/repro-dir.log" 2>&1; rc=$?
 check "fuzz/repro on the directory of its $n_in inputs: exit 1, every one with the same signature" \
   log_has "$T_WORK/repro-dir.log" "^ +$n_in +ops +crash +$(cat "$F/signature" 2>/dev/null)\$"

@@ -885,7 +885,7 @@ static bool check_cache(const bench_scenario *s) {
     bench_ctx_release();
     /* every model state a scenario builds is kept (rebuilt, a 2^16 one takes seconds at each
        of google-benchmark's calls); nothing else is */
-    static char why[160] = "";
+    char why[160] = "";
     for (size_t si = 0; !bad && si < bench_nscenarios; si++) {
         const bench_scenario *t = &bench_scenarios[si];
         for (size_t z = 0; !bad && z < t->nsizes; z++) {
@@ -976,7 +976,9 @@ void __wrap_free(void *p) {
 static size_t alloc_run(const bench_scenario *s, int bk, int64_t n, size_t k, char *bad, size_t cap,
                         bool *taken_in) {
     char err[512] = "", why[600] = "";
-    size_t steps = steps_for(s, n) < 4 ? steps_for(s, n) : 4;
+    size_t steps = steps_for(s, n);
+    if (steps > 4)
+        steps = 4;
     a_count = 0, a_live = 0, a_hit = false, a_fail_at = k, a_on = true;
     bench_ctx *c = bench_ctx_new(s, bk, &bench_backends[bk], n, err, sizeof err);
     if (!c)

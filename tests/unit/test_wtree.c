@@ -96,11 +96,10 @@ static uint64_t pick_align(uint64_t *rng, uint64_t unit) {
     return unit << rng_below(rng, 12); /* many distinct alignments: exercises the fallback */
 }
 
-/* The seven alignment classes whose summaries the tree keeps (wtree.c, cls_mask). */
+/* Whether align is one of the alignment classes whose summaries the tree keeps. */
 static bool is_class(uint64_t align) {
-    static const uint64_t cls[] = {1, 4096, 1u << 20, 2u << 20, 128u << 20, 1u << 30, 32ull << 30};
-    for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++)
-        if (align == cls[i])
+    for (uint32_t k = 0; k < WT_K; k++)
+        if (align == 1ull << wt_class_log2[k])
             return true;
     return false;
 }

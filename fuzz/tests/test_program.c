@@ -34,6 +34,17 @@
  * deep prefix not reset between inputs (an input then decodes after the last input's bytes:
  * a finding that does not replay alone), and a lookup's offset missing from the expect lines
  * memdev-decode writes. Each is now an edge below, decoding_forgets or expect_lines.
+ *
+ * A fourth sample (round 47, seed 4704: 30 mutants of program.c, harness.c, decode.c and
+ * format_check.c, with the planted bugs) left eleven: a bulk's plugs no longer "the device
+ * plugged last", malformation 11 without its memdev name, raw hints never aligned down,
+ * lookups of a free range's first byte only (never its last), the offset "one block lower"
+ * one block higher, and the vhost-add limit "other > max" cut to the max or made the max - 1:
+ * the edge never made, and the checker agrees with every answer to what is made instead.
+ * Each is now an edge below, hand_last_plugged, hand_request, malformations or vhost_limits;
+ * the harness's report of a leak at the end is test_trace_target's; three change nothing
+ * (tests/mutate-equivalent.txt: deep mode's vhost pointer, with no backend to point at, and
+ * two search bounds whose one step more changes no answer).
  */
 #include <stdint.h>
 #include <string.h>
@@ -133,6 +144,13 @@ struct edges {
                                  in the state it changes (r4 bit 7), not perturbed ... */
     unsigned run_past_end;    /* ... starting at or past the device's end (never: with no such
                                  run within 64 blocks it keeps its decoded range) */
+    unsigned raw_odd;         /* a plug's raw hint (form 7, selector j & 15 >= 2) for an odd j,
+                                 not a multiple of the placement alignment (kept raw) ... */
+    unsigned raw_even;        /* ... for an even j, folded down to that alignment ... */
+    unsigned raw_even_off;    /* ... or not (never) */
+    unsigned look_gap_first;  /* a lookup of form 3 (r2 & 7) of a free range's first byte (r2
+                                 bit 3 clear) ... */
+    unsigned look_gap_last;   /* ... and of its last byte (bit 3 set) */
 };
 
 /* Whether id is one of the pool's long ids (index with octal last digit 7, below the edge ids
@@ -206,6 +224,16 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
              i++)
             e->hint_last_byte += !d->live[i].empty && d->live[i].size > 1 &&
                                  op->desc.addr == d->live[i].addr + (d->live[i].size - 1);
+        /* form 7 with the selector's low nibble 2..15 (0 and 1 are 0 and 2^64 - alignment):
+           the jitter mixed with the selector, as is for an odd selector, else aligned down
+           (a hint that is a multiple of the alignment half the time, anywhere in 2^64) */
+        uint32_t j = (uint32_t)(r[5] >> 3) | (uint32_t)(r[7] & 15) << 5;
+        if ((r[5] & 7) == 7 && !(r[2] & 0x10) && (j & 15) >= 2 && pa > 1) {
+            bool aligned = op->desc.addr % pa == 0;
+            e->raw_odd += (j & 1) && !aligned;
+            e->raw_even += !(j & 1) && aligned;
+            e->raw_even_off += !(j & 1) && !aligned;
+        }
         uint32_t placed = 0;
         for (uint32_t i = 0; (r[5] & 7) == 3 && i < d->n_live; i++) {
             const program_dev *v = &d->live[i];
@@ -276,6 +304,10 @@ static void note_edges(const program_decoder *d, const memdev_space *sp, const s
     e->look_below += op->gpa == c->base - 1;
     e->look_window_end += op->gpa == c->base + (c->size - 1);
     e->look_top += op->gpa == UINT64_MAX;
+    for (uint32_t i = 0; r && (r[2] & 7) == 3 && i < d->n_gaps; i++) {
+        e->look_gap_first += !(r[2] & 8) && op->gpa == d->gaps[i].first;
+        e->look_gap_last += (r[2] & 8) && op->gpa == d->gaps[i].last;
+    }
     for (uint32_t i = 0; i < d->n_live; i++) {
         const program_dev *v = &d->live[i];
         if (v->empty || v->size == 0)
@@ -342,18 +374,20 @@ static void edges_of_random_inputs(struct edges *e) {
 }
 
 /*
- * Two virtio-mem requests that random inputs rarely make, on a program written by hand (ops
- * mode): a 128 MiB virtio-mem of 2 MiB blocks whose requested size is its size, blocks 0..3
- * plugged, then a plug request at block 0 whose form is r4 (decoded, not executed; the first
- * two records must succeed). The plug must be offset + length.
+ * Virtio-mem requests that random inputs rarely make (or whose operands they cannot tell
+ * apart), on a program written by hand (ops mode): a 128 MiB virtio-mem of 2 MiB blocks whose
+ * requested size is its size, blocks 0..3 plugged, then a plug request of record bytes r2..r5
+ * (r2 the first block, r3 the length, r4 the form, r5 the offset's change; decoded, not
+ * executed; the first two records must succeed). The plug must be offset + length.
  */
-static void hand_request(uint8_t r4, uint64_t offset, uint64_t length) {
+static void hand_request(uint8_t r2, uint8_t r3, uint8_t r4, uint8_t r5, uint64_t offset,
+                         uint64_t length) {
     uint8_t in[PROGRAM_HEADER_SIZE + 3 * PROGRAM_RECORD_SIZE] = {
-        0x22, 0, 0,    0,    0,  0, 0,    0,
-        0,    0, 0,    0,    0,  0, 0,    0,  /* 1 GiB at 4 GiB, budget all */
-        0x00, 0, 0x83, 0x20, 0,  0, 0x18, 0,  /* plug virtio-mem 128 MiB, requested */
-        0x06, 0, 0,    0x03, 0,  0, 0,    0,  /* vmem plug blocks 0..3 */
-        0x06, 0, 0,    0x00, r4, 0, 0,    0}; /* vmem plug at block 0, form r4 */
+        0x22, 0, 0,    0,    0,  0,  0,    0,
+        0,    0, 0,    0,    0,  0,  0,    0,  /* 1 GiB at 4 GiB, budget all */
+        0x00, 0, 0x83, 0x20, 0,  0,  0x18, 0,  /* plug virtio-mem 128 MiB, requested */
+        0x06, 0, 0,    0x03, 0,  0,  0,    0,  /* vmem plug blocks 0..3 */
+        0x06, 0, r2,   r3,   r4, r5, 0,    0}; /* vmem plug: the request */
     struct trace_op op;
     lockstep_result res;
     memdev_space *sp = NULL;
@@ -368,6 +402,48 @@ static void hand_request(uint8_t r4, uint64_t offset, uint64_t length) {
     CHECK(op.type == TRACE_OP_VMEM && op.vmem_plug);
     CHECK_U64(op.offset, offset);
     CHECK_U64(op.length, length);
+    memdev_space_destroy(sp);
+}
+
+/*
+ * A selector r1 of 0xD0..0xDF names the device plugged last (select_dev), by a plug record or
+ * by a bulk (its last plug), on a program written by hand (ops mode, each op executed): a bulk
+ * of 8 virtio-mem devices of 2 MiB, a resize naming 0xD0, a plug record of d0005, a resize
+ * naming 0xDF. A mutation sample left a bulk's plugs out of "plugged last" and every test
+ * passed (the selector then names the plug before the bulk, or a free id: answers the checker
+ * agrees with).
+ */
+static void hand_last_plugged(void) {
+    static const uint8_t in[PROGRAM_HEADER_SIZE + 4 * PROGRAM_RECORD_SIZE] = {
+        0x22, 0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 1 GiB at 4 GiB, budget all */
+        0x03, 0,    3, 0, 0, 0, 0, 0,  /* bulk: 8 virtio-mem of 2 MiB (first fit) */
+        0x09, 0xD0, 0, 0, 0, 0, 0, 0,  /* resize the device plugged last */
+        0x00, 5,    3, 0, 0, 0, 0, 0,  /* plug d0005: virtio-mem of 2 MiB */
+        0x09, 0xDF, 0, 0, 0, 0, 0, 0}; /* resize the device plugged last */
+    struct trace_op op;
+    lockstep_result res;
+    memdev_space *sp = NULL;
+    const char *last = NULL;
+    unsigned plugs = 0, resizes = 0;
+    program_decoder_init(&dec, in, sizeof in, PROGRAM_OPS);
+    CHECK_RC(memdev_space_create(&dec.config, NULL, &sp), MEMDEV_OK);
+    while (sp && program_next(&dec, sp, &op)) {
+        if (op.type == TRACE_OP_RESIZE) {
+            resizes++;
+            CHECK(last && strcmp(op.id, last) == 0);
+            if (last && strcmp(op.id, last) != 0)
+                fprintf(stderr, "resize %u names %s, not %s (plugged last)\n", resizes, op.id,
+                        last);
+        }
+        lockstep_exec_library(sp, &op, &res);
+        if (op.type == TRACE_OP_PLUG) {
+            plugs++;
+            last = op.desc.id;
+            CHECK_RC(res.rc, MEMDEV_OK);
+        }
+    }
+    CHECK_U64(plugs, 9);
+    CHECK_U64(resizes, 2);
     memdev_space_destroy(sp);
 }
 
@@ -460,9 +536,10 @@ static void header_windows(void) {
    keeps invalid values), h4 bits 0-1 the vhost count, bit 3 the library's own allocator. A
    mutation sample read bits 4-7 of the limit byte (other_tab[15], past the table) and inverted
    the allocator bit, and every test and planted bug passed. */
+static const uint32_t limit_max[16] = {8,   16,  32,   64,   128,   256, 508, 509,
+                                       510, 512, 1024, 4096, 32764, 2,   1,   0};
+
 static void header_limits(void) {
-    static const uint32_t max[16] = {8,   16,  32,   64,   128,   256, 508, 509,
-                                     510, 512, 1024, 4096, 32764, 2,   1,   0};
     static const uint32_t other[8] = {0, 1, 2, 5, 16, 64, 500, UINT32_MAX /* = max */};
     uint8_t h[PROGRAM_HEADER_SIZE] = {0};
     for (unsigned b = 0; b < 256; b++) {
@@ -472,7 +549,7 @@ static void header_limits(void) {
             h[5] = (uint8_t)b;
             h[6] = (uint8_t)(b ^ 0x80); /* bit 7 is no part of a limit */
             program_decoder_init(&dec, h, sizeof(h), PROGRAM_OPS);
-            uint32_t mx = max[b & 15], ot = other[(b >> 4) & 7];
+            uint32_t mx = limit_max[b & 15], ot = other[(b >> 4) & 7];
             ot = ot == UINT32_MAX || (ot > mx && !keep) ? mx : ot;
             const memdev_config *c = &dec.config;
             int failed = check_failures;
@@ -492,6 +569,67 @@ static void header_limits(void) {
             }
         }
     }
+}
+
+/* The vhost-add records' limits (decode_vhost): r2 a max class (the header's table), r3 & 7
+   the "other" form: 0, 1, 5, 64 (at most the max), the max less the memslots the devices hold
+   (exactly fits), one more (one too many; cut to the max when that is past it), the max, the
+   max + 1 (invalid). Pinned with no space (nothing held), and the three edge forms answered
+   by the library on a space whose devices hold memslots. A mutation sample cut form 7 to the
+   max (form 5's cut applied to every form) or made it the max - 1, and every test passed: the
+   edge "other > max" was never made. */
+static void vhost_limits(void) {
+    static uint8_t in[PROGRAM_HEADER_SIZE + 128 * PROGRAM_RECORD_SIZE];
+    struct trace_op op;
+    memset(in, 0, sizeof in);
+    for (unsigned i = 0; i < 128; i++) {
+        uint8_t *r = in + PROGRAM_HEADER_SIZE + i * PROGRAM_RECORD_SIZE;
+        r[0] = 0x0c;                    /* vhost-add */
+        r[2] = (uint8_t)(i / 8);        /* max class */
+        r[3] = (uint8_t)(0xf8 | i % 8); /* the form (the bits above it are no part of it) */
+    }
+    program_decoder_init(&dec, in, sizeof in, PROGRAM_OPS);
+    for (unsigned i = 0; i < 128 && program_next(&dec, NULL, &op); i++) {
+        uint32_t mx = limit_max[i / 8];
+        const uint32_t other[8] = {0, 1, 5, mx < 64 ? mx : 64, mx, mx, mx, mx + 1};
+        int failed = check_failures;
+        CHECK(op.type == TRACE_OP_VHOST_ADD);
+        CHECK_U64(op.limit.max, mx);
+        CHECK_U64(op.limit.other, other[i % 8]);
+        if (check_failures != failed)
+            printf("vhost_limits: the failures above are max class %u, form %u\n", i / 8, i % 8);
+    }
+    CHECK_U64(dec.steps, 128);
+    /* a virtio-mem device of 2 MiB, then forms 5, 7 and 4 of max class 3 (64 memslots) */
+    static const uint8_t prog[PROGRAM_HEADER_SIZE + 4 * PROGRAM_RECORD_SIZE] = {
+        0x22, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 1 GiB at 4 GiB, budget all */
+        0x00, 0, 3, 0, 0, 0, 0, 0,                         /* plug virtio-mem 2 MiB */
+        0x0c, 0, 3, 5, 0, 0, 0, 0,                         /* one too many */
+        0x0c, 0, 3, 7, 0, 0, 0, 0,                         /* other > max */
+        0x0c, 0, 3, 4, 0, 0, 0, 0};                        /* exactly fits */
+    static const int want_rc[3] = {MEMDEV_EVHOSTCONFLICT, MEMDEV_EINVAL, MEMDEV_OK};
+    memdev_space *sp = NULL;
+    lockstep_result res;
+    memdev_stats st = {0};
+    program_decoder_init(&dec, prog, sizeof prog, PROGRAM_OPS);
+    CHECK_RC(memdev_space_create(&dec.config, NULL, &sp), MEMDEV_OK);
+    for (int i = 0; sp && i < 4; i++) {
+        CHECK(program_next(&dec, sp, &op));
+        lockstep_exec_library(sp, &op, &res);
+        if (i == 0) {
+            CHECK_RC(res.rc, MEMDEV_OK);
+            memdev_stats_get(sp, &st);
+            CHECK(st.used + st.reserved > 0);
+            continue;
+        }
+        uint32_t busy = st.used + st.reserved;
+        const uint32_t other[3] = {64 - busy + 1, 64 + 1, 64 - busy};
+        CHECK(op.type == TRACE_OP_VHOST_ADD);
+        CHECK_U64(op.limit.max, 64);
+        CHECK_U64(op.limit.other, other[i - 1]);
+        CHECK_RC(res.rc, want_rc[i - 1]);
+    }
+    memdev_space_destroy(sp);
 }
 
 /* The plug malformations (plug_malform, r2 bit 4 with r7's low nibble): each of 0-10 and 12-14
@@ -518,6 +656,12 @@ static void malformations(void) {
                 lockstep_exec_library(sp, &op, &res);
             int failed = check_failures;
             CHECK_RC(res.rc, sel == 11 ? MEMDEV_OK : MEMDEV_EINVAL);
+            if (sel == 11) { /* every value the plug has no flag for is set (none may count) */
+                const memdev_device_desc *p = &op.desc;
+                CHECK_U64(p->fields, 0);
+                CHECK(p->addr != 0 && p->slot != 0 && p->block != 0 && p->requested != 0);
+                CHECK(p->label != 0 && p->dynamic && p->node != 0 && p->memdev != NULL);
+            }
             if (check_failures != failed)
                 printf("malformations: the failure above is kind_tab[%u], malformation %u\n", kind,
                        sel);
@@ -671,10 +815,15 @@ int main(void) {
 
     /* a request whose first block is in the other state: the decoder searches for the run
        after it (vmem_run, r4 bit 7): block 0 is plugged, so the run is blocks 4..63 */
-    hand_request(0x80, 4 * (2ull << 20), 60 * (2ull << 20));
+    hand_request(0, 0, 0x80, 0, 4 * (2ull << 20), 60 * (2ull << 20));
     /* form 2 (r4 & 7; bit 3: not nudged): the blocks the requested size leaves, read back
        from the library (random inputs make only a few with room for two blocks or more) */
-    hand_request(0x0a, 0, 60 * (2ull << 20));
+    hand_request(0, 0, 0x0a, 0, 0, 60 * (2ull << 20));
+    /* offset form 4 (r5 & 7): one block below the first block r2 names (block 10, 2 blocks
+       long, form 0 kept as decoded: r4 bit 3), but never below the device's start */
+    hand_request(10, 1, 0x08, 4, 9 * (2ull << 20), 2 * (2ull << 20));
+    hand_request(0, 1, 0x08, 4, 0, 2 * (2ull << 20));
+    hand_last_plugged();
     struct edges e;
     edges_of_random_inputs(&e);
     printf("edges in 960 random deep inputs: wrapping hints %u, hints past the 32nd device %u, "
@@ -690,12 +839,15 @@ int main(void) {
            "plugs of a long id beside another %u, of an hv-balloon aligned to 64 GiB %u, "
            "hinted at a device's last byte %u; plug records without a hint (first fit) %u; empty "
            "virtio-mem requests %u; hinted bulk plugs after the first %u, below the one before "
-           "%u; run requests %u, past the end %u\n",
+           "%u; run requests %u, past the end %u; raw hints of an odd selector unaligned %u, of "
+           "an even one aligned %u, unaligned %u; lookups of a free range's first byte %u, last "
+           "byte %u\n",
            e.wrap_hint, e.far_hint, e.window_part, e.smaller_gap, e.vmem_inside, e.look_first,
            e.look_last, e.look_after, e.look_below, e.look_window_end, e.look_top, e.later_of_kind,
            e.to_requested, e.minus_fraction, e.at_end, e.bulk_high, e.bulk_low, e.map_moved,
            e.long_pair, e.balloon_64g, e.hint_last_byte, e.unhinted, e.empty_request, e.bulk_next,
-           e.bulk_back, e.run_request, e.run_past_end);
+           e.bulk_back, e.run_request, e.run_past_end, e.raw_odd, e.raw_even, e.raw_even_off,
+           e.look_gap_first, e.look_gap_last);
     CHECK(e.wrap_hint > 0);
     CHECK(e.far_hint > 0);
     CHECK(e.window_part > 0);
@@ -723,8 +875,14 @@ int main(void) {
     CHECK_U64(e.bulk_back, 0);
     CHECK(e.run_request > 0);
     CHECK_U64(e.run_past_end, 0);
+    CHECK(e.raw_odd > 0);
+    CHECK(e.raw_even > 0);
+    CHECK_U64(e.raw_even_off, 0);
+    CHECK(e.look_gap_first > 0);
+    CHECK(e.look_gap_last > 0);
     header_windows();
     header_limits();
+    vhost_limits();
     malformations();
     return check_report("test_program");
 }

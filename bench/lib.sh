@@ -137,7 +137,6 @@ build_rev() {
     local top="$REV_CACHE/$key" wt
     wt="$top/src"
     if [ ! -e "$wt/.git" ]; then
-        mkdir -p "$top"
         git -C "$ROOT" worktree add --detach --force "$wt" "$sha" >/dev/null 2>&1 ||
             die "git worktree add failed for $sha"
         if [ "$mode" = current ] || { [ "$mode" = own ] && [ ! -f "$wt/bench/CMakeLists.txt" ]; }; then

@@ -240,7 +240,9 @@ typedef struct memdev_plug_result {
  * Plugs a device: checks 0..9 of spec section 3 in that order, the first failure is returned;
  * on success the device is placed (first fit, or at the hint), counted and its initial
  * memslots mapped. Errors: every plug code of spec section 3, MEMDEV_ENOMEM (also when
- * MEMDEV_MAX_DEVICES devices are plugged already).
+ * MEMDEV_MAX_DEVICES devices are plugged already, or when more plugged ids than the id table
+ * keeps together share the new id's buckets: in practice 33 ids of one 32-bit hash, which no
+ * accident makes).
  * out may be NULL. O(log n) for the alignments with exact per-node summaries; any other
  * power of two is searched exactly without building anything (no O(n) step, ever).
  */

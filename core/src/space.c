@@ -105,6 +105,10 @@ struct idkey {
     char inl[ID_INLINE]; /* the id NUL-padded, when len < ID_INLINE */
 };
 
+#ifndef ID_HASH_MASK /* (tests/unit/test_id_crowd builds the library with 0: every hash is 0) */
+#define ID_HASH_MASK 0xffffffffu
+#endif
+
 static uint32_t hash_bytes(const char *s, size_t len) {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
     for (; len >= 8; s += 8, len -= 8) {
@@ -120,7 +124,7 @@ static uint32_t hash_bytes(const char *s, size_t len) {
         h ^= h >> 32;
     }
     h *= 0xbf58476d1ce4e5b9ull;
-    return (uint32_t)(h >> 32);
+    return (uint32_t)(h >> 32) & ID_HASH_MASK;
 }
 
 /*
@@ -179,7 +183,7 @@ static uint32_t inline_hash(const char *inl, size_t n) {
         h ^= h >> 32;
     }
     h *= 0xbf58476d1ce4e5b9ull;
-    return (uint32_t)(h >> 32);
+    return (uint32_t)(h >> 32) & ID_HASH_MASK;
 }
 
 static void key_of(const char *id, struct idkey *k) {
@@ -355,14 +359,24 @@ static uint32_t id_grow(uint32_t nb) {
     return nb ? nb + nb / 2 : 4;
 }
 
+/* id_rebuild's answer when ids share their buckets: a plug fails with MEMDEV_ENOMEM. */
+#define ID_CROWDED 1
+
 /*
- * A table of nb buckets (or larger) holding every live record and (hash, di): 0, or
- * MEMDEV_ENOMEM with nothing changed.
+ * A table of nb buckets (or larger) holding every live record and (hash, di): 0,
+ * MEMDEV_ENOMEM, or ID_CROWDED, each with nothing changed. The table grows while walks get
+ * stuck, but not past eight slots per id (and 64): a walk stuck at a load below 1/8 is no bad
+ * luck but more ids than two buckets hold sharing their two buckets (hashes that collide), and
+ * no larger table would place them. Without that bound the table would grow until no
+ * allocation is left (gigabytes touched by the memset on the way).
  */
 static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di) {
+    uint64_t most = 8 * ((uint64_t)sp->ndevices + 1) + 64; /* slots */
     for (;; nb = id_grow(nb)) {
-        if (nb > UINT32_MAX / 2 || (uint64_t)nb * sizeof(struct id_bucket) > SIZE_MAX / 2)
-            return MEMDEV_ENOMEM;
+        /* (a table grown for its load starts below the bound; one past it, left large by
+           unplugs, in which a walk got stuck has ids crowding their buckets all the same) */
+        if ((uint64_t)nb * ID_SLOTS > most)
+            return ID_CROWDED;
         void *raw;
         struct id_bucket *tab = alloc_lines(sp, (size_t)nb * sizeof *tab, &raw);
         if (!tab)
@@ -387,8 +401,8 @@ static int id_rebuild(memdev_space *sp, uint32_t nb, uint32_t hash, uint32_t di)
 
 /*
  * Puts the id of the record di (not live yet) into the table, in the reserve phase of a
- * plug: 0, or MEMDEV_ENOMEM with the table as it was. Entries a walk moved stay moved (that
- * is not logical state); id_remove takes the id out again when a later reservation fails.
+ * plug: 0, or MEMDEV_ENOMEM or ID_CROWDED with the table as it was. Entries a walk moved stay moved
+ * (that is not logical state); id_remove takes the id out again when a later reservation fails.
  */
 static int id_reserve(memdev_space *sp, uint32_t hash, uint32_t di) {
     uint64_t room = (uint64_t)sp->nbuckets * ID_SLOTS * 9 / 10;
@@ -908,6 +922,11 @@ static int reserve_plug(memdev_space *sp, const memdev_device_desc *d, const str
         id_remove(sp, p->key.hash, sp->dev_free);
     }
 out:
+    if (rc == ID_CROWDED)
+        return space_fail(sp, MEMDEV_ENOMEM,
+                          "cannot plug '%s': more ids than the id table can keep together share "
+                          "its id's hash",
+                          d->id);
     return rc ? space_fail(sp, rc, "out of memory while plugging '%s'", d->id) : 0;
 }
 

@@ -15,7 +15,9 @@
 #   - --lines-only: delta debugging alone finds the same two operations from the input's
 #     fifteen, which lie in different halves (halving alone would stop at all fifteen);
 #   - the regression case written for the second bug, with the model's expect line, fails
-#     `memdev run --check` with that bug's signature.
+#     `memdev run --check` with that bug's signature;
+#   - both inputs minimised in one run: each trace fails with its own signature, the second
+#     made of its own operations only.
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
@@ -124,6 +126,16 @@ check "the second bug alone: its trace keeps the model's answer as an expect lin
   bash -c "[ '$rc' = 1 ] && grep -qE '^expect ok addr=0x[0-9a-f]+\$' '$ot'"
 got=$(trace_sig "$ot")
 check "... and memdev run --check fails on it with that bug's signature ($got)" [ "$got" = "$B" ]
+
+# -- two inputs in one run: each its own trace (a mutation sample made the second trace the
+# first one's lines followed by its own, and every check above passed: each ran one input)
+"$R/fuzz/repro" --target ops --minimize --lines-only --time 3 --out "$T_WORK/both" \
+  "$T_WORK/two-bugs" "$T_WORK/one-free" >"$T_WORK/both.log" 2>&1; rc=$?
+bt="$T_WORK/both/two-bugs.trace" ft="$T_WORK/both/one-free.trace"
+got_a=$(trace_sig "$bt") got_b=$(trace_sig "$ft")
+check "two inputs minimised in one run (exit $rc): each trace fails with its own signature ($got_a; $got_b)" \
+  bash -c "[ '$rc' = 1 ] && [ '$got_a' = '$A' ] && [ '$got_b' = '$B' ]"
+check "... the second one's operations are all its own, every one needed" all_needed "$ft" "$B"
 
 no_leftovers "minimize"
 t_finish

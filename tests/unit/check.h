@@ -76,18 +76,25 @@ static inline uint64_t check_seed(int argc, char **argv, uint64_t dflt) {
 
 /*
  * An allocator hook (memdev_allocator's realloc and free, ctx = struct check_inject *) that
- * fails the fail_at-th allocation (1-based; 0: none) and counts the blocks it hands out.
+ * fails the fail_at-th allocation (1-based; 0: none), or one of exactly refuse_size bytes, or
+ * one above refuse_above (each 0: none), keeps the largest size asked for and counts the
+ * blocks it hands out.
  */
 struct check_inject {
-    long calls;   /* allocations so far */
-    long fail_at; /* 1-based allocation to fail; 0 = never */
-    long fired;   /* allocations failed */
-    long live;    /* blocks allocated and not freed */
+    long calls;          /* allocations so far */
+    long fail_at;        /* 1-based allocation to fail; 0 = never */
+    long fired;          /* allocations failed */
+    long live;           /* blocks allocated and not freed */
+    size_t refuse_size;  /* an allocation of exactly this many bytes fails; 0 = none */
+    size_t refuse_above; /* an allocation of more bytes than this fails; 0 = none */
+    size_t largest;      /* the most bytes one allocation asked for */
 };
 
 static inline void *check_inject_realloc(void *ctx, void *p, size_t n) {
     struct check_inject *in = ctx;
-    if (++in->calls == in->fail_at) {
+    in->largest = n > in->largest ? n : in->largest;
+    if (++in->calls == in->fail_at || (in->refuse_size && n == in->refuse_size) ||
+        (in->refuse_above && n > in->refuse_above)) {
         in->fired++;
         return NULL;
     }

@@ -27,21 +27,6 @@ _Static_assert(ID_HASH_MASK == 0, "this test runs against the library built with
 #define GiB (1ull << 30)
 #define FIT (2 * ID_SLOTS) /* the ids two buckets hold */
 
-static size_t largest; /* the largest allocation asked for */
-
-static void *t_realloc(void *ctx, void *p, size_t n) {
-    (void)ctx;
-    largest = n > largest ? n : largest;
-    if (n > MiB)
-        return NULL;
-    return realloc(p, n ? n : 1);
-}
-
-static void t_free(void *ctx, void *p) {
-    (void)ctx;
-    free(p);
-}
-
 /* Short ids (inline) and long ones (a heap copy), alternately: both hash to 0 here. */
 static void id_of(uint32_t i, char *id, size_t cap) {
     if (i % 2)
@@ -75,7 +60,8 @@ static bool found(const memdev_space *sp, const bool *live, uint32_t n) {
 
 int main(void) {
     memdev_config cfg = {.base = 4 * GiB, .size = 64 * GiB, .budget = 64 * GiB};
-    memdev_allocator al = {t_realloc, t_free, NULL};
+    struct check_inject in = {.refuse_above = MiB};
+    memdev_allocator al = {check_inject_realloc, check_inject_free, &in};
     memdev_space *sp = NULL;
     CHECK_RC(memdev_space_create(&cfg, &al, &sp), 0);
     if (!sp)
@@ -99,10 +85,11 @@ int main(void) {
     CHECK_RC(plug(sp, FIT), MEMDEV_ENOMEM);
     /* again, measured: the first try also grew the record page (kept: no logical state), so
        now the id tables tried are the only allocations */
-    largest = 0;
+    in.largest = 0;
     CHECK_RC(plug(sp, FIT), MEMDEV_ENOMEM);
     const char *why = memdev_last_error(sp);
-    printf("test_id_crowd: plug of id %u: %s (largest allocation %zu bytes)\n", FIT, why, largest);
+    printf("test_id_crowd: plug of id %u: %s (largest allocation %zu bytes)\n", FIT, why,
+           in.largest);
     CHECK(strstr(why, "share its id's hash") != NULL);
     /* the tables tried: half as large again each time from the one in use, while they have
        at most eight slots per id and 64 (8 * 33 + 64 = 328 slots: 4 buckets, then 6, 9, 13,
@@ -111,7 +98,7 @@ int main(void) {
     for (uint32_t g = nb + nb / 2; g * ID_SLOTS <= 8 * (FIT + 1) + 64; g += g / 2)
         last = g;
     CHECK_U64(last, 19);
-    CHECK_U64(largest, last * sizeof(struct id_bucket) + 63);
+    CHECK_U64(in.largest, last * sizeof(struct id_bucket) + 63);
     CHECK_RC(memdev_stats_get(sp, &st1), 0);
     CHECK(memcmp(&st0, &st1, sizeof st0) == 0);
     CHECK_U64(sp->nbuckets, nb);
@@ -129,5 +116,6 @@ int main(void) {
     CHECK(found(sp, live, FIT + 1));
     CHECK_RC(memdev_validate(sp, msg, sizeof msg), 0);
     memdev_space_destroy(sp);
+    CHECK_U64(in.live, 0); /* every block given back */
     return check_report("test_id_crowd");
 }

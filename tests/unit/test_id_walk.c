@@ -26,20 +26,6 @@ _Static_assert(CUCKOO_WALK == 2, "this test runs against the library built with 
 #define MiB (1ull << 20)
 #define N 30000
 
-static size_t refuse_size; /* an allocation of exactly this many bytes fails (0: none) */
-
-static void *t_realloc(void *ctx, void *p, size_t n) {
-    (void)ctx;
-    if (refuse_size && n == refuse_size)
-        return NULL;
-    return realloc(p, n ? n : 1);
-}
-
-static void t_free(void *ctx, void *p) {
-    (void)ctx;
-    free(p);
-}
-
 static void id_of(uint32_t i, char *id, size_t cap) {
     if (i % 5) /* some long ids too (a heap copy; hashed the same way) */
         snprintf(id, cap, "vmem-n%u-%u", (unsigned)(i % 7), (unsigned)i);
@@ -65,7 +51,8 @@ static bool all_found(const memdev_space *sp) {
 
 int main(void) {
     memdev_config cfg = {.base = 4 * GiB, .size = 1ull << 44, .budget = 1ull << 44};
-    memdev_allocator al = {t_realloc, t_free, NULL};
+    struct check_inject in = {0}; /* refuse_size set around each plug */
+    memdev_allocator al = {check_inject_realloc, check_inject_free, &in};
     memdev_space *sp = NULL;
     CHECK_RC(memdev_space_create(&cfg, &al, &sp), 0);
     if (!sp)
@@ -85,9 +72,9 @@ int main(void) {
         memdev_stats st0, st1;
         CHECK_RC(memdev_stats_get(sp, &st0), 0);
         /* what id_rebuild asks for: the grown table and 63 bytes to align it */
-        refuse_size = (size_t)(sp->nbuckets + sp->nbuckets / 2) * sizeof(struct id_bucket) + 63;
+        in.refuse_size = (size_t)(sp->nbuckets + sp->nbuckets / 2) * sizeof(struct id_bucket) + 63;
         int rc = memdev_plug(sp, &d, NULL);
-        refuse_size = 0;
+        in.refuse_size = 0;
         if (rc != 0) {
             CHECK_RC(rc, MEMDEV_ENOMEM);
             refused++;
@@ -127,5 +114,6 @@ int main(void) {
            refused, walk_failures);
     CHECK(walk_failures >= 10); /* the undo really ran, and was checked each time */
     memdev_space_destroy(sp);
+    CHECK_U64(in.live, 0); /* every block given back */
     return check_report("test_id_walk");
 }

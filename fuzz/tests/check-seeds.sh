@@ -1,37 +1,35 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# check-seeds.sh BUILD_DIR - fuzz/check-seeds tells the truth on the build's replay drivers
-# and memdev command: the committed corpora reach everything (exit 0), also with traces that
-# fail an expect or are malformed (the memdev command's exit 1 and 2 are results, not
-# failures); a corpus that misses operations and codes names each one (exit 1); a seed that
-# crashes a driver, or a trace that kills the memdev command, is a finding named with the
-# seed (exit 1); a corpus directory that is missing, empty or holds no trace, and a build
-# without the drivers, are tool errors (exit 2). fuzz/smoke ran it only on the committed
-# corpus, where it passes: a check that never failed could not be judged.
-# Exit: 0 every case as expected, 1 one is not, 2 usage error.
+# check-seeds.sh - fuzz/check-seeds tells the truth, on the replay build's drivers and memdev
+# command: the committed corpora reach everything (exit 0), also with traces that fail an
+# expect or are malformed (the memdev command's exit 1 and 2 are results, not failures); a
+# corpus that misses operations and codes names each one (exit 1); a seed that crashes a
+# driver, or a trace that kills the memdev command, is a finding named with the seed (exit 1);
+# a corpus directory that is missing, empty or holds no trace, and a build without the
+# drivers, are tool errors (exit 2). Until round 49 it had only run on the committed corpus,
+# where it passes: a check that never failed could not be judged.
+# smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
-[ $# -eq 1 ] && [ -x "${1:-}/fuzz/fuzz_ops_replay" ] ||
-  { echo "usage: check-seeds.sh BUILD_DIR (a build with the replay drivers)" >&2; exit 2; }
-build=$(cd "$1" && pwd)
-top=$(cd "$(dirname "$0")/../../.." && pwd)
-tool=$top/fuzz/check-seeds
-tmp=$(mktemp -d) || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0 fails=0
+. "$(dirname "$0")/common.bash"
+cd "$T_TOP" || exit 1
+. fuzz/lib.sh
+build=$(fuzz_build replay) || { bad "the replay build"; t_finish; exit 1; }
+tool=$T_TOP/fuzz/check-seeds
+tmp=$T_WORK
 # expect NAME WANT_EXIT STDOUT_ERE STDERR_ERE ARGS...: the exit status, a line of standard
 # output matching STDOUT_ERE ('' for any output) and the last line of standard error matching
 # STDERR_ERE ('' for none: then standard error must be empty).
 expect() {
   local name=$1 want=$2 out_re=$3 err_re=$4 rc=0 last
   shift 4
-  "$tool" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  last=$(tail -n 1 "$tmp/err")
-  if [ "$rc" = "$want" ] && { [ -z "$out_re" ] || grep -qE -- "$out_re" "$tmp/out"; } &&
-     { if [ -z "$err_re" ]; then [ ! -s "$tmp/err" ]; else grep -qE -- "$err_re" <<<"$last"; fi; }; then
-    passed=$((passed + 1)); echo "ok    $name"
+  "$tool" "$@" >"$tmp/out.log" 2>"$tmp/err.log" || rc=$?
+  last=$(tail -n 1 "$tmp/err.log")
+  if [ "$rc" = "$want" ] && { [ -z "$out_re" ] || grep -qE -- "$out_re" "$tmp/out.log"; } &&
+     { if [ -z "$err_re" ]; then [ ! -s "$tmp/err.log" ]; else grep -qE -- "$err_re" <<<"$last"; fi; }; then
+    ok "$name"
   else
-    fails=$((fails + 1)); echo "FAIL  $name (exit $rc, want $want; stdout /$out_re/, stderr /$err_re/)"
-    tail -n 3 "$tmp/out" | sed 's/^/      out: /'; sed 's/^/      err: /' "$tmp/err" | tail -n 3
+    bad "$name (exit $rc, want $want; stdout /$out_re/, stderr /$err_re/)"
+    tail -n 3 "$tmp/out.log" | sed 's/^/      out: /'; sed 's/^/      err: /' "$tmp/err.log" | tail -n 3
   fi
 }
 # corpus NAME: an empty corpus of the four directories, one empty input in each binary one
@@ -43,15 +41,13 @@ corpus() {
 
 expect "the committed corpora reach every operation and code" 0 \
   '^check-seeds: every operation and every code reached$' '' --build "$build"
-grep -qE '^busy +[1-9]' "$tmp/out" && grep -qE '^vhost-add +[1-9]' "$tmp/out" &&
-  ! grep -q 'NOT REACHED' "$tmp/out"
-check_table=$?
-if [ "$check_table" -eq 0 ]; then passed=$((passed + 1)); echo "ok    the table counts each operation and code"
-else fails=$((fails + 1)); echo "FAIL  the table counts each operation and code"; fi
+table() { grep -qE '^busy +[1-9]' "$tmp/out.log" && grep -qE '^vhost-add +[1-9]' "$tmp/out.log" &&
+  ! grep -q 'NOT REACHED' "$tmp/out.log"; }
+check "the table counts each operation and code" table
 
 # the committed corpora plus a trace that fails an expect and one that is malformed
 mkdir -p "$tmp/all"
-cp -r "$top/corpus/ops" "$top/corpus/oom" "$top/corpus/deep" "$top/corpus/trace" "$tmp/all/"
+cp -r corpus/ops corpus/oom corpus/deep corpus/trace "$tmp/all/"
 printf 'space base=4G size=4G budget=4G slots=1\nplug d1 dimm size=1G\nexpect error busy\n' >"$tmp/all/trace/zz-expect-fails"
 printf 'space base=4G size=4G budget=4G slots=1\nplug d1 dimm size=\n' >"$tmp/all/trace/zz-malformed"
 expect "a trace that fails an expect or is malformed is a result, not a failure" 0 \
@@ -71,10 +67,10 @@ EOF
 expect "a corpus that misses operations and codes names them" 1 \
   '^check-seeds: 30 not reached: vmem resize map unmap vhost-add lookup free list info invalid-argument invalid-slot ' \
   '' --build "$build" --corpus "$tmp/few"
-grep -q '^  NOT REACHED: operation vmem$' "$tmp/out" && grep -q '^  NOT REACHED: code no-memory$' "$tmp/out" &&
-  ! grep -qE 'NOT REACHED: (operation (plug|unplug|stats)|code (ok|duplicate-id|unknown-id))$' "$tmp/out"
-if [ $? -eq 0 ]; then passed=$((passed + 1)); echo "ok    what the corpus reaches is not listed as missed"
-else fails=$((fails + 1)); echo "FAIL  what the corpus reaches is not listed as missed"; fi
+only_missed() { grep -q '^  NOT REACHED: operation vmem$' "$tmp/out.log" &&
+  grep -q '^  NOT REACHED: code no-memory$' "$tmp/out.log" &&
+  ! grep -qE 'NOT REACHED: (operation (plug|unplug|stats)|code (ok|duplicate-id|unknown-id))$' "$tmp/out.log"; }
+check "what the corpus reaches is not listed as missed" only_missed
 
 corpus noops
 rm "$tmp/noops/ops/empty"
@@ -122,5 +118,5 @@ expect "a trace that kills the memdev command is a finding, named" 1 '' \
   "^check-seeds: trace seed $tmp/bad/trace/u-crash kills the memdev command \(exit 139\)$" \
   --build "$tmp/fake" --corpus "$tmp/bad"
 
-echo "check-seeds.sh: $passed passed, $fails failed"
-[ "$fails" -eq 0 ]
+no_leftovers "check-seeds"
+t_finish

@@ -6,7 +6,9 @@
 #   - a build.sh that fails: one FAIL line naming it, with its log's last lines, exit 1;
 #   - a build.sh that forgets the dictionary and leaves a seed out of the zip, and an ops
 #     target that traps on one seed: exactly those three checks FAIL, every other one passes,
-#     and the count says so, exit 1.
+#     and the count says so, exit 1;
+#   - the committed build.sh in the three configurations smoke does not run
+#     (libfuzzer-undefined, afl-address, coverage): every check passes, 19 of them.
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
 set -uo pipefail
 . "$(dirname "$0")/common.bash"
@@ -49,6 +51,19 @@ for what in 'build\.sh ran' 'fuzz_ops is executable' 'fuzz_ops has libFuzzer' 'f
   check "... ok    $what" log_has "$T_WORK/broken.log" "^ok    libfuzzer-address: $what\$"
 done
 check "... and the count" log_has "$T_WORK/broken.log" '^4 passed, 3 failed$'
+
+# the other three configurations on the committed build.sh: CI's smoke runs only
+# libfuzzer-address (a sample of mutants of the script found the coverage configuration's own
+# check could go unseen)
+cp "$T_WORK/build.sh.orig" "$S/.clusterfuzzlite/build.sh"
+git -C "$S" checkout -q -- fuzz/fuzz_ops.c && rm -f "$S/corpus/ops/zzz-bad"
+"$S/fuzz/oss-fuzz-check" libfuzzer-undefined afl-address coverage >"$T_WORK/others.log" 2>&1
+rc=$?
+check "libfuzzer-undefined, afl-address and coverage: exit 0 (got $rc)" [ "$rc" = 0 ]
+for what in 'libfuzzer-undefined: fuzz_ops has UBSan' 'libfuzzer-undefined: fuzz_ops runs every seed cleanly'             'afl-address: fuzz_ops has AFL\+\+ instrumentation' 'afl-address: fuzz_ops has ASan'             'afl-address: fuzz_ops runs every seed cleanly' 'coverage: fuzz_ops has profile instrumentation'             'coverage: fuzz_ops runs the seeds and writes a profile'; do
+  check "... ok    $what" log_has "$T_WORK/others.log" "^ok    $what\$"
+done
+check "... and the count" log_has "$T_WORK/others.log" '^19 passed, 0 failed$'
 
 no_leftovers "oss-fuzz-check"
 t_finish

@@ -730,6 +730,41 @@ static void test_memslots_each_side(void) {
     trace_op_release(&op);
 }
 
+/*
+ * A device of more than 16 memslots, where a step's device check does not compare every
+ * memslot: those of the operation's range and always the first, the middle and the last
+ * (cmp_memslots), whose lookups it also probes (cmp_dev_lookups: memslots 0, 1, n/2, n - 1).
+ * One memslot of each of those three mapped on the library's side, memslot 5 on the model's
+ * (the counters agree, and 5 is none of them nor in the probe's range): the probe on memslot 3
+ * finds it, by the device check, without a full check. Mapping 5 on both sides is the
+ * control. (Every device of the tests above has 16 memslots at most: all compared.)
+ */
+static void test_memslots_partial(void) {
+    static const char *const lines[] = {"plug b1 hv-balloon size=8G"}; /* 32 memslots of 256M */
+    static const char *const maps[] = {"map b1 5", "map b1 0", "map b1 16", "map b1 31"};
+    struct trace_op op;
+    trace_op_init(&op);
+    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
+        lockstep_options lo = {.full_every = 1000}; /* the step's own checks, no full one */
+        lockstep *ls = set_up_with(&op, lo, lines, 1);
+        memdev_device_info info;
+        CHECK(ls && memdev_device_get(lockstep_space(ls), "b1", &info) == 0 && info.memslots == 32);
+        CHECK(ls && one_sided(ls, &op, maps[k], 0) == 0);
+        CHECK(ls && one_sided(ls, &op, "map b1 5", 1) == 0);
+        int st = ls && parse(&op, "map b1 3") == 0 ? lockstep_step(ls, &op, 0, NULL) : -2;
+        const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
+        if (k == 0) {
+            CHECK(st == 0 && !f);
+        } else {
+            if (!f || strcmp(f->check, "device") != 0)
+                fprintf(stderr, "%s against map b1 5: %s\n", maps[k], f ? f->msg : "not noticed");
+            CHECK(st == -1 && f && strcmp(f->check, "device") == 0 && strstr(f->msg, "memslot"));
+        }
+        lockstep_destroy(ls);
+    }
+    trace_op_release(&op);
+}
+
 /* The failure dump: every device (an empty one too), every vhost backend and a virtio-mem's
    extents. */
 static void test_dump(void) {
@@ -910,6 +945,7 @@ int main(void) {
     test_quick_and_long_ids();
     test_fields_without_flags();
     test_memslots_each_side();
+    test_memslots_partial();
     test_dump();
     test_info_text();
     return check_report("test_checker");

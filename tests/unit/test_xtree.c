@@ -337,6 +337,14 @@ static void short_root(void) {
     CHECK_RC(xt_reserve(&t, &al, nodes), MEMDEV_ENOMEM);
     allocs_left = -1;
     CHECK(t.root == NULL && t.spare == NULL && t.nspare == 0 && live_blocks == 0);
+    /* a reservation fills a stock: on the empty tree, one of no nodes takes nothing and a
+       second one takes nothing more (the short block it has is the one a first plug uses) */
+    CHECK_RC(xt_reserve(&t, &al, 0), 0);
+    CHECK(t.spare == NULL && t.nspare == 0 && live_blocks == 0);
+    CHECK_RC(xt_reserve(&t, &al, 1), 0);
+    CHECK_RC(xt_reserve(&t, &al, 1), 0);
+    CHECK(t.nspare == 1 && live_blocks == 1);
+    CHECK_U64(live_bytes, XT_TINY_BYTES);
     xt_destroy(&t, &al);
     CHECK(live_blocks == 0 && live_bytes == 0);
     printf("  a short root leaf: %zu bytes for up to %d extents (a full node: %zu)\n",

@@ -60,7 +60,10 @@ git -C "$S" checkout -q -- fuzz/fuzz_ops.c && rm -f "$S/corpus/ops/zzz-bad"
 "$S/fuzz/oss-fuzz-check" libfuzzer-undefined afl-address coverage >"$T_WORK/others.log" 2>&1
 rc=$?
 check "libfuzzer-undefined, afl-address and coverage: exit 0 (got $rc)" [ "$rc" = 0 ]
-for what in 'libfuzzer-undefined: fuzz_ops has UBSan' 'libfuzzer-undefined: fuzz_ops runs every seed cleanly'             'afl-address: fuzz_ops has AFL\+\+ instrumentation' 'afl-address: fuzz_ops has ASan'             'afl-address: fuzz_ops runs every seed cleanly' 'coverage: fuzz_ops has profile instrumentation'             'coverage: fuzz_ops runs the seeds and writes a profile'; do
+for what in 'libfuzzer-undefined: fuzz_ops has UBSan' 'libfuzzer-undefined: fuzz_ops runs every seed cleanly' \
+            'afl-address: fuzz_ops has AFL\+\+ instrumentation' 'afl-address: fuzz_ops has ASan' \
+            'afl-address: fuzz_ops runs every seed cleanly' 'coverage: fuzz_ops has profile instrumentation' \
+            'coverage: fuzz_ops runs the seeds and writes a profile'; do
   check "... ok    $what" log_has "$T_WORK/others.log" "^ok    $what\$"
 done
 check "... and the count" log_has "$T_WORK/others.log" '^19 passed, 0 failed$'

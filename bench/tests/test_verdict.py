@@ -305,6 +305,9 @@ class Bisect(unittest.TestCase):
         probes = []
 
         def is_bad(i):
+            # a bisection measures a commit once (each is a build and a run), and only the
+            # commits before BAD (n - 1): a search that loops fails here, not at a time-out
+            self.assertTrue(0 <= i < n - 1 and i not in probes, ("probe", i, n, probes))
             probes.append(i)
             return None if i in skip else i >= first
         idx, cand, skipped = first_bad(n, is_bad)

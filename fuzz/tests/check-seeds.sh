@@ -13,7 +13,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1
 . fuzz/lib.sh
-build=$(fuzz_build replay) || { bad "the replay build"; t_finish; exit 1; }
+build=$(fuzz_build replay) || t_abort "the replay build"
 tool=$T_TOP/fuzz/check-seeds
 tmp=$T_WORK
 # expect NAME WANT_EXIT STDOUT_ERE STDERR_ERE ARGS...: the exit status, a line of standard

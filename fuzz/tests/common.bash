@@ -145,3 +145,6 @@ t_finish() {
   echo "$T_NAME: $t_pass passed, $t_fail failed ($(( $(date +%s) - t_start ))s)"
   [ "$t_fail" -eq 0 ]
 }
+# t_abort DESCRIPTION: a step the rest of the test needs failed (a scratch repository, a
+# build): counted as one failure, then the test ends with its summary and exit 1
+t_abort() { bad "$1"; t_finish; exit 1; }

@@ -40,7 +40,7 @@ W="$T_WORK/w"
 # once set Ninja for its own builds and every tool it ran inherited it) would make fuzz/bisect
 # build every commit for it, skip "bug" and name no single commit. Each build picks its own.
 unset CMAKE_GENERATOR
-scratch_repo "$R" || { bad "scratch repository"; t_finish; exit 1; }
+scratch_repo "$R" || t_abort "scratch repository"
 # The bug lands in history from before the build trees were Ninja's: there fuzz/CMakeLists.txt
 # gives the coverage ignorelist relative to Make's directories, which fails under Ninja, and
 # fuzz/bisect builds every commit in one tree (made for Make: otherwise "bug" is skipped and

@@ -15,7 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.bash"
 cd "$T_TOP" || exit 1
 . fuzz/lib.sh
-build=$(fuzz_build replay) || { bad "the replay build"; t_finish; exit 1; }
+build=$(fuzz_build replay) || t_abort "the replay build"
 status_before=$(git status --porcelain)
 O="$T_WORK/corpus"
 

@@ -21,7 +21,7 @@ set -uo pipefail
 cd "$T_TOP" || exit 1
 
 T="$T_WORK/tree"
-scratch_repo "$T" || { bad "scratch repository"; t_finish; exit 1; }
+scratch_repo "$T" || t_abort "scratch repository"
 sed -i '/^int memdev_plug(memdev_space \*sp/a\
     { const char *plant = getenv("MEMDEV_PLANT"); /* planted by fuzz/tests/hangs.sh */\
       if (plant \&\& d \&\& d->kind == MEMDEV_NVDIMM \&\& strstr(plant, "hang")) for (volatile int spin = 1; spin;) {}\

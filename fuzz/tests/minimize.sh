@@ -25,7 +25,7 @@ cd "$T_TOP" || exit 1
 . fuzz/lib.sh
 
 R="$T_WORK/repo"
-scratch_repo "$R" || { bad "scratch repository"; t_finish; exit 1; }
+scratch_repo "$R" || t_abort "scratch repository"
 patch -s -p1 -d "$R" <fuzz/mutants.d/13-unplug-memslot-sum.patch && rm -f "$R"/core/src/*.orig
 python3 - "$R/core/src/query.c" <<'PY'
 import sys

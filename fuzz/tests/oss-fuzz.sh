@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$T_TOP" || exit 1
 . fuzz/lib.sh
 S="$T_WORK/src"
-scratch_repo "$S" || { bad "scratch repository"; t_finish; exit 1; }
+scratch_repo "$S" || t_abort "scratch repository"
 echo ops >"$S/fuzz/targets.txt"
 
 # build.sh that fails before it builds anything

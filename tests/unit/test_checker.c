@@ -224,6 +224,17 @@ struct seen {
     struct check_text out;
 };
 
+/* The sanitizers' allocators return NULL for a block they cannot give (test_info_text asks
+   for 2^62 bytes), as malloc does, instead of stopping the test. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+    return "allocator_may_return_null=1";
+}
+const char *__msan_default_options(void);
+const char *__msan_default_options(void) {
+    return "allocator_may_return_null=1";
+}
+
 static void on_divergence(void *ctx, const struct lockstep_failure *f) {
     struct seen *sn = ctx;
     sn->divergences++;
@@ -299,12 +310,23 @@ static void test_names(void) {
  */
 int __real_memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested);
 int __wrap_memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested);
-static bool planted_resize;
+static bool planted_resize, planted_resize_nomem;
 
 int __wrap_memdev_vmem_resize(memdev_space *sp, const char *id, uint64_t requested) {
+    if (planted_resize_nomem) /* no-memory without allocating anything (and a detail, below) */
+        return MEMDEV_ENOMEM;
     if (planted_resize) /* first the change, then the request, which fails with its detail */
         __real_memdev_vmem_resize(sp, id, 4ull << 20);
     return __real_memdev_vmem_resize(sp, id, requested);
+}
+
+/* memdev_last_error, wrapped too: the planted no-memory above comes with a detail, as the
+   library's own does. */
+const char *__real_memdev_last_error(const memdev_space *sp);
+const char *__wrap_memdev_last_error(const memdev_space *sp);
+
+const char *__wrap_memdev_last_error(const memdev_space *sp) {
+    return planted_resize_nomem ? "planted: no memory" : __real_memdev_last_error(sp);
 }
 
 static void test_failed_changed_device(void) {
@@ -326,6 +348,48 @@ static void test_failed_changed_device(void) {
     CHECK(f && strstr(f->msg, "a failed operation changed device 'v0'") != NULL);
     lockstep_destroy(ls);
     trace_op_release(&op);
+}
+
+/*
+ * A no-memory answer is accepted only when an allocation of that operation failed. After a plug
+ * whose allocation was made to fail (an accepted no-memory), a resize armed with failures that
+ * allocates nothing and answers no-memory all the same (planted_resize_nomem) is a finding: the
+ * earlier operation's failure must not vouch for it. Unplanted, the same steps pass.
+ */
+static void test_no_memory_unfounded(void) {
+    for (int plant = 0; plant < 2; plant++) {
+        struct trace_op op;
+        trace_op_init(&op);
+        lockstep_options lo = {.check = true, .full_every = 1};
+        lockstep *ls = NULL;
+        CHECK(lockstep_create(&small_cfg, NULL, &lo, &ls) == 0 && ls);
+        lockstep_result res = {0};
+        /* the first plug into a fresh space allocates (test_injection): failed, an accepted
+           no-memory; then a virtio-mem device, unarmed */
+        if (ls && parse(&op, "plug p0 virtio-pmem size=1G node=1") == 0)
+            CHECK(lockstep_step(ls, &op, LOCKSTEP_FAIL_MASK, &res) == 0 && res.rc == MEMDEV_ENOMEM);
+        if (ls && parse(&op, "plug v0 virtio-mem size=1G requested=8M") == 0)
+            CHECK(lockstep_step(ls, &op, 0, &res) == 0 && res.rc == 0);
+        CHECK(ls && !lockstep_failed(ls));
+        int st = -1;
+        planted_resize_nomem = plant != 0;
+        /* the eighth allocation would fail: a resize makes fewer */
+        if (ls && parse(&op, "resize v0 requested=4M") == 0)
+            st = lockstep_step(ls, &op, LOCKSTEP_FAIL_ALLOC(0x80u), &res);
+        planted_resize_nomem = false;
+        const lockstep_failure *f = ls ? lockstep_failed(ls) : NULL;
+        if (plant) {
+            if (!f || strcmp(f->check, "no-memory") != 0)
+                fprintf(stderr, "a no-memory with no allocation failed, after one that had: %s\n",
+                        f ? f->msg : "not reported");
+            CHECK(st != 0 && f && strcmp(f->check, "no-memory") == 0);
+            CHECK(f && strstr(f->msg, "no-memory although no allocation failed") != NULL);
+        } else {
+            CHECK(st == 0 && res.rc == 0 && !f);
+        }
+        lockstep_destroy(ls);
+        trace_op_release(&op);
+    }
 }
 
 /* Runs the trace text through the runner (check mode or not, the allocator al or libc's). */
@@ -930,6 +994,13 @@ static void test_info_text(void) {
                     e->to, rc, msg, e->says ? e->says : "accepted");
         CHECK(ok);
     }
+    /* a text too long to decode is refused with the bytes its strings would need (its length
+       and a NUL), before a byte of it is read */
+    msg[0] = '\0';
+    CHECK(lockstep_compare_info_text(m, json, (size_t)1 << 62, msg, sizeof msg) == -2);
+    if (!strstr(msg, "cannot allocate 4611686018427387905 bytes to decode the JSON's strings"))
+        fprintf(stderr, "info JSON of 2^62 bytes: '%s'\n", msg);
+    CHECK(strstr(msg, "cannot allocate 4611686018427387905 bytes to decode the JSON's strings"));
     lockstep_destroy(ls);
     trace_op_release(&op);
 }
@@ -938,6 +1009,7 @@ int main(void) {
     test_names(); /* first: the names are checked at the first checker in check mode */
     test_lockstep();
     test_failed_changed_device();
+    test_no_memory_unfounded();
     test_runner();
     test_injection();
     test_not_an_operation();

@@ -408,6 +408,40 @@ static void wide_edges(void) {
 }
 
 /*
+ * Wide entries at starts aligned to a large power of two (4,000 devices of 16 TiB, one every
+ * 64 TiB) spread over the wide table: the longest probe, from an entry's home slot to its own,
+ * stays short. The home was bits 32 and up of the hash's product, the same for every start
+ * aligned to 2^(32 + log2 cap): these all went to slot 0 (a probe of up to 3,999 slots).
+ */
+static void wide_spread(void) {
+    enum { N = 4000 };
+    const memdev_allocator al = {t_realloc, t_free, NULL};
+    wtree t;
+    wtree_init(&t, &al, 0, UINT64_MAX);
+    for (uint64_t m = 0; m < N && !check_failures; m++) {
+        if (reserve(&t, 1ull << 44) != 0)
+            break;
+        wtree_insert(&t, NULL, m << 46, (m << 46) + ((1ull << 44) - 1), (uint32_t)m);
+    }
+    CHECK_U64(t.wide.n, N);
+    uint32_t longest = 0, mask = t.wide.cap - 1;
+    for (uint32_t i = 0; i < t.wide.cap; i++)
+        if (!wt_wide_free(&t.wide.slot[i])) {
+            uint32_t d = (i - wt_wide_home(&t.wide, t.wide.slot[i].first)) & mask;
+            longest = d > longest ? d : longest;
+        }
+    printf("  %u wide entries at 64 TiB steps: table of %u slots, longest probe %u\n", t.wide.n,
+           t.wide.cap, longest);
+    CHECK(longest <= 64);
+    check_valid(&t, "wide entries at 64 TiB steps");
+    uint64_t first, last;
+    uint32_t dev;
+    CHECK(wtree_find(&t, (1234ull << 46) + 5, &dev, &first, &last) && dev == 1234 &&
+          last == (1234ull << 46) + ((1ull << 44) - 1));
+    wtree_fini(&t);
+}
+
+/*
  * The tail after the last entry, up to the window's last byte (2^64 - 1 in the third window):
  * a size that fills it exactly fits, one byte more does not, at alignment 1 and at an
  * alignment the tail's start meets.
@@ -734,5 +768,6 @@ int main(int argc, char **argv) {
     }
     pages_order();
     wrap_entry();
+    wide_spread();
     return check_report("test_wtree");
 }

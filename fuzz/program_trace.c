@@ -233,40 +233,46 @@ static int decode_one(const char *path, const char *target, bool expect) {
 }
 
 int program_decode_main(int argc, char **argv) {
-    const char *target = NULL;
-    bool expect = true;
+    /* Pass 0 checks the whole command line, pass 1 decodes: bad usage anywhere prints no
+       trace at all. */
     int rc = 0, files = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(program_decode_help, stdout);
-            return 0;
-        }
-        if (strcmp(a, "--no-expect") == 0) {
-            expect = false;
-        } else if (strcmp(a, "--target") == 0 && i + 1 < argc) {
-            target = argv[++i];
-            bool known = false;
-            for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++)
-                known |= strcmp(target, decode_targets[t]) == 0;
-            if (!known) {
-                fprintf(stderr,
-                        "memdev-decode: unknown target '%s' (ops, oom, trace, deep, corrupt)\n",
-                        target);
-                return 2;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *target = NULL;
+        bool expect = true;
+        for (int i = 1; i < argc; i++) {
+            const char *a = argv[i];
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                fputs(program_decode_help, stdout);
+                return 0;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "memdev-decode: unknown option %s\nTry 'memdev-decode --help'.\n", a);
-            return 2;
-        } else {
-            files++;
-            int r = decode_one(a, target ? target : target_from_path(a), expect);
-            rc = r > rc ? r : rc;
+            if (strcmp(a, "--no-expect") == 0) {
+                expect = false;
+            } else if (strcmp(a, "--target") == 0 && i + 1 < argc) {
+                target = argv[++i];
+                bool known = false;
+                for (size_t t = 0; t < sizeof(decode_targets) / sizeof(decode_targets[0]); t++)
+                    known |= strcmp(target, decode_targets[t]) == 0;
+                if (!known) {
+                    fprintf(stderr,
+                            "memdev-decode: unknown target '%s' (ops, oom, trace, deep, corrupt)\n",
+                            target);
+                    return 2;
+                }
+            } else if (a[0] == '-' && a[1]) {
+                fprintf(stderr, "memdev-decode: unknown option %s\nTry 'memdev-decode --help'.\n",
+                        a);
+                return 2;
+            } else if (pass == 0) {
+                files++;
+            } else {
+                int r = decode_one(a, target ? target : target_from_path(a), expect);
+                rc = r > rc ? r : rc;
+            }
         }
-    }
-    if (!files) {
-        fprintf(stderr, "memdev-decode: no FILE given\nTry 'memdev-decode --help'.\n");
-        return 2;
+        if (!files) {
+            fprintf(stderr, "memdev-decode: no FILE given\nTry 'memdev-decode --help'.\n");
+            return 2;
+        }
     }
     return rc;
 }

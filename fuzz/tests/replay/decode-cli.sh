@@ -9,20 +9,8 @@
 # Run by CTest (fuzz.decode-cli) with the build's memdev-decode.
 # Exit: 0 every check passed, 1 one failed, 2 usage error.
 set -uo pipefail
-[ $# -eq 2 ] && [ -x "$1" ] && [ -d "$2" ] ||
-  { echo "usage: decode-cli.sh DECODE CORPUS_ROOT" >&2; exit 2; }
-decode=$1 corpus=$2
-work=$(mktemp -d) || exit 2
-trap 'rm -rf "$work"' EXIT
-passed=0 fails=0
-check() { # check DESCRIPTION COMMAND...
-  if "${@:2}"; then passed=$((passed + 1)); echo "ok    $1"
-  else fails=$((fails + 1)); echo "FAIL  $1"; fi
-}
-run() { # run ARGS...: the exit status in $rc, stdout in $work/out, stderr in $work/err
-  "$decode" "$@" >"$work/out" 2>"$work/err"
-  rc=$?
-}
+. "$(dirname "$0")/lib.bash"
+r_usage "DECODE CORPUS_ROOT" "$@"
 # refused USAGE_ERE ARGS...: exit 2, one stderr line starting 'memdev-decode: ' that matches
 # USAGE_ERE, nothing on stdout
 refused() {
@@ -37,8 +25,8 @@ refused() {
 targets=(ops oom trace deep corrupt)
 seed=()
 for t in "${targets[@]}"; do
-  f=$(find "$corpus/$t" -maxdepth 1 -type f ! -name '.*' | sort | head -n 1)
-  [ -n "$f" ] || { echo "decode-cli: $corpus/$t has no seed" >&2; exit 2; }
+  f=$(find "$dir/$t" -maxdepth 1 -type f ! -name '.*' | sort | head -n 1)
+  [ -n "$f" ] || { echo "decode-cli: $dir/$t has no seed" >&2; exit 2; }
   seed+=("$f")
 done
 
@@ -83,5 +71,4 @@ run "$work/no-such-file"
 check "a file it cannot read: exit 2 (got $rc), naming it" \
   bash -c "[ $rc = 2 ] && grep -q '^memdev-decode: cannot read $work/no-such-file' '$work/err'"
 
-echo "$passed passed, $fails failed"
-[ "$fails" -eq 0 ]
+r_finish

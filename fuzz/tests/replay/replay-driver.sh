@@ -11,20 +11,9 @@
 # that take a build's binary; fuzz/smoke runs the campaign tools' tests, fuzz/tests/*.sh).
 # Exit: 0 every check passed, 1 one failed, 2 usage error.
 set -uo pipefail
-[ $# -eq 2 ] && [ -x "$1" ] && [ -d "$2" ] ||
-  { echo "usage: replay-driver.sh REPLAY CORPUS_DIR" >&2; exit 2; }
-replay=$1 corpus=$2
-work=$(mktemp -d) || exit 2
-trap 'rm -rf "$work"' EXIT
-passed=0 fails=0
-check() { # check DESCRIPTION COMMAND...
-  if "${@:2}"; then passed=$((passed + 1)); echo "ok    $1"
-  else fails=$((fails + 1)); echo "FAIL  $1"; fi
-}
-run() { # run ARGS...: the driver's exit status in $rc, its standard error in $work/err
-  "$replay" "$@" >"$work/out" 2>"$work/err"
-  rc=$?
-}
+. "$(dirname "$0")/lib.bash"
+r_usage "REPLAY CORPUS_DIR" "$@"
+replay=$bin corpus=$dir
 last() { tail -n 1 "$work/err"; }
 
 # a tree of inputs: three seeds at the top, two in a subdirectory, one hidden file skipped
@@ -94,5 +83,4 @@ check "--help: exit 0, the usage on standard output (got $rc)" \
   _ "$rc" "$work/out"
 check "nothing left on standard output by a replay" bash -c '"$1" "$2" 2>/dev/null | cmp -s - /dev/null' _ "$replay" "$work/tree"
 
-echo "replay-driver: $passed passed, $fails failed"
-[ "$fails" -eq 0 ]
+r_finish

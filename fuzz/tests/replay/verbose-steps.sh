@@ -9,28 +9,21 @@
 # line could be printed from an operation never filled in).
 # Exit: 0 the listing is right, 1 it is not, 2 usage error or the replay failed.
 set -uo pipefail
-[ $# -eq 2 ] && [ -x "$1" ] && [ -d "$2" ] ||
-  { echo "usage: verbose-steps.sh REPLAY CORPUS_DIR" >&2; exit 2; }
-log=$(mktemp) || exit 2
-trap 'rm -f "$log"' EXIT
-MEMDEV_FUZZ_VERBOSE=1 "$1" "$2" >"$log" 2>&1 ||
-  { echo "verbose-steps: $1 $2 failed: $(tail -n 1 "$log")" >&2; exit 2; }
+. "$(dirname "$0")/lib.bash"
+r_usage "REPLAY CORPUS_DIR" "$@"
+log=$work/log
+MEMDEV_FUZZ_VERBOSE=1 "$bin" "$dir" >"$log" 2>&1 ||
+  { echo "verbose-steps: $bin $dir failed: $(tail -n 1 "$log")" >&2; exit 2; }
 ok=$(grep -cE '^ *[0-9]+: plug .* -> ok addr=0x[0-9a-f]+ slot=-?[0-9]+ memslots=[0-9]+' "$log")
 failed=$(grep -cE '^ *[0-9]+: plug .* -> [a-z-]+$' "$log")
 wrong=$(grep -E '^ *[0-9]+: .* -> [a-np-z][a-z-]* .*addr=' "$log" | head -n 1)
-inputs=$(find "$2" -type f | wc -l)
+inputs=$(find "$dir" -type f | wc -l)
 steps0=$(grep -cE '^ +0: ' "$log")
 other0=$(grep -E '^ +0: ' "$log" |
   grep -vE '^ +0: space base=0x[0-9a-f]+ size=0x[0-9a-f]+ budget=0x[0-9a-f]+' | head -n 1)
-passed=0 fails=0
-check() { # check DESCRIPTION COMMAND...
-  if "${@:2}"; then passed=$((passed + 1)); echo "ok    $1"
-  else fails=$((fails + 1)); echo "FAIL  $1"; fi
-}
 check "successful plugs are listed with address, slot and memslots ($ok)" test "$ok" -gt 0
 check "failed plugs are listed with their error alone ($failed)" test "$failed" -gt 0
 check "no failed operation is listed with an address (${wrong:-none})" test -z "$wrong"
 check "each of the $inputs inputs lists a step 0 ($steps0)" test "$steps0" -eq "$inputs"
 check "step 0 is always the input's space line (${other0:-none})" test -z "$other0"
-echo "verbose-steps: $passed passed, $fails failed"
-[ "$fails" -eq 0 ]
+r_finish

@@ -632,6 +632,28 @@ static void vhost_limits(void) {
     memdev_space_destroy(sp);
 }
 
+/* A query record asks for the full comparison after it with r1's top bit (program_checkpoint,
+   which the harness turns into LOCKSTEP_FULL), and only that record does: the next one is no
+   checkpoint. A mutation sample dropped the flag and every other test passed (the checker's
+   periodic and final full comparisons hid it). */
+static void checkpoints(void) {
+    static const uint8_t r1[4] = {0x80, 0x7f, 0xff, 0x00};
+    static uint8_t in[PROGRAM_HEADER_SIZE + 4 * PROGRAM_RECORD_SIZE];
+    struct trace_op op;
+    memset(in, 0, sizeof in);
+    for (unsigned i = 0; i < 4; i++) {
+        uint8_t *r = in + PROGRAM_HEADER_SIZE + i * PROGRAM_RECORD_SIZE;
+        r[0] = 0x0f; /* a query: stats */
+        r[1] = r1[i];
+    }
+    program_decoder_init(&dec, in, sizeof in, PROGRAM_OPS);
+    for (unsigned i = 0; i < 4; i++) {
+        CHECK(program_next(&dec, NULL, &op));
+        CHECK(op.type == TRACE_OP_STATS);
+        CHECK_U64(program_checkpoint(&dec), (r1[i] & 0x80) != 0);
+    }
+}
+
 /* The plug malformations (plug_malform, r2 bit 4 with r7's low nibble): each of 0-10 and 12-14
    breaks one rule of spec check 0 for every kind, so the library must answer invalid-argument
    whatever the space; 11 gives every value without its flag, which must change nothing (ok).
@@ -753,6 +775,7 @@ int main(void) {
     static uint8_t buf[MAX_INPUT];
     expect_lines();
     decoding_forgets();
+    checkpoints();
     /* r0 low nibble: 15 a query, 3 a bulk; a bulk's high nibble bit 0: unplugs; r1: count */
     static const uint8_t query[PROGRAM_RECORD_SIZE] = {0x0f, 0, 0, 0, 0, 0, 0, 0};
     static const uint8_t bulk_plug[PROGRAM_RECORD_SIZE] = {0x03, 31, 0, 0, 0, 0, 0, 0};

@@ -654,6 +654,22 @@ static void checkpoints(void) {
     }
 }
 
+/* Lookup form 6 (r2's low bits) asks for a memslot boundary of a device, the window's base when
+   no device is placed; r2 bit 3 asks for the byte below it (a sample dropped that byte and every
+   other test passed). */
+static void lookup_below_boundary(void) {
+    static const uint8_t in[PROGRAM_HEADER_SIZE + 2 * PROGRAM_RECORD_SIZE] = {
+        0x22, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 1 GiB at 4 GiB */
+        0x0d, 0, 6,  0, 0, 0, 0, 0,                         /* lookup: form 6 */
+        0x0d, 0, 14, 0, 0, 0, 0, 0};                        /* ... the byte below */
+    struct trace_op op;
+    program_decoder_init(&dec, in, sizeof in, PROGRAM_OPS);
+    CHECK(program_next(&dec, NULL, &op) && op.type == TRACE_OP_LOOKUP);
+    CHECK_U64(op.gpa, dec.config.base);
+    CHECK(program_next(&dec, NULL, &op) && op.type == TRACE_OP_LOOKUP);
+    CHECK_U64(op.gpa, dec.config.base - 1);
+}
+
 /* The plug malformations (plug_malform, r2 bit 4 with r7's low nibble): each of 0-10 and 12-14
    breaks one rule of spec check 0 for every kind, so the library must answer invalid-argument
    whatever the space; 11 gives every value without its flag, which must change nothing (ok).
@@ -776,6 +792,7 @@ int main(void) {
     expect_lines();
     decoding_forgets();
     checkpoints();
+    lookup_below_boundary();
     /* r0 low nibble: 15 a query, 3 a bulk; a bulk's high nibble bit 0: unplugs; r1: count */
     static const uint8_t query[PROGRAM_RECORD_SIZE] = {0x0f, 0, 0, 0, 0, 0, 0, 0};
     static const uint8_t bulk_plug[PROGRAM_RECORD_SIZE] = {0x03, 31, 0, 0, 0, 0, 0, 0};

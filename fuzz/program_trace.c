@@ -269,7 +269,7 @@ int program_decode_main(int argc, char **argv) {
                 rc = r > rc ? r : rc;
             }
         }
-        if (!files) {
+        if (pass == 0 && !files) {
             fprintf(stderr, "memdev-decode: no FILE given\nTry 'memdev-decode --help'.\n");
             return 2;
         }

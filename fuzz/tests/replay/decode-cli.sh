@@ -22,6 +22,11 @@ refused() {
   check "... prints no trace" test ! -s "$work/out"
 }
 
+# decoded_as TARGET: the last run exited 0 and its trace says it decoded the input as TARGET
+decoded_as() {
+  [ "$rc" = 0 ] && head -n 1 "$work/out" | grep -qx "# memdev-decode --target $1 .*"
+}
+
 targets=(ops oom trace deep corrupt)
 seed=()
 for t in "${targets[@]}"; do
@@ -38,20 +43,16 @@ check "--help: exit 0, the usage on stdout" \
 for i in "${!targets[@]}"; do
   t=${targets[$i]} f=${seed[$i]}
   run --target "$t" "$f"
-  check "--target $t on $(basename "$f"): exit 0 (got $rc), decoded as $t" \
-    bash -c "[ $rc = 0 ] && head -n 1 '$work/out' | grep -qx '# memdev-decode --target $t .*'"
+  check "--target $t on $(basename "$f"): exit 0 (got $rc), decoded as $t" decoded_as "$t"
   run "$f"
-  check "... the same target from the path ($t/)" \
-    bash -c "[ $rc = 0 ] && head -n 1 '$work/out' | grep -qx '# memdev-decode --target $t .*'"
+  check "... the same target from the path ($t/)" decoded_as "$t"
 done
 # a path with no target name in it is an ops input; --target still decides
 cp "${seed[1]}" "$work/input"
 run "$work/input"
-check "no target in the path: decoded as ops" \
-  bash -c "[ $rc = 0 ] && head -n 1 '$work/out' | grep -qx '# memdev-decode --target ops .*'"
+check "no target in the path: decoded as ops" decoded_as ops
 run --target oom "$work/input"
-check "... and as oom with --target oom" \
-  bash -c "[ $rc = 0 ] && head -n 1 '$work/out' | grep -qx '# memdev-decode --target oom .*'"
+check "... and as oom with --target oom" decoded_as oom
 # --no-expect leaves out the model's expect lines
 run --target ops "${seed[0]}"
 with=$(grep -c '^expect ' "$work/out")

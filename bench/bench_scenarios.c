@@ -551,6 +551,40 @@ static int step_frag_unseen(bench_ctx *c) {
     return 0;
 }
 
+/* ---- frag_mixed: a window laid out against the bounded search of unseen alignments ---------- */
+/*
+ * Every 12 MiB, 2 MiB devices at 0, 6 and 10 MiB: gaps [2, 6) MiB (4 MiB long, 2 MiB past a
+ * 4 MiB boundary) and [8, 10) MiB (2 MiB, on a 4 MiB boundary), n devices in all. A request of
+ * 4 MiB at an alignment A of 4M..64M (none a class of memdev's window tree: its bound comes
+ * from the 2 MiB class) fits none of them: the 4 MiB gaps pass the length filter and the 2 MiB
+ * class, and the AND of the gaps' misalignments is 0, since the other gaps sit on 4 MiB
+ * boundaries. Every row's bound passes, so memdev searches every leaf, as the AVL tree visits
+ * every 4 MiB gap: O(n) for both (bench/README.md, round 52). The answer is the tail.
+ */
+static int setup_frag_mixed(bench_ctx *c) {
+    size_t n = (size_t)c->n;
+    static const uint64_t at[3] = {0, 6 * MiB, 10 * MiB};
+    if (alloc_arrays(c, n))
+        return -1;
+    size_t before = bench_heap_bytes();
+    if (make_space(c, WINDOW))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (fixed_pmem(c, i, BASE + 12 * MiB * (i / 3) + at[i % 3], 2 * MiB))
+            return -1;
+    c->bytes_per_dev = (double)(bench_heap_bytes() - before) / (double)n;
+    c->expect = BASE + 12 * MiB * ((n - 1) / 3) + at[(n - 1) % 3] + 2 * MiB; /* the tail */
+    return 0;
+}
+
+static int step_frag_mixed(bench_ctx *c) {
+    uint64_t align = 4 * MiB << (c->pos++ % 5), a = 0;
+    int rc = c->b->free_fit(c->sp, 4 * MiB, align, &a);
+    if (rc || a != ((c->expect + align - 1) & ~(align - 1)))
+        return fail(c, "free (wrong address or error)", rc, a);
+    return 0;
+}
+
 /* ---- fixed: plug at a hint into one of n holes, then unplug -------------------------------- */
 
 static int do_fixed(bench_ctx *c) {
@@ -776,6 +810,18 @@ const bench_scenario bench_scenarios[] = {
      ops_one,
      setup_frag,
      step_frag_unseen,
+     NULL,
+     0},
+    {"frag_mixed",
+     "first fit (free query) for 4M at 5 cycling alignments 4M..64M in a window "
+     "laid out against memdev's bound for alignments that are no class "
+     "(O(n) for both trees); 1 op/step",
+     SIZES(sizes_pow4),
+     {1 << 20, 1 << 16, 1 << 20, 0, 0},
+     {NULL, SQ, NULL, BS, WT},
+     ops_one,
+     setup_frag_mixed,
+     step_frag_mixed,
      NULL,
      0},
     {"align_new",

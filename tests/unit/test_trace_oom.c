@@ -205,6 +205,31 @@ static void sweep(bool check) {
     CHECK(ok_runs > 0 && tool_errors > 0);
 }
 
+/*
+ * A caller that wants no messages: trace_run_buffer with no options, and with options whose
+ * error sink is NULL, when its first allocation (the runner) fails: status 2 and nothing
+ * called (a mutation sample found `opt && opt->err` could become `opt || opt->err`, a call
+ * through a null pointer no run above makes).
+ */
+static void quiet_callers(void) {
+    static const char text[] = "space base=4G size=16G\n";
+    calls = 0;
+    fail_at = 1;
+    CHECK_RC(trace_run_buffer("quiet", text, sizeof text - 1, NULL), TRACE_STATUS_MALFORMED);
+    CHECK(injected);
+    struct trace_options opt = {0};
+    opt.out = check_text_out;
+    opt.out_ctx = &out;
+    out.len = 0;
+    out.s[0] = '\0';
+    calls = 0;
+    injected = false;
+    fail_at = 1;
+    CHECK_RC(trace_run_buffer("quiet", text, sizeof text - 1, &opt), TRACE_STATUS_MALFORMED);
+    CHECK(injected && out.len == 0);
+    fail_at = 0;
+}
+
 int main(void) {
     static char path[256];
     const char *dir = getenv("TMPDIR");
@@ -214,6 +239,7 @@ int main(void) {
     write_trace(path);
     sweep(false);
     sweep(true);
+    quiet_callers();
     remove(path);
     return check_report("test_trace_oom");
 }

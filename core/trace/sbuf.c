@@ -17,11 +17,7 @@ static void sb_reserve(struct sbuf *sb, size_t extra) {
     size_t cap = sb->cap ? sb->cap : 256;
     while (cap < want && cap < SIZE_MAX / 2)
         cap *= 2;
-    if (cap < want) {
-        sb->oom = true;
-        return;
-    }
-    char *np = realloc(sb->p, cap);
+    char *np = cap < want ? NULL : realloc(sb->p, cap); /* past SIZE_MAX / 2: no memory */
     if (!np) {
         sb->oom = true;
         return;

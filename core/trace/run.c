@@ -632,7 +632,7 @@ int trace_run_file(const char *path, const struct trace_options *opt) {
     char *buf = NULL;
     size_t len = 0;
     if (!f)
-        err = errno;
+        err = errno ? errno : EIO; /* never an empty trace: fopen failed */
     else
         err = read_all(f, &buf, &len);
     if (f && !is_stdin)

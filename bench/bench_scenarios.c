@@ -733,6 +733,11 @@ static const int64_t sizes_align[] = {1 << 12, 1 << 16, 1 << 20};
 #define SQ "skipped: the model's setup is O(n^2) (linear work per plug): 10 s to minutes at this n"
 #define BS "n/a: bsearch only answers lookups (devices at fixed addresses)"
 #define SQ4 "skipped: the model's O(n^2) setup; churn compares it at larger n"
+/* The rest of a free-query row (frag_*): up to 2^20 devices, the model to 2^16, one query a
+   step, nothing between steps. */
+#define FRAG_ROW(setup, step)                                                                      \
+    SIZES(sizes_pow4), {1 << 20, 1 << 16, 1 << 20, 0, 0}, {NULL, SQ, NULL, BS, WT}, ops_one,       \
+        setup, step, NULL, 0
 
 const bench_scenario bench_scenarios[] = {
     {"churn",
@@ -793,37 +798,16 @@ const bench_scenario bench_scenarios[] = {
     {"frag_seen",
      "first fit (free query) for 2M+4K at 2M in a window of n gaps that all pass "
      "the length filter and fail the alignment; 1 op/step",
-     SIZES(sizes_pow4),
-     {1 << 20, 1 << 16, 1 << 20, 0, 0},
-     {NULL, SQ, NULL, BS, WT},
-     ops_one,
-     setup_frag,
-     step_frag_seen,
-     NULL,
-     0},
+     FRAG_ROW(setup_frag, step_frag_seen)},
     {"frag_unseen",
      "as frag_seen with 2M at 19 cycling alignments 4M..1T that no device "
      "uses; 1 op/step",
-     SIZES(sizes_pow4),
-     {1 << 20, 1 << 16, 1 << 20, 0, 0},
-     {NULL, SQ, NULL, BS, WT},
-     ops_one,
-     setup_frag,
-     step_frag_unseen,
-     NULL,
-     0},
+     FRAG_ROW(setup_frag, step_frag_unseen)},
     {"frag_mixed",
      "first fit (free query) for 4M at 5 cycling alignments 4M..64M in a window "
      "laid out against memdev's bound for alignments that are no class "
      "(O(n) for both trees); 1 op/step",
-     SIZES(sizes_pow4),
-     {1 << 20, 1 << 16, 1 << 20, 0, 0},
-     {NULL, SQ, NULL, BS, WT},
-     ops_one,
-     setup_frag_mixed,
-     step_frag_mixed,
-     NULL,
-     0},
+     FRAG_ROW(setup_frag_mixed, step_frag_mixed)},
     {"align_new",
      "first-fit plug of a virtio-mem device whose block (alignment, 4M..512G) the "
      "space has never seen, into the churn population with every other "

@@ -4,8 +4,9 @@
 # --check FILE` and `memdev info FILE` run again and again with allocation k of the process
 # failing (failalloc.c, preloaded), k = 1, 2, ... until a run meets no failure. TRACE's
 # expect lines are dropped first (a no-memory answer would rightly fail them). Every run
-# must exit 0 with nothing on stderr (the library answered `no-memory` for its own allocation,
-# or the failure hit nothing that matters), or exit 2 saying "out of memory" or "Cannot
+# must exit 0 with nothing on stderr and a result line for every operation (the library
+# answered `no-memory` for its own allocation, or the failure hit nothing that matters), or
+# exit 2 saying "out of memory" or "Cannot
 # allocate memory" on stderr; never 1 (a finding: the library did nothing wrong) and never a
 # signal. The run that meets no failure must print what a run without the preload prints.
 # A third sweep runs `memdev run` with an allocator that leaves errno alone (some replacement
@@ -48,7 +49,8 @@ sweep() {
         failed=$((failed + 1))
         return
     fi
-    local k=1 rc bad=0 ok0=0 ok2=0
+    local k=1 rc bad=0 ok0=0 ok2=0 lines
+    lines=$(grep -c '^[0-9][0-9]*: ' "$work/ref.out")
     while :; do
         rm -f "$work/met"
         MEMDEV_FAIL_AT=$k MEMDEV_FAIL_REPORT=$work/met LD_PRELOAD=$lib \
@@ -61,7 +63,8 @@ sweep() {
             fi
             break
         fi
-        if [[ $rc -eq 0 && ! -s $work/err ]]; then
+        if [[ $rc -eq 0 && ! -s $work/err ]] &&
+            [[ $(grep -c '^[0-9][0-9]*: ' "$work/out") -eq $lines ]]; then
             ok0=$((ok0 + 1))
         elif [[ $rc -eq 2 ]] && grep -qE "$reason" "$work/err"; then
             ok2=$((ok2 + 1))
@@ -76,12 +79,14 @@ sweep() {
             break
         fi
     done
-    # the sweep reached both kinds of answer, or it proved nothing
-    if [[ $bad -eq 0 && $ok2 -gt 0 ]]; then
+    # the sweep reached both kinds of answer (the library's and the command's), or it proved
+    # nothing
+    if [[ $bad -eq 0 && $ok0 -gt 0 && $ok2 -gt 0 ]]; then
         echo "ok   $name: $((k - 1)) allocations: exit 0 $ok0, exit 2 with the reason $ok2"
         passed=$((passed + 1))
     else
-        [[ $bad -ne 0 ]] || echo "FAIL: $name: no run exited 2 ($((k - 1)) allocations)"
+        [[ $bad -ne 0 ]] ||
+            echo "FAIL: $name: $ok0 runs exited 0 and $ok2 exited 2 ($((k - 1)) allocations)"
         failed=$((failed + 1))
     fi
 }

@@ -47,6 +47,13 @@ void *__wrap_realloc(void *p, size_t n);
 static long calls, fail_at; /* the fail_at-th call fails (0: none) */
 static bool injected;
 
+/* The next allocations: count them from 1 again, and fail the k-th (0: none). */
+static void fail_from_now(long k) {
+    calls = 0;
+    injected = false;
+    fail_at = k;
+}
+
 static bool fail_now(void) {
     if (++calls != fail_at)
         return false;
@@ -165,9 +172,7 @@ static void sweep(bool check) {
     long k;
     unsigned ok_runs = 0, tool_errors = 0, divergences = 0;
     for (k = 1; k < 100000; k++) {
-        calls = 0;
-        injected = false;
-        fail_at = k;
+        fail_from_now(k);
         int st = run(check);
         fail_at = 0;
         if (!injected) {
@@ -213,8 +218,7 @@ static void sweep(bool check) {
  */
 static void quiet_callers(void) {
     static const char text[] = "space base=4G size=16G\n";
-    calls = 0;
-    fail_at = 1;
+    fail_from_now(1);
     CHECK_RC(trace_run_buffer("quiet", text, sizeof text - 1, NULL), TRACE_STATUS_MALFORMED);
     CHECK(injected);
     struct trace_options opt = {0};
@@ -222,12 +226,10 @@ static void quiet_callers(void) {
     opt.out_ctx = &out;
     out.len = 0;
     out.s[0] = '\0';
-    calls = 0;
-    injected = false;
-    fail_at = 1;
+    fail_from_now(1);
     CHECK_RC(trace_run_buffer("quiet", text, sizeof text - 1, &opt), TRACE_STATUS_MALFORMED);
     CHECK(injected && out.len == 0);
-    fail_at = 0;
+    fail_from_now(0);
 }
 
 int main(void) {

@@ -537,10 +537,9 @@ static uint64_t frag_addr(size_t i) {
 }
 
 static int setup_frag(bench_ctx *c) {
-    size_t n = (size_t)c->n;
     if (setup_pmems(c, frag_addr, 8 * KiB))
         return -1;
-    c->expect = BASE + 4 * MiB * (n - 1) + 2 * MiB;
+    c->expect = frag_addr((size_t)c->n - 1) + 2 * MiB;
     /* Warm-up, and a check of the answer (the core before issue 9 registered the 2 MiB
        alignment class on first use, O(n) once; the window tree has no such step). */
     uint64_t a = 0;
@@ -558,7 +557,7 @@ static int step_frag_seen(bench_ctx *c) {
 
 static int step_frag_unseen(bench_ctx *c) {
     uint64_t align = 4 * MiB << (c->pos++ % 19), a = 0;
-    uint64_t tail = BASE + 4 * MiB * ((uint64_t)c->n - 1) + 8 * KiB;
+    uint64_t tail = frag_addr((size_t)c->n - 1) + 8 * KiB;
     int rc = c->b->free_fit(c->sp, 2 * MiB, align, &a);
     if (rc || a != ((tail + align - 1) & ~(align - 1)))
         return fail(c, "free (wrong address or error)", rc, a);

@@ -231,7 +231,9 @@ static unsigned check_state(memdev_space *sp, unsigned *tagged) {
                 }
                 applied += l == TRUTH;
                 if (l == PASSES && got) {
-                    names = strstr(got, " [S") || strstr(got, " [I");
+                    /* (the id table's have no invariant, but its message must name it) */
+                    names = strstr(got, " [S") || strstr(got, " [I") ||
+                            strstr(got, "corrupted id table ");
                     tree = strstr(got, " [X") != NULL;
                     s4 = strstr(got, " [S4]") != NULL;
                     note_what(got);

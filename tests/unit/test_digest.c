@@ -252,6 +252,8 @@ int main(void) {
     VARIANT("dimm slot", k_.dimm_slot = 4);
     VARIANT("dimm node", k_.dimm_node = 2);
     VARIANT("dimm without node", k_.dimm_has_node = false);
+    /* node 0 given against no node (above): only whether a node was given differs */
+    VARIANT("dimm node 0", k_.dimm_node = 0);
     VARIANT("dimm id", k_.dimm_id = "dimm4");
     VARIANT("dimm memdev", k_.dimm_memdev = "mem-dimm4");
     VARIANT("dimm without memdev", k_.dimm_memdev = NULL);

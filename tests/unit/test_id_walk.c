@@ -10,7 +10,9 @@
  * allocation of a grown id table refused: a plug that fails must change nothing (the id
  * table byte for byte, the stats, the validator, and every id plugged so far still found),
  * and a failure while the table had room by its load limit can only come from a failed
- * walk. The test counts those (it must see many), then plugs for real. Unplugs of
+ * walk. The test counts those (it must see many), then plugs for real. It also counts the
+ * plugs a walk placed (both buckets of the id were full, and the table did not grow): a walk
+ * that never ended well passed everything else (mutation sample 5302). Unplugs of
  * every third device on the way make holes the walks move through.
  */
 #include <stdbool.h>
@@ -58,7 +60,7 @@ int main(void) {
     if (!sp)
         return 1;
     char id[64], msg[256];
-    uint32_t walk_failures = 0, refused = 0, ndev = 0;
+    uint32_t walk_failures = 0, walks_done = 0, refused = 0, ndev = 0;
     for (uint32_t i = 0; i < N; i++) {
         id_of(i, id, sizeof id);
         memdev_device_desc d = {
@@ -75,6 +77,18 @@ int main(void) {
         in.refuse_size = (size_t)(sp->nbuckets + sp->nbuckets / 2) * sizeof(struct id_bucket) + 63;
         int rc = memdev_plug(sp, &d, NULL);
         in.refuse_size = 0;
+        if (rc == 0 && tab_bytes && (size_t)sp->nbuckets * sizeof(struct id_bucket) == tab_bytes) {
+            /* placed without growing: when both its buckets were full before, a walk made the
+               room (a walk that never ends well would pass everything else here: each failed
+               walk is undone, and the table grows instead) */
+            uint32_t h = space_id_hash(space_dev(sp, space_find(sp, id)));
+            uint32_t b1 = id_bucket1(h, sp->nbuckets),
+                     b2 = id_bucket_alt(b1, id_tag(h), sp->nbuckets);
+            bool full = true;
+            for (uint32_t k = 0; k < ID_SLOTS; k++)
+                full = full && tab_before[b1].tag[k] && tab_before[b2].tag[k];
+            walks_done += full;
+        }
         if (rc != 0) {
             CHECK_RC(rc, MEMDEV_ENOMEM);
             refused++;
@@ -110,9 +124,10 @@ int main(void) {
     CHECK_RC(memdev_validate(sp, msg, sizeof msg), 0);
     CHECK(all_found(sp));
     printf("test_id_walk: %u plugs refused the grown table, %u of them after a failed walk "
-           "(the table had room)\n",
-           refused, walk_failures);
+           "(the table had room); %u placed by a walk that succeeded\n",
+           refused, walk_failures, walks_done);
     CHECK(walk_failures >= 10); /* the undo really ran, and was checked each time */
+    CHECK(walks_done >= 10);    /* and walks also end well */
     memdev_space_destroy(sp);
     CHECK_U64(in.live, 0); /* every block given back */
     return check_report("test_id_walk");

@@ -541,6 +541,20 @@ static void bounded_prunes(bool last_fits) {
     CHECK_RC(wtree_first_fit(&t, 12 * MiB, 2 * MiB, &addr, &pos), 0);
     CHECK_U64(addr, 2 * MiB);
     CHECK_U64(pos.searched, 1);
+    /* A gap filled up to the entry behind it leaves no gap behind, so no new start for the
+       masks [I5]: 8 MiB at the front of gap 5, then 2 MiB at its back (not the leaf's largest
+       gap, so no re-summary), leave a 2 MiB gap misaligned by 6 MiB like the others, and the
+       bound still prunes (an insert that took entry 5's start into the mask, 2 MiB past a
+       multiple of 4 MiB, made first fit search that leaf: mutation sample 5303) */
+    const uint64_t s5 = 2 * MiB + 4 * 16 * MiB;
+    CHECK_RC(wtree_reserve(&t, 8 * MiB), 0);
+    wtree_insert(&t, NULL, s5, s5 + 8 * MiB - 1, N + 1);
+    CHECK_RC(wtree_reserve(&t, 2 * MiB), 0);
+    wtree_insert(&t, NULL, s5 + 10 * MiB, s5 + 12 * MiB - 1, N + 2);
+    check_valid(&t, "a gap filled up to the entry behind it");
+    CHECK_RC(wtree_first_fit(&t, 8 * MiB, 8 * MiB, &addr, &pos), 0);
+    CHECK_U64(addr, end + 6 * MiB);
+    CHECK_U64(pos.searched, last_fits ? 1 : 0);
     wtree_fini(&t);
 }
 

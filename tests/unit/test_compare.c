@@ -342,6 +342,8 @@ enum lie {
     LIE_KIND_FROM_BOGUS,   /* memdev_kind_from_name("bogus") parses */
     LIE_JSON_NUL,          /* the info JSON has a NUL in its middle, its length says more */
     LIE_JSON_LONGER,       /* the info JSON measures one byte longer once written */
+    LIE_JSON_CUT_BYTE,     /* a buffer one byte short: a byte of the prefix differs */
+    LIE_JSON_CUT_NUL,      /* ... no NUL in its last byte */
     LIE_STATS_AFTER_ERROR, /* after a failed call, the counters say one byte more is used */
 };
 static enum lie lie;
@@ -509,6 +511,11 @@ static void test_model_compare_lies(void) {
     compare_sees(m, sp, "lookup(", "d0 found at the byte before it");
     lie_gpa = UINT64_C(4) << 30;
     compare_sees(m, sp, "lookup(", "d0 found at the window's base");
+    /* ... and the byte after the last device, in the gap behind it, which only that device's
+       probe past its end looks at (mutation sample 5304: dropped, it passed every test and
+       every planted bug) */
+    lie_dev = "d2", lie_gpa = UINT64_C(12) << 30;
+    compare_sees(m, sp, "lookup(", "d2 found at the byte after it");
     /* a walk that stops early in another order than the full walk's */
     lie = LIE_STOP_ORDER;
     compare_sees(m, sp, "not in list order", "an early-stopped walk in another order");
@@ -653,6 +660,10 @@ int __wrap_memdev_info_json(const memdev_space *sp, char *buf, size_t cap, size_
         buf[*len / 2] = '\0';
     if (rc == 0 && lie == LIE_JSON_LONGER)
         ++*len;
+    if (rc == MEMDEV_EINVAL && buf && cap > 1 && lie == LIE_JSON_CUT_BYTE)
+        buf[0] = buf[0] == '[' ? '{' : '[';
+    if (rc == MEMDEV_EINVAL && buf && cap > 1 && lie == LIE_JSON_CUT_NUL)
+        buf[cap - 1] = ']';
     return rc;
 }
 int __real_memdev_stats_get(const memdev_space *sp, memdev_stats *out);
@@ -721,6 +732,15 @@ static void test_checker_lies(void) {
     msg[0] = '\0';
     CHECK(lockstep_check_info_json(m, sp, msg, sizeof msg) == -1 &&
           strstr(msg, "with a big enough buffer"));
+    /* the truncated text (a buffer one byte short) must be the text's prefix and a NUL: the
+       check went unjudged (mutation sample 5304: dropped, it passed every test and every
+       planted bug; test_json checks the library's truncation, not the checker's check) */
+    for (enum lie l = LIE_JSON_CUT_BYTE; l <= LIE_JSON_CUT_NUL; l++) {
+        lie = l;
+        msg[0] = '\0';
+        CHECK(lockstep_check_info_json(m, sp, msg, sizeof msg) == -1 &&
+              strstr(msg, "does not hold the text's prefix and a NUL"));
+    }
     lie = LIE_NONE;
     model_space_destroy(m);
     memdev_space_destroy(sp);

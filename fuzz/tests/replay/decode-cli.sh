@@ -5,7 +5,8 @@
 # own, the target comes from --target or else from the first target name in the path (ops
 # when none), and bad usage is exit 2 with one line naming what was wrong, with nothing on
 # stdout: an unknown target, an unknown option, --target without a value, no FILE, a file it
-# cannot read.
+# cannot read; and the traces it prints for an ops and an oom seed run under memdev run --check
+# (the build's memdev, beside memdev-decode's folder).
 # Run by CTest (fuzz.decode-cli) with the build's memdev-decode.
 # Exit: 0 every check passed, 1 one failed, 2 usage error.
 set -uo pipefail
@@ -60,6 +61,21 @@ run --no-expect --target ops "${seed[0]}"
 without=$(grep -c '^expect ' "$work/out")
 check "--no-expect: no expect lines (with them: $with, without: $without)" \
   test "$rc" = 0 -a "$with" -gt 0 -a "$without" = 0
+
+# what it prints runs: the decoded ops and oom seeds pass memdev run --check (exit 2 when the
+# trace says the library rejects its space), as fuzz/smoke's round trip checks for every seed
+# (mutation sample 5305: a trace without its space line passed every CTest test)
+cli=$(dirname "$bin")/../core/memdev
+for i in 0 1; do
+  run --target "${targets[$i]}" "${seed[$i]}"
+  cp "$work/out" "$work/decoded.trace"
+  want=0
+  grep -q '^# the library rejects this space' "$work/decoded.trace" && want=2
+  "$cli" run --check --quiet "$work/decoded.trace" >"$work/cli.out" 2>&1
+  got=$?
+  check "the ${targets[$i]} seed's trace runs under memdev run --check: exit $got (want $want)" \
+    test "$got" = "$want"
+done
 
 refused "unknown target 'afl'" --target afl "${seed[0]}"
 refused "unknown target 'ops2'" --target ops2 "${seed[0]}"

@@ -5,13 +5,15 @@
 # own, the target comes from --target or else from the first target name in the path (ops
 # when none), and bad usage is exit 2 with one line naming what was wrong, with nothing on
 # stdout: an unknown target, an unknown option, --target without a value, no FILE, a file it
-# cannot read; and the traces it prints for an ops and an oom seed run under memdev run --check
-# (the build's memdev, beside memdev-decode's folder).
+# cannot read; and the trace it prints for every ops and oom seed runs under memdev run --check
+# (the build's memdev, beside memdev-decode's folder; every 8th seed in sanitizer builds).
 # Run by CTest (fuzz.decode-cli) with the build's memdev-decode.
 # Exit: 0 every check passed, 1 one failed, 2 usage error.
 set -uo pipefail
 . "$(dirname "$0")/lib.bash"
 r_usage "DECODE CORPUS_ROOT" "$@"
+stride=${MEMDEV_DECODE_STRIDE:-1}
+[[ "$stride" =~ ^[1-9][0-9]*$ ]] || { echo "decode-cli: MEMDEV_DECODE_STRIDE=$stride is no count" >&2; exit 2; }
 # refused USAGE_ERE ARGS...: exit 2, one stderr line starting 'memdev-decode: ' that matches
 # USAGE_ERE, nothing on stdout
 refused() {
@@ -62,20 +64,35 @@ without=$(grep -c '^expect ' "$work/out")
 check "--no-expect: no expect lines (with them: $with, without: $without)" \
   test "$rc" = 0 -a "$with" -gt 0 -a "$without" = 0
 
-# what it prints runs: the decoded ops and oom seeds pass memdev run --check (exit 2 when the
-# trace says the library rejects its space), as fuzz/smoke's round trip checks for every seed
-# (mutation sample 5305: a trace without its space line passed every CTest test)
+# what it prints runs: the trace of every ops and oom seed passes memdev run --check, with
+# exit 2 where the trace says the library rejects its space (mutation sample 5305: a trace
+# without its space line passed every CTest test). MEMDEV_DECODE_STRIDE=K (CMake sets 8 in
+# sanitizer builds, where a decode and a run take 50 ms each, 220 seeds 24 s under ASan) takes
+# every K-th seed of each target, and the ops seeds of invalid spaces (seed-invalid-space*)
+# always.
 cli=$(dirname "$bin")/../core/memdev
-for i in 0 1; do
-  run --target "${targets[$i]}" "${seed[$i]}"
-  cp "$work/out" "$work/decoded.trace"
-  want=0
-  grep -q '^# the library rejects this space' "$work/decoded.trace" && want=2
-  "$cli" run --check --quiet "$work/decoded.trace" >"$work/cli.out" 2>&1
-  got=$?
-  check "the ${targets[$i]} seed's trace runs under memdev run --check: exit $got (want $want)" \
-    test "$got" = "$want"
+for t in ops oom; do
+  n=0 k=0 rejected=0 bad=()
+  while IFS= read -r f; do
+    k=$((k + 1))
+    [ $(((k - 1) % stride)) = 0 ] || [[ "$f" == */seed-invalid-space* ]] || continue
+    run --target "$t" "$f"
+    if [ "$rc" != 0 ]; then bad+=("$(basename "$f") (decode exit $rc)"); continue; fi
+    want=0
+    grep -q '^# the library rejects this space' "$work/out" && want=2
+    cp "$work/out" "$work/decoded.trace"
+    "$cli" run --check --quiet "$work/decoded.trace" >"$work/cli.out" 2>&1
+    got=$?
+    n=$((n + 1))
+    [ "$want" = 2 ] && rejected=$((rejected + 1))
+    [ "$got" = "$want" ] || bad+=("$(basename "$f") (exit $got, want $want: $(head -n 1 "$work/cli.out"))")
+  done < <(find "$dir/$t" -maxdepth 1 -type f ! -name '.*' | sort)
+  check "the traces of $n $t seeds (1 in $stride; $rejected with a space the library rejects: exit 2) run under memdev run --check${bad:+; failed: ${bad[*]}}" \
+    test "$n" -gt 0 -a "${#bad[@]}" = 0
+  [ "$t" = ops ] && rejected_ops=$rejected
 done
+# the ops corpus holds rejected spaces (seed-invalid-space*): the exit-2 side is checked too
+check "... the ops seeds include spaces the library rejects ($rejected_ops)" test "$rejected_ops" -gt 0
 
 refused "unknown target 'afl'" --target afl "${seed[0]}"
 refused "unknown target 'ops2'" --target ops2 "${seed[0]}"

@@ -13,6 +13,11 @@ set -uo pipefail
 cd "$T_TOP" || exit 1
 
 W="$T_WORK/w"
+# the libFuzzer build first, untimed: the times checked below are the campaign's, not a first
+# build's (in a fresh checkout, as tests/mutate's worktree, the first campaign built the
+# targets and took 15.3 s to fail on an engine that died at start)
+. fuzz/lib.sh
+fuzz_build libfuzzer >/dev/null || t_abort "the libFuzzer build"
 
 # -- an engine that dies at start ---------------------------------------------------------
 t_campaign "$T_WORK/died.log" --time 20 --jobs 1 --engine-arg -seed=abc ops
@@ -31,7 +36,6 @@ check "without --jobs: one worker a core ($(nproc)), the same exit 2 (got $rc)" 
 # -- the budget ---------------------------------------------------------------------------
 # with a flaky finding filed by an earlier session (an input that failed in the engine and
 # ran cleanly on replay): it is listed as flaky, never re-checked, and fails nothing
-. fuzz/lib.sh
 sig="crash (did not reproduce on replay)"
 key=$(fuzz_finding_key ops "$sig")
 fl="$W/findings/ops-$key"

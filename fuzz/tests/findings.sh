@@ -168,6 +168,11 @@ check "fuzz/bisect names the commit that planted the bug ($bug; exit $rc)" \
   log_has "$T_WORK/bisect.log" "first commit where it reproduces: ${bug:0:7}"
 check "... and records it with the finding" grep -q "^introduced at $bug" "$F/introduced"
 check "... without touching the repository's checkout" bash -c "[ \"\$(git -C '$R' rev-parse --short=10 HEAD)\" = '$docs' ] && [ -z \"\$(git -C '$R' status --porcelain --untracked-files=no)\" ]"
+# a --work it cannot create (a file in its way) is a tool error, exit 2, naming the folder
+: >"$T_WORK/a-file"
+"$R/fuzz/bisect" --work "$T_WORK/a-file" "$F" >"$T_WORK/bisect-work.log" 2>&1; rc=$?
+check "fuzz/bisect with a --work it cannot create: exit 2 (got $rc), naming it" \
+  bash -c "[ '$rc' = 2 ] && grep -qx 'bisect: cannot create $T_WORK/a-file/bisect' '$T_WORK/bisect-work.log'"
 # what it refuses: a BAD where the input does not reproduce, a GOOD where it does already
 base=$(git -C "$R" rev-list --max-parents=0 HEAD | tail -n 1)
 "$R/fuzz/bisect" --work "$W" --bad "$base" "$F" >"$T_WORK/bisect-bad.log" 2>&1; rc=$?

@@ -7,6 +7,7 @@
 #   - a build.sh that forgets the dictionary and leaves a seed out of the zip, and an ops
 #     target that traps on one seed: exactly those three checks FAIL, every other one passes,
 #     and the count says so, exit 1;
+#   - a coverage build whose target exits without writing its profile: that check FAILs;
 #   - the committed build.sh in the three configurations smoke does not run
 #     (libfuzzer-undefined, afl-address, coverage): every check passes, 19 of them.
 # smoke: parallel (no check of time: fuzz/smoke runs it beside other steps)
@@ -52,11 +53,25 @@ for what in 'build\.sh ran' 'fuzz_ops is executable' 'fuzz_ops has libFuzzer' 'f
 done
 check "... and the count" log_has "$T_WORK/broken.log" '^4 passed, 3 failed$'
 
+# a coverage build whose target leaves without writing its profile (_exit on the seed "BYE!",
+# every seed run cleanly): the profile check fails (mutation sample 5401: it passed when the
+# seeds ran, whether or not a profile was written)
+cp "$T_WORK/build.sh.orig" "$S/.clusterfuzzlite/build.sh"
+git -C "$S" checkout -q -- fuzz/fuzz_ops.c && rm -f "$S/corpus/ops/zzz-bad"
+sed -i 's|^int LLVMFuzzerTestOneInput(const uint8_t \*data, size_t size) {$|&\n    if (size == 4 \&\& __builtin_memcmp(data, "BYE!", 4) == 0) { extern void _exit(int); _exit(0); }|' "$S/fuzz/fuzz_ops.c"
+check "the planted _exit is in fuzz_ops.c" grep -q '"BYE!", 4) == 0) { extern void _exit(int); _exit(0); }' "$S/fuzz/fuzz_ops.c"
+printf 'BYE!' >"$S/corpus/ops/zzz-bye"
+"$S/fuzz/oss-fuzz-check" coverage >"$T_WORK/noprofile.log" 2>&1
+rc=$?
+check "coverage, a target that writes no profile: exit 1 (got $rc)" [ "$rc" = 1 ]
+check "... FAIL  fuzz_ops runs the seeds and writes a profile" log_has "$T_WORK/noprofile.log" \
+  '^FAIL  coverage: fuzz_ops runs the seeds and writes a profile$'
+check "... and the count" log_has "$T_WORK/noprofile.log" '^5 passed, 1 failed$'
+
 # the other three configurations on the committed build.sh: CI's smoke runs only
 # libfuzzer-address (a sample of mutants of the script found the coverage configuration's own
 # check could go unseen)
-cp "$T_WORK/build.sh.orig" "$S/.clusterfuzzlite/build.sh"
-git -C "$S" checkout -q -- fuzz/fuzz_ops.c && rm -f "$S/corpus/ops/zzz-bad"
+git -C "$S" checkout -q -- fuzz/fuzz_ops.c && rm -f "$S/corpus/ops/zzz-bye"
 "$S/fuzz/oss-fuzz-check" libfuzzer-undefined afl-address coverage >"$T_WORK/others.log" 2>&1
 rc=$?
 check "libfuzzer-undefined, afl-address and coverage: exit 0 (got $rc)" [ "$rc" = 0 ]

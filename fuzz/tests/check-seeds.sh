@@ -44,6 +44,12 @@ expect "the committed corpora reach every operation and code" 0 \
 table() { grep -qE '^busy +[1-9]' "$tmp/out.log" && grep -qE '^vhost-add +[1-9]' "$tmp/out.log" &&
   ! grep -q 'NOT REACHED' "$tmp/out.log"; }
 check "the table counts each operation and code" table
+# its two parts under their headings: operation, results seen: plug ... info; code, times: ok
+# ... no-memory (mutation sample 5401: the second heading could go)
+order() { awk '/^operation +results seen$/ { a = NR } /^plug +[0-9]+$/ { b = NR } /^info +[0-9]+$/ { c = NR }
+               /^code +times$/ { d = NR } /^ok +[0-9]+$/ { e = NR } /^no-memory +[0-9]+$/ { f = NR }
+               END { exit !(a && a < b && b < c && c < d && d < e && e < f) }' "$tmp/out.log"; }
+check "... under its two headings, operations then codes" order
 
 # the committed corpora plus a trace that fails an expect and one that is malformed
 mkdir -p "$tmp/all"

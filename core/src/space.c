@@ -595,6 +595,8 @@ int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
     memset(sp, 0, sizeof *sp);
     sp->al = *al;
     sp->cfg = *cfg;
+    sp->cfg.vhost = NULL; /* the backends are vhost[] and n_vhost: not the caller's array */
+    sp->cfg.n_vhost = 0;
     sp->wlast = cfg->base + (cfg->size - 1);
     sp->vhost_min_max = sp->vhost_min_cap = UNBOUNDED;
     sp->dev_free = DEV_NIL;
@@ -613,7 +615,6 @@ int memdev_space_create(const memdev_config *cfg, const memdev_allocator *alloc,
                 sp->vhost_min_cap = (uint64_t)cfg->vhost[i].max - cfg->vhost[i].other;
         }
     }
-    sp->cfg.vhost = sp->vhost;
     wtree_init(&sp->tree, &sp->al, cfg->base, sp->wlast);
     wtree_set_hints(&sp->tree, leaf_placed, leaf_hint, sp);
     *out = sp;
@@ -1084,8 +1085,6 @@ int memdev_vhost_add(memdev_space *sp, memdev_limit l) {
         sp->vhost_cap = (uint32_t)ncap;
     }
     sp->vhost[sp->n_vhost++] = l;
-    sp->cfg.vhost = sp->vhost;
-    sp->cfg.n_vhost = sp->n_vhost;
     if (l.max < sp->vhost_min_max)
         sp->vhost_min_max = l.max;
     if ((uint64_t)l.max - l.other < sp->vhost_min_cap)

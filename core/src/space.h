@@ -189,7 +189,7 @@ static inline uint32_t id_bucket_alt(uint32_t b, uint8_t tag, uint32_t nb) {
 
 struct memdev_space {
     memdev_allocator al;
-    memdev_config cfg; /* cfg.vhost points at vhost[] below */
+    memdev_config cfg; /* cfg.vhost NULL, cfg.n_vhost 0: the backends are vhost[] below */
     uint64_t wlast;    /* last byte of the window */
     memdev_limit *vhost;
     uint32_t n_vhost, vhost_cap;

@@ -1147,6 +1147,31 @@ class ReportGoals(unittest.TestCase):
             json.dump({"context": {"memdev_git_revision": "abc"}, "benchmarks": bs}, fh)
         return path
 
+    def test_plot_unavailable(self):
+        """Without gnuplot, or with one that fails, report.py says so on stderr (one line
+        naming why), writes no plot and prints no 'plot:' line; the table, the goals and
+        the exit status stand (a plot is an extra)."""
+        with tempfile.TemporaryDirectory() as d:
+            path = self.write(d)
+            png = os.path.join(d, "plot.png")
+            empty = os.path.join(d, "bin")
+            os.mkdir(empty)
+            cmd = [sys.executable, os.path.join(BENCH, "report.py"), path, "--plot", png]
+            r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PATH=empty))
+            self.assertEqual((r.returncode, r.stderr), (0, "report.py: gnuplot not found, no plot\n"))
+            self.assertIn("goals (issue 9):", r.stdout)
+            self.assertNotIn("plot:", r.stdout)
+            self.assertFalse(os.path.exists(png))
+            with open(os.path.join(empty, "gnuplot"), "w") as fh:
+                fh.write("#!/bin/sh\necho 'line 0: unknown terminal type' >&2\nexit 1\n")
+            os.chmod(os.path.join(empty, "gnuplot"), 0o755)
+            r = subprocess.run(cmd, capture_output=True, text=True,
+                               env=dict(os.environ, PATH=empty + ":" + os.environ["PATH"]))
+            self.assertEqual((r.returncode, r.stderr),
+                             (0, "report.py: gnuplot failed: line 0: unknown terminal type\n"))
+            self.assertIn("goals (issue 9):", r.stdout)
+            self.assertNotIn("plot:", r.stdout)
+
     def test_table_and_goals(self):
         with tempfile.TemporaryDirectory() as d:
             path = self.write(d)

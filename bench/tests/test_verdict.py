@@ -335,6 +335,15 @@ class Bisect(unittest.TestCase):
         self.assertEqual(cand, [1, 2, 3, 4])  # 4 is the first measurable bad one
 
 
+def failing_gnuplot(bindir):
+    """Puts a gnuplot in bindir that fails as gnuplot does on a bad script: one line on
+    stderr ('line 0: unknown terminal type'), exit 1."""
+    fake = os.path.join(bindir, "gnuplot")
+    with open(fake, "w") as fh:
+        fh.write("#!/bin/sh\necho 'line 0: unknown terminal type' >&2\nexit 1\n")
+    os.chmod(fake, 0o755)
+
+
 def write_bench_json(d, name, values):
     """DIR/NAME as memdev_bench writes it: {benchmark: [ns/op of each repetition]}; the path."""
     path = os.path.join(d, name)
@@ -479,10 +488,7 @@ class CompareReport(unittest.TestCase):
             self.assertEqual((r.returncode, r.stderr), (0, ""))
             self.assertNotIn("plot:", r.stdout)
             self.assertFalse(os.path.exists(os.path.join(d, "compare.png")))
-            fake = os.path.join(empty, "gnuplot")
-            with open(fake, "w") as fh:
-                fh.write("#!/bin/sh\necho 'line 0: unknown terminal type' >&2\nexit 1\n")
-            os.chmod(fake, 0o755)
+            failing_gnuplot(empty)
             r = subprocess.run([sys.executable, self.REPORT, "--mode", "time", "--dir", d],
                                capture_output=True, text=True,
                                env=dict(os.environ, PATH=empty + ":" + os.environ["PATH"]))
@@ -1162,9 +1168,7 @@ class ReportGoals(unittest.TestCase):
             self.assertIn("goals (issue 9):", r.stdout)
             self.assertNotIn("plot:", r.stdout)
             self.assertFalse(os.path.exists(png))
-            with open(os.path.join(empty, "gnuplot"), "w") as fh:
-                fh.write("#!/bin/sh\necho 'line 0: unknown terminal type' >&2\nexit 1\n")
-            os.chmod(os.path.join(empty, "gnuplot"), 0o755)
+            failing_gnuplot(empty)
             r = subprocess.run(cmd, capture_output=True, text=True,
                                env=dict(os.environ, PATH=empty + ":" + os.environ["PATH"]))
             self.assertEqual((r.returncode, r.stderr),

@@ -6,7 +6,8 @@
 # when none), and bad usage is exit 2 with one line naming what was wrong, with nothing on
 # stdout: an unknown target, an unknown option, --target without a value, no FILE, a file it
 # cannot read; and the trace it prints for every ops and oom seed runs under memdev run --check
-# (the build's memdev, beside memdev-decode's folder; every 8th seed in sanitizer builds).
+# (the build's memdev, beside memdev-decode's folder; every 8th seed and the rejected spaces
+# in sanitizer builds).
 # Run by CTest (fuzz.decode-cli) with the build's memdev-decode.
 # Exit: 0 every check passed, 1 one failed, 2 usage error.
 set -uo pipefail
@@ -80,8 +81,7 @@ for t in ops oom; do
     if [ "$rc" != 0 ]; then bad+=("$(basename "$f") (decode exit $rc)"); continue; fi
     want=0
     grep -q '^# the library rejects this space' "$work/out" && want=2
-    cp "$work/out" "$work/decoded.trace"
-    "$cli" run --check --quiet "$work/decoded.trace" >"$work/cli.out" 2>&1
+    "$cli" run --check --quiet "$work/out" >"$work/cli.out" 2>&1
     got=$?
     n=$((n + 1))
     [ "$want" = 2 ] && rejected=$((rejected + 1))
